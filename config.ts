@@ -1,0 +1,330 @@
+/**
+ * The stack configuration schema: the only module that reads Pulumi configuration.
+ *
+ * Stacks differ only in data. Every key is parsed by one zod schema; every problem is reported at
+ * once, naming its key, what was wrong and the valid form, before any resource is registered.
+ * `parseStackConfig` is pure (it takes the raw key/value map Pulumi hands the program) so tests and
+ * the offline plan can call it without a Pulumi runtime; `loadStackConfig` reads the live config.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+
+/** The Pulumi project name, which is also the namespace of every key below. */
+export const PROJECT = "acme-platform";
+
+// ---------------------------------------------------------------------------------------------
+// Reusable field schemas. Each message says what is valid, so the error needs no lookup.
+// ---------------------------------------------------------------------------------------------
+
+const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+/** Parses an IPv4 CIDR block; returns undefined when the text is not one. */
+export function parseCidr(text: string): { octets: number[]; prefix: number } | undefined {
+  const m = IPV4_CIDR.exec(text);
+  if (!m) return undefined;
+  const octets = m.slice(1, 5).map(Number);
+  const prefix = Number(m[5]);
+  if (octets.some((o) => o > 255) || prefix > 32) return undefined;
+  return { octets, prefix };
+}
+
+const cidr = (minPrefix: number, maxPrefix: number) =>
+  z.string().superRefine((value, ctx) => {
+    const parsed = parseCidr(value);
+    if (!parsed) {
+      ctx.addIssue({
+        code: "custom",
+        message: `"${value}" is not an IPv4 CIDR block; valid form: a.b.c.d/n, e.g. 10.20.0.0/16`,
+      });
+      return;
+    }
+    if (parsed.prefix < minPrefix || parsed.prefix > maxPrefix) {
+      ctx.addIssue({
+        code: "custom",
+        message: `prefix /${parsed.prefix} is out of range; valid: /${minPrefix} to /${maxPrefix}`,
+      });
+    }
+    const hostBits = 32 - parsed.prefix;
+    const address = parsed.octets.reduce((acc, o) => acc * 256 + o, 0);
+    if (hostBits < 32 && address % 2 ** hostBits !== 0) {
+      ctx.addIssue({
+        code: "custom",
+        message: `"${value}" has host bits set; valid: the network address of the block`,
+      });
+    }
+  });
+
+const int = (min: number, max: number, what: string) =>
+  z
+    .number({ error: `must be a number; valid: ${what}, an integer from ${min} to ${max}` })
+    .int({ error: `must be a whole number; valid: ${what}, an integer from ${min} to ${max}` })
+    .min(min, { error: `must be at least ${min}; valid: ${what}, an integer from ${min} to ${max}` })
+    .max(max, { error: `must be at most ${max}; valid: ${what}, an integer from ${min} to ${max}` });
+
+const bool = (what: string) => z.boolean({ error: `must be true or false (${what})` });
+
+/** CloudWatch Logs accepts only these retention periods (PutRetentionPolicy). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+  3288, 3653,
+] as const;
+
+const logRetention = z
+  .number({ error: "must be a number of days" })
+  .refine((v) => (LOG_RETENTION_DAYS as readonly number[]).includes(v), {
+    error: `is not a CloudWatch Logs retention period; valid: one of ${LOG_RETENTION_DAYS.join(", ")}`,
+  });
+
+const awsRegion = z
+  .string({ error: "must be a string; valid: an AWS Region code such as eu-west-1" })
+  .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, {
+    error: "is not an AWS Region code; valid form: eu-west-1, us-east-2, ...",
+  });
+
+const iamRoleArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\-/]+$/, {
+    error: "is not an IAM role ARN; valid form: arn:aws:iam::123456789012:role/name",
+  });
+
+const addonVersion = z
+  .string()
+  .regex(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/, {
+    error: "is not an EKS add-on version; valid form: v1.2.3-eksbuild.1 (aws eks describe-addon-versions)",
+  });
+
+const tagMap = z
+  .record(
+    z.string().min(1).max(128),
+    z.string().max(256, { error: "tag values are at most 256 characters" }),
+  )
+  .refine((tags) => Object.keys(tags).every((k) => !k.toLowerCase().startsWith("aws:")), {
+    error: 'tag keys may not start with "aws:" (reserved by AWS)',
+  });
+
+// ---------------------------------------------------------------------------------------------
+// The schema, one entry per top-level key of the project namespace.
+// ---------------------------------------------------------------------------------------------
+
+/** NAT gateway layout: one per AZ (survives an AZ loss) or a single shared one (cheaper). */
+export const NatGatewayStrategy = { OnePerAz: "OnePerAz", Single: "Single" } as const;
+export type NatGatewayStrategy = (typeof NatGatewayStrategy)[keyof typeof NatGatewayStrategy];
+
+const networkSchema = z.strictObject({
+  /** VPC CIDR block, /16 to /20. */
+  cidr: cidr(16, 20),
+  /** Availability zones to spread subnets over (2 to 4; 3 for production). */
+  azCount: int(2, 4, "the number of availability zones"),
+  /** Explicit AZ names; default: the first `azCount` available zones of the Region. */
+  availabilityZones: z.array(z.string().regex(/^[a-z]{2}-[a-z]+-\d[a-z]$/)).optional(),
+  /** NAT gateways: `OnePerAz` or `Single`. */
+  natGateways: z.enum(["OnePerAz", "Single"], {
+    error: 'must be "OnePerAz" or "Single"',
+  }),
+  /** Retention of the VPC flow-log group. */
+  flowLogRetentionInDays: logRetention,
+});
+
+const nodeGroupSchema = z
+  .strictObject({
+    /** EC2 instance types, first preferred (managed node groups pick among them). */
+    instanceTypes: z
+      .array(
+        z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, {
+          error: "is not an EC2 instance type; valid form: m7i.large",
+        }),
+      )
+      .min(1, { error: "needs at least one instance type, e.g. [\"m7i.large\"]" }),
+    /** ON_DEMAND or SPOT. */
+    capacityType: z.enum(["ON_DEMAND", "SPOT"], { error: 'must be "ON_DEMAND" or "SPOT"' }),
+    minSize: int(0, 100, "the minimum node count"),
+    desiredSize: int(0, 100, "the desired node count"),
+    maxSize: int(1, 100, "the maximum node count"),
+    /** Root volume size in GiB (gp3, encrypted with the volumes key). */
+    diskSizeGiB: int(20, 1000, "the root volume size in GiB"),
+  })
+  .superRefine((g, ctx) => {
+    if (g.minSize > g.desiredSize || g.desiredSize > g.maxSize) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["desiredSize"],
+        message: `sizes must satisfy minSize <= desiredSize <= maxSize (got ${g.minSize} <= ${g.desiredSize} <= ${g.maxSize})`,
+      });
+    }
+  });
+
+const clusterSchema = z
+  .strictObject({
+    /** Kubernetes minor version of the control plane, e.g. "1.34". */
+    version: z.string().regex(/^1\.\d{2}$/, { error: 'valid form: a minor version such as "1.34"' }),
+    /** Public API endpoint; off by default. When on, `publicAccessCidrs` is required. */
+    endpointPublicAccess: bool("whether the Kubernetes API has a public endpoint"),
+    /** CIDRs allowed to reach the public endpoint (never 0.0.0.0/0). */
+    publicAccessCidrs: z.array(cidr(8, 32)).default([]),
+    /** IAM roles given cluster-admin through EKS access entries. */
+    adminRoleArns: z.array(iamRoleArn).default([]),
+    /** Retention of the control-plane log group. */
+    logRetentionInDays: logRetention,
+    /** IMDS hop limit on nodes: 1 keeps pods off the node's credentials (Pod Identity needs none). */
+    metadataHopLimit: int(1, 2, "the IMDSv2 response hop limit"),
+    /** Pinned EKS add-on versions (all five are required). */
+    addons: z.strictObject({
+      "vpc-cni": addonVersion,
+      coredns: addonVersion,
+      "kube-proxy": addonVersion,
+      "aws-ebs-csi-driver": addonVersion,
+      "eks-pod-identity-agent": addonVersion,
+    }),
+    /** Managed node groups by name. */
+    nodeGroups: z
+      .record(
+        z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, {
+          error: "node group names are lower-case letters, digits and dashes, at most 31",
+        }),
+        nodeGroupSchema,
+      )
+      .refine((groups) => Object.keys(groups).length > 0, {
+        error: "needs at least one node group",
+      }),
+  })
+  .superRefine((c, ctx) => {
+    if (c.endpointPublicAccess && c.publicAccessCidrs.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["publicAccessCidrs"],
+        message:
+          "is required when endpointPublicAccess is true; valid: a list of CIDRs such as [\"203.0.113.0/24\"]",
+      });
+    }
+    if (c.publicAccessCidrs.some((cidrText) => parseCidr(cidrText)?.prefix === 0)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["publicAccessCidrs"],
+        message: "must not contain 0.0.0.0/0; valid: the CIDRs of your offices or VPN",
+      });
+    }
+    if (!c.endpointPublicAccess && c.publicAccessCidrs.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["publicAccessCidrs"],
+        message: "is set but endpointPublicAccess is false; remove it or turn the public endpoint on",
+      });
+    }
+  });
+
+const keysSchema = z.strictObject({
+  /** Waiting period before a scheduled key deletion completes (AWS allows 7 to 30). */
+  deletionWindowInDays: int(7, 30, "the KMS key deletion window in days"),
+});
+
+/** The typed stack configuration. */
+export const stackConfigSchema = z.strictObject({
+  /** The AWS Region (`aws:region`). */
+  region: awsRegion,
+  /** Short environment name used in resource names and tags (dev, staging, prod, ...). */
+  environment: z.string().regex(/^[a-z][a-z0-9]{1,11}$/, {
+    error: "valid form: 2 to 12 lower-case letters and digits, starting with a letter",
+  }),
+  network: networkSchema,
+  keys: keysSchema,
+  cluster: clusterSchema,
+  /** Protect stateful resources (keys, cluster, log groups) from `pulumi destroy`. */
+  protectStatefulResources: bool("protect stateful resources from deletion"),
+  /** Extra tags on every AWS resource. */
+  tags: tagMap.default({}),
+});
+
+export type StackConfig = z.infer<typeof stackConfigSchema>;
+export type NetworkConfig = StackConfig["network"];
+export type ClusterConfig = StackConfig["cluster"];
+export type NodeGroupConfig = ClusterConfig["nodeGroups"][string];
+
+/** Keys outside the project namespace that the program reads, mapped to schema fields. */
+const FOREIGN_KEYS: Record<string, keyof StackConfig> = { "aws:region": "region" };
+
+/** One configuration problem: the full key (with namespace and path) and what to do. */
+export interface ConfigIssue {
+  key: string;
+  message: string;
+}
+
+/** Thrown when the stack configuration is invalid; lists every problem. */
+export class ConfigError extends Error {
+  constructor(public readonly issues: ConfigIssue[]) {
+    super(
+      `Invalid stack configuration (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n` +
+        issues.map((i) => `  - ${i.key}: ${i.message}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+function parseValue(raw: string): unknown {
+  // Pulumi hands structured values (objects, lists, numbers, booleans) to the program as JSON
+  // text, and plain strings as they are.
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+function keyFor(path: PropertyKey[]): string {
+  const [head, ...rest] = path.map(String);
+  const foreign = Object.entries(FOREIGN_KEYS).find(([, field]) => field === head);
+  const base = foreign ? foreign[0] : `${PROJECT}:${head ?? ""}`;
+  return rest.length ? `${base}.${rest.join(".")}` : base;
+}
+
+/**
+ * Parses the raw configuration map (`namespace:key` -> string, as `pulumi.runtime.allConfig()`
+ * returns it). Throws a `ConfigError` that lists every problem.
+ */
+export function parseStackConfig(raw: Record<string, string>): StackConfig {
+  const issues: ConfigIssue[] = [];
+  const input: Record<string, unknown> = {};
+  const foreignFields = new Set<string>(Object.values(FOREIGN_KEYS));
+  const projectKeys = Object.keys(stackConfigSchema.shape).filter((k) => !foreignFields.has(k));
+  for (const [fullKey, value] of Object.entries(raw)) {
+    if (fullKey in FOREIGN_KEYS) {
+      input[FOREIGN_KEYS[fullKey]] = value;
+      continue;
+    }
+    const [namespace, key] = fullKey.split(":", 2);
+    if (namespace !== PROJECT || key === undefined) continue; // other providers' settings
+    if (!projectKeys.includes(key)) {
+      issues.push({
+        key: fullKey,
+        message: `unknown key; valid keys: ${projectKeys.map((k) => `${PROJECT}:${k}`).join(", ")}`,
+      });
+      continue;
+    }
+    input[key] = parseValue(value);
+  }
+  const result = stackConfigSchema.safeParse(input);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      if (issue.code === "unrecognized_keys") {
+        for (const k of issue.keys) {
+          issues.push({ key: keyFor([...issue.path, k]), message: "unknown key; remove it" });
+        }
+      } else if (issue.code === "invalid_type" && issue.input === undefined) {
+        issues.push({
+          key: keyFor(issue.path),
+          message: `is required (${issue.message}); set it in Pulumi.<stack>.yaml`,
+        });
+      } else {
+        issues.push({ key: keyFor(issue.path), message: issue.message });
+      }
+    }
+  }
+  if (issues.length > 0) {
+    throw new ConfigError(issues.sort((a, b) => a.key.localeCompare(b.key)));
+  }
+  return result.data!;
+}
+
+/** Reads and validates the live stack configuration. */
+export function loadStackConfig(): StackConfig {
+  return parseStackConfig(pulumi.runtime.allConfig());
+}

@@ -1,0 +1,433 @@
+/**
+ * Pulumi mocks that behave like the AWS and Kubernetes providers closely enough for an offline
+ * plan, and a capture of every resource registration the program makes.
+ *
+ * - `newResource` returns realistic IDs and ARNs per resource type (deterministic: the same
+ *   program gives the same plan), and the computed outputs the program reads (cluster endpoint,
+ *   OIDC issuer, ...).
+ * - `call` answers only the invokes listed in `INVOKES`; any other invoke fails with its token
+ *   named, so an unmocked lookup can never return a silent empty answer.
+ * - `captureRegistrations` wraps the mock monitor's `registerResource` and records the full
+ *   request (parent, dependencies, provider, options, inputs) and response (URN, ID, outputs).
+ *   `settle()` waits until every outstanding RPC, including those started inside `apply`, is done.
+ */
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+
+/** The account the offline plan pretends to run in (the AWS documentation's example account). */
+export const MOCK_ACCOUNT_ID = "111122223333";
+
+/** What the mocks need to know about the stack they pretend to deploy. */
+export interface MockContext {
+  accountId: string;
+  region: string;
+}
+
+function hex(seed: string, length: number): string {
+  let out = "";
+  for (let i = 0; out.length < length; i++) {
+    out += createHash("sha256").update(`${seed}#${i}`).digest("hex");
+  }
+  return out.slice(0, length);
+}
+
+function uuid(seed: string): string {
+  const h = hex(seed, 32);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** Pulumi auto-naming: `<logical name>-<7 hex>`. */
+function autoName(name: string, seed: string): string {
+  return `${name}-${hex(seed, 7)}`;
+}
+
+type State = Record<string, unknown>;
+
+/** Per-type output shapes: id and the computed attributes the AWS provider returns. */
+function awsState(type: string, name: string, inputs: State, ctx: MockContext): { id: string; state: State } {
+  const seed = `${type}::${name}`;
+  const { accountId: acct, region } = ctx;
+  const arn = (service: string, resource: string, regional = true) =>
+    `arn:aws:${service}:${regional ? region : ""}:${acct}:${resource}`;
+  const ec2 = (prefix: string, kind: string): { id: string; state: State } => {
+    const id = `${prefix}-${hex(seed, 17)}`;
+    return { id, state: { ...inputs, arn: arn("ec2", `${kind}/${id}`), ownerId: acct } };
+  };
+  const named = (key: string) => (inputs[key] as string | undefined) ?? autoName(name, seed);
+
+  switch (type) {
+    case "aws:ec2/vpc:Vpc": {
+      const r = ec2("vpc", "vpc");
+      r.state.defaultSecurityGroupId = `sg-${hex(seed + "sg", 17)}`;
+      r.state.mainRouteTableId = `rtb-${hex(seed + "rtb", 17)}`;
+      r.state.defaultNetworkAclId = `acl-${hex(seed + "acl", 17)}`;
+      return r;
+    }
+    case "aws:ec2/subnet:Subnet":
+      return ec2("subnet", "subnet");
+    case "aws:ec2/internetGateway:InternetGateway":
+      return ec2("igw", "internet-gateway");
+    case "aws:ec2/eip:Eip": {
+      const id = `eipalloc-${hex(seed, 17)}`;
+      const n = parseInt(hex(seed, 4), 16);
+      return {
+        id,
+        state: { ...inputs, allocationId: id, publicIp: `198.51.100.${n % 250}`, arn: arn("ec2", `elastic-ip/${id}`) },
+      };
+    }
+    case "aws:ec2/natGateway:NatGateway":
+      return ec2("nat", "natgateway");
+    case "aws:ec2/routeTable:RouteTable":
+      return ec2("rtb", "route-table");
+    case "aws:ec2/route:Route":
+      return { id: `r-${hex(seed, 17)}`, state: { ...inputs } };
+    case "aws:ec2/routeTableAssociation:RouteTableAssociation":
+      return { id: `rtbassoc-${hex(seed, 17)}`, state: { ...inputs } };
+    case "aws:ec2/securityGroup:SecurityGroup": {
+      const r = ec2("sg", "security-group");
+      r.state.name = named("name");
+      return r;
+    }
+    case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
+    case "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":
+      return ec2("sgr", "security-group-rule");
+    case "aws:ec2/vpcEndpoint:VpcEndpoint": {
+      const r = ec2("vpce", "vpc-endpoint");
+      r.state.dnsEntries = [{ dnsName: `${r.id}.${String(inputs.serviceName ?? "")}`, hostedZoneId: "Z7HUB22UULQXV" }];
+      return r;
+    }
+    case "aws:ec2/flowLog:FlowLog":
+      return ec2("fl", "vpc-flow-log");
+    case "aws:ec2/launchTemplate:LaunchTemplate": {
+      const r = ec2("lt", "launch-template");
+      r.state.name = named("name");
+      r.state.latestVersion = 1;
+      r.state.defaultVersion = 1;
+      return r;
+    }
+    case "aws:kms/key:Key": {
+      const id = uuid(seed);
+      return { id, state: { ...inputs, keyId: id, arn: arn("kms", `key/${id}`) } };
+    }
+    case "aws:kms/alias:Alias": {
+      const aliasName = named("name");
+      return { id: aliasName, state: { ...inputs, name: aliasName, arn: arn("kms", aliasName) } };
+    }
+    case "aws:cloudwatch/logGroup:LogGroup": {
+      const lg = named("name");
+      return { id: lg, state: { ...inputs, name: lg, arn: arn("logs", `log-group:${lg}`) } };
+    }
+    case "aws:iam/role:Role": {
+      const role = named("name");
+      return {
+        id: role,
+        state: { ...inputs, name: role, arn: arn("iam", `role/${role}`, false), uniqueId: `AROA${hex(seed, 17).toUpperCase()}` },
+      };
+    }
+    case "aws:iam/policy:Policy": {
+      const policy = named("name");
+      return { id: arn("iam", `policy/${policy}`, false), state: { ...inputs, name: policy, arn: arn("iam", `policy/${policy}`, false) } };
+    }
+    case "aws:iam/rolePolicy:RolePolicy":
+      return { id: `${String(inputs.role)}:${named("name")}`, state: { ...inputs, name: named("name") } };
+    case "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
+      return { id: autoName(name, seed), state: { ...inputs } };
+    case "aws:iam/openIdConnectProvider:OpenIdConnectProvider": {
+      const host = String(inputs.url ?? "").replace(/^https:\/\//, "");
+      return { id: arn("iam", `oidc-provider/${host}`, false), state: { ...inputs, arn: arn("iam", `oidc-provider/${host}`, false) } };
+    }
+    case "aws:eks/cluster:Cluster": {
+      const cluster = named("name");
+      const oidcId = hex(seed + "oidc", 32).toUpperCase();
+      const vpcConfig = (inputs.vpcConfig as State | undefined) ?? {};
+      return {
+        id: cluster,
+        state: {
+          ...inputs,
+          name: cluster,
+          arn: arn("eks", `cluster/${cluster}`),
+          endpoint: `https://${hex(seed, 32).toUpperCase()}.gr7.${region}.eks.amazonaws.com`,
+          certificateAuthority: { data: Buffer.from(`offline-plan-ca-${cluster}`).toString("base64") },
+          identities: [{ oidcs: [{ issuer: `https://oidc.eks.${region}.amazonaws.com/id/${oidcId}` }] }],
+          vpcConfig: { ...vpcConfig, clusterSecurityGroupId: `sg-${hex(seed + "csg", 17)}`, vpcId: `vpc-${hex(seed + "vpc", 17)}` },
+          platformVersion: "eks.1",
+          status: "ACTIVE",
+        },
+      };
+    }
+    case "aws:eks/nodeGroup:NodeGroup": {
+      const ng = named("nodeGroupName");
+      return {
+        id: `${String(inputs.clusterName)}:${ng}`,
+        state: { ...inputs, nodeGroupName: ng, arn: arn("eks", `nodegroup/${String(inputs.clusterName)}/${ng}/${uuid(seed)}`), status: "ACTIVE" },
+      };
+    }
+    case "aws:eks/addon:Addon":
+      return {
+        id: `${String(inputs.clusterName)}:${String(inputs.addonName)}`,
+        state: { ...inputs, arn: arn("eks", `addon/${String(inputs.clusterName)}/${String(inputs.addonName)}/${uuid(seed)}`) },
+      };
+    case "aws:eks/accessEntry:AccessEntry":
+      return {
+        id: `${String(inputs.clusterName)}:${String(inputs.principalArn)}`,
+        state: { ...inputs, accessEntryArn: arn("eks", `access-entry/${String(inputs.clusterName)}/${uuid(seed)}`) },
+      };
+    case "aws:eks/accessPolicyAssociation:AccessPolicyAssociation":
+      return { id: `${String(inputs.clusterName)}#${String(inputs.principalArn)}#${String(inputs.policyArn)}`, state: { ...inputs } };
+    case "aws:eks/podIdentityAssociation:PodIdentityAssociation":
+      return {
+        id: `a-${hex(seed, 17)}`,
+        state: { ...inputs, associationArn: arn("eks", `podidentityassociation/${String(inputs.clusterName)}/a-${hex(seed, 17)}`) },
+      };
+    default: {
+      // Any other AWS resource: a stable ID and, where the resource has one, an ARN-like value.
+      const id = autoName(name, seed);
+      const [, mod] = type.split(":");
+      return { id, state: { ...inputs, arn: arn(mod.split("/")[0], id) } };
+    }
+  }
+}
+
+function kubernetesState(type: string, name: string, inputs: State): { id: string; state: State } {
+  const metadata = { ...((inputs.metadata as State | undefined) ?? {}) };
+  if (!metadata.name) metadata.name = autoName(name, `${type}::${name}`);
+  metadata.uid = uuid(`${type}::${name}`);
+  const namespaced = metadata.namespace ? `${String(metadata.namespace)}/` : "";
+  return { id: `${namespaced}${String(metadata.name)}`, state: { ...inputs, metadata } };
+}
+
+/** Invokes the program makes on purpose, with the answers AWS would give. */
+export function invokeMocks(ctx: MockContext): Record<string, (inputs: State) => State> {
+  return {
+    "aws:index/getCallerIdentity:getCallerIdentity": () => ({
+      accountId: ctx.accountId,
+      arn: `arn:aws:iam::${ctx.accountId}:user/offline-plan`,
+      userId: "AIDAOFFLINEPLANUSER0",
+      id: ctx.accountId,
+    }),
+    "aws:index/getPartition:getPartition": () => ({
+      partition: "aws",
+      dnsSuffix: "amazonaws.com",
+      reverseDnsPrefix: "com.amazonaws",
+      id: "aws",
+    }),
+    "aws:index/getRegion:getRegion": () => ({
+      name: ctx.region,
+      region: ctx.region,
+      id: ctx.region,
+      endpoint: `ec2.${ctx.region}.amazonaws.com`,
+      description: ctx.region,
+    }),
+    "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({
+      id: ctx.region,
+      names: ["a", "b", "c", "d"].map((s) => `${ctx.region}${s}`),
+      zoneIds: [1, 2, 3, 4].map((n) => `${ctx.region.replace(/-/g, "").slice(0, 4)}-az${n}`),
+      groupNames: [ctx.region],
+      state: "available",
+    }),
+  };
+}
+
+/** Mocks for the offline plan and the component tests. */
+export class PlatformMocks implements pulumi.runtime.Mocks {
+  private readonly invokes: Record<string, (inputs: State) => State>;
+  /** Every invoke token the program called, in order. */
+  public readonly calls: string[] = [];
+
+  constructor(private readonly ctx: MockContext) {
+    this.invokes = invokeMocks(ctx);
+  }
+
+  newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+    const inputs = (args.inputs ?? {}) as State;
+    if (args.type.startsWith("pulumi:providers:")) {
+      return { id: uuid(`${args.type}::${args.name}`), state: inputs };
+    }
+    if (args.type.startsWith("aws:")) return awsState(args.type, args.name, inputs, this.ctx);
+    if (args.type.startsWith("kubernetes:")) return kubernetesState(args.type, args.name, inputs);
+    return { id: autoName(args.name, `${args.type}::${args.name}`), state: inputs };
+  }
+
+  call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
+    this.calls.push(args.token);
+    const handler = this.invokes[args.token];
+    if (!handler) {
+      throw new Error(
+        `Unmocked invoke "${args.token}": the offline plan answers only the invokes it mocks on ` +
+          `purpose (tools/mocks.ts invokeMocks). Add a realistic answer there.`,
+      );
+    }
+    return handler(args.inputs as State);
+  }
+}
+
+/** One resource registration as the engine saw it. */
+export interface CapturedResource {
+  urn: string;
+  type: string;
+  name: string;
+  custom: boolean;
+  id?: string;
+  parent?: string;
+  dependencies: string[];
+  propertyDependencies: Record<string, string[]>;
+  provider?: string;
+  protect: boolean;
+  retainOnDelete: boolean;
+  deleteBeforeReplace: boolean;
+  aliases: string[];
+  customTimeouts?: { create?: string; update?: string; delete?: string };
+  ignoreChanges: string[];
+  replaceOnChanges: string[];
+  additionalSecretOutputs: string[];
+  deletedWith?: string;
+  inputs: Record<string, unknown>;
+  outputs: Record<string, unknown>;
+}
+
+/** The real engine's URN rule: the parent's qualified type prefixes the child's, except the stack's. */
+function engineUrn(stack: string, project: string, parent: string, type: string, name: string): string {
+  let qualified = type;
+  if (parent) {
+    const parentQualified = parent.split("::")[2];
+    if (parentQualified !== "pulumi:pulumi:Stack") qualified = `${parentQualified}$${type}`;
+  }
+  return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
+}
+
+interface ProtoStruct {
+  toJavaScript(): Record<string, unknown>;
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getObject(): ProtoStruct | undefined;
+  getDependenciesList(): string[];
+  getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void };
+  getProvider(): string;
+  getProtect(): boolean | undefined;
+  getRetainondelete(): boolean | undefined;
+  getDeletebeforereplace(): boolean;
+  getAliasesList(): Array<{ getUrn(): string }>;
+  getAliasurnsList(): string[];
+  getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
+  getIgnorechangesList(): string[];
+  getReplaceonchangesList(): string[];
+  getAdditionalsecretoutputsList(): string[];
+  getDeletedwith(): string;
+}
+
+interface RegisterResponse {
+  getUrn(): string;
+  getId(): string;
+  getObject(): ProtoStruct | undefined;
+}
+
+type Callback<T> = (err: Error | null, resp?: T) => void;
+
+interface MonitorLike {
+  newUrn(parent: string, type: string, name: string): string;
+  registerResource(req: RegisterRequest, cb: Callback<RegisterResponse>): Promise<void>;
+  registerResourceOutputs(req: { getUrn(): string; getOutputs(): ProtoStruct | undefined }, cb: Callback<unknown>): void;
+}
+
+/** A live capture of registrations; `settle()` before reading `resources`. */
+export interface Capture {
+  /** Registrations in the order the program made them, keyed by URN. */
+  resources: Map<string, CapturedResource>;
+  /** Resolves when no RPC is outstanding and none started for a few turns of the event loop. */
+  settle(): Promise<void>;
+  /** Errors raised by registrations (a failed mock, say); the plan reports them. */
+  errors: Error[];
+}
+
+/**
+ * Installs the mocks and starts capturing. Call before the program creates any resource.
+ */
+export async function installMocks(
+  mocks: pulumi.runtime.Mocks,
+  project: string,
+  stack: string,
+  preview = false,
+): Promise<Capture> {
+  await pulumi.runtime.setMocks(mocks, project, stack, preview);
+  const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike;
+  const resources = new Map<string, CapturedResource>();
+  const errors: Error[] = [];
+  let outstanding = 0;
+
+  monitor.newUrn = (parent, type, name) => engineUrn(stack, project, parent, type, name);
+
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    outstanding++;
+    const timeouts = req.getCustomtimeouts();
+    const propertyDependencies: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((v, k) => {
+      propertyDependencies[k] = v.getUrnsList();
+    });
+    const record: CapturedResource = {
+      urn: "",
+      type: req.getType(),
+      name: req.getName(),
+      custom: req.getCustom(),
+      parent: req.getParent() || undefined,
+      dependencies: req.getDependenciesList(),
+      propertyDependencies,
+      provider: req.getProvider() || undefined,
+      protect: req.getProtect() ?? false,
+      retainOnDelete: req.getRetainondelete() ?? false,
+      deleteBeforeReplace: req.getDeletebeforereplace(),
+      aliases: [...req.getAliasurnsList(), ...req.getAliasesList().map((a) => a.getUrn()).filter(Boolean)],
+      customTimeouts:
+        timeouts && (timeouts.getCreate() || timeouts.getUpdate() || timeouts.getDelete())
+          ? {
+              create: timeouts.getCreate() || undefined,
+              update: timeouts.getUpdate() || undefined,
+              delete: timeouts.getDelete() || undefined,
+            }
+          : undefined,
+      ignoreChanges: req.getIgnorechangesList(),
+      replaceOnChanges: req.getReplaceonchangesList(),
+      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+      deletedWith: req.getDeletedwith() || undefined,
+      inputs: req.getObject()?.toJavaScript() ?? {},
+      outputs: {},
+    };
+    return register(req, (err, resp) => {
+      outstanding--;
+      if (err) {
+        errors.push(err);
+      } else if (resp) {
+        record.urn = resp.getUrn();
+        record.id = record.custom ? resp.getId() || undefined : undefined;
+        record.outputs = record.custom ? (resp.getObject()?.toJavaScript() ?? {}) : {};
+        resources.set(record.urn, record);
+      }
+      cb(err, resp);
+    });
+  };
+
+  const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+  monitor.registerResourceOutputs = (req, cb) => {
+    const found = resources.get(req.getUrn());
+    if (found) found.outputs = req.getOutputs()?.toJavaScript() ?? {};
+    registerOutputs(req, cb);
+  };
+
+  const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+  const settle = async () => {
+    // An apply callback can register a resource after the RPC queue looked empty, so the queue
+    // must stay empty across several event-loop turns before the graph counts as complete.
+    let quietTurns = 0;
+    while (quietTurns < 5) {
+      await settings.waitForRPCs();
+      await new Promise((resolve) => setImmediate(resolve));
+      quietTurns = outstanding === 0 ? quietTurns + 1 : 0;
+    }
+  };
+  return { resources, settle, errors };
+}
