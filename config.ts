@@ -157,6 +157,10 @@ const clusterSchema = z
   .strictObject({
     /** Kubernetes minor version of the control plane, e.g. "1.34". */
     version: z.string().regex(/^1\.\d{2}$/, { error: 'valid form: a minor version such as "1.34"' }),
+    /** STANDARD: EKS upgrades the cluster when standard support ends; EXTENDED: keeps it, at a cost. */
+    supportType: z
+      .enum(["STANDARD", "EXTENDED"], { error: 'must be "STANDARD" or "EXTENDED"' })
+      .default("STANDARD"),
     /** Public API endpoint; off by default. When on, `publicAccessCidrs` is required. */
     endpointPublicAccess: bool("whether the Kubernetes API has a public endpoint"),
     /** CIDRs allowed to reach the public endpoint (never 0.0.0.0/0). */

@@ -1,0 +1,129 @@
+/**
+ * Turns captured registrations into a `pulumi stack export` document (deployment version 3), the
+ * same kind of file a real stack exports, so that the policy runner and any other tool read both.
+ */
+import { createHash } from "node:crypto";
+import type { CapturedResource } from "./mocks";
+
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** One resource of a v3 deployment (the fields `pulumi stack export` writes). */
+export interface ExportedResource {
+  urn: string;
+  custom: boolean;
+  id?: string;
+  type: string;
+  inputs: Record<string, unknown>;
+  outputs: Record<string, unknown>;
+  parent?: string;
+  protect?: boolean;
+  dependencies?: string[];
+  propertyDependencies?: Record<string, string[]>;
+  provider?: string;
+  aliases?: string[];
+  customTimeouts?: { create?: number; update?: number; delete?: number };
+  retainOnDelete?: boolean;
+  deleteBeforeReplace?: boolean;
+  ignoreChanges?: string[];
+  replaceOnChanges?: string[];
+  additionalSecretOutputs?: string[];
+  deletedWith?: string;
+}
+
+/** A `pulumi stack export` document. */
+export interface StackExport {
+  version: 3;
+  deployment: {
+    manifest: { time: string; magic: string; version: string };
+    resources: ExportedResource[];
+  };
+}
+
+function isSecret(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+}
+
+/** Replaces every secret by the ciphertext form an export without `--show-secrets` has. */
+export function redactSecrets(value: unknown): unknown {
+  if (isSecret(value)) return { [SIG_KEY]: SECRET_SIG, ciphertext: "offline-plan:redacted" };
+  if (Array.isArray(value)) return value.map(redactSecrets);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactSecrets(v)]));
+  }
+  return value;
+}
+
+/** Go duration text ("30m", "1h30m", "90s") to seconds, as state stores custom timeouts. */
+export function durationSeconds(text: string): number {
+  let total = 0;
+  const re = /(\d+(?:\.\d+)?)(h|ms|m|s)/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text))) {
+    const n = Number(m[1]);
+    total += m[2] === "h" ? n * 3600 : m[2] === "m" ? n * 60 : m[2] === "s" ? n : n / 1000;
+  }
+  return total;
+}
+
+function compact<T extends object>(record: T): T {
+  return Object.fromEntries(
+    Object.entries(record).filter(
+      ([, v]) =>
+        v !== undefined &&
+        v !== false &&
+        !(Array.isArray(v) && v.length === 0) &&
+        !(typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length === 0),
+    ),
+  ) as T;
+}
+
+/**
+ * Builds the export. Resources keep registration order (parents before children, as in a real
+ * state file). Inputs that were secret are redacted in the outputs too, since mocks echo inputs.
+ */
+export function toStackExport(resources: CapturedResource[], pulumiVersion: string, now = new Date()): StackExport {
+  const exported = resources.map((r): ExportedResource => {
+    const inputs = redactSecrets(r.inputs) as Record<string, unknown>;
+    const outputs = redactSecrets(r.outputs) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(r.inputs)) if (isSecret(v) && k in outputs) outputs[k] = inputs[k];
+    return {
+      urn: r.urn,
+      custom: r.custom,
+      ...(r.custom && r.id ? { id: r.id } : {}),
+      type: r.type,
+      inputs,
+      outputs,
+      ...compact({
+        parent: r.parent,
+        protect: r.protect,
+        dependencies: r.dependencies,
+        propertyDependencies: compact(r.propertyDependencies),
+        provider: r.provider,
+        aliases: r.aliases,
+        customTimeouts: r.customTimeouts
+          ? compact({
+              create: r.customTimeouts.create ? durationSeconds(r.customTimeouts.create) : undefined,
+              update: r.customTimeouts.update ? durationSeconds(r.customTimeouts.update) : undefined,
+              delete: r.customTimeouts.delete ? durationSeconds(r.customTimeouts.delete) : undefined,
+            })
+          : undefined,
+        retainOnDelete: r.retainOnDelete,
+        deleteBeforeReplace: r.deleteBeforeReplace,
+        ignoreChanges: r.ignoreChanges,
+        replaceOnChanges: r.replaceOnChanges,
+        additionalSecretOutputs: r.additionalSecretOutputs,
+        deletedWith: r.deletedWith,
+      }),
+    };
+  });
+  const version = `v${pulumiVersion}`;
+  return {
+    version: 3,
+    deployment: {
+      // The engine's magic is the SHA-256 of the CLI version it writes in the manifest.
+      manifest: { time: now.toISOString(), magic: createHash("sha256").update(version).digest("hex"), version },
+      resources: exported,
+    },
+  };
+}
