@@ -58,15 +58,19 @@ const int = (min: number, max: number, what: string) =>
   z
     .number({ error: `must be a number; valid: ${what}, an integer from ${min} to ${max}` })
     .int({ error: `must be a whole number; valid: ${what}, an integer from ${min} to ${max}` })
-    .min(min, { error: `must be at least ${min}; valid: ${what}, an integer from ${min} to ${max}` })
-    .max(max, { error: `must be at most ${max}; valid: ${what}, an integer from ${min} to ${max}` });
+    .min(min, {
+      error: `must be at least ${min}; valid: ${what}, an integer from ${min} to ${max}`,
+    })
+    .max(max, {
+      error: `must be at most ${max}; valid: ${what}, an integer from ${min} to ${max}`,
+    });
 
 const bool = (what: string) => z.boolean({ error: `must be true or false (${what})` });
 
 /** CloudWatch Logs accepts only these retention periods (PutRetentionPolicy). */
 export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-  3288, 3653,
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
 ] as const;
 
 const logRetention = z
@@ -81,17 +85,14 @@ const awsRegion = z
     error: "is not an AWS Region code; valid form: eu-west-1, us-east-2, ...",
   });
 
-const iamRoleArn = z
-  .string()
-  .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\-/]+$/, {
-    error: "is not an IAM role ARN; valid form: arn:aws:iam::123456789012:role/name",
-  });
+const iamRoleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\-/]+$/, {
+  error: "is not an IAM role ARN; valid form: arn:aws:iam::123456789012:role/name",
+});
 
-const addonVersion = z
-  .string()
-  .regex(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/, {
-    error: "is not an EKS add-on version; valid form: v1.2.3-eksbuild.1 (aws eks describe-addon-versions)",
-  });
+const addonVersion = z.string().regex(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/, {
+  error:
+    "is not an EKS add-on version; valid form: v1.2.3-eksbuild.1 (aws eks describe-addon-versions)",
+});
 
 const tagMap = z
   .record(
@@ -134,7 +135,7 @@ const nodeGroupSchema = z
           error: "is not an EC2 instance type; valid form: m7i.large",
         }),
       )
-      .min(1, { error: "needs at least one instance type, e.g. [\"m7i.large\"]" }),
+      .min(1, { error: 'needs at least one instance type, e.g. ["m7i.large"]' }),
     /** ON_DEMAND or SPOT. */
     capacityType: z.enum(["ON_DEMAND", "SPOT"], { error: 'must be "ON_DEMAND" or "SPOT"' }),
     minSize: int(0, 100, "the minimum node count"),
@@ -156,7 +157,9 @@ const nodeGroupSchema = z
 const clusterSchema = z
   .strictObject({
     /** Kubernetes minor version of the control plane, e.g. "1.34". */
-    version: z.string().regex(/^1\.\d{2}$/, { error: 'valid form: a minor version such as "1.34"' }),
+    version: z
+      .string()
+      .regex(/^1\.\d{2}$/, { error: 'valid form: a minor version such as "1.34"' }),
     /** STANDARD: EKS upgrades the cluster when standard support ends; EXTENDED: keeps it, at a cost. */
     supportType: z
       .enum(["STANDARD", "EXTENDED"], { error: 'must be "STANDARD" or "EXTENDED"' })
@@ -197,7 +200,7 @@ const clusterSchema = z
         code: "custom",
         path: ["publicAccessCidrs"],
         message:
-          "is required when endpointPublicAccess is true; valid: a list of CIDRs such as [\"203.0.113.0/24\"]",
+          'is required when endpointPublicAccess is true; valid: a list of CIDRs such as ["203.0.113.0/24"]',
       });
     }
     if (c.publicAccessCidrs.some((cidrText) => parseCidr(cidrText)?.prefix === 0)) {
@@ -211,7 +214,8 @@ const clusterSchema = z
       ctx.addIssue({
         code: "custom",
         path: ["publicAccessCidrs"],
-        message: "is set but endpointPublicAccess is false; remove it or turn the public endpoint on",
+        message:
+          "is set but endpointPublicAccess is false; remove it or turn the public endpoint on",
       });
     }
   });

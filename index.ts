@@ -46,7 +46,10 @@ const network = new Network(
     accountId: identity.accountId,
     partition,
     clusterName,
-    flowLogs: { kmsKeyArn: keys.logsKeyArn, retentionInDays: config.network.flowLogRetentionInDays },
+    flowLogs: {
+      kmsKeyArn: keys.logsKeyArn,
+      retentionInDays: config.network.flowLogRetentionInDays,
+    },
     protect,
   },
   { providers: [aws_] },

@@ -13,7 +13,9 @@ function shortType(type: string): string {
 export function toMermaid(resources: ExportedResource[]): string {
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   const stack = resources.find((r) => r.type === "pulumi:pulumi:Stack");
-  const topLevel = resources.filter((r) => !r.custom && r.parent === stack?.urn && r.type !== "pulumi:pulumi:Stack");
+  const topLevel = resources.filter(
+    (r) => !r.custom && r.parent === stack?.urn && r.type !== "pulumi:pulumi:Stack",
+  );
 
   // The top-level component a resource belongs to (undefined for the stack and providers).
   const owner = (urn: string | undefined): string | undefined => {
@@ -62,7 +64,9 @@ export function toMermaid(resources: ExportedResource[]): string {
       .map(([t, n]) => `${n} ${t}`)
       .join(", ");
     const name = c.urn.split("::").pop();
-    lines.push(`  ${nodeId(c.urn)}["<b>${shortType(c.type)}</b> ${name}<br/>${list.length} resources<br/>${main}"]`);
+    lines.push(
+      `  ${nodeId(c.urn)}["<b>${shortType(c.type)}</b> ${name}<br/>${list.length} resources<br/>${main}"]`,
+    );
   }
   for (const [key, kinds] of [...edges.entries()].sort()) {
     const [to, from] = key.split("->");

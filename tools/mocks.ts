@@ -44,7 +44,12 @@ function autoName(name: string, seed: string): string {
 type State = Record<string, unknown>;
 
 /** Per-type output shapes: id and the computed attributes the AWS provider returns. */
-function awsState(type: string, name: string, inputs: State, ctx: MockContext): { id: string; state: State } {
+function awsState(
+  type: string,
+  name: string,
+  inputs: State,
+  ctx: MockContext,
+): { id: string; state: State } {
   const seed = `${type}::${name}`;
   const { accountId: acct, region } = ctx;
   const arn = (service: string, resource: string, regional = true) =>
@@ -72,7 +77,12 @@ function awsState(type: string, name: string, inputs: State, ctx: MockContext): 
       const n = parseInt(hex(seed, 4), 16);
       return {
         id,
-        state: { ...inputs, allocationId: id, publicIp: `198.51.100.${n % 250}`, arn: arn("ec2", `elastic-ip/${id}`) },
+        state: {
+          ...inputs,
+          allocationId: id,
+          publicIp: `198.51.100.${n % 250}`,
+          arn: arn("ec2", `elastic-ip/${id}`),
+        },
       };
     }
     case "aws:ec2/natGateway:NatGateway":
@@ -93,7 +103,9 @@ function awsState(type: string, name: string, inputs: State, ctx: MockContext): 
       return ec2("sgr", "security-group-rule");
     case "aws:ec2/vpcEndpoint:VpcEndpoint": {
       const r = ec2("vpce", "vpc-endpoint");
-      r.state.dnsEntries = [{ dnsName: `${r.id}.${String(inputs.serviceName ?? "")}`, hostedZoneId: "Z7HUB22UULQXV" }];
+      r.state.dnsEntries = [
+        { dnsName: `${r.id}.${String(inputs.serviceName ?? "")}`, hostedZoneId: "Z7HUB22UULQXV" },
+      ];
       return r;
     }
     case "aws:ec2/flowLog:FlowLog":
@@ -121,20 +133,34 @@ function awsState(type: string, name: string, inputs: State, ctx: MockContext): 
       const role = named("name");
       return {
         id: role,
-        state: { ...inputs, name: role, arn: arn("iam", `role/${role}`, false), uniqueId: `AROA${hex(seed, 17).toUpperCase()}` },
+        state: {
+          ...inputs,
+          name: role,
+          arn: arn("iam", `role/${role}`, false),
+          uniqueId: `AROA${hex(seed, 17).toUpperCase()}`,
+        },
       };
     }
     case "aws:iam/policy:Policy": {
       const policy = named("name");
-      return { id: arn("iam", `policy/${policy}`, false), state: { ...inputs, name: policy, arn: arn("iam", `policy/${policy}`, false) } };
+      return {
+        id: arn("iam", `policy/${policy}`, false),
+        state: { ...inputs, name: policy, arn: arn("iam", `policy/${policy}`, false) },
+      };
     }
     case "aws:iam/rolePolicy:RolePolicy":
-      return { id: `${String(inputs.role)}:${named("name")}`, state: { ...inputs, name: named("name") } };
+      return {
+        id: `${String(inputs.role)}:${named("name")}`,
+        state: { ...inputs, name: named("name") },
+      };
     case "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
       return { id: autoName(name, seed), state: { ...inputs } };
     case "aws:iam/openIdConnectProvider:OpenIdConnectProvider": {
       const host = String(inputs.url ?? "").replace(/^https:\/\//, "");
-      return { id: arn("iam", `oidc-provider/${host}`, false), state: { ...inputs, arn: arn("iam", `oidc-provider/${host}`, false) } };
+      return {
+        id: arn("iam", `oidc-provider/${host}`, false),
+        state: { ...inputs, arn: arn("iam", `oidc-provider/${host}`, false) },
+      };
     }
     case "aws:eks/cluster:Cluster": {
       const cluster = named("name");
@@ -147,9 +173,17 @@ function awsState(type: string, name: string, inputs: State, ctx: MockContext): 
           name: cluster,
           arn: arn("eks", `cluster/${cluster}`),
           endpoint: `https://${hex(seed, 32).toUpperCase()}.gr7.${region}.eks.amazonaws.com`,
-          certificateAuthority: { data: Buffer.from(`offline-plan-ca-${cluster}`).toString("base64") },
-          identities: [{ oidcs: [{ issuer: `https://oidc.eks.${region}.amazonaws.com/id/${oidcId}` }] }],
-          vpcConfig: { ...vpcConfig, clusterSecurityGroupId: `sg-${hex(seed + "csg", 17)}`, vpcId: `vpc-${hex(seed + "vpc", 17)}` },
+          certificateAuthority: {
+            data: Buffer.from(`offline-plan-ca-${cluster}`).toString("base64"),
+          },
+          identities: [
+            { oidcs: [{ issuer: `https://oidc.eks.${region}.amazonaws.com/id/${oidcId}` }] },
+          ],
+          vpcConfig: {
+            ...vpcConfig,
+            clusterSecurityGroupId: `sg-${hex(seed + "csg", 17)}`,
+            vpcId: `vpc-${hex(seed + "vpc", 17)}`,
+          },
           platformVersion: "eks.1",
           status: "ACTIVE",
         },
@@ -159,25 +193,48 @@ function awsState(type: string, name: string, inputs: State, ctx: MockContext): 
       const ng = named("nodeGroupName");
       return {
         id: `${String(inputs.clusterName)}:${ng}`,
-        state: { ...inputs, nodeGroupName: ng, arn: arn("eks", `nodegroup/${String(inputs.clusterName)}/${ng}/${uuid(seed)}`), status: "ACTIVE" },
+        state: {
+          ...inputs,
+          nodeGroupName: ng,
+          arn: arn("eks", `nodegroup/${String(inputs.clusterName)}/${ng}/${uuid(seed)}`),
+          status: "ACTIVE",
+        },
       };
     }
     case "aws:eks/addon:Addon":
       return {
         id: `${String(inputs.clusterName)}:${String(inputs.addonName)}`,
-        state: { ...inputs, arn: arn("eks", `addon/${String(inputs.clusterName)}/${String(inputs.addonName)}/${uuid(seed)}`) },
+        state: {
+          ...inputs,
+          arn: arn(
+            "eks",
+            `addon/${String(inputs.clusterName)}/${String(inputs.addonName)}/${uuid(seed)}`,
+          ),
+        },
       };
     case "aws:eks/accessEntry:AccessEntry":
       return {
         id: `${String(inputs.clusterName)}:${String(inputs.principalArn)}`,
-        state: { ...inputs, accessEntryArn: arn("eks", `access-entry/${String(inputs.clusterName)}/${uuid(seed)}`) },
+        state: {
+          ...inputs,
+          accessEntryArn: arn("eks", `access-entry/${String(inputs.clusterName)}/${uuid(seed)}`),
+        },
       };
     case "aws:eks/accessPolicyAssociation:AccessPolicyAssociation":
-      return { id: `${String(inputs.clusterName)}#${String(inputs.principalArn)}#${String(inputs.policyArn)}`, state: { ...inputs } };
+      return {
+        id: `${String(inputs.clusterName)}#${String(inputs.principalArn)}#${String(inputs.policyArn)}`,
+        state: { ...inputs },
+      };
     case "aws:eks/podIdentityAssociation:PodIdentityAssociation":
       return {
         id: `a-${hex(seed, 17)}`,
-        state: { ...inputs, associationArn: arn("eks", `podidentityassociation/${String(inputs.clusterName)}/a-${hex(seed, 17)}`) },
+        state: {
+          ...inputs,
+          associationArn: arn(
+            "eks",
+            `podidentityassociation/${String(inputs.clusterName)}/a-${hex(seed, 17)}`,
+          ),
+        },
       };
     default: {
       // Any other AWS resource: a stable ID and, where the resource has one, an ARN-like value.
@@ -286,7 +343,13 @@ export interface CapturedResource {
 }
 
 /** The real engine's URN rule: the parent's qualified type prefixes the child's, except the stack's. */
-function engineUrn(stack: string, project: string, parent: string, type: string, name: string): string {
+function engineUrn(
+  stack: string,
+  project: string,
+  parent: string,
+  type: string,
+  name: string,
+): string {
   let qualified = type;
   if (parent) {
     const parentQualified = parent.split("::")[2];
@@ -306,14 +369,17 @@ interface RegisterRequest {
   getCustom(): boolean;
   getObject(): ProtoStruct | undefined;
   getDependenciesList(): string[];
-  getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void };
+  getPropertydependenciesMap(): {
+    forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void;
+  };
   getProvider(): string;
   getProtect(): boolean | undefined;
   getRetainondelete(): boolean | undefined;
   getDeletebeforereplace(): boolean;
   getAliasesList(): Array<{ getUrn(): string }>;
   getAliasurnsList(): string[];
-  getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
+  getCustomtimeouts():
+    { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
   getIgnorechangesList(): string[];
   getReplaceonchangesList(): string[];
   getAdditionalsecretoutputsList(): string[];
@@ -331,7 +397,10 @@ type Callback<T> = (err: Error | null, resp?: T) => void;
 interface MonitorLike {
   newUrn(parent: string, type: string, name: string): string;
   registerResource(req: RegisterRequest, cb: Callback<RegisterResponse>): Promise<void>;
-  registerResourceOutputs(req: { getUrn(): string; getOutputs(): ProtoStruct | undefined }, cb: Callback<unknown>): void;
+  registerResourceOutputs(
+    req: { getUrn(): string; getOutputs(): ProtoStruct | undefined },
+    cb: Callback<unknown>,
+  ): void;
 }
 
 /** A live capture of registrations; `settle()` before reading `resources`. */
@@ -381,7 +450,13 @@ export async function installMocks(
       protect: req.getProtect() ?? false,
       retainOnDelete: req.getRetainondelete() ?? false,
       deleteBeforeReplace: req.getDeletebeforereplace(),
-      aliases: [...req.getAliasurnsList(), ...req.getAliasesList().map((a) => a.getUrn()).filter(Boolean)],
+      aliases: [
+        ...req.getAliasurnsList(),
+        ...req
+          .getAliasesList()
+          .map((a) => a.getUrn())
+          .filter(Boolean),
+      ],
       customTimeouts:
         timeouts && (timeouts.getCreate() || timeouts.getUpdate() || timeouts.getDelete())
           ? {
@@ -418,7 +493,11 @@ export async function installMocks(
     registerOutputs(req, cb);
   };
 
-  const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+  // waitForRPCs is exported by the runtime but stripped from its typings (@internal); it is what
+  // `pulumi up`'s language host awaits before it disconnects.
+  const settings = (await import("@pulumi/pulumi/runtime/settings")) as unknown as {
+    waitForRPCs(): Promise<void>;
+  };
   const settle = async () => {
     // An apply callback can register a resource after the RPC queue looked empty, so the queue
     // must stay empty across several event-loop turns before the graph counts as complete.

@@ -41,7 +41,11 @@ export interface StackExport {
 }
 
 function isSecret(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG
+  );
 }
 
 /** Replaces every secret by the ciphertext form an export without `--show-secrets` has. */
@@ -82,11 +86,16 @@ function compact<T extends object>(record: T): T {
  * Builds the export. Resources keep registration order (parents before children, as in a real
  * state file). Inputs that were secret are redacted in the outputs too, since mocks echo inputs.
  */
-export function toStackExport(resources: CapturedResource[], pulumiVersion: string, now = new Date()): StackExport {
+export function toStackExport(
+  resources: CapturedResource[],
+  pulumiVersion: string,
+  now = new Date(),
+): StackExport {
   const exported = resources.map((r): ExportedResource => {
     const inputs = redactSecrets(r.inputs) as Record<string, unknown>;
     const outputs = redactSecrets(r.outputs) as Record<string, unknown>;
-    for (const [k, v] of Object.entries(r.inputs)) if (isSecret(v) && k in outputs) outputs[k] = inputs[k];
+    for (const [k, v] of Object.entries(r.inputs))
+      if (isSecret(v) && k in outputs) outputs[k] = inputs[k];
     return {
       urn: r.urn,
       custom: r.custom,
@@ -103,9 +112,15 @@ export function toStackExport(resources: CapturedResource[], pulumiVersion: stri
         aliases: r.aliases,
         customTimeouts: r.customTimeouts
           ? compact({
-              create: r.customTimeouts.create ? durationSeconds(r.customTimeouts.create) : undefined,
-              update: r.customTimeouts.update ? durationSeconds(r.customTimeouts.update) : undefined,
-              delete: r.customTimeouts.delete ? durationSeconds(r.customTimeouts.delete) : undefined,
+              create: r.customTimeouts.create
+                ? durationSeconds(r.customTimeouts.create)
+                : undefined,
+              update: r.customTimeouts.update
+                ? durationSeconds(r.customTimeouts.update)
+                : undefined,
+              delete: r.customTimeouts.delete
+                ? durationSeconds(r.customTimeouts.delete)
+                : undefined,
             })
           : undefined,
         retainOnDelete: r.retainOnDelete,
@@ -122,7 +137,11 @@ export function toStackExport(resources: CapturedResource[], pulumiVersion: stri
     version: 3,
     deployment: {
       // The engine's magic is the SHA-256 of the CLI version it writes in the manifest.
-      manifest: { time: now.toISOString(), magic: createHash("sha256").update(version).digest("hex"), version },
+      manifest: {
+        time: now.toISOString(),
+        magic: createHash("sha256").update(version).digest("hex"),
+        version,
+      },
       resources: exported,
     },
   };

@@ -37,7 +37,10 @@ function readYaml(file: string): Record<string, unknown> {
 
 function isSecure(value: unknown): value is { secure: string } {
   return (
-    typeof value === "object" && value !== null && Object.keys(value).length === 1 && "secure" in value
+    typeof value === "object" &&
+    value !== null &&
+    Object.keys(value).length === 1 &&
+    "secure" in value
   );
 }
 
@@ -53,7 +56,9 @@ function replaceSecure(value: unknown, key: string): unknown {
   if (isSecure(value)) return secretPlaceholder(key);
   if (Array.isArray(value)) return value.map((v) => replaceSecure(v, key));
   if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceSecure(v, `${key}.${k}`)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, replaceSecure(v, `${key}.${k}`)]),
+    );
   }
   return value;
 }
@@ -62,7 +67,11 @@ function replaceSecure(value: unknown, key: string): unknown {
  * Reads `Pulumi.yaml` in `projectDir` and the stack file (`Pulumi.<stack>.yaml` there, or
  * `configFile`), merging project-level `config:` defaults under the stack's values.
  */
-export function loadStackConfig(projectDir: string, stack: string, configFile?: string): LoadedConfig {
+export function loadStackConfig(
+  projectDir: string,
+  stack: string,
+  configFile?: string,
+): LoadedConfig {
   const project = readYaml(path.join(projectDir, "Pulumi.yaml"));
   const projectName = project.name;
   if (typeof projectName !== "string" || !projectName) {
@@ -76,7 +85,10 @@ export function loadStackConfig(projectDir: string, stack: string, configFile?: 
   for (const [key, decl] of Object.entries(projectConfig)) {
     // Project-level declarations are `{ default: ... }`/`{ value: ... }` or a bare value.
     const value =
-      decl && typeof decl === "object" && !Array.isArray(decl) && ("default" in decl || "value" in decl)
+      decl &&
+      typeof decl === "object" &&
+      !Array.isArray(decl) &&
+      ("default" in decl || "value" in decl)
         ? ((decl as Record<string, unknown>).value ?? (decl as Record<string, unknown>).default)
         : decl;
     if (value !== undefined) entries.push([key, value]);

@@ -24,10 +24,20 @@ export const EKS_ADDONS = [
 export type EksAddonName = (typeof EKS_ADDONS)[number];
 
 /** Add-ons that run as DaemonSets and must exist before nodes join (networking, identity). */
-const BEFORE_NODES: ReadonlySet<EksAddonName> = new Set(["vpc-cni", "kube-proxy", "eks-pod-identity-agent"]);
+const BEFORE_NODES: ReadonlySet<EksAddonName> = new Set([
+  "vpc-cni",
+  "kube-proxy",
+  "eks-pod-identity-agent",
+]);
 
 /** Every control-plane log type EKS offers; all are on (EKS.8 and CKV_AWS_37). */
-export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
+export const CONTROL_PLANE_LOG_TYPES = [
+  "api",
+  "audit",
+  "authenticator",
+  "controllerManager",
+  "scheduler",
+];
 
 /** The service account of the EBS CSI controller, which gets an IAM role through Pod Identity. */
 const EBS_CSI_SERVICE_ACCOUNT = "ebs-csi-controller-sa";
@@ -106,11 +116,15 @@ export function validateEksClusterArgs(args: EksClusterArgs): ValidationError[] 
   if (args.endpointPublicAccess && cidrs.length === 0) {
     errors.push({
       propertyPath: "publicAccessCidrs",
-      reason: "is required when endpointPublicAccess is true; list the CIDRs allowed to reach the API",
+      reason:
+        "is required when endpointPublicAccess is true; list the CIDRs allowed to reach the API",
     });
   }
   if (cidrs.some((c) => c.endsWith("/0"))) {
-    errors.push({ propertyPath: "publicAccessCidrs", reason: "must not contain a /0 block; list specific CIDRs" });
+    errors.push({
+      propertyPath: "publicAccessCidrs",
+      reason: "must not contain a /0 block; list specific CIDRs",
+    });
   }
   if (!args.endpointPublicAccess && cidrs.length > 0) {
     errors.push({
@@ -120,7 +134,10 @@ export function validateEksClusterArgs(args: EksClusterArgs): ValidationError[] 
   }
   for (const addon of EKS_ADDONS) {
     if (!args.addonVersions[addon]) {
-      errors.push({ propertyPath: `addonVersions.${addon}`, reason: "is required; pin an exact version (aws eks describe-addon-versions)" });
+      errors.push({
+        propertyPath: `addonVersions.${addon}`,
+        reason: "is required; pin an exact version (aws eks describe-addon-versions)",
+      });
     }
   }
   if (Object.keys(args.nodeGroups).length === 0) {
@@ -134,7 +151,11 @@ export function validateEksClusterArgs(args: EksClusterArgs): ValidationError[] 
         reason: `mixes arm64 (${arm.join(", ")}) and x86_64 types; one AMI serves one architecture, so split the group`,
       });
     }
-    if (!(spec.minSize <= spec.desiredSize && spec.desiredSize <= spec.maxSize && spec.maxSize > 0)) {
+    if (!(
+      spec.minSize <= spec.desiredSize &&
+      spec.desiredSize <= spec.maxSize &&
+      spec.maxSize > 0
+    )) {
       errors.push({
         propertyPath: `nodeGroups.${group}`,
         reason: `sizes must satisfy minSize <= desiredSize <= maxSize, maxSize > 0 (got ${spec.minSize}/${spec.desiredSize}/${spec.maxSize})`,
@@ -171,8 +192,9 @@ export class EksCluster extends pulumi.ComponentResource {
   public readonly addons: Readonly<Record<EksAddonName, aws.eks.Addon>>;
 
   constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("acme:cluster:EksCluster", name, {}, opts);
+    // Validate before super(): a bad argument must fail before anything, the component included, registers.
     throwIfInvalid("EksCluster", validateEksClusterArgs(args));
+    super("acme:cluster:EksCluster", name, {}, opts);
 
     const protect = args.protect ?? false;
     const endpointPublicAccess = args.endpointPublicAccess ?? false;
@@ -193,13 +215,18 @@ export class EksCluster extends pulumi.ComponentResource {
       `${name}-cluster`,
       {
         description: `EKS control plane of ${args.clusterName}`,
-        assumeRolePolicy: serviceTrustPolicy("eks.amazonaws.com", { actions: ["sts:AssumeRole", "sts:TagSession"] }),
+        assumeRolePolicy: serviceTrustPolicy("eks.amazonaws.com", {
+          actions: ["sts:AssumeRole", "sts:TagSession"],
+        }),
       },
       { parent: this },
     );
     const clusterPolicy = new aws.iam.RolePolicyAttachment(
       `${name}-cluster-policy`,
-      { role: clusterRole.name, policyArn: managedPolicyArn(args.partition, "AmazonEKSClusterPolicy") },
+      {
+        role: clusterRole.name,
+        policyArn: managedPolicyArn(args.partition, "AmazonEKSClusterPolicy"),
+      },
       { parent: this },
     );
 
@@ -207,7 +234,10 @@ export class EksCluster extends pulumi.ComponentResource {
     // bastions). Nodes talk to the control plane through the EKS-managed cluster security group.
     const controlPlaneSg = new aws.ec2.SecurityGroup(
       `${name}-control-plane`,
-      { vpcId: args.vpcId, description: `Kubernetes API of ${args.clusterName} from inside the VPC` },
+      {
+        vpcId: args.vpcId,
+        description: `Kubernetes API of ${args.clusterName} from inside the VPC`,
+      },
       { parent: this },
     );
     new aws.vpc.SecurityGroupIngressRule(
@@ -282,7 +312,11 @@ export class EksCluster extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const nodePolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly", "AmazonEKS_CNI_Policy"].map(
+    const nodePolicies = [
+      "AmazonEKSWorkerNodePolicy",
+      "AmazonEC2ContainerRegistryPullOnly",
+      "AmazonEKS_CNI_Policy",
+    ].map(
       (policy) =>
         new aws.iam.RolePolicyAttachment(
           `${name}-node-${policy}`,
@@ -351,9 +385,16 @@ export class EksCluster extends pulumi.ComponentResource {
           amiType: arm ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD",
           capacityType: spec.capacityType,
           instanceTypes: spec.instanceTypes,
-          scalingConfig: { minSize: spec.minSize, desiredSize: spec.desiredSize, maxSize: spec.maxSize },
+          scalingConfig: {
+            minSize: spec.minSize,
+            desiredSize: spec.desiredSize,
+            maxSize: spec.maxSize,
+          },
           updateConfig: { maxUnavailablePercentage: 33 },
-          launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
+          launchTemplate: {
+            id: launchTemplate.id,
+            version: launchTemplate.latestVersion.apply(String),
+          },
           labels: { "acme.io/node-group": group },
         },
         {
@@ -404,7 +445,13 @@ export class EksCluster extends pulumi.ComponentResource {
             {
               Sid: "UseThroughEc2",
               Effect: "Allow",
-              Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+              Action: [
+                "kms:Encrypt",
+                "kms:Decrypt",
+                "kms:ReEncrypt*",
+                "kms:GenerateDataKey*",
+                "kms:DescribeKey",
+              ],
               Resource: args.volumesKeyArn,
               Condition: { StringEquals: { "kms:ViaService": `ec2.${args.region}.amazonaws.com` } },
             },
@@ -434,7 +481,9 @@ export class EksCluster extends pulumi.ComponentResource {
         addonVersion: args.addonVersions["aws-ebs-csi-driver"],
         resolveConflictsOnCreate: "OVERWRITE",
         resolveConflictsOnUpdate: "PRESERVE",
-        podIdentityAssociations: [{ roleArn: ebsCsiRole.arn, serviceAccount: EBS_CSI_SERVICE_ACCOUNT }],
+        podIdentityAssociations: [
+          { roleArn: ebsCsiRole.arn, serviceAccount: EBS_CSI_SERVICE_ACCOUNT },
+        ],
       },
       { parent: this, dependsOn: [...afterNodes, ...ebsCsiPolicies] },
     );
@@ -448,7 +497,9 @@ export class EksCluster extends pulumi.ComponentResource {
         JSON.stringify({
           apiVersion: "v1",
           kind: "Config",
-          clusters: [{ name: cluster, cluster: { server: endpoint, "certificate-authority-data": ca.data } }],
+          clusters: [
+            { name: cluster, cluster: { server: endpoint, "certificate-authority-data": ca.data } },
+          ],
           contexts: [{ name: cluster, context: { cluster, user: cluster } }],
           "current-context": cluster,
           users: [
@@ -458,7 +509,16 @@ export class EksCluster extends pulumi.ComponentResource {
                 exec: {
                   apiVersion: "client.authentication.k8s.io/v1beta1",
                   command: "aws",
-                  args: ["eks", "get-token", "--cluster-name", cluster, "--region", args.region, "--output", "json"],
+                  args: [
+                    "eks",
+                    "get-token",
+                    "--cluster-name",
+                    cluster,
+                    "--region",
+                    args.region,
+                    "--output",
+                    "json",
+                  ],
                 },
               },
             },
@@ -491,13 +551,19 @@ export class EksCluster extends pulumi.ComponentResource {
         volumeBindingMode: "WaitForFirstConsumer",
         allowVolumeExpansion: true,
       },
-      { parent: this, provider: this.kubernetesProvider, dependsOn: [addons["aws-ebs-csi-driver"]] },
+      {
+        parent: this,
+        provider: this.kubernetesProvider,
+        dependsOn: [addons["aws-ebs-csi-driver"]],
+      },
     );
 
     this.clusterName = clusterName;
     this.clusterArn = this.cluster.arn;
     this.endpoint = this.cluster.endpoint;
-    this.clusterSecurityGroupId = this.cluster.vpcConfig.apply((v) => v.clusterSecurityGroupId ?? "");
+    this.clusterSecurityGroupId = this.cluster.vpcConfig.apply(
+      (v) => v.clusterSecurityGroupId ?? "",
+    );
     this.nodeRoleArn = nodeRole.arn;
     this.logGroupName = logGroup.name;
     this.defaultStorageClassName = storageClass.metadata.name;

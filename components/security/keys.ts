@@ -84,8 +84,9 @@ export class PlatformKeys extends pulumi.ComponentResource {
   public readonly volumesKeyArn: pulumi.Output<string>;
 
   constructor(name: string, args: PlatformKeysArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("acme:security:PlatformKeys", name, {}, opts);
+    // Validate before super(): a bad argument must fail before anything, the component included, registers.
     throwIfInvalid("PlatformKeys", validatePlatformKeysArgs(args));
+    super("acme:security:PlatformKeys", name, {}, opts);
 
     const deletionWindowInDays = args.deletionWindowInDays ?? 30;
     const root = pulumi.interpolate`arn:${args.partition}:iam::${args.accountId}:root`;

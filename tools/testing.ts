@@ -1,0 +1,48 @@
+/**
+ * Helpers for tests that build components under the offline-plan mocks and inspect what was
+ * registered. One Node test file runs in one process, so each file installs the mocks once.
+ */
+import * as assert from "node:assert/strict";
+import {
+  installMocks,
+  MOCK_ACCOUNT_ID,
+  PlatformMocks,
+  type Capture,
+  type CapturedResource,
+} from "./mocks";
+
+export const TEST_REGION = "eu-west-1";
+export { MOCK_ACCOUNT_ID };
+
+/** Installs the platform mocks for project `acme-platform`, stack `test`. */
+export function mockPlatform(): Promise<Capture> {
+  return installMocks(
+    new PlatformMocks({ accountId: MOCK_ACCOUNT_ID, region: TEST_REGION }),
+    "acme-platform",
+    "test",
+  );
+}
+
+/** Registered resources of one type whose URN lies under the named component instance. */
+export function ofType(capture: Capture, type: string, under?: string): CapturedResource[] {
+  return [...capture.resources.values()].filter(
+    (r) => r.type === type && (under === undefined || r.parent === under),
+  );
+}
+
+/** The single registered resource with this type and logical name. */
+export function single(capture: Capture, type: string, name: string): CapturedResource {
+  const found = [...capture.resources.values()].filter((r) => r.type === type && r.name === name);
+  assert.equal(found.length, 1, `expected one ${type} named ${name}, found ${found.length}`);
+  return found[0];
+}
+
+/** Parses a JSON policy document registered as a string input. */
+export function policyOf(
+  resource: CapturedResource,
+  key = "policy",
+): { Statement: Array<Record<string, unknown>> } {
+  const text = resource.inputs[key];
+  assert.equal(typeof text, "string", `${resource.name}.${key} is not a JSON string`);
+  return JSON.parse(text as string) as { Statement: Array<Record<string, unknown>> };
+}
