@@ -29,7 +29,7 @@ export function parseCidr(text: string): { octets: number[]; prefix: number } | 
 }
 
 const cidr = (minPrefix: number, maxPrefix: number) =>
-  z.string().superRefine((value, ctx) => {
+  z.string({ error: "must be a CIDR block such as 10.20.0.0/16" }).superRefine((value, ctx) => {
     const parsed = parseCidr(value);
     if (!parsed) {
       ctx.addIssue({
@@ -167,7 +167,7 @@ const clusterSchema = z
     /** Public API endpoint; off by default. When on, `publicAccessCidrs` is required. */
     endpointPublicAccess: bool("whether the Kubernetes API has a public endpoint"),
     /** CIDRs allowed to reach the public endpoint (never 0.0.0.0/0). */
-    publicAccessCidrs: z.array(cidr(8, 32)).default([]),
+    publicAccessCidrs: z.array(cidr(0, 32)).default([]),
     /** IAM roles given cluster-admin through EKS access entries. */
     adminRoleArns: z.array(iamRoleArn).default([]),
     /** Retention of the control-plane log group. */

@@ -1,0 +1,226 @@
+import * as assert from "node:assert/strict";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, parseStackConfig, PROJECT } from "./config";
+import { installMocks, MOCK_ACCOUNT_ID, PlatformMocks } from "./tools/mocks";
+import { loadStackConfig } from "./tools/stackFile";
+
+const dev = loadStackConfig(__dirname, "dev").config;
+
+/** The dev config with one project key replaced by a mutation of its parsed value. */
+function withChange(
+  key: string,
+  mutate: (value: Record<string, unknown>) => unknown,
+): Record<string, string> {
+  const full = key.includes(":") ? key : `${PROJECT}:${key}`;
+  const current = full in dev ? (JSON.parse(dev[full]) as Record<string, unknown>) : {};
+  const next = mutate(structuredClone(current));
+  const raw = { ...dev };
+  if (next === undefined) delete raw[full];
+  else raw[full] = typeof next === "string" ? next : JSON.stringify(next);
+  return raw;
+}
+
+function issuesOf(raw: Record<string, string>): Array<{ key: string; message: string }> {
+  try {
+    parseStackConfig(raw);
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
+    return e.issues;
+  }
+  assert.fail("the configuration was accepted");
+}
+
+const cases: Array<[string, Record<string, string>, string, RegExp]> = [
+  [
+    "a CIDR that is not one",
+    withChange("network", (n) => ({ ...n, cidr: "10.0.0.300/16" })),
+    "acme-platform:network.cidr",
+    /not an IPv4 CIDR block; valid form: a\.b\.c\.d\/n/,
+  ],
+  [
+    "a CIDR with host bits",
+    withChange("network", (n) => ({ ...n, cidr: "10.0.1.0/16" })),
+    "acme-platform:network.cidr",
+    /host bits set/,
+  ],
+  [
+    "a VPC prefix too small",
+    withChange("network", (n) => ({ ...n, cidr: "10.0.0.0/24" })),
+    "acme-platform:network.cidr",
+    /valid: \/16 to \/20/,
+  ],
+  [
+    "too many AZs",
+    withChange("network", (n) => ({ ...n, azCount: 5 })),
+    "acme-platform:network.azCount",
+    /at most 4/,
+  ],
+  [
+    "an unknown NAT strategy",
+    withChange("network", (n) => ({ ...n, natGateways: "Many" })),
+    "acme-platform:network.natGateways",
+    /"OnePerAz" or "Single"/,
+  ],
+  [
+    "a retention CloudWatch rejects",
+    withChange("network", (n) => ({ ...n, flowLogRetentionInDays: 10 })),
+    "acme-platform:network.flowLogRetentionInDays",
+    /one of 1, 3, 5/,
+  ],
+  [
+    "a negative node count",
+    withChange("cluster", (c) => {
+      (c.nodeGroups as Record<string, Record<string, unknown>>).system.minSize = -1;
+      return c;
+    }),
+    "acme-platform:cluster.nodeGroups.system.minSize",
+    /at least 0/,
+  ],
+  [
+    "desired above max",
+    withChange("cluster", (c) => {
+      (c.nodeGroups as Record<string, Record<string, unknown>>).system.desiredSize = 9;
+      return c;
+    }),
+    "acme-platform:cluster.nodeGroups.system.desiredSize",
+    /minSize <= desiredSize <= maxSize/,
+  ],
+  [
+    "a public endpoint without CIDRs",
+    withChange("cluster", (c) => ({ ...c, endpointPublicAccess: true })),
+    "acme-platform:cluster.publicAccessCidrs",
+    /required when endpointPublicAccess is true/,
+  ],
+  [
+    "a public endpoint open to the world",
+    withChange("cluster", (c) => ({
+      ...c,
+      endpointPublicAccess: true,
+      publicAccessCidrs: ["0.0.0.0/0"],
+    })),
+    "acme-platform:cluster.publicAccessCidrs",
+    /must not contain 0\.0\.0\.0\/0/,
+  ],
+  [
+    "an add-on version that is not pinned",
+    withChange("cluster", (c) => ({
+      ...c,
+      addons: { ...(c.addons as object), coredns: "latest" },
+    })),
+    "acme-platform:cluster.addons.coredns",
+    /valid form: v1\.2\.3-eksbuild\.1/,
+  ],
+  [
+    "a missing add-on",
+    withChange("cluster", (c) => {
+      delete (c.addons as Record<string, unknown>)["kube-proxy"];
+      return c;
+    }),
+    "acme-platform:cluster.addons.kube-proxy",
+    /is required/,
+  ],
+  [
+    "an unknown nested key",
+    withChange("cluster", (c) => ({ ...c, endpointPublicAcess: false })),
+    "acme-platform:cluster.endpointPublicAcess",
+    /unknown key/,
+  ],
+  [
+    "an unknown top-level key",
+    { ...dev, "acme-platform:clustre": "{}" },
+    "acme-platform:clustre",
+    /unknown key; valid keys: .*acme-platform:cluster/,
+  ],
+  [
+    "a missing required key",
+    withChange("keys", () => undefined),
+    "acme-platform:keys",
+    /is required/,
+  ],
+  [
+    "a deletion window below 7",
+    withChange("keys", () => ({ deletionWindowInDays: 6 })),
+    "acme-platform:keys.deletionWindowInDays",
+    /at least 7/,
+  ],
+  [
+    "a Region that is not one",
+    { ...dev, "aws:region": "Ireland" },
+    "aws:region",
+    /not an AWS Region code/,
+  ],
+  [
+    "a reserved tag key",
+    { ...dev, "acme-platform:tags": JSON.stringify({ "aws:owner": "x" }) },
+    "acme-platform:tags",
+    /reserved by AWS/,
+  ],
+  [
+    "a boolean given as text",
+    { ...dev, "acme-platform:protectStatefulResources": "yes" },
+    "acme-platform:protectStatefulResources",
+    /must be true or false/,
+  ],
+];
+
+describe("stack configuration", () => {
+  it("accepts every committed stack file", () => {
+    for (const stack of ["dev", "staging", "prod"]) {
+      const parsed = parseStackConfig(loadStackConfig(__dirname, stack).config);
+      assert.equal(parsed.environment, stack);
+    }
+  });
+
+  for (const [title, raw, key, message] of cases) {
+    it(`names ${key} for ${title}`, () => {
+      const issues = issuesOf(raw);
+      assert.equal(issues.length, 1, JSON.stringify(issues));
+      assert.equal(issues[0].key, key);
+      assert.match(issues[0].message, message);
+    });
+  }
+
+  it("reports every problem at once", () => {
+    const raw = withChange("cluster", (c) => {
+      (c.nodeGroups as Record<string, Record<string, unknown>>).system.minSize = -2;
+      return c;
+    });
+    raw["acme-platform:network"] = JSON.stringify({
+      ...JSON.parse(raw["acme-platform:network"]),
+      cidr: "not-a-cidr",
+    });
+    raw["acme-platform:surprise"] = "1";
+    const keys = issuesOf(raw).map((i) => i.key);
+    assert.deepEqual(keys, [
+      "acme-platform:cluster.nodeGroups.system.minSize",
+      "acme-platform:network.cidr",
+      "acme-platform:surprise",
+    ]);
+  });
+
+  it("ignores other providers' settings", () => {
+    assert.doesNotThrow(() =>
+      parseStackConfig({ ...dev, "kubernetes:context": "x", "aws:profile": "p" }),
+    );
+  });
+
+  it("stops the program before any resource registers", async () => {
+    const capture = await installMocks(
+      new PlatformMocks({ accountId: MOCK_ACCOUNT_ID, region: "eu-west-1" }),
+      PROJECT,
+      "bad",
+    );
+    pulumi.runtime.setAllConfig({ ...dev, "acme-platform:network": "{}" }, []);
+    // tsx may load this file and index.ts through different loaders, so match the error by name.
+    assert.throws(
+      () => require(path.join(__dirname, "index.ts")),
+      (e: Error) =>
+        e.name === "ConfigError" &&
+        (e as ConfigError).issues.some((i) => i.key === "acme-platform:network.cidr"),
+    );
+    await capture.settle();
+    assert.equal(capture.resources.size, 0, "no resource, not even the stack, registered");
+  });
+});
