@@ -215,6 +215,7 @@ describe("stack configuration", () => {
     pulumi.runtime.setAllConfig({ ...dev, "acme-platform:network": "{}" }, []);
     // tsx may load this file and index.ts through different loaders, so match the error by name.
     assert.throws(
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loads the program as the language host does
       () => require(path.join(__dirname, "index.ts")),
       (e: Error) =>
         e.name === "ConfigError" &&

@@ -8,6 +8,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { LOG_RETENTION_DAYS } from "./components/lib";
+import { NatGatewayStrategy } from "./components/network";
 
 /** The Pulumi project name, which is also the namespace of every key below. */
 export const PROJECT = "acme-platform";
@@ -67,15 +69,9 @@ const int = (min: number, max: number, what: string) =>
 
 const bool = (what: string) => z.boolean({ error: `must be true or false (${what})` });
 
-/** CloudWatch Logs accepts only these retention periods (PutRetentionPolicy). */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
-  3653,
-] as const;
-
 const logRetention = z
   .number({ error: "must be a number of days" })
-  .refine((v) => (LOG_RETENTION_DAYS as readonly number[]).includes(v), {
+  .refine((v) => LOG_RETENTION_DAYS.includes(v), {
     error: `is not a CloudWatch Logs retention period; valid: one of ${LOG_RETENTION_DAYS.join(", ")}`,
   });
 
@@ -107,10 +103,6 @@ const tagMap = z
 // The schema, one entry per top-level key of the project namespace.
 // ---------------------------------------------------------------------------------------------
 
-/** NAT gateway layout: one per AZ (survives an AZ loss) or a single shared one (cheaper). */
-export const NatGatewayStrategy = { OnePerAz: "OnePerAz", Single: "Single" } as const;
-export type NatGatewayStrategy = (typeof NatGatewayStrategy)[keyof typeof NatGatewayStrategy];
-
 const networkSchema = z.strictObject({
   /** VPC CIDR block, /16 to /20. */
   cidr: cidr(16, 20),
@@ -119,7 +111,7 @@ const networkSchema = z.strictObject({
   /** Explicit AZ names; default: the first `azCount` available zones of the Region. */
   availabilityZones: z.array(z.string().regex(/^[a-z]{2}-[a-z]+-\d[a-z]$/)).optional(),
   /** NAT gateways: `OnePerAz` or `Single`. */
-  natGateways: z.enum(["OnePerAz", "Single"], {
+  natGateways: z.enum(Object.values(NatGatewayStrategy), {
     error: 'must be "OnePerAz" or "Single"',
   }),
   /** Retention of the VPC flow-log group. */

@@ -309,10 +309,11 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
     this.calls.push(args.token);
     const handler = this.invokes[args.token];
     if (!handler) {
-      throw new Error(
+      const message =
         `Unmocked invoke "${args.token}": the offline plan answers only the invokes it mocks on ` +
-          `purpose (tools/mocks.ts invokeMocks). Add a realistic answer there.`,
-      );
+        `purpose (tools/mocks.ts invokeMocks). Add a realistic answer there.`;
+      // The runtime rethrows a failed invoke RPC with the gRPC error's `details` as its message.
+      throw Object.assign(new Error(message), { details: message });
     }
     return handler(args.inputs as State);
   }
@@ -407,8 +408,8 @@ interface MonitorLike {
 export interface Capture {
   /** Registrations in the order the program made them, keyed by URN. */
   resources: Map<string, CapturedResource>;
-  /** Resolves when no RPC is outstanding and none started for a few turns of the event loop. */
-  settle(): Promise<void>;
+  /** Resolves when no RPC is outstanding, no timer is pending and nothing new registered. */
+  settle(maxWaitMs?: number): Promise<void>;
   /** Errors raised by registrations (a failed mock, say); the plan reports them. */
   errors: Error[];
 }
@@ -498,14 +499,27 @@ export async function installMocks(
   const settings = (await import("@pulumi/pulumi/runtime/settings")) as unknown as {
     waitForRPCs(): Promise<void>;
   };
-  const settle = async () => {
-    // An apply callback can register a resource after the RPC queue looked empty, so the queue
-    // must stay empty across several event-loop turns before the graph counts as complete.
+  // The language host ends a program when Node's event loop is empty, so a resource created in an
+  // apply that waits on a timer still registers. Settling therefore waits until no RPC is
+  // outstanding, no timer is pending and nothing new registered for a few turns in a row.
+  const pendingTimers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+  const settle = async (maxWaitMs = 60_000) => {
+    const deadline = Date.now() + maxWaitMs;
     let quietTurns = 0;
-    while (quietTurns < 5) {
+    let seen = -1;
+    while (quietTurns < 3) {
       await settings.waitForRPCs();
       await new Promise((resolve) => setImmediate(resolve));
-      quietTurns = outstanding === 0 ? quietTurns + 1 : 0;
+      const timers = pendingTimers();
+      const idle = outstanding === 0 && timers === 0 && resources.size === seen;
+      quietTurns = idle ? quietTurns + 1 : 0;
+      seen = resources.size;
+      if (timers > 0) {
+        if (Date.now() > deadline) {
+          throw new Error(`the program still had ${timers} pending timer(s) after ${maxWaitMs} ms`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
     }
   };
   return { resources, settle, errors };

@@ -11,7 +11,10 @@ export interface PolicyStatement {
   Principal?: pulumi.Input<Record<string, pulumi.Input<string | pulumi.Input<string>[]>> | "*">;
   Action: string | string[];
   Resource?: pulumi.Input<string> | pulumi.Input<string>[];
-  Condition?: Record<string, Record<string, pulumi.Input<string | boolean | pulumi.Input<string>[]>>>;
+  Condition?: Record<
+    string,
+    Record<string, pulumi.Input<string | boolean | pulumi.Input<string>[]>>
+  >;
 }
 
 /** Renders a policy document (version 2012-10-17) as JSON text. */
@@ -40,6 +43,9 @@ export function serviceTrustPolicy(
 }
 
 /** The managed-policy ARN for an AWS managed policy in the given partition. */
-export function managedPolicyArn(partition: pulumi.Input<string>, name: string): pulumi.Output<string> {
+export function managedPolicyArn(
+  partition: pulumi.Input<string>,
+  name: string,
+): pulumi.Output<string> {
   return pulumi.interpolate`arn:${partition}:iam::aws:policy/${name}`;
 }

@@ -1,3 +1,4 @@
 export * from "./iam";
 export * from "./tags";
 export * from "./validation";
+export * from "./logs";

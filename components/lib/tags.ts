@@ -4,6 +4,10 @@
  */
 
 /** The tags for a stack: who owns it, which environment, and that Pulumi manages it. */
-export function baseTags(project: string, environment: string, extra: Record<string, string>): Record<string, string> {
+export function baseTags(
+  project: string,
+  environment: string,
+  extra: Record<string, string>,
+): Record<string, string> {
   return { ...extra, Project: project, Environment: environment, ManagedBy: "pulumi" };
 }
