@@ -103,20 +103,30 @@ const tagMap = z
 // The schema, one entry per top-level key of the project namespace.
 // ---------------------------------------------------------------------------------------------
 
-const networkSchema = z.strictObject({
-  /** VPC CIDR block, /16 to /20. */
-  cidr: cidr(16, 20),
-  /** Availability zones to spread subnets over (2 to 4; 3 for production). */
-  azCount: int(2, 4, "the number of availability zones"),
-  /** Explicit AZ names; default: the first `azCount` available zones of the Region. */
-  availabilityZones: z.array(z.string().regex(/^[a-z]{2}-[a-z]+-\d[a-z]$/)).optional(),
-  /** NAT gateways: `OnePerAz` or `Single`. */
-  natGateways: z.enum(Object.values(NatGatewayStrategy), {
-    error: 'must be "OnePerAz" or "Single"',
-  }),
-  /** Retention of the VPC flow-log group. */
-  flowLogRetentionInDays: logRetention,
-});
+const networkSchema = z
+  .strictObject({
+    /** VPC CIDR block, /16 to /20. */
+    cidr: cidr(16, 20),
+    /** Availability zones to spread subnets over (2 to 4; 3 for production). */
+    azCount: int(2, 4, "the number of availability zones"),
+    /** Explicit AZ names; default: the first `azCount` available zones of the Region. */
+    availabilityZones: z.array(z.string().regex(/^[a-z]{2}-[a-z]+-\d[a-z]$/)).optional(),
+    /** NAT gateways: `OnePerAz` or `Single`. */
+    natGateways: z.enum(Object.values(NatGatewayStrategy), {
+      error: 'must be "OnePerAz" or "Single"',
+    }),
+    /** Retention of the VPC flow-log group. */
+    flowLogRetentionInDays: logRetention,
+  })
+  .superRefine((n, ctx) => {
+    if (n.availabilityZones && n.availabilityZones.length !== n.azCount) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["availabilityZones"],
+        message: `lists ${n.availabilityZones.length} zone(s) but azCount is ${n.azCount}; list exactly azCount names or remove the key`,
+      });
+    }
+  });
 
 const nodeGroupSchema = z
   .strictObject({

@@ -502,7 +502,8 @@ export async function installMocks(
   // The language host ends a program when Node's event loop is empty, so a resource created in an
   // apply that waits on a timer still registers. Settling therefore waits until no RPC is
   // outstanding, no timer is pending and nothing new registered for a few turns in a row.
-  const pendingTimers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+  const pendingTimers = () =>
+    process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
   const settle = async (maxWaitMs = 60_000) => {
     const deadline = Date.now() + maxWaitMs;
     let quietTurns = 0;

@@ -1,0 +1,39 @@
+/**
+ * Every acme policy, in the order CrossGuard runs them. The pack entrypoint and the offline
+ * runner (tools/policyRunner.ts) both take the rule objects from here.
+ */
+import type { AcmePolicy } from "../lib/policy";
+import { acmeCloudwatchLoggroupMissingKmsKey } from "./cloudwatch/LogGroup/missingKmsKey";
+import { acmeEc2LaunchtemplateEnforceEbsEncryption } from "./ec2/LaunchTemplate/enforceEbsEncryption";
+import { acmeEc2LaunchtemplateEnforceImdsv2 } from "./ec2/LaunchTemplate/enforceImdsv2";
+import { acmeEksClusterConfigureEndpointAccess } from "./eks/Cluster/configureEndpointAccess";
+import { acmeEksClusterEnableControlPlaneLogging } from "./eks/Cluster/enableControlPlaneLogging";
+import { acmeEksClusterEnableSecretsEncryption } from "./eks/Cluster/enableSecretsEncryption";
+import { acmeKmsKeyConfigureDeletionWindow } from "./kms/Key/configureDeletionWindow";
+import { acmeKmsKeyDisallowPublicAccess } from "./kms/Key/disallowPublicAccess";
+import { acmeKmsKeyDisallowWildcardServiceGrants } from "./kms/Key/disallowWildcardServiceGrants";
+import { acmeKmsKeyEnableKeyRotation } from "./kms/Key/enableKeyRotation";
+import { acmeKubernetesStorageclassEnforceEbsEncryption } from "./kubernetes/StorageClass/enforceEbsEncryption";
+import { acmeKubernetesStorageclassEnforceSingleDefault } from "./kubernetes/StorageClass/enforceSingleDefault";
+
+export type {
+  AcmePolicy,
+  AcmePolicyMetadata,
+  AcmeResourcePolicy,
+  AcmeStackPolicy,
+} from "../lib/policy";
+
+export const allPolicies: AcmePolicy[] = [
+  acmeKmsKeyEnableKeyRotation,
+  acmeKmsKeyConfigureDeletionWindow,
+  acmeKmsKeyDisallowPublicAccess,
+  acmeKmsKeyDisallowWildcardServiceGrants,
+  acmeEksClusterEnableSecretsEncryption,
+  acmeEksClusterConfigureEndpointAccess,
+  acmeEksClusterEnableControlPlaneLogging,
+  acmeEc2LaunchtemplateEnforceEbsEncryption,
+  acmeEc2LaunchtemplateEnforceImdsv2,
+  acmeCloudwatchLoggroupMissingKmsKey,
+  acmeKubernetesStorageclassEnforceEbsEncryption,
+  acmeKubernetesStorageclassEnforceSingleDefault,
+];

@@ -1,0 +1,61 @@
+import {
+  CONSTRAINING_CONDITION_KEYS,
+  hasWildcardPrincipal,
+  isConstrained,
+  parseStatements,
+  statementLabel,
+} from "../../../lib/keyPolicy";
+import type { AcmeResourcePolicy } from "../../../lib/policy";
+import { validateResourceType } from "../../../lib/policy";
+import { KMS_KEY } from "../../../lib/resourceTypes";
+import { isUnset } from "../../../lib/values";
+
+/**
+ * KMS key policies must not allow every AWS principal unless a condition pins the grant to an
+ * account, organization or calling service.
+ *
+ * @severity high
+ * @link https://docs.aws.amazon.com/securityhub/latest/userguide/kms-controls.html#kms-5
+ */
+export const acmeKmsKeyDisallowPublicAccess: AcmeResourcePolicy = {
+  name: "acme-kms-key-disallow-public-access",
+  description:
+    "Prohibits KMS key policy statements that allow any AWS principal without an account, organization or service condition.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  controls: ["KMS.5"],
+  resourceType: KMS_KEY,
+  validateResource: validateResourceType(KMS_KEY, (args, reportViolation) => {
+    const policy: unknown = args.props.policy;
+    // Without a policy AWS attaches the default key policy, which grants only the owning account.
+    if (isUnset(policy)) {
+      return;
+    }
+    const statements = parseStatements(policy);
+    if (statements === undefined) {
+      reportViolation(
+        "policy is not a JSON policy document, so public access cannot be ruled out; pass the " +
+          "document as a JSON string.",
+      );
+      return;
+    }
+    statements.forEach((statement, index) => {
+      if (statement.Effect !== "Allow") {
+        return;
+      }
+      const label = statementLabel(statement, index);
+      if (statement.NotPrincipal !== undefined) {
+        reportViolation(
+          `${label} combines Allow with NotPrincipal, which grants the key to every principal ` +
+            "not listed; name the allowed principals in Principal instead.",
+        );
+      } else if (hasWildcardPrincipal(statement) && !isConstrained(statement)) {
+        reportViolation(
+          `${label} allows Principal "*" without a condition on ` +
+            `${CONSTRAINING_CONDITION_KEYS.join(", ")}; name the principals or add such a ` +
+            "condition so the key is not usable from any AWS account.",
+        );
+      }
+    });
+  }),
+};

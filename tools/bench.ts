@@ -1,0 +1,83 @@
+/**
+ * Benchmark: the offline plan of the prod stack against a floor, a Node.js process that only
+ * loads the same SDK packages (the cost no plan can avoid). Reports medians and their ratio.
+ *
+ *   npm run bench [-- --runs 5 --stack prod]
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const ROOT = path.resolve(__dirname, "..");
+const FLOOR_SCRIPT = [
+  "@pulumi/pulumi",
+  "@pulumi/aws",
+  "@pulumi/kubernetes",
+  "@pulumi/policy",
+  "zod",
+  "yaml",
+]
+  .map((m) => `require(${JSON.stringify(m)});`)
+  .join(" ");
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
+function timeOnce(args: string[]): number {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8" });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) {
+    throw new Error(
+      `"node ${args.join(" ")}" exited ${result.status}:\n${result.stderr}${result.stdout}`,
+    );
+  }
+  return ms;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function main(): void {
+  const runs = Number(arg("runs", "5"));
+  const stack = arg("stack", "prod");
+  if (!Number.isInteger(runs) || runs < 5)
+    throw new Error("--runs must be an integer of at least 5");
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), "bench-plan-"));
+  const planArgs = ["--import", "tsx", "tools/plan.ts", "--stack", stack, "--out", out];
+  const floorArgs = ["--import", "tsx", "-e", FLOOR_SCRIPT];
+
+  // One warm-up of each fills the OS file cache and tsx's transform cache for both sides alike.
+  timeOnce(floorArgs);
+  timeOnce(planArgs);
+  const plan: number[] = [];
+  const floor: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    // Interleaved, so drift in machine load hits both series equally.
+    floor.push(timeOnce(floorArgs));
+    plan.push(timeOnce(planArgs));
+  }
+  const resources = (
+    JSON.parse(fs.readFileSync(path.join(out, "stack.json"), "utf8")) as {
+      deployment: { resources: unknown[] };
+    }
+  ).deployment.resources.length;
+  const fmt = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(", ");
+  console.log(`plan --stack ${stack} (${resources} resources), ${runs} runs each, wall-clock ms`);
+  console.log(
+    `  floor (load SDK packages only): median ${median(floor).toFixed(0)}  [${fmt(floor)}]`,
+  );
+  console.log(
+    `  offline plan:                   median ${median(plan).toFixed(0)}  [${fmt(plan)}]`,
+  );
+  console.log(`  ratio plan/floor: ${(median(plan) / median(floor)).toFixed(2)}`);
+  fs.rmSync(out, { recursive: true, force: true });
+}
+
+main();

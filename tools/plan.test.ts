@@ -1,0 +1,164 @@
+import * as assert from "node:assert/strict";
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { before, describe, it } from "node:test";
+import { parse, stringify } from "yaml";
+import type { ExportedResource, StackExport } from "./stackExport";
+
+const ROOT = path.resolve(__dirname, "..");
+
+function run(script: string, args: string[]): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, ["--import", "tsx", script, ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+}
+
+function tmp(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), "plan-test-"));
+}
+
+interface Planned {
+  result: SpawnSyncReturns<string>;
+  out: string;
+  doc: StackExport;
+  of(type: string): ExportedResource[];
+}
+
+function plan(stack: string): Planned {
+  const out = tmp();
+  const result = run("tools/plan.ts", ["--stack", stack, "--out", out]);
+  assert.equal(result.status, 0, `plan ${stack} failed:\n${result.stderr}\n${result.stdout}`);
+  const doc = JSON.parse(fs.readFileSync(path.join(out, "stack.json"), "utf8")) as StackExport;
+  return {
+    result,
+    out,
+    doc,
+    of: (type) => doc.deployment.resources.filter((r) => r.type === type),
+  };
+}
+
+describe("npm run plan", () => {
+  const plans: Record<string, Planned> = {};
+  before(() => {
+    for (const stack of ["dev", "staging", "prod"]) plans[stack] = plan(stack);
+  });
+
+  it("passes the policy pack for every stack and prints the summary", () => {
+    for (const [stack, p] of Object.entries(plans)) {
+      assert.match(
+        p.result.stdout,
+        new RegExp(`Offline plan of stack "${stack}": \\d+ resources in 3 components`),
+      );
+      assert.match(p.result.stdout, /acme:cluster:EksCluster platform: \d+/);
+      assert.match(
+        p.result.stdout,
+        /Policies: \d+ run on \d+ resources: 0 mandatory violation\(s\)/,
+      );
+      assert.match(p.result.stdout, /Wrote .*stack\.json and .*graph\.mmd/);
+    }
+  });
+
+  it("writes a version 3 stack export with the captured graph", () => {
+    const { doc } = plans.dev;
+    assert.equal(doc.version, 3);
+    assert.match(doc.deployment.manifest.version, /^v3\.\d+\.\d+$/);
+    const [stack] = doc.deployment.resources;
+    assert.equal(stack.type, "pulumi:pulumi:Stack");
+    assert.deepEqual(Object.keys(stack.outputs).sort(), [
+      "defaultStorageClass",
+      "eksClusterEndpoint",
+      "eksClusterName",
+      "kmsKeyArns",
+      "privateSubnetIds",
+      "publicSubnetIds",
+      "vpcId",
+    ]);
+    const urns = new Set(doc.deployment.resources.map((r) => r.urn));
+    for (const r of doc.deployment.resources.slice(1)) {
+      assert.ok(r.parent && urns.has(r.parent), `${r.urn} has a registered parent`);
+      for (const dep of r.dependencies ?? [])
+        assert.ok(urns.has(dep), `${r.urn} depends on unknown ${dep}`);
+      if (r.custom && !r.type.startsWith("pulumi:providers:")) {
+        assert.ok(r.id, `${r.urn} has an id`);
+        const providerUrn = r.provider?.split("::").slice(0, -1).join("::");
+        assert.ok(providerUrn && urns.has(providerUrn), `${r.urn} has a registered provider`);
+      }
+    }
+    const [cluster] = plans.dev.of("aws:eks/cluster:Cluster");
+    assert.ok(
+      cluster.propertyDependencies?.encryptionConfig?.some((u) =>
+        u.includes("aws:kms/key:Key::platform-cluster-secrets"),
+      ),
+    );
+    const kubeProvider = plans.dev.of("pulumi:providers:kubernetes")[0];
+    assert.equal(
+      JSON.stringify(kubeProvider.inputs).includes("get-token"),
+      false,
+      "the kubeconfig stays a secret",
+    );
+  });
+
+  it("draws the components and their edges", () => {
+    const graph = fs.readFileSync(path.join(plans.dev.out, "graph.mmd"), "utf8");
+    assert.match(graph, /^flowchart LR\n/);
+    for (const c of ["PlatformKeys", "Network", "EksCluster"])
+      assert.match(graph, new RegExp(`<b>${c}</b>`));
+    assert.match(graph, /c0 -->\|Key\| c1/);
+    assert.match(graph, /c1 -->\|Subnet, Vpc\| c2/);
+  });
+
+  it("gives prod three AZs, a NAT gateway per AZ and protected stateful resources", () => {
+    const prod = plans.prod;
+    const azs = new Set(prod.of("aws:ec2/subnet:Subnet").map((s) => s.inputs.availabilityZone));
+    assert.equal(azs.size, 3);
+    assert.equal(prod.of("aws:ec2/natGateway:NatGateway").length, 3);
+    const stateful = [
+      ...prod.of("aws:kms/key:Key"),
+      ...prod.of("aws:cloudwatch/logGroup:LogGroup"),
+      ...prod.of("aws:eks/cluster:Cluster"),
+    ];
+    assert.equal(stateful.length, 7);
+    for (const r of stateful) assert.equal(r.protect, true, `${r.urn} is protected`);
+    assert.equal(plans.dev.of("aws:ec2/natGateway:NatGateway").length, 1);
+    assert.ok(plans.dev.of("aws:kms/key:Key").every((k) => !k.protect));
+  });
+
+  it("writes a file the policy CLI accepts", () => {
+    const result = run("tools/policy.ts", [path.join(plans.prod.out, "stack.json")]);
+    assert.equal(result.status, 0, result.stdout + result.stderr);
+  });
+
+  it("exits 2 naming every bad key, and writes nothing, on bad config", () => {
+    const config = parse(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")) as {
+      config: Record<string, Record<string, unknown>>;
+    };
+    config.config["acme-platform:network"].cidr = "10.10.0.0/33";
+    (
+      config.config["acme-platform:cluster"].nodeGroups as Record<string, Record<string, number>>
+    ).system.minSize = -1;
+    config.config["acme-platform:bogus"] = { x: 1 };
+    const dir = tmp();
+    const file = path.join(dir, "bad.yaml");
+    fs.writeFileSync(file, stringify(config));
+    const out = path.join(dir, "out");
+    const result = run("tools/plan.ts", ["--stack", "dev", "--config", file, "--out", out]);
+    assert.equal(result.status, 2, result.stderr);
+    for (const key of [
+      "acme-platform:network.cidr",
+      "acme-platform:cluster.nodeGroups.system.minSize",
+      "acme-platform:bogus",
+    ]) {
+      assert.ok(result.stderr.includes(key), `stderr names ${key}:\n${result.stderr}`);
+    }
+    assert.equal(fs.existsSync(path.join(out, "stack.json")), false);
+  });
+
+  it("exits 2 on bad usage", () => {
+    assert.equal(run("tools/plan.ts", []).status, 2);
+    assert.equal(run("tools/plan.ts", ["--stack", "nope"]).status, 2);
+    assert.equal(run("tools/plan.ts", ["--stack", "dev", "--frobnicate"]).status, 2);
+  });
+});

@@ -1,0 +1,181 @@
+/**
+ * The offline plan: runs index.ts for a stack the way `pulumi up` runs it, under mocks, captures
+ * the whole resource graph, writes it as a stack export plus a Mermaid picture, and runs the
+ * policy pack on it.
+ *
+ *   npm run plan -- --stack <name> [--config <file>] [--out <dir>]
+ *
+ * Exit codes: 0 clean; 1 a mandatory policy violation or a program/validation error; 2 bad usage
+ * or bad configuration (every bad key named), in which case no stack.json is written.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, parseStackConfig } from "../config";
+import { toMermaid } from "./graph";
+import { installMocks, MOCK_ACCOUNT_ID, PlatformMocks } from "./mocks";
+import { evaluateStackExport } from "./policyRunner";
+import { loadStackConfig, StackFileError } from "./stackFile";
+import { toStackExport, type StackExport } from "./stackExport";
+
+const REPO_ROOT = path.resolve(__dirname, "..");
+
+interface PlanOptions {
+  stack: string;
+  configFile?: string;
+  outDir: string;
+}
+
+class UsageError extends Error {}
+
+function parseArgs(argv: string[]): PlanOptions {
+  const opts: Partial<PlanOptions> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = argv[i + 1];
+    const need = () => {
+      if (value === undefined || value.startsWith("--"))
+        throw new UsageError(`${flag} needs a value`);
+      i++;
+      return value;
+    };
+    if (flag === "--stack") opts.stack = need();
+    else if (flag === "--config") opts.configFile = path.resolve(need());
+    else if (flag === "--out") opts.outDir = path.resolve(need());
+    else throw new UsageError(`unknown argument "${flag}"`);
+  }
+  if (!opts.stack) throw new UsageError("--stack <name> is required (dev, staging, prod, ...)");
+  if (!/^[A-Za-z0-9_.-]+$/.test(opts.stack))
+    throw new UsageError(`"${opts.stack}" is not a stack name`);
+  return {
+    stack: opts.stack,
+    configFile: opts.configFile,
+    outDir: opts.outDir ?? path.join(REPO_ROOT, "out", opts.stack),
+  };
+}
+
+const USAGE = "usage: npm run plan -- --stack <name> [--config <file>] [--out <dir>]";
+
+/** Result of running the program under mocks. */
+export interface PlanRun {
+  export: StackExport;
+  invokes: string[];
+}
+
+/** Runs the program for one stack and returns its graph as a stack export. */
+export async function runProgram(options: {
+  stack: string;
+  configFile?: string;
+}): Promise<PlanRun> {
+  const loaded = loadStackConfig(REPO_ROOT, options.stack, options.configFile);
+  // Validate first, so bad config is a usage error and nothing is registered.
+  const stackConfig = parseStackConfig(loaded.config);
+
+  const mocks = new PlatformMocks({ accountId: MOCK_ACCOUNT_ID, region: stackConfig.region });
+  const capture = await installMocks(mocks, loaded.project, options.stack, false);
+  pulumi.runtime.setAllConfig(loaded.config, loaded.secretKeys);
+
+  // As the Node.js language host does: the module's exports become the stack's outputs.
+  await pulumi.runtime.runInPulumiStack(
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loads the program as the language host does
+    async () => require(path.join(REPO_ROOT, "index.ts")) as Record<string, unknown>,
+  );
+  await capture.settle();
+  if (capture.errors.length > 0) {
+    throw new Error(
+      `registration failed:\n${capture.errors.map((e) => `  - ${e.message}`).join("\n")}`,
+    );
+  }
+  const pulumiVersion = (
+    JSON.parse(fs.readFileSync(require.resolve("@pulumi/pulumi/package.json"), "utf8")) as {
+      version: string;
+    }
+  ).version;
+  return {
+    export: toStackExport([...capture.resources.values()], pulumiVersion),
+    invokes: mocks.calls,
+  };
+}
+
+function summarize(doc: StackExport): string[] {
+  const resources = doc.deployment.resources;
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  const stack = resources.find((r) => r.type === "pulumi:pulumi:Stack");
+  const component = (urn: string): string => {
+    let r = byUrn.get(urn);
+    while (r && r.parent && r.parent !== stack?.urn) r = byUrn.get(r.parent);
+    return r && !r.custom ? `${r.type} ${r.urn.split("::").pop()}` : "(stack)";
+  };
+  const table = new Map<string, Map<string, number>>();
+  for (const r of resources.filter((x) => x.custom)) {
+    const c = component(r.urn);
+    const types = table.get(c) ?? new Map<string, number>();
+    types.set(r.type, (types.get(r.type) ?? 0) + 1);
+    table.set(c, types);
+  }
+  const lines: string[] = [];
+  for (const [c, types] of [...table.entries()].sort()) {
+    const total = [...types.values()].reduce((a, b) => a + b, 0);
+    lines.push(`  ${c}: ${total}`);
+    for (const [t, n] of [...types.entries()].sort())
+      lines.push(`      ${String(n).padStart(3)}  ${t}`);
+  }
+  return lines;
+}
+
+/** The CLI; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let options: PlanOptions;
+  try {
+    options = parseArgs(argv);
+  } catch (e) {
+    console.error(`${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  let run: PlanRun;
+  try {
+    run = await runProgram(options);
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof StackFileError) {
+      console.error(`plan: ${e.message}`);
+      console.error("plan: no stack.json written.");
+      return 2;
+    }
+    console.error(`plan: the program failed: ${(e as Error).message}`);
+    return 1;
+  }
+
+  fs.mkdirSync(options.outDir, { recursive: true });
+  const stackJson = path.join(options.outDir, "stack.json");
+  const graphMmd = path.join(options.outDir, "graph.mmd");
+  fs.writeFileSync(stackJson, JSON.stringify(run.export, null, 2) + "\n");
+  fs.writeFileSync(graphMmd, toMermaid(run.export.deployment.resources));
+
+  const result = await evaluateStackExport(run.export);
+  const resources = run.export.deployment.resources;
+  const mandatory = result.violations.filter((v) => v.enforcementLevel === "mandatory");
+  const out = [
+    `Offline plan of stack "${options.stack}": ${resources.filter((r) => r.custom).length} resources in ${resources.filter((r) => !r.custom && r.type !== "pulumi:pulumi:Stack").length} components`,
+    ...summarize(run.export),
+    `Invokes (all mocked on purpose): ${[...new Set(run.invokes)].sort().join(", ") || "none"}`,
+    `Policies: ${result.policiesRun} run on ${result.resourcesChecked} resources: ` +
+      `${mandatory.length} mandatory violation(s), ${result.violations.length - mandatory.length} advisory, ` +
+      `${result.undecidable.length} not decidable`,
+    ...result.violations.map(
+      (v) => `  ${v.enforcementLevel} ${v.policyName} ${v.urn}: ${v.message}`,
+    ),
+    `Wrote ${path.relative(process.cwd(), stackJson)} and ${path.relative(process.cwd(), graphMmd)}`,
+  ];
+  console.log(out.join("\n"));
+  return mandatory.length > 0 ? 1 : 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}
