@@ -236,6 +236,50 @@ function awsState(
           ),
         },
       };
+    case "aws:sqs/queue:Queue": {
+      const fifo = inputs.fifoQueue === true;
+      const queue =
+        (inputs.name as string | undefined) ?? `${autoName(name, seed)}${fifo ? ".fifo" : ""}`;
+      const url = `https://sqs.${region}.amazonaws.com/${acct}/${queue}`;
+      return { id: url, state: { ...inputs, name: queue, url, arn: arn("sqs", queue) } };
+    }
+    case "aws:sqs/queuePolicy:QueuePolicy":
+    case "aws:sqs/redrivePolicy:RedrivePolicy":
+    case "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy":
+      return { id: String(inputs.queueUrl), state: { ...inputs } };
+    case "aws:msk/cluster:Cluster": {
+      const cluster = String(inputs.clusterName ?? autoName(name, seed));
+      const clusterArn = arn("kafka", `cluster/${cluster}/${uuid(seed)}-2`);
+      const brokers = Number(inputs.numberOfBrokerNodes ?? 3);
+      const host = (i: number) =>
+        `b-${i}.${cluster}.${hex(seed, 6)}.c2.kafka.${region}.amazonaws.com`;
+      const list = (port: number) =>
+        Array.from({ length: brokers }, (_, i) => `${host(i + 1)}:${port}`).join(",");
+      return {
+        id: clusterArn,
+        state: {
+          ...inputs,
+          arn: clusterArn,
+          clusterUuid: `${uuid(seed)}-2`,
+          currentVersion: `K${hex(seed, 13).toUpperCase()}`,
+          bootstrapBrokersSaslIam: list(9098),
+          bootstrapBrokersTls: list(9094),
+          zookeeperConnectStringTls: "",
+        },
+      };
+    }
+    case "aws:msk/configuration:Configuration": {
+      const config = String(inputs.name ?? autoName(name, seed));
+      return {
+        id: arn("kafka", `configuration/${config}/${uuid(seed)}-2`),
+        state: {
+          ...inputs,
+          name: config,
+          arn: arn("kafka", `configuration/${config}/${uuid(seed)}-2`),
+          latestRevision: 1,
+        },
+      };
+    }
     default: {
       // Any other AWS resource: a stable ID and, where the resource has one, an ARN-like value.
       const id = autoName(name, seed);
