@@ -227,6 +227,96 @@ const keysSchema = z.strictObject({
   deletionWindowInDays: int(7, 30, "the KMS key deletion window in days"),
 });
 
+const queueSchema = z
+  .strictObject({
+    /** How long a received message stays invisible to other consumers (0 to 43200 s). */
+    visibilityTimeoutSeconds: int(0, 43200, "the visibility timeout in seconds"),
+    /** The longest a consumer takes to process one message; must fit in the visibility timeout. */
+    consumerProcessingTimeoutSeconds: int(1, 43200, "the consumer's processing timeout in seconds"),
+    /** How long an unconsumed message is kept (60 s to 14 days). */
+    messageRetentionSeconds: int(60, 1209600, "the retention in seconds"),
+    /** Receives before a message moves to the dead-letter queue. */
+    maxReceiveCount: int(1, 1000, "the receives before dead-lettering"),
+    /** Retention of the dead-letter queue (at least the queue's). */
+    deadLetterRetentionSeconds: int(60, 1209600, "the dead-letter retention in seconds"),
+  })
+  .superRefine((q, ctx) => {
+    if (q.consumerProcessingTimeoutSeconds > q.visibilityTimeoutSeconds) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["visibilityTimeoutSeconds"],
+        message: `must be at least consumerProcessingTimeoutSeconds (${q.consumerProcessingTimeoutSeconds}), or a message reappears while it is still being processed`,
+      });
+    }
+    if (q.deadLetterRetentionSeconds < q.messageRetentionSeconds) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["deadLetterRetentionSeconds"],
+        message: `must be at least messageRetentionSeconds (${q.messageRetentionSeconds}): a dead-lettered message keeps its original enqueue time`,
+      });
+    }
+  });
+
+const kafkaSchema = z
+  .strictObject({
+    /** MSK Kafka version, e.g. "3.9.x". */
+    version: z.string().regex(/^\d+\.\d+\.(\d+|x)(\.kraft)?$/, {
+      error: 'valid form: an MSK Kafka version such as "3.9.x"',
+    }),
+    /** Broker instance type. */
+    instanceType: z.string().regex(/^kafka\.[a-z0-9]+\.[a-z0-9]+$/, {
+      error: "valid form: kafka.m7g.large",
+    }),
+    /** Brokers in each AZ (the broker count is a multiple of the AZ count). */
+    brokersPerAz: int(1, 5, "brokers per availability zone"),
+    /** Broker EBS storage: initial size, autoscaling ceiling and target utilisation. */
+    storage: z.strictObject({
+      initialGiB: int(1, 16384, "the initial broker storage in GiB"),
+      maxGiB: int(1, 16384, "the largest broker storage autoscaling may reach, in GiB"),
+      targetUtilizationPercent: int(10, 90, "the storage utilisation autoscaling keeps"),
+    }),
+    defaultReplicationFactor: int(1, 3, "the default replication factor"),
+    minInsyncReplicas: int(1, 3, "min.insync.replicas"),
+    /** Retention of the broker log group. */
+    logRetentionInDays: logRetention,
+    /** How topics are managed: the Kafka admin API (`kafka-provider`) or the MSK topic API (`msk-api`). */
+    topicManagement: z.enum(["kafka-provider", "msk-api"], {
+      error: 'must be "kafka-provider" (needs network access to the brokers) or "msk-api"',
+    }),
+  })
+  .superRefine((k, ctx) => {
+    if (k.storage.maxGiB < k.storage.initialGiB) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["storage", "maxGiB"],
+        message: "must be at least initialGiB",
+      });
+    }
+    if (k.minInsyncReplicas >= k.defaultReplicationFactor && k.defaultReplicationFactor > 1) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["minInsyncReplicas"],
+        message: `must be below defaultReplicationFactor (${k.defaultReplicationFactor}), or one broker down stops every producer`,
+      });
+    }
+  });
+
+const topicSchema = z.strictObject({
+  partitions: int(1, 1000, "the partition count"),
+  retentionHours: int(1, 8760, "the retention in hours"),
+  cleanupPolicy: z.enum(["delete", "compact"], { error: 'must be "delete" or "compact"' }),
+  /** Consumed topics get a dead-letter topic `<name>.dlt`. */
+  consumed: bool("whether the topic has consumers (and so a dead-letter topic)"),
+});
+
+const messagingSchema = z.strictObject({
+  /** The work queue Service A fills to start workflows. */
+  workQueue: queueSchema,
+  kafka: kafkaSchema,
+  /** The domain-event topic. */
+  domainEvents: topicSchema,
+});
+
 /** The typed stack configuration. */
 export const stackConfigSchema = z.strictObject({
   /** The AWS Region (`aws:region`). */
@@ -238,6 +328,7 @@ export const stackConfigSchema = z.strictObject({
   network: networkSchema,
   keys: keysSchema,
   cluster: clusterSchema,
+  messaging: messagingSchema,
   /** Protect stateful resources (keys, cluster, log groups) from `pulumi destroy`. */
   protectStatefulResources: bool("protect stateful resources from deletion"),
   /** Extra tags on every AWS resource. */
@@ -248,6 +339,7 @@ export type StackConfig = z.infer<typeof stackConfigSchema>;
 export type NetworkConfig = StackConfig["network"];
 export type ClusterConfig = StackConfig["cluster"];
 export type NodeGroupConfig = ClusterConfig["nodeGroups"][string];
+export type MessagingConfig = StackConfig["messaging"];
 
 /** Keys outside the project namespace that the program reads, mapped to schema fields. */
 const FOREIGN_KEYS: Record<string, keyof StackConfig> = { "aws:region": "region" };
