@@ -14,7 +14,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseStackConfig } from "../config";
 import { toMermaid } from "./graph";
 import { installMocks, MOCK_ACCOUNT_ID, PlatformMocks } from "./mocks";
-import { evaluateStackExport } from "./policyRunner";
+import type { PolicyPackConfig } from "@pulumi/policy";
+import { evaluateStackExport, PolicyConfigError } from "./policyRunner";
 import { loadStackConfig, StackFileError } from "./stackFile";
 import { toStackExport, type StackExport } from "./stackExport";
 
@@ -24,6 +25,8 @@ interface PlanOptions {
   stack: string;
   configFile?: string;
   outDir: string;
+  /** Policy pack config; default `policies/config/<stack>.json` when that file exists. */
+  policyConfigFile?: string;
 }
 
 class UsageError extends Error {}
@@ -42,19 +45,24 @@ function parseArgs(argv: string[]): PlanOptions {
     if (flag === "--stack") opts.stack = need();
     else if (flag === "--config") opts.configFile = path.resolve(need());
     else if (flag === "--out") opts.outDir = path.resolve(need());
+    else if (flag === "--policy-config") opts.policyConfigFile = path.resolve(need());
     else throw new UsageError(`unknown argument "${flag}"`);
   }
   if (!opts.stack) throw new UsageError("--stack <name> is required (dev, staging, prod, ...)");
   if (!/^[A-Za-z0-9_.-]+$/.test(opts.stack))
     throw new UsageError(`"${opts.stack}" is not a stack name`);
+  const stackPolicyConfig = path.join(REPO_ROOT, "policies", "config", `${opts.stack}.json`);
   return {
     stack: opts.stack,
     configFile: opts.configFile,
     outDir: opts.outDir ?? path.join(REPO_ROOT, "out", opts.stack),
+    policyConfigFile:
+      opts.policyConfigFile ?? (fs.existsSync(stackPolicyConfig) ? stackPolicyConfig : undefined),
   };
 }
 
-const USAGE = "usage: npm run plan -- --stack <name> [--config <file>] [--out <dir>]";
+const USAGE =
+  "usage: npm run plan -- --stack <name> [--config <file>] [--out <dir>] [--policy-config <file>]";
 
 /** Result of running the program under mocks. */
 export interface PlanRun {
@@ -132,6 +140,19 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`${(e as Error).message}\n${USAGE}`);
     return 2;
   }
+  let policyConfig: PolicyPackConfig | undefined;
+  if (options.policyConfigFile) {
+    try {
+      policyConfig = JSON.parse(
+        fs.readFileSync(options.policyConfigFile, "utf8"),
+      ) as PolicyPackConfig;
+    } catch (e) {
+      console.error(
+        `plan: cannot read the policy config ${options.policyConfigFile}: ${(e as Error).message}`,
+      );
+      return 2;
+    }
+  }
   let run: PlanRun;
   try {
     run = await runProgram(options);
@@ -151,7 +172,16 @@ export async function main(argv: string[]): Promise<number> {
   fs.writeFileSync(stackJson, JSON.stringify(run.export, null, 2) + "\n");
   fs.writeFileSync(graphMmd, toMermaid(run.export.deployment.resources));
 
-  const result = await evaluateStackExport(run.export);
+  let result: Awaited<ReturnType<typeof evaluateStackExport>>;
+  try {
+    result = await evaluateStackExport(run.export, { config: policyConfig });
+  } catch (e) {
+    if (e instanceof PolicyConfigError) {
+      console.error(`plan: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
   const resources = run.export.deployment.resources;
   const mandatory = result.violations.filter((v) => v.enforcementLevel === "mandatory");
   const out = [
@@ -164,6 +194,9 @@ export async function main(argv: string[]): Promise<number> {
     ...result.violations.map(
       (v) => `  ${v.enforcementLevel} ${v.policyName} ${v.urn}: ${v.message}`,
     ),
+    ...(options.policyConfigFile
+      ? [`Policy config: ${path.relative(process.cwd(), options.policyConfigFile)}`]
+      : []),
     `Wrote ${path.relative(process.cwd(), stackJson)} and ${path.relative(process.cwd(), graphMmd)}`,
   ];
   console.log(out.join("\n"));
