@@ -259,9 +259,9 @@ const queueSchema = z
 
 const kafkaSchema = z
   .strictObject({
-    /** MSK Kafka version, e.g. "3.9.x". */
+    /** MSK Kafka version, e.g. "4.1.x.kraft" (KRaft; a ZooKeeper cluster can never move to 4.x). */
     version: z.string().regex(/^\d+\.\d+\.(\d+|x)(\.kraft)?$/, {
-      error: 'valid form: an MSK Kafka version such as "3.9.x"',
+      error: 'valid form: an MSK Kafka version such as "4.1.x.kraft"',
     }),
     /** Broker instance type. */
     instanceType: z.string().regex(/^kafka\.[a-z0-9]+\.[a-z0-9]+$/, {
@@ -273,9 +273,9 @@ const kafkaSchema = z
     storage: z.strictObject({
       initialGiB: int(1, 16384, "the initial broker storage in GiB"),
       maxGiB: int(1, 16384, "the largest broker storage autoscaling may reach, in GiB"),
-      targetUtilizationPercent: int(10, 90, "the storage utilisation autoscaling keeps"),
+      targetUtilizationPercent: int(10, 80, "the storage utilisation autoscaling keeps"),
     }),
-    defaultReplicationFactor: int(1, 3, "the default replication factor"),
+    defaultReplicationFactor: int(2, 3, "the default replication factor"),
     minInsyncReplicas: int(1, 3, "min.insync.replicas"),
     /** Retention of the broker log group. */
     logRetentionInDays: logRetention,

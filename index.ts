@@ -5,6 +5,7 @@
 import * as aws from "@pulumi/aws";
 import { EksCluster } from "./components/cluster";
 import { baseTags } from "./components/lib";
+import { KafkaCluster, KafkaTopics, Queue } from "./components/messaging";
 import { Network } from "./components/network";
 import { PlatformKeys } from "./components/security";
 import { loadStackConfig, PROJECT } from "./config";
@@ -82,6 +83,78 @@ const cluster = new EksCluster(
   { providers: [aws_], dependsOn: [network] },
 );
 
+const { workQueue: workQueueConfig, kafka: kafkaConfig, domainEvents } = config.messaging;
+
+// Service A puts workflow requests here; Argo Events turns each into a workflow.
+const workQueue = new Queue(
+  "workflow-requests",
+  {
+    contract: "workflow-request",
+    kmsKeyArn: keys.dataKeyArn,
+    visibilityTimeoutSeconds: workQueueConfig.visibilityTimeoutSeconds,
+    consumerProcessingTimeoutSeconds: workQueueConfig.consumerProcessingTimeoutSeconds,
+    messageRetentionSeconds: workQueueConfig.messageRetentionSeconds,
+    deadLetter: {
+      maxReceiveCount: workQueueConfig.maxReceiveCount,
+      messageRetentionSeconds: workQueueConfig.deadLetterRetentionSeconds,
+    },
+    region: config.region,
+    protect,
+  },
+  { providers: [aws_] },
+);
+
+const kafka = new KafkaCluster(
+  "events",
+  {
+    clusterName: `acme-${config.environment}-events`,
+    kafkaVersion: kafkaConfig.version,
+    vpcId: network.vpcId,
+    subnetIds: Array.from({ length: config.network.azCount }, (_, i) =>
+      network.privateSubnetIds.apply((ids) => ids[i]),
+    ),
+    azCount: config.network.azCount,
+    brokersPerAz: kafkaConfig.brokersPerAz,
+    instanceType: kafkaConfig.instanceType,
+    storage: kafkaConfig.storage,
+    dataKeyArn: keys.dataKeyArn,
+    logsKeyArn: keys.logsKeyArn,
+    logRetentionInDays: kafkaConfig.logRetentionInDays,
+    // Pods run on managed nodes, which carry the EKS cluster security group.
+    clientSecurityGroupIds: [cluster.clusterSecurityGroupId],
+    replication: {
+      defaultReplicationFactor: kafkaConfig.defaultReplicationFactor,
+      minInsyncReplicas: kafkaConfig.minInsyncReplicas,
+    },
+    protect,
+    region: config.region,
+    accountId: identity.accountId,
+    partition,
+  },
+  { providers: [aws_] },
+);
+
+const topics = new KafkaTopics(
+  "events",
+  {
+    cluster: kafka,
+    mode: kafkaConfig.topicManagement,
+    topics: {
+      "domain-events": {
+        partitions: domainEvents.partitions,
+        replicationFactor: kafkaConfig.defaultReplicationFactor,
+        retentionHours: domainEvents.retentionHours,
+        cleanupPolicy: domainEvents.cleanupPolicy,
+        minInsyncReplicas: kafkaConfig.minInsyncReplicas,
+        contract: "domain-event",
+        consumed: domainEvents.consumed,
+      },
+    },
+    protect,
+  },
+  { providers: [aws_] },
+);
+
 export const vpcId = network.vpcId;
 export const privateSubnetIds = network.privateSubnetIds;
 export const publicSubnetIds = network.publicSubnetIds;
@@ -94,3 +167,9 @@ export const kmsKeyArns = {
 export const eksClusterName = cluster.clusterName;
 export const eksClusterEndpoint = cluster.endpoint;
 export const defaultStorageClass = cluster.defaultStorageClassName;
+export const workQueueUrl = workQueue.queueUrl;
+export const workQueueArn = workQueue.queueArn;
+export const workDeadLetterQueueUrl = workQueue.deadLetterQueueUrl;
+export const kafkaClusterArn = kafka.clusterArn;
+export const kafkaBootstrapBrokersSaslIam = kafka.bootstrapBrokersSaslIam;
+export const kafkaTopics = topics.topicNames;

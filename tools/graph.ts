@@ -6,6 +6,8 @@ import type { ExportedResource } from "./stackExport";
 
 /** The type's short name: `aws:eks/cluster:Cluster` -> `Cluster`. */
 function shortType(type: string): string {
+  if (type.startsWith("pulumi:providers:"))
+    return `${type.slice("pulumi:providers:".length)} provider`;
   return type.split(":").pop() ?? type;
 }
 

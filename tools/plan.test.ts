@@ -50,7 +50,7 @@ describe("npm run plan", () => {
     for (const [stack, p] of Object.entries(plans)) {
       assert.match(
         p.result.stdout,
-        new RegExp(`Offline plan of stack "${stack}": \\d+ resources in 3 components`),
+        new RegExp(`Offline plan of stack "${stack}": \\d+ resources in 6 components`),
       );
       assert.match(p.result.stdout, /acme:cluster:EksCluster platform: \d+/);
       assert.match(
@@ -71,10 +71,16 @@ describe("npm run plan", () => {
       "defaultStorageClass",
       "eksClusterEndpoint",
       "eksClusterName",
+      "kafkaBootstrapBrokersSaslIam",
+      "kafkaClusterArn",
+      "kafkaTopics",
       "kmsKeyArns",
       "privateSubnetIds",
       "publicSubnetIds",
       "vpcId",
+      "workDeadLetterQueueUrl",
+      "workQueueArn",
+      "workQueueUrl",
     ]);
     const urns = new Set(doc.deployment.resources.map((r) => r.urn));
     for (const r of doc.deployment.resources.slice(1)) {
@@ -104,10 +110,27 @@ describe("npm run plan", () => {
   it("draws the components and their edges", () => {
     const graph = fs.readFileSync(path.join(plans.dev.out, "graph.mmd"), "utf8");
     assert.match(graph, /^flowchart LR\n/);
-    for (const c of ["PlatformKeys", "Network", "EksCluster"])
-      assert.match(graph, new RegExp(`<b>${c}</b>`));
-    assert.match(graph, /c0 -->\|Key\| c1/);
-    assert.match(graph, /c1 -->\|Subnet, Vpc\| c2/);
+    const ids = new Map(
+      [...graph.matchAll(/^ {2}(c\d+)\["<b>(\w+)<\/b>/gm)].map((m) => [m[2], m[1]]),
+    );
+    assert.deepEqual([...ids.keys()].sort(), [
+      "EksCluster",
+      "KafkaCluster",
+      "KafkaTopics",
+      "Network",
+      "PlatformKeys",
+      "Queue",
+    ]);
+    const edge = (from: string, label: string, to: string) =>
+      assert.ok(
+        graph.includes(`${ids.get(from)} -->|${label}| ${ids.get(to)}\n`),
+        `${from} -${label}-> ${to}`,
+      );
+    edge("PlatformKeys", "Key", "Network");
+    edge("PlatformKeys", "Key", "Queue");
+    edge("Network", "Subnet, Vpc", "EksCluster");
+    edge("EksCluster", "Cluster", "KafkaCluster");
+    edge("KafkaCluster", "Cluster", "KafkaTopics");
   });
 
   it("gives prod three AZs, a NAT gateway per AZ and protected stateful resources", () => {
@@ -119,10 +142,17 @@ describe("npm run plan", () => {
       ...prod.of("aws:kms/key:Key"),
       ...prod.of("aws:cloudwatch/logGroup:LogGroup"),
       ...prod.of("aws:eks/cluster:Cluster"),
+      ...prod.of("aws:msk/cluster:Cluster"),
+      ...prod.of("aws:sqs/queue:Queue"),
+      ...prod.of("kafka:index/topic:Topic"),
     ];
-    assert.equal(stateful.length, 7);
+    assert.equal(stateful.length, 4 + 3 + 1 + 1 + 2 + 2);
     for (const r of stateful) assert.equal(r.protect, true, `${r.urn} is protected`);
     assert.equal(plans.dev.of("aws:ec2/natGateway:NatGateway").length, 1);
+    // Topic management is per stack: dev through the MSK API, prod through the Kafka admin API.
+    assert.equal(plans.dev.of("aws:msk/topic:Topic").length, 2);
+    assert.equal(plans.dev.of("kafka:index/topic:Topic").length, 0);
+    assert.equal(prod.of("aws:msk/topic:Topic").length, 0);
     assert.ok(plans.dev.of("aws:kms/key:Key").every((k) => !k.protect));
   });
 

@@ -10,7 +10,7 @@ import type {
   ResourceValidationPolicy,
   StackValidationArgs,
 } from "@pulumi/policy";
-import type { AcmePolicy } from "../policies/rules";
+import { allPolicies, type AcmePolicy } from "../policies/rules";
 import { main } from "./policy";
 import {
   evaluateStackExport,
@@ -144,7 +144,10 @@ describe("policy CLI", () => {
     assert.equal(run.status, 0, run.stdout + run.stderr);
     assert.match(
       run.stdout,
-      /^0 mandatory violations, 0 advisory violations, 0 undecidable; 12 policies run over 6 resources\.$/m,
+      new RegExp(
+        `^0 mandatory violations, 0 advisory violations, 0 undecidable; ${allPolicies.length} policies run over 6 resources\\.$`,
+        "m",
+      ),
     );
   });
 
@@ -209,7 +212,7 @@ describe("evaluateStackExport", () => {
       EXPECTED.map((e) => ({ ...e, enforcementLevel: "mandatory" })),
     );
     assert.deepEqual(result.undecidable, []);
-    assert.equal(result.policiesRun, 12);
+    assert.equal(result.policiesRun, allPolicies.length);
     assert.equal(result.resourcesChecked, 9);
   });
 
@@ -374,7 +377,7 @@ describe("evaluateStackExport", () => {
       config: { "acme-kms-key-enable-key-rotation": { enforcementLevel: "disabled" } },
     });
     assert.deepEqual(disabled.violations, []);
-    assert.equal(disabled.policiesRun, 11);
+    assert.equal(disabled.policiesRun, allPolicies.length - 1);
   });
 
   test("rejects config for unknown policies or properties", async () => {
@@ -414,5 +417,27 @@ describe("evaluateStackExport", () => {
       evaluateStackExport(stackOf(kmsKey("k", {})), { policies: [policy] }),
       (e: unknown) => e instanceof PolicyRunError && e.message.includes("boom"),
     );
+  });
+});
+
+describe("npm run policy on the messaging fixture", () => {
+  test("exits 1 naming the SSE-SQS queue, the queue without a DLQ and the TLS_PLAINTEXT cluster", () => {
+    const run = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "tools/policy.ts", "tools/fixtures/messaging-violations.stack.json"],
+      { cwd: path.resolve(__dirname, ".."), encoding: "utf8" },
+    );
+    assert.equal(run.status, 1, run.stdout + run.stderr);
+    const P = "urn:pulumi:dev::acme-platform::";
+    const reported = run.stdout
+      .split("\n")
+      .filter((line) => line.startsWith("mandatory "))
+      .map((line) => line.split(" ").slice(1, 3).join(" ").replace(/:$/, ""))
+      .sort();
+    assert.deepEqual(reported, [
+      `acme-msk-cluster-enforce-client-broker-tls ${P}aws:msk/cluster:Cluster::events-plaintext`,
+      `acme-sqs-queue-enforce-cmk-encryption ${P}aws:sqs/queue:Queue::legacy-sse-sqs`,
+      `acme-sqs-queue-missing-dead-letter-queue ${P}aws:sqs/queue:Queue::orphan-no-dlq`,
+    ]);
   });
 });

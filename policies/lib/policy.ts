@@ -19,7 +19,12 @@ import type {
 export interface AcmePolicyMetadata {
   /** Ids from `shared/security-controls.json` that this policy enforces. */
   controls: string[];
-  /** The highest severity among `controls`. */
+  /**
+   * Why no shared control covers this policy, when `controls` is empty: the rule enforces a
+   * requirement of the platform (an issue's acceptance list) that the control set lacks.
+   */
+  controlGap?: string;
+  /** The highest severity among `controls` (the pack's judgement when there are none). */
   severity: Severity;
   /** The Pulumi type token the policy inspects, e.g. `aws:kms/key:Key`. */
   resourceType: string;

@@ -15,6 +15,8 @@ import { acmeKmsKeyDisallowWildcardServiceGrants } from "./kms/Key/disallowWildc
 import { acmeKmsKeyEnableKeyRotation } from "./kms/Key/enableKeyRotation";
 import { acmeKubernetesStorageclassEnforceEbsEncryption } from "./kubernetes/StorageClass/enforceEbsEncryption";
 import { acmeKubernetesStorageclassEnforceSingleDefault } from "./kubernetes/StorageClass/enforceSingleDefault";
+import { mskPolicies } from "./msk";
+import { sqsPolicies } from "./sqs";
 
 export type {
   AcmePolicy,
@@ -36,4 +38,6 @@ export const allPolicies: AcmePolicy[] = [
   acmeCloudwatchLoggroupMissingKmsKey,
   acmeKubernetesStorageclassEnforceEbsEncryption,
   acmeKubernetesStorageclassEnforceSingleDefault,
+  ...sqsPolicies,
+  ...mskPolicies,
 ];

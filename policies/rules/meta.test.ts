@@ -43,7 +43,9 @@ function ruleFiles(dir = __dirname): RuleFile[] {
       return ruleFiles(full);
     }
     const parts = path.relative(__dirname, full).split(path.sep);
-    if (!entry.name.endsWith(".ts") || entry.name.endsWith(".test.ts") || parts.length === 1) {
+    // rules/index.ts and each rules/<service>/index.ts are barrels, not rules.
+    const barrel = entry.name === "index.ts" && parts.length <= 2;
+    if (!entry.name.endsWith(".ts") || entry.name.endsWith(".test.ts") || barrel) {
       return [];
     }
     assert.equal(parts.length, 3, `${full} must sit at rules/<service>/<Resource>/<verbNoun>.ts`);
@@ -118,8 +120,17 @@ describe("policy pack conventions", () => {
 
   test("every control exists, fits the policy's type and sets its severity", () => {
     for (const policy of allPolicies) {
-      assert.ok(policy.controls.length > 0, `${policy.name} lists no controls`);
       assert.ok(SEVERITIES.includes(policy.severity), `${policy.name} severity`);
+      if (policy.controls.length === 0) {
+        // A rule without a shared control must say why, so the gap is a decision, not an oversight.
+        assert.match(
+          policy.controlGap ?? "",
+          /\w{10,}/,
+          `${policy.name} lists no controls and no controlGap`,
+        );
+        continue;
+      }
+      assert.equal(policy.controlGap, undefined, `${policy.name} has controls and a controlGap`);
       const found = policy.controls.map((id) => {
         const control = controls.get(id);
         assert.ok(control, `${policy.name}: control ${id} is not in security-controls.json`);
@@ -140,6 +151,16 @@ describe("policy pack conventions", () => {
         assert.notEqual(key, "enforcementLevel", policy.name);
         assert.notEqual(schema.default, undefined, `${policy.name}.${key} has no default`);
       }
+    }
+  });
+
+  test("the pack's README lists every policy", () => {
+    const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+    for (const policy of allPolicies) {
+      assert.ok(
+        readme.includes(`\`${policy.name}\``),
+        `policies/README.md does not list ${policy.name}`,
+      );
     }
   });
 });

@@ -1,0 +1,113 @@
+import type { PolicyResource } from "@pulumi/policy";
+import {
+  hasWildcardPrincipal,
+  parseStatements,
+  type PolicyStatement,
+} from "../../../lib/keyPolicy";
+import type { AcmeStackPolicy } from "../../../lib/policy";
+import { validateStackResourcesType } from "../../../lib/policy";
+import { isRecord, isUnset, stringList } from "../../../lib/values";
+
+const SQS_QUEUE = "aws:sqs/queue:Queue";
+const SQS_QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy";
+
+const FIX =
+  'a statement that denies Principal "*" every SQS action ("sqs:*") on the queue under ' +
+  '{"Bool": {"aws:SecureTransport": "false"}}.';
+
+/** `*` and `?` wildcards of an IAM Resource as a regular expression. */
+function resourcePattern(resource: string): RegExp {
+  const escaped = resource.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`^${escaped.replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+}
+
+function deniesWithoutTls(statement: PolicyStatement): boolean {
+  const condition = statement.Condition;
+  if (statement.Effect !== "Deny" || !isRecord(condition)) {
+    return false;
+  }
+  // BoolIfExists also denies requests that carry no aws:SecureTransport key at all.
+  return ["Bool", "BoolIfExists"].some((operator) => {
+    const block = condition[operator];
+    return (
+      isRecord(block) &&
+      Object.entries(block).some(
+        ([key, value]) =>
+          key.toLowerCase() === "aws:securetransport" &&
+          (value === false || stringList(value).some((v) => v.toLowerCase() === "false")),
+      )
+    );
+  });
+}
+
+/** A statement of a resource policy, which also names the resources it covers. */
+interface ResourcePolicyStatement extends PolicyStatement {
+  Resource?: unknown;
+}
+
+/**
+ * True when the document denies every SQS action on the queue to everyone without TLS. The ARN is
+ * read last and only if needed, since it may be unknown.
+ */
+function enforcesTls(policy: unknown, queueArn: () => string): boolean {
+  const statements = (parseStatements(policy) ?? []) as ResourcePolicyStatement[];
+  return statements.some(
+    (statement) =>
+      deniesWithoutTls(statement) &&
+      hasWildcardPrincipal(statement) &&
+      stringList(statement.Action).some((a) => a === "*" || a.toLowerCase() === "sqs:*") &&
+      stringList(statement.Resource).some((r) => resourcePattern(r).test(queueArn())),
+  );
+}
+
+/**
+ * Every SQS queue must have a policy that denies requests not sent over TLS. SQS also answers on
+ * plain HTTP endpoints, and only a queue policy can refuse those requests. The policy can come
+ * from an aws.sqs.QueuePolicy (matched by queue URL) or from the queue's own `policy`, so the
+ * check runs on the whole stack; a queue whose URL is not known yet cannot be matched and is left
+ * undecided.
+ *
+ * @severity medium
+ * @link https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-security-best-practices.html
+ */
+export const acmeSqsQueueEnforceTlsOnly: AcmeStackPolicy = {
+  name: "acme-sqs-queue-enforce-tls-only",
+  description: "Requires every SQS queue to have a policy that denies requests made without TLS.",
+  enforcementLevel: "mandatory",
+  severity: "medium",
+  controls: ["SQS-TLS-ONLY"],
+  resourceType: SQS_QUEUE,
+  validateStack: validateStackResourcesType(SQS_QUEUE, (queues, args, reportViolation) => {
+    const queuePolicies = args.resources.filter((r) => r.type === SQS_QUEUE_POLICY);
+    for (const queue of queues) {
+      const url: unknown = queue.props.url;
+      const arn = () => String(queue.props.arn);
+      const attached = queuePolicies.filter((p: PolicyResource) => p.props.queueUrl === url);
+      for (const queuePolicy of attached) {
+        if (!enforcesTls(queuePolicy.props.policy, arn)) {
+          reportViolation(
+            `SQS queue ${queue.name}: QueuePolicy ${queuePolicy.name} does not deny requests ` +
+              `without TLS; add ${FIX}`,
+            queue.urn,
+          );
+        }
+      }
+      if (attached.length > 0) {
+        continue;
+      }
+      // Read only when no QueuePolicy is attached: the output is computed, so often unknown.
+      const inline: unknown = queue.props.policy;
+      if (isUnset(inline) || inline === "") {
+        reportViolation(
+          `SQS queue ${queue.name} has no queue policy; attach an aws.sqs.QueuePolicy with ${FIX}`,
+          queue.urn,
+        );
+      } else if (!enforcesTls(inline, arn)) {
+        reportViolation(
+          `SQS queue ${queue.name} has a policy that does not deny requests without TLS; add ${FIX}`,
+          queue.urn,
+        );
+      }
+    }
+  }),
+};

@@ -1,0 +1,11 @@
+/** The SQS policies, in the order CrossGuard runs them; `rules/index.ts` adds them to the pack. */
+import type { AcmePolicy } from "../../lib/policy";
+import { acmeSqsQueueEnforceCmkEncryption } from "./Queue/enforceCmkEncryption";
+import { acmeSqsQueueEnforceTlsOnly } from "./Queue/enforceTlsOnly";
+import { acmeSqsQueueMissingDeadLetterQueue } from "./Queue/missingDeadLetterQueue";
+
+export const sqsPolicies: AcmePolicy[] = [
+  acmeSqsQueueEnforceCmkEncryption,
+  acmeSqsQueueEnforceTlsOnly,
+  acmeSqsQueueMissingDeadLetterQueue,
+];
