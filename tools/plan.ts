@@ -12,6 +12,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseStackConfig } from "../config";
+import { checkGraph } from "./checks/graph";
 import { toMermaid } from "./graph";
 import { installMocks, MOCK_ACCOUNT_ID, PlatformMocks } from "./mocks";
 import type { PolicyPackConfig } from "@pulumi/policy";
@@ -68,6 +69,8 @@ const USAGE =
 export interface PlanRun {
   export: StackExport;
   invokes: string[];
+  /** Types and raw inputs (secrets included) for the engine checks; never written to disk. */
+  checkable: Array<{ urn: string; type: string; inputs: Record<string, unknown> }>;
 }
 
 /** Runs the program for one stack and returns its graph as a stack export. */
@@ -102,6 +105,11 @@ export async function runProgram(options: {
   return {
     export: toStackExport([...capture.resources.values()], pulumiVersion),
     invokes: mocks.calls,
+    checkable: [...capture.resources.values()].map(({ urn, type, inputs }) => ({
+      urn,
+      type,
+      inputs,
+    })),
   };
 }
 
@@ -184,6 +192,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const resources = run.export.deployment.resources;
   const mandatory = result.violations.filter((v) => v.enforcementLevel === "mandatory");
+  const checks = checkGraph(run.checkable);
   const out = [
     `Offline plan of stack "${options.stack}": ${resources.filter((r) => r.custom).length} resources in ${resources.filter((r) => !r.custom && r.type !== "pulumi:pulumi:Stack").length} components`,
     ...summarize(run.export),
@@ -194,13 +203,17 @@ export async function main(argv: string[]): Promise<number> {
     ...result.violations.map(
       (v) => `  ${v.enforcementLevel} ${v.policyName} ${v.urn}: ${v.message}`,
     ),
+    `Engine checks: ${checks.releasesChecked} Helm release(s) against their pinned charts, ` +
+      `${checks.objectsChecked} Kubernetes object(s) against their schemas: ${checks.errors.length} error(s)`,
+    ...checks.errors.map((e) => `  error ${e}`),
+    ...checks.skipped.map((s) => `  skipped ${s}`),
     ...(options.policyConfigFile
       ? [`Policy config: ${path.relative(process.cwd(), options.policyConfigFile)}`]
       : []),
     `Wrote ${path.relative(process.cwd(), stackJson)} and ${path.relative(process.cwd(), graphMmd)}`,
   ];
   console.log(out.join("\n"));
-  return mandatory.length > 0 ? 1 : 0;
+  return mandatory.length > 0 || checks.errors.length > 0 ? 1 : 0;
 }
 
 if (require.main === module) {

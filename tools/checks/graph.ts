@@ -1,0 +1,105 @@
+/**
+ * Runs the engines' own checks over a captured graph, as the plan's last gate before the policy
+ * pack: every Helm release's values against its pinned chart, every Kubernetes object against its
+ * schema (CRDs from the shared catalog, built-in kinds from kubernetes-models).
+ */
+import { checkHelmValues } from "./helmValues";
+import { HELM_FREE_FORM } from "./helmFreeForm";
+import { isBuiltInKind, validateManifest, type Manifest } from "./manifests";
+import { hasShared, sharedDir } from "./shared";
+
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+/** A resource as the plan captured it (type and inputs are all the checks need). */
+export interface CheckedResource {
+  urn: string;
+  type: string;
+  inputs: Record<string, unknown>;
+}
+
+/** What the checks found. */
+export interface GraphCheckResult {
+  errors: string[];
+  /** Checks that could not run, each saying why. */
+  skipped: string[];
+  releasesChecked: number;
+  objectsChecked: number;
+}
+
+/** Secret wrappers hold the real value under `value` in a capture; checks validate the value. */
+function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    if (SIG_KEY in record) return "value" in record ? unwrapSecrets(record.value) : "secret";
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, unwrapSecrets(v)]));
+  }
+  return value;
+}
+
+const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
+
+/** Checks every Release and Kubernetes object in `resources`. */
+export function checkGraph(resources: CheckedResource[]): GraphCheckResult {
+  const result: GraphCheckResult = {
+    errors: [],
+    skipped: [],
+    releasesChecked: 0,
+    objectsChecked: 0,
+  };
+  const shared = hasShared();
+  const releases = resources.filter((r) => r.type === HELM_RELEASE);
+  const objects = resources.filter(
+    (r) =>
+      r.type.startsWith("kubernetes:") &&
+      r.type !== HELM_RELEASE &&
+      r.inputs.apiVersion &&
+      r.inputs.kind,
+  );
+
+  if (!shared && releases.length > 0) {
+    result.skipped.push(
+      `Helm value checks of ${releases.length} release(s): no shared catalog at ${sharedDir()} (set SHARED_DIR)`,
+    );
+  }
+  for (const release of shared ? releases : []) {
+    const inputs = unwrapSecrets(release.inputs) as Record<string, unknown>;
+    const chart = String(inputs.chart ?? "");
+    const version = String(inputs.version ?? "");
+    try {
+      const errors = checkHelmValues(
+        chart,
+        version,
+        (inputs.values ?? {}) as Record<string, unknown>,
+        HELM_FREE_FORM[chart] ?? [],
+      );
+      result.errors.push(
+        ...errors.map((e) => `${release.urn}: ${e.chart} values: ${e.path}: ${e.message}`),
+      );
+    } catch (e) {
+      result.errors.push(`${release.urn}: ${(e as Error).message}`);
+    }
+    result.releasesChecked++;
+  }
+
+  let skippedCrs = 0;
+  for (const object of objects) {
+    const manifest = unwrapSecrets(object.inputs) as Manifest;
+    if (!shared && !isBuiltInKind(String(manifest.apiVersion), String(manifest.kind))) {
+      skippedCrs++;
+      continue;
+    }
+    result.errors.push(
+      ...validateManifest(manifest).map(
+        (e) => `${object.urn}: ${e.path ? `${e.path}: ` : ""}${e.message}`,
+      ),
+    );
+    result.objectsChecked++;
+  }
+  if (skippedCrs > 0) {
+    result.skipped.push(
+      `CRD schema checks of ${skippedCrs} custom resource(s): no shared catalog at ${sharedDir()}`,
+    );
+  }
+  return result;
+}
