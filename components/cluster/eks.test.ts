@@ -224,7 +224,14 @@ describe("EksCluster", () => {
         Effect: "Allow",
         Principal: { Service: "pods.eks.amazonaws.com" },
         Action: ["sts:AssumeRole", "sts:TagSession"],
-        Condition: { StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID } },
+        Condition: {
+          StringEquals: {
+            "aws:SourceAccount": MOCK_ACCOUNT_ID,
+            "aws:RequestTag/eks-cluster-name": "acme-test",
+            "aws:RequestTag/kubernetes-namespace": "kube-system",
+            "aws:RequestTag/kubernetes-service-account": "ebs-csi-controller-sa",
+          },
+        },
       },
     ]);
     const kms = policyOf(

@@ -7,6 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
   managedPolicyArn,
+  podIdentityTrustPolicy,
   policyDocument,
   serviceTrustPolicy,
   throwIfInvalid,
@@ -414,9 +415,11 @@ export class EksCluster extends pulumi.ComponentResource {
       `${name}-ebs-csi`,
       {
         description: `EBS CSI controller of ${args.clusterName}`,
-        assumeRolePolicy: serviceTrustPolicy("pods.eks.amazonaws.com", {
-          actions: ["sts:AssumeRole", "sts:TagSession"],
-          condition: { StringEquals: { "aws:SourceAccount": args.accountId } },
+        assumeRolePolicy: podIdentityTrustPolicy({
+          accountId: args.accountId,
+          clusterName: args.clusterName,
+          namespace: "kube-system",
+          serviceAccount: EBS_CSI_SERVICE_ACCOUNT,
         }),
       },
       { parent: this },

@@ -49,3 +49,31 @@ export function managedPolicyArn(
 ): pulumi.Output<string> {
   return pulumi.interpolate`arn:${partition}:iam::aws:policy/${name}`;
 }
+
+/** Who may assume a role through EKS Pod Identity: one service account of one cluster. */
+export interface PodIdentitySubject {
+  accountId: pulumi.Input<string>;
+  clusterName: pulumi.Input<string>;
+  namespace: string;
+  serviceAccount: string;
+}
+
+/**
+ * The trust policy of a role used through EKS Pod Identity. Pod Identity tags the session with
+ * the cluster, namespace and service account, so the role is usable by exactly that service
+ * account; without these conditions any Pod Identity association in the account could assume it.
+ * https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html
+ */
+export function podIdentityTrustPolicy(subject: PodIdentitySubject): pulumi.Output<string> {
+  return serviceTrustPolicy("pods.eks.amazonaws.com", {
+    actions: ["sts:AssumeRole", "sts:TagSession"],
+    condition: {
+      StringEquals: {
+        "aws:SourceAccount": subject.accountId,
+        "aws:RequestTag/eks-cluster-name": subject.clusterName,
+        "aws:RequestTag/kubernetes-namespace": subject.namespace,
+        "aws:RequestTag/kubernetes-service-account": subject.serviceAccount,
+      },
+    },
+  });
+}
