@@ -317,6 +317,60 @@ const messagingSchema = z.strictObject({
   domainEvents: topicSchema,
 });
 
+const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, {
+  error: "valid form: a DNS-1123 label (lower-case letters, digits, '-', at most 63)",
+});
+const quantity = (what: string) =>
+  z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi)?$/, {
+    error: `valid form: a Kubernetes quantity for ${what}, e.g. 100m or 128Mi`,
+  });
+
+const platformSchema = z.strictObject({
+  /** Replicas, PodDisruptionBudgets and anti-affinity for the in-cluster controllers. */
+  highAvailability: bool("whether in-cluster controllers run highly available"),
+  linkerd: z.strictObject({
+    /** Resources of every meshed pod's proxy. */
+    proxy: z.strictObject({
+      cpuRequest: quantity("the proxy's CPU request"),
+      memoryRequest: quantity("the proxy's memory request"),
+      memoryLimit: quantity("the proxy's memory limit"),
+    }),
+  }),
+  /** Meshed, default-deny namespaces for the microservices. */
+  appNamespaces: z.array(k8sName).min(1, { error: "needs at least one namespace" }),
+  workflows: z.strictObject({
+    /** The namespace Argo Workflows and Argo Events run in (meshed). */
+    namespace: k8sName,
+    /** Days before workflow artifacts expire from the artifact bucket. */
+    artifactExpirationDays: int(1, 3650, "days before artifacts expire"),
+    /** Days before overwritten artifact versions expire. */
+    noncurrentVersionExpirationDays: int(1, 365, "days before old artifact versions expire"),
+    /** A ServiceMonitor for the controller's metrics (needs the Prometheus operator CRDs). */
+    serviceMonitor: bool("whether to create the controller's ServiceMonitor"),
+    /** The WorkflowTemplate that runs Service A's requests (one container step). */
+    requestTemplate: z.strictObject({
+      /** The step's image, pinned by digest; CI sets it when Service A's step is released. */
+      image: z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)+@sha256:[a-f0-9]{64}$/, {
+        error: "valid form: registry/repository@sha256:<64 hex> (pinned by digest)",
+      }),
+      command: z.array(z.string().min(1)).min(1, { error: "needs the command to run" }),
+      cpu: quantity("the step's CPU request"),
+      memory: quantity("the step's memory"),
+      activeDeadlineSeconds: int(60, 86400, "the longest a workflow may run"),
+      retryLimit: int(0, 10, "retries of the step"),
+    }),
+    /** Single sign-on for the Argo server; without it the server accepts Kubernetes tokens. */
+    sso: z
+      .strictObject({
+        issuer: z.url({ error: "must be the OIDC issuer URL" }),
+        clientIdSecretName: k8sName,
+        clientSecretSecretName: k8sName,
+        redirectUrl: z.url({ error: "must be the Argo server's /oauth2/callback URL" }),
+      })
+      .optional(),
+  }),
+});
+
 /** The typed stack configuration. */
 export const stackConfigSchema = z.strictObject({
   /** The AWS Region (`aws:region`). */
@@ -329,6 +383,7 @@ export const stackConfigSchema = z.strictObject({
   keys: keysSchema,
   cluster: clusterSchema,
   messaging: messagingSchema,
+  platform: platformSchema,
   /** Protect stateful resources (keys, cluster, log groups) from `pulumi destroy`. */
   protectStatefulResources: bool("protect stateful resources from deletion"),
   /** Extra tags on every AWS resource. */
@@ -340,6 +395,7 @@ export type NetworkConfig = StackConfig["network"];
 export type ClusterConfig = StackConfig["cluster"];
 export type NodeGroupConfig = ClusterConfig["nodeGroups"][string];
 export type MessagingConfig = StackConfig["messaging"];
+export type PlatformConfig = StackConfig["platform"];
 
 /** Keys outside the project namespace that the program reads, mapped to schema fields. */
 const FOREIGN_KEYS: Record<string, keyof StackConfig> = { "aws:region": "region" };

@@ -3,11 +3,20 @@
  * Nothing else lives here; every resource belongs to a component under components/.
  */
 import * as aws from "@pulumi/aws";
-import { EksCluster } from "./components/cluster";
+import { DEFAULT_STORAGE_CLASS, EksCluster } from "./components/cluster";
 import { baseTags } from "./components/lib";
 import { KafkaCluster, KafkaTopics, Queue } from "./components/messaging";
+import { AppNamespace, CertManager, Linkerd } from "./components/mesh";
 import { Network } from "./components/network";
+import { LoadBalancerController } from "./components/platform";
 import { PlatformKeys } from "./components/security";
+import {
+  ARGO_WORKFLOW_SERVICE_ACCOUNT,
+  ArgoEvents,
+  ArgoWorkflows,
+  ArtifactBucket,
+  RequestWorkflowTemplate,
+} from "./components/workflows";
 import { loadStackConfig, PROJECT } from "./config";
 
 // Validated before anything registers: a bad value stops the program here with every problem.
@@ -155,6 +164,112 @@ const topics = new KafkaTopics(
   { providers: [aws_] },
 );
 
+// ---- In-cluster platform: every Kubernetes object goes through the cluster's own provider.
+const k8sProvider = cluster.kubernetesProvider;
+const { platform } = config;
+const highAvailability = platform.highAvailability;
+
+const certManager = new CertManager("platform", { provider: k8sProvider, highAvailability });
+const linkerd = new Linkerd("platform", {
+  provider: k8sProvider,
+  certManager,
+  highAvailability,
+  proxyResources: platform.linkerd.proxy,
+});
+for (const namespace of platform.appNamespaces) {
+  new AppNamespace(namespace, { provider: k8sProvider, linkerd, namespace });
+}
+
+new LoadBalancerController(
+  "platform",
+  {
+    provider: k8sProvider,
+    clusterName: cluster.clusterName,
+    vpcId: network.vpcId,
+    region: config.region,
+    accountId: identity.accountId,
+    partition,
+    highAvailability,
+  },
+  { providers: [aws_] },
+);
+
+const artifacts = new ArtifactBucket(
+  "workflow-artifacts",
+  {
+    kmsKeyArn: keys.dataKeyArn,
+    region: config.region,
+    artifactExpirationDays: platform.workflows.artifactExpirationDays,
+    noncurrentVersionExpirationDays: platform.workflows.noncurrentVersionExpirationDays,
+    protect,
+  },
+  { providers: [aws_] },
+);
+
+const argoWorkflows = new ArgoWorkflows(
+  "platform",
+  {
+    provider: k8sProvider,
+    namespace: platform.workflows.namespace,
+    clusterName: cluster.clusterName,
+    accountId: identity.accountId,
+    artifactBucket: artifacts,
+    sso: platform.workflows.sso,
+    highAvailability,
+    serviceMonitor: platform.workflows.serviceMonitor,
+    // Meshed: the namespace's pods need the Linkerd control plane to start.
+    dependsOn: [linkerd],
+  },
+  { providers: [aws_] },
+);
+
+const template = platform.workflows.requestTemplate;
+const requestTemplate = new RequestWorkflowTemplate("service-a-request", {
+  provider: k8sProvider,
+  namespace: platform.workflows.namespace,
+  templateName: "service-a-request",
+  spec: {
+    image: template.image,
+    command: template.command,
+    serviceAccountName: ARGO_WORKFLOW_SERVICE_ACCOUNT,
+    resources: { cpu: template.cpu, memory: template.memory },
+    activeDeadlineSeconds: template.activeDeadlineSeconds,
+    retry: {
+      limit: template.retryLimit,
+      backoffDuration: "10s",
+      backoffFactor: 2,
+      backoffMaxDuration: "5m",
+    },
+    ttl: { secondsAfterSuccess: 3600, secondsAfterFailure: 604800 },
+  },
+  dependsOn: [argoWorkflows],
+});
+
+new ArgoEvents(
+  "platform",
+  {
+    provider: k8sProvider,
+    namespace: platform.workflows.namespace,
+    dependsOn: [cluster, argoWorkflows, requestTemplate],
+    clusterName: cluster.clusterName,
+    region: config.region,
+    accountId: identity.accountId,
+    partition,
+    workQueue,
+    events: {
+      clusterArn: kafka.clusterArn,
+      topic: "domain-events",
+      consumerGroup: "argo-events",
+      grantConsumer: topics.grantConsumer("domain-events", "argo-events"),
+      bridgeKmsKeyArn: keys.dataKeyArn,
+    },
+    workflowTemplateName: requestTemplate.templateName,
+    highAvailability,
+    storageClassName: DEFAULT_STORAGE_CLASS,
+  },
+  { providers: [aws_] },
+);
+
 export const vpcId = network.vpcId;
 export const privateSubnetIds = network.privateSubnetIds;
 export const publicSubnetIds = network.publicSubnetIds;
@@ -173,3 +288,5 @@ export const workDeadLetterQueueUrl = workQueue.deadLetterQueueUrl;
 export const kafkaClusterArn = kafka.clusterArn;
 export const kafkaBootstrapBrokersSaslIam = kafka.bootstrapBrokersSaslIam;
 export const kafkaTopics = topics.topicNames;
+export const linkerdTrustAnchorNotAfter = linkerd.trustAnchorNotAfter;
+export const workflowArtifactBucket = artifacts.bucketName;

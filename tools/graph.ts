@@ -44,6 +44,8 @@ export function toMermaid(resources: ExportedResource[]): string {
     // Property dependencies are data flowing in (a key ARN, subnet IDs): they label the edge.
     // Plain dependencies (ordering only) draw the edge without naming what flows.
     const dataDeps = new Set(Object.values(r.propertyDependencies ?? {}).flat());
+    // A provider reference (`<urn>::<id>`) is data too: the cluster's Kubernetes provider, say.
+    if (r.provider) dataDeps.add(r.provider.split("::").slice(0, -1).join("::"));
     for (const dep of new Set([...(r.dependencies ?? []), ...dataDeps])) {
       const to = owner(dep);
       if (!to || to === from) continue;

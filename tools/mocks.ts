@@ -117,6 +117,21 @@ function awsState(
       r.state.defaultVersion = 1;
       return r;
     }
+    case "aws:s3/bucket:Bucket": {
+      // The bucket name is the ID and is global, so S3 ARNs carry neither Region nor account.
+      const bucket = named("bucket");
+      return {
+        id: bucket,
+        state: {
+          ...inputs,
+          bucket,
+          arn: `arn:aws:s3:::${bucket}`,
+          bucketDomainName: `${bucket}.s3.amazonaws.com`,
+          bucketRegionalDomainName: `${bucket}.s3.${region}.amazonaws.com`,
+          region,
+        },
+      };
+    }
     case "aws:kms/key:Key": {
       const id = uuid(seed);
       return { id, state: { ...inputs, keyId: id, arn: arn("kms", `key/${id}`) } };
@@ -297,6 +312,43 @@ function kubernetesState(type: string, name: string, inputs: State): { id: strin
   return { id: `${namespaced}${String(metadata.name)}`, state: { ...inputs, metadata } };
 }
 
+/** The issue time of mocked certificates: fixed, so plans are reproducible. */
+export const MOCK_CERT_ISSUED_AT = Date.parse("2026-01-01T00:00:00Z");
+
+/** @pulumi/tls outputs: PEM-shaped keys and certificates, validity from the requested period. */
+function tlsState(type: string, name: string, inputs: State): { id: string; state: State } {
+  const seed = `${type}::${name}`;
+  const pem = (label: string) =>
+    `-----BEGIN ${label}-----\n${Buffer.from(hex(seed + label, 48)).toString("base64")}\n-----END ${label}-----\n`;
+  switch (type) {
+    case "tls:index/privateKey:PrivateKey":
+      return {
+        id: hex(seed, 40),
+        state: {
+          ...inputs,
+          privateKeyPem: pem("EC PRIVATE KEY"),
+          privateKeyPemPkcs8: pem("PRIVATE KEY"),
+          publicKeyPem: pem("PUBLIC KEY"),
+        },
+      };
+    case "tls:index/selfSignedCert:SelfSignedCert":
+    case "tls:index/locallySignedCert:LocallySignedCert": {
+      const hours = Number(inputs.validityPeriodHours ?? 0);
+      return {
+        id: String(BigInt(`0x${hex(seed, 16)}`)),
+        state: {
+          ...inputs,
+          certPem: pem("CERTIFICATE"),
+          validityStartTime: new Date(MOCK_CERT_ISSUED_AT).toISOString(),
+          validityEndTime: new Date(MOCK_CERT_ISSUED_AT + hours * 3_600_000).toISOString(),
+        },
+      };
+    }
+    default:
+      return { id: hex(seed, 40), state: inputs };
+  }
+}
+
 /** Invokes the program makes on purpose, with the answers AWS would give. */
 export function invokeMocks(ctx: MockContext): Record<string, (inputs: State) => State> {
   return {
@@ -346,6 +398,7 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
     }
     if (args.type.startsWith("aws:")) return awsState(args.type, args.name, inputs, this.ctx);
     if (args.type.startsWith("kubernetes:")) return kubernetesState(args.type, args.name, inputs);
+    if (args.type.startsWith("tls:")) return tlsState(args.type, args.name, inputs);
     return { id: autoName(args.name, `${args.type}::${args.name}`), state: inputs };
   }
 

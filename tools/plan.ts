@@ -102,8 +102,24 @@ export async function runProgram(options: {
       version: string;
     }
   ).version;
+  // Default providers are named after the provider SDK's version, as the engine names them.
+  const providerVersions = Object.fromEntries(
+    ["aws", "kubernetes", "tls", "kafka"].map((pkg) => [
+      pkg,
+      (
+        JSON.parse(fs.readFileSync(require.resolve(`@pulumi/${pkg}/package.json`), "utf8")) as {
+          version: string;
+        }
+      ).version,
+    ]),
+  );
   return {
-    export: toStackExport([...capture.resources.values()], pulumiVersion),
+    export: toStackExport(
+      [...capture.resources.values()],
+      pulumiVersion,
+      new Date(),
+      providerVersions,
+    ),
     invokes: mocks.calls,
     checkable: [...capture.resources.values()].map(({ urn, type, inputs }) => ({
       urn,

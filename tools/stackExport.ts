@@ -83,6 +83,57 @@ function compact<T extends object>(record: T): T {
 }
 
 /**
+ * Resources registered without a provider get the engine's default provider for their package,
+ * `pulumi:providers:<pkg>::default_<version>`, registered once before its first user, as a real
+ * deployment records it.
+ */
+function withDefaultProviders(
+  resources: CapturedResource[],
+  versions: Record<string, string>,
+): CapturedResource[] {
+  const stack = resources.find((r) => r.type === "pulumi:pulumi:Stack");
+  const match = stack ? /^urn:pulumi:([^:]+)::([^:]+)::/.exec(stack.urn) : null;
+  if (!match) return resources;
+  const [, stackName, project] = match;
+  const out: CapturedResource[] = [];
+  const defaults = new Map<string, CapturedResource>();
+  for (const r of resources) {
+    if (r.custom && !r.provider && !r.type.startsWith("pulumi:providers:")) {
+      const pkg = r.type.split(":")[0];
+      let provider = defaults.get(pkg);
+      if (!provider) {
+        const version = versions[pkg];
+        const name = version ? `default_${version.replace(/[.-]/g, "_")}` : "default";
+        provider = {
+          urn: `urn:pulumi:${stackName}::${project}::pulumi:providers:${pkg}::${name}`,
+          type: `pulumi:providers:${pkg}`,
+          name,
+          custom: true,
+          id: createHash("sha256").update(`${pkg}:${name}`).digest("hex").slice(0, 32),
+          dependencies: [],
+          propertyDependencies: {},
+          protect: false,
+          retainOnDelete: false,
+          deleteBeforeReplace: false,
+          aliases: [],
+          ignoreChanges: [],
+          replaceOnChanges: [],
+          additionalSecretOutputs: [],
+          inputs: version ? { version } : {},
+          outputs: version ? { version } : {},
+        };
+        defaults.set(pkg, provider);
+        out.push(provider);
+      }
+      out.push({ ...r, provider: `${provider.urn}::${provider.id}` });
+    } else {
+      out.push(r);
+    }
+  }
+  return out;
+}
+
+/**
  * Builds the export. Resources keep registration order (parents before children, as in a real
  * state file). Inputs that were secret are redacted in the outputs too, since mocks echo inputs.
  */
@@ -90,8 +141,9 @@ export function toStackExport(
   resources: CapturedResource[],
   pulumiVersion: string,
   now = new Date(),
+  providerVersions: Record<string, string> = {},
 ): StackExport {
-  const exported = resources.map((r): ExportedResource => {
+  const exported = withDefaultProviders(resources, providerVersions).map((r): ExportedResource => {
     const inputs = redactSecrets(r.inputs) as Record<string, unknown>;
     const outputs = redactSecrets(r.outputs) as Record<string, unknown>;
     for (const [k, v] of Object.entries(r.inputs))

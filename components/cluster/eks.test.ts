@@ -198,6 +198,11 @@ describe("EksCluster", () => {
       Object.fromEntries(addons.map((a) => [a.inputs.addonName, a.inputs.addonVersion])),
       Object.fromEntries(EKS_ADDONS.map((a) => [a, VERSIONS[a]])),
     );
+    const cni = addons.find((a) => a.inputs.addonName === "vpc-cni") as CapturedResource;
+    assert.deepEqual(JSON.parse(cni.inputs.configurationValues as string), {
+      enableNetworkPolicy: "true",
+    });
+    assert.ok(addons.filter((a) => a !== cni).every((a) => !("configurationValues" in a.inputs)));
     const groupUrns = inComponent("aws:eks/nodeGroup:NodeGroup").map((g) => g.urn);
     const byName = new Map(addons.map((a) => [a.inputs.addonName as string, a]));
     for (const early of ["vpc-cni", "kube-proxy", "eks-pod-identity-agent"]) {

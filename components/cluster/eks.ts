@@ -336,6 +336,11 @@ export class EksCluster extends pulumi.ComponentResource {
           addonVersion: args.addonVersions[addon],
           resolveConflictsOnCreate: "OVERWRITE",
           resolveConflictsOnUpdate: "PRESERVE",
+          // The VPC CNI enforces Kubernetes NetworkPolicies only when asked to; the mesh's
+          // namespaces rely on them as a second fence behind Linkerd's authorization.
+          ...(addon === "vpc-cni"
+            ? { configurationValues: JSON.stringify({ enableNetworkPolicy: "true" }) }
+            : {}),
         },
         { parent: this },
       );

@@ -218,6 +218,32 @@ describe("KafkaCluster", () => {
     }
   });
 
+  it("opens the group to itself on 9098 and HTTPS to the VPC only when a pipe consumes", async () => {
+    new KafkaCluster("piped", {
+      ...devArgs(),
+      clusterName: "acme-piped",
+      pipeAccess: { vpcCidrBlock: "10.10.0.0/16" },
+    });
+    await capture.settle();
+    const under = (type: string) =>
+      [...capture.resources.values()].filter((r) => r.type === type && r.name.startsWith("piped-"));
+    const [sg] = under("aws:ec2/securityGroup:SecurityGroup");
+    const self = under("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter(
+      (r) => r.inputs.referencedSecurityGroupId === sg.id,
+    );
+    assert.deepEqual(
+      self.map((r) => [r.inputs.fromPort, r.inputs.toPort]),
+      [[9098, 9098]],
+    );
+    const egress = under("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+      .map(
+        (r) =>
+          `${String(r.inputs.referencedSecurityGroupId ?? r.inputs.cidrIpv4)}:${String(r.inputs.fromPort)}`,
+      )
+      .sort();
+    assert.deepEqual(egress, ["10.10.0.0/16:443", `${String(sg.id)}:9098`].sort());
+  });
+
   it("scales broker storage on utilization up to maxGiB, never down", () => {
     for (const [inComponent, args] of [
       [inDev, devArgs()],

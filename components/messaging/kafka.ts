@@ -124,6 +124,13 @@ export interface KafkaClusterArgs {
   enhancedMonitoring?: EnhancedMonitoring;
   /** Protect the cluster and its log group from `pulumi destroy` (deleting the cluster deletes every topic). */
   protect?: boolean;
+  /**
+   * Lets an EventBridge pipe consume topics with IAM (see ArgoEvents): the pipe's network
+   * interfaces carry the brokers' security group, so the group admits itself on 9098 and may
+   * reach itself and the VPC's interface endpoints (STS, for IAM) over HTTPS.
+   * @default undefined (no pipe: the group admits only the client security groups)
+   */
+  pipeAccess?: { vpcCidrBlock: pulumi.Input<string> };
   /** The Region of the cluster; topic and group ARNs of grants are built from it. */
   region: string;
   /** The account of the cluster, for topic and group ARNs. */
@@ -348,6 +355,45 @@ export class KafkaCluster extends pulumi.ComponentResource implements KafkaClust
         { parent: this },
       );
     });
+
+    if (args.pipeAccess) {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-iam-from-pipe`,
+        {
+          securityGroupId: securityGroup.id,
+          description: "Kafka SASL/IAM over TLS from an EventBridge pipe carrying this group",
+          ipProtocol: "tcp",
+          fromPort: KAFKA_PORTS.saslIam,
+          toPort: KAFKA_PORTS.saslIam,
+          referencedSecurityGroupId: securityGroup.id,
+        },
+        { parent: this },
+      );
+      new aws.vpc.SecurityGroupEgressRule(
+        `${name}-pipe-to-brokers`,
+        {
+          securityGroupId: securityGroup.id,
+          description: "EventBridge pipe to the brokers over SASL/IAM",
+          ipProtocol: "tcp",
+          fromPort: KAFKA_PORTS.saslIam,
+          toPort: KAFKA_PORTS.saslIam,
+          referencedSecurityGroupId: securityGroup.id,
+        },
+        { parent: this },
+      );
+      new aws.vpc.SecurityGroupEgressRule(
+        `${name}-pipe-to-endpoints`,
+        {
+          securityGroupId: securityGroup.id,
+          description: "EventBridge pipe to the VPC's interface endpoints (STS) over HTTPS",
+          ipProtocol: "tcp",
+          fromPort: 443,
+          toPort: 443,
+          cidrIpv4: args.pipeAccess.vpcCidrBlock,
+        },
+        { parent: this },
+      );
+    }
 
     // Auto-named, so a replacement (a new Kafka version) can be created before the old one goes.
     const configuration = new aws.msk.Configuration(

@@ -15,7 +15,10 @@ import { acmeKmsKeyDisallowWildcardServiceGrants } from "./kms/Key/disallowWildc
 import { acmeKmsKeyEnableKeyRotation } from "./kms/Key/enableKeyRotation";
 import { acmeKubernetesStorageclassEnforceEbsEncryption } from "./kubernetes/StorageClass/enforceEbsEncryption";
 import { acmeKubernetesStorageclassEnforceSingleDefault } from "./kubernetes/StorageClass/enforceSingleDefault";
+import { acmeKubernetesNamespaceEnforceLinkerdMesh } from "./kubernetes/Namespace/enforceLinkerdMesh";
+import { acmeKubernetesReleaseEnforceLinkerdCertificates } from "./kubernetes/Release/enforceLinkerdCertificates";
 import { mskPolicies } from "./msk";
+import { s3Policies } from "./s3";
 import { sqsPolicies } from "./sqs";
 
 export type {
@@ -38,6 +41,9 @@ export const allPolicies: AcmePolicy[] = [
   acmeCloudwatchLoggroupMissingKmsKey,
   acmeKubernetesStorageclassEnforceEbsEncryption,
   acmeKubernetesStorageclassEnforceSingleDefault,
+  acmeKubernetesReleaseEnforceLinkerdCertificates,
+  acmeKubernetesNamespaceEnforceLinkerdMesh,
   ...sqsPolicies,
   ...mskPolicies,
+  ...s3Policies,
 ];

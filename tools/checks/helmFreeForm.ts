@@ -1,6 +1,14 @@
 /**
  * Helm value paths the project sets that a chart reads but does not default in values.yaml (so the
- * key check cannot see them), per chart. Each entry is documented in the chart's README or
- * templates; everything below a listed path is accepted as is.
+ * key check cannot see them), per chart. Each list lives beside the component that sets the values
+ * and says where the chart documents the keys; everything below a listed path is accepted as is.
  */
-export const HELM_FREE_FORM: Readonly<Record<string, readonly string[]>> = {};
+import { CONTROL_PLANE_FREE_FORM_VALUES } from "../../components/mesh/linkerd";
+import { ARGO_EVENTS_FREE_FORM_VALUES } from "../../components/workflows/argoEvents";
+import { ARGO_WORKFLOWS_FREE_FORM_VALUES } from "../../components/workflows/argoWorkflows";
+
+export const HELM_FREE_FORM: Readonly<Record<string, readonly string[]>> = {
+  "linkerd-control-plane": CONTROL_PLANE_FREE_FORM_VALUES,
+  "argo-workflows": ARGO_WORKFLOWS_FREE_FORM_VALUES,
+  "argo-events": ARGO_EVENTS_FREE_FORM_VALUES,
+};

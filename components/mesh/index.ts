@@ -1,0 +1,4 @@
+export * from "./appNamespace";
+export * from "./certManager";
+export * from "./linkerd";
+export * from "./resilience";

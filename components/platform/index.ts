@@ -1,0 +1,2 @@
+export * from "./loadBalancerController";
+export * from "./loadBalancerControllerPolicy";

@@ -1,0 +1,808 @@
+/**
+ * Argo Events in the workflow namespace: the controller (Helm, namespaced), a JetStream EventBus,
+ * an SQS EventSource on the work queue, the domain-event topic bridged from MSK into SQS, and a
+ * Sensor that submits a Workflow from a WorkflowTemplate for each event. Every identity is scoped
+ * to one source: one IAM role per event source (EKS Pod Identity), one role for the bridge, and a
+ * Kubernetes Role for the sensor that can start workflows and nothing else.
+ *
+ * Why the Kafka side is a bridge and not a Kafka EventSource: argo-events v1.9.10 (the pinned
+ * chart's appVersion) cannot authenticate to MSK with IAM, and the cluster accepts IAM only. See
+ * docs/workflows-events.md ("Kafka: why a bridge") for the source references and the migration.
+ */
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  policyDocument,
+  PolicyStatement,
+  serviceTrustPolicy,
+  throwIfInvalid,
+  ValidationError,
+} from "../lib";
+import { Queue } from "../messaging/queue";
+
+/** The pinned chart; the catalog (shared/CATALOG.md) lists the same version. */
+/** Value paths the chart reads but only shows commented out in values.yaml (templates/…/pdb.yaml). */
+export const ARGO_EVENTS_FREE_FORM_VALUES = ["controller.pdb.minAvailable"];
+
+export const ARGO_EVENTS_CHART = {
+  chart: "argo-events",
+  version: "2.4.22",
+  appVersion: "v1.9.10",
+  repo: "https://argoproj.github.io/argo-helm",
+} as const;
+
+/**
+ * JetStream version of the EventBus: an entry of `configs.jetstream.versions` in the chart's
+ * values.yaml (the newest pinned one; `latest` is the same image today but moves with the chart).
+ */
+export const JETSTREAM_VERSION = "2.10.10";
+
+/** CloudEvents `type` of a workflow request (contracts/messages/workflow-request.schema.json). */
+export const WORKFLOW_REQUEST_TYPE = "com.acme.workflow.requested.v1";
+
+/** Names of the sensor's dependencies; trigger conditions and parameters refer to them. */
+export const SENSOR_DEPENDENCIES = {
+  workflowRequest: "workflow-request",
+  domainEvent: "domain-event",
+} as const;
+
+/**
+ * UID/GID of the argo-events images: the chart's documented `global.securityContext` example. The
+ * image is built FROM scratch with no USER, so without this the pods would run as root.
+ */
+const ARGO_EVENTS_UID = 9731;
+
+/** Pod security of every argo-events pod (controller, event sources, sensor). */
+const POD_SECURITY = {
+  runAsNonRoot: true,
+  runAsUser: ARGO_EVENTS_UID,
+  runAsGroup: ARGO_EVENTS_UID,
+  fsGroup: ARGO_EVENTS_UID,
+  seccompProfile: { type: "RuntimeDefault" },
+};
+
+/**
+ * Container security of every argo-events container. A read-only root is safe: the controller
+ * mounts an emptyDir on /tmp in event-source and sensor pods, where the argo CLI writes.
+ */
+const CONTAINER_SECURITY = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  capabilities: { drop: ["ALL"] },
+};
+
+const SMALL_RESOURCES = {
+  requests: { cpu: "50m", memory: "64Mi" },
+  limits: { memory: "256Mi" },
+};
+
+/**
+ * The work queue, structurally: a messaging `Queue` fits. Argo Events v1.9.10 resolves the queue
+ * by name (`GetQueueUrl`), so the name is needed, not the URL.
+ */
+export interface WorkQueueRef {
+  /** The queue name (the event source calls GetQueueUrl with it). */
+  queueName: pulumi.Input<string>;
+  /** Least-privilege statements to receive and delete (messaging `Queue.grantConsumer()`). */
+  grantConsumer(): PolicyStatement[];
+}
+
+/**
+ * The domain-event topic on MSK and what the bridge needs to consume it with IAM.
+ */
+export interface DomainEventsArgs {
+  /** The MSK cluster ARN: the source of the EventBridge pipe. */
+  clusterArn: pulumi.Input<string>;
+  /** The topic to consume (declared `consumed: true` in `KafkaTopics`). */
+  topic: string;
+  /** The consumer group the pipe joins; a name, no wildcard. */
+  consumerGroup: string;
+  /**
+   * IAM statements to consume `topic` as `consumerGroup`: `KafkaTopics.grantConsumer(topic,
+   * consumerGroup)`. They go to the pipe's role, which is the only Kafka client.
+   */
+  grantConsumer: PolicyStatement[];
+  /** The customer-managed key of the bridge queue (the platform's data key ARN). */
+  bridgeKmsKeyArn: pulumi.Input<string>;
+}
+
+/** Arguments of {@link ArgoEvents}. */
+export interface ArgoEventsArgs {
+  /** The Kubernetes provider of the cluster. */
+  provider: k8s.Provider;
+  /**
+   * The workflow namespace (created by the ArgoWorkflows component). The controller is installed
+   * here in namespaced mode, next to the event sources, the sensor and the workflows.
+   */
+  namespace: string;
+  /** Resources that must exist first, typically the namespace and the Argo Workflows release. */
+  dependsOn?: pulumi.Resource[];
+  /** The EKS cluster name, for the Pod Identity associations. */
+  clusterName: pulumi.Input<string>;
+  /** The Region of the queues and the cluster. */
+  region: string;
+  /** The account of the queues (pins `queueAccountId`) and of the trust conditions. */
+  accountId: pulumi.Input<string>;
+  /** The AWS partition, for the pipe ARN in the bridge role's trust policy. */
+  partition: pulumi.Input<string>;
+  /** The SQS work queue Service A writes workflow requests to. */
+  workQueue: WorkQueueRef;
+  /** The domain-event topic, bridged to SQS (see the module comment). */
+  events: DomainEventsArgs;
+  /**
+   * The WorkflowTemplate the sensor submits from, in `namespace`. Requests naming another
+   * template are filtered out: the trigger is an allow-list of one.
+   */
+  workflowTemplateName: string;
+  /**
+   * Two controller replicas with a PodDisruptionBudget, a three-node EventBus with three stream
+   * replicas, two SQS event-source replicas (active-active) and three sensor replicas (an odd
+   * count for the NATS-based leader election). Off: one of each.
+   */
+  highAvailability: boolean;
+  /**
+   * StorageClass of the EventBus volumes.
+   * @default the cluster's default StorageClass
+   */
+  storageClassName?: string;
+  /**
+   * Size of each EventBus volume.
+   * @default "10Gi"
+   */
+  eventBusVolumeSize?: string;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
+const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
+const QUANTITY = /^[0-9]+(Ki|Mi|Gi|Ti)$/;
+/**
+ * Longest component name: the pipe's `namePrefix` (`<name>-domain-events-` plus 26 generated
+ * characters) must fit the 64 characters of a pipe name.
+ */
+const MAX_NAME = 24;
+
+/** Validates {@link ArgoEventsArgs} and the component name; returns every problem. */
+export function validateArgoEventsArgs(name: string, args: ArgoEventsArgs): ValidationError[] {
+  const errors: ValidationError[] = [];
+  const add = (propertyPath: string, reason: string) => errors.push({ propertyPath, reason });
+  const label = (path: string, value: string, max: number) => {
+    if (!DNS_LABEL.test(value) || value.length > max) {
+      add(path, `"${value}" must be a DNS-1123 label of at most ${max} characters`);
+    }
+  };
+  label("name", name, MAX_NAME);
+  label("namespace", args.namespace, 63);
+  label("workflowTemplateName", args.workflowTemplateName, 63);
+  if (!REGION.test(args.region)) {
+    add("region", `"${args.region}" is not an AWS Region code; use the form eu-west-1`);
+  }
+  if (!TOPIC.test(args.events.topic)) {
+    add("events.topic", `"${args.events.topic}" is not a Kafka topic name`);
+  }
+  if (!/^[^*?\s]{1,200}$/.test(args.events.consumerGroup)) {
+    add(
+      "events.consumerGroup",
+      `"${args.events.consumerGroup}" must be 1 to 200 characters without "*", "?" or spaces (a wildcard would widen the grant)`,
+    );
+  }
+  if (args.events.grantConsumer.length === 0) {
+    add(
+      "events.grantConsumer",
+      "is empty; pass KafkaTopics.grantConsumer(topic, consumerGroup) so the pipe can read the topic",
+    );
+  }
+  if (args.storageClassName !== undefined && !DNS_LABEL.test(args.storageClassName)) {
+    add("storageClassName", `"${args.storageClassName}" is not a StorageClass name`);
+  }
+  const size = args.eventBusVolumeSize ?? "10Gi";
+  if (!QUANTITY.test(size)) {
+    add("eventBusVolumeSize", `"${size}" must be a binary quantity such as 10Gi`);
+  }
+  return errors;
+}
+
+/** The chart values: namespaced controller, no webhook, non-root pods, resources, HA knobs. */
+export function argoEventsValues(highAvailability: boolean): Record<string, unknown> {
+  return {
+    crds: { install: true, keep: true },
+    global: { securityContext: POD_SECURITY },
+    controller: {
+      replicas: highAvailability ? 2 : 1,
+      // A Role in the release namespace instead of a ClusterRole: the controller only sees the
+      // workflow namespace, where every EventBus, EventSource and Sensor lives.
+      rbac: { enabled: true, namespaced: true },
+      containerSecurityContext: CONTAINER_SECURITY,
+      resources: SMALL_RESOURCES,
+      pdb: highAvailability ? { enabled: true, minAvailable: 1 } : { enabled: false },
+      topologySpreadConstraints: highAvailability
+        ? [
+            {
+              maxSkew: 1,
+              topologyKey: "topology.kubernetes.io/zone",
+              whenUnsatisfiable: "ScheduleAnyway",
+            },
+          ]
+        : [],
+      metrics: { enabled: true },
+    },
+    // The admission webhook only runs cluster-wide; in namespaced mode the chart skips it anyway.
+    webhook: { enabled: false },
+  };
+}
+
+/** A string filter value that matches exactly `value` (argo-events treats it as a regex). */
+export function exactFilterValue(value: string): string {
+  return `^${value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`;
+}
+
+/**
+ * The name prefix of workflows started from `template`: at most 22 characters, so that the
+ * prefix, a dash and 40 hash characters stay within the 63 characters a label value allows
+ * (Argo copies the workflow name into the pods' `workflows.argoproj.io/workflow` label).
+ */
+export function workflowNamePrefix(template: string): string {
+  return template.slice(0, 22).replace(/-+$/, "");
+}
+
+/** The Workflow object the sensor submits: a reference to the template plus its arguments. */
+export function workflowFromTemplate(
+  template: string,
+  namespace: string,
+  source: string,
+): Record<string, unknown> {
+  return {
+    apiVersion: "argoproj.io/v1alpha1",
+    kind: "Workflow",
+    metadata: {
+      generateName: `${workflowNamePrefix(template)}-`,
+      namespace,
+      labels: { "acme.io/event-source": source },
+    },
+    spec: {
+      workflowTemplateRef: { name: template },
+      arguments: {
+        parameters: [
+          { name: "requestId", value: "" },
+          { name: "workflowTemplate", value: template },
+          { name: "parameters", value: "{}" },
+        ],
+      },
+    },
+  };
+}
+
+/**
+ * A Go-template pipeline naming one Kafka record as `<topic>/<partition>/<offset>` from the
+ * record the pipe wrote to the bridge queue. JSON numbers arrive as floats, hence `%.0f`.
+ */
+const RECORD_ID =
+  'printf "%s/%.0f/%.0f" .Input.body.topic .Input.body.partition .Input.body.offset';
+
+/** Trigger retries: three attempts 2 s, 4 s and 8 s apart (plus jitter). */
+const TRIGGER_RETRY = { steps: 3, duration: "2s", factor: 2, jitter: 0.2 };
+
+/**
+ * Argo Events for the workflow namespace (`acme:workflows:ArgoEvents`).
+ *
+ * - Helm release `argo-events` 2.4.22 (controller v1.9.10) in `namespace`, namespaced RBAC.
+ * - EventBus (JetStream) with persistent volumes.
+ * - EventSource `<name>-work-queue`: SQS long polling on the work queue, with the pod's own
+ *   credentials (EKS Pod Identity; aws-sdk-go v1.47.11 in v1.9.10 is the first v1 SDK with the
+ *   Pod Identity container provider). The role holds exactly `workQueue.grantConsumer()`.
+ * - The domain-event bridge: an EventBridge pipe reads `events.topic` with IAM (its role holds
+ *   `events.grantConsumer`) and writes each record to a bridge queue; EventSource
+ *   `<name>-domain-events` polls that queue with its own Pod Identity role.
+ * - Sensor `<name>-workflows`: one trigger per dependency, each submitting a Workflow from
+ *   `workflowTemplateName` with a name derived from the event, so a redelivered event cannot
+ *   start a second workflow. Its service account may create and list workflows and read that one
+ *   template, which is what `argo submit` and the trigger's follow-up list need.
+ */
+export class ArgoEvents extends pulumi.ComponentResource {
+  public readonly release: k8s.helm.v3.Release;
+  public readonly eventBusName: string;
+  public readonly workQueueEventSourceName: string;
+  public readonly domainEventsEventSourceName: string;
+  public readonly sensorName: string;
+  public readonly sensorServiceAccountName: string;
+  public readonly workQueueSourceRoleArn: pulumi.Output<string>;
+  public readonly domainEventsSourceRoleArn: pulumi.Output<string>;
+  public readonly bridgeRoleArn: pulumi.Output<string>;
+  public readonly pipeArn: pulumi.Output<string>;
+  /** The bridge queue (with its dead-letter queue) between the pipe and the event source. */
+  public readonly bridgeQueue: Queue;
+
+  constructor(name: string, args: ArgoEventsArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Validate before super(): a bad argument must fail before anything, the component included, registers.
+    throwIfInvalid("ArgoEvents", validateArgoEventsArgs(name, args));
+    super("acme:workflows:ArgoEvents", name, {}, opts);
+
+    const ha = args.highAvailability;
+    const ns = args.namespace;
+    const template = args.workflowTemplateName;
+    const k8sOpts = { parent: this, provider: args.provider };
+
+    this.eventBusName = name;
+    this.workQueueEventSourceName = `${name}-work-queue`;
+    this.domainEventsEventSourceName = `${name}-domain-events`;
+    this.sensorName = `${name}-workflows`;
+    this.sensorServiceAccountName = `${name}-sensor`;
+
+    this.release = new k8s.helm.v3.Release(
+      `${name}-argo-events`,
+      {
+        name: `${name}-argo-events`,
+        chart: ARGO_EVENTS_CHART.chart,
+        version: ARGO_EVENTS_CHART.version,
+        repositoryOpts: { repo: ARGO_EVENTS_CHART.repo },
+        namespace: ns,
+        createNamespace: false,
+        values: argoEventsValues(ha),
+        cleanupOnFail: true,
+        timeout: 600,
+      },
+      { ...k8sOpts, dependsOn: args.dependsOn },
+    );
+    const afterController = { ...k8sOpts, dependsOn: [this.release] };
+
+    // --- EventBus --------------------------------------------------------------------------
+    const busReplicas = ha ? 3 : 1;
+    const eventBus = new k8s.apiextensions.CustomResource(
+      `${name}-bus`,
+      {
+        apiVersion: "argoproj.io/v1alpha1",
+        kind: "EventBus",
+        metadata: { name: this.eventBusName, namespace: ns },
+        spec: {
+          jetstream: {
+            version: JETSTREAM_VERSION,
+            // argo-events accepts 1 or at least 3 JetStream nodes.
+            replicas: busReplicas,
+            // Overrides the chart's stream default of 3 replicas, which one node cannot hold.
+            streamConfig: `replicas: ${busReplicas}\nmaxAge: 72h\n`,
+            persistence: {
+              accessMode: "ReadWriteOnce",
+              volumeSize: args.eventBusVolumeSize ?? "10Gi",
+              ...(args.storageClassName ? { storageClassName: args.storageClassName } : {}),
+            },
+            containerTemplate: {
+              resources: {
+                requests: { cpu: "100m", memory: "256Mi" },
+                limits: { memory: "1Gi" },
+              },
+            },
+            // NATS speaks first on its client (4222) and cluster (6222) ports; a meshed client
+            // would otherwise wait for Linkerd's protocol detection to time out.
+            metadata: { annotations: { "config.linkerd.io/opaque-ports": "4222,6222" } },
+            ...(ha
+              ? {
+                  affinity: {
+                    podAntiAffinity: {
+                      requiredDuringSchedulingIgnoredDuringExecution: [
+                        {
+                          labelSelector: {
+                            matchLabels: {
+                              controller: "eventbus-controller",
+                              "eventbus-name": this.eventBusName,
+                            },
+                          },
+                          topologyKey: "kubernetes.io/hostname",
+                        },
+                      ],
+                    },
+                  },
+                }
+              : {}),
+          },
+        },
+      },
+      afterController,
+    );
+
+    // --- Identities of the event sources ----------------------------------------------------
+    const podIdentityRole = (
+      source: string,
+      description: string,
+      statements: PolicyStatement[],
+    ): { role: aws.iam.Role; serviceAccount: string; ready: pulumi.Resource[] } => {
+      const serviceAccount = `${name}-${source}-source`;
+      const role = new aws.iam.Role(
+        `${name}-${source}-source`,
+        {
+          description,
+          assumeRolePolicy: serviceTrustPolicy("pods.eks.amazonaws.com", {
+            actions: ["sts:AssumeRole", "sts:TagSession"],
+            condition: { StringEquals: { "aws:SourceAccount": args.accountId } },
+          }),
+        },
+        { parent: this },
+      );
+      const policy = new aws.iam.RolePolicy(
+        `${name}-${source}-source`,
+        { role: role.id, policy: policyDocument(statements) },
+        { parent: this },
+      );
+      const sa = new k8s.core.v1.ServiceAccount(
+        `${name}-${source}-source`,
+        {
+          metadata: { name: serviceAccount, namespace: ns },
+          // The event source never calls the Kubernetes API; Pod Identity mounts its own token.
+          automountServiceAccountToken: false,
+        },
+        { ...k8sOpts, dependsOn: args.dependsOn },
+      );
+      const association = new aws.eks.PodIdentityAssociation(
+        `${name}-${source}-source`,
+        { clusterName: args.clusterName, namespace: ns, serviceAccount, roleArn: role.arn },
+        { parent: this, dependsOn: [sa] },
+      );
+      return { role, serviceAccount, ready: [policy, association] };
+    };
+
+    const sqsEventSource = (
+      resourceName: string,
+      eventSourceName: string,
+      eventName: string,
+      serviceAccount: string,
+      queueName: pulumi.Input<string>,
+      ready: pulumi.Resource[],
+    ) =>
+      new k8s.apiextensions.CustomResource(
+        resourceName,
+        {
+          apiVersion: "argoproj.io/v1alpha1",
+          kind: "EventSource",
+          metadata: { name: eventSourceName, namespace: ns },
+          spec: {
+            eventBusName: this.eventBusName,
+            // SQS sources run active-active: every replica polls.
+            replicas: ha ? 2 : 1,
+            template: {
+              serviceAccountName: serviceAccount,
+              securityContext: POD_SECURITY,
+              container: { resources: SMALL_RESOURCES, securityContext: CONTAINER_SECURITY },
+            },
+            sqs: {
+              [eventName]: {
+                region: args.region,
+                queue: queueName,
+                queueAccountId: args.accountId,
+                // Long polling: fewer empty receives, lower cost.
+                waitTimeSeconds: 20,
+                jsonBody: true,
+                // A body that is not JSON is left on the queue, so the redrive policy moves it
+                // to the dead-letter queue instead of the source deleting it.
+                dlq: true,
+              },
+            },
+          },
+        },
+        { ...k8sOpts, dependsOn: [this.release, eventBus, ...ready] },
+      );
+
+    // --- The work queue ---------------------------------------------------------------------
+    const workQueueSource = podIdentityRole(
+      "work-queue",
+      "Argo Events: receive workflow requests from the work queue",
+      args.workQueue.grantConsumer(),
+    );
+    const workQueueEventSource = sqsEventSource(
+      `${name}-work-queue`,
+      this.workQueueEventSourceName,
+      "workflow-requests",
+      workQueueSource.serviceAccount,
+      args.workQueue.queueName,
+      workQueueSource.ready,
+    );
+
+    // --- The domain-event bridge: MSK (IAM) -> EventBridge pipe -> SQS ----------------------
+    this.bridgeQueue = new Queue(
+      `${name}-domain-events`,
+      {
+        contract: "domain-event",
+        kmsKeyArn: args.events.bridgeKmsKeyArn,
+        // argo-events receives with a fixed visibility timeout of 120 s and deletes a message as
+        // soon as the EventBus has it, so 120 s covers the whole of its processing.
+        visibilityTimeoutSeconds: 120,
+        consumerProcessingTimeoutSeconds: 120,
+        messageRetentionSeconds: 4 * 24 * 3600,
+        deadLetter: { maxReceiveCount: 5 },
+        region: args.region,
+      },
+      { parent: this },
+    );
+    const pipePrefix = `${name}-domain-events-`;
+    const bridgeRole = new aws.iam.Role(
+      `${name}-bridge`,
+      {
+        description: `EventBridge pipe: ${args.events.topic} on MSK to the Argo Events bridge queue`,
+        assumeRolePolicy: serviceTrustPolicy("pipes.amazonaws.com", {
+          condition: {
+            StringEquals: { "aws:SourceAccount": args.accountId },
+            ArnLike: {
+              "aws:SourceArn": pulumi.interpolate`arn:${args.partition}:pipes:${args.region}:${args.accountId}:pipe/${pipePrefix}*`,
+            },
+          },
+        }),
+      },
+      { parent: this },
+    );
+    const bridgePolicy = new aws.iam.RolePolicy(
+      `${name}-bridge`,
+      {
+        role: bridgeRole.id,
+        policy: policyDocument([
+          // Reading the topic as the consumer group: the grant KafkaTopics made for it.
+          ...args.events.grantConsumer,
+          {
+            Sid: "FindBrokers",
+            Effect: "Allow",
+            Action: ["kafka:DescribeClusterV2", "kafka:GetBootstrapBrokers"],
+            Resource: args.events.clusterArn,
+          },
+          {
+            // The pipe reaches the brokers through interfaces it creates in the cluster's
+            // subnets; these EC2 actions do not support resource-level scoping.
+            Sid: "NetworkInterfacesInClusterSubnets",
+            Effect: "Allow",
+            Action: [
+              "ec2:CreateNetworkInterface",
+              "ec2:DeleteNetworkInterface",
+              "ec2:DescribeNetworkInterfaces",
+              "ec2:DescribeSecurityGroups",
+              "ec2:DescribeSubnets",
+              "ec2:DescribeVpcs",
+            ],
+            Resource: "*",
+          },
+          ...this.bridgeQueue.grantProducer(),
+        ]),
+      },
+      { parent: this },
+    );
+    const pipe = new aws.pipes.Pipe(
+      `${name}-domain-events`,
+      {
+        namePrefix: pipePrefix,
+        description: `Domain events from ${args.events.topic} to Argo Events (MSK IAM bridge)`,
+        roleArn: bridgeRole.arn,
+        source: args.events.clusterArn,
+        sourceParameters: {
+          managedStreamingKafkaParameters: {
+            topicName: args.events.topic,
+            consumerGroupId: args.events.consumerGroup,
+            // A new group starts at the end: replaying the topic's retention would start one
+            // workflow per past event.
+            startingPosition: "LATEST",
+            // SQS takes at most 10 messages per batch; each record becomes one message.
+            batchSize: 10,
+            maximumBatchingWindowInSeconds: 1,
+          },
+        },
+        target: this.bridgeQueue.queueArn,
+        desiredState: "RUNNING",
+      },
+      { parent: this, dependsOn: [bridgePolicy] },
+    );
+    const domainEventsSource = podIdentityRole(
+      "domain-events",
+      "Argo Events: receive bridged domain events from the bridge queue",
+      this.bridgeQueue.grantConsumer(),
+    );
+    const domainEventsEventSource = sqsEventSource(
+      `${name}-domain-events`,
+      this.domainEventsEventSourceName,
+      "domain-events",
+      domainEventsSource.serviceAccount,
+      this.bridgeQueue.queueName,
+      domainEventsSource.ready,
+    );
+
+    // --- The sensor -------------------------------------------------------------------------
+    const sensorAccount = new k8s.core.v1.ServiceAccount(
+      `${name}-sensor`,
+      { metadata: { name: this.sensorServiceAccountName, namespace: ns } },
+      { ...k8sOpts, dependsOn: args.dependsOn },
+    );
+    const sensorRole = new k8s.rbac.v1.Role(
+      `${name}-sensor`,
+      {
+        metadata: { name: this.sensorServiceAccountName, namespace: ns },
+        rules: sensorRules(template),
+      },
+      { ...k8sOpts, dependsOn: args.dependsOn },
+    );
+    const sensorBinding = new k8s.rbac.v1.RoleBinding(
+      `${name}-sensor`,
+      {
+        metadata: { name: this.sensorServiceAccountName, namespace: ns },
+        roleRef: {
+          apiGroup: "rbac.authorization.k8s.io",
+          kind: "Role",
+          name: this.sensorServiceAccountName,
+        },
+        subjects: [{ kind: "ServiceAccount", name: this.sensorServiceAccountName, namespace: ns }],
+      },
+      { ...k8sOpts, dependsOn: [sensorRole, sensorAccount] },
+    );
+
+    const prefix = workflowNamePrefix(template);
+    new k8s.apiextensions.CustomResource(
+      `${name}-workflows`,
+      {
+        apiVersion: "argoproj.io/v1alpha1",
+        kind: "Sensor",
+        metadata: { name: this.sensorName, namespace: ns },
+        spec: {
+          eventBusName: this.eventBusName,
+          // Active-passive; an odd count lets the NATS-based election keep a majority.
+          replicas: ha ? 3 : 1,
+          template: {
+            serviceAccountName: this.sensorServiceAccountName,
+            securityContext: POD_SECURITY,
+            container: { resources: SMALL_RESOURCES, securityContext: CONTAINER_SECURITY },
+          },
+          dependencies: [
+            {
+              name: SENSOR_DEPENDENCIES.workflowRequest,
+              eventSourceName: this.workQueueEventSourceName,
+              eventName: "workflow-requests",
+              filters: {
+                data: [
+                  {
+                    path: "body.type",
+                    type: "string",
+                    value: [exactFilterValue(WORKFLOW_REQUEST_TYPE)],
+                  },
+                  {
+                    path: "body.data.workflowTemplate",
+                    type: "string",
+                    value: [exactFilterValue(template)],
+                  },
+                ],
+              },
+            },
+            {
+              name: SENSOR_DEPENDENCIES.domainEvent,
+              eventSourceName: this.domainEventsEventSourceName,
+              eventName: "domain-events",
+              filters: {
+                data: [
+                  {
+                    path: "body.topic",
+                    type: "string",
+                    value: [exactFilterValue(args.events.topic)],
+                  },
+                ],
+              },
+            },
+          ],
+          triggers: [
+            {
+              template: {
+                name: "submit-from-work-queue",
+                conditions: SENSOR_DEPENDENCIES.workflowRequest,
+                argoWorkflow: {
+                  operation: "submit",
+                  source: { resource: workflowFromTemplate(template, ns, "work-queue") },
+                  parameters: [
+                    {
+                      // Same idempotency key, same name: a second submit fails as AlreadyExists.
+                      src: {
+                        dependencyName: SENSOR_DEPENDENCIES.workflowRequest,
+                        dataTemplate: `${prefix}-{{ .Input.body.data.idempotencyKey | sha256sum | trunc 40 }}`,
+                      },
+                      dest: "metadata.name",
+                    },
+                    {
+                      src: {
+                        dependencyName: SENSOR_DEPENDENCIES.workflowRequest,
+                        dataKey: "body.data.requestId",
+                      },
+                      dest: "spec.arguments.parameters.0.value",
+                    },
+                    {
+                      // A JSON object: the trigger writes its text, as parameters are strings.
+                      src: {
+                        dependencyName: SENSOR_DEPENDENCIES.workflowRequest,
+                        dataKey: "body.data.parameters",
+                      },
+                      dest: "spec.arguments.parameters.2.value",
+                    },
+                  ],
+                },
+              },
+              retryStrategy: TRIGGER_RETRY,
+              atLeastOnce: true,
+            },
+            {
+              template: {
+                name: "submit-from-domain-event",
+                conditions: SENSOR_DEPENDENCIES.domainEvent,
+                argoWorkflow: {
+                  operation: "submit",
+                  source: { resource: workflowFromTemplate(template, ns, "domain-events") },
+                  parameters: [
+                    {
+                      // topic/partition/offset names one record, so a redelivery maps to the
+                      // same workflow name.
+                      src: {
+                        dependencyName: SENSOR_DEPENDENCIES.domainEvent,
+                        dataTemplate: `${prefix}-{{ ${RECORD_ID} | sha256sum | trunc 40 }}`,
+                      },
+                      dest: "metadata.name",
+                    },
+                    {
+                      src: {
+                        dependencyName: SENSOR_DEPENDENCIES.domainEvent,
+                        dataTemplate: `{{ ${RECORD_ID} }}`,
+                      },
+                      dest: "spec.arguments.parameters.0.value",
+                    },
+                    {
+                      // The pipe delivers the Kafka record value base64-encoded.
+                      src: {
+                        dependencyName: SENSOR_DEPENDENCIES.domainEvent,
+                        dataTemplate: "{{ .Input.body.value | b64dec }}",
+                      },
+                      dest: "spec.arguments.parameters.2.value",
+                    },
+                  ],
+                },
+              },
+              retryStrategy: TRIGGER_RETRY,
+              atLeastOnce: true,
+            },
+          ],
+        },
+      },
+      {
+        ...k8sOpts,
+        dependsOn: [
+          this.release,
+          eventBus,
+          sensorBinding,
+          workQueueEventSource,
+          domainEventsEventSource,
+        ],
+      },
+    );
+
+    this.workQueueSourceRoleArn = workQueueSource.role.arn;
+    this.domainEventsSourceRoleArn = domainEventsSource.role.arn;
+    this.bridgeRoleArn = bridgeRole.arn;
+    this.pipeArn = pipe.arn;
+    this.registerOutputs({
+      eventBusName: this.eventBusName,
+      workQueueEventSourceName: this.workQueueEventSourceName,
+      domainEventsEventSourceName: this.domainEventsEventSourceName,
+      sensorName: this.sensorName,
+      sensorServiceAccountName: this.sensorServiceAccountName,
+      workQueueSourceRoleArn: this.workQueueSourceRoleArn,
+      domainEventsSourceRoleArn: this.domainEventsSourceRoleArn,
+      bridgeRoleArn: this.bridgeRoleArn,
+      pipeArn: this.pipeArn,
+      bridgeQueueUrl: this.bridgeQueue.queueUrl,
+    });
+  }
+}
+
+/**
+ * The sensor's RBAC rules. The argoWorkflow trigger of v1.9.10 runs `argo submit` (argo CLI
+ * v3.7.7 in the image), which reads the referenced WorkflowTemplate to validate the workflow and
+ * then creates it; the trigger then lists workflows by label to report what it created. So:
+ * create and list workflows, get one named template, nothing else (no update, delete or watch).
+ */
+export function sensorRules(template: string): k8s.types.input.rbac.v1.PolicyRule[] {
+  return [
+    { apiGroups: ["argoproj.io"], resources: ["workflows"], verbs: ["create", "list"] },
+    {
+      apiGroups: ["argoproj.io"],
+      resources: ["workflowtemplates"],
+      resourceNames: [template],
+      verbs: ["get"],
+    },
+  ];
+}

@@ -1,0 +1,4 @@
+export * from "./argoWorkflows";
+export * from "./artifactBucket";
+export * from "./argoEvents";
+export * from "./workflowTemplate";

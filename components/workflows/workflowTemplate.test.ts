@@ -1,0 +1,252 @@
+import * as assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { validateCustomResource } from "../../tools/checks/crdSchemas";
+import { validateManifest } from "../../tools/checks/manifests";
+import type { Capture } from "../../tools/mocks";
+import { mockPlatform, ofType } from "../../tools/testing";
+import {
+  MeshMode,
+  RequestWorkflowTemplate,
+  validateWorkflowTemplateSpec,
+  WORKFLOW_PARAMETERS,
+  workflowTemplate,
+  type WorkflowTemplateSpec,
+} from "./workflowTemplate";
+
+const IMAGE = `registry.example.com/service-a/workflow-step@sha256:${"a1".repeat(32)}`;
+
+function spec(overrides: Partial<WorkflowTemplateSpec> = {}): WorkflowTemplateSpec {
+  return {
+    image: IMAGE,
+    command: ["/app/run-request"],
+    serviceAccountName: "argo-workflow",
+    resources: { cpu: "250m", memory: "512Mi" },
+    activeDeadlineSeconds: 3600,
+    retry: { limit: 3, backoffDuration: "30s", backoffFactor: 2, backoffMaxDuration: "10m" },
+    ttl: { secondsAfterSuccess: 3600, secondsAfterFailure: 604800 },
+    ...overrides,
+  };
+}
+
+/** The expected rendering of `spec()` as `service-a-request` in `workflows`. */
+const EXPECTED = {
+  apiVersion: "argoproj.io/v1alpha1",
+  kind: "WorkflowTemplate",
+  metadata: {
+    name: "service-a-request",
+    namespace: "workflows",
+    labels: { "app.kubernetes.io/managed-by": "pulumi" },
+  },
+  spec: {
+    entrypoint: "main",
+    arguments: {
+      parameters: [
+        { name: "requestId" },
+        { name: "workflowTemplate", value: "service-a-request" },
+        { name: "parameters", value: "{}" },
+      ],
+    },
+    serviceAccountName: "argo-workflow",
+    activeDeadlineSeconds: 3600,
+    archiveLogs: true,
+    podGC: { strategy: "OnPodSuccess" },
+    ttlStrategy: { secondsAfterSuccess: 3600, secondsAfterFailure: 604800 },
+    workflowMetadata: { labels: { "acme.io/workflow-template": "service-a-request" } },
+    podMetadata: { annotations: { "config.linkerd.io/proxy-enable-native-sidecar": "true" } },
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      runAsGroup: 65532,
+      fsGroup: 65532,
+      seccompProfile: { type: "RuntimeDefault" },
+    },
+    templates: [
+      {
+        name: "main",
+        retryStrategy: {
+          limit: 3,
+          retryPolicy: "Always",
+          backoff: { duration: "30s", factor: 2, maxDuration: "10m" },
+        },
+        container: {
+          image: IMAGE,
+          command: ["/app/run-request"],
+          args: [
+            "--request-id",
+            "{{workflow.parameters.requestId}}",
+            "--parameters",
+            "{{workflow.parameters.parameters}}",
+          ],
+          resources: {
+            requests: { cpu: "250m", memory: "512Mi" },
+            limits: { memory: "512Mi" },
+          },
+          securityContext: {
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            runAsNonRoot: true,
+            capabilities: { drop: ["ALL"] },
+          },
+        },
+      },
+    ],
+  },
+};
+
+type Json = Record<string, unknown>;
+const clone = <T>(value: T): T => structuredClone(value);
+
+describe("workflowTemplate", () => {
+  const rendered = workflowTemplate("service-a-request", "workflows", spec());
+
+  it("renders the exact template: bounded, retried, non-root, archived, collected", () => {
+    assert.deepEqual(rendered, EXPECTED);
+    assert.deepEqual(
+      EXPECTED.spec.arguments.parameters.map((p) => p.name),
+      [...WORKFLOW_PARAMETERS],
+      "the arguments the sensor passes",
+    );
+  });
+
+  it("validates against the argoproj.io WorkflowTemplate v1alpha1 CRD schema", () => {
+    assert.deepEqual(validateCustomResource(rendered), []);
+    assert.deepEqual(validateManifest(rendered), []);
+  });
+
+  it("fails schema validation when activeDeadlineSeconds is not an integer, naming the field", () => {
+    const wrong = clone(rendered) as { spec: Json };
+    wrong.spec.activeDeadlineSeconds = "soon";
+    assert.deepEqual(validateCustomResource(wrong), [
+      {
+        object: "argoproj.io/v1alpha1/WorkflowTemplate workflows/service-a-request",
+        path: "spec.activeDeadlineSeconds",
+        message: "must be integer",
+      },
+    ]);
+  });
+
+  it("fails schema validation when container args is a string, naming the field", () => {
+    const wrong = clone(rendered) as { spec: { templates: Array<{ container: Json }> } };
+    wrong.spec.templates[0].container.args = "x";
+    assert.deepEqual(validateCustomResource(wrong), [
+      {
+        object: "argoproj.io/v1alpha1/WorkflowTemplate workflows/service-a-request",
+        path: "spec.templates.0.container.args",
+        message: "must be array",
+      },
+    ]);
+  });
+
+  it("fails schema validation on a misspelt field (strict field validation)", () => {
+    const wrong = clone(rendered) as { spec: Json };
+    wrong.spec.ttlStrategy = { secondsAfterSucess: 60 };
+    assert.deepEqual(
+      validateCustomResource(wrong).map((e) => [e.path, e.message]),
+      [["spec.ttlStrategy", 'unknown field "secondsAfterSucess"']],
+    );
+  });
+
+  it("takes the pods out of the mesh when asked, and the result still validates", () => {
+    const out = workflowTemplate(
+      "service-a-request",
+      "workflows",
+      spec({ mesh: MeshMode.Disabled }),
+    ) as { spec: Json };
+    assert.deepEqual(out.spec.podMetadata, {
+      annotations: { "linkerd.io/inject": "disabled" },
+    });
+    assert.deepEqual(validateCustomResource(out), []);
+  });
+
+  it("reports every invalid argument by its path", () => {
+    const bad = spec({
+      image: "registry.example.com/service-a/workflow-step:latest",
+      command: [],
+      serviceAccountName: "Argo_Workflow",
+      resources: { cpu: "lots", memory: "512MB" },
+      activeDeadlineSeconds: 0,
+      retry: { limit: 11, backoffDuration: "30", backoffFactor: 0, backoffMaxDuration: "ten" },
+      ttl: { secondsAfterSuccess: 1.5, secondsAfterFailure: -1 },
+      mesh: "sidecar" as MeshMode,
+    });
+    assert.deepEqual(
+      validateWorkflowTemplateSpec("Service_A", "Workflows", bad).map((e) => e.propertyPath),
+      [
+        "templateName",
+        "namespace",
+        "image",
+        "command",
+        "serviceAccountName",
+        "resources.cpu",
+        "resources.memory",
+        "activeDeadlineSeconds",
+        "retry.limit",
+        "retry.backoffDuration",
+        "retry.backoffMaxDuration",
+        "retry.backoffFactor",
+        "ttl.secondsAfterSuccess",
+        "ttl.secondsAfterFailure",
+        "mesh",
+      ],
+    );
+    assert.throws(
+      () => workflowTemplate("service-a-request", "workflows", spec({ activeDeadlineSeconds: 0 })),
+      /workflowTemplate: 1 invalid argument:\n {2}- activeDeadlineSeconds: must be a whole number of seconds above 0 \(got 0\)/,
+    );
+  });
+});
+
+describe("RequestWorkflowTemplate", () => {
+  let capture: Capture;
+  let provider: k8s.Provider;
+  let urn: string;
+
+  before(async () => {
+    capture = await mockPlatform();
+    provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
+    const component = new RequestWorkflowTemplate("service-a-request", {
+      provider,
+      namespace: "workflows",
+      templateName: "service-a-request",
+      spec: spec(),
+    });
+    await capture.settle();
+    urn = await new Promise<string>((resolve) => component.urn.apply(resolve));
+  });
+
+  it("creates the one WorkflowTemplate through the given provider", () => {
+    const [template, ...others] = ofType(
+      capture,
+      "kubernetes:argoproj.io/v1alpha1:WorkflowTemplate",
+      urn,
+    );
+    assert.equal(others.length, 0);
+    assert.equal(template.name, "service-a-request");
+    assert.deepEqual(template.inputs, EXPECTED);
+    const [k8sProvider] = ofType(capture, "pulumi:providers:kubernetes");
+    assert.equal(template.provider, `${k8sProvider.urn}::${k8sProvider.id}`);
+    assert.deepEqual(validateManifest(template.inputs), []);
+  });
+
+  it("rejects bad arguments with every problem named and registers nothing", async () => {
+    const before = capture.resources.size;
+    assert.throws(
+      () =>
+        new RequestWorkflowTemplate("bad", {
+          provider,
+          namespace: "workflows",
+          templateName: "Bad_Name",
+          spec: spec({ image: "busybox" }),
+        }),
+      (e: Error) =>
+        pulumi.InputPropertiesError.isInstance(e) &&
+        /RequestWorkflowTemplate: 2 invalid arguments/.test(e.message) &&
+        /- templateName: "Bad_Name"/.test(e.message) &&
+        /- image: "busybox" must be pinned by digest/.test(e.message),
+    );
+    await capture.settle();
+    assert.equal(capture.resources.size, before);
+  });
+});

@@ -1,0 +1,287 @@
+/**
+ * The WorkflowTemplate that runs Service A's workflow requests: one container step with bounded
+ * run time, retries with backoff, non-root pods, logs archived to the default artifact
+ * repository, and garbage collection of pods and finished workflows.
+ *
+ * The sensor of `ArgoEvents` submits Workflows that reference this template by name and pass
+ * three arguments: `requestId`, `workflowTemplate` and `parameters` (a JSON object as text).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { throwIfInvalid, ValidationError } from "../lib";
+
+/**
+ * How the workflow pods relate to the Linkerd mesh.
+ * - `native-sidecar` (recommended): stay meshed (mTLS to meshed services) with the proxy as a
+ *   Kubernetes native sidecar (`config.linkerd.io/proxy-enable-native-sidecar: "true"`). The
+ *   kubelet stops a native sidecar once the main and wait containers exit, so the pod completes;
+ *   a classic sidecar would keep it running, as Argo cannot stop an injected proxy by itself.
+ * - `disabled`: `linkerd.io/inject: disabled`. For steps that only call AWS APIs and must not
+ *   depend on the mesh; such pods cannot reach services whose policy requires mesh identity.
+ * See docs/workflows-events.md ("Workflow pods and Linkerd").
+ */
+export const MeshMode = {
+  NativeSidecar: "native-sidecar",
+  Disabled: "disabled",
+} as const;
+export type MeshMode = (typeof MeshMode)[keyof typeof MeshMode];
+
+/** The pod annotations of each {@link MeshMode}. */
+export const MESH_ANNOTATIONS: Record<MeshMode, Record<string, string>> = {
+  [MeshMode.NativeSidecar]: { "config.linkerd.io/proxy-enable-native-sidecar": "true" },
+  [MeshMode.Disabled]: { "linkerd.io/inject": "disabled" },
+};
+
+/** The arguments every submitted workflow passes (see `workflowFromTemplate` in argoEvents.ts). */
+export const WORKFLOW_PARAMETERS = ["requestId", "workflowTemplate", "parameters"] as const;
+
+/** UID/GID of the step: the distroless `nonroot` user. */
+const STEP_UID = 65532;
+
+/** What the template runs and how. */
+export interface WorkflowTemplateSpec {
+  /** The step's image, pinned by digest (`repo@sha256:<64 hex>`) so a retry runs the same code. */
+  image: string;
+  /**
+   * The command to run. Required: Argo's emissary executor needs it, and would otherwise look the
+   * image's entrypoint up in the registry from the controller.
+   */
+  command: string[];
+  /**
+   * The service account of the workflow pods (created with the Argo Workflows installation): it
+   * must allow the executor to write WorkflowTaskResults and, through Pod Identity, to write the
+   * archived logs to the artifact bucket.
+   */
+  serviceAccountName: string;
+  /** CPU request and memory request (= limit) of the step, as Kubernetes quantities. */
+  resources: { cpu: string; memory: string };
+  /** The longest a workflow may run, retries included, before Argo fails it. */
+  activeDeadlineSeconds: number;
+  /**
+   * Retries of the step on any failure (retry policy `Always`), so the step must be idempotent
+   * for one `requestId`. `backoffDuration` and `backoffMaxDuration` are Go durations.
+   */
+  retry: {
+    limit: number;
+    backoffDuration: string;
+    backoffFactor: number;
+    backoffMaxDuration: string;
+  };
+  /** How long finished workflows are kept before Argo deletes them (and their pods). */
+  ttl: { secondsAfterSuccess: number; secondsAfterFailure: number };
+  /**
+   * The workflow pods' place in the mesh; see {@link MeshMode}.
+   * @default "native-sidecar"
+   */
+  mesh?: MeshMode;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+const PINNED_IMAGE = /^[a-z0-9]+([._/:-][a-z0-9]+)*@sha256:[a-f0-9]{64}$/;
+const GO_DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
+const CPU = /^(\d+m|\d+(\.\d+)?)$/;
+const MEMORY = /^\d+(Ki|Mi|Gi)$/;
+const MAX_RETRIES = 10;
+
+function isPositiveInteger(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value > 0;
+}
+
+/** Validates a template name, namespace and {@link WorkflowTemplateSpec}; returns every problem. */
+export function validateWorkflowTemplateSpec(
+  templateName: string,
+  namespace: string,
+  spec: WorkflowTemplateSpec,
+): ValidationError[] {
+  const errors: ValidationError[] = [];
+  const add = (propertyPath: string, reason: string) => errors.push({ propertyPath, reason });
+  // Argo copies the template name into a label value, so it is limited like one.
+  if (!DNS_LABEL.test(templateName) || templateName.length > 63) {
+    add("templateName", `"${templateName}" must be a DNS-1123 label of at most 63 characters`);
+  }
+  if (!DNS_LABEL.test(namespace) || namespace.length > 63) {
+    add("namespace", `"${namespace}" must be a DNS-1123 label of at most 63 characters`);
+  }
+  if (!PINNED_IMAGE.test(spec.image)) {
+    add("image", `"${spec.image}" must be pinned by digest: <repository>@sha256:<64 hex>`);
+  }
+  if (spec.command.length === 0 || spec.command.some((c) => c.length === 0)) {
+    add("command", "must name the executable (non-empty strings)");
+  }
+  if (!DNS_SUBDOMAIN.test(spec.serviceAccountName) || spec.serviceAccountName.length > 253) {
+    add("serviceAccountName", `"${spec.serviceAccountName}" is not a service account name`);
+  }
+  if (!CPU.test(spec.resources.cpu)) {
+    add("resources.cpu", `"${spec.resources.cpu}" is not a CPU quantity such as 250m or 1`);
+  }
+  if (!MEMORY.test(spec.resources.memory)) {
+    add("resources.memory", `"${spec.resources.memory}" is not a memory quantity such as 512Mi`);
+  }
+  if (!isPositiveInteger(spec.activeDeadlineSeconds)) {
+    add(
+      "activeDeadlineSeconds",
+      `must be a whole number of seconds above 0 (got ${String(spec.activeDeadlineSeconds)})`,
+    );
+  }
+  if (
+    !Number.isInteger(spec.retry.limit) ||
+    spec.retry.limit < 0 ||
+    spec.retry.limit > MAX_RETRIES
+  ) {
+    add("retry.limit", `must be a whole number from 0 to ${MAX_RETRIES} (got ${spec.retry.limit})`);
+  }
+  for (const key of ["backoffDuration", "backoffMaxDuration"] as const) {
+    if (!GO_DURATION.test(spec.retry[key])) {
+      add(`retry.${key}`, `"${spec.retry[key]}" is not a Go duration such as 30s or 10m`);
+    }
+  }
+  if (!isPositiveInteger(spec.retry.backoffFactor)) {
+    add("retry.backoffFactor", `must be a whole number above 0 (got ${spec.retry.backoffFactor})`);
+  }
+  for (const key of ["secondsAfterSuccess", "secondsAfterFailure"] as const) {
+    if (!isPositiveInteger(spec.ttl[key])) {
+      add(`ttl.${key}`, `must be a whole number of seconds above 0 (got ${spec.ttl[key]})`);
+    }
+  }
+  const mesh = spec.mesh ?? MeshMode.NativeSidecar;
+  if (!(Object.values(MeshMode) as string[]).includes(mesh)) {
+    add("mesh", `"${String(mesh)}" is not one of ${Object.values(MeshMode).join(", ")}`);
+  }
+  return errors;
+}
+
+/**
+ * The WorkflowTemplate object for `templateName` in `namespace`; throws one error listing every
+ * invalid argument.
+ */
+export function workflowTemplate(
+  templateName: string,
+  namespace: string,
+  spec: WorkflowTemplateSpec,
+): Record<string, unknown> {
+  throwIfInvalid("workflowTemplate", validateWorkflowTemplateSpec(templateName, namespace, spec));
+  const mesh = spec.mesh ?? MeshMode.NativeSidecar;
+  return {
+    apiVersion: "argoproj.io/v1alpha1",
+    kind: "WorkflowTemplate",
+    metadata: {
+      name: templateName,
+      namespace,
+      labels: { "app.kubernetes.io/managed-by": "pulumi" },
+    },
+    spec: {
+      entrypoint: "main",
+      arguments: {
+        parameters: [
+          { name: "requestId" },
+          { name: "workflowTemplate", value: templateName },
+          { name: "parameters", value: "{}" },
+        ],
+      },
+      serviceAccountName: spec.serviceAccountName,
+      activeDeadlineSeconds: spec.activeDeadlineSeconds,
+      // Logs go to the default artifact repository (the Argo Workflows artifact bucket), so they
+      // outlive the pods that podGC deletes.
+      archiveLogs: true,
+      // Failed pods stay for inspection until the workflow's TTL removes them.
+      podGC: { strategy: "OnPodSuccess" },
+      ttlStrategy: {
+        secondsAfterSuccess: spec.ttl.secondsAfterSuccess,
+        secondsAfterFailure: spec.ttl.secondsAfterFailure,
+      },
+      workflowMetadata: { labels: { "acme.io/workflow-template": templateName } },
+      podMetadata: { annotations: { ...MESH_ANNOTATIONS[mesh] } },
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: STEP_UID,
+        runAsGroup: STEP_UID,
+        fsGroup: STEP_UID,
+        seccompProfile: { type: "RuntimeDefault" },
+      },
+      templates: [
+        {
+          name: "main",
+          retryStrategy: {
+            limit: spec.retry.limit,
+            retryPolicy: "Always",
+            backoff: {
+              duration: spec.retry.backoffDuration,
+              factor: spec.retry.backoffFactor,
+              maxDuration: spec.retry.backoffMaxDuration,
+            },
+          },
+          container: {
+            image: spec.image,
+            command: spec.command,
+            args: [
+              "--request-id",
+              "{{workflow.parameters.requestId}}",
+              "--parameters",
+              "{{workflow.parameters.parameters}}",
+            ],
+            resources: {
+              requests: { cpu: spec.resources.cpu, memory: spec.resources.memory },
+              limits: { memory: spec.resources.memory },
+            },
+            securityContext: {
+              allowPrivilegeEscalation: false,
+              readOnlyRootFilesystem: true,
+              runAsNonRoot: true,
+              capabilities: { drop: ["ALL"] },
+            },
+          },
+        },
+      ],
+    },
+  };
+}
+
+/** Arguments of {@link RequestWorkflowTemplate}. */
+export interface RequestWorkflowTemplateArgs {
+  /** The Kubernetes provider of the cluster. */
+  provider: k8s.Provider;
+  /** The workflow namespace. */
+  namespace: string;
+  /** The WorkflowTemplate's name (physical; the sensor refers to it). */
+  templateName: string;
+  /** What runs; see {@link WorkflowTemplateSpec}. */
+  spec: WorkflowTemplateSpec;
+  /** Resources that must exist first: the namespace and the Argo Workflows CRDs. */
+  dependsOn?: pulumi.Resource[];
+}
+
+/**
+ * A WorkflowTemplate for Service A's workflow requests (`acme:workflows:RequestWorkflowTemplate`),
+ * built by {@link workflowTemplate}.
+ */
+export class RequestWorkflowTemplate extends pulumi.ComponentResource {
+  /** The template's name, for `ArgoEvents.workflowTemplateName`. */
+  public readonly templateName: string;
+  public readonly workflowTemplate: k8s.apiextensions.CustomResource;
+
+  constructor(
+    name: string,
+    args: RequestWorkflowTemplateArgs,
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
+    // Validate before super(): a bad argument must fail before anything, the component included, registers.
+    throwIfInvalid(
+      "RequestWorkflowTemplate",
+      validateWorkflowTemplateSpec(args.templateName, args.namespace, args.spec),
+    );
+    super("acme:workflows:RequestWorkflowTemplate", name, {}, opts);
+
+    this.templateName = args.templateName;
+    this.workflowTemplate = new k8s.apiextensions.CustomResource(
+      name,
+      workflowTemplate(
+        args.templateName,
+        args.namespace,
+        args.spec,
+      ) as k8s.apiextensions.CustomResourceArgs,
+      { parent: this, provider: args.provider, dependsOn: args.dependsOn },
+    );
+    this.registerOutputs({ templateName: this.templateName });
+  }
+}

@@ -1,0 +1,117 @@
+import type { PolicyResource } from "@pulumi/policy";
+import {
+  hasWildcardPrincipal,
+  parseStatements,
+  type PolicyStatement,
+} from "../../../lib/keyPolicy";
+import type { AcmeStackPolicy } from "../../../lib/policy";
+import { isRecord, isUnset, stringList } from "../../../lib/values";
+
+const S3_BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy";
+const S3_BUCKET_TYPES = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"];
+
+const FIX =
+  'a statement that denies Principal "*" every S3 action ("s3:*") on the bucket and its objects ' +
+  '(Resource [<bucket ARN>, "<bucket ARN>/*"]) under {"Bool": {"aws:SecureTransport": "false"}}.';
+
+/** `*` and `?` wildcards of an IAM Resource as a regular expression. */
+function resourcePattern(resource: string): RegExp {
+  const escaped = resource.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`^${escaped.replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+}
+
+function deniesWithoutTls(statement: PolicyStatement): boolean {
+  const condition = statement.Condition;
+  if (statement.Effect !== "Deny" || !isRecord(condition)) {
+    return false;
+  }
+  // BoolIfExists also denies requests that carry no aws:SecureTransport key at all.
+  return ["Bool", "BoolIfExists"].some((operator) => {
+    const block = condition[operator];
+    return (
+      isRecord(block) &&
+      Object.entries(block).some(
+        ([key, value]) =>
+          key.toLowerCase() === "aws:securetransport" &&
+          (value === false || stringList(value).some((v) => v.toLowerCase() === "false")),
+      )
+    );
+  });
+}
+
+/** A statement of a resource policy, which also names the resources it covers. */
+interface ResourcePolicyStatement extends PolicyStatement {
+  Resource?: unknown;
+}
+
+/**
+ * True when the document denies every S3 action on the bucket and on its objects to everyone
+ * without TLS. The ARN is read last and only if needed, since it may be unknown.
+ */
+function enforcesTls(policy: unknown, bucketArn: () => string): boolean {
+  const statements = (parseStatements(policy) ?? []) as ResourcePolicyStatement[];
+  const covers = (statement: ResourcePolicyStatement, arn: string) =>
+    stringList(statement.Resource).some((r) => resourcePattern(r).test(arn));
+  return statements.some(
+    (statement) =>
+      deniesWithoutTls(statement) &&
+      hasWildcardPrincipal(statement) &&
+      stringList(statement.Action).some((a) => a === "*" || a.toLowerCase() === "s3:*") &&
+      covers(statement, bucketArn()) &&
+      covers(statement, `${bucketArn()}/*`),
+  );
+}
+
+/**
+ * Every S3 bucket must have a policy that denies requests not sent over TLS. S3 also answers on
+ * plain HTTP endpoints, and only a bucket policy can refuse those requests. The policy can come
+ * from an aws.s3.BucketPolicy (matched by bucket name) or from the bucket's own deprecated
+ * `policy`, so the check runs on the whole stack. A bucket whose name is not known yet cannot be
+ * matched and is left undecided.
+ *
+ * @severity medium
+ * @link https://docs.aws.amazon.com/securityhub/latest/userguide/s3-controls.html#s3-5
+ */
+export const acmeS3BucketpolicyEnforceTlsOnly: AcmeStackPolicy = {
+  name: "acme-s3-bucketpolicy-enforce-tls-only",
+  description: "Requires every S3 bucket to have a policy that denies requests made without TLS.",
+  enforcementLevel: "mandatory",
+  severity: "medium",
+  controls: ["S3.5"],
+  resourceType: S3_BUCKET_POLICY,
+  // Not tagged with one type: it must run when the stack has buckets but no bucket policy.
+  validateStack: (args, reportViolation) => {
+    const buckets = args.resources.filter((r) => S3_BUCKET_TYPES.includes(r.type));
+    const bucketPolicies = args.resources.filter((r) => r.type === S3_BUCKET_POLICY);
+    for (const bucket of buckets) {
+      const name: unknown = bucket.props.bucket;
+      const arn = () => String(bucket.props.arn);
+      const attached = bucketPolicies.filter((p: PolicyResource) => p.props.bucket === name);
+      for (const bucketPolicy of attached) {
+        if (!enforcesTls(bucketPolicy.props.policy, arn)) {
+          reportViolation(
+            `S3 bucket ${bucket.name}: BucketPolicy ${bucketPolicy.name} does not deny requests ` +
+              `without TLS; add ${FIX}`,
+            bucket.urn,
+          );
+        }
+      }
+      if (attached.length > 0) {
+        continue;
+      }
+      // Read only when no BucketPolicy is attached: the output is computed, so often unknown.
+      const inline: unknown = bucket.props.policy;
+      if (isUnset(inline) || inline === "") {
+        reportViolation(
+          `S3 bucket ${bucket.name} has no bucket policy; attach an aws.s3.BucketPolicy with ${FIX}`,
+          bucket.urn,
+        );
+      } else if (!enforcesTls(inline, arn)) {
+        reportViolation(
+          `S3 bucket ${bucket.name} has a policy that does not deny requests without TLS; add ${FIX}`,
+          bucket.urn,
+        );
+      }
+    }
+  },
+};

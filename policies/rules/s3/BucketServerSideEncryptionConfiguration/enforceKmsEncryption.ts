@@ -1,0 +1,81 @@
+import type { ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
+import type { AcmeResourcePolicy } from "../../../lib/policy";
+import { validateResourceType } from "../../../lib/policy";
+import { describe, isNonEmptyString, isRecord } from "../../../lib/values";
+
+const S3_SSE =
+  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration";
+/** The @pulumi/aws v6 type, deprecated in v7 but still offered. */
+const S3_SSE_V2 =
+  "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2";
+
+/** SSE-KMS and dual-layer SSE-KMS; SSE-S3 (`AES256`) is not encryption with a KMS key. */
+const KMS_ALGORITHMS = ["aws:kms", "aws:kms:dsse"];
+// AWS managed keys (alias/aws/s3 and its ARN form): their key policy cannot be edited, so no grant
+// can be audited or revoked.
+const AWS_MANAGED_KEY = /(^|:)alias\/aws\//;
+const FIX = "set it to a customer-managed KMS key.";
+
+function check(args: ResourceValidationArgs, reportViolation: ReportViolation): void {
+  const rules: unknown = args.props.rules;
+  if (!Array.isArray(rules) || rules.length === 0) {
+    reportViolation(
+      `rules is ${describe(rules)}; add a rule whose applyServerSideEncryptionByDefault sets ` +
+        `sseAlgorithm "aws:kms" and kmsMasterKeyId to a customer-managed KMS key.`,
+    );
+    return;
+  }
+  rules.forEach((rule: unknown, i) => {
+    const at = `rules[${i}]`;
+    const byDefault = isRecord(rule) ? rule.applyServerSideEncryptionByDefault : undefined;
+    const algorithm = isRecord(byDefault) ? byDefault.sseAlgorithm : undefined;
+    if (typeof algorithm !== "string" || !KMS_ALGORITHMS.includes(algorithm)) {
+      reportViolation(
+        `${at}.applyServerSideEncryptionByDefault.sseAlgorithm is ${describe(algorithm)}; set it ` +
+          `to "aws:kms" and kmsMasterKeyId to a customer-managed KMS key.`,
+      );
+      return;
+    }
+    const key = (byDefault as Record<string, unknown>).kmsMasterKeyId;
+    if (!isNonEmptyString(key)) {
+      reportViolation(
+        `${at}.applyServerSideEncryptionByDefault.kmsMasterKeyId is ${describe(key)}, so S3 uses ` +
+          `the AWS managed key aws/s3; ${FIX}`,
+      );
+    } else if (AWS_MANAGED_KEY.test(key)) {
+      reportViolation(
+        `${at}.applyServerSideEncryptionByDefault.kmsMasterKeyId is "${key}", an AWS managed ` +
+          `key; ${FIX}`,
+      );
+    }
+    // Dual-layer SSE-KMS does not support S3 Bucket Keys.
+    const bucketKey = (rule as Record<string, unknown>).bucketKeyEnabled;
+    if (algorithm === "aws:kms" && bucketKey !== true) {
+      reportViolation(
+        `${at}.bucketKeyEnabled is ${describe(bucketKey)}; set it to true so S3 uses a ` +
+          "bucket-level data key instead of calling KMS for every object.",
+      );
+    }
+  });
+}
+
+/**
+ * S3 default encryption must be SSE-KMS with a customer-managed key and an S3 Bucket Key. SSE-S3
+ * and the AWS managed `aws/s3` key encrypt too, but nobody can scope or revoke who decrypts. The
+ * Bucket Key keeps KMS request costs and throttling down (it is not offered for dual-layer
+ * SSE-KMS, which needs none). Both the v7 resource and its deprecated V2 alias are checked.
+ *
+ * @severity medium
+ * @link https://docs.aws.amazon.com/securityhub/latest/userguide/s3-controls.html#s3-17
+ */
+export const acmeS3BucketserversideencryptionconfigurationEnforceKmsEncryption: AcmeResourcePolicy =
+  {
+    name: "acme-s3-bucketserversideencryptionconfiguration-enforce-kms-encryption",
+    description:
+      "Requires S3 default encryption to use SSE-KMS with a customer-managed key and an S3 Bucket Key.",
+    enforcementLevel: "mandatory",
+    severity: "medium",
+    controls: ["S3.17"],
+    resourceType: S3_SSE,
+    validateResource: [validateResourceType(S3_SSE, check), validateResourceType(S3_SSE_V2, check)],
+  };
