@@ -262,6 +262,14 @@ function awsState(
     case "aws:sqs/redrivePolicy:RedrivePolicy":
     case "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy":
       return { id: String(inputs.queueUrl), state: { ...inputs } };
+    case "aws:sns/topic:Topic": {
+      // SNS identifies a topic by its ARN: the provider's ID is the ARN.
+      const fifo = inputs.fifoTopic === true;
+      const topic =
+        (inputs.name as string | undefined) ?? `${autoName(name, seed)}${fifo ? ".fifo" : ""}`;
+      const topicArn = arn("sns", topic);
+      return { id: topicArn, state: { ...inputs, name: topic, arn: topicArn } };
+    }
     case "aws:msk/cluster:Cluster": {
       const cluster = String(inputs.clusterName ?? autoName(name, seed));
       const clusterArn = arn("kafka", `cluster/${cluster}/${uuid(seed)}-2`);
@@ -399,6 +407,14 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
     if (args.type.startsWith("aws:")) return awsState(args.type, args.name, inputs, this.ctx);
     if (args.type.startsWith("kubernetes:")) return kubernetesState(args.type, args.name, inputs);
     if (args.type.startsWith("tls:")) return tlsState(args.type, args.name, inputs);
+    if (args.type === "random:index/randomPassword:RandomPassword") {
+      // A deterministic stand-in of the requested length; the program must keep it secret.
+      const length = Number(inputs.length ?? 32);
+      return {
+        id: "none",
+        state: { ...inputs, result: hex(`${args.type}::${args.name}`, length) },
+      };
+    }
     return { id: autoName(args.name, `${args.type}::${args.name}`), state: inputs };
   }
 
