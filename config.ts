@@ -371,6 +371,61 @@ const platformSchema = z.strictObject({
   }),
 });
 
+const secretRef = z.strictObject({ name: k8sName, key: z.string().min(1) });
+
+const observabilitySchema = z.strictObject({
+  prometheus: z.strictObject({
+    /** How long Prometheus keeps samples, e.g. "15d". */
+    retention: z
+      .string()
+      .regex(/^\d+(h|d|w|y)$/, { error: 'valid form: a duration such as "15d"' }),
+    storageGiB: int(10, 4000, "Prometheus volume size in GiB"),
+  }),
+  logs: z.strictObject({
+    /** Elasticsearch nodes: 1 (dev) or 3/5 (HA). */
+    elasticsearchNodes: z.union([z.literal(1), z.literal(3), z.literal(5)], {
+      error: "must be 1, 3 or 5 (a quorum of master-eligible nodes)",
+    }),
+    storageGiB: int(10, 16000, "Elasticsearch volume size per node in GiB"),
+    retentionDays: int(1, 3650, "days logs are kept"),
+    traceRetentionDays: int(1, 365, "days traces are kept"),
+  }),
+  traces: z.strictObject({
+    /** Share of traces the collector keeps (head sampling by trace id). */
+    samplingPercent: z
+      .number({ error: "must be a number" })
+      .gt(0, { error: "must be above 0" })
+      .max(100, { error: "must be at most 100" }),
+  }),
+  alerting: z.strictObject({
+    /** Where critical alerts go. */
+    pager: z.discriminatedUnion(
+      "type",
+      [
+        z.strictObject({ type: z.literal("pagerduty"), routingKeySecret: secretRef }),
+        z.strictObject({
+          type: z.literal("sns"),
+          topicArn: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, {
+            error: "valid form: arn:aws:sns:<region>:<account>:<topic>",
+          }),
+          region: awsRegion,
+        }),
+      ],
+      { error: 'pager.type must be "pagerduty" or "sns"' },
+    ),
+    /** Where warnings go. */
+    chat: z.strictObject({
+      type: z.literal("slack", { error: 'must be "slack"' }),
+      webhookSecret: secretRef,
+      channel: z.string().regex(/^#[a-z0-9_-]+$/, { error: "valid form: #channel" }),
+    }),
+    /** Email addresses subscribed to the CloudWatch alarm topic (they confirm by email). */
+    alarmEmails: z.array(z.email({ error: "must be an email address" })).default([]),
+    /** MSK broker disk use (percent) that raises the CloudWatch alarm; above the autoscaling target. */
+    kafkaDiskUsedPercent: int(50, 95, "the broker disk alarm threshold in percent"),
+  }),
+});
+
 /** The typed stack configuration. */
 export const stackConfigSchema = z.strictObject({
   /** The AWS Region (`aws:region`). */
@@ -384,6 +439,7 @@ export const stackConfigSchema = z.strictObject({
   cluster: clusterSchema,
   messaging: messagingSchema,
   platform: platformSchema,
+  observability: observabilitySchema,
   /** Protect stateful resources (keys, cluster, log groups) from `pulumi destroy`. */
   protectStatefulResources: bool("protect stateful resources from deletion"),
   /** Extra tags on every AWS resource. */

@@ -3,11 +3,25 @@
  * Nothing else lives here; every resource belongs to a component under components/.
  */
 import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { DEFAULT_STORAGE_CLASS, EksCluster } from "./components/cluster";
 import { baseTags } from "./components/lib";
 import { KafkaCluster, KafkaTopics, Queue } from "./components/messaging";
 import { AppNamespace, CertManager, Linkerd } from "./components/mesh";
 import { Network } from "./components/network";
+import {
+  ALERTMANAGER_CONFIG_KEY,
+  AlertRules,
+  alertmanagerConfigYaml,
+  alertmanagerSecretNames,
+  CloudWatchAlarms,
+  KUBE_PROMETHEUS_STACK_RELEASE,
+  Logging,
+  Monitoring,
+  Tracing,
+} from "./components/observability";
 import { LoadBalancerController } from "./components/platform";
 import { PlatformKeys } from "./components/security";
 import {
@@ -270,6 +284,106 @@ new ArgoEvents(
   { providers: [aws_] },
 );
 
+// ---- Observability: logs and traces in Elasticsearch, metrics and alerts in Prometheus, and
+// CloudWatch alarms for what must page even when the cluster's monitoring is down.
+const { observability } = config;
+const logging = new Logging("platform", {
+  provider: k8sProvider,
+  nodeCount: observability.logs.elasticsearchNodes,
+  highAvailability,
+  storageClassName: DEFAULT_STORAGE_CLASS,
+  storageGiB: observability.logs.storageGiB,
+  retentionDays: observability.logs.retentionDays,
+  traceRetentionDays: observability.logs.traceRetentionDays,
+  dependsOn: [cluster],
+});
+const tracing = new Tracing("platform", {
+  provider: k8sProvider,
+  samplingPercentage: observability.traces.samplingPercent,
+  highAvailability,
+  elasticsearch: {
+    namespace: logging.namespace,
+    url: logging.elasticsearchUrl,
+    credentialsSecretName: logging.elasticsearchCredentialsSecretName,
+    caSecretName: logging.elasticsearchCaSecretName,
+  },
+  dependsOn: [logging, linkerd],
+});
+
+// Generated, never typed by a person; Pulumi keeps it encrypted in state.
+const grafanaAdminPassword = new random.RandomPassword("grafana-admin", {
+  length: 32,
+  special: false,
+});
+const receivers = observability.alerting;
+const monitoring = new Monitoring(
+  "platform",
+  {
+    provider: k8sProvider,
+    highAvailability,
+    prometheus: observability.prometheus,
+    storageClassName: DEFAULT_STORAGE_CLASS,
+    grafanaAdminPassword: pulumi.secret(grafanaAdminPassword.result),
+    alertmanagerConfigSecretName: "alertmanager-config",
+    alertmanagerSecrets: alertmanagerSecretNames(receivers),
+    elasticsearchUrl: logging.elasticsearchUrl,
+    tracingQueryUrl: tracing.jaegerQueryUrl,
+    mskBrokers: { bootstrapBrokers: kafka.bootstrapBrokersSaslIam },
+    clusterName: cluster.clusterName,
+    region: config.region,
+    accountId: identity.accountId,
+    partition,
+    dependsOn: [cluster],
+  },
+  { providers: [aws_] },
+);
+// The rendered Alertmanager config names its receivers' credentials by file only; the
+// PagerDuty and Slack Secrets themselves are created out of band (README: Deploying for real).
+new k8s.core.v1.Secret(
+  "alertmanager-config",
+  {
+    metadata: { name: "alertmanager-config", namespace: monitoring.namespace },
+    stringData: { [ALERTMANAGER_CONFIG_KEY]: alertmanagerConfigYaml(receivers) },
+  },
+  { provider: k8sProvider },
+);
+new AlertRules(
+  "platform",
+  {
+    provider: k8sProvider,
+    // The namespace kube-prometheus-stack runs in (its rule selector matches the release label).
+    namespace: "monitoring",
+    releaseName: KUBE_PROMETHEUS_STACK_RELEASE,
+    trustAnchorNotAfterSeconds: linkerd.trustAnchorNotAfter.apply((t) => Date.parse(t) / 1000),
+  },
+  { dependsOn: [monitoring] },
+);
+
+new CloudWatchAlarms(
+  "platform",
+  {
+    alertsKeyArn: keys.alertsKeyArn,
+    accountId: identity.accountId,
+    partition,
+    region: config.region,
+    deadLetterQueues: [{ name: "workflow-requests", queueName: workQueue.deadLetterQueueName }],
+    kafka: {
+      clusterName: kafka.clusterName,
+      brokerIds: Array.from(
+        { length: config.network.azCount * kafkaConfig.brokersPerAz },
+        (_, i) => i + 1,
+      ),
+      diskUsedPercentThreshold: receivers.kafkaDiskUsedPercent,
+    },
+    subscriptions: receivers.alarmEmails.map((endpoint) => ({
+      protocol: "email" as const,
+      endpoint,
+    })),
+    protect,
+  },
+  { providers: [aws_] },
+);
+
 export const vpcId = network.vpcId;
 export const privateSubnetIds = network.privateSubnetIds;
 export const publicSubnetIds = network.publicSubnetIds;
@@ -290,3 +404,7 @@ export const kafkaBootstrapBrokersSaslIam = kafka.bootstrapBrokersSaslIam;
 export const kafkaTopics = topics.topicNames;
 export const linkerdTrustAnchorNotAfter = linkerd.trustAnchorNotAfter;
 export const workflowArtifactBucket = artifacts.bucketName;
+export const elasticsearchUrl = logging.elasticsearchUrl;
+export const jaegerQueryUrl = tracing.jaegerQueryUrl;
+export const otlpEndpoint = tracing.otlpEndpoint;
+export const grafanaAdminSecret = monitoring.grafanaAdminSecretName;

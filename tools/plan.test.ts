@@ -57,7 +57,10 @@ describe("npm run plan", () => {
         p.result.stdout,
         /Policies: \d+ run on \d+ resources: 0 mandatory violation\(s\)/,
       );
-      assert.match(p.result.stdout, /Wrote .*stack\.json and .*graph\.mmd/);
+      assert.match(
+        p.result.stdout,
+        /Wrote .*stack\.json, .*graph\.mmd, .*prometheus-rules\.yaml, .*alertmanager\.yaml/,
+      );
     }
   });
 
@@ -71,11 +74,15 @@ describe("npm run plan", () => {
       "defaultStorageClass",
       "eksClusterEndpoint",
       "eksClusterName",
+      "elasticsearchUrl",
+      "grafanaAdminSecret",
+      "jaegerQueryUrl",
       "kafkaBootstrapBrokersSaslIam",
       "kafkaClusterArn",
       "kafkaTopics",
       "kmsKeyArns",
       "linkerdTrustAnchorNotAfter",
+      "otlpEndpoint",
       "privateSubnetIds",
       "publicSubnetIds",
       "vpcId",
@@ -106,6 +113,11 @@ describe("npm run plan", () => {
         u.includes("aws:kms/key:Key::platform-cluster-secrets"),
       ),
     );
+    const [password] = plans.dev.of("random:index/randomPassword:RandomPassword");
+    assert.deepEqual(password.outputs.result, {
+      "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+      ciphertext: "offline-plan:redacted",
+    });
     const kubeProvider = plans.dev.of("pulumi:providers:kubernetes")[0];
     assert.equal(
       JSON.stringify(kubeProvider.inputs).includes("get-token"),
@@ -123,20 +135,25 @@ describe("npm run plan", () => {
     assert.deepEqual(
       [...ids.keys()].sort(),
       [
+        "AlertRules",
         "AppNamespace",
         "ArgoEvents",
         "ArgoWorkflows",
         "ArtifactBucket",
         "CertManager",
+        "CloudWatchAlarms",
         "EksCluster",
         "KafkaCluster",
         "KafkaTopics",
         "Linkerd",
         "LoadBalancerController",
+        "Logging",
+        "Monitoring",
         "Network",
         "PlatformKeys",
         "Queue",
         "RequestWorkflowTemplate",
+        "Tracing",
       ].sort(),
     );
     const edge = (from: string, label: string, to: string) =>
@@ -168,7 +185,7 @@ describe("npm run plan", () => {
       ...prod.of("aws:s3/bucket:Bucket"),
       ...prod.of("kafka:index/topic:Topic"),
     ];
-    assert.equal(stateful.length, 4 + 3 + 1 + 1 + 2 + 1 + 2);
+    assert.equal(stateful.length, 5 + 3 + 1 + 1 + 2 + 1 + 2);
     for (const r of stateful) assert.equal(r.protect, true, `${r.urn} is protected`);
     assert.equal(plans.dev.of("aws:ec2/natGateway:NatGateway").length, 1);
     // Topic management is per stack: dev through the MSK API, prod through the Kafka admin API.
@@ -206,6 +223,22 @@ describe("npm run plan", () => {
       assert.ok(result.stderr.includes(key), `stderr names ${key}:\n${result.stderr}`);
     }
     assert.equal(fs.existsSync(path.join(out, "stack.json")), false);
+  });
+
+  it("writes rule groups promtool accepts and an Alertmanager config amtool accepts", () => {
+    for (const p of Object.values(plans)) {
+      const rules = spawnSync(
+        "promtool",
+        ["check", "rules", path.join(p.out, "prometheus-rules.yaml")],
+        { encoding: "utf8" },
+      );
+      assert.equal(rules.status, 0, rules.stdout + rules.stderr);
+      assert.match(rules.stdout, /SUCCESS: \d+ rules found/);
+      const am = spawnSync("amtool", ["check-config", path.join(p.out, "alertmanager.yaml")], {
+        encoding: "utf8",
+      });
+      assert.equal(am.status, 0, am.stdout + am.stderr);
+    }
   });
 
   it("exits 2 on bad usage", () => {

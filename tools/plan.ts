@@ -11,7 +11,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parseStackConfig } from "../config";
+import { ConfigError, parseStackConfig, type StackConfig } from "../config";
+import {
+  alertmanagerConfigYaml,
+  DEFAULT_ALERT_THRESHOLDS,
+  renderRuleGroups,
+  ruleFileYaml,
+} from "../components/observability";
 import { checkGraph } from "./checks/graph";
 import { toMermaid } from "./graph";
 import { installMocks, MOCK_ACCOUNT_ID, PlatformMocks } from "./mocks";
@@ -69,6 +75,8 @@ const USAGE =
 export interface PlanRun {
   export: StackExport;
   invokes: string[];
+  /** The validated stack configuration. */
+  config: StackConfig;
   /** Types and raw inputs (secrets included) for the engine checks; never written to disk. */
   checkable: Array<{ urn: string; type: string; inputs: Record<string, unknown> }>;
 }
@@ -103,16 +111,16 @@ export async function runProgram(options: {
     }
   ).version;
   // Default providers are named after the provider SDK's version, as the engine names them.
-  const providerVersions = Object.fromEntries(
-    ["aws", "kubernetes", "tls", "kafka"].map((pkg) => [
-      pkg,
-      (
-        JSON.parse(fs.readFileSync(require.resolve(`@pulumi/${pkg}/package.json`), "utf8")) as {
-          version: string;
-        }
-      ).version,
-    ]),
-  );
+  const packages = new Set([...capture.resources.values()].map((r) => r.type.split(":")[0]));
+  const providerVersions: Record<string, string> = {};
+  for (const pkg of packages) {
+    try {
+      const manifest = fs.readFileSync(require.resolve(`@pulumi/${pkg}/package.json`), "utf8");
+      providerVersions[pkg] = (JSON.parse(manifest) as { version: string }).version;
+    } catch {
+      // Not a provider package (pulumi, acme components): no default provider to name.
+    }
+  }
   return {
     export: toStackExport(
       [...capture.resources.values()],
@@ -121,6 +129,7 @@ export async function runProgram(options: {
       providerVersions,
     ),
     invokes: mocks.calls,
+    config: stackConfig,
     checkable: [...capture.resources.values()].map(({ urn, type, inputs }) => ({
       urn,
       type,
@@ -195,6 +204,18 @@ export async function main(argv: string[]): Promise<number> {
   const graphMmd = path.join(options.outDir, "graph.mmd");
   fs.writeFileSync(stackJson, JSON.stringify(run.export, null, 2) + "\n");
   fs.writeFileSync(graphMmd, toMermaid(run.export.deployment.resources));
+  // The rule groups and Alertmanager config the stack deploys, in the files promtool and amtool read.
+  const stackOutputs = run.export.deployment.resources[0]?.outputs ?? {};
+  const anchorNotAfter = Date.parse(String(stackOutputs.linkerdTrustAnchorNotAfter ?? "")) / 1000;
+  const rulesYaml = path.join(options.outDir, "prometheus-rules.yaml");
+  const alertmanagerYaml = path.join(options.outDir, "alertmanager.yaml");
+  fs.writeFileSync(
+    rulesYaml,
+    ruleFileYaml(
+      renderRuleGroups(DEFAULT_ALERT_THRESHOLDS, { trustAnchorNotAfterSeconds: anchorNotAfter }),
+    ),
+  );
+  fs.writeFileSync(alertmanagerYaml, alertmanagerConfigYaml(run.config.observability.alerting));
 
   let result: Awaited<ReturnType<typeof evaluateStackExport>>;
   try {
@@ -226,7 +247,7 @@ export async function main(argv: string[]): Promise<number> {
     ...(options.policyConfigFile
       ? [`Policy config: ${path.relative(process.cwd(), options.policyConfigFile)}`]
       : []),
-    `Wrote ${path.relative(process.cwd(), stackJson)} and ${path.relative(process.cwd(), graphMmd)}`,
+    `Wrote ${[stackJson, graphMmd, rulesYaml, alertmanagerYaml].map((f) => path.relative(process.cwd(), f)).join(", ")}`,
   ];
   console.log(out.join("\n"));
   return mandatory.length > 0 || checks.errors.length > 0 ? 1 : 0;

@@ -48,6 +48,10 @@ function isSecret(value: unknown): value is Record<string, unknown> {
   );
 }
 
+function asSecret(value: unknown): Record<string, unknown> {
+  return isSecret(value) ? value : { [SIG_KEY]: SECRET_SIG, value };
+}
+
 /** Replaces every secret by the ciphertext form an export without `--show-secrets` has. */
 export function redactSecrets(value: unknown): unknown {
   if (isSecret(value)) return { [SIG_KEY]: SECRET_SIG, ciphertext: "offline-plan:redacted" };
@@ -148,6 +152,10 @@ export function toStackExport(
     const outputs = redactSecrets(r.outputs) as Record<string, unknown>;
     for (const [k, v] of Object.entries(r.inputs))
       if (isSecret(v) && k in outputs) outputs[k] = inputs[k];
+    // Outputs the resource declares secret (a generated password, say) are secret in state too.
+    for (const k of r.additionalSecretOutputs) {
+      if (k in outputs) outputs[k] = redactSecrets(asSecret(outputs[k]));
+    }
     return {
       urn: r.urn,
       custom: r.custom,

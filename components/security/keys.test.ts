@@ -39,6 +39,7 @@ describe("PlatformKeys", () => {
   it("creates one symmetric, rotating key and one alias per data domain", () => {
     const keys = ofType(capture, "aws:kms/key:Key", component);
     assert.deepEqual(keys.map((k) => k.name).sort(), [
+      "keys-alerts",
       "keys-cluster-secrets",
       "keys-data",
       "keys-logs",
@@ -137,7 +138,7 @@ describe("PlatformKeys", () => {
     const keys = [...capture.resources.values()].filter(
       (r) => r.type === "aws:kms/key:Key" && r.name.startsWith("protected-"),
     );
-    assert.equal(keys.length, 4);
+    assert.equal(keys.length, 5);
     for (const key of keys) {
       assert.equal(key.protect, true);
       assert.equal(key.inputs.deletionWindowInDays, 7);

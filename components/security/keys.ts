@@ -4,6 +4,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { alertsKeyStatements } from "../observability/alarms";
 import { policyDocument, PolicyStatement, throwIfInvalid, ValidationError } from "../lib";
 
 /** The data domains that get a key of their own. */
@@ -16,6 +17,8 @@ export const KeyDomain = {
   ClusterSecrets: "cluster-secrets",
   /** EBS volumes: node root volumes and persistent volumes. */
   Volumes: "volumes",
+  /** SNS alert topics, which CloudWatch alarms publish to. */
+  Alerts: "alerts",
 } as const;
 export type KeyDomain = (typeof KeyDomain)[keyof typeof KeyDomain];
 
@@ -82,6 +85,7 @@ export class PlatformKeys extends pulumi.ComponentResource {
   public readonly logsKeyArn: pulumi.Output<string>;
   public readonly clusterSecretsKeyArn: pulumi.Output<string>;
   public readonly volumesKeyArn: pulumi.Output<string>;
+  public readonly alertsKeyArn: pulumi.Output<string>;
 
   constructor(name: string, args: PlatformKeysArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before super(): a bad argument must fail before anything, the component included, registers.
@@ -99,6 +103,7 @@ export class PlatformKeys extends pulumi.ComponentResource {
     };
 
     const serviceStatements: Record<KeyDomain, PolicyStatement[]> = {
+      [KeyDomain.Alerts]: alertsKeyStatements(args.region, args.accountId, args.partition),
       [KeyDomain.Data]: [],
       [KeyDomain.ClusterSecrets]: [],
       [KeyDomain.Logs]: [
@@ -147,6 +152,7 @@ export class PlatformKeys extends pulumi.ComponentResource {
       [KeyDomain.Logs]: "CloudWatch log groups",
       [KeyDomain.ClusterSecrets]: "EKS envelope encryption of Kubernetes Secrets",
       [KeyDomain.Volumes]: "EBS volumes of nodes and persistent volumes",
+      [KeyDomain.Alerts]: "SNS alert topics (CloudWatch alarm notifications)",
     };
 
     const keys = {} as Record<KeyDomain, aws.kms.Key>;
@@ -179,12 +185,14 @@ export class PlatformKeys extends pulumi.ComponentResource {
     this.logsKeyArn = keys[KeyDomain.Logs].arn;
     this.clusterSecretsKeyArn = keys[KeyDomain.ClusterSecrets].arn;
     this.volumesKeyArn = keys[KeyDomain.Volumes].arn;
+    this.alertsKeyArn = keys[KeyDomain.Alerts].arn;
 
     this.registerOutputs({
       dataKeyArn: this.dataKeyArn,
       logsKeyArn: this.logsKeyArn,
       clusterSecretsKeyArn: this.clusterSecretsKeyArn,
       volumesKeyArn: this.volumesKeyArn,
+      alertsKeyArn: this.alertsKeyArn,
     });
   }
 }

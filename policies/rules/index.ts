@@ -19,7 +19,10 @@ import { acmeKubernetesNamespaceEnforceLinkerdMesh } from "./kubernetes/Namespac
 import { acmeKubernetesReleaseEnforceLinkerdCertificates } from "./kubernetes/Release/enforceLinkerdCertificates";
 import { mskPolicies } from "./msk";
 import { s3Policies } from "./s3";
+import { snsPolicies } from "./sns";
 import { sqsPolicies } from "./sqs";
+import { acmeKubernetesElasticsearchEnforceEncryptedStorage } from "./kubernetes/Elasticsearch/enforceEncryptedStorage";
+import { acmeKubernetesPrometheusruleEnforceRunbookUrl } from "./kubernetes/PrometheusRule/enforceRunbookUrl";
 
 export type {
   AcmePolicy,
@@ -46,4 +49,7 @@ export const allPolicies: AcmePolicy[] = [
   ...sqsPolicies,
   ...mskPolicies,
   ...s3Policies,
+  ...snsPolicies,
+  acmeKubernetesElasticsearchEnforceEncryptedStorage,
+  acmeKubernetesPrometheusruleEnforceRunbookUrl,
 ];

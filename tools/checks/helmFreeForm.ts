@@ -4,6 +4,14 @@
  * and says where the chart documents the keys; everything below a listed path is accepted as is.
  */
 import { CONTROL_PLANE_FREE_FORM_VALUES } from "../../components/mesh/linkerd";
+import {
+  KUBE_PROMETHEUS_STACK_FREE_FORM_VALUES,
+  YACE_FREE_FORM_VALUES,
+} from "../../components/observability/monitoring";
+import {
+  JAEGER_FREE_FORM_VALUES,
+  OTEL_COLLECTOR_FREE_FORM_VALUES,
+} from "../../components/observability/tracing";
 import { ARGO_EVENTS_FREE_FORM_VALUES } from "../../components/workflows/argoEvents";
 import { ARGO_WORKFLOWS_FREE_FORM_VALUES } from "../../components/workflows/argoWorkflows";
 
@@ -11,4 +19,8 @@ export const HELM_FREE_FORM: Readonly<Record<string, readonly string[]>> = {
   "linkerd-control-plane": CONTROL_PLANE_FREE_FORM_VALUES,
   "argo-workflows": ARGO_WORKFLOWS_FREE_FORM_VALUES,
   "argo-events": ARGO_EVENTS_FREE_FORM_VALUES,
+  "kube-prometheus-stack": KUBE_PROMETHEUS_STACK_FREE_FORM_VALUES,
+  "prometheus-yet-another-cloudwatch-exporter": YACE_FREE_FORM_VALUES,
+  "opentelemetry-collector": OTEL_COLLECTOR_FREE_FORM_VALUES,
+  jaeger: JAEGER_FREE_FORM_VALUES,
 };

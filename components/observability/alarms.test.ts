@@ -1,0 +1,289 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { before, describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import type { Capture } from "../../tools/mocks";
+import { MOCK_ACCOUNT_ID, mockPlatform, ofType, single, TEST_REGION } from "../../tools/testing";
+import {
+  ALARM_RUNBOOKS,
+  alertsKeyStatements,
+  CloudWatchAlarms,
+  CloudWatchAlarmsArgs,
+  validateCloudWatchAlarmsArgs,
+} from "./alarms";
+
+const KEY_ARN = `arn:aws:kms:${TEST_REGION}:${MOCK_ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+
+const baseArgs: CloudWatchAlarmsArgs = {
+  alertsKeyArn: KEY_ARN,
+  accountId: MOCK_ACCOUNT_ID,
+  partition: "aws",
+  region: TEST_REGION,
+  deadLetterQueues: [
+    { name: "orders", queueName: "orders-dlq-1a2b3c4" },
+    { name: "payments", queueName: pulumi.output("payments-dlq-5d6e7f8") },
+  ],
+  kafka: { clusterName: "acme-events", brokerIds: [1, 2, 3], diskUsedPercentThreshold: 80 },
+  subscriptions: [
+    { protocol: "email", endpoint: "oncall@example.com" },
+    { protocol: "https", endpoint: "https://pager.example.com/hooks/aws" },
+  ],
+};
+
+const TOPIC_ARN_PATTERN = new RegExp(
+  `^arn:aws:sns:${TEST_REGION}:${MOCK_ACCOUNT_ID}:alarms-alerts-[0-9a-f]{7}$`,
+);
+
+describe("CloudWatchAlarms", () => {
+  let capture: Capture;
+  let component: string;
+  let topicArn: string;
+
+  before(async () => {
+    capture = await mockPlatform();
+    const alarms = new CloudWatchAlarms("alarms", baseArgs);
+    new CloudWatchAlarms("minimal", {
+      ...baseArgs,
+      deadLetterQueues: [{ name: "orders", queueName: "orders-dlq" }],
+      kafka: undefined,
+      subscriptions: undefined,
+      protect: true,
+    });
+    await capture.settle();
+    component = await new Promise<string>((resolve) => alarms.urn.apply(resolve));
+    topicArn = await new Promise<string>((resolve) => alarms.topicArn.apply(resolve));
+  });
+
+  it("encrypts the alert topic with the alerts key and exposes its ARN", () => {
+    const topics = ofType(capture, "aws:sns/topic:Topic", component);
+    assert.equal(topics.length, 1);
+    assert.equal(topics[0].name, "alarms-alerts");
+    assert.deepEqual(topics[0].inputs, { kmsMasterKeyId: KEY_ARN });
+    assert.equal(topics[0].protect, false);
+    assert.match(topicArn, TOPIC_ARN_PATTERN);
+    assert.equal(topics[0].id, topicArn);
+  });
+
+  it("lets only this account's alarms publish, and denies requests without TLS", () => {
+    const policies = ofType(capture, "aws:sns/topicPolicy:TopicPolicy", component);
+    assert.equal(policies.length, 1);
+    assert.equal(policies[0].inputs.arn, topicArn);
+    assert.deepEqual(JSON.parse(policies[0].inputs.policy as string), {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "CloudWatchAlarmsPublish",
+          Effect: "Allow",
+          Principal: { Service: "cloudwatch.amazonaws.com" },
+          Action: "sns:Publish",
+          Resource: topicArn,
+          Condition: {
+            StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID },
+            ArnLike: {
+              "aws:SourceArn": `arn:aws:cloudwatch:${TEST_REGION}:${MOCK_ACCOUNT_ID}:alarm:*`,
+            },
+          },
+        },
+        {
+          Sid: "DenyInsecureTransport",
+          Effect: "Deny",
+          Principal: "*",
+          Action: ["sns:Publish", "sns:Subscribe"],
+          Resource: topicArn,
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+      ],
+    });
+  });
+
+  it("subscribes each endpoint to the topic", () => {
+    const subs = ofType(capture, "aws:sns/topicSubscription:TopicSubscription", component);
+    assert.deepEqual(
+      subs.map((s) => [s.name, s.inputs]),
+      [
+        ["alarms-alerts-0", { topic: topicArn, protocol: "email", endpoint: "oncall@example.com" }],
+        [
+          "alarms-alerts-1",
+          { topic: topicArn, protocol: "https", endpoint: "https://pager.example.com/hooks/aws" },
+        ],
+      ],
+    );
+  });
+
+  it("alarms on any visible message in each dead-letter queue", () => {
+    for (const [name, queueName] of [
+      ["orders", "orders-dlq-1a2b3c4"],
+      ["payments", "payments-dlq-5d6e7f8"],
+    ]) {
+      const alarm = single(capture, "aws:cloudwatch/metricAlarm:MetricAlarm", `alarms-dlq-${name}`);
+      assert.equal(alarm.parent, component);
+      assert.deepEqual(alarm.inputs, {
+        alarmDescription: `Messages are waiting in dead-letter queue ${queueName}. Runbook: docs/runbooks/DeadLetterQueueMessages.md`,
+        namespace: "AWS/SQS",
+        metricName: "ApproximateNumberOfMessagesVisible",
+        dimensions: { QueueName: queueName },
+        statistic: "Maximum",
+        period: 60,
+        evaluationPeriods: 1,
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: 0,
+        treatMissingData: "notBreaching",
+        alarmActions: [topicArn],
+        okActions: [topicArn],
+      });
+    }
+  });
+
+  it("alarms on each MSK broker's data disk usage at the threshold", () => {
+    const names = ofType(capture, "aws:cloudwatch/metricAlarm:MetricAlarm", component)
+      .map((a) => a.name)
+      .filter((n) => n.includes("kafka"));
+    assert.deepEqual(names, [
+      "alarms-kafka-broker-1-disk",
+      "alarms-kafka-broker-2-disk",
+      "alarms-kafka-broker-3-disk",
+    ]);
+    const alarm = single(
+      capture,
+      "aws:cloudwatch/metricAlarm:MetricAlarm",
+      "alarms-kafka-broker-2-disk",
+    );
+    assert.deepEqual(alarm.inputs, {
+      alarmDescription:
+        "Broker 2 of MSK cluster acme-events has used 80% or more of its data disk. Runbook: docs/runbooks/KafkaBrokerDiskUsage.md",
+      namespace: "AWS/Kafka",
+      metricName: "KafkaDataLogsDiskUsed",
+      dimensions: { "Cluster Name": "acme-events", "Broker ID": "2" },
+      statistic: "Maximum",
+      period: 300,
+      evaluationPeriods: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      threshold: 80,
+      treatMissingData: "missing",
+      alarmActions: [topicArn],
+      okActions: [topicArn],
+    });
+  });
+
+  it("creates only the topic, its policy and one alarm when there is one queue and no Kafka", async () => {
+    const minimal = [...capture.resources.values()].filter((r) =>
+      r.urn.includes("CloudWatchAlarms$"),
+    );
+    const under = minimal.filter((r) => r.name.startsWith("minimal-"));
+    assert.deepEqual(under.map((r) => [r.type, r.name]).sort(), [
+      ["aws:cloudwatch/metricAlarm:MetricAlarm", "minimal-dlq-orders"],
+      ["aws:sns/topic:Topic", "minimal-alerts"],
+      ["aws:sns/topicPolicy:TopicPolicy", "minimal-alerts"],
+    ]);
+    assert.equal(single(capture, "aws:sns/topic:Topic", "minimal-alerts").protect, true);
+  });
+
+  it("links each alarm kind to a runbook that exists", () => {
+    const root = path.resolve(__dirname, "../..");
+    for (const runbook of Object.values(ALARM_RUNBOOKS)) {
+      assert.ok(fs.existsSync(path.join(root, runbook)), `${runbook} is missing`);
+    }
+  });
+
+  it("rejects every invalid argument at once, before registering anything", async () => {
+    const bad: CloudWatchAlarmsArgs = {
+      ...baseArgs,
+      alertsKeyArn: "alias/aws/sns",
+      deadLetterQueues: [
+        { name: "Orders", queueName: "x" },
+        { name: "dup", queueName: "y" },
+        { name: "dup", queueName: "z" },
+      ],
+      kafka: { clusterName: "c", brokerIds: [0, 1, 1], diskUsedPercentThreshold: 100 },
+      subscriptions: [
+        { protocol: "email", endpoint: "not-an-address" },
+        { protocol: "https", endpoint: "http://insecure.example.com" },
+      ],
+    };
+    assert.deepEqual(
+      validateCloudWatchAlarmsArgs(bad).map((e) => [e.propertyPath, e.reason]),
+      [
+        [
+          "alertsKeyArn",
+          '"alias/aws/sns" is not a KMS key ARN; pass the ARN of a customer-managed key whose policy includes alertsKeyStatements()',
+        ],
+        [
+          "deadLetterQueues[0].name",
+          '"Orders" must be 1 to 40 lowercase letters, digits and "-", starting with a letter or digit',
+        ],
+        ["deadLetterQueues[2].name", '"dup" is used twice; names must be unique'],
+        [
+          "kafka.brokerIds",
+          "must be distinct integers from 1 (got [0, 1, 1]); MSK numbers brokers 1 to N",
+        ],
+        ["kafka.diskUsedPercentThreshold", "must be above 0 and below 100 (got 100)"],
+        [
+          "subscriptions[0]",
+          '"email" endpoint "not-an-address" is invalid; use protocol "email" with an address or "https" with an https:// URL',
+        ],
+        [
+          "subscriptions[1]",
+          '"https" endpoint "http://insecure.example.com" is invalid; use protocol "email" with an address or "https" with an https:// URL',
+        ],
+      ],
+    );
+    assert.deepEqual(
+      validateCloudWatchAlarmsArgs({ ...baseArgs, deadLetterQueues: [], kafka: undefined }),
+      [
+        {
+          propertyPath: "deadLetterQueues",
+          reason: "is empty and kafka is not set; there is nothing to alarm on",
+        },
+      ],
+    );
+    assert.deepEqual(
+      validateCloudWatchAlarmsArgs({ ...baseArgs, alertsKeyArn: pulumi.output("unknown") }),
+      [],
+      "an Output key ARN is not checked at construction",
+    );
+
+    const before = capture.resources.size;
+    assert.throws(
+      () => new CloudWatchAlarms("bad", bad),
+      (e: Error) =>
+        pulumi.InputPropertiesError.isInstance(e) &&
+        e.message.startsWith("CloudWatchAlarms: 7 invalid arguments:\n  - alertsKeyArn: "),
+    );
+    await capture.settle();
+    assert.equal(capture.resources.size, before, "nothing, not even the component, registers");
+  });
+});
+
+describe("alertsKeyStatements", () => {
+  it("lets CloudWatch encrypt for this account and SNS use the key only through SNS", async () => {
+    const statements = await new Promise<unknown>((resolve) =>
+      pulumi
+        .jsonStringify(alertsKeyStatements(TEST_REGION, MOCK_ACCOUNT_ID, "aws"))
+        .apply((text) => resolve(JSON.parse(text))),
+    );
+    assert.deepEqual(statements, [
+      {
+        Sid: "CloudWatchAlarmsEncryptNotifications",
+        Effect: "Allow",
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        Resource: "*",
+        Condition: { StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID } },
+      },
+      {
+        Sid: "SnsUseInThisAccount",
+        Effect: "Allow",
+        Principal: { AWS: `arn:aws:iam::${MOCK_ACCOUNT_ID}:root` },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        Resource: "*",
+        Condition: {
+          StringEquals: {
+            "kms:ViaService": `sns.${TEST_REGION}.amazonaws.com`,
+            "kms:CallerAccount": MOCK_ACCOUNT_ID,
+          },
+        },
+      },
+    ]);
+  });
+});

@@ -1,0 +1,484 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import * as k8s from "@pulumi/kubernetes";
+import { stringify } from "yaml";
+import { validateCustomResource } from "../../tools/checks/crdSchemas";
+import { runTool } from "../../tools/checks/promtool";
+import type { Capture } from "../../tools/mocks";
+import { mockPlatform, ofType } from "../../tools/testing";
+import {
+  AlertRules,
+  type AlertRule,
+  type AlertThresholds,
+  DEFAULT_ALERT_THRESHOLDS,
+  prometheusRuleManifest,
+  renderRuleGroups,
+  RULE_GROUP_NAMES,
+  ruleFileYaml,
+  type RuleGroup,
+  RUNBOOK_BASE_URL,
+} from "./alertRules";
+
+const T = DEFAULT_ALERT_THRESHOLDS;
+/** A fixed anchor date for tests; the anchor cases pass their own. */
+const OPTS = { trustAnchorNotAfterSeconds: 2_000_000_000 };
+const RUNBOOKS = path.resolve(__dirname, "../../docs/runbooks");
+
+type Series = { series: string; values: string };
+
+/** One alert's promtool cases: series that fire, and series just below the threshold. */
+interface AlertCase {
+  firing: Series[];
+  quiet: Series[];
+  /** Labels the alert carries besides `severity`. */
+  labels: Record<string, string>;
+  /** First evaluation (minutes) at which the condition holds (1 for rate/increase). */
+  start: number;
+  /** Overrides the trust anchor date (its series is `time()`, not an input). */
+  anchorNotAfter?: { firing: number; quiet: number };
+}
+
+const N = 120; // samples, one a minute
+const counter = (labels: string, perMinute: number): Series => ({
+  series: labels,
+  values: `0+${perMinute}x${N}`,
+});
+const gauge = (labels: string, value: number): Series => ({
+  series: labels,
+  values: `${value}x${N}`,
+});
+
+const errorBudget = T.mesh.burnRateFactor * (1 - T.mesh.availabilityObjective);
+const latencyBudget = T.mesh.burnRateFactor * (1 - T.mesh.latencyObjective);
+const svc = 'namespace="shop", deployment="api", direction="inbound"';
+const meshErrors = (ratio: number): Series[] => [
+  counter(`response_total{${svc}, classification="failure"}`, 1000 * ratio),
+  counter(`response_total{${svc}, classification="success"}`, 1000 * (1 - ratio)),
+];
+const meshLatency = (slow: number): Series[] => [
+  counter(
+    `response_latency_ms_bucket{${svc}, le="${T.mesh.latencyThresholdMs}"}`,
+    1000 * (1 - slow),
+  ),
+  counter(`response_latency_ms_bucket{${svc}, le="+Inf"}`, 1000),
+  counter(`response_latency_ms_count{${svc}}`, 1000),
+];
+const queue = 'dimension_QueueName="orders-1a2b3c4"';
+const dlq = 'dimension_QueueName="orders-dlq-1a2b3c4"';
+const targets = (down: number, total: number): Series[] =>
+  Array.from({ length: total }, (_, i) =>
+    gauge(`up{namespace="shop", job="api", instance="10.0.0.${i}:8080"}`, i < down ? 0 : 1),
+  );
+const quietTargets = Math.round(100 / (0.7 * T.monitoring.targetsDownPercent));
+const promNotify = (percent: number): Series[] => [
+  counter(
+    `prometheus_notifications_errors_total{pod="prometheus-0", alertmanager="http://am:9093"}`,
+    percent,
+  ),
+  counter(
+    `prometheus_notifications_sent_total{pod="prometheus-0", alertmanager="http://am:9093"}`,
+    100,
+  ),
+];
+const amNotify = (percent: number): Series[] => [
+  counter(`alertmanager_notifications_failed_total{integration="slack"}`, percent),
+  counter(`alertmanager_notifications_total{integration="slack"}`, 100),
+];
+const issuer = `certmanager_certificate_expiration_timestamp_seconds{namespace="${T.certificates.issuerNamespace}", name="${T.certificates.issuerCertificate}"}`;
+const issuerMin = T.certificates.issuerMinRemainingHours * 3600;
+const anchorMin = T.certificates.trustAnchorMinRemainingHours * 3600;
+
+/**
+ * Firing cases sit between half the threshold and the threshold for `<` alerts, quiet cases
+ * between half the threshold and the threshold for `>` alerts, so halving a threshold breaks one.
+ */
+const CASES: Record<string, AlertCase> = {
+  MeshServiceErrorBudgetBurn: {
+    firing: meshErrors(2 * errorBudget),
+    quiet: meshErrors(0.7 * errorBudget),
+    labels: { namespace: "shop", deployment: "api" },
+    start: 1,
+  },
+  MeshServiceLatencyBudgetBurn: {
+    firing: meshLatency(2 * latencyBudget),
+    quiet: meshLatency(0.7 * latencyBudget),
+    labels: { namespace: "shop", deployment: "api" },
+    start: 1,
+  },
+  SqsOldestMessageTooOld: {
+    firing: [
+      gauge(
+        `aws_sqs_approximate_age_of_oldest_message_maximum{${queue}}`,
+        1.5 * T.sqs.oldestMessageAgeSeconds,
+      ),
+      // An old message in a DLQ is the DLQ alert's business, not this one's.
+      gauge(
+        `aws_sqs_approximate_age_of_oldest_message_maximum{${dlq}}`,
+        10 * T.sqs.oldestMessageAgeSeconds,
+      ),
+    ],
+    quiet: [
+      gauge(
+        `aws_sqs_approximate_age_of_oldest_message_maximum{${queue}}`,
+        0.7 * T.sqs.oldestMessageAgeSeconds,
+      ),
+    ],
+    labels: { dimension_QueueName: "orders-1a2b3c4" },
+    start: 0,
+  },
+  SqsDeadLetterQueueNotEmpty: {
+    firing: [
+      gauge(
+        `aws_sqs_approximate_number_of_messages_visible_maximum{${dlq}}`,
+        T.sqs.deadLetterMessages + 1,
+      ),
+      gauge(`aws_sqs_approximate_number_of_messages_visible_maximum{${queue}}`, 1000),
+    ],
+    quiet: [
+      gauge(
+        `aws_sqs_approximate_number_of_messages_visible_maximum{${dlq}}`,
+        T.sqs.deadLetterMessages,
+      ),
+    ],
+    labels: { dimension_QueueName: "orders-dlq-1a2b3c4" },
+    start: 0,
+  },
+  KafkaConsumerLagHigh: {
+    firing: [
+      gauge(
+        `aws_kafka_sum_offset_lag_maximum{dimension_Consumer_Group="billing", dimension_Topic="orders"}`,
+        2 * T.kafka.consumerLagMessages,
+      ),
+    ],
+    quiet: [
+      gauge(
+        `aws_kafka_sum_offset_lag_maximum{dimension_Consumer_Group="billing", dimension_Topic="orders"}`,
+        0.7 * T.kafka.consumerLagMessages,
+      ),
+    ],
+    labels: { dimension_Consumer_Group: "billing", dimension_Topic: "orders" },
+    start: 0,
+  },
+  ArgoWorkflowsFailed: {
+    firing: [
+      counter(
+        `argo_workflows_total_count{namespace="jobs", phase="Failed"}`,
+        T.workflows.failedWorkflows + 1,
+      ),
+    ],
+    quiet: [
+      counter(`argo_workflows_total_count{namespace="jobs", phase="Failed"}`, 0),
+      counter(`argo_workflows_total_count{namespace="jobs", phase="Succeeded"}`, 5),
+    ],
+    labels: { namespace: "jobs" },
+    start: 1,
+  },
+  LinkerdIdentityIssuerExpiringSoon: {
+    firing: [gauge(issuer, 0.75 * issuerMin)],
+    quiet: [gauge(issuer, 2 * issuerMin)],
+    labels: { namespace: T.certificates.issuerNamespace, name: T.certificates.issuerCertificate },
+    start: 0,
+  },
+  LinkerdTrustAnchorExpiringSoon: {
+    firing: [],
+    quiet: [],
+    labels: {},
+    start: 0,
+    anchorNotAfter: { firing: 0.75 * anchorMin, quiet: 2 * anchorMin },
+  },
+  ElasticsearchClusterNotGreen: {
+    firing: [
+      gauge(`elasticsearch_cluster_health_status{cluster="logs", color="green"}`, 0),
+      gauge(`elasticsearch_cluster_health_status{cluster="logs", color="yellow"}`, 1),
+    ],
+    quiet: [
+      gauge(`elasticsearch_cluster_health_status{cluster="logs", color="green"}`, 1),
+      gauge(`elasticsearch_cluster_health_status{cluster="logs", color="yellow"}`, 0),
+    ],
+    labels: { cluster: "logs" },
+    start: 0,
+  },
+  PrometheusTargetsDown: {
+    firing: targets(1, 2),
+    quiet: targets(1, quietTargets),
+    labels: { namespace: "shop", job: "api" },
+    start: 0,
+  },
+  PrometheusNotificationsFailing: {
+    firing: promNotify(4 * T.monitoring.prometheusNotificationErrorPercent),
+    quiet: promNotify(0.7 * T.monitoring.prometheusNotificationErrorPercent),
+    labels: { pod: "prometheus-0" },
+    start: 1,
+  },
+  AlertmanagerNotificationsFailing: {
+    firing: amNotify(4 * T.monitoring.alertmanagerNotificationErrorPercent),
+    quiet: amNotify(0.7 * T.monitoring.alertmanagerNotificationErrorPercent),
+    labels: { integration: "slack" },
+    start: 1,
+  },
+};
+
+const minutes = (d: string): number => {
+  const n = parseFloat(d);
+  return d.endsWith("h") ? n * 60 : d.endsWith("d") ? n * 1440 : d.endsWith("s") ? n / 60 : n;
+};
+const expand = (text: string, labels: Record<string, string>) =>
+  text.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, k: string) => labels[k] ?? "");
+
+function allRules(groups: RuleGroup[]): AlertRule[] {
+  return groups.flatMap((g) => g.rules);
+}
+
+/**
+ * Writes the rule files and one promtool test file per alert into `dir`; returns the test files.
+ * Tests always come from the default thresholds, so mutated rules must fail them.
+ */
+function writePromtoolTests(
+  dir: string,
+  thresholds: AlertThresholds = T,
+  mutate?: (r: AlertRule) => void,
+  only?: string,
+): string[] {
+  const files: string[] = [];
+  for (const [alert, c] of Object.entries(CASES)) {
+    if (only !== undefined && alert !== only) continue;
+    const variants = c.anchorNotAfter
+      ? { firing: c.anchorNotAfter.firing, quiet: c.anchorNotAfter.quiet }
+      : { firing: OPTS.trustAnchorNotAfterSeconds, quiet: OPTS.trustAnchorNotAfterSeconds };
+    // Timing comes from the defaults; annotations from the rules under test, so a mutation is
+    // caught by when the alert fires, not by its changed wording.
+    const expected = allRules(renderRuleGroups(thresholds, OPTS)).find((r) => r.alert === alert)!;
+    const forMin = minutes(allRules(renderRuleGroups(T, OPTS)).find((r) => r.alert === alert)!.for);
+    const labels = { ...c.labels, severity: expected.labels.severity };
+    const pendingAt = c.start + forMin - 1;
+    const firingAt = c.start + forMin + 1;
+    const tests = [];
+    for (const kind of ["firing", "quiet"] as const) {
+      const groups = renderRuleGroups(thresholds, { trustAnchorNotAfterSeconds: variants[kind] });
+      if (mutate)
+        allRules(groups)
+          .filter((r) => r.alert === alert)
+          .forEach(mutate);
+      const rulesFile = `${alert}.${kind}.rules.yaml`;
+      fs.writeFileSync(path.join(dir, rulesFile), ruleFileYaml(groups));
+      const exp =
+        kind === "firing"
+          ? [
+              {
+                exp_labels: labels,
+                exp_annotations: {
+                  summary: expand(expected.annotations.summary, labels),
+                  description: expand(expected.annotations.description, labels),
+                  runbook_url: expected.annotations.runbook_url,
+                },
+              },
+            ]
+          : [];
+      const file = path.join(dir, `${alert}.${kind}.test.yaml`);
+      tests.push(file);
+      fs.writeFileSync(
+        file,
+        stringify(
+          {
+            rule_files: [rulesFile],
+            evaluation_interval: "1m",
+            tests: [
+              {
+                name: `${alert} ${kind}`,
+                interval: "1m",
+                input_series: c[kind],
+                alert_rule_test: [
+                  // Too short for its for: pending, not firing.
+                  { eval_time: `${pendingAt}m`, alertname: alert, exp_alerts: [] },
+                  { eval_time: `${firingAt}m`, alertname: alert, exp_alerts: exp },
+                  { eval_time: `${firingAt + 30}m`, alertname: alert, exp_alerts: exp },
+                ],
+              },
+            ],
+          },
+          { lineWidth: 0 },
+        ),
+      );
+    }
+    files.push(...tests);
+  }
+  return files;
+}
+
+describe("alert rules", () => {
+  const groups = renderRuleGroups(T, OPTS);
+  const rules = allRules(groups);
+  let dir: string;
+
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "alert-rules-"));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("has the required alerts, each PascalCase with severity, summary, description, runbook", () => {
+    assert.deepEqual(rules.map((r) => r.alert).sort(), Object.keys(CASES).sort());
+    for (const r of rules) {
+      assert.match(r.alert, /^[A-Z][a-zA-Z]+$/);
+      assert.ok(["critical", "warning"].includes(r.labels.severity), r.alert);
+      assert.ok(r.annotations.summary && r.annotations.description, r.alert);
+      assert.equal(r.annotations.runbook_url, `${RUNBOOK_BASE_URL}/${r.alert}.md`);
+      assert.ok(fs.existsSync(path.join(RUNBOOKS, `${r.alert}.md`)), `missing runbook ${r.alert}`);
+    }
+    assert.deepEqual(
+      groups.map((g) => g.name),
+      [...RULE_GROUP_NAMES],
+    );
+  });
+
+  it("interpolates the thresholds: changing one changes the expression", () => {
+    const changed = renderRuleGroups(
+      { ...T, kafka: { ...T.kafka, consumerLagMessages: 123_456 } },
+      OPTS,
+    );
+    const kafka = allRules(changed).find((r) => r.alert === "KafkaConsumerLagHigh")!;
+    assert.match(kafka.expr, /> 123456$/);
+  });
+
+  it("rejects invalid thresholds, naming every bad field", () => {
+    assert.throws(
+      () =>
+        renderRuleGroups(
+          { ...T, mesh: { ...T.mesh, availabilityObjective: 99.9, for: "2 minutes" as "2m" } },
+          OPTS,
+        ),
+      /mesh\.availabilityObjective[\s\S]*mesh\.for/,
+    );
+  });
+
+  it("passes promtool check rules", () => {
+    const file = path.join(dir, "prometheus-rules.yaml");
+    fs.writeFileSync(file, ruleFileYaml(groups));
+    const r = runTool("promtool", ["check", "rules", file]);
+    assert.equal(r.code, 0, r.output);
+    assert.match(r.output, new RegExp(`SUCCESS: ${rules.length} rules found`));
+  });
+
+  it("passes promtool test rules: every alert fires on time and stays quiet below threshold", () => {
+    const files = writePromtoolTests(dir);
+    assert.equal(files.length, 2 * rules.length);
+    const r = runTool("promtool", ["test", "rules", ...files.map((f) => path.basename(f))], dir);
+    assert.equal(r.code, 0, r.output);
+  });
+
+  it("fails promtool test rules when any alert loses its for:", () => {
+    for (const alert of Object.keys(CASES)) {
+      const sub = fs.mkdtempSync(path.join(dir, "no-for-"));
+      const files = writePromtoolTests(sub, T, (r) => delete (r as Partial<AlertRule>).for, alert);
+      const r = runTool("promtool", ["test", "rules", ...files.map((f) => path.basename(f))], sub);
+      assert.notEqual(r.code, 0, `${alert}: removing for: went unnoticed`);
+      assert.match(r.output, new RegExp(`alertname: ${alert}`));
+    }
+  });
+
+  it("fails promtool test rules when a threshold is halved", () => {
+    const c = T.certificates;
+    const m = T.monitoring;
+    const halved: Array<[string, AlertThresholds]> = [
+      [
+        "MeshServiceErrorBudgetBurn",
+        { ...T, mesh: { ...T.mesh, burnRateFactor: T.mesh.burnRateFactor / 2 } },
+      ],
+      [
+        "MeshServiceLatencyBudgetBurn",
+        { ...T, mesh: { ...T.mesh, burnRateFactor: T.mesh.burnRateFactor / 2 } },
+      ],
+      [
+        "SqsOldestMessageTooOld",
+        { ...T, sqs: { ...T.sqs, oldestMessageAgeSeconds: T.sqs.oldestMessageAgeSeconds / 2 } },
+      ],
+      [
+        "KafkaConsumerLagHigh",
+        { ...T, kafka: { ...T.kafka, consumerLagMessages: T.kafka.consumerLagMessages / 2 } },
+      ],
+      [
+        "LinkerdIdentityIssuerExpiringSoon",
+        { ...T, certificates: { ...c, issuerMinRemainingHours: c.issuerMinRemainingHours / 2 } },
+      ],
+      [
+        "LinkerdTrustAnchorExpiringSoon",
+        {
+          ...T,
+          certificates: { ...c, trustAnchorMinRemainingHours: c.trustAnchorMinRemainingHours / 2 },
+        },
+      ],
+      [
+        "PrometheusTargetsDown",
+        { ...T, monitoring: { ...m, targetsDownPercent: m.targetsDownPercent / 2 } },
+      ],
+      [
+        "PrometheusNotificationsFailing",
+        {
+          ...T,
+          monitoring: {
+            ...m,
+            prometheusNotificationErrorPercent: m.prometheusNotificationErrorPercent / 2,
+          },
+        },
+      ],
+      [
+        "AlertmanagerNotificationsFailing",
+        {
+          ...T,
+          monitoring: {
+            ...m,
+            alertmanagerNotificationErrorPercent: m.alertmanagerNotificationErrorPercent / 2,
+          },
+        },
+      ],
+    ];
+    for (const [alert, thresholds] of halved) {
+      const sub = fs.mkdtempSync(path.join(dir, "halved-"));
+      const files = writePromtoolTests(sub, thresholds, undefined, alert);
+      const r = runTool("promtool", ["test", "rules", ...files.map((f) => path.basename(f))], sub);
+      assert.notEqual(r.code, 0, `${alert}: halving its threshold went unnoticed`);
+      assert.match(r.output, new RegExp(`alertname: ${alert}`));
+    }
+  });
+
+  it("renders every group as a PrometheusRule that validates against the CRD schema", () => {
+    for (const g of groups) {
+      assert.deepEqual(validateCustomResource(prometheusRuleManifest(g, "monitoring", "kps")), []);
+    }
+  });
+});
+
+describe("AlertRules component", () => {
+  let capture: Capture;
+
+  before(async () => {
+    capture = await mockPlatform();
+    const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
+    new AlertRules("alerts", {
+      provider,
+      namespace: "monitoring",
+      releaseName: "kube-prometheus-stack",
+      trustAnchorNotAfterSeconds: OPTS.trustAnchorNotAfterSeconds,
+    });
+    await capture.settle();
+  });
+
+  it("creates one valid PrometheusRule per group, labelled for the release's ruleSelector", () => {
+    const crs = ofType(capture, "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+    assert.deepEqual(
+      crs.map((r) => r.name).sort(),
+      RULE_GROUP_NAMES.map((g) => `alerts-${g}`).sort(),
+    );
+    for (const cr of crs) {
+      const meta = cr.inputs.metadata as Record<string, unknown>;
+      assert.equal(meta.namespace, "monitoring");
+      assert.deepEqual(meta.labels, { release: "kube-prometheus-stack" });
+      assert.deepEqual(validateCustomResource(cr.inputs), []);
+      const spec = cr.inputs.spec as { groups: RuleGroup[] };
+      assert.equal(`alerts-${spec.groups[0].name}`, cr.name);
+      assert.ok(spec.groups[0].rules.length > 0);
+    }
+  });
+});

@@ -1,0 +1,441 @@
+/**
+ * The platform's alert rules as code: typed thresholds, pure rendering to Prometheus rule groups
+ * (promtool's rule-file format), and a component that applies each group as a PrometheusRule the
+ * kube-prometheus-stack operator loads. Every expression interpolates the thresholds; none
+ * hard-codes a number. `alertRules.test.ts` runs promtool on the rendered groups.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { stringify } from "yaml";
+import { throwIfInvalid, ValidationError } from "../lib";
+
+/** A Prometheus duration such as `5m` or `1h`. */
+export type Duration = `${number}${"s" | "m" | "h" | "d"}`;
+
+/** Thresholds and `for:` windows of every alert; defaults in `DEFAULT_ALERT_THRESHOLDS`. */
+export interface AlertThresholds {
+  /** Linkerd service SLOs, from the proxies' inbound `response_total` and latency histogram. */
+  mesh: {
+    /** Share of inbound requests that must succeed. @default 0.999 */
+    availabilityObjective: number;
+    /** Share of inbound requests that must finish within `latencyThresholdMs`. @default 0.99 */
+    latencyObjective: number;
+    /** The latency objective's bound; must be a Linkerd histogram bucket (`le`). @default 500 */
+    latencyThresholdMs: number;
+    /** Burn rate that pages: 14.4 spends 2% of a 30-day budget in one hour. @default 14.4 */
+    burnRateFactor: number;
+    /** Long and short windows; both must burn (multi-window). @default 1h and 5m */
+    longWindow: Duration;
+    shortWindow: Duration;
+    for: Duration;
+  };
+  sqs: {
+    /** Age of the oldest message (seconds) above which a queue is stuck. @default 900 */
+    oldestMessageAgeSeconds: number;
+    oldestMessageFor: Duration;
+    /** Regex of dead-letter queue names (`<name>-dlq-<7 hex>` from messaging/queue.ts). */
+    deadLetterQueueRegex: string;
+    /** Visible DLQ messages above which the DLQ alert fires. @default 0 */
+    deadLetterMessages: number;
+    deadLetterFor: Duration;
+  };
+  kafka: {
+    /** Sum of offset lag per consumer group and topic (MSK CloudWatch via YACE). @default 10000 */
+    consumerLagMessages: number;
+    for: Duration;
+  };
+  workflows: {
+    /** Failed or errored workflows per namespace in `window` above which it alerts. @default 0 */
+    failedWorkflows: number;
+    window: Duration;
+    for: Duration;
+  };
+  certificates: {
+    /** Namespace and name of cert-manager's Certificate for the Linkerd identity issuer. */
+    issuerNamespace: string;
+    issuerCertificate: string;
+    /** Hours left on the issuer (48h lifetime, renewed 25h before expiry). @default 20 */
+    issuerMinRemainingHours: number;
+    issuerFor: Duration;
+    /** Hours left on the trust anchor below which it alerts (60 days). @default 1440 */
+    trustAnchorMinRemainingHours: number;
+    trustAnchorFor: Duration;
+  };
+  elasticsearch: {
+    /** How long the cluster may be yellow or red before it alerts. @default 15m */
+    notGreenFor: Duration;
+  };
+  monitoring: {
+    /** Percent of a job's targets down above which it alerts. @default 10 */
+    targetsDownPercent: number;
+    targetsDownFor: Duration;
+    /** Percent of Prometheus' notifications to Alertmanager failing. @default 3 */
+    prometheusNotificationErrorPercent: number;
+    /** Percent of Alertmanager's notifications failing per integration. @default 1 */
+    alertmanagerNotificationErrorPercent: number;
+    notificationsFor: Duration;
+  };
+}
+
+/** The owned defaults, reviewed as alerting posture. */
+export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = {
+  mesh: {
+    availabilityObjective: 0.999,
+    latencyObjective: 0.99,
+    latencyThresholdMs: 500,
+    burnRateFactor: 14.4,
+    longWindow: "1h",
+    shortWindow: "5m",
+    for: "2m",
+  },
+  sqs: {
+    oldestMessageAgeSeconds: 900,
+    oldestMessageFor: "10m",
+    deadLetterQueueRegex: ".+-dlq-[0-9a-f]{7}(\\.fifo)?",
+    deadLetterMessages: 0,
+    deadLetterFor: "5m",
+  },
+  kafka: { consumerLagMessages: 10_000, for: "15m" },
+  workflows: { failedWorkflows: 0, window: "15m", for: "1m" },
+  certificates: {
+    issuerNamespace: "linkerd",
+    issuerCertificate: "linkerd-identity-issuer",
+    issuerMinRemainingHours: 20,
+    issuerFor: "15m",
+    trustAnchorMinRemainingHours: 1440,
+    trustAnchorFor: "1h",
+  },
+  elasticsearch: { notGreenFor: "15m" },
+  monitoring: {
+    targetsDownPercent: 10,
+    targetsDownFor: "15m",
+    prometheusNotificationErrorPercent: 3,
+    alertmanagerNotificationErrorPercent: 1,
+    notificationsFor: "15m",
+  },
+};
+
+/** Values known only per deployment. */
+export interface RenderOptions {
+  /**
+   * NotAfter of the Linkerd trust anchor, in Unix seconds. The anchor is a @pulumi/tls
+   * certificate (components/mesh/linkerd.ts), not a cert-manager Certificate, so no exporter
+   * reports its expiry; the rule compares this constant with `time()`.
+   */
+  trustAnchorNotAfterSeconds: number;
+  /** Base of `runbook_url`. @default RUNBOOK_BASE_URL */
+  runbookBaseUrl?: string;
+}
+
+/** Where the runbooks live; each alert links `<base>/<AlertName>.md` (docs/runbooks/). */
+export const RUNBOOK_BASE_URL = "https://github.com/acme/platform/blob/main/docs/runbooks";
+
+export const SEVERITIES = ["critical", "warning"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** One alerting rule in promtool's rule-file format. */
+export interface AlertRule {
+  alert: string;
+  expr: string;
+  for: Duration;
+  labels: { severity: Severity };
+  annotations: { summary: string; description: string; runbook_url: string };
+}
+
+/** One rule group. */
+export interface RuleGroup {
+  name: string;
+  rules: AlertRule[];
+}
+
+/** A PromQL double-quoted string literal (Go escaping, which JSON's is a subset of). */
+function promqlString(value: string): string {
+  return JSON.stringify(value);
+}
+
+const DURATION = /^\d+(\.\d+)?[smhd]$/;
+
+/** Checks the thresholds; returns every problem found. */
+export function validateAlertThresholds(t: AlertThresholds, o: RenderOptions): ValidationError[] {
+  const errors: ValidationError[] = [];
+  const ratio = (path: string, v: number) => {
+    if (!(v > 0 && v < 1))
+      errors.push({ propertyPath: path, reason: `must be in (0, 1), got ${v}` });
+  };
+  const nonNegative = (path: string, v: number) => {
+    if (!(Number.isFinite(v) && v >= 0))
+      errors.push({ propertyPath: path, reason: `must be a number >= 0, got ${v}` });
+  };
+  ratio("mesh.availabilityObjective", t.mesh.availabilityObjective);
+  ratio("mesh.latencyObjective", t.mesh.latencyObjective);
+  for (const [group, values] of Object.entries(t)) {
+    for (const [key, v] of Object.entries(values as Record<string, unknown>)) {
+      if (typeof v === "number") nonNegative(`${group}.${key}`, v);
+      if (
+        (key === "for" || key.endsWith("For") || key.endsWith("Window") || key === "window") &&
+        !DURATION.test(String(v))
+      )
+        errors.push({
+          propertyPath: `${group}.${key}`,
+          reason: `must be a duration like 5m, got ${String(v)}`,
+        });
+    }
+  }
+  nonNegative("trustAnchorNotAfterSeconds", o.trustAnchorNotAfterSeconds);
+  return errors;
+}
+
+/** Renders every rule group from the thresholds. Pure. */
+export function renderRuleGroups(t: AlertThresholds, opts: RenderOptions): RuleGroup[] {
+  throwIfInvalid("renderRuleGroups", validateAlertThresholds(t, opts));
+  const base = opts.runbookBaseUrl ?? RUNBOOK_BASE_URL;
+  const rule = (
+    alert: string,
+    severity: Severity,
+    expr: string,
+    forDuration: Duration,
+    summary: string,
+    description: string,
+  ): AlertRule => ({
+    alert,
+    expr,
+    for: forDuration,
+    labels: { severity },
+    annotations: { summary, description, runbook_url: `${base}/${alert}.md` },
+  });
+
+  const m = t.mesh;
+  const by = "namespace, deployment";
+  const inbound = 'direction="inbound"';
+  const errorRatio = (w: string) =>
+    `sum by (${by}) (rate(response_total{${inbound}, classification="failure"}[${w}]))` +
+    ` / sum by (${by}) (rate(response_total{${inbound}}[${w}]))`;
+  // Prometheus 3 normalises classic-histogram `le` values to floats ("500.0").
+  const le = `le=~${promqlString(`${m.latencyThresholdMs}(\\.0)?`)}`;
+  const slowRatio = (w: string) =>
+    `1 - (sum by (${by}) (rate(response_latency_ms_bucket{${inbound}, ${le}}[${w}]))` +
+    ` / sum by (${by}) (rate(response_latency_ms_count{${inbound}}[${w}])))`;
+  const errorBudget = +(m.burnRateFactor * (1 - m.availabilityObjective)).toPrecision(12);
+  const latencyBudget = +(m.burnRateFactor * (1 - m.latencyObjective)).toPrecision(12);
+  const burn = (ratio: (w: string) => string, limit: number) =>
+    `(${ratio(m.longWindow)}) > ${limit}\nand\n(${ratio(m.shortWindow)}) > ${limit}`;
+
+  const s = t.sqs;
+  const c = t.certificates;
+  const mon = t.monitoring;
+
+  return [
+    {
+      name: "mesh-slo",
+      rules: [
+        rule(
+          "MeshServiceErrorBudgetBurn",
+          "critical",
+          burn(errorRatio, errorBudget),
+          m.for,
+          "{{ $labels.namespace }}/{{ $labels.deployment }} is burning its error budget fast",
+          `Inbound failure ratio of {{ $labels.namespace }}/{{ $labels.deployment }} is above ${m.burnRateFactor}x the budget of a ${m.availabilityObjective} availability SLO over both ${m.longWindow} and ${m.shortWindow}.`,
+        ),
+        rule(
+          "MeshServiceLatencyBudgetBurn",
+          "critical",
+          burn(slowRatio, latencyBudget),
+          m.for,
+          "{{ $labels.namespace }}/{{ $labels.deployment }} is burning its latency budget fast",
+          `Share of inbound requests of {{ $labels.namespace }}/{{ $labels.deployment }} slower than ${m.latencyThresholdMs}ms is above ${m.burnRateFactor}x the budget of a ${m.latencyObjective} latency SLO over both ${m.longWindow} and ${m.shortWindow}.`,
+        ),
+      ],
+    },
+    {
+      name: "messaging",
+      rules: [
+        rule(
+          "SqsOldestMessageTooOld",
+          "warning",
+          `max by (dimension_QueueName) (aws_sqs_approximate_age_of_oldest_message_maximum{dimension_QueueName!~${promqlString(s.deadLetterQueueRegex)}}) > ${s.oldestMessageAgeSeconds}`,
+          s.oldestMessageFor,
+          "SQS queue {{ $labels.dimension_QueueName }} is not being drained",
+          `The oldest message in {{ $labels.dimension_QueueName }} is older than ${s.oldestMessageAgeSeconds}s.`,
+        ),
+        rule(
+          "SqsDeadLetterQueueNotEmpty",
+          "warning",
+          `max by (dimension_QueueName) (aws_sqs_approximate_number_of_messages_visible_maximum{dimension_QueueName=~${promqlString(s.deadLetterQueueRegex)}}) > ${s.deadLetterMessages}`,
+          s.deadLetterFor,
+          "Dead-letter queue {{ $labels.dimension_QueueName }} has messages",
+          `{{ $labels.dimension_QueueName }} holds more than ${s.deadLetterMessages} visible messages: some messages failed every delivery attempt.`,
+        ),
+        rule(
+          "KafkaConsumerLagHigh",
+          "warning",
+          `max by (dimension_Consumer_Group, dimension_Topic) (aws_kafka_sum_offset_lag_maximum) > ${t.kafka.consumerLagMessages}`,
+          t.kafka.for,
+          "Consumer group {{ $labels.dimension_Consumer_Group }} lags on {{ $labels.dimension_Topic }}",
+          `The offset lag of {{ $labels.dimension_Consumer_Group }} on topic {{ $labels.dimension_Topic }} is above ${t.kafka.consumerLagMessages} messages.`,
+        ),
+      ],
+    },
+    {
+      name: "workflows",
+      rules: [
+        rule(
+          "ArgoWorkflowsFailed",
+          "warning",
+          `sum by (namespace) (increase(argo_workflows_total_count{phase=~"Failed|Error"}[${t.workflows.window}])) > ${t.workflows.failedWorkflows}`,
+          t.workflows.for,
+          "Workflows failed in {{ $labels.namespace }}",
+          `More than ${t.workflows.failedWorkflows} Argo workflows ended Failed or Error in {{ $labels.namespace }} in the last ${t.workflows.window}.`,
+        ),
+      ],
+    },
+    {
+      name: "mesh-certificates",
+      rules: [
+        rule(
+          "LinkerdIdentityIssuerExpiringSoon",
+          "critical",
+          `max by (namespace, name) (certmanager_certificate_expiration_timestamp_seconds{namespace="${c.issuerNamespace}", name="${c.issuerCertificate}"}) - time() < ${c.issuerMinRemainingHours * 3600}`,
+          c.issuerFor,
+          "The Linkerd identity issuer expires soon",
+          `Certificate {{ $labels.namespace }}/{{ $labels.name }} expires in less than ${c.issuerMinRemainingHours}h: cert-manager has not renewed it.`,
+        ),
+        rule(
+          "LinkerdTrustAnchorExpiringSoon",
+          "warning",
+          `vector(${opts.trustAnchorNotAfterSeconds}) - time() < ${c.trustAnchorMinRemainingHours * 3600}`,
+          c.trustAnchorFor,
+          "The Linkerd trust anchor expires soon",
+          `The Linkerd trust anchor expires in less than ${c.trustAnchorMinRemainingHours}h; rotate it before it does.`,
+        ),
+      ],
+    },
+    {
+      name: "logging",
+      rules: [
+        rule(
+          "ElasticsearchClusterNotGreen",
+          "warning",
+          `max by (cluster) (elasticsearch_cluster_health_status{color="green"}) < 1`,
+          t.elasticsearch.notGreenFor,
+          "Elasticsearch cluster {{ $labels.cluster }} is not green",
+          `Elasticsearch cluster {{ $labels.cluster }} has been yellow or red for ${t.elasticsearch.notGreenFor}.`,
+        ),
+      ],
+    },
+    {
+      name: "monitoring-self",
+      rules: [
+        rule(
+          "PrometheusTargetsDown",
+          "warning",
+          `100 * (count by (namespace, job) (up == 0) / count by (namespace, job) (up)) > ${mon.targetsDownPercent}`,
+          mon.targetsDownFor,
+          "Prometheus cannot scrape {{ $labels.namespace }}/{{ $labels.job }}",
+          `More than ${mon.targetsDownPercent}% of the targets of {{ $labels.namespace }}/{{ $labels.job }} are down.`,
+        ),
+        rule(
+          "PrometheusNotificationsFailing",
+          "critical",
+          `100 * (min without (alertmanager) (rate(prometheus_notifications_errors_total[5m]) / rate(prometheus_notifications_sent_total[5m]))) > ${mon.prometheusNotificationErrorPercent}`,
+          mon.notificationsFor,
+          "Prometheus {{ $labels.pod }} cannot send alerts to Alertmanager",
+          `More than ${mon.prometheusNotificationErrorPercent}% of the alerts Prometheus {{ $labels.pod }} sends to every Alertmanager fail.`,
+        ),
+        rule(
+          "AlertmanagerNotificationsFailing",
+          "critical",
+          `100 * (sum by (integration) (rate(alertmanager_notifications_failed_total[5m])) / sum by (integration) (rate(alertmanager_notifications_total[5m]))) > ${mon.alertmanagerNotificationErrorPercent}`,
+          mon.notificationsFor,
+          "Alertmanager cannot notify through {{ $labels.integration }}",
+          `More than ${mon.alertmanagerNotificationErrorPercent}% of Alertmanager's {{ $labels.integration }} notifications fail.`,
+        ),
+      ],
+    },
+  ];
+}
+
+/** The groups as a promtool rule file (`groups:`). */
+export function ruleFileYaml(groups: RuleGroup[]): string {
+  return stringify({ groups }, { lineWidth: 0 });
+}
+
+/** The PrometheusRule manifest for one group. */
+export function prometheusRuleManifest(
+  group: RuleGroup,
+  namespace: string,
+  releaseName: string,
+): Record<string, unknown> {
+  return {
+    apiVersion: "monitoring.coreos.com/v1",
+    kind: "PrometheusRule",
+    metadata: { name: `acme-${group.name}`, namespace, labels: { release: releaseName } },
+    spec: { groups: [group] },
+  };
+}
+
+/** The group names, in render order; one PrometheusRule each. */
+export const RULE_GROUP_NAMES = [
+  "mesh-slo",
+  "messaging",
+  "workflows",
+  "mesh-certificates",
+  "logging",
+  "monitoring-self",
+] as const;
+
+export interface AlertRulesArgs {
+  /** Kubernetes provider of the cluster running kube-prometheus-stack. */
+  provider: k8s.Provider;
+  /** Namespace of the PrometheusRules (the monitoring namespace). */
+  namespace: string;
+  /** kube-prometheus-stack release name; its ruleSelector matches `release: <releaseName>`. */
+  releaseName: string;
+  /** @default DEFAULT_ALERT_THRESHOLDS */
+  thresholds?: AlertThresholds;
+  /** NotAfter of the Linkerd trust anchor in Unix seconds (from the tls certificate). */
+  trustAnchorNotAfterSeconds: pulumi.Input<number>;
+  runbookBaseUrl?: string;
+}
+
+/** One PrometheusRule per rule group. */
+export class AlertRules extends pulumi.ComponentResource {
+  /** PrometheusRule resources, keyed by group name. */
+  public readonly rules: Record<string, k8s.apiextensions.CustomResource>;
+
+  constructor(name: string, args: AlertRulesArgs, opts?: pulumi.ComponentResourceOptions) {
+    const thresholds = args.thresholds ?? DEFAULT_ALERT_THRESHOLDS;
+    // Validate the plain thresholds before super(), so nothing registers on a bad value (the
+    // anchor date may be an Output; renderRuleGroups checks it).
+    throwIfInvalid(
+      "AlertRules",
+      validateAlertThresholds(thresholds, { trustAnchorNotAfterSeconds: 0 }),
+    );
+    super("acme:observability:AlertRules", name, {}, opts);
+    // The set of resources depends only on the static group names, never on an Output.
+    const groups = pulumi.output(args.trustAnchorNotAfterSeconds).apply((notAfter) =>
+      renderRuleGroups(thresholds, {
+        trustAnchorNotAfterSeconds: notAfter,
+        runbookBaseUrl: args.runbookBaseUrl,
+      }),
+    );
+    this.rules = {};
+    for (const groupName of RULE_GROUP_NAMES) {
+      const group = groups.apply((gs) => gs.find((g) => g.name === groupName)!);
+      this.rules[groupName] = new k8s.apiextensions.CustomResource(
+        `${name}-${groupName}`,
+        {
+          apiVersion: "monitoring.coreos.com/v1",
+          kind: "PrometheusRule",
+          metadata: {
+            name: `acme-${groupName}`,
+            namespace: args.namespace,
+            labels: { release: args.releaseName },
+          },
+          spec: { groups: [group] },
+        },
+        { parent: this, provider: args.provider },
+      );
+    }
+    this.registerOutputs({ rules: this.rules });
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The Alertmanager configuration as code: typed receivers and a pure renderer. Critical alerts
+ * page, warnings go to chat, and a firing critical alert silences the same alert's warnings.
+ * Secrets are never inlined: PagerDuty and Slack read them from the files the operator mounts
+ * for each Secret listed in `alertmanagerSpec.secrets` (`alertmanagerSecretNames`); SNS signs
+ * with the pod's IAM role (SigV4), so it needs no secret at all.
+ */
+import { stringify } from "yaml";
+import { throwIfInvalid, ValidationError } from "../lib";
+
+/** A key of a Kubernetes Secret in Alertmanager's namespace. */
+export interface SecretKeyRef {
+  name: string;
+  key: string;
+}
+
+/** Where critical alerts go. */
+export type PagerReceiver =
+  | { type: "pagerduty"; routingKeySecret: SecretKeyRef }
+  | { type: "sns"; topicArn: string; region: string };
+
+/** Where warnings (and anything unlabelled) go. */
+export interface ChatReceiver {
+  type: "slack";
+  webhookSecret: SecretKeyRef;
+  /** Channel, with its `#`. */
+  channel: string;
+}
+
+/** The receivers, from stack config. */
+export interface AlertReceivers {
+  pager: PagerReceiver;
+  chat: ChatReceiver;
+}
+
+/** Receiver names in the rendered config; the routing tests assert them. */
+export const RECEIVER_NAMES = { pager: "pager", chat: "chat" } as const;
+
+/** Where the Prometheus operator mounts each Secret of `alertmanagerSpec.secrets`. */
+export const SECRETS_DIR = "/etc/alertmanager/secrets";
+
+/** The file path of one Secret key inside the Alertmanager pod. */
+export function secretFile(ref: SecretKeyRef): string {
+  return `${SECRETS_DIR}/${ref.name}/${ref.key}`;
+}
+
+/** The Secrets Alertmanager must mount (kube-prometheus-stack `alertmanagerSpec.secrets`). */
+export function alertmanagerSecretNames(receivers: AlertReceivers): string[] {
+  const refs = [receivers.chat.webhookSecret];
+  if (receivers.pager.type === "pagerduty") refs.push(receivers.pager.routingKeySecret);
+  return [...new Set(refs.map((r) => r.name))].sort();
+}
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
+
+/** Checks the receivers; returns every problem found. */
+export function validateAlertReceivers(receivers: AlertReceivers): ValidationError[] {
+  const errors: ValidationError[] = [];
+  const ref = (p: string, r: SecretKeyRef) => {
+    if (!DNS_SUBDOMAIN.test(r.name))
+      errors.push({ propertyPath: `${p}.name`, reason: `"${r.name}" is not a Secret name` });
+    if (!SECRET_KEY.test(r.key))
+      errors.push({ propertyPath: `${p}.key`, reason: `"${r.key}" is not a Secret key` });
+  };
+  const { pager, chat } = receivers;
+  if (pager.type === "pagerduty") ref("pager.routingKeySecret", pager.routingKeySecret);
+  else {
+    if (!SNS_TOPIC_ARN.test(pager.topicArn))
+      errors.push({
+        propertyPath: "pager.topicArn",
+        reason: `"${pager.topicArn}" is not an SNS topic ARN`,
+      });
+    if (!pager.topicArn.includes(`:sns:${pager.region}:`))
+      errors.push({ propertyPath: "pager.region", reason: `must be the topic's region` });
+  }
+  ref("chat.webhookSecret", chat.webhookSecret);
+  if (!/^#[a-z0-9][-_a-z0-9]{0,79}$/.test(chat.channel))
+    errors.push({ propertyPath: "chat.channel", reason: `"${chat.channel}" is not a #channel` });
+  return errors;
+}
+
+function pagerReceiver(pager: PagerReceiver): Record<string, unknown> {
+  if (pager.type === "pagerduty") {
+    return {
+      name: RECEIVER_NAMES.pager,
+      pagerduty_configs: [
+        { routing_key_file: secretFile(pager.routingKeySecret), send_resolved: true },
+      ],
+    };
+  }
+  return {
+    name: RECEIVER_NAMES.pager,
+    sns_configs: [
+      {
+        topic_arn: pager.topicArn,
+        // No keys: SigV4 with the pod's IAM role (Pod Identity / IRSA).
+        sigv4: { region: pager.region },
+        subject: "{{ .CommonLabels.alertname }} ({{ .Status }})",
+        send_resolved: true,
+      },
+    ],
+  };
+}
+
+/** Renders Alertmanager's configuration (alertmanager.yaml) as an object. Pure. */
+export function renderAlertmanagerConfig(receivers: AlertReceivers): Record<string, unknown> {
+  throwIfInvalid("renderAlertmanagerConfig", validateAlertReceivers(receivers));
+  return {
+    route: {
+      receiver: RECEIVER_NAMES.chat,
+      group_by: ["alertname", "namespace"],
+      group_wait: "30s",
+      group_interval: "5m",
+      repeat_interval: "4h",
+      routes: [
+        {
+          receiver: RECEIVER_NAMES.pager,
+          matchers: ['severity="critical"'],
+          repeat_interval: "1h",
+        },
+        { receiver: RECEIVER_NAMES.chat, matchers: ['severity="warning"'] },
+      ],
+    },
+    inhibit_rules: [
+      {
+        source_matchers: ['severity="critical"'],
+        target_matchers: ['severity="warning"'],
+        equal: ["alertname", "namespace"],
+      },
+    ],
+    receivers: [
+      pagerReceiver(receivers.pager),
+      {
+        name: RECEIVER_NAMES.chat,
+        slack_configs: [
+          {
+            api_url_file: secretFile(receivers.chat.webhookSecret),
+            channel: receivers.chat.channel,
+            send_resolved: true,
+            title: "[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }}",
+            text: "{{ range .Alerts }}{{ .Annotations.summary }}\n{{ .Annotations.runbook_url }}\n{{ end }}",
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** The configuration as YAML text, for `<out>/alertmanager.yaml` and the chart's values. */
+export function alertmanagerConfigYaml(receivers: AlertReceivers): string {
+  return stringify(renderAlertmanagerConfig(receivers), { lineWidth: 0 });
+}

@@ -1,0 +1,405 @@
+import * as assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { checkHelmValues } from "../../tools/checks/helmValues";
+import { validateManifest, type Manifest } from "../../tools/checks/manifests";
+import { readCatalog } from "../../tools/checks/shared";
+import type { Capture, CapturedResource } from "../../tools/mocks";
+import { mockPlatform, ofType } from "../../tools/testing";
+import {
+  ECK_OPERATOR_CHART,
+  ECK_OPERATOR_FREE_FORM_VALUES,
+  FLUENT_BIT_CHART,
+  FLUENT_BIT_FREE_FORM_VALUES,
+  Logging,
+  type LoggingArgs,
+  logstashPipeline,
+  validateLoggingArgs,
+} from "./logging";
+
+const resolve = <T>(output: pulumi.Output<T>) =>
+  new Promise<T>((done) => output.apply((value) => done(value)));
+
+/** Strings that look like a credential value rather than a reference to one. */
+const PASSWORD_LIKE = /(password|passwd|secret|token)["']?\s*[:=]>?\s*["']?(?!\$\{)[^\s"'$]{4,}/i;
+
+describe("Logging", () => {
+  let capture: Capture;
+  let provider: k8s.Provider;
+  let devUrn: string;
+  let prodUrn: string;
+
+  const args = (overrides: Partial<LoggingArgs> = {}): LoggingArgs => ({
+    provider,
+    nodeCount: 1,
+    highAvailability: false,
+    storageClassName: "gp3-encrypted",
+    storageGiB: 50,
+    retentionDays: 7,
+    ...overrides,
+  });
+
+  const under = (urn: string, type: string) => ofType(capture, type, urn);
+  const one = (urn: string, type: string): CapturedResource => {
+    const found = under(urn, type);
+    assert.equal(found.length, 1, `expected one ${type}, found ${found.length}`);
+    return found[0];
+  };
+  const releases = (urn: string) => under(urn, "kubernetes:helm.sh/v3:Release");
+  const releaseOf = (urn: string, chart: string) => {
+    const found = releases(urn).filter((r) => r.inputs.chart === chart);
+    assert.equal(found.length, 1);
+    return found[0];
+  };
+  const ES = "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch";
+  const KIBANA = "kubernetes:kibana.k8s.elastic.co/v1:Kibana";
+  const LOGSTASH = "kubernetes:logstash.k8s.elastic.co/v1alpha1:Logstash";
+  const JOB = "kubernetes:batch/v1:Job";
+
+  before(async () => {
+    capture = await mockPlatform();
+    provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
+    const dev = new Logging("dev", args());
+    const prod = new Logging(
+      "prod",
+      args({
+        namespace: "logging-prod",
+        nodeCount: 3,
+        highAvailability: true,
+        storageClassName: "gp3-encrypted-prod",
+        storageGiB: 200,
+        retentionDays: 30,
+        traceRetentionDays: 14,
+      }),
+    );
+    await capture.settle();
+    [devUrn, prodUrn] = await Promise.all([resolve(dev.urn), resolve(prod.urn)]);
+    assert.equal(dev.elasticsearchUrl, "https://logs-es-http.logging.svc:9200");
+    assert.equal(prod.elasticsearchUrl, "https://logs-es-http.logging-prod.svc:9200");
+    assert.equal(dev.elasticsearchCredentialsSecretName, "logs-es-elastic-user");
+    assert.equal(dev.elasticsearchCaSecretName, "logs-es-http-certs-public");
+    assert.equal(dev.logstashUrl, "http://logs-ls-http.logging.svc:8080");
+  });
+
+  it("pins both charts to the shared catalog", () => {
+    for (const chart of [ECK_OPERATOR_CHART, FLUENT_BIT_CHART]) {
+      const entry = readCatalog().charts.find((c) => c.name === chart.name) as
+        { version: string; helmRepoUrl: string } | undefined;
+      assert.ok(entry, `the catalog lists ${chart.name}`);
+      assert.equal(chart.version, entry.version);
+      assert.equal(chart.repo, entry.helmRepoUrl);
+    }
+  });
+
+  it("installs the operator watching only its namespace", () => {
+    const r = releaseOf(devUrn, "eck-operator");
+    const { values, ...rest } = r.inputs;
+    assert.deepEqual(rest, {
+      compat: "true",
+      name: "elastic-operator",
+      chart: "eck-operator",
+      version: "3.5.0",
+      repositoryOpts: { repo: "https://helm.elastic.co" },
+      namespace: "logging",
+    });
+    assert.deepEqual(values, {
+      installCRDs: true,
+      managedNamespaces: ["logging"],
+      createClusterScopedResources: true,
+      telemetry: { disabled: true },
+      resources: { requests: { cpu: "100m", memory: "150Mi" }, limits: { memory: "1Gi" } },
+    });
+    assert.deepEqual(
+      (releaseOf(prodUrn, "eck-operator").inputs.values as Record<string, unknown>)
+        .managedNamespaces,
+      ["logging-prod"],
+    );
+  });
+
+  it("runs one Elasticsearch node with TLS on the given StorageClass in dev", () => {
+    const es = one(devUrn, ES);
+    assert.deepEqual(es.inputs.metadata, { name: "logs", namespace: "logging" });
+    assert.deepEqual(es.inputs.spec, {
+      version: "8.19.7",
+      http: {
+        tls: {
+          selfSignedCertificate: { subjectAltNames: [{ dns: "logs-es-http.logging.svc" }] },
+        },
+      },
+      volumeClaimDeletePolicy: "DeleteOnScaledownOnly",
+      nodeSets: [
+        {
+          name: "default",
+          count: 1,
+          config: { "node.roles": ["master", "data", "ingest"], "node.store.allow_mmap": false },
+          podTemplate: {
+            spec: {
+              containers: [
+                {
+                  name: "elasticsearch",
+                  resources: {
+                    requests: { cpu: "500m", memory: "4Gi" },
+                    limits: { memory: "4Gi" },
+                  },
+                },
+              ],
+            },
+          },
+          volumeClaimTemplates: [
+            {
+              metadata: { name: "elasticsearch-data" },
+              spec: {
+                accessModes: ["ReadWriteOnce"],
+                storageClassName: "gp3-encrypted",
+                resources: { requests: { storage: "50Gi" } },
+              },
+            },
+          ],
+        },
+      ],
+    });
+  });
+
+  it("runs three zone-spread Elasticsearch nodes in prod", () => {
+    const spec = one(prodUrn, ES).inputs.spec as {
+      nodeSets: Array<Record<string, unknown>>;
+    };
+    assert.equal(spec.nodeSets.length, 1);
+    const set = spec.nodeSets[0];
+    assert.equal(set.count, 3);
+    assert.deepEqual(set.volumeClaimTemplates, [
+      {
+        metadata: { name: "elasticsearch-data" },
+        spec: {
+          accessModes: ["ReadWriteOnce"],
+          storageClassName: "gp3-encrypted-prod",
+          resources: { requests: { storage: "200Gi" } },
+        },
+      },
+    ]);
+    assert.deepEqual((set.podTemplate as { spec: { affinity: unknown } }).spec.affinity, {
+      podAntiAffinity: {
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          {
+            weight: 100,
+            podAffinityTerm: {
+              topologyKey: "topology.kubernetes.io/zone",
+              labelSelector: {
+                matchLabels: { "elasticsearch.k8s.elastic.co/cluster-name": "logs" },
+              },
+            },
+          },
+        ],
+      },
+    });
+  });
+
+  it("connects Kibana and Logstash through ECK references, one each in dev and two in prod", () => {
+    for (const [urn, ns, count] of [
+      [devUrn, "logging", 1],
+      [prodUrn, "logging-prod", 2],
+    ] as const) {
+      const kibana = one(urn, KIBANA).inputs;
+      assert.deepEqual(kibana.metadata, { name: "logs", namespace: ns });
+      assert.deepEqual(kibana.spec, {
+        version: "8.19.7",
+        count,
+        elasticsearchRef: { name: "logs" },
+        podTemplate: {
+          spec: {
+            containers: [
+              {
+                name: "kibana",
+                resources: { requests: { cpu: "200m", memory: "1Gi" }, limits: { memory: "1Gi" } },
+              },
+            ],
+          },
+        },
+      });
+      const logstash = one(urn, LOGSTASH).inputs;
+      assert.deepEqual(logstash.spec, {
+        version: "8.19.7",
+        count,
+        elasticsearchRefs: [{ name: "logs", clusterName: "logs" }],
+        pipelines: [{ "pipeline.id": "containers", "config.string": logstashPipeline() }],
+        services: [
+          {
+            name: "http",
+            service: {
+              spec: {
+                type: "ClusterIP",
+                ports: [{ name: "http", port: 8080, targetPort: 8080, protocol: "TCP" }],
+              },
+            },
+          },
+        ],
+        podTemplate: {
+          spec: {
+            containers: [
+              {
+                name: "logstash",
+                resources: { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "2Gi" } },
+              },
+            ],
+          },
+        },
+      });
+    }
+  });
+
+  it("parses JSON logs into service, namespace and trace_id and writes to Elasticsearch over TLS", () => {
+    const pipeline = logstashPipeline();
+    assert.match(pipeline, /http \{ port => 8080 codec => json \}/);
+    assert.match(
+      pipeline,
+      /json \{ source => "log" target => "app" skip_on_invalid_json => true \}/,
+    );
+    assert.match(pipeline, /"namespace" => "%\{\[kubernetes\]\[namespace_name\]\}"/);
+    assert.match(
+      pipeline,
+      /"service" => "%\{\[kubernetes\]\[labels\]\[app.kubernetes.io\/name\]\}"/,
+    );
+    assert.match(pipeline, /"trace_id" => "%\{\[app\]\[trace_id\]\}"/);
+    assert.match(pipeline, /\(\?<trace_id>\[0-9a-f\]\{32\}\)/);
+    assert.match(pipeline, /ssl_enabled => true/);
+    assert.match(pipeline, /password => "\$\{LOGS_ES_PASSWORD\}"/);
+    assert.match(
+      pipeline,
+      /ssl_certificate_authorities => "\$\{LOGS_ES_SSL_CERTIFICATE_AUTHORITY\}"/,
+    );
+    assert.match(pipeline, /data_stream_dataset => "acme"/);
+  });
+
+  it("ships every node's container logs to Logstash with Fluent Bit", () => {
+    const r = releaseOf(devUrn, "fluent-bit");
+    assert.equal(r.inputs.namespace, "logging");
+    assert.equal(r.inputs.version, "0.58.1");
+    const values = r.inputs.values as {
+      kind: string;
+      tolerations: unknown;
+      config: Record<string, string>;
+    };
+    assert.equal(values.kind, "DaemonSet");
+    assert.deepEqual(values.tolerations, [{ operator: "Exists" }]);
+    assert.deepEqual(Object.keys(values.config).sort(), ["filters", "inputs", "outputs"]);
+    assert.match(values.config.inputs, /Path {14}\/var\/log\/containers\/\*\.log/);
+    assert.match(values.config.filters, /Name {14}kubernetes/);
+    assert.match(values.config.outputs, /Host {14}logs-ls-http\.logging\.svc/);
+    assert.match(values.config.outputs, /Port {14}8080/);
+    assert.match(values.config.outputs, /Format {12}json/);
+  });
+
+  it("applies the retention policies with a Job that reads the ECK secrets", () => {
+    for (const [urn, ns, logs, traces] of [
+      [devUrn, "logging", 7, 7],
+      [prodUrn, "logging-prod", 30, 14],
+    ] as const) {
+      const job = one(urn, JOB).inputs as {
+        metadata: unknown;
+        spec: { template: { spec: Record<string, unknown> } };
+      };
+      assert.deepEqual(job.metadata, { namespace: ns });
+      const pod = job.spec.template.spec as {
+        containers: Array<{ args: string[]; image: string }>;
+        volumes: unknown;
+      };
+      assert.deepEqual(pod.volumes, [
+        { name: "elastic", secret: { secretName: "logs-es-elastic-user" } },
+        { name: "ca", secret: { secretName: "logs-es-http-certs-public" } },
+      ]);
+      const script = pod.containers[0].args[0];
+      assert.ok(script.includes(`ES=https://logs-es-http.${ns}.svc:9200`));
+      assert.ok(script.includes(`"delete":{"min_age":"${logs}d"`));
+      assert.ok(
+        script.includes(
+          `_ilm/policy/acme-traces" -d '{"policy":{"phases":{"hot":{"actions":{}},"delete":{"min_age":"${traces}d"`,
+        ),
+      );
+      assert.ok(script.includes('"index.lifecycle.name":"acme-logs"'));
+      assert.ok(script.includes("--cacert /certs/ca.crt"));
+      assert.equal(
+        validateManifest({ apiVersion: "batch/v1", kind: "Job", ...job } as Manifest).length,
+        0,
+      );
+    }
+  });
+
+  it("renders values every chart accepts", () => {
+    for (const urn of [devUrn, prodUrn]) {
+      for (const [chart, freeForm] of [
+        [ECK_OPERATOR_CHART, ECK_OPERATOR_FREE_FORM_VALUES],
+        [FLUENT_BIT_CHART, FLUENT_BIT_FREE_FORM_VALUES],
+      ] as const) {
+        const r = releaseOf(urn, chart.name);
+        assert.deepEqual(
+          checkHelmValues(
+            chart.name,
+            chart.version,
+            r.inputs.values as Record<string, unknown>,
+            freeForm,
+          ),
+          [],
+        );
+      }
+    }
+  });
+
+  it("renders custom resources that pass the ECK CRD schemas", () => {
+    for (const urn of [devUrn, prodUrn]) {
+      for (const type of [ES, KIBANA, LOGSTASH]) {
+        const r = one(urn, type);
+        assert.deepEqual(validateManifest(r.inputs as Manifest), [], `${type} under ${urn}`);
+      }
+    }
+  });
+
+  it("puts no credential in any value or spec", () => {
+    // The detector itself: a literal is caught, a reference is not.
+    assert.match('{"password":"hunter22"}', PASSWORD_LIKE);
+    assert.match("password => hunter22", PASSWORD_LIKE);
+    assert.doesNotMatch('{"password":"${env:ES_PASSWORD}"}', PASSWORD_LIKE);
+    assert.doesNotMatch('password => "${LOGS_ES_PASSWORD}"', PASSWORD_LIKE);
+    for (const urn of [devUrn, prodUrn]) {
+      const rendered = [
+        ...releases(urn),
+        ...under(urn, ES),
+        ...under(urn, KIBANA),
+        ...under(urn, LOGSTASH),
+        ...under(urn, JOB),
+      ]
+        .map((r) => JSON.stringify(r.inputs))
+        .join("\n");
+      assert.doesNotMatch(rendered, PASSWORD_LIKE);
+      assert.doesNotMatch(rendered, /changeme/i);
+    }
+  });
+
+  it("never disables Elasticsearch TLS", () => {
+    const rendered = JSON.stringify(one(prodUrn, ES).inputs);
+    assert.ok(!rendered.includes('"disabled":true'));
+  });
+
+  it("rejects bad arguments with every problem named", () => {
+    const errors = validateLoggingArgs({
+      provider: undefined as unknown as k8s.Provider,
+      namespace: "kube-system",
+      nodeCount: 2,
+      highAvailability: true,
+      storageClassName: "Not_A_Class",
+      storageGiB: 5,
+      retentionDays: 0,
+    });
+    assert.deepEqual(
+      errors.map((e) => e.propertyPath),
+      ["provider", "namespace", "nodeCount", "storageClassName", "storageGiB", "retentionDays"],
+    );
+    assert.deepEqual(validateLoggingArgs(args({ highAvailability: true })), [
+      {
+        propertyPath: "nodeCount",
+        reason: "highAvailability needs at least 3 Elasticsearch nodes",
+      },
+    ]);
+    assert.throws(() => new Logging("bad", args({ storageGiB: 1 })), /storageGiB/);
+  });
+});

@@ -1,0 +1,578 @@
+/**
+ * Logs on ECK: the Elastic operator watching one namespace, an Elasticsearch cluster with TLS on
+ * the encrypted StorageClass, Kibana, a Logstash pipeline that turns JSON container logs into
+ * `service`, `namespace` and `trace_id` fields, and Fluent Bit on every node shipping container
+ * logs to Logstash. Retention is an ILM policy applied by a Job that authenticates with the
+ * ECK-generated `elastic` user secret: no credential ever appears in Helm values or CR specs.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { throwIfInvalid, type ValidationError } from "../lib";
+
+/** Charts, pinned to the versions in shared/catalog.json. */
+export const ECK_OPERATOR_CHART = {
+  name: "eck-operator",
+  version: "3.5.0",
+  repo: "https://helm.elastic.co",
+} as const;
+export const FLUENT_BIT_CHART = {
+  name: "fluent-bit",
+  version: "0.58.1",
+  repo: "https://fluent.github.io/helm-charts",
+} as const;
+
+/**
+ * The Elastic Stack version of Elasticsearch, Kibana and Logstash. ECK 3.5 manages 8.x and 9.x;
+ * 8.19 is the last 8.x minor, kept until the pinned Jaeger's Elasticsearch 9 support is verified
+ * (docs/observability-logs-traces.md).
+ */
+export const ELASTIC_STACK_VERSION = "8.19.7";
+
+/** Image of the retention Job (curl only). */
+export const RETENTION_JOB_IMAGE = "curlimages/curl:8.17.0";
+
+/** Value paths the charts read but do not default; none are needed today. */
+export const ECK_OPERATOR_FREE_FORM_VALUES = [] as const;
+export const FLUENT_BIT_FREE_FORM_VALUES = [] as const;
+
+/** The Logstash HTTP input Fluent Bit posts to. */
+export const LOGSTASH_HTTP_PORT = 8080;
+/** The data stream logs land in (`logs-<dataset>-<namespace>`). */
+export const LOG_DATA_STREAM = "logs-acme-default";
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/** Arguments of {@link Logging}. */
+export interface LoggingArgs {
+  /** The provider of the cluster (`EksCluster.kubernetesProvider`). */
+  provider: k8s.Provider;
+  /**
+   * The namespace created for the operator and the stack. The operator watches only this one.
+   * @default "logging"
+   */
+  namespace?: string;
+  /**
+   * Elasticsearch data nodes (each also master-eligible). 3 in prod so a zone can be lost; 1 in
+   * dev, where the indices then have no replicas.
+   */
+  nodeCount: number;
+  /** Two Kibana and two Logstash replicas, spread over zones, when true. */
+  highAvailability: boolean;
+  /** The encrypted StorageClass of the Elasticsearch volumes (e.g. `gp3-encrypted`). */
+  storageClassName: string;
+  /** Size of each Elasticsearch node's volume, in GiB. */
+  storageGiB: number;
+  /** Days log data streams are kept before ILM deletes them. */
+  retentionDays: number;
+  /**
+   * Days Jaeger's daily span/service indices are kept (the same ILM Job applies it).
+   * @default 7
+   */
+  traceRetentionDays?: number;
+  /** Resources the releases wait for (e.g. the StorageClass, the mesh). */
+  dependsOn?: pulumi.Resource[];
+}
+
+/** Validates {@link LoggingArgs}; returns every problem. */
+export function validateLoggingArgs(args: LoggingArgs): ValidationError[] {
+  const errors: ValidationError[] = [];
+  const add = (propertyPath: string, reason: string) => errors.push({ propertyPath, reason });
+  const wholeAtLeast = (path: string, value: unknown, min: number, unit: string) => {
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
+      add(path, `must be a whole number of ${unit}, at least ${min}; got ${String(value)}`);
+    }
+  };
+  if (!(args.provider instanceof k8s.Provider)) {
+    add("provider", "must be a kubernetes Provider for the target cluster");
+  }
+  const ns = args.namespace ?? "logging";
+  if (typeof ns !== "string" || !DNS_LABEL.test(ns)) {
+    add("namespace", `"${String(ns)}" is not a namespace name (a DNS label)`);
+  } else if (RESERVED_NAMESPACES.includes(ns)) {
+    add("namespace", `"${ns}" is shared by the cluster; give logging its own namespace`);
+  }
+  if (args.nodeCount !== 1 && args.nodeCount !== 3 && args.nodeCount !== 5) {
+    add(
+      "nodeCount",
+      `must be 1 (dev) or an odd quorum of 3 or 5 master-eligible nodes; got ${String(args.nodeCount)}`,
+    );
+  }
+  if (typeof args.highAvailability !== "boolean") add("highAvailability", "must be true or false");
+  if (args.highAvailability === true && args.nodeCount === 1) {
+    add("nodeCount", "highAvailability needs at least 3 Elasticsearch nodes");
+  }
+  if (typeof args.storageClassName !== "string" || !DNS_LABEL.test(args.storageClassName)) {
+    add("storageClassName", `"${String(args.storageClassName)}" is not a StorageClass name`);
+  }
+  wholeAtLeast("storageGiB", args.storageGiB, 10, "GiB");
+  wholeAtLeast("retentionDays", args.retentionDays, 1, "days");
+  wholeAtLeast("traceRetentionDays", args.traceRetentionDays ?? 7, 1, "days");
+  return errors;
+}
+
+const ZONE_ANTI_AFFINITY = (selector: Record<string, string>) => ({
+  podAntiAffinity: {
+    preferredDuringSchedulingIgnoredDuringExecution: [
+      {
+        weight: 100,
+        podAffinityTerm: {
+          topologyKey: "topology.kubernetes.io/zone",
+          labelSelector: { matchLabels: selector },
+        },
+      },
+    ],
+  },
+});
+
+/** Helm values of the ECK operator: namespaced watch, CRDs from the chart. */
+export function eckOperatorValues(namespace: string): Record<string, unknown> {
+  return {
+    installCRDs: true,
+    // Reconcile only the logging namespace; the CRDs and the webhook stay cluster-scoped.
+    managedNamespaces: [namespace],
+    createClusterScopedResources: true,
+    telemetry: { disabled: true },
+    resources: { requests: { cpu: "100m", memory: "150Mi" }, limits: { memory: "1Gi" } },
+  };
+}
+
+/** The Elasticsearch custom resource. */
+export function elasticsearchManifest(v: {
+  name: string;
+  namespace: string;
+  nodeCount: number;
+  storageClassName: string;
+  storageGiB: number;
+}): Record<string, unknown> {
+  return {
+    apiVersion: "elasticsearch.k8s.elastic.co/v1",
+    kind: "Elasticsearch",
+    metadata: { name: v.name, namespace: v.namespace },
+    spec: {
+      version: ELASTIC_STACK_VERSION,
+      // TLS on the HTTP layer with an ECK-managed self-signed CA (the default, stated explicitly:
+      // `selfSignedCertificate.disabled` is never set).
+      http: {
+        tls: {
+          selfSignedCertificate: {
+            subjectAltNames: [{ dns: `${v.name}-es-http.${v.namespace}.svc` }],
+          },
+        },
+      },
+      // Volumes go on scale-down, but survive deletion of the cluster (the data is kept).
+      volumeClaimDeletePolicy: "DeleteOnScaledownOnly",
+      nodeSets: [
+        {
+          name: "default",
+          count: v.nodeCount,
+          config: {
+            "node.roles": ["master", "data", "ingest"],
+            // No privileged init container to raise vm.max_map_count: mmap off avoids needing it.
+            "node.store.allow_mmap": false,
+          },
+          podTemplate: {
+            spec: {
+              containers: [
+                {
+                  name: "elasticsearch",
+                  resources: {
+                    requests: { cpu: "500m", memory: "4Gi" },
+                    limits: { memory: "4Gi" },
+                  },
+                },
+              ],
+              ...(v.nodeCount > 1
+                ? {
+                    affinity: ZONE_ANTI_AFFINITY({
+                      "elasticsearch.k8s.elastic.co/cluster-name": v.name,
+                    }),
+                  }
+                : {}),
+            },
+          },
+          volumeClaimTemplates: [
+            {
+              metadata: { name: "elasticsearch-data" },
+              spec: {
+                accessModes: ["ReadWriteOnce"],
+                storageClassName: v.storageClassName,
+                resources: { requests: { storage: `${v.storageGiB}Gi` } },
+              },
+            },
+          ],
+        },
+      ],
+    },
+  };
+}
+
+/** The Kibana custom resource (TLS by ECK, credentials by the elasticsearchRef). */
+export function kibanaManifest(v: {
+  name: string;
+  namespace: string;
+  elasticsearchName: string;
+  count: number;
+}): Record<string, unknown> {
+  return {
+    apiVersion: "kibana.k8s.elastic.co/v1",
+    kind: "Kibana",
+    metadata: { name: v.name, namespace: v.namespace },
+    spec: {
+      version: ELASTIC_STACK_VERSION,
+      count: v.count,
+      elasticsearchRef: { name: v.elasticsearchName },
+      podTemplate: {
+        spec: {
+          containers: [
+            {
+              name: "kibana",
+              resources: { requests: { cpu: "200m", memory: "1Gi" }, limits: { memory: "1Gi" } },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/**
+ * The Logstash pipeline. Fluent Bit posts JSON batches; the container's log line is parsed as JSON
+ * when it is JSON, then `service`, `namespace` and `trace_id` are set from the Kubernetes metadata
+ * and the application's fields (a W3C `traceparent` yields the trace id too).
+ */
+export function logstashPipeline(): string {
+  return [
+    "input {",
+    `  http { port => ${LOGSTASH_HTTP_PORT} codec => json }`,
+    "}",
+    "filter {",
+    '  json { source => "log" target => "app" skip_on_invalid_json => true }',
+    '  mutate { add_field => { "namespace" => "%{[kubernetes][namespace_name]}" } }',
+    '  if [app][service] { mutate { add_field => { "service" => "%{[app][service]}" } } }',
+    '  else if [kubernetes][labels][app.kubernetes.io/name] { mutate { add_field => { "service" => "%{[kubernetes][labels][app.kubernetes.io/name]}" } } }',
+    '  else { mutate { add_field => { "service" => "%{[kubernetes][container_name]}" } } }',
+    '  if [app][trace_id] { mutate { add_field => { "trace_id" => "%{[app][trace_id]}" } } }',
+    "  else if [app][traceparent] {",
+    '    grok { match => { "[app][traceparent]" => "^[0-9a-f]{2}-(?<trace_id>[0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$" } tag_on_failure => [] }',
+    "  }",
+    '  if [app][message] { mutate { replace => { "message" => "%{[app][message]}" } } }',
+    '  else { mutate { rename => { "log" => "message" } } }',
+    '  date { match => ["time", "ISO8601"] remove_field => ["time"] }',
+    "}",
+    "output {",
+    "  elasticsearch {",
+    '    hosts => ["${LOGS_ES_HOSTS}"]',
+    '    user => "${LOGS_ES_USER}"',
+    '    password => "${LOGS_ES_PASSWORD}"',
+    "    ssl_enabled => true",
+    '    ssl_certificate_authorities => "${LOGS_ES_SSL_CERTIFICATE_AUTHORITY}"',
+    "    data_stream => true",
+    '    data_stream_type => "logs"',
+    '    data_stream_dataset => "acme"',
+    '    data_stream_namespace => "default"',
+    "  }",
+    "}",
+    "",
+  ].join("\n");
+}
+
+/** The Logstash custom resource; ECK injects `LOGS_ES_*` from the elasticsearchRef. */
+export function logstashManifest(v: {
+  name: string;
+  namespace: string;
+  elasticsearchName: string;
+  count: number;
+}): Record<string, unknown> {
+  return {
+    apiVersion: "logstash.k8s.elastic.co/v1alpha1",
+    kind: "Logstash",
+    metadata: { name: v.name, namespace: v.namespace },
+    spec: {
+      version: ELASTIC_STACK_VERSION,
+      count: v.count,
+      elasticsearchRefs: [{ name: v.elasticsearchName, clusterName: "logs" }],
+      pipelines: [{ "pipeline.id": "containers", "config.string": logstashPipeline() }],
+      services: [
+        {
+          name: "http",
+          service: {
+            spec: {
+              type: "ClusterIP",
+              ports: [
+                {
+                  name: "http",
+                  port: LOGSTASH_HTTP_PORT,
+                  targetPort: LOGSTASH_HTTP_PORT,
+                  protocol: "TCP",
+                },
+              ],
+            },
+          },
+        },
+      ],
+      podTemplate: {
+        spec: {
+          containers: [
+            {
+              name: "logstash",
+              resources: { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "2Gi" } },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** Helm values of Fluent Bit: a DaemonSet tailing container logs, posting to Logstash. */
+export function fluentBitValues(v: { logstashHost: string }): Record<string, unknown> {
+  return {
+    kind: "DaemonSet",
+    testFramework: { enabled: false },
+    // Every node, control-plane taints included.
+    tolerations: [{ operator: "Exists" }],
+    resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+    config: {
+      inputs: [
+        "[INPUT]",
+        "    Name              tail",
+        "    Path              /var/log/containers/*.log",
+        "    Exclude_Path      /var/log/containers/fluent-bit*",
+        "    multiline.parser  docker, cri",
+        "    Tag               kube.*",
+        "    Mem_Buf_Limit     20MB",
+        "    Skip_Long_Lines   On",
+        "",
+      ].join("\n"),
+      filters: [
+        "[FILTER]",
+        "    Name              kubernetes",
+        "    Match             kube.*",
+        "    Merge_Log         Off",
+        "    Keep_Log          On",
+        "    Labels            On",
+        "    Annotations       Off",
+        "    K8S-Logging.Exclude On",
+        "",
+      ].join("\n"),
+      outputs: [
+        "[OUTPUT]",
+        "    Name              http",
+        "    Match             kube.*",
+        `    Host              ${v.logstashHost}`,
+        `    Port              ${LOGSTASH_HTTP_PORT}`,
+        "    URI               /",
+        "    Format            json",
+        "    Json_Date_Key     time",
+        "    Json_Date_Format  iso8601",
+        "    Retry_Limit       False",
+        "",
+      ].join("\n"),
+    },
+  };
+}
+
+/**
+ * The script of the retention Job: waits for the cluster, then puts the ILM policies and the index
+ * templates that attach them. Credentials and CA come from the ECK secrets mounted into the Job.
+ */
+export function retentionScript(v: {
+  elasticsearchUrl: string;
+  retentionDays: number;
+  traceRetentionDays: number;
+}): string {
+  const policy = (days: number) =>
+    JSON.stringify({
+      policy: {
+        phases: { hot: { actions: {} }, delete: { min_age: `${days}d`, actions: { delete: {} } } },
+      },
+    });
+  return [
+    "set -eu",
+    `ES=${v.elasticsearchUrl}`,
+    'AUTH="elastic:$(cat /secrets/elastic)"',
+    'req() { curl -fsS --cacert /certs/ca.crt -u "$AUTH" -H \'Content-Type: application/json\' "$@"; }',
+    'until req "$ES/_cluster/health?wait_for_status=yellow&timeout=30s" >/dev/null; do sleep 10; done',
+    `req -X PUT "$ES/_ilm/policy/acme-logs" -d '${policy(v.retentionDays)}'`,
+    `req -X PUT "$ES/_ilm/policy/acme-traces" -d '${policy(v.traceRetentionDays)}'`,
+    `req -X PUT "$ES/_index_template/acme-logs" -d '${JSON.stringify({
+      index_patterns: ["logs-acme-*"],
+      data_stream: {},
+      priority: 500,
+      composed_of: ["logs@mappings", "logs@settings"],
+      template: { settings: { "index.lifecycle.name": "acme-logs" } },
+    })}'`,
+    `req -X PUT "$ES/_index_template/acme-traces" -d '${JSON.stringify({
+      index_patterns: ["jaeger-span-*", "jaeger-service-*", "jaeger-dependencies-*"],
+      priority: 500,
+      template: { settings: { "index.lifecycle.name": "acme-traces" } },
+    })}'`,
+    "",
+  ].join("\n");
+}
+
+/**
+ * The ELK stack on ECK in one namespace.
+ *
+ * - The operator is installed into the same namespace and watches only it.
+ * - Elasticsearch: `nodeCount` master+data nodes, volumes on `storageClassName`, HTTP TLS with the
+ *   ECK self-signed CA. The `elastic` user's password lives only in the ECK secret
+ *   `<name>-es-elastic-user`.
+ * - Logstash and Kibana reach Elasticsearch through ECK references (credentials and CA injected
+ *   by the operator).
+ */
+export class Logging extends pulumi.ComponentResource {
+  public readonly namespace: string;
+  /** `https://<name>-es-http.<namespace>.svc:9200`. */
+  public readonly elasticsearchUrl: string;
+  /** The Elasticsearch resource name (for ECK references). */
+  public readonly elasticsearchName: string;
+  /** The ECK secret holding the `elastic` user's password under the key `elastic`. */
+  public readonly elasticsearchCredentialsSecretName: string;
+  /** The ECK secret holding the HTTP CA under `ca.crt`. */
+  public readonly elasticsearchCaSecretName: string;
+  /** The Logstash HTTP endpoint Fluent Bit posts to. */
+  public readonly logstashUrl: string;
+  public readonly operator: k8s.helm.v3.Release;
+  public readonly fluentBit: k8s.helm.v3.Release;
+
+  constructor(name: string, args: LoggingArgs, opts?: pulumi.ComponentResourceOptions) {
+    throwIfInvalid("Logging", validateLoggingArgs(args));
+    super("acme:observability:Logging", name, {}, opts);
+
+    const ns = args.namespace ?? "logging";
+    const esName = "logs";
+    const ha = args.highAvailability;
+    const childOpts = { parent: this, provider: args.provider };
+    this.namespace = ns;
+    this.elasticsearchName = esName;
+    this.elasticsearchUrl = `https://${esName}-es-http.${ns}.svc:9200`;
+    this.elasticsearchCredentialsSecretName = `${esName}-es-elastic-user`;
+    this.elasticsearchCaSecretName = `${esName}-es-http-certs-public`;
+    this.logstashUrl = `http://${esName}-ls-http.${ns}.svc:${LOGSTASH_HTTP_PORT}`;
+
+    const namespace = new k8s.core.v1.Namespace(name, { metadata: { name: ns } }, childOpts);
+    const deps = [namespace, ...(args.dependsOn ?? [])];
+
+    this.operator = new k8s.helm.v3.Release(
+      `${name}-eck`,
+      {
+        name: "elastic-operator",
+        chart: ECK_OPERATOR_CHART.name,
+        version: ECK_OPERATOR_CHART.version,
+        repositoryOpts: { repo: ECK_OPERATOR_CHART.repo },
+        namespace: ns,
+        values: eckOperatorValues(ns),
+      },
+      { ...childOpts, dependsOn: deps },
+    );
+    const afterOperator = { ...childOpts, dependsOn: [this.operator] };
+
+    const es = new k8s.apiextensions.CustomResource(
+      `${name}-es`,
+      elasticsearchManifest({
+        name: esName,
+        namespace: ns,
+        nodeCount: args.nodeCount,
+        storageClassName: args.storageClassName,
+        storageGiB: args.storageGiB,
+      }) as k8s.apiextensions.CustomResourceArgs,
+      afterOperator,
+    );
+    new k8s.apiextensions.CustomResource(
+      `${name}-kibana`,
+      kibanaManifest({
+        name: esName,
+        namespace: ns,
+        elasticsearchName: esName,
+        count: ha ? 2 : 1,
+      }) as k8s.apiextensions.CustomResourceArgs,
+      afterOperator,
+    );
+    const logstash = new k8s.apiextensions.CustomResource(
+      `${name}-logstash`,
+      logstashManifest({
+        name: esName,
+        namespace: ns,
+        elasticsearchName: esName,
+        count: ha ? 2 : 1,
+      }) as k8s.apiextensions.CustomResourceArgs,
+      afterOperator,
+    );
+
+    new k8s.batch.v1.Job(
+      `${name}-retention`,
+      {
+        metadata: { namespace: ns },
+        spec: {
+          backoffLimit: 6,
+          ttlSecondsAfterFinished: 86400,
+          template: {
+            spec: {
+              restartPolicy: "OnFailure",
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser: 100,
+                seccompProfile: { type: "RuntimeDefault" },
+              },
+              containers: [
+                {
+                  name: "ilm",
+                  image: RETENTION_JOB_IMAGE,
+                  command: ["/bin/sh", "-c"],
+                  args: [
+                    retentionScript({
+                      elasticsearchUrl: this.elasticsearchUrl,
+                      retentionDays: args.retentionDays,
+                      traceRetentionDays: args.traceRetentionDays ?? 7,
+                    }),
+                  ],
+                  securityContext: {
+                    allowPrivilegeEscalation: false,
+                    readOnlyRootFilesystem: true,
+                    capabilities: { drop: ["ALL"] },
+                  },
+                  volumeMounts: [
+                    { name: "elastic", mountPath: "/secrets", readOnly: true },
+                    { name: "ca", mountPath: "/certs", readOnly: true },
+                  ],
+                },
+              ],
+              volumes: [
+                {
+                  name: "elastic",
+                  secret: { secretName: this.elasticsearchCredentialsSecretName },
+                },
+                { name: "ca", secret: { secretName: this.elasticsearchCaSecretName } },
+              ],
+            },
+          },
+        },
+      },
+      // Jobs are awaited by Pulumi; the script itself waits for the cluster to be healthy.
+      { ...childOpts, dependsOn: [es] },
+    );
+
+    this.fluentBit = new k8s.helm.v3.Release(
+      `${name}-fluent-bit`,
+      {
+        name: "fluent-bit",
+        chart: FLUENT_BIT_CHART.name,
+        version: FLUENT_BIT_CHART.version,
+        repositoryOpts: { repo: FLUENT_BIT_CHART.repo },
+        namespace: ns,
+        values: fluentBitValues({ logstashHost: `${esName}-ls-http.${ns}.svc` }),
+      },
+      { ...childOpts, dependsOn: [logstash] },
+    );
+
+    this.registerOutputs({
+      namespace: this.namespace,
+      elasticsearchUrl: this.elasticsearchUrl,
+      elasticsearchCredentialsSecretName: this.elasticsearchCredentialsSecretName,
+      elasticsearchCaSecretName: this.elasticsearchCaSecretName,
+      logstashUrl: this.logstashUrl,
+    });
+  }
+}

@@ -1,0 +1,454 @@
+import * as assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+import { checkHelmValues } from "../../tools/checks/helmValues";
+import { HELM_FREE_FORM } from "../../tools/checks/helmFreeForm";
+import { validateManifest } from "../../tools/checks/manifests";
+import { readCatalog } from "../../tools/checks/shared";
+import type { Capture, CapturedResource } from "../../tools/mocks";
+import { MOCK_ACCOUNT_ID, mockPlatform, ofType, policyOf, TEST_REGION } from "../../tools/testing";
+import {
+  brokerHosts,
+  dashboardFiles,
+  KUBE_PROMETHEUS_STACK_CHART,
+  Monitoring,
+  type MonitoringArgs,
+  podMonitors,
+  validateMonitoringArgs,
+  YACE_CHART,
+} from "./monitoring";
+
+const CLUSTER = "acme-test";
+const PASSWORD = "correct-horse-battery-staple-42";
+const BROKERS =
+  "b-2.msk.abc.kafka.eu-west-1.amazonaws.com:9098,b-1.msk.abc.kafka.eu-west-1.amazonaws.com:9098";
+const HOSTS = [
+  "b-1.msk.abc.kafka.eu-west-1.amazonaws.com",
+  "b-2.msk.abc.kafka.eu-west-1.amazonaws.com",
+];
+
+/** Parsed Helm values and YAML, navigated freely in assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
+
+const resolve = <T>(output: pulumi.Output<T>) =>
+  new Promise<T>((done) => output.apply((value) => done(value)));
+
+describe("Monitoring", () => {
+  let capture: Capture;
+  let provider: k8s.Provider;
+  let devUrn: string;
+  let prodUrn: string;
+
+  const args = (overrides: Partial<MonitoringArgs> = {}): MonitoringArgs => ({
+    provider,
+    highAvailability: false,
+    prometheus: { retention: "15d", storageGiB: 50 },
+    storageClassName: "gp3-encrypted",
+    grafanaAdminPassword: pulumi.secret(PASSWORD),
+    elasticsearchUrl: "https://logs-es-http.logging.svc:9200",
+    tracingQueryUrl: "http://jaeger-query.tracing.svc:16686",
+    mskBrokers: { bootstrapBrokers: BROKERS },
+    clusterName: CLUSTER,
+    region: TEST_REGION,
+    accountId: MOCK_ACCOUNT_ID,
+    partition: "aws",
+    ...overrides,
+  });
+
+  const releases = (urn: string) => ofType(capture, "kubernetes:helm.sh/v3:Release", urn);
+  const stackRelease = (urn: string) => {
+    const found = releases(urn).filter((r) => r.inputs.chart === "kube-prometheus-stack");
+    assert.equal(found.length, 1);
+    return found[0];
+  };
+  const yaceRelease = (urn: string) => {
+    const found = releases(urn).filter((r) => r.inputs.chart === YACE_CHART.name);
+    assert.equal(found.length, 1);
+    return found[0];
+  };
+  const valuesOf = (r: CapturedResource) => r.inputs.values as Json;
+
+  before(async () => {
+    capture = await mockPlatform();
+    provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
+    const dev = new Monitoring("dev", args());
+    const prod = new Monitoring(
+      "prod",
+      args({
+        namespace: "monitoring-prod",
+        highAvailability: true,
+        prometheus: { retention: "30d", storageGiB: 200 },
+        alertmanagerConfigSecretName: "alertmanager-config",
+      }),
+    );
+    await capture.settle();
+    [devUrn, prodUrn] = await Promise.all([resolve(dev.urn), resolve(prod.urn)]);
+  });
+
+  it("pins both charts to the versions and repositories of the shared catalog", () => {
+    for (const chart of [KUBE_PROMETHEUS_STACK_CHART, YACE_CHART]) {
+      const entry = readCatalog().charts.find((c) => c.name === chart.name) as
+        { version: string; helmRepoUrl: string } | undefined;
+      assert.ok(entry, `the catalog lists ${chart.name}`);
+      assert.equal(chart.version, entry.version);
+      assert.equal(chart.repo, entry.helmRepoUrl);
+    }
+  });
+
+  it("creates an unmeshed namespace", () => {
+    const [ns] = ofType(capture, "kubernetes:core/v1:Namespace", devUrn);
+    assert.deepEqual(ns.inputs.metadata, {
+      name: "monitoring",
+      annotations: { "linkerd.io/inject": "disabled" },
+    });
+  });
+
+  it("keeps the Grafana admin password in a Secret and out of the Helm values", () => {
+    const secrets = ofType(capture, "kubernetes:core/v1:Secret", devUrn);
+    assert.equal(secrets.length, 1);
+    // The whole map is registered as a secret, since one of its values is.
+    assert.deepEqual(secrets[0].inputs.stringData, {
+      [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig,
+      value: { "admin-user": "admin", "admin-password": PASSWORD },
+    });
+    for (const urn of [devUrn, prodUrn]) {
+      for (const r of releases(urn)) {
+        assert.ok(!JSON.stringify(r.inputs).includes(PASSWORD), `${r.name} carries the password`);
+      }
+      const grafana = valuesOf(stackRelease(urn)).grafana;
+      assert.deepEqual(grafana.admin, {
+        existingSecret: "grafana-admin",
+        userKey: "admin-user",
+        passwordKey: "admin-password",
+      });
+      assert.equal(grafana.adminPassword, undefined);
+    }
+  });
+
+  it("installs the pinned stack with retention and an encrypted volume, single replicas in dev", () => {
+    const r = stackRelease(devUrn);
+    const { values: _values, ...rest } = r.inputs;
+    assert.deepEqual(rest, {
+      compat: "true",
+      name: "kube-prometheus-stack",
+      chart: "kube-prometheus-stack",
+      version: "88.5.3",
+      repositoryOpts: { repo: "https://prometheus-community.github.io/helm-charts" },
+      namespace: "monitoring",
+    });
+    const v = valuesOf(r);
+    assert.deepEqual(v.alertmanager, {
+      alertmanagerSpec: {
+        replicas: 1,
+        storage: {
+          volumeClaimTemplate: {
+            spec: {
+              storageClassName: "gp3-encrypted",
+              accessModes: ["ReadWriteOnce"],
+              resources: { requests: { storage: "5Gi" } },
+            },
+          },
+        },
+      },
+    });
+    assert.deepEqual(v.prometheus, {
+      prometheusSpec: {
+        replicas: 1,
+        retention: "15d",
+        storageSpec: {
+          volumeClaimTemplate: {
+            spec: {
+              storageClassName: "gp3-encrypted",
+              accessModes: ["ReadWriteOnce"],
+              resources: { requests: { storage: "50Gi" } },
+            },
+          },
+        },
+        ruleSelectorNilUsesHelmValues: false,
+        serviceMonitorSelectorNilUsesHelmValues: false,
+        podMonitorSelectorNilUsesHelmValues: false,
+        probeSelectorNilUsesHelmValues: false,
+        scrapeConfigSelectorNilUsesHelmValues: false,
+        additionalScrapeConfigs: [
+          {
+            job_name: "msk-jmx-exporter",
+            static_configs: [{ targets: HOSTS.map((h) => `${h}:11001`) }],
+            relabel_configs: [
+              { source_labels: ["__address__"], regex: "([^:]+):\\d+", target_label: "instance" },
+            ],
+          },
+          {
+            job_name: "msk-node-exporter",
+            static_configs: [{ targets: HOSTS.map((h) => `${h}:11002`) }],
+            relabel_configs: [
+              { source_labels: ["__address__"], regex: "([^:]+):\\d+", target_label: "instance" },
+            ],
+          },
+        ],
+      },
+    });
+  });
+
+  it("runs 3 Alertmanagers and 2 Prometheus over zones with the given config Secret in prod", () => {
+    const v = valuesOf(stackRelease(prodUrn));
+    const spread = (name: string) => [
+      {
+        maxSkew: 1,
+        topologyKey: "topology.kubernetes.io/zone",
+        whenUnsatisfiable: "ScheduleAnyway",
+        labelSelector: { matchLabels: { "app.kubernetes.io/name": name } },
+      },
+    ];
+    assert.equal(v.alertmanager.alertmanagerSpec.replicas, 3);
+    assert.deepEqual(
+      v.alertmanager.alertmanagerSpec.topologySpreadConstraints,
+      spread("alertmanager"),
+    );
+    assert.equal(v.alertmanager.alertmanagerSpec.configSecret, "alertmanager-config");
+    assert.deepEqual(v.alertmanager.podDisruptionBudget, { enabled: true, minAvailable: 2 });
+    assert.equal(v.prometheus.prometheusSpec.replicas, 2);
+    assert.deepEqual(v.prometheus.prometheusSpec.topologySpreadConstraints, spread("prometheus"));
+    assert.equal(v.prometheus.prometheusSpec.retention, "30d");
+    assert.equal(
+      v.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage,
+      "200Gi",
+    );
+    assert.deepEqual(v.prometheus.podDisruptionBudget, { enabled: true, minAvailable: 1 });
+    // Dev renders the chart's default Alertmanager configuration.
+    assert.equal(
+      valuesOf(stackRelease(devUrn)).alertmanager.alertmanagerSpec.configSecret,
+      undefined,
+    );
+  });
+
+  it("provisions dashboards through the sidecar and the logs and tracing datasources", () => {
+    const grafana = valuesOf(stackRelease(devUrn)).grafana;
+    assert.deepEqual(grafana.sidecar, {
+      dashboards: {
+        enabled: true,
+        label: "grafana_dashboard",
+        labelValue: "1",
+        searchNamespace: "ALL",
+      },
+      datasources: {
+        enabled: true,
+        uid: "prometheus",
+        exemplarTraceIdDestinations: { datasourceUid: "jaeger", traceIdLabelName: "trace_id" },
+      },
+    });
+    assert.deepEqual(grafana.additionalDataSources, [
+      {
+        name: "Elasticsearch (logs)",
+        uid: "elasticsearch-logs",
+        type: "elasticsearch",
+        access: "proxy",
+        url: "https://logs-es-http.logging.svc:9200",
+        jsonData: {
+          index: "logs-*",
+          timeField: "@timestamp",
+          logMessageField: "message",
+          logLevelField: "level",
+          dataLinks: [{ field: "trace_id", url: "${__value.raw}", datasourceUid: "jaeger" }],
+        },
+        editable: false,
+      },
+      {
+        name: "Jaeger",
+        uid: "jaeger",
+        type: "jaeger",
+        access: "proxy",
+        url: "http://jaeger-query.tracing.svc:16686",
+        jsonData: {
+          tracesToLogsV2: {
+            datasourceUid: "elasticsearch-logs",
+            filterByTraceID: true,
+            filterBySpanID: false,
+            customQuery: true,
+            query: 'trace_id:"${__trace.traceId}"',
+            spanStartTimeShift: "-5m",
+            spanEndTimeShift: "5m",
+          },
+        },
+        editable: false,
+      },
+    ]);
+  });
+
+  it("creates one labelled ConfigMap per dashboard file", () => {
+    const maps = ofType(capture, "kubernetes:core/v1:ConfigMap", devUrn);
+    const files = dashboardFiles();
+    assert.deepEqual(
+      files.map((f) => f.file),
+      ["logging.json", "mesh.json", "platform-overview.json", "queues.json", "workflows.json"],
+    );
+    assert.equal(maps.length, files.length);
+    for (const { file, json } of files) {
+      const stem = file.replace(/\.json$/, "");
+      const found = maps.filter((m) => m.name === `dev-dashboard-${stem}`);
+      assert.equal(found.length, 1, file);
+      assert.deepEqual(found[0].inputs.metadata, {
+        name: `dashboard-${stem}`,
+        namespace: "monitoring",
+        labels: { grafana_dashboard: "1" },
+      });
+      assert.deepEqual(found[0].inputs.data, { [file]: json });
+    }
+  });
+
+  it("sets only values the pinned charts have", () => {
+    for (const urn of [devUrn, prodUrn]) {
+      for (const r of [stackRelease(urn), yaceRelease(urn)]) {
+        const chart = String(r.inputs.chart);
+        assert.deepEqual(
+          checkHelmValues(chart, String(r.inputs.version), valuesOf(r), HELM_FREE_FORM[chart]),
+          [],
+        );
+      }
+    }
+  });
+
+  it("scrapes Linkerd, Argo Events workloads and cert-manager with valid PodMonitors", () => {
+    const crs = ofType(capture, "kubernetes:monitoring.coreos.com/v1:PodMonitor", devUrn);
+    assert.deepEqual(crs.map((c) => c.name).sort(), [
+      "dev-argo-events-workloads",
+      "dev-cert-manager",
+      "dev-linkerd-control-plane",
+      "dev-linkerd-proxy",
+    ]);
+    for (const cr of crs) {
+      const { apiVersion, kind, metadata, spec } = cr.inputs;
+      assert.deepEqual(validateManifest({ apiVersion, kind, metadata, spec }), []);
+      assert.ok(cr.dependencies.includes(stackRelease(devUrn).urn), `${cr.name} waits for CRDs`);
+    }
+    const proxy = crs.find((c) => c.name === "dev-linkerd-proxy")!.inputs.spec as Json;
+    assert.deepEqual(proxy.namespaceSelector, { any: true });
+    assert.deepEqual(proxy.podMetricsEndpoints[0].port, "linkerd-admin");
+    assert.deepEqual(proxy.podMetricsEndpoints[0].path, "/metrics");
+    for (const m of podMonitors("monitoring-prod")) {
+      assert.deepEqual(validateManifest(m), []);
+    }
+  });
+
+  it("discovers SQS and MSK metrics in CloudWatch with YACE", () => {
+    const r = yaceRelease(devUrn);
+    assert.equal(r.inputs.name, "yace");
+    assert.equal(r.inputs.version, "0.47.0");
+    const v = valuesOf(r);
+    assert.deepEqual(v.serviceAccount, { create: true, name: "yace" });
+    assert.equal(v.aws, undefined, "no keys and no role to assume: Pod Identity only");
+    const config = parse(v.config as string) as Json;
+    assert.equal(config["sts-region"], TEST_REGION);
+    const jobs = config.discovery.jobs as Array<Json>;
+    assert.deepEqual(
+      jobs.map((j) => [j.type, j.regions, j.metrics.map((m: { name: string }) => m.name)]),
+      [
+        [
+          "AWS/SQS",
+          [TEST_REGION],
+          [
+            "ApproximateAgeOfOldestMessage",
+            "ApproximateNumberOfMessagesVisible",
+            "ApproximateNumberOfMessagesNotVisible",
+            "NumberOfMessagesSent",
+            "NumberOfMessagesReceived",
+            "NumberOfMessagesDeleted",
+          ],
+        ],
+        [
+          "AWS/Kafka",
+          [TEST_REGION],
+          ["EstimatedMaxTimeLag", "MaxOffsetLag", "SumOffsetLag", "KafkaDataLogsDiskUsed"],
+        ],
+      ],
+    );
+  });
+
+  it("gives YACE a Pod Identity role that can only read CloudWatch metrics", () => {
+    const roles = ofType(capture, "aws:iam/role:Role", devUrn);
+    assert.equal(roles.length, 1);
+    assert.deepEqual(policyOf(roles[0], "assumeRolePolicy"), {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Service: "pods.eks.amazonaws.com" },
+          Action: ["sts:AssumeRole", "sts:TagSession"],
+          Condition: {
+            StringEquals: {
+              "aws:SourceAccount": MOCK_ACCOUNT_ID,
+              "aws:RequestTag/eks-cluster-name": CLUSTER,
+              "aws:RequestTag/kubernetes-namespace": "monitoring",
+              "aws:RequestTag/kubernetes-service-account": "yace",
+            },
+          },
+        },
+      ],
+    });
+    const policies = ofType(capture, "aws:iam/rolePolicy:RolePolicy", devUrn);
+    assert.equal(policies.length, 1);
+    assert.deepEqual(policyOf(policies[0]), {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "ReadCloudWatchMetrics",
+          Effect: "Allow",
+          Action: ["cloudwatch:GetMetricData", "cloudwatch:ListMetrics", "tag:GetResources"],
+          Resource: "*",
+        },
+      ],
+    });
+    const assoc = ofType(capture, "aws:eks/podIdentityAssociation:PodIdentityAssociation", devUrn);
+    assert.equal(assoc.length, 1);
+    assert.equal(assoc[0].inputs.clusterName, CLUSTER);
+    assert.equal(assoc[0].inputs.namespace, "monitoring");
+    assert.equal(assoc[0].inputs.serviceAccount, "yace");
+    const yace = yaceRelease(devUrn);
+    assert.ok(yace.dependencies.includes(assoc[0].urn));
+    assert.ok(yace.dependencies.includes(policies[0].urn));
+  });
+
+  it("parses bootstrap broker strings into unique sorted hosts", () => {
+    assert.deepEqual(brokerHosts(BROKERS), HOSTS);
+    assert.deepEqual(brokerHosts(" a:9098 , a:9096,b:9098,"), ["a", "b"]);
+  });
+
+  it("reports every invalid argument at once", () => {
+    const errors = validateMonitoringArgs(
+      args({
+        namespace: "kube-system",
+        prometheus: { retention: "15 days", storageGiB: 0 },
+        grafanaAdminPassword: "short",
+        alertmanagerConfigSecretName: "Bad_Name",
+        elasticsearchUrl: "elasticsearch:9200",
+        region: "europe",
+        mskBrokers: { bootstrapBrokers: " , " },
+      }),
+    );
+    assert.deepEqual(
+      errors.map((e) => e.propertyPath),
+      [
+        "namespace",
+        "prometheus.retention",
+        "prometheus.storageGiB",
+        "grafanaAdminPassword",
+        "alertmanagerConfigSecretName",
+        "elasticsearchUrl",
+        "region",
+        "mskBrokers.bootstrapBrokers",
+      ],
+    );
+    assert.deepEqual(validateMonitoringArgs(args()), []);
+  });
+
+  it("fails before registering anything when an argument is invalid", () => {
+    const before = capture.resources.size;
+    assert.throws(
+      () => new Monitoring("bad", args({ prometheus: { retention: "forever", storageGiB: 10 } })),
+      /prometheus\.retention/,
+    );
+    assert.equal(capture.resources.size, before);
+  });
+});

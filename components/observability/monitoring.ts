@@ -1,0 +1,685 @@
+/**
+ * Metrics for the platform: kube-prometheus-stack (Prometheus, Alertmanager, Grafana) from the
+ * pinned chart, scrape targets for the mesh, cert-manager and the MSK brokers, CloudWatch metrics
+ * of SQS and MSK through yet-another-cloudwatch-exporter (YACE), and the dashboards of
+ * `dashboards/*.json` provisioned through Grafana's sidecar.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { stringify } from "yaml";
+import {
+  policyDocument,
+  podIdentityTrustPolicy,
+  type PolicyStatement,
+  throwIfInvalid,
+  type ValidationError,
+} from "../lib";
+
+/** The charts, pinned to the versions in shared/catalog.json (a test keeps them equal). */
+export const KUBE_PROMETHEUS_STACK_CHART = {
+  name: "kube-prometheus-stack",
+  version: "88.5.3",
+  repo: "https://prometheus-community.github.io/helm-charts",
+} as const;
+export const YACE_CHART = {
+  name: "prometheus-yet-another-cloudwatch-exporter",
+  version: "0.47.0",
+  repo: "https://prometheus-community.github.io/helm-charts",
+} as const;
+
+/**
+ * Value paths kube-prometheus-stack reads but does not default in values.yaml; `checkHelmValues`
+ * accepts them and everything under them. `alertmanager.alertmanagerSpec.configSecret` is shown
+ * only in a comment (values.yaml, "ConfigSecret is the name of a Kubernetes Secret ... mounted into
+ * /etc/alertmanager/config"); the template copies it into the Alertmanager resource's
+ * `spec.configSecret`, which the operator reads under the key `alertmanager.yaml`.
+ */
+export const KUBE_PROMETHEUS_STACK_FREE_FORM_VALUES = [
+  "alertmanager.alertmanagerSpec.configSecret",
+  // Keys the parent chart adds to its `grafana:` section (values.yaml, `grafana.sidecar.datasources`
+  // and `grafana.additionalDataSources`) and its own templates/grafana/configmaps-datasources.yaml
+  // reads; the grafana subchart's values.yaml, which the check compares `grafana.*` with, lacks them.
+  "grafana.sidecar.datasources.uid",
+  "grafana.sidecar.datasources.exemplarTraceIdDestinations",
+  "grafana.additionalDataSources",
+] as const;
+
+/**
+ * Value paths YACE reads but shows only in comments: `serviceMonitor.interval` (values.yaml,
+ * "Set how frequently Prometheus should scrape"; templates/servicemonitor.yaml).
+ */
+export const YACE_FREE_FORM_VALUES = ["serviceMonitor.interval"] as const;
+
+/** UIDs of the provisioned Grafana datasources; dashboards reference them by these UIDs. */
+export const DATASOURCE_UIDS = {
+  /** Set by the chart (`grafana.sidecar.datasources.uid`, default "prometheus"). */
+  prometheus: "prometheus",
+  /** Set by the chart (`grafana.sidecar.datasources.alertmanager.uid`). */
+  alertmanager: "alertmanager",
+  elasticsearch: "elasticsearch-logs",
+  jaeger: "jaeger",
+} as const;
+
+/** The Secret the Alertmanager operator reads its configuration from must hold this key. */
+export const ALERTMANAGER_CONFIG_KEY = "alertmanager.yaml";
+
+/** The Helm release names; resource names in the cluster derive from them. */
+export const KUBE_PROMETHEUS_STACK_RELEASE = "kube-prometheus-stack";
+export const YACE_RELEASE = "yace";
+/** The YACE service account, fixed so the Pod Identity association can name it. */
+export const YACE_SERVICE_ACCOUNT = "yace";
+
+/** Keys of the Grafana admin Secret, as the chart's defaults name them. */
+const GRAFANA_ADMIN_USER_KEY = "admin-user";
+const GRAFANA_ADMIN_PASSWORD_KEY = "admin-password";
+
+/** Ports of MSK open monitoring on each broker (JMX exporter, node exporter). */
+export const MSK_JMX_EXPORTER_PORT = 11001;
+export const MSK_NODE_EXPORTER_PORT = 11002;
+
+/** The directory of the dashboard JSON files, one ConfigMap each. */
+export const DASHBOARDS_DIR = path.join(__dirname, "dashboards");
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const RETENTION = /^[0-9]+(ms|s|m|h|d|w|y)$/;
+const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/** Prometheus storage. */
+export interface PrometheusArgs {
+  /** How long samples are kept, a Prometheus duration such as "15d". */
+  retention: string;
+  /** Size of each Prometheus replica's volume, in GiB. */
+  storageGiB: number;
+}
+
+/** MSK open monitoring targets. */
+export interface MskBrokersArgs {
+  /**
+   * A bootstrap broker string (`host:port,host:port,...`, e.g. `Kafka.bootstrapBrokersSaslIam`).
+   * Only the hosts are used; Prometheus scrapes each on :11001 (JMX exporter) and :11002 (node
+   * exporter). Open monitoring must be enabled on the cluster and the brokers' security group
+   * must admit these ports from the nodes.
+   */
+  bootstrapBrokers: pulumi.Input<string>;
+}
+
+/** Arguments of {@link Monitoring}. */
+export interface MonitoringArgs {
+  /** The provider of the cluster (`EksCluster.kubernetesProvider`). */
+  provider: k8s.Provider;
+  /**
+   * The namespace created for the stack. It is not meshed: Prometheus scrapes the proxies' admin
+   * ports directly (they are not behind mTLS), and an injected Prometheus would add a proxy in front
+   * of thousands of scrape connections.
+   * @default "monitoring"
+   */
+  namespace?: string;
+  /** Alertmanager with 3 replicas and Prometheus with 2, spread over zones (prod). */
+  highAvailability: boolean;
+  prometheus: PrometheusArgs;
+  /**
+   * The StorageClass of Prometheus' and Alertmanager's volumes. It must encrypt
+   * (`EksCluster.defaultStorageClassName`, gp3 encrypted with the volumes key).
+   */
+  storageClassName: pulumi.Input<string>;
+  /** Grafana's admin password; kept in a Kubernetes Secret, never in the Helm values. */
+  grafanaAdminPassword: pulumi.Input<string>;
+  /**
+   * A Secret in the namespace that holds the Alertmanager configuration under the key
+   * `alertmanager.yaml`. When unset, the chart renders its default (null receiver) configuration.
+   */
+  alertmanagerConfigSecretName?: string;
+  /** Secrets with receiver credentials (PagerDuty key, Slack URL) that Alertmanager mounts. */
+  alertmanagerSecrets?: string[];
+  /** The Elasticsearch URL of the logs datasource (https, inside the cluster). */
+  elasticsearchUrl: pulumi.Input<string>;
+  /**
+   * The Elasticsearch index pattern of the logs datasource.
+   * @default "logs-*"
+   */
+  elasticsearchIndex?: string;
+  /** The Jaeger query URL of the tracing datasource. */
+  tracingQueryUrl: pulumi.Input<string>;
+  /** MSK brokers to scrape through open monitoring. */
+  mskBrokers: MskBrokersArgs;
+  /** The EKS cluster name, for the Pod Identity association. */
+  clusterName: pulumi.Input<string>;
+  /** The Region YACE reads CloudWatch in. */
+  region: string;
+  /** The account; YACE's role trusts Pod Identity only from it. */
+  accountId: pulumi.Input<string>;
+  /** The AWS partition ("aws"). */
+  partition: pulumi.Input<string>;
+  /**
+   * Resources the releases must wait for (the Linkerd control plane, the EBS CSI driver). A
+   * component's `dependsOn` does not reach its children, hence this argument.
+   */
+  dependsOn?: pulumi.Resource[];
+}
+
+/** Validates {@link MonitoringArgs}; returns every problem. */
+export function validateMonitoringArgs(args: MonitoringArgs): ValidationError[] {
+  const errors: ValidationError[] = [];
+  const add = (propertyPath: string, reason: string) => errors.push({ propertyPath, reason });
+  if (!(args.provider instanceof k8s.Provider)) {
+    add("provider", "must be a kubernetes Provider for the target cluster");
+  }
+  const namespace = args.namespace ?? "monitoring";
+  if (typeof namespace !== "string" || !DNS_LABEL.test(namespace)) {
+    add("namespace", `"${String(namespace)}" is not a namespace name (a DNS label)`);
+  } else if (RESERVED_NAMESPACES.includes(namespace)) {
+    add("namespace", `"${namespace}" is shared by the cluster; give monitoring its own namespace`);
+  }
+  if (typeof args.highAvailability !== "boolean") {
+    add("highAvailability", "must be true or false");
+  }
+  if (
+    typeof args.prometheus?.retention !== "string" ||
+    !RETENTION.test(args.prometheus.retention)
+  ) {
+    add(
+      "prometheus.retention",
+      `"${String(args.prometheus?.retention)}" is not a Prometheus duration such as "15d"`,
+    );
+  }
+  const gib = args.prometheus?.storageGiB;
+  if (!Number.isInteger(gib) || (gib as number) < 1) {
+    add("prometheus.storageGiB", `must be a whole number of GiB, at least 1; got ${String(gib)}`);
+  }
+  if (typeof args.storageClassName === "string" && args.storageClassName.trim() === "") {
+    add("storageClassName", "must name an encrypting StorageClass");
+  }
+  if (typeof args.grafanaAdminPassword === "string" && args.grafanaAdminPassword.length < 16) {
+    add("grafanaAdminPassword", "must be at least 16 characters (use a generated secret)");
+  }
+  if (
+    args.alertmanagerConfigSecretName !== undefined &&
+    !DNS_SUBDOMAIN.test(args.alertmanagerConfigSecretName)
+  ) {
+    add(
+      "alertmanagerConfigSecretName",
+      `"${args.alertmanagerConfigSecretName}" is not a Kubernetes Secret name (a DNS subdomain)`,
+    );
+  }
+  for (const [key, value] of [
+    ["elasticsearchUrl", args.elasticsearchUrl],
+    ["tracingQueryUrl", args.tracingQueryUrl],
+  ] as const) {
+    if (typeof value === "string" && !/^https?:\/\/[^\s/]+/.test(value)) {
+      add(key, `"${value}" is not an http(s) URL`);
+    }
+  }
+  if (typeof args.clusterName === "string" && args.clusterName.trim() === "") {
+    add("clusterName", "must not be empty");
+  }
+  if (typeof args.region !== "string" || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(args.region)) {
+    add("region", `"${String(args.region)}" is not an AWS Region`);
+  }
+  if (typeof args.mskBrokers?.bootstrapBrokers === "string") {
+    if (brokerHosts(args.mskBrokers.bootstrapBrokers).length === 0) {
+      add("mskBrokers.bootstrapBrokers", "must list at least one host:port");
+    }
+  }
+  return errors;
+}
+
+/** The host names of a bootstrap broker string (`host:port,host:port`), sorted and unique. */
+export function brokerHosts(bootstrapBrokers: string): string[] {
+  const hosts = bootstrapBrokers
+    .split(",")
+    .map((b) => b.trim())
+    .filter((b) => b !== "")
+    .map((b) => b.replace(/:\d+$/, ""));
+  return [...new Set(hosts)].sort();
+}
+
+/** Prometheus scrape jobs for MSK open monitoring (Prometheus `scrape_config` objects). */
+export function mskScrapeConfigs(hosts: string[]): Record<string, unknown>[] {
+  const job = (name: string, port: number) => ({
+    job_name: name,
+    static_configs: [{ targets: hosts.map((h) => `${h}:${port}`) }],
+    // Label each series with the broker host rather than host:port.
+    relabel_configs: [
+      { source_labels: ["__address__"], regex: "([^:]+):\\d+", target_label: "instance" },
+    ],
+  });
+  return [
+    job("msk-jmx-exporter", MSK_JMX_EXPORTER_PORT),
+    job("msk-node-exporter", MSK_NODE_EXPORTER_PORT),
+  ];
+}
+
+/** Grafana datasources besides the chart's Prometheus and Alertmanager ones. */
+export function additionalDataSources(v: {
+  elasticsearchUrl: pulumi.Input<string>;
+  elasticsearchIndex: string;
+  tracingQueryUrl: pulumi.Input<string>;
+}): Record<string, unknown>[] {
+  return [
+    {
+      name: "Elasticsearch (logs)",
+      uid: DATASOURCE_UIDS.elasticsearch,
+      type: "elasticsearch",
+      access: "proxy",
+      url: v.elasticsearchUrl,
+      jsonData: {
+        index: v.elasticsearchIndex,
+        timeField: "@timestamp",
+        logMessageField: "message",
+        logLevelField: "level",
+        // Logs carry the W3C trace id in `trace_id`; the link opens the trace in Jaeger.
+        dataLinks: [
+          {
+            field: "trace_id",
+            url: "${__value.raw}",
+            datasourceUid: DATASOURCE_UIDS.jaeger,
+          },
+        ],
+      },
+      editable: false,
+    },
+    {
+      name: "Jaeger",
+      uid: DATASOURCE_UIDS.jaeger,
+      type: "jaeger",
+      access: "proxy",
+      url: v.tracingQueryUrl,
+      jsonData: {
+        // From a span to the logs of the same trace in Elasticsearch.
+        tracesToLogsV2: {
+          datasourceUid: DATASOURCE_UIDS.elasticsearch,
+          filterByTraceID: true,
+          filterBySpanID: false,
+          customQuery: true,
+          query: 'trace_id:"${__trace.traceId}"',
+          spanStartTimeShift: "-5m",
+          spanEndTimeShift: "5m",
+        },
+      },
+      editable: false,
+    },
+  ];
+}
+
+/** A zone spread for one of the stack's workloads; the operator adds no selector itself. */
+const zoneSpread = (labels: Record<string, string>) => [
+  {
+    maxSkew: 1,
+    topologyKey: "topology.kubernetes.io/zone",
+    whenUnsatisfiable: "ScheduleAnyway",
+    labelSelector: { matchLabels: labels },
+  },
+];
+
+const volumeClaim = (storageClassName: pulumi.Input<string>, gib: number) => ({
+  volumeClaimTemplate: {
+    spec: {
+      storageClassName,
+      accessModes: ["ReadWriteOnce"],
+      resources: { requests: { storage: `${gib}Gi` } },
+    },
+  },
+});
+
+/** What {@link kubePrometheusStackValues} needs besides constants. */
+export interface KubePrometheusStackValuesInputs {
+  highAvailability: boolean;
+  prometheus: PrometheusArgs;
+  storageClassName: pulumi.Input<string>;
+  grafanaAdminSecretName: pulumi.Input<string>;
+  alertmanagerConfigSecretName?: string;
+  alertmanagerSecrets?: string[];
+  elasticsearchUrl: pulumi.Input<string>;
+  elasticsearchIndex: string;
+  tracingQueryUrl: pulumi.Input<string>;
+  mskHosts: pulumi.Input<string[]>;
+}
+
+/** The Helm values of kube-prometheus-stack (exported so tests check them against the chart). */
+export function kubePrometheusStackValues(v: KubePrometheusStackValuesInputs) {
+  const ha = v.highAvailability;
+  return {
+    alertmanager: {
+      alertmanagerSpec: {
+        replicas: ha ? 3 : 1,
+        ...(ha
+          ? { topologySpreadConstraints: zoneSpread({ "app.kubernetes.io/name": "alertmanager" }) }
+          : {}),
+        storage: volumeClaim(v.storageClassName, 5),
+        ...(v.alertmanagerConfigSecretName ? { configSecret: v.alertmanagerConfigSecretName } : {}),
+        // Receiver credentials, mounted at /etc/alertmanager/secrets/<name>/ for the *_file keys.
+        ...(v.alertmanagerSecrets?.length ? { secrets: v.alertmanagerSecrets } : {}),
+      },
+      ...(ha ? { podDisruptionBudget: { enabled: true, minAvailable: 2 } } : {}),
+    },
+    prometheus: {
+      prometheusSpec: {
+        replicas: ha ? 2 : 1,
+        ...(ha
+          ? { topologySpreadConstraints: zoneSpread({ "app.kubernetes.io/name": "prometheus" }) }
+          : {}),
+        retention: v.prometheus.retention,
+        storageSpec: volumeClaim(v.storageClassName, v.prometheus.storageGiB),
+        // Select every rule and monitor in the cluster, not only those labelled for this release.
+        ruleSelectorNilUsesHelmValues: false,
+        serviceMonitorSelectorNilUsesHelmValues: false,
+        podMonitorSelectorNilUsesHelmValues: false,
+        probeSelectorNilUsesHelmValues: false,
+        scrapeConfigSelectorNilUsesHelmValues: false,
+        additionalScrapeConfigs: pulumi.output(v.mskHosts).apply(mskScrapeConfigs),
+      },
+      ...(ha ? { podDisruptionBudget: { enabled: true, minAvailable: 1 } } : {}),
+    },
+    grafana: {
+      // The password only through the Secret: `adminPassword` stays unset, so it never lands in
+      // the release's values (stored in the cluster and in the Pulumi state in plain text).
+      admin: {
+        existingSecret: v.grafanaAdminSecretName,
+        userKey: GRAFANA_ADMIN_USER_KEY,
+        passwordKey: GRAFANA_ADMIN_PASSWORD_KEY,
+      },
+      sidecar: {
+        dashboards: {
+          enabled: true,
+          label: "grafana_dashboard",
+          labelValue: "1",
+          searchNamespace: "ALL",
+        },
+        datasources: {
+          enabled: true,
+          uid: DATASOURCE_UIDS.prometheus,
+          exemplarTraceIdDestinations: {
+            datasourceUid: DATASOURCE_UIDS.jaeger,
+            traceIdLabelName: "trace_id",
+          },
+        },
+      },
+      additionalDataSources: additionalDataSources(v),
+    },
+  };
+}
+
+/** The YACE configuration (the chart's `config`, YAML). */
+export function yaceConfig(region: string): string {
+  const job = (type: string, metrics: Array<[string, string[]]>) => ({
+    type,
+    regions: [region],
+    period: 300,
+    length: 300,
+    metrics: metrics.map(([name, statistics]) => ({ name, statistics })),
+  });
+  return stringify({
+    apiVersion: "v1alpha1",
+    "sts-region": region,
+    discovery: {
+      exportedTagsOnMetrics: { "AWS/SQS": ["Name"], "AWS/Kafka": ["Name"] },
+      jobs: [
+        job("AWS/SQS", [
+          ["ApproximateAgeOfOldestMessage", ["Maximum"]],
+          ["ApproximateNumberOfMessagesVisible", ["Maximum"]],
+          ["ApproximateNumberOfMessagesNotVisible", ["Maximum"]],
+          ["NumberOfMessagesSent", ["Sum"]],
+          ["NumberOfMessagesReceived", ["Sum"]],
+          ["NumberOfMessagesDeleted", ["Sum"]],
+        ]),
+        job("AWS/Kafka", [
+          ["EstimatedMaxTimeLag", ["Maximum"]],
+          ["MaxOffsetLag", ["Maximum"]],
+          ["SumOffsetLag", ["Sum"]],
+          ["KafkaDataLogsDiskUsed", ["Maximum"]],
+        ]),
+      ],
+    },
+  });
+}
+
+/** The Helm values of YACE. */
+export function yaceValues(region: string) {
+  return {
+    serviceAccount: { create: true, name: YACE_SERVICE_ACCOUNT },
+    // Credentials from Pod Identity through the SDK chain; no keys, no role to assume.
+    serviceMonitor: { enabled: true, interval: "5m" },
+    config: yaceConfig(region),
+    resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+    securityContext: {
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    },
+  };
+}
+
+/**
+ * YACE's grant: discovery through the tagging API and reads of CloudWatch metrics. These actions
+ * have no resource-level permissions, hence `*`. `cloudwatch:GetMetricStatistics` is left out: YACE
+ * uses it only for `static` jobs, and this configuration has discovery jobs only.
+ */
+export const YACE_POLICY: PolicyStatement[] = [
+  {
+    Sid: "ReadCloudWatchMetrics",
+    Effect: "Allow",
+    Action: ["cloudwatch:GetMetricData", "cloudwatch:ListMetrics", "tag:GetResources"],
+    Resource: "*",
+  },
+];
+
+/** Scrape objects for Linkerd (proxies and control plane), Argo Events workloads and cert-manager. */
+export function podMonitors(namespace: string): Record<string, unknown>[] {
+  const monitor = (name: string, spec: Record<string, unknown>) => ({
+    apiVersion: "monitoring.coreos.com/v1",
+    kind: "PodMonitor",
+    metadata: { name, namespace },
+    spec,
+  });
+  // Relabelings as in Linkerd's "Bringing your own Prometheus" scrape config: namespace, pod and
+  // the workload labels the proxy's metrics are grouped by.
+  const podLabels = [
+    { sourceLabels: ["__meta_kubernetes_namespace"], targetLabel: "namespace" },
+    { sourceLabels: ["__meta_kubernetes_pod_name"], targetLabel: "pod" },
+    {
+      action: "labelmap",
+      regex: "__meta_kubernetes_pod_label_linkerd_io_proxy_(.+)",
+    },
+  ];
+  return [
+    monitor("linkerd-proxy", {
+      namespaceSelector: { any: true },
+      selector: {
+        matchExpressions: [{ key: "linkerd.io/control-plane-ns", operator: "Exists" }],
+      },
+      podMetricsEndpoints: [
+        { port: "linkerd-admin", path: "/metrics", interval: "30s", relabelings: podLabels },
+      ],
+    }),
+    monitor("linkerd-control-plane", {
+      namespaceSelector: { matchNames: ["linkerd"] },
+      selector: {
+        matchExpressions: [{ key: "linkerd.io/control-plane-component", operator: "Exists" }],
+      },
+      podMetricsEndpoints: [{ port: "admin-http", path: "/metrics", interval: "30s" }],
+    }),
+    // EventSource and Sensor pods serve metrics on :7777 without a named port (Argo Events
+    // "Metrics" docs); the controller's own metrics come from the argo-events chart's monitor.
+    monitor("argo-events-workloads", {
+      namespaceSelector: { any: true },
+      selector: {
+        matchExpressions: [
+          {
+            key: "controller",
+            operator: "In",
+            values: ["eventsource-controller", "sensor-controller"],
+          },
+        ],
+      },
+      podMetricsEndpoints: [{ portNumber: 7777, path: "/metrics", interval: "30s" }],
+    }),
+    monitor("cert-manager", {
+      namespaceSelector: { matchNames: ["cert-manager"] },
+      selector: { matchLabels: { "app.kubernetes.io/instance": "cert-manager" } },
+      podMetricsEndpoints: [{ port: "http-metrics", path: "/metrics", interval: "60s" }],
+    }),
+  ];
+}
+
+/** The dashboards of `dashboards/*.json`, keyed by file name, sorted. */
+export function dashboardFiles(dir = DASHBOARDS_DIR): Array<{ file: string; json: string }> {
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .sort()
+    .map((file) => ({ file, json: fs.readFileSync(path.join(dir, file), "utf8") }));
+}
+
+/**
+ * kube-prometheus-stack, YACE, scrape objects and dashboards in one namespace.
+ *
+ * - Grafana's admin password is a Pulumi secret written to a Kubernetes Secret, which the chart
+ *   reads through `grafana.admin.existingSecret`.
+ * - Prometheus selects every PrometheusRule, ServiceMonitor and PodMonitor in the cluster.
+ * - YACE reads CloudWatch with a Pod Identity role that can only list and read metrics.
+ */
+export class Monitoring extends pulumi.ComponentResource {
+  public readonly namespace: pulumi.Output<string>;
+  public readonly release: k8s.helm.v3.Release;
+  public readonly yaceRelease: k8s.helm.v3.Release;
+  public readonly yaceRole: aws.iam.Role;
+  public readonly grafanaAdminSecretName: pulumi.Output<string>;
+  /** The UIDs of the Grafana datasources, for dashboards elsewhere. */
+  public readonly datasourceUids = DATASOURCE_UIDS;
+
+  constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Validate before super(): a bad argument must fail before anything registers.
+    throwIfInvalid("Monitoring", validateMonitoringArgs(args));
+    super("acme:observability:Monitoring", name, {}, opts);
+
+    const namespaceName = args.namespace ?? "monitoring";
+    const k8sOpts = { parent: this, provider: args.provider };
+
+    const namespace = new k8s.core.v1.Namespace(
+      name,
+      // Not meshed: see MonitoringArgs.namespace.
+      { metadata: { name: namespaceName, annotations: { "linkerd.io/inject": "disabled" } } },
+      k8sOpts,
+    );
+
+    const adminSecret = new k8s.core.v1.Secret(
+      `${name}-grafana-admin`,
+      {
+        metadata: { name: "grafana-admin", namespace: namespace.metadata.name },
+        type: "Opaque",
+        stringData: {
+          [GRAFANA_ADMIN_USER_KEY]: "admin",
+          [GRAFANA_ADMIN_PASSWORD_KEY]: pulumi.secret(args.grafanaAdminPassword),
+        },
+      },
+      k8sOpts,
+    );
+
+    for (const { file, json } of dashboardFiles()) {
+      new k8s.core.v1.ConfigMap(
+        `${name}-dashboard-${file.replace(/\.json$/, "")}`,
+        {
+          metadata: {
+            name: `dashboard-${file.replace(/\.json$/, "")}`,
+            namespace: namespace.metadata.name,
+            labels: { grafana_dashboard: "1" },
+          },
+          data: { [file]: json },
+        },
+        k8sOpts,
+      );
+    }
+
+    const mskHosts = pulumi.output(args.mskBrokers.bootstrapBrokers).apply(brokerHosts);
+
+    this.release = new k8s.helm.v3.Release(
+      name,
+      {
+        name: KUBE_PROMETHEUS_STACK_RELEASE,
+        chart: KUBE_PROMETHEUS_STACK_CHART.name,
+        version: KUBE_PROMETHEUS_STACK_CHART.version,
+        repositoryOpts: { repo: KUBE_PROMETHEUS_STACK_CHART.repo },
+        namespace: namespace.metadata.name,
+        values: kubePrometheusStackValues({
+          highAvailability: args.highAvailability,
+          prometheus: args.prometheus,
+          storageClassName: args.storageClassName,
+          grafanaAdminSecretName: adminSecret.metadata.name,
+          alertmanagerConfigSecretName: args.alertmanagerConfigSecretName,
+          alertmanagerSecrets: args.alertmanagerSecrets,
+          elasticsearchUrl: args.elasticsearchUrl,
+          elasticsearchIndex: args.elasticsearchIndex ?? "logs-*",
+          tracingQueryUrl: args.tracingQueryUrl,
+          mskHosts,
+        }),
+      },
+      { ...k8sOpts, dependsOn: [adminSecret, ...(args.dependsOn ?? [])] },
+    );
+
+    // The CRDs come with the release, so the monitors wait for it.
+    for (const m of podMonitors(namespaceName)) {
+      new k8s.apiextensions.CustomResource(
+        `${name}-${(m.metadata as { name: string }).name}`,
+        m as k8s.apiextensions.CustomResourceArgs,
+        { ...k8sOpts, dependsOn: [this.release] },
+      );
+    }
+
+    this.yaceRole = new aws.iam.Role(
+      `${name}-yace`,
+      {
+        description: pulumi.interpolate`YACE CloudWatch reader (${args.clusterName}/${namespaceName})`,
+        assumeRolePolicy: podIdentityTrustPolicy({
+          accountId: args.accountId,
+          clusterName: args.clusterName,
+          namespace: namespaceName,
+          serviceAccount: YACE_SERVICE_ACCOUNT,
+        }),
+      },
+      { parent: this },
+    );
+    const yacePolicy = new aws.iam.RolePolicy(
+      `${name}-yace-cloudwatch`,
+      { role: this.yaceRole.id, policy: policyDocument(YACE_POLICY) },
+      { parent: this },
+    );
+    const yaceAssociation = new aws.eks.PodIdentityAssociation(
+      `${name}-yace`,
+      {
+        clusterName: args.clusterName,
+        namespace: namespaceName,
+        serviceAccount: YACE_SERVICE_ACCOUNT,
+        roleArn: this.yaceRole.arn,
+      },
+      { parent: this },
+    );
+
+    this.yaceRelease = new k8s.helm.v3.Release(
+      `${name}-yace`,
+      {
+        name: YACE_RELEASE,
+        chart: YACE_CHART.name,
+        version: YACE_CHART.version,
+        repositoryOpts: { repo: YACE_CHART.repo },
+        namespace: namespace.metadata.name,
+        values: yaceValues(args.region),
+      },
+      // Pods get Pod Identity credentials only if the association existed when they started; the
+      // ServiceMonitor needs the CRDs of the stack's release.
+      { ...k8sOpts, dependsOn: [yacePolicy, yaceAssociation, this.release] },
+    );
+
+    this.namespace = namespace.metadata.name;
+    this.grafanaAdminSecretName = adminSecret.metadata.name;
+    this.registerOutputs({
+      namespace: this.namespace,
+      yaceRoleArn: this.yaceRole.arn,
+      grafanaAdminSecretName: this.grafanaAdminSecretName,
+    });
+  }
+}

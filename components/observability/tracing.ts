@@ -1,0 +1,344 @@
+/**
+ * Traces: an OpenTelemetry Collector (OTLP in, memory limiter, head sampling at a per-stack rate,
+ * batching) exporting to Jaeger v2, which stores spans in the Logging component's Elasticsearch
+ * over TLS with the ECK-generated credentials (read from the ECK secrets, never put in values).
+ * Linkerd's proxies join the same traces through {@link linkerdTracingValues}.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { throwIfInvalid, type ValidationError } from "../lib";
+
+/** Charts, pinned to the versions in shared/catalog.json. */
+export const OTEL_COLLECTOR_CHART = {
+  name: "opentelemetry-collector",
+  version: "0.170.0",
+  repo: "https://open-telemetry.github.io/opentelemetry-helm-charts",
+} as const;
+export const JAEGER_CHART = {
+  name: "jaeger",
+  version: "4.11.1",
+  repo: "https://jaegertracing.github.io/helm-charts",
+} as const;
+
+/**
+ * Value paths the charts read but do not default. `config` is rendered verbatim as the collector's
+ * configuration (templates/_config.tpl merges it over the defaults), so components the defaults do
+ * not list are the collector's, not the chart's, to check.
+ */
+export const OTEL_COLLECTOR_FREE_FORM_VALUES = [
+  "config.processors.probabilistic_sampler",
+  "config.exporters.otlp/jaeger",
+] as const;
+/**
+ * `userconfig` is the whole Jaeger v2 configuration (values.yaml shows it only in comments);
+ * `jaeger.resources` is read by templates/jaeger/jaeger-deploy.yaml (`with .Values.jaeger.resources`).
+ */
+export const JAEGER_FREE_FORM_VALUES = ["userconfig", "jaeger.resources"] as const;
+
+/** The collector image: contrib, which ships the probabilistic sampler. */
+export const OTEL_COLLECTOR_IMAGE = "otel/opentelemetry-collector-contrib";
+
+const OTLP_GRPC_PORT = 4317;
+const OTLP_HTTP_PORT = 4318;
+const JAEGER_QUERY_PORT = 16686;
+/** The service account of the collector, the identity Linkerd proxies export to. */
+export const OTEL_COLLECTOR_SERVICE_ACCOUNT = "otel-collector";
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/** Where Jaeger finds Elasticsearch: the outputs of `Logging`. */
+export interface TracingElasticsearchArgs {
+  /** The namespace Elasticsearch runs in; Jaeger is installed there to mount the ECK secrets. */
+  namespace: string;
+  /** `https://<name>-es-http.<namespace>.svc:9200` (`Logging.elasticsearchUrl`). */
+  url: string;
+  /** The ECK secret with the `elastic` user's password (`Logging.elasticsearchCredentialsSecretName`). */
+  credentialsSecretName: string;
+  /** The ECK secret with the HTTP CA under `ca.crt` (`Logging.elasticsearchCaSecretName`). */
+  caSecretName: string;
+}
+
+/** Arguments of {@link Tracing}. */
+export interface TracingArgs {
+  /** The provider of the cluster. */
+  provider: k8s.Provider;
+  /**
+   * The namespace created for the collector; annotated for Linkerd injection.
+   * @default "tracing"
+   */
+  namespace?: string;
+  /** Percentage of traces kept by head sampling (trace-id based, so consistent), 0 < p <= 100. */
+  samplingPercentage: number;
+  /** Two collectors and two Jaeger replicas when true. */
+  highAvailability: boolean;
+  /** The Elasticsearch of the Logging component. */
+  elasticsearch: TracingElasticsearchArgs;
+  /** Resources the releases wait for (the Logging component, the mesh). */
+  dependsOn?: pulumi.Resource[];
+}
+
+/** Validates {@link TracingArgs}; returns every problem. */
+export function validateTracingArgs(args: TracingArgs): ValidationError[] {
+  const errors: ValidationError[] = [];
+  const add = (propertyPath: string, reason: string) => errors.push({ propertyPath, reason });
+  if (!(args.provider instanceof k8s.Provider)) {
+    add("provider", "must be a kubernetes Provider for the target cluster");
+  }
+  const ns = args.namespace ?? "tracing";
+  if (typeof ns !== "string" || !DNS_LABEL.test(ns)) {
+    add("namespace", `"${String(ns)}" is not a namespace name (a DNS label)`);
+  } else if (RESERVED_NAMESPACES.includes(ns)) {
+    add("namespace", `"${ns}" is shared by the cluster; give tracing its own namespace`);
+  }
+  const p = args.samplingPercentage;
+  if (typeof p !== "number" || !Number.isFinite(p) || p <= 0 || p > 100) {
+    add("samplingPercentage", `must be a number above 0 and at most 100; got ${String(p)}`);
+  }
+  if (typeof args.highAvailability !== "boolean") add("highAvailability", "must be true or false");
+  const es = args.elasticsearch;
+  if (es === undefined || typeof es !== "object") {
+    add("elasticsearch", "must give the Logging component's Elasticsearch");
+    return errors;
+  }
+  if (typeof es.namespace !== "string" || !DNS_LABEL.test(es.namespace)) {
+    add("elasticsearch.namespace", `"${String(es.namespace)}" is not a namespace name`);
+  } else if (es.namespace === ns) {
+    add("elasticsearch.namespace", "must differ from namespace (Jaeger is installed there)");
+  }
+  let https: boolean;
+  try {
+    https = new URL(String(es.url)).protocol === "https:";
+  } catch {
+    https = false;
+  }
+  if (!https) add("elasticsearch.url", `"${String(es.url)}" is not an https URL (TLS stays on)`);
+  for (const key of ["credentialsSecretName", "caSecretName"] as const) {
+    if (typeof es[key] !== "string" || !DNS_SUBDOMAIN.test(es[key])) {
+      add(`elasticsearch.${key}`, `"${String(es[key])}" is not a Secret name`);
+    }
+  }
+  return errors;
+}
+
+/** Helm values of the OpenTelemetry Collector. */
+export function otelCollectorValues(v: {
+  samplingPercentage: number;
+  jaegerEndpoint: string;
+  highAvailability: boolean;
+}): Record<string, unknown> {
+  return {
+    mode: "deployment",
+    // The chart default, repeated because values.schema.json requires it in the given values.
+    apiVersion: "apps/v1",
+    image: { repository: OTEL_COLLECTOR_IMAGE },
+    command: { name: "otelcol-contrib" },
+    replicaCount: v.highAvailability ? 2 : 1,
+    serviceAccount: { create: true, name: OTEL_COLLECTOR_SERVICE_ACCOUNT },
+    resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } },
+    ports: {
+      // Traces only: the Jaeger and Zipkin receivers of the chart's defaults are switched off.
+      "jaeger-compact": { enabled: false },
+      "jaeger-thrift": { enabled: false },
+      "jaeger-grpc": { enabled: false },
+      zipkin: { enabled: false },
+    },
+    config: {
+      receivers: {
+        jaeger: null,
+        zipkin: null,
+        prometheus: null,
+        otlp: {
+          protocols: {
+            grpc: { endpoint: `\${env:MY_POD_IP}:${OTLP_GRPC_PORT}` },
+            http: { endpoint: `\${env:MY_POD_IP}:${OTLP_HTTP_PORT}` },
+          },
+        },
+      },
+      processors: {
+        memory_limiter: { check_interval: "5s", limit_percentage: 80, spike_limit_percentage: 25 },
+        // Head sampling on the trace id: every collector replica keeps the same traces, and a
+        // parent's decision (the sampled flag in traceparent) is honoured by the SDKs upstream.
+        probabilistic_sampler: { sampling_percentage: v.samplingPercentage },
+        batch: { send_batch_size: 8192, timeout: "5s" },
+      },
+      exporters: {
+        "otlp/jaeger": {
+          endpoint: v.jaegerEndpoint,
+          // Plain gRPC inside the cluster; the Linkerd proxies on both ends carry it over mTLS.
+          tls: { insecure: true },
+        },
+      },
+      service: {
+        pipelines: {
+          traces: {
+            receivers: ["otlp"],
+            processors: ["memory_limiter", "probabilistic_sampler", "batch"],
+            exporters: ["otlp/jaeger"],
+          },
+          metrics: null,
+          logs: null,
+        },
+      },
+    },
+  };
+}
+
+/** Helm values of Jaeger v2 with Elasticsearch storage. */
+export function jaegerValues(v: {
+  elasticsearch: TracingElasticsearchArgs;
+  highAvailability: boolean;
+}): Record<string, unknown> {
+  const es = {
+    server_urls: [v.elasticsearch.url],
+    // Expanded by the collector's config loader from the env var below, so no password is in
+    // the values or the ConfigMap the chart renders.
+    auth: { basic: { username: "elastic", password: "${env:ES_PASSWORD}" } },
+    tls: { ca_file: "/es-ca/ca.crt" },
+    indices: { index_prefix: "jaeger" },
+  };
+  return {
+    storage: { type: "elasticsearch" },
+    jaeger: {
+      replicas: v.highAvailability ? 2 : 1,
+      extraEnv: [
+        {
+          name: "ES_PASSWORD",
+          valueFrom: {
+            secretKeyRef: { name: v.elasticsearch.credentialsSecretName, key: "elastic" },
+          },
+        },
+      ],
+      extraVolumes: [{ name: "es-ca", secret: { secretName: v.elasticsearch.caSecretName } }],
+      extraVolumeMounts: [{ name: "es-ca", mountPath: "/es-ca", readOnly: true }],
+      resources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "1Gi" } },
+    },
+    userconfig: {
+      service: {
+        extensions: ["jaeger_storage", "jaeger_query", "healthcheckv2"],
+        pipelines: {
+          traces: {
+            receivers: ["otlp"],
+            processors: ["batch"],
+            exporters: ["jaeger_storage_exporter"],
+          },
+        },
+      },
+      extensions: {
+        healthcheckv2: { use_v2: true, http: { endpoint: "0.0.0.0:13133" } },
+        jaeger_query: { storage: { traces: "primary_store" } },
+        jaeger_storage: { backends: { primary_store: { elasticsearch: es } } },
+      },
+      receivers: {
+        otlp: { protocols: { grpc: { endpoint: `0.0.0.0:${OTLP_GRPC_PORT}` } } },
+      },
+      processors: { batch: {} },
+      exporters: { jaeger_storage_exporter: { trace_storage: "primary_store" } },
+    },
+  };
+}
+
+/**
+ * Values to merge into the Linkerd control-plane release so the proxies export their spans to the
+ * collector over OTLP, under the collector's mesh identity. The proxies start no traces: they add
+ * a span to requests that arrive with a sampled W3C `traceparent` (or B3) context.
+ */
+export function linkerdTracingValues(collectorHost: string, collectorNamespace: string) {
+  const endpoint = `${collectorHost}:${OTLP_GRPC_PORT}`;
+  return {
+    proxy: {
+      tracing: {
+        enabled: true,
+        collector: {
+          endpoint,
+          meshIdentity: {
+            serviceAccountName: OTEL_COLLECTOR_SERVICE_ACCOUNT,
+            namespace: collectorNamespace,
+          },
+        },
+      },
+    },
+    controller: { tracing: { enabled: true, collector: { endpoint } } },
+  };
+}
+
+/**
+ * The trace pipeline: collector in its own meshed namespace, Jaeger beside Elasticsearch.
+ */
+export class Tracing extends pulumi.ComponentResource {
+  public readonly namespace: string;
+  /** OTLP gRPC endpoint for SDKs (`http://<collector>.<ns>.svc:4317`). */
+  public readonly otlpEndpoint: string;
+  /** OTLP HTTP endpoint for SDKs. */
+  public readonly otlpHttpEndpoint: string;
+  /** The Jaeger UI/API inside the cluster. */
+  public readonly jaegerQueryUrl: string;
+  /** The collector's host name, for {@link linkerdTracingValues}. */
+  public readonly collectorHost: string;
+  public readonly collector: k8s.helm.v3.Release;
+  public readonly jaeger: k8s.helm.v3.Release;
+
+  constructor(name: string, args: TracingArgs, opts?: pulumi.ComponentResourceOptions) {
+    throwIfInvalid("Tracing", validateTracingArgs(args));
+    super("acme:observability:Tracing", name, {}, opts);
+
+    const ns = args.namespace ?? "tracing";
+    const esNs = args.elasticsearch.namespace;
+    const childOpts = { parent: this, provider: args.provider };
+    this.namespace = ns;
+    // The chart names its objects `<release>-opentelemetry-collector` unless the release name
+    // contains the chart name; Jaeger's fullname is the release name `jaeger`.
+    this.collectorHost = `otel-collector-opentelemetry-collector.${ns}.svc`;
+    this.otlpEndpoint = `http://${this.collectorHost}:${OTLP_GRPC_PORT}`;
+    this.otlpHttpEndpoint = `http://${this.collectorHost}:${OTLP_HTTP_PORT}`;
+    const jaegerHost = `jaeger.${esNs}.svc`;
+    this.jaegerQueryUrl = `http://${jaegerHost}:${JAEGER_QUERY_PORT}`;
+
+    const namespace = new k8s.core.v1.Namespace(
+      name,
+      { metadata: { name: ns, annotations: { "linkerd.io/inject": "enabled" } } },
+      childOpts,
+    );
+
+    this.jaeger = new k8s.helm.v3.Release(
+      `${name}-jaeger`,
+      {
+        name: "jaeger",
+        chart: JAEGER_CHART.name,
+        version: JAEGER_CHART.version,
+        repositoryOpts: { repo: JAEGER_CHART.repo },
+        namespace: esNs,
+        values: jaegerValues({
+          elasticsearch: args.elasticsearch,
+          highAvailability: args.highAvailability,
+        }),
+      },
+      { ...childOpts, dependsOn: args.dependsOn ?? [] },
+    );
+
+    this.collector = new k8s.helm.v3.Release(
+      `${name}-collector`,
+      {
+        name: "otel-collector",
+        chart: OTEL_COLLECTOR_CHART.name,
+        version: OTEL_COLLECTOR_CHART.version,
+        repositoryOpts: { repo: OTEL_COLLECTOR_CHART.repo },
+        namespace: ns,
+        values: otelCollectorValues({
+          samplingPercentage: args.samplingPercentage,
+          jaegerEndpoint: `${jaegerHost}:${OTLP_GRPC_PORT}`,
+          highAvailability: args.highAvailability,
+        }),
+      },
+      { ...childOpts, dependsOn: [namespace, this.jaeger, ...(args.dependsOn ?? [])] },
+    );
+
+    this.registerOutputs({
+      namespace: this.namespace,
+      otlpEndpoint: this.otlpEndpoint,
+      otlpHttpEndpoint: this.otlpHttpEndpoint,
+      jaegerQueryUrl: this.jaegerQueryUrl,
+    });
+  }
+}
