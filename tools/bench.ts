@@ -14,7 +14,11 @@ const FLOOR_SCRIPT = [
   "@pulumi/pulumi",
   "@pulumi/aws",
   "@pulumi/kubernetes",
+  "@pulumi/kafka",
+  "@pulumi/random",
+  "@pulumi/tls",
   "@pulumi/policy",
+  "ajv",
   "zod",
   "yaml",
 ]
