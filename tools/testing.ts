@@ -46,3 +46,8 @@ export function policyOf(
   assert.equal(typeof text, "string", `${resource.name}.${key} is not a JSON string`);
   return JSON.parse(text as string) as { Statement: Array<Record<string, unknown>> };
 }
+
+/** A PEM-shaped placeholder (not a key) for fixtures: `-----BEGIN <label>-----` ... */
+export function fakePem(label: string, body: string): string {
+  return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
+}

@@ -12,6 +12,7 @@ import {
   type Capture,
   type CapturedResource,
 } from "../../tools/mocks";
+import { fakePem } from "../../tools/testing";
 import { evaluateStackExport } from "../../tools/policyRunner";
 import { toStackExport } from "../../tools/stackExport";
 import { ofType, single, TEST_REGION } from "../../tools/testing";
@@ -40,7 +41,7 @@ class MeshMocks extends PlatformMocks {
         id: `${args.name}-key`,
         state: {
           ...inputs,
-          privateKeyPem: `-----BEGIN EC PRIVATE KEY-----\n${args.name}\n-----END EC PRIVATE KEY-----\n`,
+          privateKeyPem: fakePem("EC PRIVATE KEY", args.name),
         },
       };
     }
@@ -196,8 +197,7 @@ describe("Linkerd", () => {
       ...SECRET_SIG,
       value: {
         "tls.crt": anchorPem,
-        "tls.key":
-          "-----BEGIN EC PRIVATE KEY-----\ndev-trust-anchor\n-----END EC PRIVATE KEY-----\n",
+        "tls.key": fakePem("EC PRIVATE KEY", "dev-trust-anchor"),
       },
     });
   });

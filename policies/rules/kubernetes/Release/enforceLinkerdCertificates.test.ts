@@ -6,6 +6,7 @@ import {
   type ReleaseProps,
   TRUST_ANCHOR_PEM,
 } from "../../../fixtures/mesh";
+import { fakePem } from "../../../../tools/testing";
 import { evaluateProps, unknownValue, violationMessages } from "../../../lib/testing";
 import { acmeKubernetesReleaseEnforceLinkerdCertificates as policy } from "./enforceLinkerdCertificates";
 
@@ -62,7 +63,7 @@ describe(policy.name, () => {
         scheme: "linkerd.io/tls",
         tls: {
           crtPEM: TRUST_ANCHOR_PEM,
-          keyPEM: "-----BEGIN EC PRIVATE KEY-----\nx\n-----END EC PRIVATE KEY-----",
+          keyPEM: fakePem("EC PRIVATE KEY", "x").trimEnd(),
         },
       },
     };
