@@ -208,82 +208,6 @@ new LoadBalancerController(
   { providers: [aws_] },
 );
 
-const artifacts = new ArtifactBucket(
-  "workflow-artifacts",
-  {
-    kmsKeyArn: keys.dataKeyArn,
-    region: config.region,
-    artifactExpirationDays: platform.workflows.artifactExpirationDays,
-    noncurrentVersionExpirationDays: platform.workflows.noncurrentVersionExpirationDays,
-    protect,
-  },
-  { providers: [aws_] },
-);
-
-const argoWorkflows = new ArgoWorkflows(
-  "platform",
-  {
-    provider: k8sProvider,
-    namespace: platform.workflows.namespace,
-    clusterName: cluster.clusterName,
-    accountId: identity.accountId,
-    artifactBucket: artifacts,
-    sso: platform.workflows.sso,
-    highAvailability,
-    serviceMonitor: platform.workflows.serviceMonitor,
-    // Meshed: the namespace's pods need the Linkerd control plane to start.
-    dependsOn: [linkerd],
-  },
-  { providers: [aws_] },
-);
-
-const template = platform.workflows.requestTemplate;
-const requestTemplate = new RequestWorkflowTemplate("service-a-request", {
-  provider: k8sProvider,
-  namespace: platform.workflows.namespace,
-  templateName: "service-a-request",
-  spec: {
-    image: template.image,
-    command: template.command,
-    serviceAccountName: ARGO_WORKFLOW_SERVICE_ACCOUNT,
-    resources: { cpu: template.cpu, memory: template.memory },
-    activeDeadlineSeconds: template.activeDeadlineSeconds,
-    retry: {
-      limit: template.retryLimit,
-      backoffDuration: "10s",
-      backoffFactor: 2,
-      backoffMaxDuration: "5m",
-    },
-    ttl: { secondsAfterSuccess: 3600, secondsAfterFailure: 604800 },
-  },
-  dependsOn: [argoWorkflows],
-});
-
-new ArgoEvents(
-  "platform",
-  {
-    provider: k8sProvider,
-    namespace: platform.workflows.namespace,
-    dependsOn: [cluster, argoWorkflows, requestTemplate],
-    clusterName: cluster.clusterName,
-    region: config.region,
-    accountId: identity.accountId,
-    partition,
-    workQueue,
-    events: {
-      clusterArn: kafka.clusterArn,
-      topic: "domain-events",
-      consumerGroup: "argo-events",
-      grantConsumer: topics.grantConsumer("domain-events", "argo-events"),
-      bridgeKmsKeyArn: keys.dataKeyArn,
-    },
-    workflowTemplateName: requestTemplate.templateName,
-    highAvailability,
-    storageClassName: DEFAULT_STORAGE_CLASS,
-  },
-  { providers: [aws_] },
-);
-
 // ---- Observability: logs and traces in Elasticsearch, metrics and alerts in Prometheus, and
 // CloudWatch alarms for what must page even when the cluster's monitoring is down.
 const { observability } = config;
@@ -357,6 +281,83 @@ new AlertRules(
     trustAnchorNotAfterSeconds: linkerd.trustAnchorNotAfter.apply((t) => Date.parse(t) / 1000),
   },
   { dependsOn: [monitoring] },
+);
+
+const artifacts = new ArtifactBucket(
+  "workflow-artifacts",
+  {
+    kmsKeyArn: keys.dataKeyArn,
+    region: config.region,
+    artifactExpirationDays: platform.workflows.artifactExpirationDays,
+    noncurrentVersionExpirationDays: platform.workflows.noncurrentVersionExpirationDays,
+    protect,
+  },
+  { providers: [aws_] },
+);
+
+const argoWorkflows = new ArgoWorkflows(
+  "platform",
+  {
+    provider: k8sProvider,
+    namespace: platform.workflows.namespace,
+    clusterName: cluster.clusterName,
+    accountId: identity.accountId,
+    artifactBucket: artifacts,
+    sso: platform.workflows.sso,
+    highAvailability,
+    serviceMonitor: platform.workflows.serviceMonitor,
+    // Meshed: the namespace's pods need the Linkerd control plane to start; the chart renders its
+    // ServiceMonitor only once the Prometheus operator's CRDs are served.
+    dependsOn: [linkerd, monitoring],
+  },
+  { providers: [aws_] },
+);
+
+const template = platform.workflows.requestTemplate;
+const requestTemplate = new RequestWorkflowTemplate("service-a-request", {
+  provider: k8sProvider,
+  namespace: platform.workflows.namespace,
+  templateName: "service-a-request",
+  spec: {
+    image: template.image,
+    command: template.command,
+    serviceAccountName: ARGO_WORKFLOW_SERVICE_ACCOUNT,
+    resources: { cpu: template.cpu, memory: template.memory },
+    activeDeadlineSeconds: template.activeDeadlineSeconds,
+    retry: {
+      limit: template.retryLimit,
+      backoffDuration: "10s",
+      backoffFactor: 2,
+      backoffMaxDuration: "5m",
+    },
+    ttl: { secondsAfterSuccess: 3600, secondsAfterFailure: 604800 },
+  },
+  dependsOn: [argoWorkflows],
+});
+
+new ArgoEvents(
+  "platform",
+  {
+    provider: k8sProvider,
+    namespace: platform.workflows.namespace,
+    dependsOn: [cluster, argoWorkflows, requestTemplate],
+    clusterName: cluster.clusterName,
+    region: config.region,
+    accountId: identity.accountId,
+    partition,
+    workQueue,
+    events: {
+      clusterArn: kafka.clusterArn,
+      topic: "domain-events",
+      consumerGroup: "argo-events",
+      grantConsumer: topics.grantConsumer("domain-events", "argo-events"),
+      bridgeKmsKeyArn: keys.dataKeyArn,
+    },
+    workflowTemplateName: requestTemplate.templateName,
+    highAvailability,
+    storageClassName: DEFAULT_STORAGE_CLASS,
+  },
+  { providers: [aws_] },
 );
 
 new CloudWatchAlarms(
