@@ -1,6 +1,6 @@
 /**
- * Reading KMS key policies (IAM JSON policy documents) well enough to spot grants to everyone and
- * wildcard grants to AWS services.
+ * Reading IAM JSON policy documents (KMS key policies, SQS and S3 resource policies) well enough to
+ * spot grants to everyone, wildcard grants to AWS services and TLS-only denials.
  */
 import { isRecord, stringList } from "./values";
 
@@ -94,4 +94,35 @@ export function isConstrained(statement: PolicyStatement): boolean {
         return keys.has(key.toLowerCase()) && values.length > 0 && values.every((v) => v !== "*");
       }),
   );
+}
+
+/** `*` and `?` wildcards of an IAM Resource as a regular expression. */
+export function resourcePattern(resource: string): RegExp {
+  const escaped = resource.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`^${escaped.replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+}
+
+/** True for a Deny under `aws:SecureTransport` false (`Bool` or `BoolIfExists`). */
+export function deniesWithoutTls(statement: PolicyStatement): boolean {
+  const condition = statement.Condition;
+  if (statement.Effect !== "Deny" || !isRecord(condition)) {
+    return false;
+  }
+  // BoolIfExists also denies requests that carry no aws:SecureTransport key at all.
+  return ["Bool", "BoolIfExists"].some((operator) => {
+    const block = condition[operator];
+    return (
+      isRecord(block) &&
+      Object.entries(block).some(
+        ([key, value]) =>
+          key.toLowerCase() === "aws:securetransport" &&
+          (value === false || stringList(value).some((v) => v.toLowerCase() === "false")),
+      )
+    );
+  });
+}
+
+/** A statement of a resource policy, which also names the resources it covers. */
+export interface ResourcePolicyStatement extends PolicyStatement {
+  Resource?: unknown;
 }

@@ -1,11 +1,13 @@
 import type { PolicyResource } from "@pulumi/policy";
 import {
+  deniesWithoutTls,
   hasWildcardPrincipal,
   parseStatements,
-  type PolicyStatement,
+  resourcePattern,
+  type ResourcePolicyStatement,
 } from "../../../lib/keyPolicy";
 import type { AcmeStackPolicy } from "../../../lib/policy";
-import { isRecord, isUnset, stringList } from "../../../lib/values";
+import { isUnset, stringList } from "../../../lib/values";
 
 const S3_BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy";
 const S3_BUCKET_TYPES = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"];
@@ -13,36 +15,6 @@ const S3_BUCKET_TYPES = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"];
 const FIX =
   'a statement that denies Principal "*" every S3 action ("s3:*") on the bucket and its objects ' +
   '(Resource [<bucket ARN>, "<bucket ARN>/*"]) under {"Bool": {"aws:SecureTransport": "false"}}.';
-
-/** `*` and `?` wildcards of an IAM Resource as a regular expression. */
-function resourcePattern(resource: string): RegExp {
-  const escaped = resource.replace(/[.+^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`^${escaped.replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
-}
-
-function deniesWithoutTls(statement: PolicyStatement): boolean {
-  const condition = statement.Condition;
-  if (statement.Effect !== "Deny" || !isRecord(condition)) {
-    return false;
-  }
-  // BoolIfExists also denies requests that carry no aws:SecureTransport key at all.
-  return ["Bool", "BoolIfExists"].some((operator) => {
-    const block = condition[operator];
-    return (
-      isRecord(block) &&
-      Object.entries(block).some(
-        ([key, value]) =>
-          key.toLowerCase() === "aws:securetransport" &&
-          (value === false || stringList(value).some((v) => v.toLowerCase() === "false")),
-      )
-    );
-  });
-}
-
-/** A statement of a resource policy, which also names the resources it covers. */
-interface ResourcePolicyStatement extends PolicyStatement {
-  Resource?: unknown;
-}
 
 /**
  * True when the document denies every S3 action on the bucket and on its objects to everyone

@@ -1,12 +1,14 @@
 import type { PolicyResource } from "@pulumi/policy";
 import {
+  deniesWithoutTls,
   hasWildcardPrincipal,
   parseStatements,
-  type PolicyStatement,
+  resourcePattern,
+  type ResourcePolicyStatement,
 } from "../../../lib/keyPolicy";
 import type { AcmeStackPolicy } from "../../../lib/policy";
 import { validateStackResourcesType } from "../../../lib/policy";
-import { isRecord, isUnset, stringList } from "../../../lib/values";
+import { isUnset, stringList } from "../../../lib/values";
 
 const SQS_QUEUE = "aws:sqs/queue:Queue";
 const SQS_QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy";
@@ -14,36 +16,6 @@ const SQS_QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy";
 const FIX =
   'a statement that denies Principal "*" every SQS action ("sqs:*") on the queue under ' +
   '{"Bool": {"aws:SecureTransport": "false"}}.';
-
-/** `*` and `?` wildcards of an IAM Resource as a regular expression. */
-function resourcePattern(resource: string): RegExp {
-  const escaped = resource.replace(/[.+^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`^${escaped.replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
-}
-
-function deniesWithoutTls(statement: PolicyStatement): boolean {
-  const condition = statement.Condition;
-  if (statement.Effect !== "Deny" || !isRecord(condition)) {
-    return false;
-  }
-  // BoolIfExists also denies requests that carry no aws:SecureTransport key at all.
-  return ["Bool", "BoolIfExists"].some((operator) => {
-    const block = condition[operator];
-    return (
-      isRecord(block) &&
-      Object.entries(block).some(
-        ([key, value]) =>
-          key.toLowerCase() === "aws:securetransport" &&
-          (value === false || stringList(value).some((v) => v.toLowerCase() === "false")),
-      )
-    );
-  });
-}
-
-/** A statement of a resource policy, which also names the resources it covers. */
-interface ResourcePolicyStatement extends PolicyStatement {
-  Resource?: unknown;
-}
 
 /**
  * True when the document denies every SQS action on the queue to everyone without TLS. The ARN is
