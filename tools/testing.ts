@@ -3,6 +3,7 @@
  * registered. One Node test file runs in one process, so each file installs the mocks once.
  */
 import * as assert from "node:assert/strict";
+import { runSimulation, type EvaluationResult } from "@cloud-copilot/iam-simulate";
 import {
   installMocks,
   MOCK_ACCOUNT_ID,
@@ -50,4 +51,52 @@ export function policyOf(
 /** A PEM-shaped placeholder (not a key) for fixtures: `-----BEGIN <label>-----` ... */
 export function fakePem(label: string, body: string): string {
   return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
+}
+
+/** An IAM decision: `"Allowed"`, `"ImplicitlyDenied"` or `"ExplicitlyDenied"`. */
+export type IamDecision = EvaluationResult;
+
+/** One request for {@link simulateIam}. */
+export interface IamRequest {
+  /** The caller's ARN, e.g. `arn:aws:iam::<account>:role/<name>`. */
+  principal: string;
+  /** The identity policies attached to the caller, keyed by policy name. */
+  identityPolicies: Record<string, unknown>;
+  /** The policy on the resource itself (bucket, queue or key policy), if AWS would consult one. */
+  resourcePolicy?: unknown;
+  action: string;
+  /** The resource ARN; its account is {@link MOCK_ACCOUNT_ID}. */
+  resource: string;
+  /** Request context keys such as `aws:SecureTransport`; none by default. */
+  context?: Record<string, string | string[]>;
+}
+
+/**
+ * What AWS would decide for one request, evaluated by `@cloud-copilot/iam-simulate` over the given
+ * policies, with no service or resource control policies. Fails the test if the simulator
+ * rejects its input (e.g. a malformed policy) instead of returning a denial.
+ */
+export async function simulateIam(request: IamRequest): Promise<IamDecision> {
+  const result = await runSimulation(
+    {
+      request: {
+        principal: request.principal,
+        action: request.action,
+        resource: { resource: request.resource, accountId: MOCK_ACCOUNT_ID },
+        contextVariables: request.context ?? {},
+      },
+      identityPolicies: Object.entries(request.identityPolicies).map(([name, policy]) => ({
+        name,
+        policy,
+      })),
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy: request.resourcePolicy,
+    },
+    {},
+  );
+  if (result.resultType === "error") {
+    assert.fail(`the simulation rejected its input: ${JSON.stringify(result.errors)}`);
+  }
+  return result.overallResult;
 }

@@ -4,9 +4,14 @@
  */
 import * as assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { runSimulation, type EvaluationResult } from "@cloud-copilot/iam-simulate";
 import { policyDocument, type PolicyStatement } from "../lib";
-import { MOCK_ACCOUNT_ID, mockPlatform, TEST_REGION } from "../../tools/testing";
+import {
+  type IamDecision,
+  MOCK_ACCOUNT_ID,
+  mockPlatform,
+  simulateIam,
+  TEST_REGION,
+} from "../../tools/testing";
 import type { KafkaClusterRef } from "./kafka";
 import { KafkaTopics, type TopicSpec } from "./topics";
 
@@ -42,37 +47,19 @@ async function render(statements: PolicyStatement[]): Promise<unknown> {
   return JSON.parse(text) as unknown;
 }
 
-async function decide(
-  policy: unknown,
-  action: string,
-  resource: string,
-): Promise<EvaluationResult> {
-  const result = await runSimulation(
-    {
-      request: {
-        principal: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/service`,
-        action,
-        resource: { resource, accountId: MOCK_ACCOUNT_ID },
-        contextVariables: {},
-      },
-      identityPolicies: [{ name: "grant", policy }],
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-    },
-    {},
-  );
-  assert.notEqual(result.resultType, "error", JSON.stringify(result));
-  return (result as Exclude<typeof result, { resultType: "error" }>).overallResult;
-}
-
 /** Checks every [action, resource, expected] row and reports all mismatches at once. */
 async function expectDecisions(
   policy: unknown,
-  rows: Array<[string, string, EvaluationResult]>,
+  rows: Array<[string, string, IamDecision]>,
 ): Promise<void> {
   const wrong: string[] = [];
   for (const [action, resource, expected] of rows) {
-    const actual = await decide(policy, action, resource);
+    const actual = await simulateIam({
+      principal: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/service`,
+      identityPolicies: { grant: policy },
+      action,
+      resource,
+    });
     if (actual !== expected)
       wrong.push(`${action} on ${resource}: ${actual}, expected ${expected}`);
   }

@@ -5,10 +5,17 @@
  */
 import * as assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { runSimulation } from "@cloud-copilot/iam-simulate";
 import type * as pulumi from "@pulumi/pulumi";
 import type { Capture } from "../../tools/mocks";
-import { MOCK_ACCOUNT_ID, mockPlatform, policyOf, single, TEST_REGION } from "../../tools/testing";
+import {
+  type IamDecision,
+  MOCK_ACCOUNT_ID,
+  mockPlatform,
+  policyOf,
+  simulateIam,
+  single,
+  TEST_REGION,
+} from "../../tools/testing";
 import { policyDocument, type PolicyStatement } from "../lib";
 import { PlatformKeys } from "../security";
 import { Queue, type QueueArgs } from "./queue";
@@ -16,8 +23,6 @@ import { Queue, type QueueArgs } from "./queue";
 const ROLE = `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/service-a`;
 const VIA_SQS = { "kms:ViaService": `sqs.${TEST_REGION}.amazonaws.com` };
 const OVER_TLS = { "aws:SecureTransport": "true" };
-
-type Decision = "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied";
 
 const resolve = <T>(output: pulumi.Output<T>) =>
   new Promise<T>((done) => output.apply((value) => done(value)));
@@ -45,31 +50,20 @@ describe("Queue grants under IAM evaluation", () => {
     action: string,
     resource: string,
     context: Record<string, string> = {},
-  ): Promise<Decision> {
-    const result = await runSimulation(
-      {
-        request: {
-          principal: ROLE,
-          action,
-          resource: { resource, accountId: MOCK_ACCOUNT_ID },
-          contextVariables: context,
-        },
-        identityPolicies: [{ name: "grant", policy: identityPolicy }],
-        serviceControlPolicies: [],
-        resourceControlPolicies: [],
-        // KMS honours IAM policies only where the key policy delegates to the account.
-        resourcePolicy: action.startsWith("kms:")
-          ? keyPolicy
-          : resource === arnA
-            ? queuePolicyA
-            : undefined,
-      },
-      {},
-    );
-    if (result.resultType === "error") {
-      assert.fail(`the simulation rejected its input: ${JSON.stringify(result.errors)}`);
-    }
-    return result.overallResult;
+  ): Promise<IamDecision> {
+    return simulateIam({
+      principal: ROLE,
+      identityPolicies: { grant: identityPolicy },
+      // KMS honours IAM policies only where the key policy delegates to the account.
+      resourcePolicy: action.startsWith("kms:")
+        ? keyPolicy
+        : resource === arnA
+          ? queuePolicyA
+          : undefined,
+      action,
+      resource,
+      context,
+    });
   }
 
   before(async () => {

@@ -1,16 +1,17 @@
 import * as assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { runSimulation } from "@cloud-copilot/iam-simulate";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { checkHelmValues } from "../../tools/checks/helmValues";
 import { readCatalog } from "../../tools/checks/shared";
 import type { Capture } from "../../tools/mocks";
 import {
+  type IamDecision,
   MOCK_ACCOUNT_ID,
   mockPlatform,
   ofType,
   policyOf,
+  simulateIam,
   single,
   TEST_REGION,
 } from "../../tools/testing";
@@ -26,8 +27,6 @@ const OTHER_VPC = "vpc-0fedcba9876543210";
 const CLUSTER = "acme-test";
 const ELB = `arn:aws:elasticloadbalancing:${TEST_REGION}:${MOCK_ACCOUNT_ID}`;
 const ROLE = `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/lbc`;
-
-type Decision = "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied";
 
 describe("LoadBalancerController", () => {
   let capture: Capture;
@@ -78,27 +77,15 @@ describe("LoadBalancerController", () => {
     action: string,
     resource: string,
     context: Record<string, string | string[]> = {},
-  ): Promise<Decision> {
+  ): Promise<IamDecision> {
     const identityPolicy = policyOf(single(capture, "aws:iam/rolePolicy:RolePolicy", "lbc"));
-    const result = await runSimulation(
-      {
-        request: {
-          principal: ROLE,
-          action,
-          resource: { resource, accountId: MOCK_ACCOUNT_ID },
-          contextVariables: context,
-        },
-        identityPolicies: [{ name: "lbc", policy: identityPolicy }],
-        serviceControlPolicies: [],
-        resourceControlPolicies: [],
-        resourcePolicy: undefined,
-      },
-      {},
-    );
-    if (result.resultType === "error") {
-      assert.fail(`the simulation rejected its input: ${JSON.stringify(result.errors)}`);
-    }
-    return result.overallResult;
+    return simulateIam({
+      principal: ROLE,
+      identityPolicies: { lbc: identityPolicy },
+      action,
+      resource,
+      context,
+    });
   }
 
   before(async () => {

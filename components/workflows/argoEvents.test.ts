@@ -8,7 +8,6 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
-import { runSimulation } from "@cloud-copilot/iam-simulate";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import Ajv, { type ValidateFunction } from "ajv";
@@ -20,10 +19,12 @@ import { validateManifest } from "../../tools/checks/manifests";
 import { sharedDir } from "../../tools/checks/shared";
 import type { Capture, CapturedResource } from "../../tools/mocks";
 import {
+  type IamDecision,
   MOCK_ACCOUNT_ID,
   mockPlatform,
   ofType,
   policyOf,
+  simulateIam,
   single,
   TEST_REGION,
 } from "../../tools/testing";
@@ -958,34 +959,22 @@ describe("ArgoEvents", () => {
   });
 
   describe("under IAM evaluation", () => {
-    type Decision = "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied";
     async function decide(
       policy: unknown,
       action: string,
       resource: string,
       context: Record<string, string> = {},
-    ): Promise<Decision> {
-      const result = await runSimulation(
-        {
-          request: {
-            principal: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/argo-events`,
-            action,
-            resource: { resource, accountId: MOCK_ACCOUNT_ID },
-            contextVariables: context,
-          },
-          identityPolicies: [{ name: "grant", policy }],
-          serviceControlPolicies: [],
-          resourceControlPolicies: [],
-          // KMS honours IAM policies only where the key policy delegates to the account, as the
-          // platform's key policies do.
-          resourcePolicy: action.startsWith("kms:") ? KEY_POLICY : undefined,
-        },
-        {},
-      );
-      if (result.resultType === "error") {
-        assert.fail(`the simulation rejected its input: ${JSON.stringify(result.errors)}`);
-      }
-      return result.overallResult;
+    ): Promise<IamDecision> {
+      return simulateIam({
+        principal: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/argo-events`,
+        identityPolicies: { grant: policy },
+        // KMS honours IAM policies only where the key policy delegates to the account, as the
+        // platform's key policies do.
+        resourcePolicy: action.startsWith("kms:") ? KEY_POLICY : undefined,
+        action,
+        resource,
+        context,
+      });
     }
     const rolePolicy = (name: string) =>
       policyOf(single(capture, "aws:iam/rolePolicy:RolePolicy", name));

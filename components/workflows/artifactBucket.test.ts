@@ -4,14 +4,15 @@
  */
 import * as assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { runSimulation } from "@cloud-copilot/iam-simulate";
 import * as pulumi from "@pulumi/pulumi";
 import type { Capture } from "../../tools/mocks";
 import {
+  type IamDecision,
   MOCK_ACCOUNT_ID,
   mockPlatform,
   ofType,
   policyOf,
+  simulateIam,
   single,
   TEST_REGION,
 } from "../../tools/testing";
@@ -26,8 +27,6 @@ import {
 const ROLE = `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/workflow`;
 const VIA_S3 = `s3.${TEST_REGION}.amazonaws.com`;
 const OVER_TLS = { "aws:SecureTransport": "true" };
-
-type Decision = "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied";
 
 const resolve = <T>(output: pulumi.Output<T>) =>
   new Promise<T>((done) => output.apply((value) => done(value)));
@@ -61,31 +60,20 @@ describe("ArtifactBucket", () => {
     action: string,
     resource: string,
     context: Record<string, string | string[]> = {},
-  ): Promise<Decision> {
-    const result = await runSimulation(
-      {
-        request: {
-          principal: ROLE,
-          action,
-          resource: { resource, accountId: MOCK_ACCOUNT_ID },
-          contextVariables: context,
-        },
-        identityPolicies: [{ name: "grant", policy: identityPolicy }],
-        serviceControlPolicies: [],
-        resourceControlPolicies: [],
-        // KMS honours IAM policies only where the key policy delegates to the account.
-        resourcePolicy: action.startsWith("kms:")
-          ? keyPolicy
-          : resource.startsWith(arnA)
-            ? bucketPolicyA
-            : undefined,
-      },
-      {},
-    );
-    if (result.resultType === "error") {
-      assert.fail(`the simulation rejected its input: ${JSON.stringify(result.errors)}`);
-    }
-    return result.overallResult;
+  ): Promise<IamDecision> {
+    return simulateIam({
+      principal: ROLE,
+      identityPolicies: { grant: identityPolicy },
+      // KMS honours IAM policies only where the key policy delegates to the account.
+      resourcePolicy: action.startsWith("kms:")
+        ? keyPolicy
+        : resource.startsWith(arnA)
+          ? bucketPolicyA
+          : undefined,
+      action,
+      resource,
+      context,
+    });
   }
 
   before(async () => {
