@@ -19,6 +19,7 @@ import {
   CloudWatchAlarms,
   KUBE_PROMETHEUS_STACK_RELEASE,
   Logging,
+  meshTracingTarget,
   Monitoring,
   Tracing,
 } from "./components/observability";
@@ -189,6 +190,9 @@ const linkerd = new Linkerd("platform", {
   certManager,
   highAvailability,
   proxyResources: platform.linkerd.proxy,
+  // The proxies add their spans to sampled requests' traces; the collector (Tracing, below, in
+  // the default namespace) comes up after the control plane, and spans sent before are dropped.
+  tracing: meshTracingTarget(),
 });
 for (const namespace of platform.appNamespaces) {
   new AppNamespace(namespace, { provider: k8sProvider, linkerd, namespace });

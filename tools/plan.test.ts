@@ -195,6 +195,36 @@ describe("npm run plan", () => {
     assert.ok(plans.dev.of("aws:kms/key:Key").every((k) => !k.protect));
   });
 
+  it("sends every stack's mesh and controller spans to the collector the stack deploys", () => {
+    const RELEASE = "kubernetes:helm.sh/v3:Release";
+    for (const [stack, p] of Object.entries(plans)) {
+      const release = (chart: string) => {
+        const found = p.of(RELEASE).filter((r) => r.inputs.chart === chart);
+        assert.equal(found.length, 1, `${stack}: one ${chart} release`);
+        return found[0].inputs as { namespace: string; values: Record<string, unknown> };
+      };
+      const collector = release("opentelemetry-collector");
+      const { values } = release("linkerd-control-plane") as {
+        values: {
+          proxy: { tracing: Record<string, unknown> };
+          controller: { tracing: Record<string, unknown> };
+        };
+      };
+      const endpoint = `otel-collector-opentelemetry-collector.${collector.namespace}.svc:4317`;
+      assert.deepEqual(values.proxy.tracing, {
+        enabled: true,
+        collector: {
+          endpoint,
+          meshIdentity: {
+            serviceAccountName: (collector.values.serviceAccount as { name: string }).name,
+            namespace: collector.namespace,
+          },
+        },
+      });
+      assert.deepEqual(values.controller.tracing, { enabled: true, collector: { endpoint } });
+    }
+  });
+
   it("writes a file the policy CLI accepts", () => {
     const result = run("tools/policy.ts", [path.join(plans.prod.out, "stack.json")]);
     assert.equal(result.status, 0, result.stdout + result.stderr);

@@ -99,6 +99,12 @@ const CONTROLLER = {
   memory: { limit: "250Mi", request: "50Mi" },
 };
 
+const TRACING = {
+  collectorEndpoint: "otel-collector-opentelemetry-collector.tracing.svc:4317",
+  collectorServiceAccount: "otel-collector",
+  collectorNamespace: "tracing",
+};
+
 describe("Linkerd", () => {
   let capture: Capture;
   let devUrn: string;
@@ -122,6 +128,7 @@ describe("Linkerd", () => {
         trustAnchorValidityHours: 43_800,
         issuerValidity: { durationHours: 72, renewBeforeHours: 30 },
         additionalTrustAnchorsPem: [PREVIOUS_ANCHOR],
+        tracing: TRACING,
       }),
     );
     await capture.settle();
@@ -336,18 +343,33 @@ describe("Linkerd", () => {
     });
   });
 
-  it("sets exactly the prod control-plane values: values-ha.yaml plus the stack's proxy resources", () => {
+  it("sets exactly the prod control-plane values: values-ha.yaml, the stack's proxy resources, span export", () => {
     assert.deepEqual(named(RELEASE, "prod-control-plane").inputs.values, {
       identityTrustAnchorsPEM: PEM("prod-trust-anchor") + PREVIOUS_ANCHOR,
       identity: { externalCA: true, issuer: { scheme: "kubernetes.io/tls" } },
       proxy: {
         resources: { cpu: { request: "100m" }, memory: { request: "64Mi", limit: "256Mi" } },
+        // Proxies export over the mesh and verify the collector's identity.
+        tracing: {
+          enabled: true,
+          collector: {
+            endpoint: "otel-collector-opentelemetry-collector.tracing.svc:4317",
+            meshIdentity: { serviceAccountName: "otel-collector", namespace: "tracing" },
+          },
+        },
       },
       ...WEBHOOKS,
       disableHeartBeat: true,
       controllerReplicas: 3,
       enablePodDisruptionBudget: true,
-      controller: { podDisruptionBudget: { maxUnavailable: 1 } },
+      // The HA budget and the controllers' span export share the `controller` key.
+      controller: {
+        podDisruptionBudget: { maxUnavailable: 1 },
+        tracing: {
+          enabled: true,
+          collector: { endpoint: "otel-collector-opentelemetry-collector.tracing.svc:4317" },
+        },
+      },
       deploymentStrategy: { rollingUpdate: { maxUnavailable: 1, maxSurge: "25%" } },
       enablePodAntiAffinity: true,
       webhookFailurePolicy: "Fail",
@@ -526,6 +548,35 @@ describe("Linkerd", () => {
         }),
       ).map((e) => e.propertyPath),
       ["issuerValidity.durationHours"],
+    );
+    assert.deepEqual(
+      validateLinkerdArgs(
+        args(provider, certManager, {
+          tracing: {
+            collectorEndpoint: "http://collector.tracing.svc:4317",
+            collectorServiceAccount: "Collector",
+            collectorNamespace: "tracing",
+          },
+        }),
+      ).map((e) => [e.propertyPath, e.reason]),
+      [
+        [
+          "tracing.collectorEndpoint",
+          'must be host:port without a scheme, such as "collector.tracing.svc:4317" (got "http://collector.tracing.svc:4317")',
+        ],
+        [
+          "tracing.collectorServiceAccount",
+          'must be a Kubernetes name (lower-case letters, digits, "-"); got "Collector"',
+        ],
+      ],
+    );
+    assert.deepEqual(
+      validateLinkerdArgs(
+        args(provider, certManager, {
+          tracing: { ...TRACING, collectorEndpoint: "collector.tracing.svc" },
+        }),
+      ).map((e) => e.propertyPath),
+      ["tracing.collectorEndpoint"],
     );
     const before = capture.resources.size;
     assert.throws(

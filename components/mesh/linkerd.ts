@@ -147,6 +147,18 @@ export interface IssuerValidity {
   renewBeforeHours: number;
 }
 
+/**
+ * Where the proxies and controllers send their spans (`proxy.tracing.*` and `controller.tracing.*`
+ * of the pinned control-plane chart, which replaced the linkerd-jaeger extension in edge-25.10.1).
+ */
+export interface MeshTracing {
+  /** OTLP gRPC `host:port` of the collector, no scheme (the chart's `collector.endpoint`). */
+  collectorEndpoint: string;
+  /** The collector's service account and namespace: the mesh identity the proxies verify. */
+  collectorServiceAccount: string;
+  collectorNamespace: string;
+}
+
 /** Arguments of {@link Linkerd}. */
 export interface LinkerdArgs {
   /** The cluster's Kubernetes provider. */
@@ -177,6 +189,12 @@ export interface LinkerdArgs {
    * @default []
    */
   additionalTrustAnchorsPem?: pulumi.Input<string>[];
+  /**
+   * Export the proxies' and controllers' spans to this collector over OTLP. The proxies start no
+   * traces: they add spans to requests that arrive with a sampled W3C `traceparent` (or B3).
+   * Unset, the mesh exports no spans.
+   */
+  tracing?: MeshTracing;
 }
 
 const CPU = /^(\d+m|\d+(\.\d+)?)$/;
@@ -199,6 +217,9 @@ function memoryBytes(quantity: string): number {
 }
 
 const isWholeHours = (n: number) => Number.isInteger(n) && n > 0;
+/** `host:port` without a scheme, as the proxy's OTLP exporter expects. */
+const HOST_PORT = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?:\d{1,5}$/;
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** Validates {@link LinkerdArgs}; returns every problem. */
 export function validateLinkerdArgs(args: LinkerdArgs): ValidationError[] {
@@ -262,6 +283,23 @@ export function validateLinkerdArgs(args: LinkerdArgs): ValidationError[] {
       reason: `must be less than durationHours ${issuer.durationHours} (got ${issuer.renewBeforeHours})`,
     });
   }
+  if (args.tracing) {
+    const t = args.tracing;
+    if (!HOST_PORT.test(t.collectorEndpoint)) {
+      errors.push({
+        propertyPath: "tracing.collectorEndpoint",
+        reason: `must be host:port without a scheme, such as "collector.tracing.svc:4317" (got "${t.collectorEndpoint}")`,
+      });
+    }
+    for (const field of ["collectorServiceAccount", "collectorNamespace"] as const) {
+      if (!DNS_LABEL.test(t[field])) {
+        errors.push({
+          propertyPath: `tracing.${field}`,
+          reason: `must be a Kubernetes name (lower-case letters, digits, "-"); got "${t[field]}"`,
+        });
+      }
+    }
+  }
   return errors;
 }
 
@@ -270,9 +308,10 @@ const hours = (h: number) => `${h}h0m0s`;
 
 /** Values of the linkerd-control-plane chart for a layout; the trust bundle is passed in. */
 export function controlPlaneValues(
-  args: Pick<LinkerdArgs, "highAvailability" | "proxyResources">,
+  args: Pick<LinkerdArgs, "highAvailability" | "proxyResources" | "tracing">,
   trustAnchorsPem: string,
 ): Record<string, unknown> {
+  const tracing = args.tracing;
   const webhooks = Object.fromEntries(
     CONTROL_PLANE_WEBHOOKS.map((w) => [
       w.valuesKey,
@@ -290,11 +329,28 @@ export function controlPlaneValues(
           limit: args.proxyResources.memoryLimit,
         },
       },
+      ...(tracing && {
+        tracing: {
+          enabled: true,
+          collector: {
+            endpoint: tracing.collectorEndpoint,
+            meshIdentity: {
+              serviceAccountName: tracing.collectorServiceAccount,
+              namespace: tracing.collectorNamespace,
+            },
+          },
+        },
+      }),
     },
     ...webhooks,
     // The heartbeat CronJob reports usage to linkerd.io; the control plane needs no egress.
     disableHeartBeat: true,
   };
+  // The controllers' own spans (destination, identity, ...) go to the same collector.
+  const controllerTracing = tracing && {
+    tracing: { enabled: true, collector: { endpoint: tracing.collectorEndpoint } },
+  };
+  if (controllerTracing) values.controller = controllerTracing;
   if (!args.highAvailability) return values;
   // values-ha.yaml of the pinned chart, except proxy resources (per stack, above) and the
   // `highAvailability` flag, which only `linkerd check` reads and the chart does not declare.
@@ -306,7 +362,7 @@ export function controlPlaneValues(
     ...values,
     controllerReplicas: 3,
     enablePodDisruptionBudget: true,
-    controller: { podDisruptionBudget: { maxUnavailable: 1 } },
+    controller: { podDisruptionBudget: { maxUnavailable: 1 }, ...controllerTracing },
     deploymentStrategy: { rollingUpdate: { maxUnavailable: 1, maxSurge: "25%" } },
     enablePodAntiAffinity: true,
     webhookFailurePolicy: "Fail",

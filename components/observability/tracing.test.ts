@@ -6,11 +6,10 @@ import { checkHelmValues } from "../../tools/checks/helmValues";
 import { readCatalog } from "../../tools/checks/shared";
 import type { Capture, CapturedResource } from "../../tools/mocks";
 import { mockPlatform, ofType } from "../../tools/testing";
-import { CONTROL_PLANE_FREE_FORM_VALUES } from "../mesh/linkerd";
 import {
   JAEGER_CHART,
   JAEGER_FREE_FORM_VALUES,
-  linkerdTracingValues,
+  meshTracingTarget,
   OTEL_COLLECTOR_CHART,
   OTEL_COLLECTOR_FREE_FORM_VALUES,
   Tracing,
@@ -246,39 +245,29 @@ describe("Tracing", () => {
     }
   });
 
-  it("gives Linkerd proxy and controller tracing values the pinned chart has", () => {
-    const values = linkerdTracingValues(
-      "otel-collector-opentelemetry-collector.tracing.svc",
-      "tracing",
-    );
-    assert.deepEqual(values, {
-      proxy: {
-        tracing: {
-          enabled: true,
-          collector: {
-            endpoint: "otel-collector-opentelemetry-collector.tracing.svc:4317",
-            meshIdentity: { serviceAccountName: "otel-collector", namespace: "tracing" },
-          },
-        },
-      },
-      controller: {
-        tracing: {
-          enabled: true,
-          collector: { endpoint: "otel-collector-opentelemetry-collector.tracing.svc:4317" },
-        },
-      },
+  it("points the mesh's span export at the collector it runs, under the collector's identity", () => {
+    assert.deepEqual(meshTracingTarget(), {
+      collectorEndpoint: "otel-collector-opentelemetry-collector.tracing.svc:4317",
+      collectorServiceAccount: "otel-collector",
+      collectorNamespace: "tracing",
     });
-    const linkerd = readCatalog().charts.find((c) => c.name === "linkerd-control-plane");
-    assert.ok(linkerd);
-    assert.deepEqual(
-      checkHelmValues(
-        "linkerd-control-plane",
-        linkerd.version,
-        values,
-        CONTROL_PLANE_FREE_FORM_VALUES,
-      ),
-      [],
-    );
+    // The target names what the component really creates, in the default and another namespace.
+    for (const [urn, namespace, component] of [
+      [devUrn, "tracing", dev],
+      [prodUrn, "tracing-prod", undefined],
+    ] as const) {
+      const target = meshTracingTarget(namespace);
+      const collector = releaseOf(urn, "opentelemetry-collector");
+      assert.equal(collector.inputs.namespace, target.collectorNamespace);
+      const values = valuesOf(collector) as { serviceAccount: { name: string } };
+      assert.equal(values.serviceAccount.name, target.collectorServiceAccount);
+      assert.ok(
+        target.collectorEndpoint.startsWith(
+          `otel-collector-opentelemetry-collector.${namespace}.svc:`,
+        ),
+      );
+      if (component) assert.equal(target.collectorEndpoint, `${component.collectorHost}:4317`);
+    }
   });
 
   it("puts no credential in any value", () => {

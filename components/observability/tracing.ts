@@ -2,11 +2,13 @@
  * Traces: an OpenTelemetry Collector (OTLP in, memory limiter, head sampling at a per-stack rate,
  * batching) exporting to Jaeger v2, which stores spans in the Logging component's Elasticsearch
  * over TLS with the ECK-generated credentials (read from the ECK secrets, never put in values).
- * Linkerd's proxies join the same traces through {@link linkerdTracingValues}.
+ * Linkerd's proxies join the same traces through {@link meshTracingTarget}, which the Linkerd
+ * component receives before this one exists (the collector's namespace is meshed).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { throwIfInvalid, type ValidationError } from "../lib";
+import type { MeshTracing } from "../mesh";
 
 /** Charts, pinned to the versions in shared/catalog.json. */
 export const OTEL_COLLECTOR_CHART = {
@@ -43,6 +45,8 @@ const OTLP_HTTP_PORT = 4318;
 const JAEGER_QUERY_PORT = 16686;
 /** The service account of the collector, the identity Linkerd proxies export to. */
 export const OTEL_COLLECTOR_SERVICE_ACCOUNT = "otel-collector";
+/** The namespace the collector runs in unless {@link TracingArgs.namespace} says otherwise. */
+export const DEFAULT_TRACING_NAMESPACE = "tracing";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
@@ -86,7 +90,7 @@ export function validateTracingArgs(args: TracingArgs): ValidationError[] {
   if (!(args.provider instanceof k8s.Provider)) {
     add("provider", "must be a kubernetes Provider for the target cluster");
   }
-  const ns = args.namespace ?? "tracing";
+  const ns = args.namespace ?? DEFAULT_TRACING_NAMESPACE;
   if (typeof ns !== "string" || !DNS_LABEL.test(ns)) {
     add("namespace", `"${String(ns)}" is not a namespace name (a DNS label)`);
   } else if (RESERVED_NAMESPACES.includes(ns)) {
@@ -240,26 +244,23 @@ export function jaegerValues(v: {
 }
 
 /**
- * Values to merge into the Linkerd control-plane release so the proxies export their spans to the
- * collector over OTLP, under the collector's mesh identity. The proxies start no traces: they add
- * a span to requests that arrive with a sampled W3C `traceparent` (or B3) context.
+ * The collector's Service host. The chart names its objects `<release>-opentelemetry-collector`
+ * unless the release name contains the chart name.
  */
-export function linkerdTracingValues(collectorHost: string, collectorNamespace: string) {
-  const endpoint = `${collectorHost}:${OTLP_GRPC_PORT}`;
+export function otelCollectorHost(namespace: string): string {
+  return `otel-collector-opentelemetry-collector.${namespace}.svc`;
+}
+
+/**
+ * Where Linkerd's proxies and controllers export spans: the collector's OTLP gRPC port, under its
+ * mesh identity. Known before the collector exists, so the Linkerd component (which the collector's
+ * meshed namespace waits for) can take it.
+ */
+export function meshTracingTarget(namespace = DEFAULT_TRACING_NAMESPACE): MeshTracing {
   return {
-    proxy: {
-      tracing: {
-        enabled: true,
-        collector: {
-          endpoint,
-          meshIdentity: {
-            serviceAccountName: OTEL_COLLECTOR_SERVICE_ACCOUNT,
-            namespace: collectorNamespace,
-          },
-        },
-      },
-    },
-    controller: { tracing: { enabled: true, collector: { endpoint } } },
+    collectorEndpoint: `${otelCollectorHost(namespace)}:${OTLP_GRPC_PORT}`,
+    collectorServiceAccount: OTEL_COLLECTOR_SERVICE_ACCOUNT,
+    collectorNamespace: namespace,
   };
 }
 
@@ -274,7 +275,7 @@ export class Tracing extends pulumi.ComponentResource {
   public readonly otlpHttpEndpoint: string;
   /** The Jaeger UI/API inside the cluster. */
   public readonly jaegerQueryUrl: string;
-  /** The collector's host name, for {@link linkerdTracingValues}. */
+  /** The collector's Service host name. */
   public readonly collectorHost: string;
   public readonly collector: k8s.helm.v3.Release;
   public readonly jaeger: k8s.helm.v3.Release;
@@ -283,13 +284,12 @@ export class Tracing extends pulumi.ComponentResource {
     throwIfInvalid("Tracing", validateTracingArgs(args));
     super("acme:observability:Tracing", name, {}, opts);
 
-    const ns = args.namespace ?? "tracing";
+    const ns = args.namespace ?? DEFAULT_TRACING_NAMESPACE;
     const esNs = args.elasticsearch.namespace;
     const childOpts = { parent: this, provider: args.provider };
     this.namespace = ns;
-    // The chart names its objects `<release>-opentelemetry-collector` unless the release name
-    // contains the chart name; Jaeger's fullname is the release name `jaeger`.
-    this.collectorHost = `otel-collector-opentelemetry-collector.${ns}.svc`;
+    // Jaeger's fullname is the release name `jaeger`.
+    this.collectorHost = otelCollectorHost(ns);
     this.otlpEndpoint = `http://${this.collectorHost}:${OTLP_GRPC_PORT}`;
     this.otlpHttpEndpoint = `http://${this.collectorHost}:${OTLP_HTTP_PORT}`;
     const jaegerHost = `jaeger.${esNs}.svc`;
