@@ -17,6 +17,7 @@ import {
   alertmanagerConfigYaml,
   alertmanagerSecretNames,
   CloudWatchAlarms,
+  ElasticsearchExporter,
   KUBE_PROMETHEUS_STACK_RELEASE,
   Logging,
   meshTracingTarget,
@@ -275,6 +276,15 @@ new k8s.core.v1.Secret(
   },
   { provider: k8sProvider },
 );
+// Elasticsearch's health for ElasticsearchClusterNotGreen; its ServiceMonitor needs the stack's CRDs.
+new ElasticsearchExporter("platform", {
+  provider: k8sProvider,
+  namespace: logging.namespace,
+  elasticsearchUrl: logging.elasticsearchUrl,
+  credentialsSecretName: logging.elasticsearchCredentialsSecretName,
+  caSecretName: logging.elasticsearchCaSecretName,
+  dependsOn: [logging, monitoring],
+});
 new AlertRules(
   "platform",
   {

@@ -143,6 +143,7 @@ describe("npm run plan", () => {
         "CertManager",
         "CloudWatchAlarms",
         "EksCluster",
+        "ElasticsearchExporter",
         "KafkaCluster",
         "KafkaTopics",
         "Linkerd",
@@ -168,6 +169,9 @@ describe("npm run plan", () => {
     edge("KafkaCluster", "Cluster", "KafkaTopics");
     edge("EksCluster", "kubernetes provider", "CertManager");
     edge("Queue", "Queue", "ArgoEvents");
+    // The exporter reads Logging's secrets and needs Monitoring's ServiceMonitor CRD.
+    for (const from of ["Logging", "Monitoring"])
+      assert.ok(graph.includes(`${ids.get(from)} --> ${ids.get("ElasticsearchExporter")}\n`), from);
   });
 
   it("gives prod three AZs, a NAT gateway per AZ and protected stateful resources", () => {
@@ -198,25 +202,23 @@ describe("npm run plan", () => {
   it("sends every stack's mesh and controller spans to the collector the stack deploys", () => {
     const RELEASE = "kubernetes:helm.sh/v3:Release";
     for (const [stack, p] of Object.entries(plans)) {
-      const release = (chart: string) => {
+      const release = <V>(chart: string) => {
         const found = p.of(RELEASE).filter((r) => r.inputs.chart === chart);
         assert.equal(found.length, 1, `${stack}: one ${chart} release`);
-        return found[0].inputs as { namespace: string; values: Record<string, unknown> };
+        return found[0].inputs as { namespace: string; values: V };
       };
-      const collector = release("opentelemetry-collector");
-      const { values } = release("linkerd-control-plane") as {
-        values: {
-          proxy: { tracing: Record<string, unknown> };
-          controller: { tracing: Record<string, unknown> };
-        };
-      };
+      const collector = release<{ serviceAccount: { name: string } }>("opentelemetry-collector");
+      const { values } = release<{
+        proxy: { tracing: Record<string, unknown> };
+        controller: { tracing: Record<string, unknown> };
+      }>("linkerd-control-plane");
       const endpoint = `otel-collector-opentelemetry-collector.${collector.namespace}.svc:4317`;
       assert.deepEqual(values.proxy.tracing, {
         enabled: true,
         collector: {
           endpoint,
           meshIdentity: {
-            serviceAccountName: (collector.values.serviceAccount as { name: string }).name,
+            serviceAccountName: collector.values.serviceAccount.name,
             namespace: collector.namespace,
           },
         },

@@ -22,7 +22,52 @@ import {
   RUNBOOK_BASE_URL,
 } from "./alertRules";
 
-const T = DEFAULT_ALERT_THRESHOLDS;
+/**
+ * The alerting posture these tests hold the rules to, written out rather than read from
+ * DEFAULT_ALERT_THRESHOLDS: the promtool series below are built from it, so a change to a default
+ * (a halved threshold, a shorter `for:`) makes a firing or a quiet case fail until this file is
+ * changed with it, in the same reviewed diff.
+ */
+const T: AlertThresholds = {
+  mesh: {
+    availabilityObjective: 0.999,
+    latencyObjective: 0.99,
+    latencyThresholdMs: 500,
+    burnRateFactor: 14.4,
+    longWindow: "1h",
+    shortWindow: "5m",
+    for: "2m",
+    slowBurnRateFactor: 6,
+    slowLongWindow: "6h",
+    slowShortWindow: "30m",
+    slowFor: "15m",
+  },
+  sqs: {
+    oldestMessageAgeSeconds: 900,
+    oldestMessageFor: "10m",
+    deadLetterQueueRegex: ".+-dlq-[0-9a-f]{7}(\\.fifo)?",
+    deadLetterMessages: 0,
+    deadLetterFor: "5m",
+  },
+  kafka: { consumerLagMessages: 10_000, for: "15m" },
+  workflows: { failedWorkflows: 0, window: "15m", for: "1m" },
+  certificates: {
+    issuerNamespace: "linkerd",
+    issuerCertificate: "linkerd-identity-issuer",
+    issuerMinRemainingHours: 20,
+    issuerFor: "15m",
+    trustAnchorMinRemainingHours: 1440,
+    trustAnchorFor: "1h",
+  },
+  elasticsearch: { notGreenFor: "15m", healthUnknownFor: "15m" },
+  monitoring: {
+    targetsDownPercent: 10,
+    targetsDownFor: "15m",
+    prometheusNotificationErrorPercent: 3,
+    alertmanagerNotificationErrorPercent: 1,
+    notificationsFor: "15m",
+  },
+};
 /** A fixed anchor date for tests; the anchor cases pass their own. */
 const OPTS = { trustAnchorNotAfterSeconds: 2_000_000_000 };
 const RUNBOOKS = path.resolve(__dirname, "../../docs/runbooks");
@@ -53,6 +98,8 @@ const gauge = (labels: string, value: number): Series => ({
 
 const errorBudget = T.mesh.burnRateFactor * (1 - T.mesh.availabilityObjective);
 const latencyBudget = T.mesh.burnRateFactor * (1 - T.mesh.latencyObjective);
+const slowErrorBudget = T.mesh.slowBurnRateFactor * (1 - T.mesh.availabilityObjective);
+const slowLatencyBudget = T.mesh.slowBurnRateFactor * (1 - T.mesh.latencyObjective);
 const svc = 'namespace="shop", deployment="api", direction="inbound"';
 const meshErrors = (ratio: number): Series[] => [
   counter(`response_total{${svc}, classification="failure"}`, 1000 * ratio),
@@ -105,6 +152,19 @@ const CASES: Record<string, AlertCase> = {
   MeshServiceLatencyBudgetBurn: {
     firing: meshLatency(2 * latencyBudget),
     quiet: meshLatency(0.7 * latencyBudget),
+    labels: { namespace: "shop", deployment: "api" },
+    start: 1,
+  },
+  // Firing below the fast pair's limit: the leak only the slow pair sees.
+  MeshServiceErrorBudgetSlowBurn: {
+    firing: meshErrors(2 * slowErrorBudget),
+    quiet: meshErrors(0.7 * slowErrorBudget),
+    labels: { namespace: "shop", deployment: "api" },
+    start: 1,
+  },
+  MeshServiceLatencyBudgetSlowBurn: {
+    firing: meshLatency(2 * slowLatencyBudget),
+    quiet: meshLatency(0.7 * slowLatencyBudget),
     labels: { namespace: "shop", deployment: "api" },
     start: 1,
   },
@@ -201,6 +261,13 @@ const CASES: Record<string, AlertCase> = {
     labels: { cluster: "logs" },
     start: 0,
   },
+  ElasticsearchHealthUnknown: {
+    // The exporter's other series are there; the health series is not.
+    firing: [gauge(`elasticsearch_exporter_build_info{version="v1.11.0"}`, 1)],
+    quiet: [gauge(`elasticsearch_cluster_health_status{cluster="logs", color="green"}`, 0)],
+    labels: { color: "green" },
+    start: 0,
+  },
   PrometheusTargetsDown: {
     firing: targets(1, 2),
     quiet: targets(1, quietTargets),
@@ -234,11 +301,12 @@ function allRules(groups: RuleGroup[]): AlertRule[] {
 
 /**
  * Writes the rule files and one promtool test file per alert into `dir`; returns the test files.
- * Tests always come from the default thresholds, so mutated rules must fail them.
+ * Rules come from `thresholds` (the shipped defaults unless a test mutates them); series, timing
+ * and expected labels from the posture `T`, so a rule that drifts from it fails.
  */
 function writePromtoolTests(
   dir: string,
-  thresholds: AlertThresholds = T,
+  thresholds: AlertThresholds = DEFAULT_ALERT_THRESHOLDS,
   mutate?: (r: AlertRule) => void,
   only?: string,
 ): string[] {
@@ -309,7 +377,7 @@ function writePromtoolTests(
 }
 
 describe("alert rules", () => {
-  const groups = renderRuleGroups(T, OPTS);
+  const groups = renderRuleGroups(DEFAULT_ALERT_THRESHOLDS, OPTS);
   const rules = allRules(groups);
   let dir: string;
 
@@ -389,6 +457,14 @@ describe("alert rules", () => {
       [
         "MeshServiceLatencyBudgetBurn",
         { ...T, mesh: { ...T.mesh, burnRateFactor: T.mesh.burnRateFactor / 2 } },
+      ],
+      [
+        "MeshServiceErrorBudgetSlowBurn",
+        { ...T, mesh: { ...T.mesh, slowBurnRateFactor: T.mesh.slowBurnRateFactor / 2 } },
+      ],
+      [
+        "MeshServiceLatencyBudgetSlowBurn",
+        { ...T, mesh: { ...T.mesh, slowBurnRateFactor: T.mesh.slowBurnRateFactor / 2 } },
       ],
       [
         "SqsOldestMessageTooOld",

@@ -28,6 +28,14 @@ export interface AlertThresholds {
     longWindow: Duration;
     shortWindow: Duration;
     for: Duration;
+    /**
+     * The slow pair, a warning to chat: 6 spends 5% of a 30-day budget in six hours, a leak the
+     * fast pair never sees. @default 6, over 6h and 30m
+     */
+    slowBurnRateFactor: number;
+    slowLongWindow: Duration;
+    slowShortWindow: Duration;
+    slowFor: Duration;
   };
   sqs: {
     /** Age of the oldest message (seconds) above which a queue is stuck. @default 900 */
@@ -64,6 +72,11 @@ export interface AlertThresholds {
   elasticsearch: {
     /** How long the cluster may be yellow or red before it alerts. @default 15m */
     notGreenFor: Duration;
+    /**
+     * How long the health metric may be missing (the exporter cannot reach Elasticsearch, or does
+     * not run) before it alerts. @default 15m
+     */
+    healthUnknownFor: Duration;
   };
   monitoring: {
     /** Percent of a job's targets down above which it alerts. @default 10 */
@@ -87,6 +100,10 @@ export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = {
     longWindow: "1h",
     shortWindow: "5m",
     for: "2m",
+    slowBurnRateFactor: 6,
+    slowLongWindow: "6h",
+    slowShortWindow: "30m",
+    slowFor: "15m",
   },
   sqs: {
     oldestMessageAgeSeconds: 900,
@@ -105,7 +122,7 @@ export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = {
     trustAnchorMinRemainingHours: 1440,
     trustAnchorFor: "1h",
   },
-  elasticsearch: { notGreenFor: "15m" },
+  elasticsearch: { notGreenFor: "15m", healthUnknownFor: "15m" },
   monitoring: {
     targetsDownPercent: 10,
     targetsDownFor: "15m",
@@ -215,10 +232,43 @@ export function renderRuleGroups(t: AlertThresholds, opts: RenderOptions): RuleG
   const slowRatio = (w: string) =>
     `1 - (sum by (${by}) (rate(response_latency_ms_bucket{${inbound}, ${le}}[${w}]))` +
     ` / sum by (${by}) (rate(response_latency_ms_count{${inbound}}[${w}])))`;
-  const errorBudget = +(m.burnRateFactor * (1 - m.availabilityObjective)).toPrecision(12);
-  const latencyBudget = +(m.burnRateFactor * (1 - m.latencyObjective)).toPrecision(12);
-  const burn = (ratio: (w: string) => string, limit: number) =>
-    `(${ratio(m.longWindow)}) > ${limit}\nand\n(${ratio(m.shortWindow)}) > ${limit}`;
+  const budget = (factor: number, objective: number) => +(factor * (1 - objective)).toPrecision(12);
+  const burn = (
+    ratio: (w: string) => string,
+    limit: number,
+    longWindow: Duration,
+    shortWindow: Duration,
+  ) => `(${ratio(longWindow)}) > ${limit}\nand\n(${ratio(shortWindow)}) > ${limit}`;
+  /** The error and latency alerts of one burn-rate pair. */
+  const burnAlerts = (
+    suffix: "" | "Slow",
+    severity: Severity,
+    factor: number,
+    longWindow: Duration,
+    shortWindow: Duration,
+    forDuration: Duration,
+  ): AlertRule[] => {
+    const speed = suffix === "Slow" ? "steadily" : "fast";
+    const windows = `over both ${longWindow} and ${shortWindow}`;
+    return [
+      rule(
+        `MeshServiceErrorBudget${suffix}Burn`,
+        severity,
+        burn(errorRatio, budget(factor, m.availabilityObjective), longWindow, shortWindow),
+        forDuration,
+        `{{ $labels.namespace }}/{{ $labels.deployment }} is burning its error budget ${speed}`,
+        `Inbound failure ratio of {{ $labels.namespace }}/{{ $labels.deployment }} is above ${factor}x the budget of a ${m.availabilityObjective} availability SLO ${windows}.`,
+      ),
+      rule(
+        `MeshServiceLatencyBudget${suffix}Burn`,
+        severity,
+        burn(slowRatio, budget(factor, m.latencyObjective), longWindow, shortWindow),
+        forDuration,
+        `{{ $labels.namespace }}/{{ $labels.deployment }} is burning its latency budget ${speed}`,
+        `Share of inbound requests of {{ $labels.namespace }}/{{ $labels.deployment }} slower than ${m.latencyThresholdMs}ms is above ${factor}x the budget of a ${m.latencyObjective} latency SLO ${windows}.`,
+      ),
+    ];
+  };
 
   const s = t.sqs;
   const c = t.certificates;
@@ -228,21 +278,14 @@ export function renderRuleGroups(t: AlertThresholds, opts: RenderOptions): RuleG
     {
       name: "mesh-slo",
       rules: [
-        rule(
-          "MeshServiceErrorBudgetBurn",
-          "critical",
-          burn(errorRatio, errorBudget),
-          m.for,
-          "{{ $labels.namespace }}/{{ $labels.deployment }} is burning its error budget fast",
-          `Inbound failure ratio of {{ $labels.namespace }}/{{ $labels.deployment }} is above ${m.burnRateFactor}x the budget of a ${m.availabilityObjective} availability SLO over both ${m.longWindow} and ${m.shortWindow}.`,
-        ),
-        rule(
-          "MeshServiceLatencyBudgetBurn",
-          "critical",
-          burn(slowRatio, latencyBudget),
-          m.for,
-          "{{ $labels.namespace }}/{{ $labels.deployment }} is burning its latency budget fast",
-          `Share of inbound requests of {{ $labels.namespace }}/{{ $labels.deployment }} slower than ${m.latencyThresholdMs}ms is above ${m.burnRateFactor}x the budget of a ${m.latencyObjective} latency SLO over both ${m.longWindow} and ${m.shortWindow}.`,
+        ...burnAlerts("", "critical", m.burnRateFactor, m.longWindow, m.shortWindow, m.for),
+        ...burnAlerts(
+          "Slow",
+          "warning",
+          m.slowBurnRateFactor,
+          m.slowLongWindow,
+          m.slowShortWindow,
+          m.slowFor,
         ),
       ],
     },
@@ -319,6 +362,16 @@ export function renderRuleGroups(t: AlertThresholds, opts: RenderOptions): RuleG
           t.elasticsearch.notGreenFor,
           "Elasticsearch cluster {{ $labels.cluster }} is not green",
           `Elasticsearch cluster {{ $labels.cluster }} has been yellow or red for ${t.elasticsearch.notGreenFor}.`,
+        ),
+        // The exporter emits no health series when it cannot fetch _cluster/health, and its
+        // scrape still succeeds, so neither the rule above nor PrometheusTargetsDown would fire.
+        rule(
+          "ElasticsearchHealthUnknown",
+          "warning",
+          `absent(elasticsearch_cluster_health_status{color="green"})`,
+          t.elasticsearch.healthUnknownFor,
+          "Elasticsearch health is unknown",
+          `No elasticsearch_cluster_health_status series for ${t.elasticsearch.healthUnknownFor}: the exporter is not running or cannot reach Elasticsearch.`,
         ),
       ],
     },

@@ -403,36 +403,83 @@ export function kubePrometheusStackValues(v: KubePrometheusStackValuesInputs) {
   };
 }
 
+/**
+ * The CloudWatch metrics YACE exports, per namespace, with their statistics. Lag and disk usage are
+ * point-in-time gauges, so the statistic over the period is Maximum; Sum would add up the
+ * period's datapoints. Rules and dashboards use the Prometheus names {@link yaceMetricName} gives.
+ */
+export const YACE_METRICS: Readonly<Record<string, ReadonlyArray<[string, string[]]>>> = {
+  "AWS/SQS": [
+    ["ApproximateAgeOfOldestMessage", ["Maximum"]],
+    ["ApproximateNumberOfMessagesVisible", ["Maximum"]],
+    ["ApproximateNumberOfMessagesNotVisible", ["Maximum"]],
+    ["NumberOfMessagesSent", ["Sum"]],
+    ["NumberOfMessagesReceived", ["Sum"]],
+    ["NumberOfMessagesDeleted", ["Sum"]],
+  ],
+  "AWS/Kafka": [
+    ["EstimatedMaxTimeLag", ["Maximum"]],
+    ["MaxOffsetLag", ["Maximum"]],
+    ["SumOffsetLag", ["Maximum"]],
+    ["KafkaDataLogsDiskUsed", ["Maximum"]],
+  ],
+};
+
+/** YACE's `PromString`: separators to `_`, `%` to `_percent`, camelCase to snake_case. */
+function yacePromString(text: string): string {
+  let out = "";
+  let prev = "";
+  for (const c of text) {
+    if (" ,\t/\\.-:=@<>()\u201c".includes(c)) out += "_";
+    else if (c === "%") out += "_percent";
+    else {
+      const isUpper = c !== c.toLowerCase();
+      if (isUpper && (/[a-z]/.test(prev) || /[0-9]/.test(prev))) out += "_";
+      out += c.toLowerCase();
+    }
+    prev = c;
+  }
+  return out;
+}
+
+/**
+ * The Prometheus name YACE gives a CloudWatch metric: a port of `BuildMetricName` in
+ * pkg/promutil/migrate.go of YACE v0.67.0 (the pinned chart's appVersion), including its
+ * dropping of a metric-name prefix that repeats the namespace (`AWS/Kafka` `KafkaDataLogsDiskUsed`
+ * is `aws_kafka_data_logs_disk_used_maximum`).
+ */
+export function yaceMetricName(namespace: string, metric: string, statistic: string): string {
+  const ns = yacePromString(namespace.replace(/^\//, "").toLowerCase());
+  let name = yacePromString(metric);
+  let skip = 0;
+  for (const part of ns.split("_")) if (name.slice(skip).startsWith(part)) skip = part.length;
+  name = name.slice(skip).replace(/^_/, "");
+  return `${ns.startsWith("aws") ? "" : "aws_"}${ns}_${name}_${yacePromString(statistic)}`;
+}
+
+/** Every metric name the YACE configuration produces. */
+export function yaceMetricNames(): string[] {
+  return Object.entries(YACE_METRICS).flatMap(([namespace, metrics]) =>
+    metrics.flatMap(([metric, statistics]) =>
+      statistics.map((statistic) => yaceMetricName(namespace, metric, statistic)),
+    ),
+  );
+}
+
 /** The YACE configuration (the chart's `config`, YAML). */
 export function yaceConfig(region: string): string {
-  const job = (type: string, metrics: Array<[string, string[]]>) => ({
-    type,
-    regions: [region],
-    period: 300,
-    length: 300,
-    metrics: metrics.map(([name, statistics]) => ({ name, statistics })),
-  });
   return stringify({
     apiVersion: "v1alpha1",
     "sts-region": region,
     discovery: {
       exportedTagsOnMetrics: { "AWS/SQS": ["Name"], "AWS/Kafka": ["Name"] },
-      jobs: [
-        job("AWS/SQS", [
-          ["ApproximateAgeOfOldestMessage", ["Maximum"]],
-          ["ApproximateNumberOfMessagesVisible", ["Maximum"]],
-          ["ApproximateNumberOfMessagesNotVisible", ["Maximum"]],
-          ["NumberOfMessagesSent", ["Sum"]],
-          ["NumberOfMessagesReceived", ["Sum"]],
-          ["NumberOfMessagesDeleted", ["Sum"]],
-        ]),
-        job("AWS/Kafka", [
-          ["EstimatedMaxTimeLag", ["Maximum"]],
-          ["MaxOffsetLag", ["Maximum"]],
-          ["SumOffsetLag", ["Sum"]],
-          ["KafkaDataLogsDiskUsed", ["Maximum"]],
-        ]),
-      ],
+      jobs: Object.entries(YACE_METRICS).map(([type, metrics]) => ({
+        type,
+        regions: [region],
+        period: 300,
+        length: 300,
+        metrics: metrics.map(([name, statistics]) => ({ name, statistics })),
+      })),
     },
   });
 }

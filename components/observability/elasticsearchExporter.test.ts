@@ -1,0 +1,391 @@
+import * as assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { validateManifest, type Manifest } from "../../tools/checks/manifests";
+import type { Capture, CapturedResource } from "../../tools/mocks";
+import { mockPlatform, ofType, single } from "../../tools/testing";
+import {
+  ELASTICSEARCH_EXPORTER_IMAGE,
+  ElasticsearchExporter,
+  type ElasticsearchExporterArgs,
+  elasticsearchExporterDeployment,
+  elasticsearchExporterFlags,
+  elasticsearchExporterService,
+  elasticsearchExporterServiceAccount,
+  elasticsearchExporterServiceMonitor,
+  validateElasticsearchExporterArgs,
+} from "./elasticsearchExporter";
+
+/** Rendered manifests, navigated freely in assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
+
+const ES_URL = "https://logs-es-http.logging.svc:9200";
+const CREDENTIALS = "logs-es-elastic-user";
+const CA = "logs-es-http-certs-public";
+
+const SA = "kubernetes:core/v1:ServiceAccount";
+const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+const SERVICE = "kubernetes:core/v1:Service";
+const SERVICE_MONITOR = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor";
+
+const resolve = <T>(output: pulumi.Output<T>) =>
+  new Promise<T>((done) => output.apply((value) => done(value)));
+
+const deploymentOf = (namespace = "logging"): Json =>
+  elasticsearchExporterDeployment({
+    namespace,
+    elasticsearchUrl: ES_URL,
+    credentialsSecretName: CREDENTIALS,
+    caSecretName: CA,
+  });
+const containerOf = (deployment: Json): Json => {
+  const containers = deployment.spec.template.spec.containers as Json[];
+  assert.equal(containers.length, 1);
+  return containers[0];
+};
+
+describe("elasticsearch_exporter manifests", () => {
+  it("points the exporter at the TLS URL and at the CA file it mounts", () => {
+    const deployment = deploymentOf();
+    const container = containerOf(deployment);
+    assert.equal(container.image, ELASTICSEARCH_EXPORTER_IMAGE);
+    assert.equal(container.image, "quay.io/prometheuscommunity/elasticsearch-exporter:v1.11.0");
+    assert.deepEqual(container.args, [
+      "--es.uri=https://logs-es-http.logging.svc:9200",
+      "--es.ca=/es-ca/ca.crt",
+      "--es.timeout=5s",
+    ]);
+    // The --es.ca file is the ca.crt key of the CA secret, through the mount.
+    assert.deepEqual(container.volumeMounts, [
+      { name: "es-ca", mountPath: "/es-ca", readOnly: true },
+    ]);
+    assert.deepEqual(deployment.spec.template.spec.volumes, [
+      {
+        name: "es-ca",
+        secret: { secretName: CA, items: [{ key: "ca.crt", path: "ca.crt" }] },
+      },
+    ]);
+  });
+
+  it("never passes a boolean flag as --flag=value, which kingpin rejects", () => {
+    for (const flag of elasticsearchExporterFlags(ES_URL)) {
+      assert.doesNotMatch(flag, /=(true|false)$/i, flag);
+    }
+  });
+
+  it("reads the password from the ECK secret and carries no credential literal", () => {
+    const container = containerOf(deploymentOf());
+    assert.deepEqual(container.env, [
+      { name: "ES_USERNAME", value: "elastic" },
+      {
+        name: "ES_PASSWORD",
+        valueFrom: { secretKeyRef: { name: CREDENTIALS, key: "elastic" } },
+      },
+    ]);
+    const password = (container.env as Json[]).find((e) => e.name === "ES_PASSWORD");
+    assert.ok(password, "ES_PASSWORD is set");
+    assert.equal(password.value, undefined, "ES_PASSWORD has no literal value");
+    // Neither the URL nor any flag carries user info.
+    for (const arg of container.args as string[]) assert.doesNotMatch(arg, /:\/\/[^/]*@/);
+  });
+
+  it("hardens the pod: non-root 65534, RuntimeDefault seccomp, no token, read-only, no capabilities", () => {
+    const deployment = deploymentOf();
+    const pod = deployment.spec.template.spec;
+    assert.equal(deployment.spec.replicas, 1);
+    assert.equal(pod.serviceAccountName, "elasticsearch-exporter");
+    assert.equal(pod.automountServiceAccountToken, false);
+    assert.deepEqual(pod.securityContext, {
+      runAsNonRoot: true,
+      runAsUser: 65534,
+      runAsGroup: 65534,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    const container = containerOf(deployment);
+    assert.deepEqual(container.securityContext, {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    });
+    assert.deepEqual(container.resources, {
+      requests: { cpu: "25m", memory: "64Mi" },
+      limits: { memory: "128Mi" },
+    });
+    assert.equal(
+      (elasticsearchExporterServiceAccount("logging") as Json).automountServiceAccountToken,
+      false,
+    );
+  });
+
+  it("probes /healthz on the named metrics port, which listens on 9114", () => {
+    const container = containerOf(deploymentOf());
+    assert.deepEqual(container.ports, [
+      { name: "http-metrics", containerPort: 9114, protocol: "TCP" },
+    ]);
+    for (const probe of [container.livenessProbe, container.readinessProbe]) {
+      assert.deepEqual(probe.httpGet, { path: "/healthz", port: "http-metrics" });
+    }
+  });
+
+  it("lets the Deployment select its own pods", () => {
+    const deployment = deploymentOf();
+    const selector = deployment.spec.selector.matchLabels as Record<string, string>;
+    const podLabels = deployment.spec.template.metadata.labels as Record<string, string>;
+    assert.ok(Object.keys(selector).length > 0);
+    for (const [k, v] of Object.entries(selector)) assert.equal(podLabels[k], v, k);
+  });
+
+  it("routes the Service to the pods and the ServiceMonitor to a port the Service has", () => {
+    const deployment = deploymentOf("logging");
+    const service = elasticsearchExporterService("logging") as Json;
+    const monitor = elasticsearchExporterServiceMonitor("logging") as Json;
+    const podLabels = deployment.spec.template.metadata.labels as Record<string, string>;
+    const serviceLabels = service.metadata.labels as Record<string, string>;
+
+    for (const [k, v] of Object.entries(service.spec.selector as Record<string, string>)) {
+      assert.equal(podLabels[k], v, `pods carry the Service selector's ${k}`);
+    }
+    const monitorSelector = monitor.spec.selector.matchLabels as Record<string, string>;
+    assert.ok(Object.keys(monitorSelector).length > 0, "the ServiceMonitor selects something");
+    for (const [k, v] of Object.entries(monitorSelector)) {
+      assert.equal(serviceLabels[k], v, `the Service carries the ServiceMonitor selector's ${k}`);
+    }
+    assert.equal(monitor.spec.selector.matchExpressions, undefined);
+
+    const servicePorts = (service.spec.ports as Json[]).map((p) => p.name as string);
+    const containerPorts = (containerOf(deployment).ports as Json[]).map((p) => p.name as string);
+    assert.deepEqual(monitor.spec.endpoints, [
+      { port: "http-metrics", path: "/metrics", interval: "30s", scrapeTimeout: "10s" },
+    ]);
+    for (const endpoint of monitor.spec.endpoints as Json[]) {
+      assert.ok(servicePorts.includes(endpoint.port), `the Service has port ${endpoint.port}`);
+    }
+    for (const port of service.spec.ports as Json[]) {
+      assert.ok(containerPorts.includes(port.targetPort), `the pod has port ${port.targetPort}`);
+    }
+    assert.deepEqual(monitor.spec.namespaceSelector, { matchNames: ["logging"] });
+    assert.equal(monitor.metadata.namespace, "logging");
+    assert.equal(monitor.metadata.labels.release, undefined, "no release label is needed");
+  });
+
+  it("renders every object valid against kubernetes-models and the ServiceMonitor CRD", () => {
+    for (const manifest of [
+      elasticsearchExporterServiceAccount("logging"),
+      deploymentOf(),
+      elasticsearchExporterService("logging"),
+      elasticsearchExporterServiceMonitor("logging"),
+    ]) {
+      assert.deepEqual(validateManifest(manifest), [], String(manifest.kind));
+    }
+  });
+
+  it("rejects broken manifests, so the validation above can fail", () => {
+    const rejects = (manifest: Json, reason: RegExp) => {
+      const messages = validateManifest(manifest).map((e) => `${e.path} ${e.message}`);
+      assert.ok(
+        messages.some((m) => reason.test(m)),
+        `expected ${String(reason)}, got ${JSON.stringify(messages)}`,
+      );
+    };
+    const badPort = deploymentOf();
+    containerOf(badPort).ports[0].containerPort = "abc";
+    rejects(badPort, /containerPort must be integer/);
+
+    const noName = deploymentOf();
+    delete containerOf(noName).name;
+    rejects(noName, /containers\/0 must have required property name/);
+
+    const badServicePort = elasticsearchExporterService("logging") as Json;
+    badServicePort.spec.ports[0].port = "abc";
+    rejects(badServicePort, /ports\/0\/port must be integer/);
+
+    const badMonitor = elasticsearchExporterServiceMonitor("logging") as Json;
+    badMonitor.spec.endpoints[0].interval = "every 30 seconds";
+    rejects(badMonitor, /^spec\.endpoints\.0\.interval must match pattern/);
+    const unknownField = elasticsearchExporterServiceMonitor("logging") as Json;
+    unknownField.spec.endpoints[0].portName = "http-metrics";
+    rejects(unknownField, /unknown field "portName"/);
+  });
+});
+
+describe("validateElasticsearchExporterArgs", () => {
+  const provider = new k8s.Provider("validation-k8s", { kubeconfig: "{}" });
+  const good: ElasticsearchExporterArgs = {
+    provider,
+    namespace: "logging",
+    elasticsearchUrl: ES_URL,
+    credentialsSecretName: CREDENTIALS,
+    caSecretName: CA,
+  };
+
+  it("accepts the Logging component's outputs", () => {
+    assert.deepEqual(validateElasticsearchExporterArgs(good), []);
+  });
+
+  it("names every bad argument", () => {
+    assert.deepEqual(
+      validateElasticsearchExporterArgs({
+        provider: undefined as unknown as k8s.Provider,
+        namespace: "Logging_NS",
+        elasticsearchUrl: "http://logs-es-http.logging.svc:9200",
+        credentialsSecretName: "",
+        caSecretName: "Bad_Secret",
+        dependsOn: ["logging"] as unknown as pulumi.Resource[],
+      }).map((e) => e.propertyPath),
+      [
+        "provider",
+        "namespace",
+        "elasticsearchUrl",
+        "credentialsSecretName",
+        "caSecretName",
+        "dependsOn",
+      ],
+    );
+    assert.deepEqual(
+      validateElasticsearchExporterArgs({ ...good, elasticsearchUrl: "not a url" }),
+      [
+        {
+          propertyPath: "elasticsearchUrl",
+          reason: '"not a url" is not an https URL; TLS stays on, give Logging.elasticsearchUrl',
+        },
+      ],
+    );
+    assert.deepEqual(
+      validateElasticsearchExporterArgs({
+        ...good,
+        elasticsearchUrl: "https://elastic:hunter22@logs-es-http.logging.svc:9200",
+      }),
+      [
+        {
+          propertyPath: "elasticsearchUrl",
+          reason: "must not carry credentials; the password is read from credentialsSecretName",
+        },
+      ],
+    );
+    assert.deepEqual(
+      validateElasticsearchExporterArgs({ ...good, namespace: "kube-system" }).map(
+        (e) => e.propertyPath,
+      ),
+      ["namespace"],
+    );
+  });
+});
+
+describe("ElasticsearchExporter", () => {
+  let capture: Capture;
+  let provider: k8s.Provider;
+  let componentUrn: string;
+  let logging: pulumi.ComponentResource;
+  let monitoring: pulumi.ComponentResource;
+  let elasticsearch: pulumi.Resource;
+  let stackRelease: pulumi.Resource;
+
+  const args = (overrides: Partial<ElasticsearchExporterArgs> = {}): ElasticsearchExporterArgs => ({
+    provider,
+    namespace: "logging",
+    elasticsearchUrl: ES_URL,
+    credentialsSecretName: CREDENTIALS,
+    caSecretName: CA,
+    dependsOn: [logging, monitoring],
+    ...overrides,
+  });
+
+  const one = (type: string): CapturedResource => {
+    const found = ofType(capture, type, componentUrn);
+    assert.equal(found.length, 1, `expected one ${type}, found ${found.length}`);
+    return found[0];
+  };
+
+  before(async () => {
+    capture = await mockPlatform();
+    provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
+    // Stand-ins for the Logging and Monitoring components the objects wait for: depending on a
+    // component means depending on its children, here the Elasticsearch and the stack release.
+    logging = new pulumi.ComponentResource("acme:test:Logging", "logging");
+    elasticsearch = new k8s.apiextensions.CustomResource(
+      "logging-es",
+      { apiVersion: "elasticsearch.k8s.elastic.co/v1", kind: "Elasticsearch" },
+      { parent: logging, provider },
+    );
+    monitoring = new pulumi.ComponentResource("acme:test:Monitoring", "monitoring");
+    stackRelease = new k8s.helm.v3.Release(
+      "monitoring-stack",
+      { chart: "kube-prometheus-stack" },
+      { parent: monitoring, provider },
+    );
+    const exporter = new ElasticsearchExporter("es-exporter", args());
+    await capture.settle();
+    componentUrn = await resolve(exporter.urn);
+    assert.equal(exporter.namespace, "logging");
+    assert.equal(exporter.serviceName, "elasticsearch-exporter");
+    assert.equal(exporter.metricsUrl, "http://elasticsearch-exporter.logging.svc:9114/metrics");
+  });
+
+  it("registers exactly a ServiceAccount, Deployment, Service and ServiceMonitor, through the provider", () => {
+    const component = single(capture, "acme:observability:ElasticsearchExporter", "es-exporter");
+    assert.equal(component.urn, componentUrn);
+    const children = [...capture.resources.values()].filter((r) => r.parent === componentUrn);
+    assert.deepEqual(children.map((r) => `${r.type}::${r.name}`).sort(), [
+      `${DEPLOYMENT}::es-exporter-deployment`,
+      `${SERVICE}::es-exporter-service`,
+      `${SA}::es-exporter-sa`,
+      `${SERVICE_MONITOR}::es-exporter-servicemonitor`,
+    ]);
+    const [k8sProvider] = ofType(capture, "pulumi:providers:kubernetes").filter(
+      (p) => p.name === "k8s",
+    );
+    for (const child of children) {
+      assert.equal(child.provider, `${k8sProvider.urn}::${k8sProvider.id}`, child.name);
+      assert.equal(
+        (child.inputs.metadata as Json).namespace,
+        "logging",
+        `${child.name} is in the Elasticsearch namespace`,
+      );
+    }
+  });
+
+  it("registers the manifests the pure functions build, each valid", () => {
+    assert.deepEqual(one(SA).inputs, elasticsearchExporterServiceAccount("logging"));
+    assert.deepEqual(one(DEPLOYMENT).inputs, deploymentOf("logging"));
+    assert.deepEqual(one(SERVICE).inputs, elasticsearchExporterService("logging"));
+    assert.deepEqual(one(SERVICE_MONITOR).inputs, elasticsearchExporterServiceMonitor("logging"));
+    for (const type of [SA, DEPLOYMENT, SERVICE, SERVICE_MONITOR]) {
+      assert.deepEqual(validateManifest(one(type).inputs as Manifest), [], type);
+    }
+  });
+
+  it("makes every object wait for Elasticsearch and the monitoring CRDs", async () => {
+    const [esUrn, releaseUrn] = await Promise.all([
+      resolve(elasticsearch.urn),
+      resolve(stackRelease.urn),
+    ]);
+    for (const type of [SA, DEPLOYMENT, SERVICE, SERVICE_MONITOR]) {
+      const deps = one(type).dependencies;
+      assert.ok(deps.includes(esUrn), `${type} waits for the Elasticsearch`);
+      assert.ok(deps.includes(releaseUrn), `${type} waits for the monitoring release`);
+    }
+    assert.ok(one(DEPLOYMENT).dependencies.includes(one(SA).urn));
+    assert.ok(one(SERVICE_MONITOR).dependencies.includes(one(SERVICE).urn));
+  });
+
+  it("fails on an http URL, naming the field, before registering anything", async () => {
+    const before = capture.resources.size;
+    assert.throws(
+      () =>
+        new ElasticsearchExporter(
+          "bad",
+          args({ elasticsearchUrl: "http://logs-es-http.logging.svc:9200" }),
+        ),
+      (e: Error) =>
+        pulumi.InputPropertiesError.isInstance(e) &&
+        e.message.startsWith(
+          "ElasticsearchExporter: 1 invalid argument:\n  - elasticsearchUrl: " +
+            '"http://logs-es-http.logging.svc:9200" is not an https URL',
+        ),
+    );
+    await capture.settle();
+    assert.equal(capture.resources.size, before, "nothing, not even the component, registers");
+  });
+});

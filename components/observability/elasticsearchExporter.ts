@@ -1,0 +1,345 @@
+/**
+ * Elasticsearch metrics for Prometheus: prometheus-community's elasticsearch_exporter next to the
+ * Logging component's Elasticsearch, scraped through a ServiceMonitor. It serves
+ * `elasticsearch_cluster_health_status{cluster,color}`, which the `ElasticsearchClusterNotGreen`
+ * alert (alertRules.ts) reads. No chart for it is in the pinned catalog, so the objects are plain
+ * Kubernetes manifests, built by pure functions that the tests validate against the schemas.
+ *
+ * Upstream facts (tag v1.11.0, main.go): listens on :9114, metrics at /metrics, an always-200
+ * `/healthz`; `--es.uri`, `--es.ca`, `--es.timeout`; basic auth only when both `ES_USERNAME` and
+ * `ES_PASSWORD` are set. The image runs as `nobody` (65534) and writes nothing to disk.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { throwIfInvalid, type ValidationError } from "../lib";
+
+/** The exporter image, pinned to the verified release. */
+export const ELASTICSEARCH_EXPORTER_IMAGE =
+  "quay.io/prometheuscommunity/elasticsearch-exporter:v1.11.0";
+/** The name of every object (ServiceAccount, Deployment, Service, ServiceMonitor). */
+export const ELASTICSEARCH_EXPORTER_NAME = "elasticsearch-exporter";
+/** The exporter's default listen port (`--web.listen-address` defaults to `:9114`). */
+export const ELASTICSEARCH_EXPORTER_PORT = 9114;
+/** The named port of the container and the Service; the ServiceMonitor scrapes it by name. */
+export const ELASTICSEARCH_EXPORTER_PORT_NAME = "http-metrics";
+/** Where the Elasticsearch HTTP CA secret is mounted; `--es.ca` points into it. */
+export const ELASTICSEARCH_EXPORTER_CA_DIR = "/es-ca";
+/** The key of the CA in the ECK `<name>-es-http-certs-public` secret. */
+export const ELASTICSEARCH_CA_KEY = "ca.crt";
+/** The key of the password in the ECK `<name>-es-elastic-user` secret (the user's name). */
+export const ELASTICSEARCH_USER = "elastic";
+
+/** The labels of every object; the Deployment, Service and ServiceMonitor select on them. */
+export const ELASTICSEARCH_EXPORTER_LABELS: Readonly<Record<string, string>> = {
+  "app.kubernetes.io/name": ELASTICSEARCH_EXPORTER_NAME,
+  "app.kubernetes.io/component": "metrics",
+};
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/** Arguments of {@link ElasticsearchExporter}; the Elasticsearch fields are `Logging`'s outputs. */
+export interface ElasticsearchExporterArgs {
+  /** The provider of the cluster (`EksCluster.kubernetesProvider`). */
+  provider: k8s.Provider;
+  /**
+   * The namespace Elasticsearch runs in (`Logging.namespace`). The exporter is installed there,
+   * since a pod can only read Secrets of its own namespace; the ServiceMonitor goes there too.
+   */
+  namespace: string;
+  /** `https://<name>-es-http.<namespace>.svc:9200` (`Logging.elasticsearchUrl`). TLS only. */
+  elasticsearchUrl: string;
+  /**
+   * The ECK secret with the `elastic` user's password under the key `elastic`
+   * (`Logging.elasticsearchCredentialsSecretName`).
+   */
+  credentialsSecretName: string;
+  /** The ECK secret with the HTTP CA under `ca.crt` (`Logging.elasticsearchCaSecretName`). */
+  caSecretName: string;
+  /**
+   * Resources every object waits for: the Logging component (its Elasticsearch creates the
+   * secrets) and the Monitoring component (its release installs the ServiceMonitor CRD).
+   */
+  dependsOn?: pulumi.Resource[];
+}
+
+/** Validates {@link ElasticsearchExporterArgs}; returns every problem. */
+export function validateElasticsearchExporterArgs(
+  args: ElasticsearchExporterArgs,
+): ValidationError[] {
+  const errors: ValidationError[] = [];
+  const add = (propertyPath: string, reason: string) => errors.push({ propertyPath, reason });
+  if (!(args.provider instanceof k8s.Provider)) {
+    add("provider", "must be a kubernetes Provider for the target cluster");
+  }
+  const ns = args.namespace;
+  if (typeof ns !== "string" || !DNS_LABEL.test(ns)) {
+    add(
+      "namespace",
+      `"${String(ns)}" is not a namespace name (a DNS label); give Logging.namespace`,
+    );
+  } else if (RESERVED_NAMESPACES.includes(ns)) {
+    add("namespace", `"${ns}" is shared by the cluster; give the namespace Elasticsearch runs in`);
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(String(args.elasticsearchUrl));
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== "https:") {
+    add(
+      "elasticsearchUrl",
+      `"${String(args.elasticsearchUrl)}" is not an https URL; TLS stays on, give Logging.elasticsearchUrl`,
+    );
+  } else if (url.username !== "" || url.password !== "") {
+    add(
+      "elasticsearchUrl",
+      "must not carry credentials; the password is read from credentialsSecretName",
+    );
+  }
+  for (const key of ["credentialsSecretName", "caSecretName"] as const) {
+    if (typeof args[key] !== "string" || !DNS_SUBDOMAIN.test(args[key])) {
+      add(key, `"${String(args[key])}" is not a Secret name; give Logging's ECK secret`);
+    }
+  }
+  if (
+    args.dependsOn !== undefined &&
+    !(Array.isArray(args.dependsOn) && args.dependsOn.every((r) => pulumi.Resource.isInstance(r)))
+  ) {
+    add("dependsOn", "must be a list of resources (e.g. the Logging and Monitoring components)");
+  }
+  return errors;
+}
+
+const metadata = (namespace: string) => ({
+  name: ELASTICSEARCH_EXPORTER_NAME,
+  namespace,
+  labels: { ...ELASTICSEARCH_EXPORTER_LABELS },
+});
+
+/** The ServiceAccount: no API token, the exporter never talks to Kubernetes. */
+export function elasticsearchExporterServiceAccount(namespace: string): Record<string, unknown> {
+  return {
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    metadata: metadata(namespace),
+    automountServiceAccountToken: false,
+  };
+}
+
+/** The exporter's command-line flags. */
+export function elasticsearchExporterFlags(elasticsearchUrl: string): string[] {
+  return [
+    `--es.uri=${elasticsearchUrl}`,
+    `--es.ca=${ELASTICSEARCH_EXPORTER_CA_DIR}/${ELASTICSEARCH_CA_KEY}`,
+    // Below the ServiceMonitor's 10s scrape timeout, so a slow cluster yields a partial scrape
+    // rather than a failed one.
+    "--es.timeout=5s",
+    // Nothing else: `--es.all`, `--es.indices` and `--es.shards` default to off, which keeps the
+    // series to cluster health and the local node's stats. Boolean flags are kingpin's, which
+    // rejects `--flag=false` ("unexpected false") and wants `--no-flag` to negate.
+  ];
+}
+
+/**
+ * The Deployment. One replica: it only serves metrics, and a lost pod is visible, since its
+ * target goes down and `PrometheusTargetsDown` (alertRules.ts) fires for the job.
+ */
+export function elasticsearchExporterDeployment(v: {
+  namespace: string;
+  elasticsearchUrl: string;
+  credentialsSecretName: string;
+  caSecretName: string;
+}): Record<string, unknown> {
+  const probe = (periodSeconds: number) => ({
+    httpGet: { path: "/healthz", port: ELASTICSEARCH_EXPORTER_PORT_NAME },
+    periodSeconds,
+    timeoutSeconds: 2,
+  });
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: metadata(v.namespace),
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { ...ELASTICSEARCH_EXPORTER_LABELS } },
+      template: {
+        metadata: { labels: { ...ELASTICSEARCH_EXPORTER_LABELS } },
+        spec: {
+          serviceAccountName: ELASTICSEARCH_EXPORTER_NAME,
+          automountServiceAccountToken: false,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 65534,
+            runAsGroup: 65534,
+            seccompProfile: { type: "RuntimeDefault" },
+          },
+          containers: [
+            {
+              name: "exporter",
+              image: ELASTICSEARCH_EXPORTER_IMAGE,
+              args: elasticsearchExporterFlags(v.elasticsearchUrl),
+              env: [
+                // The superuser for now. Follow-up: a dedicated user with only the `monitor`
+                // cluster privilege (created through ECK's file realm or the security API, out
+                // of scope here), then point this and the secret reference at it.
+                { name: "ES_USERNAME", value: ELASTICSEARCH_USER },
+                {
+                  name: "ES_PASSWORD",
+                  valueFrom: {
+                    secretKeyRef: { name: v.credentialsSecretName, key: ELASTICSEARCH_USER },
+                  },
+                },
+              ],
+              ports: [
+                {
+                  name: ELASTICSEARCH_EXPORTER_PORT_NAME,
+                  containerPort: ELASTICSEARCH_EXPORTER_PORT,
+                  protocol: "TCP",
+                },
+              ],
+              // `/healthz` answers 200 whenever the HTTP server runs; it does not reach
+              // Elasticsearch, so an unhealthy cluster never restarts the exporter.
+              livenessProbe: probe(20),
+              readinessProbe: probe(10),
+              resources: {
+                requests: { cpu: "25m", memory: "64Mi" },
+                limits: { memory: "128Mi" },
+              },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ["ALL"] },
+              },
+              volumeMounts: [
+                { name: "es-ca", mountPath: ELASTICSEARCH_EXPORTER_CA_DIR, readOnly: true },
+              ],
+            },
+          ],
+          volumes: [
+            {
+              name: "es-ca",
+              secret: {
+                secretName: v.caSecretName,
+                items: [{ key: ELASTICSEARCH_CA_KEY, path: ELASTICSEARCH_CA_KEY }],
+              },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** The Service Prometheus discovers the pod through. */
+export function elasticsearchExporterService(namespace: string): Record<string, unknown> {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: metadata(namespace),
+    spec: {
+      type: "ClusterIP",
+      selector: { ...ELASTICSEARCH_EXPORTER_LABELS },
+      ports: [
+        {
+          name: ELASTICSEARCH_EXPORTER_PORT_NAME,
+          port: ELASTICSEARCH_EXPORTER_PORT,
+          targetPort: ELASTICSEARCH_EXPORTER_PORT_NAME,
+          protocol: "TCP",
+        },
+      ],
+    },
+  };
+}
+
+/**
+ * The ServiceMonitor, in the exporter's namespace. kube-prometheus-stack runs with
+ * `serviceMonitorSelectorNilUsesHelmValues: false` (monitoring.ts), so Prometheus selects it in
+ * any namespace without a release label.
+ */
+export function elasticsearchExporterServiceMonitor(namespace: string): Record<string, unknown> {
+  return {
+    apiVersion: "monitoring.coreos.com/v1",
+    kind: "ServiceMonitor",
+    metadata: metadata(namespace),
+    spec: {
+      selector: { matchLabels: { ...ELASTICSEARCH_EXPORTER_LABELS } },
+      namespaceSelector: { matchNames: [namespace] },
+      endpoints: [
+        {
+          port: ELASTICSEARCH_EXPORTER_PORT_NAME,
+          path: "/metrics",
+          interval: "30s",
+          scrapeTimeout: "10s",
+        },
+      ],
+    },
+  };
+}
+
+/**
+ * elasticsearch_exporter for the Logging component's Elasticsearch: a token-less ServiceAccount,
+ * a hardened single-replica Deployment reading the ECK password and CA from their Secrets, a
+ * Service and a ServiceMonitor, all in the Elasticsearch namespace.
+ */
+export class ElasticsearchExporter extends pulumi.ComponentResource {
+  public readonly namespace: string;
+  /** The Service's name (also the Prometheus `job` label, the ServiceMonitor's default). */
+  public readonly serviceName: string;
+  /** `http://<service>.<namespace>.svc:9114/metrics`. */
+  public readonly metricsUrl: string;
+  public readonly serviceAccount: k8s.core.v1.ServiceAccount;
+  public readonly deployment: k8s.apps.v1.Deployment;
+  public readonly service: k8s.core.v1.Service;
+  public readonly serviceMonitor: k8s.apiextensions.CustomResource;
+
+  constructor(
+    name: string,
+    args: ElasticsearchExporterArgs,
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
+    throwIfInvalid("ElasticsearchExporter", validateElasticsearchExporterArgs(args));
+    super("acme:observability:ElasticsearchExporter", name, {}, opts);
+
+    const ns = args.namespace;
+    this.namespace = ns;
+    this.serviceName = ELASTICSEARCH_EXPORTER_NAME;
+    this.metricsUrl = `http://${ELASTICSEARCH_EXPORTER_NAME}.${ns}.svc:${ELASTICSEARCH_EXPORTER_PORT}/metrics`;
+    const childOpts = { parent: this, provider: args.provider, dependsOn: args.dependsOn ?? [] };
+
+    this.serviceAccount = new k8s.core.v1.ServiceAccount(
+      `${name}-sa`,
+      elasticsearchExporterServiceAccount(ns) as k8s.core.v1.ServiceAccountArgs,
+      childOpts,
+    );
+    // The builders return plain manifests, so the tests validate exactly what registers.
+    this.deployment = new k8s.apps.v1.Deployment(
+      `${name}-deployment`,
+      elasticsearchExporterDeployment({
+        namespace: ns,
+        elasticsearchUrl: args.elasticsearchUrl,
+        credentialsSecretName: args.credentialsSecretName,
+        caSecretName: args.caSecretName,
+      }) as unknown as k8s.apps.v1.DeploymentArgs,
+      { ...childOpts, dependsOn: [this.serviceAccount, ...childOpts.dependsOn] },
+    );
+    this.service = new k8s.core.v1.Service(
+      `${name}-service`,
+      elasticsearchExporterService(ns) as k8s.core.v1.ServiceArgs,
+      childOpts,
+    );
+    this.serviceMonitor = new k8s.apiextensions.CustomResource(
+      `${name}-servicemonitor`,
+      elasticsearchExporterServiceMonitor(ns) as k8s.apiextensions.CustomResourceArgs,
+      { ...childOpts, dependsOn: [this.service, ...childOpts.dependsOn] },
+    );
+
+    this.registerOutputs({
+      namespace: this.namespace,
+      serviceName: this.serviceName,
+      metricsUrl: this.metricsUrl,
+    });
+  }
+}
