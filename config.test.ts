@@ -2,6 +2,10 @@ import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
+import {
+  DEFAULT_ALERT_THRESHOLDS,
+  withAlertThresholdOverrides,
+} from "./components/observability/alertRules";
 import { ConfigError, parseStackConfig, PROJECT } from "./config";
 import { installMocks, MOCK_ACCOUNT_ID, PlatformMocks } from "./tools/mocks";
 import { loadStackConfig } from "./tools/stackFile";
@@ -31,6 +35,16 @@ function issuesOf(raw: Record<string, string>): Array<{ key: string; message: st
   }
   assert.fail("the configuration was accepted");
 }
+
+/** The dev config with `observability.alerting.thresholds` set to `thresholds`. */
+function withThresholds(thresholds: unknown): Record<string, string> {
+  return withChange("observability", (o) => ({
+    ...o,
+    alerting: { ...(o.alerting as object), thresholds },
+  }));
+}
+
+const THRESHOLDS = `${PROJECT}:observability.alerting.thresholds`;
 
 const cases: Array<[string, Record<string, string>, string, RegExp]> = [
   [
@@ -163,6 +177,54 @@ const cases: Array<[string, Record<string, string>, string, RegExp]> = [
     "acme-platform:protectStatefulResources",
     /must be true or false/,
   ],
+  [
+    "an unknown alert threshold",
+    withThresholds({ mesh: { availabilityObjectve: 0.99 } }),
+    `${THRESHOLDS}.mesh.availabilityObjectve`,
+    /unknown key/,
+  ],
+  [
+    "an unknown alert threshold group",
+    withThresholds({ queues: { oldestMessageAgeSeconds: 60 } }),
+    `${THRESHOLDS}.queues`,
+    /unknown key/,
+  ],
+  [
+    "an objective that is not a share",
+    withThresholds({ mesh: { availabilityObjective: 1.5 } }),
+    `${THRESHOLDS}.mesh.availabilityObjective`,
+    /must be below 1; valid: a share strictly between 0 and 1/,
+  ],
+  [
+    "a threshold duration in words",
+    withThresholds({ mesh: { for: "5 minutes" } }),
+    `${THRESHOLDS}.mesh.for`,
+    /valid form: a Prometheus duration.*"5m"/,
+  ],
+  [
+    "a dead-letter queue regex that does not compile",
+    withThresholds({ sqs: { deadLetterQueueRegex: "(.+-dlq" } }),
+    `${THRESHOLDS}.sqs.deadLetterQueueRegex`,
+    /must be a valid regular expression/,
+  ],
+  [
+    "a percent above 100",
+    withThresholds({ monitoring: { targetsDownPercent: 150 } }),
+    `${THRESHOLDS}.monitoring.targetsDownPercent`,
+    /at most 100/,
+  ],
+  [
+    "a short burn window no shorter than the default long one",
+    withThresholds({ mesh: { shortWindow: "1h" } }),
+    `${THRESHOLDS}.mesh.shortWindow`,
+    /must be shorter than mesh\.longWindow \(1h\)/,
+  ],
+  [
+    "a slow burn rate above the fast one",
+    withThresholds({ mesh: { slowBurnRateFactor: 20 } }),
+    `${THRESHOLDS}.mesh.slowBurnRateFactor`,
+    /must be below mesh\.burnRateFactor \(14\.4\)/,
+  ],
 ];
 
 describe("stack configuration", () => {
@@ -198,6 +260,22 @@ describe("stack configuration", () => {
       "acme-platform:network.cidr",
       "acme-platform:surprise",
     ]);
+  });
+
+  it("parses alert threshold overrides, and applies dev's to the defaults", () => {
+    const overrides = { mesh: { availabilityObjective: 0.995, shortWindow: "10m" }, kafka: {} };
+    const parsed = parseStackConfig(withThresholds(overrides));
+    assert.deepEqual(parsed.observability.alerting.thresholds, overrides);
+    assert.deepEqual(
+      parseStackConfig(withThresholds(undefined)).observability.alerting.thresholds,
+      {},
+    );
+    const devThresholds = parseStackConfig(dev).observability.alerting.thresholds;
+    assert.deepEqual(devThresholds, { sqs: { oldestMessageAgeSeconds: 3600 } });
+    assert.deepEqual(withAlertThresholdOverrides(devThresholds), {
+      ...DEFAULT_ALERT_THRESHOLDS,
+      sqs: { ...DEFAULT_ALERT_THRESHOLDS.sqs, oldestMessageAgeSeconds: 3600 },
+    });
   });
 
   it("ignores other providers' settings", () => {

@@ -10,6 +10,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { LOG_RETENTION_DAYS } from "./components/lib";
 import { NatGatewayStrategy } from "./components/network";
+import {
+  alertThresholdConflicts,
+  type AlertThresholdOverrides,
+  DEFAULT_ALERT_THRESHOLDS,
+  type Duration,
+  regexProblem,
+} from "./components/observability/alertRules";
 
 /** The Pulumi project name, which is also the namespace of every key below. */
 export const PROJECT = "acme-platform";
@@ -373,6 +380,110 @@ const platformSchema = z.strictObject({
 
 const secretRef = z.strictObject({ name: k8sName, key: z.string().min(1) });
 
+// Alert thresholds: every field optional; what a stack leaves out keeps DEFAULT_ALERT_THRESHOLDS.
+const objective = z
+  .number({ error: "must be a number; valid: a share strictly between 0 and 1, e.g. 0.999" })
+  .gt(0, { error: "must be above 0; valid: a share strictly between 0 and 1, e.g. 0.999" })
+  .lt(1, { error: "must be below 1; valid: a share strictly between 0 and 1, e.g. 0.999" });
+const atLeastZero = (what: string) =>
+  z
+    .number({ error: `must be a number; valid: ${what}, a number >= 0` })
+    .min(0, { error: `must be at least 0; valid: ${what}, a number >= 0` });
+const positive = (what: string) =>
+  z
+    .number({ error: `must be a number; valid: ${what}, a number above 0` })
+    .gt(0, { error: `must be above 0; valid: ${what}, a number above 0` });
+const percent = (what: string) =>
+  atLeastZero(what).max(100, { error: `must be at most 100; valid: ${what}, 0 to 100` });
+const DURATION_FORM = 'a Prometheus duration, a whole number and one of s, m, h, d, e.g. "5m"';
+const promDuration = z
+  .string({ error: `must be a string; valid: ${DURATION_FORM}` })
+  .refine((v): v is Duration => /^\d+[smhd]$/.test(v), { error: `valid form: ${DURATION_FORM}` });
+const nonEmpty = (what: string) =>
+  z
+    .string({ error: `must be a string; valid: ${what}` })
+    .min(1, { error: `must not be empty; valid: ${what}` });
+const regexText = nonEmpty("a regular expression").superRefine((pattern, ctx) => {
+  const problem = regexProblem(pattern);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+
+/** `z.strictObject(shape)` with every field, and the group itself, optional. */
+const thresholdGroup = <S extends z.ZodRawShape>(shape: S) =>
+  z.strictObject(shape).partial().optional();
+
+const alertThresholdsSchema = z
+  .strictObject({
+    mesh: thresholdGroup({
+      availabilityObjective: objective,
+      latencyObjective: objective,
+      latencyThresholdMs: positive("a Linkerd latency histogram bucket in ms, e.g. 500"),
+      burnRateFactor: positive("the paging burn rate, e.g. 14.4"),
+      longWindow: promDuration,
+      shortWindow: promDuration,
+      for: promDuration,
+      slowBurnRateFactor: positive("the warning burn rate, below burnRateFactor, e.g. 6"),
+      slowLongWindow: promDuration,
+      slowShortWindow: promDuration,
+      slowFor: promDuration,
+    }),
+    sqs: thresholdGroup({
+      oldestMessageAgeSeconds: atLeastZero("the age of the oldest message in seconds"),
+      oldestMessageFor: promDuration,
+      deadLetterQueueRegex: regexText,
+      deadLetterMessages: atLeastZero("visible dead-letter messages"),
+      deadLetterFor: promDuration,
+    }),
+    kafka: thresholdGroup({
+      consumerLagMessages: atLeastZero("the consumer offset lag in messages"),
+      for: promDuration,
+    }),
+    workflows: thresholdGroup({
+      failedWorkflows: atLeastZero("failed workflows per window"),
+      window: promDuration,
+      for: promDuration,
+    }),
+    certificates: thresholdGroup({
+      issuerNamespace: nonEmpty("the namespace of the identity issuer's Certificate"),
+      issuerCertificate: nonEmpty("the name of the identity issuer's Certificate"),
+      issuerMinRemainingHours: atLeastZero("hours left on the issuer"),
+      issuerFor: promDuration,
+      trustAnchorMinRemainingHours: atLeastZero("hours left on the trust anchor"),
+      trustAnchorFor: promDuration,
+    }),
+    elasticsearch: thresholdGroup({ notGreenFor: promDuration, healthUnknownFor: promDuration }),
+    monitoring: thresholdGroup({
+      targetsDownPercent: percent("the percent of a job's targets down"),
+      targetsDownFor: promDuration,
+      prometheusNotificationErrorPercent: percent(
+        "the percent of Prometheus' notifications failing",
+      ),
+      alertmanagerNotificationErrorPercent: percent(
+        "the percent of Alertmanager's notifications failing",
+      ),
+      notificationsFor: promDuration,
+    }),
+  })
+  .superRefine((overrides, ctx) => {
+    // Relations between fields, checked on the values the stack will run with.
+    const mesh = { ...DEFAULT_ALERT_THRESHOLDS.mesh, ...overrides.mesh };
+    for (const e of alertThresholdConflicts({ ...DEFAULT_ALERT_THRESHOLDS, mesh })) {
+      ctx.addIssue({ code: "custom", path: e.propertyPath.split("."), message: e.reason });
+    }
+  });
+
+/** True when A and B are the same type. */
+type Equals<A, B> =
+  (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type Assert<T extends true> = T;
+/**
+ * Fails to compile when the thresholds schema and `AlertThresholds` drift apart (a field added,
+ * removed or retyped on one side only).
+ */
+export type AlertThresholdsSchemaMatchesInterface = Assert<
+  Equals<z.output<typeof alertThresholdsSchema>, AlertThresholdOverrides>
+>;
+
 const observabilitySchema = z.strictObject({
   prometheus: z.strictObject({
     /** How long Prometheus keeps samples, e.g. "15d". */
@@ -423,6 +534,11 @@ const observabilitySchema = z.strictObject({
     alarmEmails: z.array(z.email({ error: "must be an email address" })).default([]),
     /** MSK broker disk use (percent) that raises the CloudWatch alarm; above the autoscaling target. */
     kafkaDiskUsedPercent: int(50, 95, "the broker disk alarm threshold in percent"),
+    /**
+     * Changes to the Prometheus alert thresholds (any group, any field of `AlertThresholds`);
+     * the rest keep DEFAULT_ALERT_THRESHOLDS. Apply with `withAlertThresholdOverrides`.
+     */
+    thresholds: alertThresholdsSchema.default({}),
   }),
 });
 

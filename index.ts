@@ -16,6 +16,7 @@ import {
   AlertRules,
   alertmanagerConfigYaml,
   alertmanagerSecretNames,
+  alertmanagerSnsTopicArns,
   CloudWatchAlarms,
   ElasticsearchExporter,
   KUBE_PROMETHEUS_STACK_RELEASE,
@@ -23,6 +24,7 @@ import {
   meshTracingTarget,
   Monitoring,
   Tracing,
+  withAlertThresholdOverrides,
 } from "./components/observability";
 import { LoadBalancerController } from "./components/platform";
 import { PlatformKeys } from "./components/security";
@@ -239,12 +241,41 @@ const tracing = new Tracing("platform", {
   dependsOn: [logging, linkerd],
 });
 
+const receivers = observability.alerting;
+// For what must page even when the cluster's monitoring is down, including its own silence:
+// Alertmanager beats on the heartbeat topic, and the alarm fires when the beats stop.
+const alarms = new CloudWatchAlarms(
+  "platform",
+  {
+    alertsKeyArn: keys.alertsKeyArn,
+    accountId: identity.accountId,
+    partition,
+    region: config.region,
+    deadLetterQueues: [{ name: "workflow-requests", queueName: workQueue.deadLetterQueueName }],
+    kafka: {
+      clusterName: kafka.clusterName,
+      brokerIds: Array.from(
+        { length: config.network.azCount * kafkaConfig.brokersPerAz },
+        (_, i) => i + 1,
+      ),
+      diskUsedPercentThreshold: receivers.kafkaDiskUsedPercent,
+    },
+    subscriptions: receivers.alarmEmails.map((endpoint) => ({
+      protocol: "email" as const,
+      endpoint,
+    })),
+    protect,
+  },
+  { providers: [aws_] },
+);
+
 // Generated, never typed by a person; Pulumi keeps it encrypted in state.
 const grafanaAdminPassword = new random.RandomPassword("grafana-admin", {
   length: 32,
   special: false,
 });
-const receivers = observability.alerting;
+// Created by default (CloudWatchAlarms' `heartbeat`), so always set here.
+const heartbeatTopicArn = alarms.heartbeatTopicArn!;
 const monitoring = new Monitoring(
   "platform",
   {
@@ -255,6 +286,10 @@ const monitoring = new Monitoring(
     grafanaAdminPassword: pulumi.secret(grafanaAdminPassword.result),
     alertmanagerConfigSecretName: "alertmanager-config",
     alertmanagerSecrets: alertmanagerSecretNames(receivers),
+    alertmanagerSns: {
+      topicArns: alertmanagerSnsTopicArns(receivers, heartbeatTopicArn),
+      kmsKeyArn: keys.alertsKeyArn,
+    },
     elasticsearchUrl: logging.elasticsearchUrl,
     tracingQueryUrl: tracing.jaegerQueryUrl,
     mskBrokers: { bootstrapBrokers: kafka.bootstrapBrokersSaslIam },
@@ -272,7 +307,11 @@ new k8s.core.v1.Secret(
   "alertmanager-config",
   {
     metadata: { name: "alertmanager-config", namespace: monitoring.namespace },
-    stringData: { [ALERTMANAGER_CONFIG_KEY]: alertmanagerConfigYaml(receivers) },
+    stringData: {
+      [ALERTMANAGER_CONFIG_KEY]: heartbeatTopicArn.apply((topicArn) =>
+        alertmanagerConfigYaml(receivers, { topicArn, region: config.region }),
+      ),
+    },
   },
   { provider: k8sProvider },
 );
@@ -292,6 +331,7 @@ new AlertRules(
     // The namespace kube-prometheus-stack runs in (its rule selector matches the release label).
     namespace: "monitoring",
     releaseName: KUBE_PROMETHEUS_STACK_RELEASE,
+    thresholds: withAlertThresholdOverrides(receivers.thresholds),
     trustAnchorNotAfterSeconds: linkerd.trustAnchorNotAfter.apply((t) => Date.parse(t) / 1000),
   },
   { dependsOn: [monitoring] },
@@ -370,31 +410,6 @@ new ArgoEvents(
     workflowTemplateName: requestTemplate.templateName,
     highAvailability,
     storageClassName: DEFAULT_STORAGE_CLASS,
-  },
-  { providers: [aws_] },
-);
-
-new CloudWatchAlarms(
-  "platform",
-  {
-    alertsKeyArn: keys.alertsKeyArn,
-    accountId: identity.accountId,
-    partition,
-    region: config.region,
-    deadLetterQueues: [{ name: "workflow-requests", queueName: workQueue.deadLetterQueueName }],
-    kafka: {
-      clusterName: kafka.clusterName,
-      brokerIds: Array.from(
-        { length: config.network.azCount * kafkaConfig.brokersPerAz },
-        (_, i) => i + 1,
-      ),
-      diskUsedPercentThreshold: receivers.kafkaDiskUsedPercent,
-    },
-    subscriptions: receivers.alarmEmails.map((endpoint) => ({
-      protocol: "email" as const,
-      endpoint,
-    })),
-    protect,
   },
   { providers: [aws_] },
 );

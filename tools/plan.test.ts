@@ -265,12 +265,52 @@ describe("npm run plan", () => {
         { encoding: "utf8" },
       );
       assert.equal(rules.status, 0, rules.stdout + rules.stderr);
-      assert.match(rules.stdout, /SUCCESS: \d+ rules found/);
-      const am = spawnSync("amtool", ["check-config", path.join(p.out, "alertmanager.yaml")], {
-        encoding: "utf8",
-      });
+      // What the PrometheusRules carry: one group each, every alert of them.
+      const deployed = p
+        .of("kubernetes:monitoring.coreos.com/v1:PrometheusRule")
+        .flatMap((r) => (r.inputs.spec as { groups: Array<{ rules: unknown[] }> }).groups)
+        .flatMap((g) => g.rules);
+      assert.ok(deployed.length >= 15);
+      assert.match(rules.stdout, new RegExp(`SUCCESS: ${deployed.length} rules found`));
+      const file = path.join(p.out, "alertmanager.yaml");
+      const am = spawnSync("amtool", ["check-config", file], { encoding: "utf8" });
       assert.equal(am.status, 0, am.stdout + am.stderr);
+      // The deployed config beats on this stack's heartbeat topic and pages on critical.
+      const route = (...labels: string[]) =>
+        spawnSync("amtool", ["config", "routes", "test", `--config.file=${file}`, ...labels], {
+          encoding: "utf8",
+        }).stdout.trim();
+      assert.equal(route("alertname=Watchdog", "severity=none"), "heartbeat");
+      assert.equal(route("alertname=X", "severity=critical"), "pager");
+      assert.equal(route("alertname=X", "severity=warning"), "chat");
+      const heartbeatTopic = p.of("aws:sns/topic:Topic").find((t) => t.urn.endsWith("-heartbeat"));
+      assert.ok(heartbeatTopic);
+      const config = parse(fs.readFileSync(file, "utf8")) as {
+        receivers: Array<{ name: string; sns_configs?: Array<{ topic_arn: string }> }>;
+      };
+      assert.equal(
+        config.receivers.find((r) => r.name === "heartbeat")?.sns_configs?.[0].topic_arn,
+        heartbeatTopic.outputs?.arn,
+      );
     }
+  });
+
+  it("deploys each stack's alert thresholds: dev overrides the SQS age, prod keeps the default", () => {
+    const sqsAge = (stack: string) => {
+      const rules = plans[stack]
+        .of("kubernetes:monitoring.coreos.com/v1:PrometheusRule")
+        .flatMap(
+          (r) =>
+            (r.inputs.spec as { groups: Array<{ rules: Array<Record<string, string>> }> }).groups,
+        )
+        .flatMap((g) => g.rules)
+        .filter((r) => r.alert === "SqsOldestMessageTooOld");
+      assert.equal(rules.length, 1);
+      return /> (\d+)$/.exec(rules[0].expr)?.[1];
+    };
+    assert.equal(sqsAge("dev"), "3600");
+    assert.equal(sqsAge("staging"), "900");
+    assert.equal(sqsAge("prod"), "900");
   });
 
   it("exits 2 on bad usage", () => {

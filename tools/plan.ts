@@ -13,10 +13,10 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseStackConfig, type StackConfig } from "../config";
 import {
-  alertmanagerConfigYaml,
-  DEFAULT_ALERT_THRESHOLDS,
-  renderRuleGroups,
+  ALERTMANAGER_CONFIG_KEY,
+  RULE_GROUP_NAMES,
   ruleFileYaml,
+  type RuleGroup,
 } from "../components/observability";
 import { checkGraph } from "./checks/graph";
 import { toMermaid } from "./graph";
@@ -24,7 +24,7 @@ import { installMocks, MOCK_ACCOUNT_ID, PlatformMocks } from "./mocks";
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { evaluateStackExport, PolicyConfigError } from "./policyRunner";
 import { loadStackConfig, StackFileError } from "./stackFile";
-import { toStackExport, type StackExport } from "./stackExport";
+import { revealSecrets, toStackExport, type StackExport } from "./stackExport";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 
@@ -204,18 +204,13 @@ export async function main(argv: string[]): Promise<number> {
   const graphMmd = path.join(options.outDir, "graph.mmd");
   fs.writeFileSync(stackJson, JSON.stringify(run.export, null, 2) + "\n");
   fs.writeFileSync(graphMmd, toMermaid(run.export.deployment.resources));
-  // The rule groups and Alertmanager config the stack deploys, in the files promtool and amtool read.
-  const stackOutputs = run.export.deployment.resources[0]?.outputs ?? {};
-  const anchorNotAfter = Date.parse(String(stackOutputs.linkerdTrustAnchorNotAfter ?? "")) / 1000;
+  // The rule groups and Alertmanager config the stack deploys, taken from the captured
+  // PrometheusRules and config Secret, in the files promtool and amtool read.
   const rulesYaml = path.join(options.outDir, "prometheus-rules.yaml");
   const alertmanagerYaml = path.join(options.outDir, "alertmanager.yaml");
-  fs.writeFileSync(
-    rulesYaml,
-    ruleFileYaml(
-      renderRuleGroups(DEFAULT_ALERT_THRESHOLDS, { trustAnchorNotAfterSeconds: anchorNotAfter }),
-    ),
-  );
-  fs.writeFileSync(alertmanagerYaml, alertmanagerConfigYaml(run.config.observability.alerting));
+  const deployed = deployedAlerting(run.checkable);
+  fs.writeFileSync(rulesYaml, ruleFileYaml(deployed.groups));
+  fs.writeFileSync(alertmanagerYaml, deployed.alertmanagerYaml);
 
   let result: Awaited<ReturnType<typeof evaluateStackExport>>;
   try {
@@ -261,4 +256,43 @@ if (require.main === module) {
       process.exit(1);
     },
   );
+}
+
+/**
+ * The alert rule groups and the Alertmanager configuration a stack deploys, read from the captured
+ * inputs: the `acme-*` PrometheusRules (in RULE_GROUP_NAMES order) and the `alertmanager-config`
+ * Secret. (The export redacts every Secret's data, as the Kubernetes provider marks it secret; the
+ * config names its credentials by file only, so writing it out is safe.)
+ */
+export function deployedAlerting(resources: PlanRun["checkable"]): {
+  groups: RuleGroup[];
+  alertmanagerYaml: string;
+} {
+  const groups: RuleGroup[] = [];
+  for (const groupName of RULE_GROUP_NAMES) {
+    const found = resources.filter(
+      (r) =>
+        r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule" &&
+        (r.inputs?.metadata as { name?: string } | undefined)?.name === `acme-${groupName}`,
+    );
+    if (found.length !== 1) {
+      throw new Error(`expected one PrometheusRule acme-${groupName}, found ${found.length}`);
+    }
+    groups.push(...(found[0].inputs.spec as { groups: RuleGroup[] }).groups);
+  }
+  const secrets = resources.filter(
+    (r) =>
+      r.type === "kubernetes:core/v1:Secret" &&
+      (r.inputs?.metadata as { name?: string } | undefined)?.name === "alertmanager-config",
+  );
+  // The Kubernetes SDK marks a Secret's stringData secret; only this key is read.
+  const stringData = revealSecrets(secrets[0]?.inputs.stringData) as
+    Record<string, unknown> | undefined;
+  const text = stringData?.[ALERTMANAGER_CONFIG_KEY];
+  if (secrets.length !== 1 || typeof text !== "string") {
+    throw new Error(
+      `expected one Secret alertmanager-config with a plain ${ALERTMANAGER_CONFIG_KEY}, found ${secrets.length}`,
+    );
+  }
+  return { groups, alertmanagerYaml: text };
 }

@@ -52,6 +52,16 @@ function asSecret(value: unknown): Record<string, unknown> {
   return isSecret(value) ? value : { [SIG_KEY]: SECRET_SIG, value };
 }
 
+/** Replaces every captured secret by its plaintext, for checks that never write it out. */
+export function revealSecrets(value: unknown): unknown {
+  if (isSecret(value)) return revealSecrets(value.value);
+  if (Array.isArray(value)) return value.map(revealSecrets);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revealSecrets(v)]));
+  }
+  return value;
+}
+
 /** Replaces every secret by the ciphertext form an export without `--show-secrets` has. */
 export function redactSecrets(value: unknown): unknown {
   if (isSecret(value)) return { [SIG_KEY]: SECRET_SIG, ciphertext: "offline-plan:redacted" };

@@ -39,6 +39,7 @@ describe("CloudWatchAlarms", () => {
   let capture: Capture;
   let component: string;
   let topicArn: string;
+  let heartbeatArn: string;
 
   before(async () => {
     capture = await mockPlatform();
@@ -49,16 +50,19 @@ describe("CloudWatchAlarms", () => {
       kafka: undefined,
       subscriptions: undefined,
       protect: true,
+      heartbeat: false,
     });
     await capture.settle();
     component = await new Promise<string>((resolve) => alarms.urn.apply(resolve));
     topicArn = await new Promise<string>((resolve) => alarms.topicArn.apply(resolve));
+    heartbeatArn = await new Promise<string>((resolve) => alarms.heartbeatTopicArn!.apply(resolve));
   });
 
   it("encrypts the alert topic with the alerts key and exposes its ARN", () => {
-    const topics = ofType(capture, "aws:sns/topic:Topic", component);
+    const topics = ofType(capture, "aws:sns/topic:Topic", component).filter(
+      (t) => t.name === "alarms-alerts",
+    );
     assert.equal(topics.length, 1);
-    assert.equal(topics[0].name, "alarms-alerts");
     assert.deepEqual(topics[0].inputs, { kmsMasterKeyId: KEY_ARN });
     assert.equal(topics[0].protect, false);
     assert.match(topicArn, TOPIC_ARN_PATTERN);
@@ -66,7 +70,9 @@ describe("CloudWatchAlarms", () => {
   });
 
   it("lets only this account's alarms publish, and denies requests without TLS", () => {
-    const policies = ofType(capture, "aws:sns/topicPolicy:TopicPolicy", component);
+    const policies = ofType(capture, "aws:sns/topicPolicy:TopicPolicy", component).filter(
+      (p) => p.name === "alarms-alerts",
+    );
     assert.equal(policies.length, 1);
     assert.equal(policies[0].inputs.arn, topicArn);
     assert.deepEqual(JSON.parse(policies[0].inputs.policy as string), {
@@ -166,7 +172,46 @@ describe("CloudWatchAlarms", () => {
     });
   });
 
-  it("creates only the topic, its policy and one alarm when there is one queue and no Kafka", async () => {
+  it("alarms when Alertmanager's heartbeat topic goes silent", () => {
+    const topic = single(capture, "aws:sns/topic:Topic", "alarms-heartbeat");
+    assert.equal(topic.parent, component);
+    assert.deepEqual(topic.inputs, { kmsMasterKeyId: KEY_ARN });
+    assert.match(heartbeatArn, /:alarms-heartbeat-[0-9a-f]{7}$/);
+    const policy = single(capture, "aws:sns/topicPolicy:TopicPolicy", "alarms-heartbeat");
+    assert.deepEqual(JSON.parse(policy.inputs.policy as string).Statement, [
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: ["sns:Publish", "sns:Subscribe"],
+        Resource: heartbeatArn,
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ]);
+    const alarm = single(
+      capture,
+      "aws:cloudwatch/metricAlarm:MetricAlarm",
+      "alarms-alerting-heartbeat",
+    );
+    assert.deepEqual(alarm.inputs, {
+      alarmDescription:
+        "Alertmanager has not published its Watchdog heartbeat for 15 minutes: Prometheus, Alertmanager or its AWS access is down, and in-cluster alerts cannot reach anyone. Runbook: docs/runbooks/AlertingHeartbeatMissing.md",
+      namespace: "AWS/SNS",
+      metricName: "NumberOfMessagesPublished",
+      dimensions: { TopicName: heartbeatArn.split(":").pop() },
+      statistic: "Sum",
+      period: 300,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      comparisonOperator: "LessThanThreshold",
+      threshold: 1,
+      treatMissingData: "breaching",
+      alarmActions: [topicArn],
+      okActions: [topicArn],
+    });
+  });
+
+  it("creates only the topic, its policy and one alarm when there is one queue, no Kafka, no heartbeat", async () => {
     const minimal = [...capture.resources.values()].filter((r) =>
       r.urn.includes("CloudWatchAlarms$"),
     );
@@ -229,13 +274,23 @@ describe("CloudWatchAlarms", () => {
       ],
     );
     assert.deepEqual(
-      validateCloudWatchAlarmsArgs({ ...baseArgs, deadLetterQueues: [], kafka: undefined }),
+      validateCloudWatchAlarmsArgs({
+        ...baseArgs,
+        deadLetterQueues: [],
+        kafka: undefined,
+        heartbeat: false,
+      }),
       [
         {
           propertyPath: "deadLetterQueues",
-          reason: "is empty and kafka is not set; there is nothing to alarm on",
+          reason: "is empty, kafka is not set and heartbeat is off; there is nothing to alarm on",
         },
       ],
+    );
+    assert.deepEqual(
+      validateCloudWatchAlarmsArgs({ ...baseArgs, deadLetterQueues: [], kafka: undefined }),
+      [],
+      "the heartbeat alone is worth alarming on",
     );
     assert.deepEqual(
       validateCloudWatchAlarmsArgs({ ...baseArgs, alertsKeyArn: pulumi.output("unknown") }),

@@ -12,6 +12,7 @@ import { mockPlatform, ofType } from "../../tools/testing";
 import {
   AlertRules,
   type AlertRule,
+  type AlertThresholdOverrides,
   type AlertThresholds,
   DEFAULT_ALERT_THRESHOLDS,
   prometheusRuleManifest,
@@ -20,6 +21,8 @@ import {
   ruleFileYaml,
   type RuleGroup,
   RUNBOOK_BASE_URL,
+  validateAlertThresholds,
+  withAlertThresholdOverrides,
 } from "./alertRules";
 
 /**
@@ -524,6 +527,99 @@ describe("alert rules", () => {
       assert.deepEqual(validateCustomResource(prometheusRuleManifest(g, "monitoring", "kps")), []);
     }
   });
+});
+
+describe("alert threshold overrides", () => {
+  const sqsAlert = (t: AlertThresholds) =>
+    allRules(renderRuleGroups(t, OPTS)).find((r) => r.alert === "SqsOldestMessageTooOld")!;
+
+  it("keeps the written-out posture as the default", () => {
+    assert.deepEqual(DEFAULT_ALERT_THRESHOLDS, T);
+    assert.deepEqual(withAlertThresholdOverrides({}), T);
+  });
+
+  it("changes only the field an override sets, and the expression with it", () => {
+    const before = structuredClone(DEFAULT_ALERT_THRESHOLDS);
+    const merged = withAlertThresholdOverrides({ sqs: { oldestMessageAgeSeconds: 3600 } });
+    assert.deepEqual(merged, { ...T, sqs: { ...T.sqs, oldestMessageAgeSeconds: 3600 } });
+    assert.deepEqual(DEFAULT_ALERT_THRESHOLDS, before, "the base is not mutated");
+    assert.match(sqsAlert(T).expr, /\) > 900$/);
+    assert.match(sqsAlert(merged).expr, /\) > 3600$/);
+    assert.match(sqsAlert(merged).annotations.description, /older than 3600s/);
+    const others = (t: AlertThresholds) =>
+      allRules(renderRuleGroups(t, OPTS)).filter((r) => r.alert !== "SqsOldestMessageTooOld");
+    assert.deepEqual(others(merged), others(T));
+  });
+
+  it("merges onto the base it is given, ignoring fields set to undefined", () => {
+    const base = { ...T, kafka: { ...T.kafka, consumerLagMessages: 5 } };
+    const merged = withAlertThresholdOverrides(
+      { kafka: { for: "30m", consumerLagMessages: undefined } },
+      base,
+    );
+    assert.deepEqual(merged.kafka, { consumerLagMessages: 5, for: "30m" });
+  });
+
+  it("rejects an override that names no threshold", () => {
+    assert.throws(
+      () =>
+        withAlertThresholdOverrides({
+          sqs: { oldestMessageAge: 60 },
+          queues: {},
+        } as unknown as AlertThresholdOverrides),
+      /sqs\.oldestMessageAge: is not a threshold[\s\S]*queues: is not a threshold group/,
+    );
+  });
+
+  it("rejects an invalid result, naming the field", () => {
+    assert.throws(
+      () => withAlertThresholdOverrides({ mesh: { latencyObjective: 1 } }),
+      /withAlertThresholdOverrides: 1 invalid argument:\n {2}- mesh\.latencyObjective: must be in \(0, 1\)/,
+    );
+  });
+
+  const conflicts: Array<[string, AlertThresholdOverrides, string, RegExp]> = [
+    [
+      "a short window as long as the long one",
+      { mesh: { shortWindow: "1h" } },
+      "mesh.shortWindow",
+      /must be shorter than mesh\.longWindow \(1h\), got 1h:.*shorten shortWindow or lengthen longWindow/,
+    ],
+    [
+      "a long window shorter than the short one",
+      { mesh: { longWindow: "1m" } },
+      "mesh.shortWindow",
+      /must be shorter than mesh\.longWindow \(1m\), got 5m/,
+    ],
+    [
+      "a slow short window longer than the slow long one",
+      { mesh: { slowShortWindow: "1d" } },
+      "mesh.slowShortWindow",
+      /must be shorter than mesh\.slowLongWindow \(6h\), got 1d/,
+    ],
+    [
+      "a slow burn rate equal to the fast one",
+      { mesh: { slowBurnRateFactor: 14.4 } },
+      "mesh.slowBurnRateFactor",
+      /must be below mesh\.burnRateFactor \(14\.4\), got 14\.4.*lower slowBurnRateFactor or raise burnRateFactor/,
+    ],
+  ];
+  for (const [title, overrides, field, reason] of conflicts) {
+    it(`rejects ${title}, naming ${field}`, () => {
+      const t = {
+        ...T,
+        mesh: { ...T.mesh, ...overrides.mesh },
+      } as AlertThresholds;
+      const errors = validateAlertThresholds(t, OPTS);
+      assert.deepEqual(
+        errors.map((e) => e.propertyPath),
+        [field],
+      );
+      assert.match(errors[0].reason, reason);
+      assert.throws(() => withAlertThresholdOverrides(overrides), new RegExp(`- ${field}: `));
+      assert.throws(() => renderRuleGroups(t, OPTS), new RegExp(`- ${field}: `));
+    });
+  }
 });
 
 describe("AlertRules component", () => {

@@ -90,6 +90,14 @@ export interface AlertThresholds {
   };
 }
 
+/**
+ * Per-stack changes to the thresholds (`observability.alerting.thresholds`): any group, any field;
+ * what is left out keeps its base value. config.ts parses exactly this type.
+ */
+export type AlertThresholdOverrides = {
+  [G in keyof AlertThresholds]?: Partial<AlertThresholds[G]>;
+};
+
 /** The owned defaults, reviewed as alerting posture. */
 export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = {
   mesh: {
@@ -171,6 +179,39 @@ function promqlString(value: string): string {
 }
 
 const DURATION = /^\d+(\.\d+)?[smhd]$/;
+const DURATION_SECONDS = { s: 1, m: 60, h: 3600, d: 86400 } as const;
+
+/** A duration in seconds, or undefined when it is not one. */
+function durationSeconds(d: string): number | undefined {
+  if (!DURATION.test(d)) return undefined;
+  return parseFloat(d) * DURATION_SECONDS[d.slice(-1) as keyof typeof DURATION_SECONDS];
+}
+
+/**
+ * The relations between fields that each field's own check cannot see. Fields that are not
+ * valid on their own are skipped here (their own check reports them).
+ */
+export function alertThresholdConflicts(t: AlertThresholds): ValidationError[] {
+  const errors: ValidationError[] = [];
+  const shorter = (short: keyof AlertThresholds["mesh"], long: keyof AlertThresholds["mesh"]) => {
+    const s = durationSeconds(String(t.mesh[short]));
+    const l = durationSeconds(String(t.mesh[long]));
+    if (s !== undefined && l !== undefined && !(s < l))
+      errors.push({
+        propertyPath: `mesh.${short}`,
+        reason: `must be shorter than mesh.${long} (${t.mesh[long]}), got ${t.mesh[short]}: the short window confirms the long one is still burning; shorten ${short} or lengthen ${long}`,
+      });
+  };
+  shorter("shortWindow", "longWindow");
+  shorter("slowShortWindow", "slowLongWindow");
+  const { burnRateFactor: fast, slowBurnRateFactor: slow } = t.mesh;
+  if (Number.isFinite(fast) && Number.isFinite(slow) && !(slow < fast))
+    errors.push({
+      propertyPath: "mesh.slowBurnRateFactor",
+      reason: `must be below mesh.burnRateFactor (${fast}), got ${slow}: the slow pair warns of a leak the fast pair does not page for; lower slowBurnRateFactor or raise burnRateFactor`,
+    });
+  return errors;
+}
 
 /** Checks the thresholds; returns every problem found. */
 export function validateAlertThresholds(t: AlertThresholds, o: RenderOptions): ValidationError[] {
@@ -188,6 +229,10 @@ export function validateAlertThresholds(t: AlertThresholds, o: RenderOptions): V
   for (const [group, values] of Object.entries(t)) {
     for (const [key, v] of Object.entries(values as Record<string, unknown>)) {
       if (typeof v === "number") nonNegative(`${group}.${key}`, v);
+      if (typeof v === "number" && key.endsWith("Percent") && v > 100)
+        errors.push({ propertyPath: `${group}.${key}`, reason: `must be at most 100, got ${v}` });
+      if (typeof v === "string" && v.length === 0)
+        errors.push({ propertyPath: `${group}.${key}`, reason: "must not be empty" });
       if (
         (key === "for" || key.endsWith("For") || key.endsWith("Window") || key === "window") &&
         !DURATION.test(String(v))
@@ -198,8 +243,73 @@ export function validateAlertThresholds(t: AlertThresholds, o: RenderOptions): V
         });
     }
   }
+  if (!(t.mesh.latencyThresholdMs > 0))
+    errors.push({
+      propertyPath: "mesh.latencyThresholdMs",
+      reason: `must be above 0 (a Linkerd latency bucket in ms), got ${t.mesh.latencyThresholdMs}`,
+    });
+  const regexError = regexProblem(t.sqs.deadLetterQueueRegex);
+  if (regexError) errors.push({ propertyPath: "sqs.deadLetterQueueRegex", reason: regexError });
+  errors.push(...alertThresholdConflicts(t));
   nonNegative("trustAnchorNotAfterSeconds", o.trustAnchorNotAfterSeconds);
   return errors;
+}
+
+/** Why a pattern does not compile as a regular expression, or undefined when it does. */
+export function regexProblem(pattern: string): string | undefined {
+  try {
+    new RegExp(pattern);
+    return undefined;
+  } catch (e) {
+    return `must be a valid regular expression: ${(e as Error).message}`;
+  }
+}
+
+/**
+ * The base thresholds with a stack's overrides applied, group by group: a field set in
+ * `overrides` replaces the base's, every other field keeps its base value. Pure; throws, naming
+ * each field, when an override names no threshold or the result is invalid.
+ */
+export function withAlertThresholdOverrides(
+  overrides: AlertThresholdOverrides,
+  base: AlertThresholds = DEFAULT_ALERT_THRESHOLDS,
+): AlertThresholds {
+  const groups = base as unknown as Record<string, Record<string, unknown> | undefined>;
+  const unknown: ValidationError[] = [];
+  for (const [group, fields] of Object.entries(overrides)) {
+    const known = groups[group];
+    if (!known) {
+      unknown.push({
+        propertyPath: group,
+        reason: `is not a threshold group; valid: ${Object.keys(base).join(", ")}`,
+      });
+      continue;
+    }
+    for (const key of Object.keys(fields ?? {}).filter((k) => !(k in known)))
+      unknown.push({
+        propertyPath: `${group}.${key}`,
+        reason: `is not a threshold; valid: ${Object.keys(known).join(", ")}`,
+      });
+  }
+  throwIfInvalid("withAlertThresholdOverrides", unknown);
+  const merged = Object.fromEntries(
+    Object.entries(base).map(([group, values]) => [
+      group,
+      {
+        ...(values as object),
+        ...Object.fromEntries(
+          Object.entries(overrides[group as keyof AlertThresholds] ?? {}).filter(
+            ([, v]) => v !== undefined,
+          ),
+        ),
+      },
+    ]),
+  ) as unknown as AlertThresholds;
+  throwIfInvalid(
+    "withAlertThresholdOverrides",
+    validateAlertThresholds(merged, { trustAnchorNotAfterSeconds: 0 }),
+  );
+  return merged;
 }
 
 /** Renders every rule group from the thresholds. Pure. */

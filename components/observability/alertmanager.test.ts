@@ -9,6 +9,7 @@ import {
   type AlertReceivers,
   alertmanagerConfigYaml,
   alertmanagerSecretNames,
+  alertmanagerSnsTopicArns,
   renderAlertmanagerConfig,
 } from "./alertmanager";
 
@@ -23,6 +24,11 @@ const SNS: AlertReceivers = {
     topicArn: "arn:aws:sns:eu-west-1:111122223333:pager",
     region: "eu-west-1",
   },
+};
+
+const HEARTBEAT = {
+  topicArn: "arn:aws:sns:eu-west-1:111122223333:heartbeat-1a2b3c4",
+  region: "eu-west-1",
 };
 
 describe("alertmanager config", () => {
@@ -46,17 +52,22 @@ describe("alertmanager config", () => {
     ["PagerDuty", PAGERDUTY],
     ["SNS", SNS],
   ] as const) {
-    it(`passes amtool check-config with a ${label} pager`, () => {
-      const file = write(`${label}.yaml`, alertmanagerConfigYaml(receivers));
-      const r = runTool("amtool", ["check-config", file]);
-      assert.equal(r.code, 0, r.output);
-      assert.match(r.output, /SUCCESS/);
-      assert.match(r.output, /2 receivers/);
-      assert.match(r.output, /1 inhibit rules/);
+    it(`passes amtool check-config with a ${label} pager, with and without a heartbeat`, () => {
+      for (const [heartbeat, count] of [
+        [HEARTBEAT, 4],
+        [undefined, 3],
+      ] as const) {
+        const file = write(`${label}-${count}.yaml`, alertmanagerConfigYaml(receivers, heartbeat));
+        const r = runTool("amtool", ["check-config", file]);
+        assert.equal(r.code, 0, r.output);
+        assert.match(r.output, /SUCCESS/);
+        assert.match(r.output, new RegExp(`${count} receivers`));
+        assert.match(r.output, /1 inhibit rules/);
+      }
     });
 
     it(`routes critical to the pager and warning to chat (${label}, amtool routes test)`, () => {
-      const file = write(`${label}-routes.yaml`, alertmanagerConfigYaml(receivers));
+      const file = write(`${label}-routes.yaml`, alertmanagerConfigYaml(receivers, HEARTBEAT));
       assert.deepEqual(route(file, "severity=critical", "alertname=X"), {
         code: 0,
         receiver: "pager",
@@ -78,6 +89,53 @@ describe("alertmanager config", () => {
       assert.notEqual(wrong.code, 0, wrong.output);
     });
   }
+
+  it("sends the Watchdog to the heartbeat topic and drops info alerts (amtool routes test)", () => {
+    const file = write("heartbeat.yaml", alertmanagerConfigYaml(PAGERDUTY, HEARTBEAT));
+    assert.deepEqual(route(file, "alertname=Watchdog", "severity=none"), {
+      code: 0,
+      receiver: "heartbeat",
+    });
+    assert.deepEqual(route(file, "alertname=InfoInhibitor", "severity=none"), {
+      code: 0,
+      receiver: "discard",
+    });
+    assert.deepEqual(route(file, "alertname=CPUThrottlingHigh", "severity=info"), {
+      code: 0,
+      receiver: "discard",
+    });
+    // Without a heartbeat topic the Watchdog is dropped, never sent to chat.
+    const without = write("no-heartbeat.yaml", alertmanagerConfigYaml(PAGERDUTY));
+    assert.deepEqual(route(without, "alertname=Watchdog", "severity=none"), {
+      code: 0,
+      receiver: "discard",
+    });
+    const config = renderAlertmanagerConfig(PAGERDUTY, HEARTBEAT);
+    const receivers = config.receivers as Array<{ name: string; sns_configs?: unknown[] }>;
+    assert.deepEqual(receivers.find((r) => r.name === "heartbeat")?.sns_configs, [
+      {
+        topic_arn: HEARTBEAT.topicArn,
+        sigv4: { region: "eu-west-1" },
+        subject: "Alertmanager heartbeat",
+        send_resolved: false,
+      },
+    ]);
+    // Re-sent every 5 minutes; the CloudWatch alarm tolerates two missed beats.
+    const routes = (config.route as { routes: Array<Record<string, unknown>> }).routes;
+    assert.deepEqual(routes[0], {
+      receiver: "heartbeat",
+      matchers: ['alertname="Watchdog"'],
+      group_wait: "0s",
+      group_interval: "1m",
+      repeat_interval: "5m",
+    });
+    assert.deepEqual(alertmanagerSnsTopicArns(PAGERDUTY, HEARTBEAT.topicArn), [HEARTBEAT.topicArn]);
+    assert.deepEqual(alertmanagerSnsTopicArns(SNS, HEARTBEAT.topicArn), [
+      "arn:aws:sns:eu-west-1:111122223333:pager",
+      HEARTBEAT.topicArn,
+    ]);
+    assert.deepEqual(alertmanagerSnsTopicArns(PAGERDUTY), []);
+  });
 
   it("references secrets by mounted file, never inline", () => {
     const text = alertmanagerConfigYaml(PAGERDUTY);
@@ -105,7 +163,7 @@ describe("alertmanager config", () => {
   it("fails amtool check-config when a route names an undefined receiver", () => {
     const config = renderAlertmanagerConfig(PAGERDUTY);
     const routeCfg = config.route as { routes: Array<{ receiver: string }> };
-    routeCfg.routes[0].receiver = "oncall-typo";
+    routeCfg.routes[2].receiver = "oncall-typo";
     const file = write("invalid.yaml", stringify(config));
     const r = runTool("amtool", ["check-config", file]);
     assert.notEqual(r.code, 0);
@@ -131,6 +189,10 @@ describe("alertmanager config", () => {
           chat: { ...PAGERDUTY.chat, channel: "alerts" },
         }),
       /pager\.topicArn[\s\S]*pager\.region[\s\S]*chat\.channel/,
+    );
+    assert.throws(
+      () => renderAlertmanagerConfig(PAGERDUTY, { ...HEARTBEAT, region: "us-east-1" }),
+      /heartbeat\.region: must be the topic's region/,
     );
   });
 });

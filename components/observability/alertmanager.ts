@@ -1,6 +1,10 @@
 /**
  * The Alertmanager configuration as code: typed receivers and a pure renderer. Critical alerts
  * page, warnings go to chat, and a firing critical alert silences the same alert's warnings.
+ * kube-prometheus-stack's always-firing `Watchdog` goes to the heartbeat SNS topic, whose
+ * CloudWatch alarm pages when the heartbeat stops (a dead man's switch for the whole pipeline:
+ * Prometheus, its rules, Alertmanager and its AWS credentials); `info` and `none` alerts are
+ * dropped.
  * Secrets are never inlined: PagerDuty and Slack read them from the files the operator mounts
  * for each Secret listed in `alertmanagerSpec.secrets` (`alertmanagerSecretNames`); SNS signs
  * with the pod's IAM role (SigV4), so it needs no secret at all.
@@ -33,8 +37,28 @@ export interface AlertReceivers {
   chat: ChatReceiver;
 }
 
+/** An SNS topic Alertmanager publishes to with its pod's IAM role. */
+export interface SnsTopic {
+  topicArn: string;
+  region: string;
+}
+
 /** Receiver names in the rendered config; the routing tests assert them. */
-export const RECEIVER_NAMES = { pager: "pager", chat: "chat" } as const;
+export const RECEIVER_NAMES = {
+  pager: "pager",
+  chat: "chat",
+  heartbeat: "heartbeat",
+  /** No integrations: what is routed here is dropped. */
+  discard: "discard",
+} as const;
+
+/** The kube-prometheus-stack alert (its default `general.rules`) that always fires. */
+export const WATCHDOG_ALERT = "Watchdog";
+/**
+ * How often Alertmanager re-sends the firing Watchdog to the heartbeat topic. The heartbeat alarm
+ * (alarms.ts) tolerates two missed beats.
+ */
+export const HEARTBEAT_REPEAT_MINUTES = 5;
 
 /** Where the Prometheus operator mounts each Secret of `alertmanagerSpec.secrets`. */
 export const SECRETS_DIR = "/etc/alertmanager/secrets";
@@ -55,8 +79,21 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 
+function validateSnsTopic(path: string, topic: SnsTopic, errors: ValidationError[]): void {
+  if (!SNS_TOPIC_ARN.test(topic.topicArn))
+    errors.push({
+      propertyPath: `${path}.topicArn`,
+      reason: `"${topic.topicArn}" is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)`,
+    });
+  if (!topic.topicArn.includes(`:sns:${topic.region}:`))
+    errors.push({ propertyPath: `${path}.region`, reason: `must be the topic's region` });
+}
+
 /** Checks the receivers; returns every problem found. */
-export function validateAlertReceivers(receivers: AlertReceivers): ValidationError[] {
+export function validateAlertReceivers(
+  receivers: AlertReceivers,
+  heartbeat?: SnsTopic,
+): ValidationError[] {
   const errors: ValidationError[] = [];
   const ref = (p: string, r: SecretKeyRef) => {
     if (!DNS_SUBDOMAIN.test(r.name))
@@ -66,15 +103,8 @@ export function validateAlertReceivers(receivers: AlertReceivers): ValidationErr
   };
   const { pager, chat } = receivers;
   if (pager.type === "pagerduty") ref("pager.routingKeySecret", pager.routingKeySecret);
-  else {
-    if (!SNS_TOPIC_ARN.test(pager.topicArn))
-      errors.push({
-        propertyPath: "pager.topicArn",
-        reason: `"${pager.topicArn}" is not an SNS topic ARN`,
-      });
-    if (!pager.topicArn.includes(`:sns:${pager.region}:`))
-      errors.push({ propertyPath: "pager.region", reason: `must be the topic's region` });
-  }
+  else validateSnsTopic("pager", pager, errors);
+  if (heartbeat) validateSnsTopic("heartbeat", heartbeat, errors);
   ref("chat.webhookSecret", chat.webhookSecret);
   if (!/^#[a-z0-9][-_a-z0-9]{0,79}$/.test(chat.channel))
     errors.push({ propertyPath: "chat.channel", reason: `"${chat.channel}" is not a #channel` });
@@ -104,9 +134,32 @@ function pagerReceiver(pager: PagerReceiver): Record<string, unknown> {
   };
 }
 
-/** Renders Alertmanager's configuration (alertmanager.yaml) as an object. Pure. */
-export function renderAlertmanagerConfig(receivers: AlertReceivers): Record<string, unknown> {
-  throwIfInvalid("renderAlertmanagerConfig", validateAlertReceivers(receivers));
+/**
+ * Renders Alertmanager's configuration (alertmanager.yaml) as an object. Pure. Without a
+ * `heartbeat` topic the Watchdog is dropped (it must never reach chat every few hours).
+ */
+export function renderAlertmanagerConfig(
+  receivers: AlertReceivers,
+  heartbeat?: SnsTopic,
+): Record<string, unknown> {
+  throwIfInvalid("renderAlertmanagerConfig", validateAlertReceivers(receivers, heartbeat));
+  const heartbeatReceivers = heartbeat
+    ? [
+        {
+          name: RECEIVER_NAMES.heartbeat,
+          sns_configs: [
+            {
+              topic_arn: heartbeat.topicArn,
+              sigv4: { region: heartbeat.region },
+              subject: "Alertmanager heartbeat",
+              // A resolved Watchdog means the pipeline is going down; the alarm notices the
+              // silence, a "resolved" message would only look like a beat.
+              send_resolved: false,
+            },
+          ],
+        },
+      ]
+    : [];
   return {
     route: {
       receiver: RECEIVER_NAMES.chat,
@@ -115,6 +168,15 @@ export function renderAlertmanagerConfig(receivers: AlertReceivers): Record<stri
       group_interval: "5m",
       repeat_interval: "4h",
       routes: [
+        {
+          receiver: heartbeat ? RECEIVER_NAMES.heartbeat : RECEIVER_NAMES.discard,
+          matchers: [`alertname="${WATCHDOG_ALERT}"`],
+          group_wait: "0s",
+          group_interval: "1m",
+          repeat_interval: `${HEARTBEAT_REPEAT_MINUTES}m`,
+        },
+        // kube-prometheus-stack's informational alerts (and its InfoInhibitor) page nobody.
+        { receiver: RECEIVER_NAMES.discard, matchers: ['severity=~"info|none"'] },
         {
           receiver: RECEIVER_NAMES.pager,
           matchers: ['severity="critical"'],
@@ -144,11 +206,25 @@ export function renderAlertmanagerConfig(receivers: AlertReceivers): Record<stri
           },
         ],
       },
+      ...heartbeatReceivers,
+      { name: RECEIVER_NAMES.discard },
     ],
   };
 }
 
-/** The configuration as YAML text, for `<out>/alertmanager.yaml` and the chart's values. */
-export function alertmanagerConfigYaml(receivers: AlertReceivers): string {
-  return stringify(renderAlertmanagerConfig(receivers), { lineWidth: 0 });
+/** The configuration as YAML text, for the Alertmanager config Secret. */
+export function alertmanagerConfigYaml(receivers: AlertReceivers, heartbeat?: SnsTopic): string {
+  return stringify(renderAlertmanagerConfig(receivers, heartbeat), { lineWidth: 0 });
+}
+
+/**
+ * The ARNs of the SNS topics Alertmanager publishes to: the pager's (when SNS) and the heartbeat.
+ * Generic so the heartbeat's ARN may be a Pulumi Output.
+ */
+export function alertmanagerSnsTopicArns<T>(
+  receivers: AlertReceivers,
+  heartbeatTopicArn?: T,
+): Array<string | T> {
+  const pager = receivers.pager.type === "sns" ? [receivers.pager.topicArn] : [];
+  return heartbeatTopicArn === undefined ? pager : [...pager, heartbeatTopicArn];
 }

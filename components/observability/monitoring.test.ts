@@ -8,7 +8,15 @@ import { HELM_FREE_FORM } from "../../tools/checks/helmFreeForm";
 import { validateManifest } from "../../tools/checks/manifests";
 import { readCatalog } from "../../tools/checks/shared";
 import type { Capture, CapturedResource } from "../../tools/mocks";
-import { MOCK_ACCOUNT_ID, mockPlatform, ofType, policyOf, TEST_REGION } from "../../tools/testing";
+import {
+  MOCK_ACCOUNT_ID,
+  mockPlatform,
+  ofType,
+  policyOf,
+  simulateIam,
+  single,
+  TEST_REGION,
+} from "../../tools/testing";
 import {
   brokerHosts,
   dashboardFiles,
@@ -38,6 +46,10 @@ type Json = Record<string, any>;
 
 const resolve = <T>(output: pulumi.Output<T>) =>
   new Promise<T>((done) => output.apply((value) => done(value)));
+
+const HEARTBEAT_TOPIC = `arn:aws:sns:${TEST_REGION}:${MOCK_ACCOUNT_ID}:heartbeat-1a2b3c4`;
+const PAGER_TOPIC = `arn:aws:sns:${TEST_REGION}:${MOCK_ACCOUNT_ID}:pager`;
+const ALERTS_KEY = `arn:aws:kms:${TEST_REGION}:${MOCK_ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 
 describe("Monitoring", () => {
   let capture: Capture;
@@ -85,6 +97,7 @@ describe("Monitoring", () => {
         highAvailability: true,
         prometheus: { retention: "30d", storageGiB: 200 },
         alertmanagerConfigSecretName: "alertmanager-config",
+        alertmanagerSns: { topicArns: [HEARTBEAT_TOPIC, PAGER_TOPIC], kmsKeyArn: ALERTS_KEY },
       }),
     );
     await capture.settle();
@@ -144,6 +157,7 @@ describe("Monitoring", () => {
     });
     const v = valuesOf(r);
     assert.deepEqual(v.alertmanager, {
+      serviceAccount: { name: "alertmanager" },
       alertmanagerSpec: {
         replicas: 1,
         storage: {
@@ -440,6 +454,91 @@ describe("Monitoring", () => {
     const yace = yaceRelease(devUrn);
     assert.ok(yace.dependencies.includes(assoc[0].urn));
     assert.ok(yace.dependencies.includes(policies[0].urn));
+  });
+
+  it("gives Alertmanager a Pod Identity role that may publish only to its SNS topics", async () => {
+    const role = single(capture, "aws:iam/role:Role", "prod-alertmanager");
+    assert.equal(role.parent, prodUrn);
+    assert.deepEqual(policyOf(role, "assumeRolePolicy").Statement[0].Condition, {
+      StringEquals: {
+        "aws:SourceAccount": MOCK_ACCOUNT_ID,
+        "aws:RequestTag/eks-cluster-name": CLUSTER,
+        "aws:RequestTag/kubernetes-namespace": "monitoring-prod",
+        "aws:RequestTag/kubernetes-service-account": "alertmanager",
+      },
+    });
+    const policy = policyOf(
+      single(capture, "aws:iam/rolePolicy:RolePolicy", "prod-alertmanager-sns"),
+    );
+    assert.deepEqual(policy.Statement, [
+      {
+        Sid: "PublishAlerts",
+        Effect: "Allow",
+        Action: "sns:Publish",
+        Resource: [HEARTBEAT_TOPIC, PAGER_TOPIC],
+      },
+      {
+        Sid: "EncryptThroughSns",
+        Effect: "Allow",
+        Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+        Resource: ALERTS_KEY,
+        Condition: { StringEquals: { "kms:ViaService": `sns.${TEST_REGION}.amazonaws.com` } },
+      },
+    ]);
+    // Evaluated as AWS would: its topics only, the key only through SNS. KMS consults the key
+    // policy; the alerts key's lets IAM policies of the account grant use (PlatformKeys).
+    const keyPolicy = {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { AWS: `arn:aws:iam::${MOCK_ACCOUNT_ID}:root` },
+          Action: "kms:*",
+          Resource: "*",
+        },
+      ],
+    };
+    const decide = (action: string, resource: string, context = {}) =>
+      simulateIam({
+        principal: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/prod-alertmanager`,
+        identityPolicies: { sns: policy },
+        resourcePolicy: action.startsWith("kms:") ? keyPolicy : undefined,
+        action,
+        resource,
+        context,
+      });
+    assert.equal(await decide("sns:Publish", HEARTBEAT_TOPIC), "Allowed");
+    assert.equal(
+      await decide("sns:Publish", `arn:aws:sns:${TEST_REGION}:${MOCK_ACCOUNT_ID}:other`),
+      "ImplicitlyDenied",
+    );
+    assert.equal(await decide("sns:Subscribe", HEARTBEAT_TOPIC), "ImplicitlyDenied");
+    const viaSns = { "kms:ViaService": `sns.${TEST_REGION}.amazonaws.com` };
+    assert.equal(await decide("kms:GenerateDataKey", ALERTS_KEY, viaSns), "Allowed");
+    assert.equal(await decide("kms:GenerateDataKey", ALERTS_KEY), "ImplicitlyDenied");
+    assert.equal(await decide("kms:Encrypt", ALERTS_KEY, viaSns), "ImplicitlyDenied");
+
+    const assoc = single(
+      capture,
+      "aws:eks/podIdentityAssociation:PodIdentityAssociation",
+      "prod-alertmanager",
+    );
+    assert.deepEqual(
+      [assoc.inputs.namespace, assoc.inputs.serviceAccount],
+      ["monitoring-prod", "alertmanager"],
+    );
+    // Pods get Pod Identity credentials only if the association exists when they start.
+    const release = stackRelease(prodUrn);
+    assert.ok(release.dependencies.includes(assoc.urn));
+    assert.deepEqual((valuesOf(release).alertmanager as Json).serviceAccount, {
+      name: "alertmanager",
+    });
+    // Without SNS receivers there is no role (the service account is named all the same).
+    assert.equal(
+      ofType(capture, "aws:iam/role:Role", devUrn).filter((r) => r.name.includes("alertmanager"))
+        .length,
+      0,
+    );
   });
 
   it("parses bootstrap broker strings into unique sorted hosts", () => {

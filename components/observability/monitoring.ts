@@ -71,6 +71,8 @@ export const KUBE_PROMETHEUS_STACK_RELEASE = "kube-prometheus-stack";
 export const YACE_RELEASE = "yace";
 /** The YACE service account, fixed so the Pod Identity association can name it. */
 export const YACE_SERVICE_ACCOUNT = "yace";
+/** Alertmanager's service account, fixed for the same reason (SNS receivers sign with SigV4). */
+export const ALERTMANAGER_SERVICE_ACCOUNT = "alertmanager";
 
 /** Keys of the Grafana admin Secret, as the chart's defaults name them. */
 const GRAFANA_ADMIN_USER_KEY = "admin-user";
@@ -135,6 +137,12 @@ export interface MonitoringArgs {
   alertmanagerConfigSecretName?: string;
   /** Secrets with receiver credentials (PagerDuty key, Slack URL) that Alertmanager mounts. */
   alertmanagerSecrets?: string[];
+  /**
+   * SNS topics Alertmanager publishes to (the heartbeat, an SNS pager) and the key that encrypts
+   * them. Alertmanager then gets a Pod Identity role that may publish to exactly these topics.
+   * @default none (no SNS receivers, no role)
+   */
+  alertmanagerSns?: AlertmanagerSnsArgs;
   /** The Elasticsearch URL of the logs datasource (https, inside the cluster). */
   elasticsearchUrl: pulumi.Input<string>;
   /**
@@ -159,6 +167,36 @@ export interface MonitoringArgs {
    * component's `dependsOn` does not reach its children, hence this argument.
    */
   dependsOn?: pulumi.Resource[];
+}
+
+/** What Alertmanager may publish to. */
+export interface AlertmanagerSnsArgs {
+  topicArns: pulumi.Input<string>[];
+  /** The customer-managed key of the topics (the `alerts` key). */
+  kmsKeyArn: pulumi.Input<string>;
+}
+
+/**
+ * Alertmanager's grant: publish to the given topics, and use their key only through SNS (an
+ * encrypted topic needs the publisher's `kms:GenerateDataKey*` and `kms:Decrypt`:
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html).
+ */
+export function alertmanagerPolicy(
+  sns: AlertmanagerSnsArgs,
+  region: pulumi.Input<string>,
+): PolicyStatement[] {
+  return [
+    { Sid: "PublishAlerts", Effect: "Allow", Action: "sns:Publish", Resource: sns.topicArns },
+    {
+      Sid: "EncryptThroughSns",
+      Effect: "Allow",
+      Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+      Resource: sns.kmsKeyArn,
+      Condition: {
+        StringEquals: { "kms:ViaService": pulumi.interpolate`sns.${region}.amazonaws.com` },
+      },
+    },
+  ];
 }
 
 /** Validates {@link MonitoringArgs}; returns every problem. */
@@ -218,6 +256,12 @@ export function validateMonitoringArgs(args: MonitoringArgs): ValidationError[] 
   }
   if (typeof args.region !== "string" || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(args.region)) {
     add("region", `"${String(args.region)}" is not an AWS Region`);
+  }
+  if (args.alertmanagerSns && args.alertmanagerSns.topicArns.length === 0) {
+    add(
+      "alertmanagerSns.topicArns",
+      "must list at least one topic; leave alertmanagerSns unset instead",
+    );
   }
   if (typeof args.mskBrokers?.bootstrapBrokers === "string") {
     if (brokerHosts(args.mskBrokers.bootstrapBrokers).length === 0) {
@@ -344,6 +388,7 @@ export function kubePrometheusStackValues(v: KubePrometheusStackValuesInputs) {
   const ha = v.highAvailability;
   return {
     alertmanager: {
+      serviceAccount: { name: ALERTMANAGER_SERVICE_ACCOUNT },
       alertmanagerSpec: {
         replicas: ha ? 3 : 1,
         ...(ha
@@ -595,6 +640,8 @@ export class Monitoring extends pulumi.ComponentResource {
   public readonly release: k8s.helm.v3.Release;
   public readonly yaceRelease: k8s.helm.v3.Release;
   public readonly yaceRole: aws.iam.Role;
+  /** Alertmanager's SNS publisher role, when `alertmanagerSns` is set. */
+  public readonly alertmanagerRole?: aws.iam.Role;
   public readonly grafanaAdminSecretName: pulumi.Output<string>;
   /** The UIDs of the Grafana datasources, for dashboards elsewhere. */
   public readonly datasourceUids = DATASOURCE_UIDS;
@@ -644,6 +691,44 @@ export class Monitoring extends pulumi.ComponentResource {
 
     const mskHosts = pulumi.output(args.mskBrokers.bootstrapBrokers).apply(brokerHosts);
 
+    // Alertmanager's SNS receivers sign with this role; its pods must start after the association.
+    const alertmanagerIdentity: pulumi.Resource[] = [];
+    if (args.alertmanagerSns) {
+      this.alertmanagerRole = new aws.iam.Role(
+        `${name}-alertmanager`,
+        {
+          description: pulumi.interpolate`Alertmanager SNS publisher (${args.clusterName}/${namespaceName})`,
+          assumeRolePolicy: podIdentityTrustPolicy({
+            accountId: args.accountId,
+            clusterName: args.clusterName,
+            namespace: namespaceName,
+            serviceAccount: ALERTMANAGER_SERVICE_ACCOUNT,
+          }),
+        },
+        { parent: this },
+      );
+      alertmanagerIdentity.push(
+        new aws.iam.RolePolicy(
+          `${name}-alertmanager-sns`,
+          {
+            role: this.alertmanagerRole.id,
+            policy: policyDocument(alertmanagerPolicy(args.alertmanagerSns, args.region)),
+          },
+          { parent: this },
+        ),
+        new aws.eks.PodIdentityAssociation(
+          `${name}-alertmanager`,
+          {
+            clusterName: args.clusterName,
+            namespace: namespaceName,
+            serviceAccount: ALERTMANAGER_SERVICE_ACCOUNT,
+            roleArn: this.alertmanagerRole.arn,
+          },
+          { parent: this },
+        ),
+      );
+    }
+
     this.release = new k8s.helm.v3.Release(
       name,
       {
@@ -665,7 +750,7 @@ export class Monitoring extends pulumi.ComponentResource {
           mskHosts,
         }),
       },
-      { ...k8sOpts, dependsOn: [adminSecret, ...(args.dependsOn ?? [])] },
+      { ...k8sOpts, dependsOn: [adminSecret, ...alertmanagerIdentity, ...(args.dependsOn ?? [])] },
     );
 
     // The CRDs come with the release, so the monitors wait for it.
