@@ -30,12 +30,13 @@ const { unknownCheckingProxy, UnknownValueError } = policySdk as unknown as {
   UnknownValueError: new (...args: never[]) => Error & { props: PropertyKey[] };
 };
 
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17";
-const ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7";
-const RESOURCE_REF_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
-const OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
+// The engine's value signatures (`@pulumi/pulumi` runtime/rpc).
+const SIG_KEY = pulumi.runtime.specialSigKey;
+const SECRET_SIG = pulumi.runtime.specialSecretSig;
+const ASSET_SIG = pulumi.runtime.specialAssetSig;
+const ARCHIVE_SIG = pulumi.runtime.specialArchiveSig;
+const RESOURCE_REF_SIG = pulumi.runtime.specialResourceSig;
+const OUTPUT_SIG = pulumi.runtime.specialOutputValueSig;
 /** The engine's sentinel for an unknown string; the proxy throws `UnknownValueError` on it. */
 const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 

@@ -3,10 +3,12 @@
  * same kind of file a real stack exports, so that the policy runner and any other tool read both.
  */
 import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
 import type { CapturedResource } from "./mocks";
 
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+/** The engine's signature key and secret signature (`@pulumi/pulumi` runtime/rpc). */
+const SIG_KEY = pulumi.runtime.specialSigKey;
+const SECRET_SIG = pulumi.runtime.specialSecretSig;
 
 /** One resource of a v3 deployment (the fields `pulumi stack export` writes). */
 export interface ExportedResource {
@@ -40,7 +42,8 @@ export interface StackExport {
   };
 }
 
-function isSecret(value: unknown): value is Record<string, unknown> {
+/** True for a secret wrapper: `{ <sig>: <secret sig>, value | ciphertext }`. */
+export function isSecret(value: unknown): value is Record<string, unknown> {
   return (
     typeof value === "object" &&
     value !== null &&
@@ -52,9 +55,12 @@ function asSecret(value: unknown): Record<string, unknown> {
   return isSecret(value) ? value : { [SIG_KEY]: SECRET_SIG, value };
 }
 
-/** Replaces every captured secret by its plaintext, for checks that never write it out. */
+/**
+ * Replaces every captured secret by its plaintext, for checks that never write it out; a redacted
+ * one (ciphertext only) becomes the string "secret".
+ */
 export function revealSecrets(value: unknown): unknown {
-  if (isSecret(value)) return revealSecrets(value.value);
+  if (isSecret(value)) return "value" in value ? revealSecrets(value.value) : "secret";
   if (Array.isArray(value)) return value.map(revealSecrets);
   if (value && typeof value === "object") {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revealSecrets(v)]));

@@ -14,7 +14,7 @@ import {
 } from "../../tools/mocks";
 import { fakePem } from "../../tools/testing";
 import { evaluateStackExport } from "../../tools/policyRunner";
-import { toStackExport } from "../../tools/stackExport";
+import { revealSecrets, toStackExport } from "../../tools/stackExport";
 import { ofType, single, TEST_REGION } from "../../tools/testing";
 import { CertManager } from "./certManager";
 import {
@@ -24,7 +24,7 @@ import {
   validateLinkerdArgs,
 } from "./linkerd";
 
-const SECRET_SIG = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270" };
+const SECRET_SIG = { [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig };
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const CR = (kind: string) => `kubernetes:cert-manager.io/v1:${kind}`;
 const ISSUED_AT = Date.parse("2026-08-24T00:00:00Z");
@@ -59,17 +59,6 @@ class MeshMocks extends PlatformMocks {
     }
     return super.newResource(args);
   }
-}
-
-/** A captured secret holds its plaintext under `value`; schemas validate the plaintext. */
-function unwrapSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(unwrapSecrets);
-  if (value && typeof value === "object") {
-    const record = value as Record<string, unknown>;
-    if (Object.keys(SECRET_SIG)[0] in record) return unwrapSecrets(record.value);
-    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, unwrapSecrets(v)]));
-  }
-  return value;
 }
 
 const PEM = (name: string) => `-----BEGIN CERTIFICATE-----\n${name}\n-----END CERTIFICATE-----\n`;
@@ -474,7 +463,7 @@ describe("Linkerd", () => {
     assert.equal(objects.length, 2 * 17 + 1, "17 per Linkerd, 1 namespace of cert-manager");
     for (const o of objects) {
       assert.deepEqual(
-        validateManifest(unwrapSecrets(o.inputs) as Record<string, unknown>),
+        validateManifest(revealSecrets(o.inputs) as Record<string, unknown>),
         [],
         o.name,
       );

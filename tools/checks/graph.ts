@@ -7,8 +7,8 @@ import { checkHelmValues } from "./helmValues";
 import { HELM_FREE_FORM } from "./helmFreeForm";
 import { isBuiltInKind, validateManifest, type Manifest } from "./manifests";
 import { hasShared, sharedDir } from "./shared";
-
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
+// Secret wrappers hold the real value under `value` in a capture; checks validate the value.
+import { revealSecrets } from "../stackExport";
 
 /** A resource as the plan captured it (type and inputs are all the checks need). */
 export interface CheckedResource {
@@ -24,17 +24,6 @@ export interface GraphCheckResult {
   skipped: string[];
   releasesChecked: number;
   objectsChecked: number;
-}
-
-/** Secret wrappers hold the real value under `value` in a capture; checks validate the value. */
-function unwrapSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(unwrapSecrets);
-  if (value && typeof value === "object") {
-    const record = value as Record<string, unknown>;
-    if (SIG_KEY in record) return "value" in record ? unwrapSecrets(record.value) : "secret";
-    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, unwrapSecrets(v)]));
-  }
-  return value;
 }
 
 const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -63,7 +52,7 @@ export function checkGraph(resources: CheckedResource[]): GraphCheckResult {
     );
   }
   for (const release of shared ? releases : []) {
-    const inputs = unwrapSecrets(release.inputs) as Record<string, unknown>;
+    const inputs = revealSecrets(release.inputs) as Record<string, unknown>;
     const chart = String(inputs.chart ?? "");
     const version = String(inputs.version ?? "");
     try {
@@ -84,7 +73,7 @@ export function checkGraph(resources: CheckedResource[]): GraphCheckResult {
 
   let skippedCrs = 0;
   for (const object of objects) {
-    const manifest = unwrapSecrets(object.inputs) as Manifest;
+    const manifest = revealSecrets(object.inputs) as Manifest;
     if (!shared && !isBuiltInKind(String(manifest.apiVersion), String(manifest.kind))) {
       skippedCrs++;
       continue;
