@@ -322,6 +322,7 @@ new ElasticsearchExporter("platform", {
   elasticsearchUrl: logging.elasticsearchUrl,
   credentialsSecretName: logging.elasticsearchCredentialsSecretName,
   caSecretName: logging.elasticsearchCaSecretName,
+  scrapeNamespace: monitoring.namespace,
   dependsOn: [logging, monitoring],
 });
 new AlertRules(

@@ -13,6 +13,7 @@ import {
   elasticsearchExporterFlags,
   elasticsearchExporterService,
   elasticsearchExporterServiceAccount,
+  elasticsearchExporterNetworkPolicy,
   elasticsearchExporterServiceMonitor,
   validateElasticsearchExporterArgs,
 } from "./elasticsearchExporter";
@@ -29,6 +30,7 @@ const SA = "kubernetes:core/v1:ServiceAccount";
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const SERVICE = "kubernetes:core/v1:Service";
 const SERVICE_MONITOR = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor";
+const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 
 const resolve = <T>(output: pulumi.Output<T>) =>
   new Promise<T>((done) => output.apply((value) => done(value)));
@@ -170,8 +172,46 @@ describe("elasticsearch_exporter manifests", () => {
     assert.equal(monitor.metadata.labels.release, undefined, "no release label is needed");
   });
 
+  it("fences the exporter: in from Prometheus' namespace to 9114, out to Elasticsearch and DNS", () => {
+    const policy = elasticsearchExporterNetworkPolicy("logging", "monitoring") as Json;
+    assert.deepEqual(policy.spec.podSelector, {
+      matchLabels: (elasticsearchExporterService("logging") as Json).spec.selector,
+    });
+    assert.deepEqual(policy.spec.policyTypes, ["Ingress", "Egress"]);
+    assert.deepEqual(policy.spec.ingress, [
+      {
+        from: [
+          { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } },
+        ],
+        ports: [{ protocol: "TCP", port: 9114 }],
+      },
+    ]);
+    assert.deepEqual(policy.spec.egress, [
+      {
+        to: [{ podSelector: { matchLabels: { "common.k8s.elastic.co/type": "elasticsearch" } } }],
+        ports: [{ protocol: "TCP", port: 9200 }],
+      },
+      {
+        to: [
+          {
+            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+            podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+          },
+        ],
+        ports: [
+          { protocol: "UDP", port: 53 },
+          { protocol: "TCP", port: 53 },
+        ],
+      },
+    ]);
+    // The metrics port the policy opens is the one the container listens on.
+    const port = (containerOf(deploymentOf()).ports as Json[])[0];
+    assert.equal(port.containerPort, policy.spec.ingress[0].ports[0].port);
+  });
+
   it("renders every object valid against kubernetes-models and the ServiceMonitor CRD", () => {
     for (const manifest of [
+      elasticsearchExporterNetworkPolicy("logging", "monitoring"),
       elasticsearchExporterServiceAccount("logging"),
       deploymentOf(),
       elasticsearchExporterService("logging"),
@@ -218,6 +258,7 @@ describe("validateElasticsearchExporterArgs", () => {
     elasticsearchUrl: ES_URL,
     credentialsSecretName: CREDENTIALS,
     caSecretName: CA,
+    scrapeNamespace: "monitoring",
   };
 
   it("accepts the Logging component's outputs", () => {
@@ -232,6 +273,7 @@ describe("validateElasticsearchExporterArgs", () => {
         elasticsearchUrl: "http://logs-es-http.logging.svc:9200",
         credentialsSecretName: "",
         caSecretName: "Bad_Secret",
+        scrapeNamespace: "Monitoring",
         dependsOn: ["logging"] as unknown as pulumi.Resource[],
       }).map((e) => e.propertyPath),
       [
@@ -240,6 +282,7 @@ describe("validateElasticsearchExporterArgs", () => {
         "elasticsearchUrl",
         "credentialsSecretName",
         "caSecretName",
+        "scrapeNamespace",
         "dependsOn",
       ],
     );
@@ -288,6 +331,7 @@ describe("ElasticsearchExporter", () => {
     elasticsearchUrl: ES_URL,
     credentialsSecretName: CREDENTIALS,
     caSecretName: CA,
+    scrapeNamespace: "monitoring",
     dependsOn: [logging, monitoring],
     ...overrides,
   });
@@ -323,16 +367,20 @@ describe("ElasticsearchExporter", () => {
     assert.equal(exporter.metricsUrl, "http://elasticsearch-exporter.logging.svc:9114/metrics");
   });
 
-  it("registers exactly a ServiceAccount, Deployment, Service and ServiceMonitor, through the provider", () => {
+  it("registers exactly a ServiceAccount, Deployment, Service, ServiceMonitor and NetworkPolicy, through the provider", () => {
     const component = single(capture, "acme:observability:ElasticsearchExporter", "es-exporter");
     assert.equal(component.urn, componentUrn);
     const children = [...capture.resources.values()].filter((r) => r.parent === componentUrn);
-    assert.deepEqual(children.map((r) => `${r.type}::${r.name}`).sort(), [
-      `${DEPLOYMENT}::es-exporter-deployment`,
-      `${SERVICE}::es-exporter-service`,
-      `${SA}::es-exporter-sa`,
-      `${SERVICE_MONITOR}::es-exporter-servicemonitor`,
-    ]);
+    assert.deepEqual(
+      children.map((r) => `${r.type}::${r.name}`).sort(),
+      [
+        `${DEPLOYMENT}::es-exporter-deployment`,
+        `${SERVICE}::es-exporter-service`,
+        `${SA}::es-exporter-sa`,
+        `${SERVICE_MONITOR}::es-exporter-servicemonitor`,
+        `${NETWORK_POLICY}::es-exporter-networkpolicy`,
+      ].sort(),
+    );
     const [k8sProvider] = ofType(capture, "pulumi:providers:kubernetes").filter(
       (p) => p.name === "k8s",
     );
@@ -351,7 +399,11 @@ describe("ElasticsearchExporter", () => {
     assert.deepEqual(one(DEPLOYMENT).inputs, deploymentOf("logging"));
     assert.deepEqual(one(SERVICE).inputs, elasticsearchExporterService("logging"));
     assert.deepEqual(one(SERVICE_MONITOR).inputs, elasticsearchExporterServiceMonitor("logging"));
-    for (const type of [SA, DEPLOYMENT, SERVICE, SERVICE_MONITOR]) {
+    assert.deepEqual(
+      one(NETWORK_POLICY).inputs,
+      elasticsearchExporterNetworkPolicy("logging", "monitoring"),
+    );
+    for (const type of [SA, DEPLOYMENT, SERVICE, SERVICE_MONITOR, NETWORK_POLICY]) {
       assert.deepEqual(validateManifest(one(type).inputs as Manifest), [], type);
     }
   });
@@ -361,7 +413,7 @@ describe("ElasticsearchExporter", () => {
       resolve(elasticsearch.urn),
       resolve(stackRelease.urn),
     ]);
-    for (const type of [SA, DEPLOYMENT, SERVICE, SERVICE_MONITOR]) {
+    for (const type of [SA, DEPLOYMENT, SERVICE, SERVICE_MONITOR, NETWORK_POLICY]) {
       const deps = one(type).dependencies;
       assert.ok(deps.includes(esUrn), `${type} waits for the Elasticsearch`);
       assert.ok(deps.includes(releaseUrn), `${type} waits for the monitoring release`);

@@ -24,6 +24,8 @@ export const ELASTICSEARCH_EXPORTER_PORT = 9114;
 export const ELASTICSEARCH_EXPORTER_PORT_NAME = "http-metrics";
 /** Where the Elasticsearch HTTP CA secret is mounted; `--es.ca` points into it. */
 export const ELASTICSEARCH_EXPORTER_CA_DIR = "/es-ca";
+/** Elasticsearch's HTTP port (ECK's `<name>-es-http` Service). */
+export const ELASTICSEARCH_HTTP_PORT = 9200;
 /** The key of the CA in the ECK `<name>-es-http-certs-public` secret. */
 export const ELASTICSEARCH_CA_KEY = "ca.crt";
 /** The key of the password in the ECK `<name>-es-elastic-user` secret (the user's name). */
@@ -57,6 +59,11 @@ export interface ElasticsearchExporterArgs {
   credentialsSecretName: string;
   /** The ECK secret with the HTTP CA under `ca.crt` (`Logging.elasticsearchCaSecretName`). */
   caSecretName: string;
+  /**
+   * The namespace Prometheus runs in (`Monitoring.namespace`): the only one the NetworkPolicy lets
+   * reach the exporter's port.
+   */
+  scrapeNamespace: pulumi.Input<string>;
   /**
    * Resources every object waits for: the Logging component (its Elasticsearch creates the
    * secrets) and the Monitoring component (its release installs the ServiceMonitor CRD).
@@ -103,6 +110,12 @@ export function validateElasticsearchExporterArgs(
     if (typeof args[key] !== "string" || !DNS_SUBDOMAIN.test(args[key])) {
       add(key, `"${String(args[key])}" is not a Secret name; give Logging's ECK secret`);
     }
+  }
+  if (typeof args.scrapeNamespace === "string" && !DNS_LABEL.test(args.scrapeNamespace)) {
+    add(
+      "scrapeNamespace",
+      `"${args.scrapeNamespace}" is not a namespace name (a DNS label); give Monitoring.namespace`,
+    );
   }
   if (
     args.dependsOn !== undefined &&
@@ -280,9 +293,62 @@ export function elasticsearchExporterServiceMonitor(namespace: string): Record<s
 }
 
 /**
+ * The exporter's NetworkPolicy (the VPC CNI enforces them, components/cluster/eks.ts). In: only
+ * Prometheus' namespace, only the metrics port. Out: only Elasticsearch's HTTP port in this
+ * namespace and cluster DNS. The exporter holds the `elastic` password and serves `/probe`, which
+ * fetches any URL it is given; the policy keeps both inside that fence.
+ */
+export function elasticsearchExporterNetworkPolicy<N>(
+  namespace: string,
+  scrapeNamespace: N,
+): Record<string, unknown> {
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: metadata(namespace),
+    spec: {
+      podSelector: { matchLabels: { ...ELASTICSEARCH_EXPORTER_LABELS } },
+      policyTypes: ["Ingress", "Egress"],
+      ingress: [
+        {
+          from: [
+            {
+              namespaceSelector: {
+                matchLabels: { "kubernetes.io/metadata.name": scrapeNamespace },
+              },
+            },
+          ],
+          ports: [{ protocol: "TCP", port: ELASTICSEARCH_EXPORTER_PORT }],
+        },
+      ],
+      egress: [
+        {
+          to: [{ podSelector: { matchLabels: { "common.k8s.elastic.co/type": "elasticsearch" } } }],
+          ports: [{ protocol: "TCP", port: ELASTICSEARCH_HTTP_PORT }],
+        },
+        {
+          to: [
+            {
+              namespaceSelector: {
+                matchLabels: { "kubernetes.io/metadata.name": "kube-system" },
+              },
+              podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+            },
+          ],
+          ports: [
+            { protocol: "UDP", port: 53 },
+            { protocol: "TCP", port: 53 },
+          ],
+        },
+      ],
+    },
+  };
+}
+
+/**
  * elasticsearch_exporter for the Logging component's Elasticsearch: a token-less ServiceAccount,
  * a hardened single-replica Deployment reading the ECK password and CA from their Secrets, a
- * Service and a ServiceMonitor, all in the Elasticsearch namespace.
+ * Service, a ServiceMonitor and a NetworkPolicy, all in the Elasticsearch namespace.
  */
 export class ElasticsearchExporter extends pulumi.ComponentResource {
   public readonly namespace: string;
@@ -294,6 +360,7 @@ export class ElasticsearchExporter extends pulumi.ComponentResource {
   public readonly deployment: k8s.apps.v1.Deployment;
   public readonly service: k8s.core.v1.Service;
   public readonly serviceMonitor: k8s.apiextensions.CustomResource;
+  public readonly networkPolicy: k8s.networking.v1.NetworkPolicy;
 
   constructor(
     name: string,
@@ -328,6 +395,14 @@ export class ElasticsearchExporter extends pulumi.ComponentResource {
     this.service = new k8s.core.v1.Service(
       `${name}-service`,
       elasticsearchExporterService(ns) as k8s.core.v1.ServiceArgs,
+      childOpts,
+    );
+    this.networkPolicy = new k8s.networking.v1.NetworkPolicy(
+      `${name}-networkpolicy`,
+      elasticsearchExporterNetworkPolicy(
+        ns,
+        args.scrapeNamespace,
+      ) as k8s.networking.v1.NetworkPolicyArgs,
       childOpts,
     );
     this.serviceMonitor = new k8s.apiextensions.CustomResource(
