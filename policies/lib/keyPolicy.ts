@@ -2,7 +2,7 @@
  * Reading IAM JSON policy documents (KMS key policies, SQS and S3 resource policies) well enough to
  * spot grants to everyone, wildcard grants to AWS services and TLS-only denials.
  */
-import { isRecord, stringList } from "./values";
+import { isRecord, isUnset, stringList } from "./values";
 
 /** One statement of a policy document; fields stay untyped until checked. */
 export interface PolicyStatement {
@@ -125,4 +125,77 @@ export function deniesWithoutTls(statement: PolicyStatement): boolean {
 /** A statement of a resource policy, which also names the resources it covers. */
 export interface ResourcePolicyStatement extends PolicyStatement {
   Resource?: unknown;
+}
+
+/**
+ * The statements of a resource's policy for a rule that inspects them: none when the policy is
+ * unset (AWS then applies its default policy), and `undefined` after reporting a violation when
+ * the value is not a JSON policy document (`what` says what could not be checked).
+ */
+export function statementsToCheck(
+  policy: unknown,
+  what: string,
+  reportViolation: (message: string) => void,
+): PolicyStatement[] | undefined {
+  if (isUnset(policy)) {
+    return [];
+  }
+  const statements = parseStatements(policy);
+  if (statements === undefined) {
+    reportViolation(
+      `policy is not a JSON policy document, so ${what}; pass the document as a JSON string.`,
+    );
+  }
+  return statements;
+}
+
+/** What a TLS-only rule checks: the kind of resource and the policy resource that attaches to it. */
+export interface TlsOnlyTarget {
+  /** "SQS queue", "S3 bucket". */
+  kind: string;
+  /** The attaching policy's type name, "QueuePolicy". */
+  policyKind: string;
+  /** How to attach one, "an aws.sqs.QueuePolicy". */
+  attach: string;
+  /** The statement to add. */
+  fix: string;
+  /** Whether a policy document denies the resource's actions without TLS. */
+  enforcesTls: (policy: unknown) => boolean;
+}
+
+/**
+ * Reports a resource whose attached policies (or, with none attached, its own inline `policy`)
+ * do not deny requests without TLS. The inline policy is read only when nothing is attached: it
+ * is a computed output, so often unknown.
+ */
+export function checkTlsOnly(
+  resource: { name: string; urn: string; props: Record<string, unknown> },
+  attached: Array<{ name: string; props: Record<string, unknown> }>,
+  target: TlsOnlyTarget,
+  reportViolation: (message: string, urn?: string) => void,
+): void {
+  const label = `${target.kind} ${resource.name}`;
+  for (const policy of attached) {
+    if (!target.enforcesTls(policy.props.policy)) {
+      reportViolation(
+        `${label}: ${target.policyKind} ${policy.name} does not deny requests without TLS; add ${target.fix}`,
+        resource.urn,
+      );
+    }
+  }
+  if (attached.length > 0) {
+    return;
+  }
+  const inline: unknown = resource.props.policy;
+  if (isUnset(inline) || inline === "") {
+    reportViolation(
+      `${label} has no ${target.kind.split(" ").pop()} policy; attach ${target.attach} with ${target.fix}`,
+      resource.urn,
+    );
+  } else if (!target.enforcesTls(inline)) {
+    reportViolation(
+      `${label} has a policy that does not deny requests without TLS; add ${target.fix}`,
+      resource.urn,
+    );
+  }
 }

@@ -2,13 +2,12 @@ import {
   CONSTRAINING_CONDITION_KEYS,
   hasWildcardPrincipal,
   isConstrained,
-  parseStatements,
   statementLabel,
+  statementsToCheck,
 } from "../../../lib/keyPolicy";
 import type { AcmeResourcePolicy } from "../../../lib/policy";
 import { validateResourceType } from "../../../lib/policy";
 import { KMS_KEY } from "../../../lib/resourceTypes";
-import { isUnset } from "../../../lib/values";
 
 /**
  * KMS key policies must not allow every AWS principal unless a condition pins the grant to an
@@ -26,20 +25,13 @@ export const acmeKmsKeyDisallowPublicAccess: AcmeResourcePolicy = {
   controls: ["KMS.5"],
   resourceType: KMS_KEY,
   validateResource: validateResourceType(KMS_KEY, (args, reportViolation) => {
-    const policy: unknown = args.props.policy;
     // Without a policy AWS attaches the default key policy, which grants only the owning account.
-    if (isUnset(policy)) {
-      return;
-    }
-    const statements = parseStatements(policy);
-    if (statements === undefined) {
-      reportViolation(
-        "policy is not a JSON policy document, so public access cannot be ruled out; pass the " +
-          "document as a JSON string.",
-      );
-      return;
-    }
-    statements.forEach((statement, index) => {
+    const statements = statementsToCheck(
+      args.props.policy,
+      "public access cannot be ruled out",
+      reportViolation,
+    );
+    statements?.forEach((statement, index) => {
       if (statement.Effect !== "Allow") {
         return;
       }

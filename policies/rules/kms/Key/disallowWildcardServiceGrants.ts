@@ -1,8 +1,8 @@
-import { parseStatements, servicePrincipals, statementLabel } from "../../../lib/keyPolicy";
+import { servicePrincipals, statementLabel, statementsToCheck } from "../../../lib/keyPolicy";
 import type { AcmeResourcePolicy } from "../../../lib/policy";
 import { validateResourceType } from "../../../lib/policy";
 import { KMS_KEY } from "../../../lib/resourceTypes";
-import { isUnset, stringList } from "../../../lib/values";
+import { stringList } from "../../../lib/values";
 
 const WILDCARD_ACTIONS = new Set(["*", "kms:*"]);
 
@@ -22,19 +22,12 @@ export const acmeKmsKeyDisallowWildcardServiceGrants: AcmeResourcePolicy = {
   controls: ["CKV2_AWS_64"],
   resourceType: KMS_KEY,
   validateResource: validateResourceType(KMS_KEY, (args, reportViolation) => {
-    const policy: unknown = args.props.policy;
-    if (isUnset(policy)) {
-      return;
-    }
-    const statements = parseStatements(policy);
-    if (statements === undefined) {
-      reportViolation(
-        "policy is not a JSON policy document, so service grants cannot be checked; pass the " +
-          "document as a JSON string.",
-      );
-      return;
-    }
-    statements.forEach((statement, index) => {
+    const statements = statementsToCheck(
+      args.props.policy,
+      "service grants cannot be checked",
+      reportViolation,
+    );
+    statements?.forEach((statement, index) => {
       const services = servicePrincipals(statement);
       if (statement.Effect !== "Allow" || services.length === 0) {
         return;

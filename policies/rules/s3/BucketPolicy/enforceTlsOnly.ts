@@ -1,5 +1,6 @@
 import type { PolicyResource } from "@pulumi/policy";
 import {
+  checkTlsOnly,
   deniesWithoutTls,
   hasWildcardPrincipal,
   parseStatements,
@@ -7,7 +8,7 @@ import {
   type ResourcePolicyStatement,
 } from "../../../lib/keyPolicy";
 import type { AcmeStackPolicy } from "../../../lib/policy";
-import { isUnset, stringList } from "../../../lib/values";
+import { stringList } from "../../../lib/values";
 
 const S3_BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy";
 const S3_BUCKET_TYPES = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"];
@@ -56,34 +57,21 @@ export const acmeS3BucketpolicyEnforceTlsOnly: AcmeStackPolicy = {
     const buckets = args.resources.filter((r) => S3_BUCKET_TYPES.includes(r.type));
     const bucketPolicies = args.resources.filter((r) => r.type === S3_BUCKET_POLICY);
     for (const bucket of buckets) {
-      const name: unknown = bucket.props.bucket;
-      const arn = () => String(bucket.props.arn);
-      const attached = bucketPolicies.filter((p: PolicyResource) => p.props.bucket === name);
-      for (const bucketPolicy of attached) {
-        if (!enforcesTls(bucketPolicy.props.policy, arn)) {
-          reportViolation(
-            `S3 bucket ${bucket.name}: BucketPolicy ${bucketPolicy.name} does not deny requests ` +
-              `without TLS; add ${FIX}`,
-            bucket.urn,
-          );
-        }
-      }
-      if (attached.length > 0) {
-        continue;
-      }
-      // Read only when no BucketPolicy is attached: the output is computed, so often unknown.
-      const inline: unknown = bucket.props.policy;
-      if (isUnset(inline) || inline === "") {
-        reportViolation(
-          `S3 bucket ${bucket.name} has no bucket policy; attach an aws.s3.BucketPolicy with ${FIX}`,
-          bucket.urn,
-        );
-      } else if (!enforcesTls(inline, arn)) {
-        reportViolation(
-          `S3 bucket ${bucket.name} has a policy that does not deny requests without TLS; add ${FIX}`,
-          bucket.urn,
-        );
-      }
+      const attached = bucketPolicies.filter(
+        (p: PolicyResource) => p.props.bucket === bucket.props.bucket,
+      );
+      checkTlsOnly(
+        bucket,
+        attached,
+        {
+          kind: "S3 bucket",
+          policyKind: "BucketPolicy",
+          attach: "an aws.s3.BucketPolicy",
+          fix: FIX,
+          enforcesTls: (policy) => enforcesTls(policy, () => String(bucket.props.arn)),
+        },
+        reportViolation,
+      );
     }
   },
 };

@@ -1,5 +1,6 @@
 import type { PolicyResource } from "@pulumi/policy";
 import {
+  checkTlsOnly,
   deniesWithoutTls,
   hasWildcardPrincipal,
   parseStatements,
@@ -8,7 +9,7 @@ import {
 } from "../../../lib/keyPolicy";
 import type { AcmeStackPolicy } from "../../../lib/policy";
 import { validateStackResourcesType } from "../../../lib/policy";
-import { isUnset, stringList } from "../../../lib/values";
+import { stringList } from "../../../lib/values";
 
 const SQS_QUEUE = "aws:sqs/queue:Queue";
 const SQS_QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy";
@@ -52,34 +53,21 @@ export const acmeSqsQueueEnforceTlsOnly: AcmeStackPolicy = {
   validateStack: validateStackResourcesType(SQS_QUEUE, (queues, args, reportViolation) => {
     const queuePolicies = args.resources.filter((r) => r.type === SQS_QUEUE_POLICY);
     for (const queue of queues) {
-      const url: unknown = queue.props.url;
-      const arn = () => String(queue.props.arn);
-      const attached = queuePolicies.filter((p: PolicyResource) => p.props.queueUrl === url);
-      for (const queuePolicy of attached) {
-        if (!enforcesTls(queuePolicy.props.policy, arn)) {
-          reportViolation(
-            `SQS queue ${queue.name}: QueuePolicy ${queuePolicy.name} does not deny requests ` +
-              `without TLS; add ${FIX}`,
-            queue.urn,
-          );
-        }
-      }
-      if (attached.length > 0) {
-        continue;
-      }
-      // Read only when no QueuePolicy is attached: the output is computed, so often unknown.
-      const inline: unknown = queue.props.policy;
-      if (isUnset(inline) || inline === "") {
-        reportViolation(
-          `SQS queue ${queue.name} has no queue policy; attach an aws.sqs.QueuePolicy with ${FIX}`,
-          queue.urn,
-        );
-      } else if (!enforcesTls(inline, arn)) {
-        reportViolation(
-          `SQS queue ${queue.name} has a policy that does not deny requests without TLS; add ${FIX}`,
-          queue.urn,
-        );
-      }
+      const attached = queuePolicies.filter(
+        (p: PolicyResource) => p.props.queueUrl === queue.props.url,
+      );
+      checkTlsOnly(
+        queue,
+        attached,
+        {
+          kind: "SQS queue",
+          policyKind: "QueuePolicy",
+          attach: "an aws.sqs.QueuePolicy",
+          fix: FIX,
+          enforcesTls: (policy) => enforcesTls(policy, () => String(queue.props.arn)),
+        },
+        reportViolation,
+      );
     }
   }),
 };
