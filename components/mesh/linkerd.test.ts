@@ -8,11 +8,11 @@ import { validateManifest } from "../../tools/checks/manifests";
 import {
   installMocks,
   MOCK_ACCOUNT_ID,
+  MOCK_CERT_ISSUED_AT,
   PlatformMocks,
   type Capture,
   type CapturedResource,
 } from "../../tools/mocks";
-import { fakePem } from "../../tools/testing";
 import { evaluateStackExport } from "../../tools/policyRunner";
 import { revealSecrets, toStackExport } from "../../tools/stackExport";
 import { ofType, single, TEST_REGION } from "../../tools/testing";
@@ -27,39 +27,6 @@ import {
 const SECRET_SIG = { [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig };
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const CR = (kind: string) => `kubernetes:cert-manager.io/v1:${kind}`;
-const ISSUED_AT = Date.parse("2026-08-24T00:00:00Z");
-
-/**
- * The platform mocks plus what the TLS provider computes: PEM text and the expiry. (The platform
- * mocks return only the inputs for providers other than AWS and Kubernetes.)
- */
-class MeshMocks extends PlatformMocks {
-  newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
-    const inputs = args.inputs as Record<string, unknown>;
-    if (args.type === "tls:index/privateKey:PrivateKey") {
-      return {
-        id: `${args.name}-key`,
-        state: {
-          ...inputs,
-          privateKeyPem: fakePem("EC PRIVATE KEY", args.name),
-        },
-      };
-    }
-    if (args.type === "tls:index/selfSignedCert:SelfSignedCert") {
-      const hours = Number(inputs.validityPeriodHours);
-      return {
-        id: `${args.name}-cert`,
-        state: {
-          ...inputs,
-          certPem: `-----BEGIN CERTIFICATE-----\n${args.name}\n-----END CERTIFICATE-----\n`,
-          validityStartTime: new Date(ISSUED_AT).toISOString(),
-          validityEndTime: new Date(ISSUED_AT + hours * 3_600_000).toISOString(),
-        },
-      };
-    }
-    return super.newResource(args);
-  }
-}
 
 const PEM = (name: string) => `-----BEGIN CERTIFICATE-----\n${name}\n-----END CERTIFICATE-----\n`;
 const PREVIOUS_ANCHOR = PEM("previous-anchor");
@@ -102,7 +69,7 @@ describe("Linkerd", () => {
 
   before(async () => {
     capture = await installMocks(
-      new MeshMocks({ accountId: MOCK_ACCOUNT_ID, region: TEST_REGION }),
+      new PlatformMocks({ accountId: MOCK_ACCOUNT_ID, region: TEST_REGION }),
       "acme-platform",
       "test",
     );
@@ -127,7 +94,9 @@ describe("Linkerd", () => {
   const named = (type: string, name: string) => single(capture, type, name);
   const spec = (r: CapturedResource) => r.inputs.spec as Record<string, unknown>;
   const metadata = (r: CapturedResource) => r.inputs.metadata as Record<string, unknown>;
-  const anchorPem = PEM("dev-trust-anchor");
+  /** The PEM the (mocked) TLS provider returned for a certificate resource. */
+  const certPem = (name: string) =>
+    String(named("tls:index/selfSignedCert:SelfSignedCert", name).outputs.certPem);
 
   it("registers exactly the expected children under the component", () => {
     const children = [...capture.resources.values()].filter((r) => r.parent === devUrn);
@@ -192,8 +161,9 @@ describe("Linkerd", () => {
     assert.deepEqual(secret.inputs.stringData, {
       ...SECRET_SIG,
       value: {
-        "tls.crt": anchorPem,
-        "tls.key": fakePem("EC PRIVATE KEY", "dev-trust-anchor"),
+        "tls.crt": certPem("dev-trust-anchor"),
+        "tls.key": named("tls:index/privateKey:PrivateKey", "dev-trust-anchor").outputs
+          .privateKeyPem,
       },
     });
   });
@@ -246,9 +216,9 @@ describe("Linkerd", () => {
         "linkerd.io/control-plane-ns": "linkerd",
       },
     });
-    assert.deepEqual(roots.inputs.data, { "ca-bundle.crt": anchorPem });
+    assert.deepEqual(roots.inputs.data, { "ca-bundle.crt": certPem("dev-trust-anchor") });
     assert.deepEqual(named("kubernetes:core/v1:ConfigMap", "prod-trust-roots").inputs.data, {
-      "ca-bundle.crt": PEM("prod-trust-anchor") + PREVIOUS_ANCHOR,
+      "ca-bundle.crt": certPem("prod-trust-anchor") + PREVIOUS_ANCHOR,
     });
   });
 
@@ -322,7 +292,7 @@ describe("Linkerd", () => {
     assert.deepEqual(release.inputs.repositoryOpts, { repo: "https://helm.linkerd.io/edge" });
     assert.equal(release.inputs.namespace, "linkerd");
     assert.deepEqual(release.inputs.values, {
-      identityTrustAnchorsPEM: anchorPem,
+      identityTrustAnchorsPEM: certPem("dev-trust-anchor"),
       identity: { externalCA: true, issuer: { scheme: "kubernetes.io/tls" } },
       proxy: {
         resources: { cpu: { request: "50m" }, memory: { request: "32Mi", limit: "128Mi" } },
@@ -334,7 +304,7 @@ describe("Linkerd", () => {
 
   it("sets exactly the prod control-plane values: values-ha.yaml, the stack's proxy resources, span export", () => {
     assert.deepEqual(named(RELEASE, "prod-control-plane").inputs.values, {
-      identityTrustAnchorsPEM: PEM("prod-trust-anchor") + PREVIOUS_ANCHOR,
+      identityTrustAnchorsPEM: certPem("prod-trust-anchor") + PREVIOUS_ANCHOR,
       identity: { externalCA: true, issuer: { scheme: "kubernetes.io/tls" } },
       proxy: {
         resources: { cpu: { request: "100m" }, memory: { request: "64Mi", limit: "256Mi" } },
@@ -487,9 +457,13 @@ describe("Linkerd", () => {
   it("exports the anchor, its expiry for alerting and the issuer certificate's name and lifetime", () => {
     const component = [...capture.resources.values()].find((r) => r.urn === devUrn);
     const cert = named("tls:index/selfSignedCert:SelfSignedCert", "dev-trust-anchor");
-    assert.equal(cert.outputs.validityEndTime, "2036-08-21T00:00:00.000Z");
+    // The default ten years (87600h) from the mocked issue time.
+    assert.equal(
+      cert.outputs.validityEndTime,
+      new Date(MOCK_CERT_ISSUED_AT + 87_600 * 3_600_000).toISOString(),
+    );
     assert.deepEqual(component?.outputs, {
-      trustAnchorPem: anchorPem,
+      trustAnchorPem: certPem("dev-trust-anchor"),
       trustAnchorNotAfter: cert.outputs.validityEndTime,
       identityIssuerCertificateName: "linkerd-identity-issuer",
       identityIssuerValidity: { duration: "48h0m0s", renewBefore: "25h0m0s" },
