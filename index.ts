@@ -235,7 +235,7 @@ const tracing = new Tracing("platform", {
   elasticsearch: {
     namespace: logging.namespace,
     url: logging.elasticsearchUrl,
-    credentialsSecretName: logging.elasticsearchCredentialsSecretName,
+    credentialsSecretName: logging.users.jaeger.secretName,
     caSecretName: logging.elasticsearchCaSecretName,
   },
   dependsOn: [logging, linkerd],
@@ -320,7 +320,7 @@ new ElasticsearchExporter("platform", {
   provider: k8sProvider,
   namespace: logging.namespace,
   elasticsearchUrl: logging.elasticsearchUrl,
-  credentialsSecretName: logging.elasticsearchCredentialsSecretName,
+  credentialsSecretName: logging.users.metrics.secretName,
   caSecretName: logging.elasticsearchCaSecretName,
   scrapeNamespace: monitoring.namespace,
   dependsOn: [logging, monitoring],

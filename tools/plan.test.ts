@@ -169,9 +169,9 @@ describe("npm run plan", () => {
     edge("KafkaCluster", "Cluster", "KafkaTopics");
     edge("EksCluster", "kubernetes provider", "CertManager");
     edge("Queue", "Queue", "ArgoEvents");
-    // The exporter reads Logging's secrets and needs Monitoring's ServiceMonitor CRD.
-    for (const from of ["Logging", "Monitoring"])
-      assert.ok(graph.includes(`${ids.get(from)} --> ${ids.get("ElasticsearchExporter")}\n`), from);
+    // The exporter reads Logging's secrets and needs Monitoring's ServiceMonitor CRD and namespace.
+    assert.ok(graph.includes(`${ids.get("Logging")} --> ${ids.get("ElasticsearchExporter")}\n`));
+    edge("Monitoring", "Namespace", "ElasticsearchExporter");
   });
 
   it("gives prod three AZs, a NAT gateway per AZ and protected stateful resources", () => {

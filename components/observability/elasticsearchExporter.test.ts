@@ -23,7 +23,8 @@ import {
 type Json = Record<string, any>;
 
 const ES_URL = "https://logs-es-http.logging.svc:9200";
-const CREDENTIALS = "logs-es-elastic-user";
+/** The exporter's own basic-auth user Secret (`Logging.users.metrics.secretName`). */
+const CREDENTIALS = "acme-es-metrics-user";
 const CA = "logs-es-http-certs-public";
 
 const SA = "kubernetes:core/v1:ServiceAccount";
@@ -77,18 +78,23 @@ describe("elasticsearch_exporter manifests", () => {
     }
   });
 
-  it("reads the password from the ECK secret and carries no credential literal", () => {
+  it("reads its own user's name and password from the basic-auth Secret, with no literal", () => {
     const container = containerOf(deploymentOf());
     assert.deepEqual(container.env, [
-      { name: "ES_USERNAME", value: "elastic" },
+      {
+        name: "ES_USERNAME",
+        valueFrom: { secretKeyRef: { name: CREDENTIALS, key: "username" } },
+      },
       {
         name: "ES_PASSWORD",
-        valueFrom: { secretKeyRef: { name: CREDENTIALS, key: "elastic" } },
+        valueFrom: { secretKeyRef: { name: CREDENTIALS, key: "password" } },
       },
     ]);
-    const password = (container.env as Json[]).find((e) => e.name === "ES_PASSWORD");
-    assert.ok(password, "ES_PASSWORD is set");
-    assert.equal(password.value, undefined, "ES_PASSWORD has no literal value");
+    for (const e of container.env as Json[]) {
+      assert.equal(e.value, undefined, `${e.name} has no literal value`);
+    }
+    // Not the superuser: neither its name nor its ECK secret appears anywhere.
+    assert.doesNotMatch(JSON.stringify(deploymentOf()), /es-elastic-user|"elastic"/);
     // Neither the URL nor any flag carries user info.
     for (const arg of container.args as string[]) assert.doesNotMatch(arg, /:\/\/[^/]*@/);
   });
@@ -304,6 +310,16 @@ describe("validateElasticsearchExporterArgs", () => {
         {
           propertyPath: "elasticsearchUrl",
           reason: "must not carry credentials; the password is read from credentialsSecretName",
+        },
+      ],
+    );
+    assert.deepEqual(
+      validateElasticsearchExporterArgs({ ...good, credentialsSecretName: "logs-es-elastic-user" }),
+      [
+        {
+          propertyPath: "credentialsSecretName",
+          reason:
+            "must not be the `elastic` superuser's ECK secret; give Logging.users.metrics.secretName",
         },
       ],
     );

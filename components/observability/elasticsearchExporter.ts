@@ -28,8 +28,9 @@ export const ELASTICSEARCH_EXPORTER_CA_DIR = "/es-ca";
 export const ELASTICSEARCH_HTTP_PORT = 9200;
 /** The key of the CA in the ECK `<name>-es-http-certs-public` secret. */
 export const ELASTICSEARCH_CA_KEY = "ca.crt";
-/** The key of the password in the ECK `<name>-es-elastic-user` secret (the user's name). */
-export const ELASTICSEARCH_USER = "elastic";
+/** The keys of the exporter's `kubernetes.io/basic-auth` user Secret (`Logging.users.metrics`). */
+export const ELASTICSEARCH_USERNAME_KEY = "username";
+export const ELASTICSEARCH_PASSWORD_KEY = "password";
 
 /** The labels of every object; the Deployment, Service and ServiceMonitor select on them. */
 export const ELASTICSEARCH_EXPORTER_LABELS: Readonly<Record<string, string>> = {
@@ -39,6 +40,8 @@ export const ELASTICSEARCH_EXPORTER_LABELS: Readonly<Record<string, string>> = {
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+/** ECK's `<name>-es-elastic-user` secret: the superuser's password, which no client gets. */
+const ELASTIC_USER_SECRET = /-es-elastic-user$/;
 const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
 /** Arguments of {@link ElasticsearchExporter}; the Elasticsearch fields are `Logging`'s outputs. */
@@ -53,8 +56,9 @@ export interface ElasticsearchExporterArgs {
   /** `https://<name>-es-http.<namespace>.svc:9200` (`Logging.elasticsearchUrl`). TLS only. */
   elasticsearchUrl: string;
   /**
-   * The ECK secret with the `elastic` user's password under the key `elastic`
-   * (`Logging.elasticsearchCredentialsSecretName`).
+   * The `kubernetes.io/basic-auth` Secret of the exporter's own Elasticsearch user (role
+   * `acme_metrics`: `monitor` only), keys `username` and `password`
+   * (`Logging.users.metrics.secretName`). Never the `elastic` superuser's.
    */
   credentialsSecretName: string;
   /** The ECK secret with the HTTP CA under `ca.crt` (`Logging.elasticsearchCaSecretName`). */
@@ -108,8 +112,17 @@ export function validateElasticsearchExporterArgs(
   }
   for (const key of ["credentialsSecretName", "caSecretName"] as const) {
     if (typeof args[key] !== "string" || !DNS_SUBDOMAIN.test(args[key])) {
-      add(key, `"${String(args[key])}" is not a Secret name; give Logging's ECK secret`);
+      add(key, `"${String(args[key])}" is not a Secret name; give Logging's Secret`);
     }
+  }
+  if (
+    typeof args.credentialsSecretName === "string" &&
+    ELASTIC_USER_SECRET.test(args.credentialsSecretName)
+  ) {
+    add(
+      "credentialsSecretName",
+      "must not be the `elastic` superuser's ECK secret; give Logging.users.metrics.secretName",
+    );
   }
   if (typeof args.scrapeNamespace === "string" && !DNS_LABEL.test(args.scrapeNamespace)) {
     add(
@@ -194,15 +207,24 @@ export function elasticsearchExporterDeployment(v: {
               name: "exporter",
               image: ELASTICSEARCH_EXPORTER_IMAGE,
               args: elasticsearchExporterFlags(v.elasticsearchUrl),
+              // The exporter's own file-realm user, read-only (`monitor`); both from its Secret.
               env: [
-                // The superuser for now. Follow-up: a dedicated user with only the `monitor`
-                // cluster privilege (created through ECK's file realm or the security API, out
-                // of scope here), then point this and the secret reference at it.
-                { name: "ES_USERNAME", value: ELASTICSEARCH_USER },
+                {
+                  name: "ES_USERNAME",
+                  valueFrom: {
+                    secretKeyRef: {
+                      name: v.credentialsSecretName,
+                      key: ELASTICSEARCH_USERNAME_KEY,
+                    },
+                  },
+                },
                 {
                   name: "ES_PASSWORD",
                   valueFrom: {
-                    secretKeyRef: { name: v.credentialsSecretName, key: ELASTICSEARCH_USER },
+                    secretKeyRef: {
+                      name: v.credentialsSecretName,
+                      key: ELASTICSEARCH_PASSWORD_KEY,
+                    },
                   },
                 },
               ],
@@ -295,7 +317,7 @@ export function elasticsearchExporterServiceMonitor(namespace: string): Record<s
 /**
  * The exporter's NetworkPolicy (the VPC CNI enforces them, components/cluster/eks.ts). In: only
  * Prometheus' namespace, only the metrics port. Out: only Elasticsearch's HTTP port in this
- * namespace and cluster DNS. The exporter holds the `elastic` password and serves `/probe`, which
+ * namespace and cluster DNS. The exporter holds its user's password and serves `/probe`, which
  * fetches any URL it is given; the policy keeps both inside that fence.
  */
 export function elasticsearchExporterNetworkPolicy<N>(
@@ -347,7 +369,7 @@ export function elasticsearchExporterNetworkPolicy<N>(
 
 /**
  * elasticsearch_exporter for the Logging component's Elasticsearch: a token-less ServiceAccount,
- * a hardened single-replica Deployment reading the ECK password and CA from their Secrets, a
+ * a hardened single-replica Deployment reading its user and the ECK CA from their Secrets, a
  * Service, a ServiceMonitor and a NetworkPolicy, all in the Elasticsearch namespace.
  */
 export class ElasticsearchExporter extends pulumi.ComponentResource {

@@ -6,10 +6,16 @@ import { checkHelmValues } from "../../tools/checks/helmValues";
 import { validateManifest, type Manifest } from "../../tools/checks/manifests";
 import { readCatalog } from "../../tools/checks/shared";
 import type { Capture, CapturedResource } from "../../tools/mocks";
+import { isSecret, revealSecrets } from "../../tools/stackExport";
 import { mockPlatform, ofType } from "../../tools/testing";
+import { parse as parseYaml } from "yaml";
+import { elasticsearchExporterDeployment } from "./elasticsearchExporter";
 import {
   ECK_OPERATOR_CHART,
   ECK_OPERATOR_FREE_FORM_VALUES,
+  ELASTICSEARCH_CLIENTS,
+  elasticsearchManifest,
+  elasticsearchRolesYaml,
   FLUENT_BIT_CHART,
   FLUENT_BIT_FREE_FORM_VALUES,
   Logging,
@@ -17,6 +23,7 @@ import {
   logstashPipeline,
   validateLoggingArgs,
 } from "./logging";
+import { jaegerValues } from "./tracing";
 
 const resolve = <T>(output: pulumi.Output<T>) =>
   new Promise<T>((done) => output.apply((value) => done(value)));
@@ -29,6 +36,7 @@ describe("Logging", () => {
   let provider: k8s.Provider;
   let devUrn: string;
   let prodUrn: string;
+  let dev: Logging;
 
   const args = (overrides: Partial<LoggingArgs> = {}): LoggingArgs => ({
     provider,
@@ -56,11 +64,20 @@ describe("Logging", () => {
   const KIBANA = "kubernetes:kibana.k8s.elastic.co/v1:Kibana";
   const LOGSTASH = "kubernetes:logstash.k8s.elastic.co/v1alpha1:Logstash";
   const JOB = "kubernetes:batch/v1:Job";
+  const SECRET = "kubernetes:core/v1:Secret";
+  const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
+  const secretNamed = (urn: string, name: string) => {
+    const found = under(urn, SECRET).filter(
+      (r) => (revealSecrets(r.inputs.metadata) as { name?: string }).name === name,
+    );
+    assert.equal(found.length, 1, `expected one Secret ${name}`);
+    return found[0];
+  };
 
   before(async () => {
     capture = await mockPlatform();
     provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
-    const dev = new Logging("dev", args());
+    dev = new Logging("dev", args());
     const prod = new Logging(
       "prod",
       args({
@@ -77,7 +94,26 @@ describe("Logging", () => {
     [devUrn, prodUrn] = await Promise.all([resolve(dev.urn), resolve(prod.urn)]);
     assert.equal(dev.elasticsearchUrl, "https://logs-es-http.logging.svc:9200");
     assert.equal(prod.elasticsearchUrl, "https://logs-es-http.logging-prod.svc:9200");
-    assert.equal(dev.elasticsearchCredentialsSecretName, "logs-es-elastic-user");
+    assert.deepEqual(dev.users, {
+      metrics: {
+        secretName: "acme-es-metrics-user",
+        username: "acme-metrics",
+        usernameKey: "username",
+        passwordKey: "password",
+      },
+      jaeger: {
+        secretName: "acme-es-jaeger-user",
+        username: "acme-jaeger",
+        usernameKey: "username",
+        passwordKey: "password",
+      },
+      ilm: {
+        secretName: "acme-es-ilm-user",
+        username: "acme-ilm",
+        usernameKey: "username",
+        passwordKey: "password",
+      },
+    });
     assert.equal(dev.elasticsearchCaSecretName, "logs-es-http-certs-public");
     assert.equal(dev.logstashUrl, "http://logs-ls-http.logging.svc:8080");
   });
@@ -122,6 +158,14 @@ describe("Logging", () => {
     assert.deepEqual(es.inputs.metadata, { name: "logs", namespace: "logging" });
     assert.deepEqual(es.inputs.spec, {
       version: "8.19.7",
+      auth: {
+        roles: [{ secretName: "acme-es-roles" }],
+        fileRealm: [
+          { secretName: "acme-es-metrics-user" },
+          { secretName: "acme-es-jaeger-user" },
+          { secretName: "acme-es-ilm-user" },
+        ],
+      },
       http: {
         tls: {
           selfSignedCertificate: { subjectAltNames: [{ dns: "logs-es-http.logging.svc" }] },
@@ -290,7 +334,7 @@ describe("Logging", () => {
     assert.match(values.config.outputs, /Format {12}json/);
   });
 
-  it("applies the retention policies with a Job that reads the ECK secrets", () => {
+  it("applies the retention policies with a Job that authenticates as its own user", () => {
     for (const [urn, ns, logs, traces] of [
       [devUrn, "logging", 7, 7],
       [prodUrn, "logging-prod", 30, 14],
@@ -305,10 +349,21 @@ describe("Logging", () => {
         volumes: unknown;
       };
       assert.deepEqual(pod.volumes, [
-        { name: "elastic", secret: { secretName: "logs-es-elastic-user" } },
+        {
+          name: "user",
+          secret: {
+            secretName: "acme-es-ilm-user",
+            items: [
+              { key: "username", path: "username" },
+              { key: "password", path: "password" },
+            ],
+          },
+        },
         { name: "ca", secret: { secretName: "logs-es-http-certs-public" } },
       ]);
       const script = pod.containers[0].args[0];
+      assert.ok(script.includes('AUTH="$(cat /secrets/username):$(cat /secrets/password)"'));
+      assert.ok(!script.includes("elastic:"), "the Job does not log in as elastic");
       assert.ok(script.includes(`ES=https://logs-es-http.${ns}.svc:9200`));
       assert.ok(script.includes(`"delete":{"min_age":"${logs}d"`));
       assert.ok(
@@ -323,6 +378,156 @@ describe("Logging", () => {
         0,
       );
     }
+  });
+
+  it("defines exactly the three least-privilege roles in roles.yml", () => {
+    const expected = [
+      "acme_metrics:",
+      "  cluster: [ 'monitor' ]",
+      "  indices:",
+      "    - names: [ '*' ]",
+      "      privileges: [ 'monitor' ]",
+      "acme_jaeger:",
+      "  cluster: [ 'monitor', 'manage_index_templates' ]",
+      "  indices:",
+      "    - names: [ 'jaeger-*' ]",
+      "      privileges: [ 'create_index', 'write', 'read' ]",
+      "acme_ilm:",
+      "  cluster: [ 'monitor', 'manage_ilm', 'manage_index_templates' ]",
+      "  indices:",
+      "    - names: [ 'logs-acme-*', 'jaeger-*' ]",
+      "      privileges: [ 'manage' ]",
+      "",
+    ].join("\n");
+    assert.equal(elasticsearchRolesYaml(), expected);
+    assert.deepEqual(parseYaml(elasticsearchRolesYaml()), {
+      acme_metrics: { cluster: ["monitor"], indices: [{ names: ["*"], privileges: ["monitor"] }] },
+      acme_jaeger: {
+        cluster: ["monitor", "manage_index_templates"],
+        indices: [{ names: ["jaeger-*"], privileges: ["create_index", "write", "read"] }],
+      },
+      acme_ilm: {
+        cluster: ["monitor", "manage_ilm", "manage_index_templates"],
+        indices: [{ names: ["logs-acme-*", "jaeger-*"], privileges: ["manage"] }],
+      },
+    });
+    for (const [urn, ns] of [
+      [devUrn, "logging"],
+      [prodUrn, "logging-prod"],
+    ] as const) {
+      const roles = secretNamed(urn, "acme-es-roles");
+      assert.deepEqual(revealSecrets(roles.inputs), {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: "acme-es-roles", namespace: ns },
+        type: "Opaque",
+        stringData: { "roles.yml": expected },
+      });
+      assert.deepEqual(validateManifest(revealSecrets(roles.inputs) as Manifest), []);
+    }
+  });
+
+  it("gives each client a basic-auth user with a generated, secret password and one role", () => {
+    const passwords = under(devUrn, RANDOM_PASSWORD);
+    assert.equal(passwords.length, 3);
+    for (const p of passwords) {
+      assert.equal(p.inputs.length, 32);
+      assert.equal(p.inputs.special, false);
+    }
+    for (const [urn, ns] of [
+      [devUrn, "logging"],
+      [prodUrn, "logging-prod"],
+    ] as const) {
+      const seen = new Set<string>();
+      for (const c of Object.values(ELASTICSEARCH_CLIENTS)) {
+        const secret = secretNamed(urn, c.secretName);
+        assert.equal(secret.inputs.type, "kubernetes.io/basic-auth");
+        assert.deepEqual(secret.inputs.metadata, { name: c.secretName, namespace: ns });
+        // The password reaches the Secret as a Pulumi secret, so state and previews hide it.
+        assert.ok(isSecret(secret.inputs.stringData), `${c.secretName} stringData is secret`);
+        const data = revealSecrets(secret.inputs.stringData) as Record<string, string>;
+        assert.deepEqual(Object.keys(data).sort(), ["password", "roles", "username"]);
+        assert.equal(data.username, c.username);
+        assert.equal(data.roles, c.role);
+        assert.match(data.password, /^[A-Za-z0-9]{32}$/);
+        assert.ok(!seen.has(data.password), "every user has its own password");
+        seen.add(data.password);
+        assert.deepEqual(
+          validateManifest(revealSecrets(secret.inputs) as Manifest),
+          [],
+          c.secretName,
+        );
+        // Nothing else the component registers carries the password.
+        for (const other of [...capture.resources.values()]) {
+          if (other === secret || other.type === RANDOM_PASSWORD) continue;
+          assert.ok(
+            !JSON.stringify(revealSecrets(other.inputs)).includes(data.password),
+            `${other.type} ${other.name} carries the ${c.username} password`,
+          );
+        }
+      }
+    }
+    assert.deepEqual(
+      Object.values(ELASTICSEARCH_CLIENTS).map((c) => [c.username, c.role]),
+      [
+        ["acme-metrics", "acme_metrics"],
+        ["acme-jaeger", "acme_jaeger"],
+        ["acme-ilm", "acme_ilm"],
+      ],
+    );
+  });
+
+  it("creates the roles and users before the Elasticsearch that reads them", () => {
+    const es = one(devUrn, ES);
+    const deps = new Set(es.dependencies ?? []);
+    for (const name of [
+      "acme-es-roles",
+      ...Object.values(ELASTICSEARCH_CLIENTS).map((c) => c.secretName),
+    ]) {
+      assert.ok(deps.has(secretNamed(devUrn, name).urn), `Elasticsearch waits for ${name}`);
+    }
+  });
+
+  it("validates spec.auth against the ECK CRD, which rejects a malformed one", () => {
+    const manifest = elasticsearchManifest({
+      name: "logs",
+      namespace: "logging",
+      nodeCount: 1,
+      storageClassName: "gp3-encrypted",
+      storageGiB: 50,
+    }) as { spec: { auth: Record<string, unknown> } };
+    assert.deepEqual(validateManifest(manifest as unknown as Manifest), []);
+    manifest.spec.auth = { ...manifest.spec.auth, fileRealm: [{ secret: "acme-es-ilm-user" }] };
+    assert.notDeepEqual(validateManifest(manifest as unknown as Manifest), []);
+  });
+
+  it("hands no client the elastic superuser", () => {
+    for (const urn of [devUrn, prodUrn]) {
+      for (const r of [...under(urn, JOB), ...under(urn, ES), ...releases(urn)]) {
+        assert.doesNotMatch(JSON.stringify(revealSecrets(r.inputs)), /es-elastic-user/, r.name);
+      }
+    }
+    // The other clients, built from this component's outputs as the stack builds them.
+    const jaeger = jaegerValues({
+      elasticsearch: {
+        namespace: dev.namespace,
+        url: dev.elasticsearchUrl,
+        credentialsSecretName: dev.users.jaeger.secretName,
+        caSecretName: dev.elasticsearchCaSecretName,
+      },
+      highAvailability: false,
+    });
+    const exporter = elasticsearchExporterDeployment({
+      namespace: dev.namespace,
+      elasticsearchUrl: dev.elasticsearchUrl,
+      credentialsSecretName: dev.users.metrics.secretName,
+      caSecretName: dev.elasticsearchCaSecretName,
+    });
+    for (const rendered of [JSON.stringify(jaeger), JSON.stringify(exporter)]) {
+      assert.doesNotMatch(rendered, /es-elastic-user|"username":"elastic"|"value":"elastic"/);
+    }
+    assert.match(JSON.stringify(jaeger), /"name":"acme-es-jaeger-user","key":"password"/);
+    assert.match(JSON.stringify(exporter), /"name":"acme-es-metrics-user","key":"password"/);
   });
 
   it("renders values every chart accepts", () => {

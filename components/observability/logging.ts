@@ -2,11 +2,18 @@
  * Logs on ECK: the Elastic operator watching one namespace, an Elasticsearch cluster with TLS on
  * the encrypted StorageClass, Kibana, a Logstash pipeline that turns JSON container logs into
  * `service`, `namespace` and `trace_id` fields, and Fluent Bit on every node shipping container
- * logs to Logstash. Retention is an ILM policy applied by a Job that authenticates with the
- * ECK-generated `elastic` user secret: no credential ever appears in Helm values or CR specs.
+ * logs to Logstash. Retention is an ILM policy applied by a Job.
+ *
+ * The stack's own clients (the retention Job, Jaeger, elasticsearch_exporter) never use the
+ * `elastic` superuser: each has a file-realm user of its own, with a generated password and one
+ * least-privilege role ({@link ELASTICSEARCH_CLIENTS}). ECK reads the users from
+ * `kubernetes.io/basic-auth` Secrets (`spec.auth.fileRealm`) and the roles from a `roles.yml`
+ * Secret (`spec.auth.roles`), and hashes the passwords itself. No credential ever appears in Helm
+ * values or CR specs. Kibana and Logstash keep the users ECK creates for their elasticsearchRefs.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { throwIfInvalid, type ValidationError } from "../lib";
 
 /** Charts, pinned to the versions in shared/catalog.json. */
@@ -39,6 +46,114 @@ export const FLUENT_BIT_FREE_FORM_VALUES = [] as const;
 export const LOGSTASH_HTTP_PORT = 8080;
 /** The data stream logs land in (`logs-<dataset>-<namespace>`). */
 export const LOG_DATA_STREAM = "logs-acme-default";
+
+/** The clients of Elasticsearch that get a file-realm user of their own. */
+export type ElasticsearchClient = "metrics" | "jaeger" | "ilm";
+
+/**
+ * Each client's user, role and Secret. ECK (3.x, `pkg/controller/elasticsearch/user/
+ * user_provided.go`) reads a file-realm Secret with both `username` and `password` keys as one
+ * user, splits its optional `roles` key on commas, and hashes the password itself (bcrypt, reused
+ * while the password is unchanged). The Secret names avoid ECK's own `<name>-es-*` names.
+ */
+export const ELASTICSEARCH_CLIENTS: Readonly<
+  Record<ElasticsearchClient, { username: string; role: string; secretName: string }>
+> = {
+  metrics: { username: "acme-metrics", role: "acme_metrics", secretName: "acme-es-metrics-user" },
+  jaeger: { username: "acme-jaeger", role: "acme_jaeger", secretName: "acme-es-jaeger-user" },
+  ilm: { username: "acme-ilm", role: "acme_ilm", secretName: "acme-es-ilm-user" },
+};
+/** The Secret holding {@link elasticsearchRolesYaml} under `roles.yml` (`spec.auth.roles`). */
+export const ELASTICSEARCH_ROLES_SECRET_NAME = "acme-es-roles";
+/** The keys of a `kubernetes.io/basic-auth` Secret, which ECK and the clients read. */
+export const BASIC_AUTH_USERNAME_KEY = "username";
+export const BASIC_AUTH_PASSWORD_KEY = "password";
+
+/** Where a client finds its user: a `kubernetes.io/basic-auth` Secret in the logging namespace. */
+export interface ElasticsearchUserRef {
+  /** The Secret's name; the pod must run in the Elasticsearch namespace to read it. */
+  secretName: string;
+  /** The user's name (also in the Secret under {@link usernameKey}). */
+  username: string;
+  usernameKey: typeof BASIC_AUTH_USERNAME_KEY;
+  passwordKey: typeof BASIC_AUTH_PASSWORD_KEY;
+}
+
+/**
+ * The roles of the clients, in Elasticsearch's file-realm `roles.yml` format (ECK merges it with
+ * its own roles; `spec.auth.roles`, key `roles.yml`). Each privilege is one the client's requests
+ * need, no more:
+ *
+ * - `acme_metrics` (elasticsearch_exporter): `monitor` on the cluster for `GET /`,
+ *   `_cluster/health` and `_nodes/_local/stats`; `monitor` on every index, for index stats if
+ *   `--es.indices` is ever turned on. Read-only, no document access.
+ * - `acme_jaeger` (Jaeger v2 Elasticsearch storage, jaeger v2.19.0): cluster `monitor`, since the
+ *   client pings `GET /` (`cluster:monitor/main`) to detect the version when `version` is unset and
+ *   for its health check; cluster `manage_index_templates`, since `create_mappings` defaults to
+ *   true and it puts composable templates `<prefix>jaeger-span`/`-service` at every start (ES 8:
+ *   `PUT _index_template`). On `jaeger-*`: `create_index` (the bulk writer auto-creates the daily
+ *   indices), `write` (bulk index), `read` (`_search`/`_msearch` of the UI). No `manage` and no
+ *   `delete_index`: rollover and aliases are off, and deletion is ILM's.
+ * - `acme_ilm` (the retention Job): cluster `monitor` for `_cluster/health`, `manage_ilm` for
+ *   `PUT _ilm/policy`, `manage_index_templates` for `PUT _index_template`. `manage` on the managed
+ *   indices, because putting a policy requires it there and ILM then runs the policy's delete
+ *   phase as the user who last put it. Privileges on a data stream name cover its `.ds-` indices.
+ */
+export function elasticsearchRolesYaml(): string {
+  return [
+    "acme_metrics:",
+    "  cluster: [ 'monitor' ]",
+    "  indices:",
+    "    - names: [ '*' ]",
+    "      privileges: [ 'monitor' ]",
+    "acme_jaeger:",
+    "  cluster: [ 'monitor', 'manage_index_templates' ]",
+    "  indices:",
+    "    - names: [ 'jaeger-*' ]",
+    "      privileges: [ 'create_index', 'write', 'read' ]",
+    "acme_ilm:",
+    "  cluster: [ 'monitor', 'manage_ilm', 'manage_index_templates' ]",
+    "  indices:",
+    "    - names: [ 'logs-acme-*', 'jaeger-*' ]",
+    "      privileges: [ 'manage' ]",
+    "",
+  ].join("\n");
+}
+
+/** The roles Secret `spec.auth.roles` references. */
+export function elasticsearchRolesSecret(namespace: string): Record<string, unknown> {
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: ELASTICSEARCH_ROLES_SECRET_NAME, namespace },
+    type: "Opaque",
+    stringData: { "roles.yml": elasticsearchRolesYaml() },
+  };
+}
+
+/**
+ * One client's file-realm user: a `kubernetes.io/basic-auth` Secret with `username`, `password`
+ * and `roles` (the one role, ECK's comma-separated list). The password is an input so that a
+ * generated, secret one goes straight in.
+ */
+export function elasticsearchUserSecret<P>(
+  client: ElasticsearchClient,
+  namespace: string,
+  password: P,
+): Record<string, unknown> {
+  const c = ELASTICSEARCH_CLIENTS[client];
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: c.secretName, namespace },
+    type: "kubernetes.io/basic-auth",
+    stringData: {
+      [BASIC_AUTH_USERNAME_KEY]: c.username,
+      [BASIC_AUTH_PASSWORD_KEY]: password,
+      roles: c.role,
+    },
+  };
+}
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
@@ -145,12 +260,19 @@ export function elasticsearchManifest(v: {
   storageClassName: string;
   storageGiB: number;
 }): Record<string, unknown> {
+  const clients = Object.values(ELASTICSEARCH_CLIENTS);
   return {
     apiVersion: "elasticsearch.k8s.elastic.co/v1",
     kind: "Elasticsearch",
     metadata: { name: v.name, namespace: v.namespace },
     spec: {
       version: ELASTIC_STACK_VERSION,
+      // The clients' roles and users (ECK aggregates them into the file realm of every node).
+      // The `elastic` user stays, for people: ECK's own Kibana/Logstash users do not need it.
+      auth: {
+        roles: [{ secretName: ELASTICSEARCH_ROLES_SECRET_NAME }],
+        fileRealm: clients.map((c) => ({ secretName: c.secretName })),
+      },
       // TLS on the HTTP layer with an ECK-managed self-signed CA (the default, stated explicitly:
       // `selfSignedCertificate.disabled` is never set).
       http: {
@@ -375,7 +497,8 @@ export function fluentBitValues(v: { logstashHost: string }): Record<string, unk
 
 /**
  * The script of the retention Job: waits for the cluster, then puts the ILM policies and the index
- * templates that attach them. Credentials and CA come from the ECK secrets mounted into the Job.
+ * templates that attach them. The `acme-ilm` user's name and password and the CA are files of the
+ * Secrets mounted into the Job.
  */
 export function retentionScript(v: {
   elasticsearchUrl: string;
@@ -391,7 +514,7 @@ export function retentionScript(v: {
   return [
     "set -eu",
     `ES=${v.elasticsearchUrl}`,
-    'AUTH="elastic:$(cat /secrets/elastic)"',
+    'AUTH="$(cat /secrets/username):$(cat /secrets/password)"',
     'req() { curl -fsS --cacert /certs/ca.crt -u "$AUTH" -H \'Content-Type: application/json\' "$@"; }',
     'until req "$ES/_cluster/health?wait_for_status=yellow&timeout=30s" >/dev/null; do sleep 10; done',
     `req -X PUT "$ES/_ilm/policy/acme-logs" -d '${policy(v.retentionDays)}'`,
@@ -418,7 +541,9 @@ export function retentionScript(v: {
  * - The operator is installed into the same namespace and watches only it.
  * - Elasticsearch: `nodeCount` master+data nodes, volumes on `storageClassName`, HTTP TLS with the
  *   ECK self-signed CA. The `elastic` user's password lives only in the ECK secret
- *   `<name>-es-elastic-user`.
+ *   `<name>-es-elastic-user`, which no component reads.
+ * - One file-realm user per client ({@link users}), each with a generated password and a single
+ *   least-privilege role.
  * - Logstash and Kibana reach Elasticsearch through ECK references (credentials and CA injected
  *   by the operator).
  */
@@ -428,8 +553,11 @@ export class Logging extends pulumi.ComponentResource {
   public readonly elasticsearchUrl: string;
   /** The Elasticsearch resource name (for ECK references). */
   public readonly elasticsearchName: string;
-  /** The ECK secret holding the `elastic` user's password under the key `elastic`. */
-  public readonly elasticsearchCredentialsSecretName: string;
+  /**
+   * Each client's user: `metrics` for elasticsearch_exporter, `jaeger` for Jaeger, `ilm` for the
+   * retention Job. Give `users.<client>.secretName` to the client's `credentialsSecretName`.
+   */
+  public readonly users: Readonly<Record<ElasticsearchClient, ElasticsearchUserRef>>;
   /** The ECK secret holding the HTTP CA under `ca.crt`. */
   public readonly elasticsearchCaSecretName: string;
   /** The Logstash HTTP endpoint Fluent Bit posts to. */
@@ -448,7 +576,13 @@ export class Logging extends pulumi.ComponentResource {
     this.namespace = ns;
     this.elasticsearchName = esName;
     this.elasticsearchUrl = `https://${esName}-es-http.${ns}.svc:9200`;
-    this.elasticsearchCredentialsSecretName = `${esName}-es-elastic-user`;
+    const userRef = (client: ElasticsearchClient): ElasticsearchUserRef => ({
+      secretName: ELASTICSEARCH_CLIENTS[client].secretName,
+      username: ELASTICSEARCH_CLIENTS[client].username,
+      usernameKey: BASIC_AUTH_USERNAME_KEY,
+      passwordKey: BASIC_AUTH_PASSWORD_KEY,
+    });
+    this.users = { metrics: userRef("metrics"), jaeger: userRef("jaeger"), ilm: userRef("ilm") };
     this.elasticsearchCaSecretName = `${esName}-es-http-certs-public`;
     this.logstashUrl = `http://${esName}-ls-http.${ns}.svc:${LOGSTASH_HTTP_PORT}`;
 
@@ -469,6 +603,35 @@ export class Logging extends pulumi.ComponentResource {
     );
     const afterOperator = { ...childOpts, dependsOn: [this.operator] };
 
+    // The roles and users exist before the cluster that reads them (ECK would otherwise report
+    // them missing until its watch on the Secrets fires).
+    const authSecrets: pulumi.Resource[] = [
+      new k8s.core.v1.Secret(
+        `${name}-es-roles`,
+        elasticsearchRolesSecret(ns) as k8s.core.v1.SecretArgs,
+        { ...childOpts, dependsOn: [namespace] },
+      ),
+    ];
+    for (const client of Object.keys(ELASTICSEARCH_CLIENTS) as ElasticsearchClient[]) {
+      // Generated, never typed by a person; Pulumi keeps it encrypted in state.
+      const password = new random.RandomPassword(
+        `${name}-es-${client}`,
+        { length: 32, special: false },
+        { parent: this },
+      );
+      authSecrets.push(
+        new k8s.core.v1.Secret(
+          `${name}-es-${client}-user`,
+          elasticsearchUserSecret(
+            client,
+            ns,
+            pulumi.secret(password.result),
+          ) as k8s.core.v1.SecretArgs,
+          { ...childOpts, dependsOn: [namespace] },
+        ),
+      );
+    }
+
     const es = new k8s.apiextensions.CustomResource(
       `${name}-es`,
       elasticsearchManifest({
@@ -478,7 +641,7 @@ export class Logging extends pulumi.ComponentResource {
         storageClassName: args.storageClassName,
         storageGiB: args.storageGiB,
       }) as k8s.apiextensions.CustomResourceArgs,
-      afterOperator,
+      { ...childOpts, dependsOn: [this.operator, ...authSecrets] },
     );
     new k8s.apiextensions.CustomResource(
       `${name}-kibana`,
@@ -534,15 +697,21 @@ export class Logging extends pulumi.ComponentResource {
                     capabilities: { drop: ["ALL"] },
                   },
                   volumeMounts: [
-                    { name: "elastic", mountPath: "/secrets", readOnly: true },
+                    { name: "user", mountPath: "/secrets", readOnly: true },
                     { name: "ca", mountPath: "/certs", readOnly: true },
                   ],
                 },
               ],
               volumes: [
                 {
-                  name: "elastic",
-                  secret: { secretName: this.elasticsearchCredentialsSecretName },
+                  name: "user",
+                  secret: {
+                    secretName: this.users.ilm.secretName,
+                    items: [
+                      { key: BASIC_AUTH_USERNAME_KEY, path: "username" },
+                      { key: BASIC_AUTH_PASSWORD_KEY, path: "password" },
+                    ],
+                  },
                 },
                 { name: "ca", secret: { secretName: this.elasticsearchCaSecretName } },
               ],
@@ -570,7 +739,7 @@ export class Logging extends pulumi.ComponentResource {
     this.registerOutputs({
       namespace: this.namespace,
       elasticsearchUrl: this.elasticsearchUrl,
-      elasticsearchCredentialsSecretName: this.elasticsearchCredentialsSecretName,
+      users: this.users,
       elasticsearchCaSecretName: this.elasticsearchCaSecretName,
       logstashUrl: this.logstashUrl,
     });

@@ -26,7 +26,7 @@ const PASSWORD_LIKE = /(password|passwd|secret|token)["']?\s*[:=]>?\s*["']?(?!\$
 const ES = {
   namespace: "logging",
   url: "https://logs-es-http.logging.svc:9200",
-  credentialsSecretName: "logs-es-elastic-user",
+  credentialsSecretName: "acme-es-jaeger-user",
   caSecretName: "logs-es-http-certs-public",
 };
 
@@ -157,7 +157,7 @@ describe("Tracing", () => {
     );
   });
 
-  it("stores spans in the Logging Elasticsearch over TLS with the ECK secrets", () => {
+  it("stores spans in the Logging Elasticsearch over TLS as Jaeger's own user", () => {
     for (const [urn, replicas] of [
       [devUrn, 1],
       [prodUrn, 2],
@@ -171,8 +171,12 @@ describe("Tracing", () => {
           replicas,
           extraEnv: [
             {
+              name: "ES_USERNAME",
+              valueFrom: { secretKeyRef: { name: "acme-es-jaeger-user", key: "username" } },
+            },
+            {
               name: "ES_PASSWORD",
-              valueFrom: { secretKeyRef: { name: "logs-es-elastic-user", key: "elastic" } },
+              valueFrom: { secretKeyRef: { name: "acme-es-jaeger-user", key: "password" } },
             },
           ],
           extraVolumes: [{ name: "es-ca", secret: { secretName: "logs-es-http-certs-public" } }],
@@ -198,7 +202,9 @@ describe("Tracing", () => {
                 primary_store: {
                   elasticsearch: {
                     server_urls: ["https://logs-es-http.logging.svc:9200"],
-                    auth: { basic: { username: "elastic", password: "${env:ES_PASSWORD}" } },
+                    auth: {
+                      basic: { username: "${env:ES_USERNAME}", password: "${env:ES_PASSWORD}" },
+                    },
                     tls: { ca_file: "/es-ca/ca.crt" },
                     indices: { index_prefix: "jaeger" },
                   },
@@ -278,6 +284,21 @@ describe("Tracing", () => {
         .join("\n");
       assert.doesNotMatch(rendered, PASSWORD_LIKE);
     }
+  });
+
+  it("never hands Jaeger the elastic superuser", () => {
+    for (const urn of [devUrn, prodUrn]) {
+      const rendered = JSON.stringify(valuesOf(releaseOf(urn, "jaeger")));
+      assert.doesNotMatch(rendered, /es-elastic-user/);
+      assert.doesNotMatch(rendered, /"username":"elastic"/);
+    }
+    const errors = validateTracingArgs(
+      args({ elasticsearch: { ...ES, credentialsSecretName: "logs-es-elastic-user" } }),
+    );
+    assert.deepEqual(
+      errors.map((e) => e.propertyPath),
+      ["elasticsearch.credentialsSecretName"],
+    );
   });
 
   it("rejects bad arguments with every problem named", () => {

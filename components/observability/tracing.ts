@@ -1,7 +1,8 @@
 /**
  * Traces: an OpenTelemetry Collector (OTLP in, memory limiter, head sampling at a per-stack rate,
  * batching) exporting to Jaeger v2, which stores spans in the Logging component's Elasticsearch
- * over TLS with the ECK-generated credentials (read from the ECK secrets, never put in values).
+ * over TLS as its own least-privilege user (`Logging.users.jaeger`: name and password read from
+ * that Secret into the environment, never put in values).
  * Linkerd's proxies join the same traces through {@link meshTracingTarget}, which the Linkerd
  * component receives before this one exists (the collector's namespace is meshed).
  */
@@ -50,15 +51,23 @@ export const DEFAULT_TRACING_NAMESPACE = "tracing";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+/** ECK's `<name>-es-elastic-user` secret: the superuser's password, which no client gets. */
+const ELASTIC_USER_SECRET = /-es-elastic-user$/;
 const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
 /** Where Jaeger finds Elasticsearch: the outputs of `Logging`. */
 export interface TracingElasticsearchArgs {
-  /** The namespace Elasticsearch runs in; Jaeger is installed there to mount the ECK secrets. */
+  /**
+   * The namespace Elasticsearch runs in; Jaeger is installed there to read the user and CA
+   * Secrets.
+   */
   namespace: string;
   /** `https://<name>-es-http.<namespace>.svc:9200` (`Logging.elasticsearchUrl`). */
   url: string;
-  /** The ECK secret with the `elastic` user's password (`Logging.elasticsearchCredentialsSecretName`). */
+  /**
+   * The `kubernetes.io/basic-auth` Secret of Jaeger's Elasticsearch user, keys `username` and
+   * `password` (`Logging.users.jaeger.secretName`). Never the `elastic` superuser's.
+   */
   credentialsSecretName: string;
   /** The ECK secret with the HTTP CA under `ca.crt` (`Logging.elasticsearchCaSecretName`). */
   caSecretName: string;
@@ -122,6 +131,15 @@ export function validateTracingArgs(args: TracingArgs): ValidationError[] {
     if (typeof es[key] !== "string" || !DNS_SUBDOMAIN.test(es[key])) {
       add(`elasticsearch.${key}`, `"${String(es[key])}" is not a Secret name`);
     }
+  }
+  if (
+    typeof es.credentialsSecretName === "string" &&
+    ELASTIC_USER_SECRET.test(es.credentialsSecretName)
+  ) {
+    add(
+      "elasticsearch.credentialsSecretName",
+      "must not be the `elastic` superuser's ECK secret; give Logging.users.jaeger.secretName",
+    );
   }
   return errors;
 }
@@ -196,9 +214,9 @@ export function jaegerValues(v: {
 }): Record<string, unknown> {
   const es = {
     server_urls: [v.elasticsearch.url],
-    // Expanded by the collector's config loader from the env var below, so no password is in
+    // Expanded by the collector's config loader from the env vars below, so no credential is in
     // the values or the ConfigMap the chart renders.
-    auth: { basic: { username: "elastic", password: "${env:ES_PASSWORD}" } },
+    auth: { basic: { username: "${env:ES_USERNAME}", password: "${env:ES_PASSWORD}" } },
     tls: { ca_file: "/es-ca/ca.crt" },
     indices: { index_prefix: "jaeger" },
   };
@@ -208,9 +226,15 @@ export function jaegerValues(v: {
       replicas: v.highAvailability ? 2 : 1,
       extraEnv: [
         {
+          name: "ES_USERNAME",
+          valueFrom: {
+            secretKeyRef: { name: v.elasticsearch.credentialsSecretName, key: "username" },
+          },
+        },
+        {
           name: "ES_PASSWORD",
           valueFrom: {
-            secretKeyRef: { name: v.elasticsearch.credentialsSecretName, key: "elastic" },
+            secretKeyRef: { name: v.elasticsearch.credentialsSecretName, key: "password" },
           },
         },
       ],
