@@ -225,17 +225,18 @@ const logging = new Logging("platform", {
   storageClassName: DEFAULT_STORAGE_CLASS,
   storageGiB: observability.logs.storageGiB,
   retentionDays: observability.logs.retentionDays,
-  traceRetentionDays: observability.logs.traceRetentionDays,
   dependsOn: [cluster],
 });
 const tracing = new Tracing("platform", {
   provider: k8sProvider,
   samplingPercentage: observability.traces.samplingPercent,
   highAvailability,
+  traceRetentionDays: observability.logs.traceRetentionDays,
   elasticsearch: {
     namespace: logging.namespace,
     url: logging.elasticsearchUrl,
     credentialsSecretName: logging.users.jaeger.secretName,
+    cleanerCredentialsSecretName: logging.users.traceCleaner.secretName,
     caSecretName: logging.elasticsearchCaSecretName,
   },
   dependsOn: [logging, linkerd],

@@ -87,7 +87,6 @@ describe("Logging", () => {
         storageClassName: "gp3-encrypted-prod",
         storageGiB: 200,
         retentionDays: 30,
-        traceRetentionDays: 14,
       }),
     );
     await capture.settle();
@@ -104,6 +103,12 @@ describe("Logging", () => {
       jaeger: {
         secretName: "acme-es-jaeger-user",
         username: "acme-jaeger",
+        usernameKey: "username",
+        passwordKey: "password",
+      },
+      traceCleaner: {
+        secretName: "acme-es-trace-cleaner-user",
+        username: "acme-trace-cleaner",
         usernameKey: "username",
         passwordKey: "password",
       },
@@ -163,6 +168,7 @@ describe("Logging", () => {
         fileRealm: [
           { secretName: "acme-es-metrics-user" },
           { secretName: "acme-es-jaeger-user" },
+          { secretName: "acme-es-trace-cleaner-user" },
           { secretName: "acme-es-ilm-user" },
         ],
       },
@@ -334,10 +340,10 @@ describe("Logging", () => {
     assert.match(values.config.outputs, /Format {12}json/);
   });
 
-  it("applies the retention policies with a Job that authenticates as its own user", () => {
-    for (const [urn, ns, logs, traces] of [
-      [devUrn, "logging", 7, 7],
-      [prodUrn, "logging-prod", 30, 14],
+  it("applies the logs' retention policy with a Job that authenticates as its own user", () => {
+    for (const [urn, ns, logs] of [
+      [devUrn, "logging", 7],
+      [prodUrn, "logging-prod", 30],
     ] as const) {
       const job = one(urn, JOB).inputs as {
         metadata: unknown;
@@ -365,13 +371,17 @@ describe("Logging", () => {
       assert.ok(script.includes('AUTH="$(cat /secrets/username):$(cat /secrets/password)"'));
       assert.ok(!script.includes("elastic:"), "the Job does not log in as elastic");
       assert.ok(script.includes(`ES=https://logs-es-http.${ns}.svc:9200`));
-      assert.ok(script.includes(`"delete":{"min_age":"${logs}d"`));
       assert.ok(
         script.includes(
-          `_ilm/policy/acme-traces" -d '{"policy":{"phases":{"hot":{"actions":{}},"delete":{"min_age":"${traces}d"`,
+          `_ilm/policy/acme-logs" -d '{"policy":{"phases":{"hot":{"actions":{"rollover":{"max_age":"1d","max_primary_shard_size":"50gb"}}},"delete":{"min_age":"${logs}d"`,
         ),
       );
       assert.ok(script.includes('"index.lifecycle.name":"acme-logs"'));
+      // Traces are the es-index-cleaner's (Tracing): a template of ours matching Jaeger's indices
+      // would outrank Jaeger's own mapping templates.
+      assert.doesNotMatch(script, /jaeger|acme-traces/i);
+      assert.equal(script.match(/_ilm\/policy\//g)?.length, 1);
+      assert.equal(script.match(/_index_template\//g)?.length, 1);
       assert.ok(script.includes("--cacert /certs/ca.crt"));
       assert.equal(
         validateManifest({ apiVersion: "batch/v1", kind: "Job", ...job } as Manifest).length,
@@ -380,7 +390,7 @@ describe("Logging", () => {
     }
   });
 
-  it("defines exactly the three least-privilege roles in roles.yml", () => {
+  it("defines exactly the four least-privilege roles in roles.yml", () => {
     const expected = [
       "acme_metrics:",
       "  cluster: [ 'monitor' ]",
@@ -390,12 +400,16 @@ describe("Logging", () => {
       "acme_jaeger:",
       "  cluster: [ 'monitor', 'manage_index_templates' ]",
       "  indices:",
-      "    - names: [ 'jaeger-*' ]",
+      "    - names: [ 'jaeger-jaeger-*' ]",
       "      privileges: [ 'create_index', 'write', 'read' ]",
+      "acme_trace_cleaner:",
+      "  indices:",
+      "    - names: [ 'jaeger-jaeger-*' ]",
+      "      privileges: [ 'view_index_metadata', 'delete_index' ]",
       "acme_ilm:",
       "  cluster: [ 'monitor', 'manage_ilm', 'manage_index_templates' ]",
       "  indices:",
-      "    - names: [ 'logs-acme-*', 'jaeger-*' ]",
+      "    - names: [ 'logs-acme-*' ]",
       "      privileges: [ 'manage' ]",
       "",
     ].join("\n");
@@ -404,11 +418,16 @@ describe("Logging", () => {
       acme_metrics: { cluster: ["monitor"], indices: [{ names: ["*"], privileges: ["monitor"] }] },
       acme_jaeger: {
         cluster: ["monitor", "manage_index_templates"],
-        indices: [{ names: ["jaeger-*"], privileges: ["create_index", "write", "read"] }],
+        indices: [{ names: ["jaeger-jaeger-*"], privileges: ["create_index", "write", "read"] }],
+      },
+      acme_trace_cleaner: {
+        indices: [
+          { names: ["jaeger-jaeger-*"], privileges: ["view_index_metadata", "delete_index"] },
+        ],
       },
       acme_ilm: {
         cluster: ["monitor", "manage_ilm", "manage_index_templates"],
-        indices: [{ names: ["logs-acme-*", "jaeger-*"], privileges: ["manage"] }],
+        indices: [{ names: ["logs-acme-*"], privileges: ["manage"] }],
       },
     });
     for (const [urn, ns] of [
@@ -429,7 +448,7 @@ describe("Logging", () => {
 
   it("gives each client a basic-auth user with a generated, secret password and one role", () => {
     const passwords = under(devUrn, RANDOM_PASSWORD);
-    assert.equal(passwords.length, 3);
+    assert.equal(passwords.length, 4);
     for (const p of passwords) {
       assert.equal(p.inputs.length, 32);
       assert.equal(p.inputs.special, false);
@@ -472,6 +491,7 @@ describe("Logging", () => {
       [
         ["acme-metrics", "acme_metrics"],
         ["acme-jaeger", "acme_jaeger"],
+        ["acme-trace-cleaner", "acme_trace_cleaner"],
         ["acme-ilm", "acme_ilm"],
       ],
     );
@@ -513,9 +533,11 @@ describe("Logging", () => {
         namespace: dev.namespace,
         url: dev.elasticsearchUrl,
         credentialsSecretName: dev.users.jaeger.secretName,
+        cleanerCredentialsSecretName: dev.users.traceCleaner.secretName,
         caSecretName: dev.elasticsearchCaSecretName,
       },
       highAvailability: false,
+      traceRetentionDays: 7,
     });
     const exporter = elasticsearchExporterDeployment({
       namespace: dev.namespace,
@@ -527,6 +549,7 @@ describe("Logging", () => {
       assert.doesNotMatch(rendered, /es-elastic-user|"username":"elastic"|"value":"elastic"/);
     }
     assert.match(JSON.stringify(jaeger), /"name":"acme-es-jaeger-user","key":"password"/);
+    assert.match(JSON.stringify(jaeger), /"name":"acme-es-trace-cleaner-user","key":"password"/);
     assert.match(JSON.stringify(exporter), /"name":"acme-es-metrics-user","key":"password"/);
   });
 

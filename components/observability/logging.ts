@@ -2,9 +2,11 @@
  * Logs on ECK: the Elastic operator watching one namespace, an Elasticsearch cluster with TLS on
  * the encrypted StorageClass, Kibana, a Logstash pipeline that turns JSON container logs into
  * `service`, `namespace` and `trace_id` fields, and Fluent Bit on every node shipping container
- * logs to Logstash. Retention is an ILM policy applied by a Job.
+ * logs to Logstash. Log retention is an ILM policy applied by a Job; trace retention is Jaeger's
+ * own es-index-cleaner, which the Tracing component runs (see {@link JAEGER_INDEX_PREFIX}).
  *
- * The stack's own clients (the retention Job, Jaeger, elasticsearch_exporter) never use the
+ * The stack's own clients (the retention Job, Jaeger, its index cleaner, elasticsearch_exporter)
+ * never use the
  * `elastic` superuser: each has a file-realm user of its own, with a generated password and one
  * least-privilege role ({@link ELASTICSEARCH_CLIENTS}). ECK reads the users from
  * `kubernetes.io/basic-auth` Secrets (`spec.auth.fileRealm`) and the roles from a `roles.yml`
@@ -47,8 +49,24 @@ export const LOGSTASH_HTTP_PORT = 8080;
 /** The data stream logs land in (`logs-<dataset>-<namespace>`). */
 export const LOG_DATA_STREAM = "logs-acme-default";
 
+/**
+ * The `indices.index_prefix` the Tracing component gives Jaeger. Jaeger v2.19.0 joins it to its
+ * base names with `-` (`IndexPrefix.Apply`, internal/storage/elasticsearch/config/config.go) and
+ * appends the day (`IndexWithDate`, internal/storage/elasticsearch/indices/time_range.go), so its
+ * indices are `jaeger-jaeger-span-YYYY-MM-DD`, `jaeger-jaeger-service-…`,
+ * `jaeger-jaeger-dependencies-…`, `jaeger-jaeger-sampling-…`. The index cleaner's role is scoped to
+ * exactly that family ({@link JAEGER_CLEANER_INDEX_PATTERN}).
+ */
+export const JAEGER_INDEX_PREFIX = "jaeger";
+/**
+ * Every index Jaeger writes under {@link JAEGER_INDEX_PREFIX}. It is also what the es-index-cleaner
+ * lists: `GET <prefix>-jaeger-*` (`IndicesClient.GetJaegerIndices`,
+ * internal/storage/elasticsearch/client/index_client.go, with `INDEX_PREFIX` + `-`).
+ */
+export const JAEGER_CLEANER_INDEX_PATTERN = `${JAEGER_INDEX_PREFIX}-jaeger-*`;
+
 /** The clients of Elasticsearch that get a file-realm user of their own. */
-export type ElasticsearchClient = "metrics" | "jaeger" | "ilm";
+export type ElasticsearchClient = "metrics" | "jaeger" | "traceCleaner" | "ilm";
 
 /**
  * Each client's user, role and Secret. ECK (3.x, `pkg/controller/elasticsearch/user/
@@ -61,6 +79,11 @@ export const ELASTICSEARCH_CLIENTS: Readonly<
 > = {
   metrics: { username: "acme-metrics", role: "acme_metrics", secretName: "acme-es-metrics-user" },
   jaeger: { username: "acme-jaeger", role: "acme_jaeger", secretName: "acme-es-jaeger-user" },
+  traceCleaner: {
+    username: "acme-trace-cleaner",
+    role: "acme_trace_cleaner",
+    secretName: "acme-es-trace-cleaner-user",
+  },
   ilm: { username: "acme-ilm", role: "acme_ilm", secretName: "acme-es-ilm-user" },
 };
 /** The Secret holding {@link elasticsearchRolesYaml} under `roles.yml` (`spec.auth.roles`). */
@@ -91,13 +114,23 @@ export interface ElasticsearchUserRef {
  *   client pings `GET /` (`cluster:monitor/main`) to detect the version when `version` is unset and
  *   for its health check; cluster `manage_index_templates`, since `create_mappings` defaults to
  *   true and it puts composable templates `<prefix>jaeger-span`/`-service` at every start (ES 8:
- *   `PUT _index_template`). On `jaeger-*`: `create_index` (the bulk writer auto-creates the daily
+ *   `PUT _index_template`). On {@link JAEGER_CLEANER_INDEX_PATTERN} (all its indices):
+ *   `create_index` (the bulk writer auto-creates the daily
  *   indices), `write` (bulk index), `read` (`_search`/`_msearch` of the UI). No `manage` and no
- *   `delete_index`: rollover and aliases are off, and deletion is ILM's.
- * - `acme_ilm` (the retention Job): cluster `monitor` for `_cluster/health`, `manage_ilm` for
- *   `PUT _ilm/policy`, `manage_index_templates` for `PUT _index_template`. `manage` on the managed
- *   indices, because putting a policy requires it there and ILM then runs the policy's delete
- *   phase as the user who last put it. Privileges on a data stream name cover its `.ds-` indices.
+ *   `delete_index`: rollover and aliases are off, and deletion is the index cleaner's.
+ * - `acme_trace_cleaner` (Jaeger's es-index-cleaner, jaeger v2.19.0 cmd/es-index-cleaner/main.go):
+ *   it makes exactly two kinds of request (internal/storage/elasticsearch/client/index_client.go),
+ *   both on {@link JAEGER_CLEANER_INDEX_PATTERN} only. `view_index_metadata` for
+ *   `GET <prefix>-jaeger-*?flat_settings=true&filter_path=*.aliases,*.settings` (the get-index API,
+ *   `indices:admin/get`; it reads each index's `index.creation_date` and aliases); `delete_index`
+ *   for `DELETE <index>,<index>,…?master_timeout=…&ignore_unavailable=true` (explicit names, so
+ *   `action.destructive_requires_name` is satisfied). No cluster privilege: the cleaner never calls
+ *   `GET /`, `_cat` or `_cluster`. No `monitor`, `read` or `write`: it touches no documents or stats.
+ * - `acme_ilm` (the retention Job, logs only): cluster `monitor` for `_cluster/health`,
+ *   `manage_ilm` for `PUT _ilm/policy`, `manage_index_templates` for `PUT _index_template`. `manage`
+ *   on the log data stream, because putting a policy requires it there and ILM then runs the
+ *   policy's delete phase as the user who last put it. Privileges on a data stream name cover its
+ *   `.ds-` indices. Nothing on Jaeger's indices.
  */
 export function elasticsearchRolesYaml(): string {
   return [
@@ -109,12 +142,16 @@ export function elasticsearchRolesYaml(): string {
     "acme_jaeger:",
     "  cluster: [ 'monitor', 'manage_index_templates' ]",
     "  indices:",
-    "    - names: [ 'jaeger-*' ]",
+    `    - names: [ '${JAEGER_CLEANER_INDEX_PATTERN}' ]`,
     "      privileges: [ 'create_index', 'write', 'read' ]",
+    "acme_trace_cleaner:",
+    "  indices:",
+    `    - names: [ '${JAEGER_CLEANER_INDEX_PATTERN}' ]`,
+    "      privileges: [ 'view_index_metadata', 'delete_index' ]",
     "acme_ilm:",
     "  cluster: [ 'monitor', 'manage_ilm', 'manage_index_templates' ]",
     "  indices:",
-    "    - names: [ 'logs-acme-*', 'jaeger-*' ]",
+    "    - names: [ 'logs-acme-*' ]",
     "      privileges: [ 'manage' ]",
     "",
   ].join("\n");
@@ -178,13 +215,11 @@ export interface LoggingArgs {
   storageClassName: string;
   /** Size of each Elasticsearch node's volume, in GiB. */
   storageGiB: number;
-  /** Days log data streams are kept before ILM deletes them. */
-  retentionDays: number;
   /**
-   * Days Jaeger's daily span/service indices are kept (the same ILM Job applies it).
-   * @default 7
+   * Days log data streams are kept before ILM deletes them. Trace retention is not here: it is
+   * `Tracing`'s `traceRetentionDays`, applied by Jaeger's es-index-cleaner.
    */
-  traceRetentionDays?: number;
+  retentionDays: number;
   /** Resources the releases wait for (e.g. the StorageClass, the mesh). */
   dependsOn?: pulumi.Resource[];
 }
@@ -222,7 +257,6 @@ export function validateLoggingArgs(args: LoggingArgs): ValidationError[] {
   }
   wholeAtLeast("storageGiB", args.storageGiB, 10, "GiB");
   wholeAtLeast("retentionDays", args.retentionDays, 1, "days");
-  wholeAtLeast("traceRetentionDays", args.traceRetentionDays ?? 7, 1, "days");
   return errors;
 }
 
@@ -496,40 +530,40 @@ export function fluentBitValues(v: { logstashHost: string }): Record<string, unk
 }
 
 /**
- * The script of the retention Job: waits for the cluster, then puts the ILM policies and the index
- * templates that attach them. The `acme-ilm` user's name and password and the CA are files of the
- * Secrets mounted into the Job.
+ * The script of the retention Job: waits for the cluster, then puts the logs' ILM policy and the
+ * index template that attaches it. The `acme-ilm` user's name and password and the CA are files of
+ * the Secrets mounted into the Job.
+ *
+ * Logs only. Jaeger's indices are deleted by its es-index-cleaner (Tracing), not by ILM: a new
+ * index gets the settings of the one matching composable template with the highest priority, so a
+ * template of ours attaching a policy to Jaeger's indices would replace the mapping templates
+ * Jaeger puts (`<prefix>-jaeger-span` etc.) instead of adding to them.
  */
-export function retentionScript(v: {
-  elasticsearchUrl: string;
-  retentionDays: number;
-  traceRetentionDays: number;
-}): string {
-  const policy = (days: number) =>
-    JSON.stringify({
-      policy: {
-        phases: { hot: { actions: {} }, delete: { min_age: `${days}d`, actions: { delete: {} } } },
+export function retentionScript(v: { elasticsearchUrl: string; retentionDays: number }): string {
+  const policy = JSON.stringify({
+    policy: {
+      phases: {
+        // A data stream's write index is never deleted: roll over daily (or at the size the
+        // built-in `logs` policy uses), so the delete phase has whole days to remove.
+        hot: { actions: { rollover: { max_age: "1d", max_primary_shard_size: "50gb" } } },
+        // Counted from the rollover: a day's logs live retentionDays after their day ends.
+        delete: { min_age: `${v.retentionDays}d`, actions: { delete: {} } },
       },
-    });
+    },
+  });
   return [
     "set -eu",
     `ES=${v.elasticsearchUrl}`,
     'AUTH="$(cat /secrets/username):$(cat /secrets/password)"',
     'req() { curl -fsS --cacert /certs/ca.crt -u "$AUTH" -H \'Content-Type: application/json\' "$@"; }',
     'until req "$ES/_cluster/health?wait_for_status=yellow&timeout=30s" >/dev/null; do sleep 10; done',
-    `req -X PUT "$ES/_ilm/policy/acme-logs" -d '${policy(v.retentionDays)}'`,
-    `req -X PUT "$ES/_ilm/policy/acme-traces" -d '${policy(v.traceRetentionDays)}'`,
+    `req -X PUT "$ES/_ilm/policy/acme-logs" -d '${policy}'`,
     `req -X PUT "$ES/_index_template/acme-logs" -d '${JSON.stringify({
       index_patterns: ["logs-acme-*"],
       data_stream: {},
       priority: 500,
       composed_of: ["logs@mappings", "logs@settings"],
       template: { settings: { "index.lifecycle.name": "acme-logs" } },
-    })}'`,
-    `req -X PUT "$ES/_index_template/acme-traces" -d '${JSON.stringify({
-      index_patterns: ["jaeger-span-*", "jaeger-service-*", "jaeger-dependencies-*"],
-      priority: 500,
-      template: { settings: { "index.lifecycle.name": "acme-traces" } },
     })}'`,
     "",
   ].join("\n");
@@ -554,8 +588,9 @@ export class Logging extends pulumi.ComponentResource {
   /** The Elasticsearch resource name (for ECK references). */
   public readonly elasticsearchName: string;
   /**
-   * Each client's user: `metrics` for elasticsearch_exporter, `jaeger` for Jaeger, `ilm` for the
-   * retention Job. Give `users.<client>.secretName` to the client's `credentialsSecretName`.
+   * Each client's user: `metrics` for elasticsearch_exporter, `jaeger` for Jaeger, `traceCleaner`
+   * for Jaeger's es-index-cleaner, `ilm` for the retention Job. Give `users.<client>.secretName` to
+   * the client's credentials Secret argument.
    */
   public readonly users: Readonly<Record<ElasticsearchClient, ElasticsearchUserRef>>;
   /** The ECK secret holding the HTTP CA under `ca.crt`. */
@@ -582,7 +617,12 @@ export class Logging extends pulumi.ComponentResource {
       usernameKey: BASIC_AUTH_USERNAME_KEY,
       passwordKey: BASIC_AUTH_PASSWORD_KEY,
     });
-    this.users = { metrics: userRef("metrics"), jaeger: userRef("jaeger"), ilm: userRef("ilm") };
+    this.users = {
+      metrics: userRef("metrics"),
+      jaeger: userRef("jaeger"),
+      traceCleaner: userRef("traceCleaner"),
+      ilm: userRef("ilm"),
+    };
     this.elasticsearchCaSecretName = `${esName}-es-http-certs-public`;
     this.logstashUrl = `http://${esName}-ls-http.${ns}.svc:${LOGSTASH_HTTP_PORT}`;
 
@@ -688,7 +728,6 @@ export class Logging extends pulumi.ComponentResource {
                     retentionScript({
                       elasticsearchUrl: this.elasticsearchUrl,
                       retentionDays: args.retentionDays,
-                      traceRetentionDays: args.traceRetentionDays ?? 7,
                     }),
                   ],
                   securityContext: {

@@ -6,7 +6,10 @@ import { checkHelmValues } from "../../tools/checks/helmValues";
 import { readCatalog } from "../../tools/checks/shared";
 import type { Capture, CapturedResource } from "../../tools/mocks";
 import { mockPlatform, ofType } from "../../tools/testing";
+import { parse as parseYaml } from "yaml";
+import { ELASTICSEARCH_CLIENTS, elasticsearchRolesYaml } from "./logging";
 import {
+  ES_INDEX_CLEANER_SCHEDULE,
   JAEGER_CHART,
   JAEGER_FREE_FORM_VALUES,
   meshTracingTarget,
@@ -27,6 +30,7 @@ const ES = {
   namespace: "logging",
   url: "https://logs-es-http.logging.svc:9200",
   credentialsSecretName: "acme-es-jaeger-user",
+  cleanerCredentialsSecretName: "acme-es-trace-cleaner-user",
   caSecretName: "logs-es-http-certs-public",
 };
 
@@ -41,6 +45,7 @@ describe("Tracing", () => {
     provider,
     samplingPercentage: 100,
     highAvailability: false,
+    traceRetentionDays: 3,
     elasticsearch: ES,
     ...overrides,
   });
@@ -108,7 +113,12 @@ describe("Tracing", () => {
     dev = new Tracing("dev", args());
     const prod = new Tracing(
       "prod",
-      args({ namespace: "tracing-prod", samplingPercentage: 10, highAvailability: true }),
+      args({
+        namespace: "tracing-prod",
+        samplingPercentage: 10,
+        highAvailability: true,
+        traceRetentionDays: 7,
+      }),
     );
     await capture.settle();
     [devUrn, prodUrn] = await Promise.all([resolve(dev.urn), resolve(prod.urn)]);
@@ -157,16 +167,64 @@ describe("Tracing", () => {
     );
   });
 
+  /** The es-index-cleaner values both stacks share but for the days kept. */
+  const cleanerValues = (numberOfDays: number) => ({
+    enabled: true,
+    numberOfDays,
+    schedule: "55 23 * * *",
+    concurrencyPolicy: "Forbid",
+    activeDeadlineSeconds: 1800,
+    extraEnv: [
+      { name: "INDEX_PREFIX", value: "jaeger" },
+      { name: "ES_TLS_ENABLED", value: "true" },
+      { name: "ES_TLS_CA", value: "/es-tls/ca.crt" },
+      {
+        name: "ES_USERNAME",
+        valueFrom: { secretKeyRef: { name: "acme-es-trace-cleaner-user", key: "username" } },
+      },
+      {
+        name: "ES_PASSWORD",
+        valueFrom: { secretKeyRef: { name: "acme-es-trace-cleaner-user", key: "password" } },
+      },
+    ],
+    extraSecretMounts: [
+      {
+        name: "es-tls",
+        secretName: "logs-es-http-certs-public",
+        mountPath: "/es-tls/ca.crt",
+        subPath: "ca.crt",
+        readOnly: true,
+      },
+    ],
+    podSecurityContext: {
+      runAsNonRoot: true,
+      runAsUser: 10001,
+      runAsGroup: 10001,
+      seccompProfile: { type: "RuntimeDefault" },
+    },
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: 10001,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    },
+    resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
+  });
+
   it("stores spans in the Logging Elasticsearch over TLS as Jaeger's own user", () => {
-    for (const [urn, replicas] of [
-      [devUrn, 1],
-      [prodUrn, 2],
+    for (const [urn, replicas, days] of [
+      [devUrn, 1, 3],
+      [prodUrn, 2, 7],
     ] as const) {
       const r = releaseOf(urn, "jaeger");
       assert.equal(r.inputs.namespace, "logging");
       assert.equal(r.inputs.version, "4.11.1");
       assert.deepEqual(valuesOf(r), {
-        storage: { type: "elasticsearch" },
+        storage: {
+          type: "elasticsearch",
+          elasticsearch: { url: "https://logs-es-http.logging.svc:9200" },
+        },
         jaeger: {
           replicas,
           extraEnv: [
@@ -216,8 +274,90 @@ describe("Tracing", () => {
           processors: { batch: {} },
           exporters: { jaeger_storage_exporter: { trace_storage: "primary_store" } },
         },
+        esIndexCleaner: cleanerValues(days),
       });
     }
+  });
+
+  it("deletes spans older than the stack's retention with Jaeger's es-index-cleaner, nightly", () => {
+    for (const [urn, days] of [
+      [devUrn, 3],
+      [prodUrn, 7],
+    ] as const) {
+      const values = valuesOf(releaseOf(urn, "jaeger")) as {
+        esIndexCleaner: Record<string, unknown>;
+        storage: { elasticsearch: { url: string } };
+        userconfig: { extensions: { jaeger_storage: { backends: Record<string, unknown> } } };
+      };
+      assert.deepEqual(values.esIndexCleaner, cleanerValues(days));
+      assert.equal(ES_INDEX_CLEANER_SCHEDULE, "55 23 * * *");
+      // The cleaner's URL argument is the Elasticsearch Jaeger writes to, its prefix Jaeger's.
+      const backend = values.userconfig.extensions.jaeger_storage.backends.primary_store as {
+        elasticsearch: { server_urls: string[]; indices: { index_prefix: string } };
+      };
+      assert.deepEqual(backend.elasticsearch.server_urls, [values.storage.elasticsearch.url]);
+      const env = values.esIndexCleaner.extraEnv as Array<{ name: string; value?: string }>;
+      assert.equal(
+        env.find((e) => e.name === "INDEX_PREFIX")?.value,
+        backend.elasticsearch.indices.index_prefix,
+      );
+    }
+  });
+
+  it("gives the cleaner only Secret references for credentials, never a literal", () => {
+    for (const urn of [devUrn, prodUrn]) {
+      const values = valuesOf(releaseOf(urn, "jaeger"));
+      const rendered = JSON.stringify(values);
+      // No ES_USERNAME/ES_PASSWORD with a `value:` anywhere in the release (jaeger.extraEnv,
+      // esIndexCleaner.extraEnv), and no user/password for the chart's elasticsearch.env helper.
+      assert.doesNotMatch(rendered, /"name":"ES_(PASSWORD|USERNAME)","value"/);
+      const storage = (values.storage as { elasticsearch: Record<string, unknown> }).elasticsearch;
+      assert.deepEqual(Object.keys(storage), ["url"]);
+      const env = (values.esIndexCleaner as { extraEnv: Array<Record<string, unknown>> }).extraEnv;
+      for (const name of ["ES_USERNAME", "ES_PASSWORD"]) {
+        const entries = env.filter((e) => e.name === name);
+        assert.equal(entries.length, 1, name);
+        assert.deepEqual(Object.keys(entries[0]).sort(), ["name", "valueFrom"], name);
+      }
+    }
+  });
+
+  it("authenticates the cleaner as a user whose role can only list and delete Jaeger's indices", () => {
+    const cleaner = ELASTICSEARCH_CLIENTS.traceCleaner;
+    assert.equal(ES.cleanerCredentialsSecretName, cleaner.secretName);
+    const roles = parseYaml(elasticsearchRolesYaml()) as Record<string, unknown>;
+    assert.deepEqual(roles[cleaner.role], {
+      indices: [
+        { names: ["jaeger-jaeger-*"], privileges: ["view_index_metadata", "delete_index"] },
+      ],
+    });
+    // The role's pattern covers every daily index Jaeger writes with prefix `jaeger`.
+    const pattern = new RegExp(`^${"jaeger-jaeger-*".replace("*", ".*")}$`);
+    for (const base of ["span", "service", "dependencies", "sampling"]) {
+      assert.match(`jaeger-jaeger-${base}-2026-01-31`, pattern);
+    }
+    assert.doesNotMatch("logs-acme-default", pattern);
+  });
+
+  it("runs the cleaner hardened: non-root, no escalation, read-only root, no capabilities", () => {
+    const values = valuesOf(releaseOf(devUrn, "jaeger")) as {
+      esIndexCleaner: {
+        podSecurityContext: Record<string, unknown>;
+        securityContext: Record<string, unknown>;
+        resources: { requests?: unknown; limits?: { memory?: string } };
+        serviceAccount?: unknown;
+      };
+    };
+    const c = values.esIndexCleaner;
+    assert.equal(c.podSecurityContext.runAsNonRoot, true);
+    assert.notEqual(c.podSecurityContext.runAsUser, 0);
+    assert.deepEqual(c.podSecurityContext.seccompProfile, { type: "RuntimeDefault" });
+    assert.equal(c.securityContext.allowPrivilegeEscalation, false);
+    assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+    assert.deepEqual(c.securityContext.capabilities, { drop: ["ALL"] });
+    assert.ok(c.resources.requests && c.resources.limits?.memory);
+    // The chart's default (no API token in the pod) is kept.
+    assert.equal(c.serviceAccount, undefined);
   });
 
   it("meshes the collector namespace", () => {
@@ -307,6 +447,7 @@ describe("Tracing", () => {
       namespace: "logging",
       samplingPercentage: 0,
       highAvailability: "yes" as unknown as boolean,
+      traceRetentionDays: 0,
       elasticsearch: { ...ES, url: "http://logs-es-http.logging.svc:9200", caSecretName: "" },
     });
     assert.deepEqual(
@@ -315,6 +456,7 @@ describe("Tracing", () => {
         "provider",
         "samplingPercentage",
         "highAvailability",
+        "traceRetentionDays",
         "elasticsearch.namespace",
         "elasticsearch.url",
         "elasticsearch.caSecretName",
@@ -324,5 +466,58 @@ describe("Tracing", () => {
       () => new Tracing("bad", args({ samplingPercentage: 101 })),
       /samplingPercentage/,
     );
+  });
+
+  it("rejects a trace retention outside 1..365 whole days, naming the field, before registering", async () => {
+    for (const days of [0, 366, 2.5, Number.NaN, "7" as unknown as number, undefined]) {
+      assert.deepEqual(
+        validateTracingArgs(args({ traceRetentionDays: days as number })),
+        [
+          {
+            propertyPath: "traceRetentionDays",
+            reason: `must be a whole number of days from 1 to 365; got ${String(days)}`,
+          },
+        ],
+        String(days),
+      );
+    }
+    for (const days of [1, 365]) {
+      assert.deepEqual(validateTracingArgs(args({ traceRetentionDays: days })), []);
+    }
+    const before = capture.resources.size;
+    assert.throws(
+      () => new Tracing("bad-retention", args({ traceRetentionDays: 400 })),
+      (e: Error) =>
+        /Tracing: 1 invalid argument/.test(e.message) &&
+        /traceRetentionDays: must be a whole number of days from 1 to 365; got 400/.test(e.message),
+    );
+    await capture.settle();
+    assert.equal(capture.resources.size, before);
+    assert.ok(
+      ![...capture.resources.values()].some((r) => r.name.includes("bad-retention")),
+      "nothing of the rejected Tracing is registered",
+    );
+  });
+
+  it("rejects a cleaner user that is the superuser's or Jaeger's own", () => {
+    const pathsOf = (cleanerCredentialsSecretName: string) =>
+      validateTracingArgs(args({ elasticsearch: { ...ES, cleanerCredentialsSecretName } })).map(
+        (e) => [e.propertyPath, e.reason],
+      );
+    assert.deepEqual(pathsOf("logs-es-elastic-user"), [
+      [
+        "elasticsearch.cleanerCredentialsSecretName",
+        "must not be the `elastic` superuser's ECK secret; give Logging.users.traceCleaner.secretName",
+      ],
+    ]);
+    assert.deepEqual(pathsOf("acme-es-jaeger-user"), [
+      [
+        "elasticsearch.cleanerCredentialsSecretName",
+        "must be the index cleaner's own user (Logging.users.traceCleaner.secretName), not Jaeger's",
+      ],
+    ]);
+    assert.deepEqual(pathsOf(""), [
+      ["elasticsearch.cleanerCredentialsSecretName", '"" is not a Secret name'],
+    ]);
   });
 });

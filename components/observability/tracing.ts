@@ -3,6 +3,9 @@
  * batching) exporting to Jaeger v2, which stores spans in the Logging component's Elasticsearch
  * over TLS as its own least-privilege user (`Logging.users.jaeger`: name and password read from
  * that Secret into the environment, never put in values).
+ * Span retention is Jaeger's own es-index-cleaner, a nightly CronJob of the Jaeger chart that deletes
+ * the daily indices older than `traceRetentionDays`, as a user that can only list and delete them
+ * (`Logging.users.traceCleaner`).
  * Linkerd's proxies join the same traces through {@link meshTracingTarget}, which the Linkerd
  * component receives before this one exists (the collector's namespace is meshed).
  */
@@ -10,6 +13,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { throwIfInvalid, type ValidationError } from "../lib";
 import type { MeshTracing } from "../mesh";
+import { JAEGER_INDEX_PREFIX } from "./logging";
 
 /** Charts, pinned to the versions in shared/catalog.json. */
 export const OTEL_COLLECTOR_CHART = {
@@ -35,8 +39,18 @@ export const OTEL_COLLECTOR_FREE_FORM_VALUES = [
 /**
  * `userconfig` is the whole Jaeger v2 configuration (values.yaml shows it only in comments);
  * `jaeger.resources` is read by templates/jaeger/jaeger-deploy.yaml (`with .Values.jaeger.resources`).
+ * templates/es-maintenance/es-index-cleaner-cronjob.yaml renders `esIndexCleaner.podSecurityContext`
+ * and `.securityContext` whole with `toYaml` (values.yaml defaults them to `runAsUser: 1000` only,
+ * so the key check would reject the rest of a pod/container SecurityContext), and reads
+ * `esIndexCleaner.activeDeadlineSeconds`, which values.yaml does not list.
  */
-export const JAEGER_FREE_FORM_VALUES = ["userconfig", "jaeger.resources"] as const;
+export const JAEGER_FREE_FORM_VALUES = [
+  "userconfig",
+  "jaeger.resources",
+  "esIndexCleaner.podSecurityContext",
+  "esIndexCleaner.securityContext",
+  "esIndexCleaner.activeDeadlineSeconds",
+] as const;
 
 /** The collector image: contrib, which ships the probabilistic sampler. */
 export const OTEL_COLLECTOR_IMAGE = "otel/opentelemetry-collector-contrib";
@@ -44,6 +58,19 @@ export const OTEL_COLLECTOR_IMAGE = "otel/opentelemetry-collector-contrib";
 const OTLP_GRPC_PORT = 4317;
 const OTLP_HTTP_PORT = 4318;
 const JAEGER_QUERY_PORT = 16686;
+/** Bounds of {@link TracingArgs.traceRetentionDays} (the stack config's range). */
+export const TRACE_RETENTION_DAYS = { min: 1, max: 365 } as const;
+/**
+ * When the index cleaner runs: 23:55 in the controller's time zone (UTC on EKS), the chart's
+ * default, stated here because the cutoff depends on it: the cleaner deletes indices created
+ * before tomorrow's midnight UTC minus `numberOfDays` (cmd/es-index-cleaner/app/cutoff_time.go),
+ * so a run late in the day keeps today's index and the `numberOfDays - 1` before it.
+ */
+export const ES_INDEX_CLEANER_SCHEDULE = "55 23 * * *";
+/** The UID the es-index-cleaner image runs as (`USER 10001`, cmd/es-index-cleaner/Dockerfile). */
+const ES_INDEX_CLEANER_UID = 10001;
+/** Where the cleaner finds the Elasticsearch HTTP CA. */
+const ES_INDEX_CLEANER_CA_PATH = "/es-tls/ca.crt";
 /** The service account of the collector, the identity Linkerd proxies export to. */
 export const OTEL_COLLECTOR_SERVICE_ACCOUNT = "otel-collector";
 /** The namespace the collector runs in unless {@link TracingArgs.namespace} says otherwise. */
@@ -69,6 +96,12 @@ export interface TracingElasticsearchArgs {
    * `password` (`Logging.users.jaeger.secretName`). Never the `elastic` superuser's.
    */
   credentialsSecretName: string;
+  /**
+   * The `kubernetes.io/basic-auth` Secret of the index cleaner's Elasticsearch user, keys
+   * `username` and `password` (`Logging.users.traceCleaner.secretName`), whose role may only list
+   * and delete Jaeger's indices. Never Jaeger's own (it cannot delete) nor the superuser's.
+   */
+  cleanerCredentialsSecretName: string;
   /** The ECK secret with the HTTP CA under `ca.crt` (`Logging.elasticsearchCaSecretName`). */
   caSecretName: string;
 }
@@ -86,6 +119,13 @@ export interface TracingArgs {
   samplingPercentage: number;
   /** Two collectors and two Jaeger replicas when true. */
   highAvailability: boolean;
+  /**
+   * Days of spans kept, a whole number from 1 to 365. Jaeger's es-index-cleaner (a nightly
+   * CronJob, {@link ES_INDEX_CLEANER_SCHEDULE}) deletes the daily `jaeger-jaeger-*` indices
+   * created before that many days (its `numberOfDays`); each run keeps today's index and the
+   * `traceRetentionDays - 1` before it.
+   */
+  traceRetentionDays: number;
   /** The Elasticsearch of the Logging component. */
   elasticsearch: TracingElasticsearchArgs;
   /** Resources the releases wait for (the Logging component, the mesh). */
@@ -110,6 +150,14 @@ export function validateTracingArgs(args: TracingArgs): ValidationError[] {
     add("samplingPercentage", `must be a number above 0 and at most 100; got ${String(p)}`);
   }
   if (typeof args.highAvailability !== "boolean") add("highAvailability", "must be true or false");
+  const days = args.traceRetentionDays;
+  const { min, max } = TRACE_RETENTION_DAYS;
+  if (typeof days !== "number" || !Number.isInteger(days) || days < min || days > max) {
+    add(
+      "traceRetentionDays",
+      `must be a whole number of days from ${min} to ${max}; got ${String(days)}`,
+    );
+  }
   const es = args.elasticsearch;
   if (es === undefined || typeof es !== "object") {
     add("elasticsearch", "must give the Logging component's Elasticsearch");
@@ -127,18 +175,33 @@ export function validateTracingArgs(args: TracingArgs): ValidationError[] {
     https = false;
   }
   if (!https) add("elasticsearch.url", `"${String(es.url)}" is not an https URL (TLS stays on)`);
-  for (const key of ["credentialsSecretName", "caSecretName"] as const) {
+  for (const key of [
+    "credentialsSecretName",
+    "cleanerCredentialsSecretName",
+    "caSecretName",
+  ] as const) {
     if (typeof es[key] !== "string" || !DNS_SUBDOMAIN.test(es[key])) {
       add(`elasticsearch.${key}`, `"${String(es[key])}" is not a Secret name`);
     }
   }
+  for (const [key, user] of [
+    ["credentialsSecretName", "jaeger"],
+    ["cleanerCredentialsSecretName", "traceCleaner"],
+  ] as const) {
+    if (typeof es[key] === "string" && ELASTIC_USER_SECRET.test(es[key])) {
+      add(
+        `elasticsearch.${key}`,
+        `must not be the \`elastic\` superuser's ECK secret; give Logging.users.${user}.secretName`,
+      );
+    }
+  }
   if (
-    typeof es.credentialsSecretName === "string" &&
-    ELASTIC_USER_SECRET.test(es.credentialsSecretName)
+    typeof es.cleanerCredentialsSecretName === "string" &&
+    es.cleanerCredentialsSecretName === es.credentialsSecretName
   ) {
     add(
-      "elasticsearch.credentialsSecretName",
-      "must not be the `elastic` superuser's ECK secret; give Logging.users.jaeger.secretName",
+      "elasticsearch.cleanerCredentialsSecretName",
+      "must be the index cleaner's own user (Logging.users.traceCleaner.secretName), not Jaeger's",
     );
   }
   return errors;
@@ -207,10 +270,72 @@ export function otelCollectorValues(v: {
   };
 }
 
+/**
+ * Values of the chart's es-index-cleaner CronJob (jaeger v2.19.0 cmd/es-index-cleaner). The chart
+ * passes `numberOfDays` and `storage.elasticsearch.url` as its two arguments; the rest is
+ * configuration the cleaner reads from the environment (viper, `.`/`-` to `_`:
+ * internal/config/config.go), set here through `extraEnv` since the chart's own `elasticsearch.env`
+ * helper could only put `storage.elasticsearch.user`/`password` in as literals (never set).
+ */
+export function esIndexCleanerValues(v: {
+  elasticsearch: TracingElasticsearchArgs;
+  traceRetentionDays: number;
+}): Record<string, unknown> {
+  const credential = (name: string, key: string) => ({
+    name,
+    valueFrom: { secretKeyRef: { name: v.elasticsearch.cleanerCredentialsSecretName, key } },
+  });
+  const nonRoot = { runAsNonRoot: true, runAsUser: ES_INDEX_CLEANER_UID };
+  return {
+    enabled: true,
+    numberOfDays: v.traceRetentionDays,
+    schedule: ES_INDEX_CLEANER_SCHEDULE,
+    concurrencyPolicy: "Forbid",
+    // A hung run would otherwise hold the Forbid lock and skip every later night.
+    activeDeadlineSeconds: 1800,
+    extraEnv: [
+      // `--index-prefix`: the cleaner appends `-` and lists `jaeger-jaeger-*`, then keeps only
+      // `^jaeger-jaeger-(span|service|dependencies|sampling)-\d{4}-\d{2}-\d{2}` (daily indices:
+      // `ROLLOVER` and `ARCHIVE` stay false, as Jaeger writes no rollover or archive indices here)
+      // created before the cutoff (cmd/es-index-cleaner/app/index_filter.go, flags.go).
+      { name: "INDEX_PREFIX", value: JAEGER_INDEX_PREFIX },
+      // `--es.tls.enabled`/`--es.tls.ca` (internal/config/tlscfg/flags.go): verify the ECK CA.
+      { name: "ES_TLS_ENABLED", value: "true" },
+      { name: "ES_TLS_CA", value: ES_INDEX_CLEANER_CA_PATH },
+      // `--es.username`/`--es.password`, from the cleaner's own user Secret, never literals.
+      credential("ES_USERNAME", "username"),
+      credential("ES_PASSWORD", "password"),
+    ],
+    extraSecretMounts: [
+      {
+        name: "es-tls",
+        secretName: v.elasticsearch.caSecretName,
+        mountPath: ES_INDEX_CLEANER_CA_PATH,
+        subPath: "ca.crt",
+        readOnly: true,
+      },
+    ],
+    // Helm merges these over the chart's `runAsUser: 1000`, hence the explicit user (the image's).
+    podSecurityContext: {
+      ...nonRoot,
+      runAsGroup: ES_INDEX_CLEANER_UID,
+      seccompProfile: { type: "RuntimeDefault" },
+    },
+    securityContext: {
+      ...nonRoot,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    },
+    resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
+  };
+}
+
 /** Helm values of Jaeger v2 with Elasticsearch storage. */
 export function jaegerValues(v: {
   elasticsearch: TracingElasticsearchArgs;
   highAvailability: boolean;
+  traceRetentionDays: number;
 }): Record<string, unknown> {
   const es = {
     server_urls: [v.elasticsearch.url],
@@ -218,10 +343,13 @@ export function jaegerValues(v: {
     // the values or the ConfigMap the chart renders.
     auth: { basic: { username: "${env:ES_USERNAME}", password: "${env:ES_PASSWORD}" } },
     tls: { ca_file: "/es-ca/ca.crt" },
-    indices: { index_prefix: "jaeger" },
+    indices: { index_prefix: JAEGER_INDEX_PREFIX },
   };
   return {
-    storage: { type: "elasticsearch" },
+    // `storage.elasticsearch` is read only by the maintenance jobs (values.yaml says so): the URL
+    // is the cleaner's second argument. No `user`/`password`: the chart would render them as env
+    // literals.
+    storage: { type: "elasticsearch", elasticsearch: { url: v.elasticsearch.url } },
     jaeger: {
       replicas: v.highAvailability ? 2 : 1,
       extraEnv: [
@@ -264,6 +392,7 @@ export function jaegerValues(v: {
       processors: { batch: {} },
       exporters: { jaeger_storage_exporter: { trace_storage: "primary_store" } },
     },
+    esIndexCleaner: esIndexCleanerValues(v),
   };
 }
 
@@ -336,6 +465,7 @@ export class Tracing extends pulumi.ComponentResource {
         values: jaegerValues({
           elasticsearch: args.elasticsearch,
           highAvailability: args.highAvailability,
+          traceRetentionDays: args.traceRetentionDays,
         }),
       },
       { ...childOpts, dependsOn: args.dependsOn ?? [] },
