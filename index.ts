@@ -275,8 +275,7 @@ const grafanaAdminPassword = new random.RandomPassword("grafana-admin", {
   length: 32,
   special: false,
 });
-// Created by default (CloudWatchAlarms' `heartbeat`), so always set here.
-const heartbeatTopicArn = alarms.heartbeatTopicArn!;
+const heartbeatTopicArn = alarms.heartbeatTopicArn;
 const monitoring = new Monitoring(
   "platform",
   {

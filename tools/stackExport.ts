@@ -43,7 +43,7 @@ export interface StackExport {
 }
 
 /** True for a secret wrapper: `{ <sig>: <secret sig>, value | ciphertext }`. */
-export function isSecret(value: unknown): value is Record<string, unknown> {
+function isSecret(value: unknown): value is Record<string, unknown> {
   return (
     typeof value === "object" &&
     value !== null &&

@@ -50,12 +50,11 @@ describe("CloudWatchAlarms", () => {
       kafka: undefined,
       subscriptions: undefined,
       protect: true,
-      heartbeat: false,
     });
     await capture.settle();
     component = await new Promise<string>((resolve) => alarms.urn.apply(resolve));
     topicArn = await new Promise<string>((resolve) => alarms.topicArn.apply(resolve));
-    heartbeatArn = await new Promise<string>((resolve) => alarms.heartbeatTopicArn!.apply(resolve));
+    heartbeatArn = await new Promise<string>((resolve) => alarms.heartbeatTopicArn.apply(resolve));
   });
 
   it("encrypts the alert topic with the alerts key and exposes its ARN", () => {
@@ -211,15 +210,18 @@ describe("CloudWatchAlarms", () => {
     });
   });
 
-  it("creates only the topic, its policy and one alarm when there is one queue, no Kafka, no heartbeat", async () => {
+  it("creates only the two topics, their policies, the heartbeat alarm and one DLQ alarm for one queue and no Kafka", async () => {
     const minimal = [...capture.resources.values()].filter((r) =>
       r.urn.includes("CloudWatchAlarms$"),
     );
     const under = minimal.filter((r) => r.name.startsWith("minimal-"));
     assert.deepEqual(under.map((r) => [r.type, r.name]).sort(), [
+      ["aws:cloudwatch/metricAlarm:MetricAlarm", "minimal-alerting-heartbeat"],
       ["aws:cloudwatch/metricAlarm:MetricAlarm", "minimal-dlq-orders"],
       ["aws:sns/topic:Topic", "minimal-alerts"],
+      ["aws:sns/topic:Topic", "minimal-heartbeat"],
       ["aws:sns/topicPolicy:TopicPolicy", "minimal-alerts"],
+      ["aws:sns/topicPolicy:TopicPolicy", "minimal-heartbeat"],
     ]);
     assert.equal(single(capture, "aws:sns/topic:Topic", "minimal-alerts").protect, true);
   });
@@ -271,20 +273,6 @@ describe("CloudWatchAlarms", () => {
           "subscriptions[1]",
           '"https" endpoint "http://insecure.example.com" is invalid; use protocol "email" with an address or "https" with an https:// URL',
         ],
-      ],
-    );
-    assert.deepEqual(
-      validateCloudWatchAlarmsArgs({
-        ...baseArgs,
-        deadLetterQueues: [],
-        kafka: undefined,
-        heartbeat: false,
-      }),
-      [
-        {
-          propertyPath: "deadLetterQueues",
-          reason: "is empty, kafka is not set and heartbeat is off; there is nothing to alarm on",
-        },
       ],
     );
     assert.deepEqual(

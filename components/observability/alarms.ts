@@ -71,12 +71,6 @@ export interface CloudWatchAlarmsArgs {
   kafka?: KafkaDiskAlarm;
   /** Who gets notified. @default none (subscribe outside this stack) */
   subscriptions?: AlertSubscription[];
-  /**
-   * Create the heartbeat topic Alertmanager publishes its Watchdog to, and the alarm on its
-   * silence. Give `heartbeatTopicArn` to Alertmanager (a publisher with the alerts key).
-   * @default true
-   */
-  heartbeat?: boolean;
   /** Protect the topic from `pulumi destroy`. */
   protect?: boolean;
 }
@@ -124,12 +118,6 @@ export function validateCloudWatchAlarmsArgs(args: CloudWatchAlarmsArgs): Valida
     if (!(Number.isFinite(t) && t > 0 && t < 100)) {
       push("kafka.diskUsedPercentThreshold", `must be above 0 and below 100 (got ${t})`);
     }
-  }
-  if (args.deadLetterQueues.length === 0 && !args.kafka && args.heartbeat === false) {
-    push(
-      "deadLetterQueues",
-      "is empty, kafka is not set and heartbeat is off; there is nothing to alarm on",
-    );
   }
   (args.subscriptions ?? []).forEach((s, i) => {
     const ok =
@@ -189,9 +177,12 @@ export function alertsKeyStatements(
 export class CloudWatchAlarms extends pulumi.ComponentResource {
   public readonly topic: aws.sns.Topic;
   public readonly topicArn: pulumi.Output<string>;
-  /** The topic Alertmanager's Watchdog beats on; undefined when `heartbeat` is false. */
-  public readonly heartbeatTopic?: aws.sns.Topic;
-  public readonly heartbeatTopicArn?: pulumi.Output<string>;
+  /**
+   * The topic Alertmanager's Watchdog beats on; give its ARN to Alertmanager (a publisher with the
+   * alerts key). Its silence raises the `alerting-heartbeat` alarm.
+   */
+  public readonly heartbeatTopic: aws.sns.Topic;
+  public readonly heartbeatTopicArn: pulumi.Output<string>;
   public readonly alarms: Readonly<Record<string, aws.cloudwatch.MetricAlarm>>;
 
   constructor(name: string, args: CloudWatchAlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -288,53 +279,51 @@ export class CloudWatchAlarms extends pulumi.ComponentResource {
         );
       }
     }
-    if (args.heartbeat ?? true) {
-      const heartbeat = new aws.sns.Topic(
-        `${name}-heartbeat`,
-        { kmsMasterKeyId: args.alertsKeyArn },
-        { parent: this },
-      );
-      // Publishers are this account's principals with an IAM grant (Alertmanager's role); the
-      // policy only refuses plain HTTP, as the alert topic's does.
-      new aws.sns.TopicPolicy(
-        `${name}-heartbeat`,
-        {
-          arn: heartbeat.arn,
-          policy: policyDocument([
-            {
-              Sid: "DenyInsecureTransport",
-              Effect: "Deny",
-              Principal: "*",
-              Action: ["sns:Publish", "sns:Subscribe"],
-              Resource: heartbeat.arn,
-              Condition: { Bool: { "aws:SecureTransport": "false" } },
-            },
-          ]),
-        },
-        { parent: this },
-      );
-      alarms.heartbeat = new aws.cloudwatch.MetricAlarm(
-        `${name}-alerting-heartbeat`,
-        {
-          alarmDescription: `Alertmanager has not published its Watchdog heartbeat for ${(HEARTBEAT_MISSED_PERIODS * HEARTBEAT_PERIOD_SECONDS) / 60} minutes: Prometheus, Alertmanager or its AWS access is down, and in-cluster alerts cannot reach anyone. Runbook: ${ALARM_RUNBOOKS.AlertingHeartbeatMissing}`,
-          namespace: "AWS/SNS",
-          metricName: "NumberOfMessagesPublished",
-          dimensions: { TopicName: heartbeat.name },
-          statistic: "Sum",
-          period: HEARTBEAT_PERIOD_SECONDS,
-          evaluationPeriods: HEARTBEAT_MISSED_PERIODS,
-          datapointsToAlarm: HEARTBEAT_MISSED_PERIODS,
-          comparisonOperator: "LessThanThreshold",
-          threshold: 1,
-          // No publishes means no datapoints: silence is the failure this alarm exists for.
-          treatMissingData: "breaching",
-          ...actions,
-        },
-        { parent: this },
-      );
-      this.heartbeatTopic = heartbeat;
-      this.heartbeatTopicArn = heartbeat.arn;
-    }
+    const heartbeat = new aws.sns.Topic(
+      `${name}-heartbeat`,
+      { kmsMasterKeyId: args.alertsKeyArn },
+      { parent: this },
+    );
+    // Publishers are this account's principals with an IAM grant (Alertmanager's role); the
+    // policy only refuses plain HTTP, as the alert topic's does.
+    new aws.sns.TopicPolicy(
+      `${name}-heartbeat`,
+      {
+        arn: heartbeat.arn,
+        policy: policyDocument([
+          {
+            Sid: "DenyInsecureTransport",
+            Effect: "Deny",
+            Principal: "*",
+            Action: ["sns:Publish", "sns:Subscribe"],
+            Resource: heartbeat.arn,
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          },
+        ]),
+      },
+      { parent: this },
+    );
+    alarms.heartbeat = new aws.cloudwatch.MetricAlarm(
+      `${name}-alerting-heartbeat`,
+      {
+        alarmDescription: `Alertmanager has not published its Watchdog heartbeat for ${(HEARTBEAT_MISSED_PERIODS * HEARTBEAT_PERIOD_SECONDS) / 60} minutes: Prometheus, Alertmanager or its AWS access is down, and in-cluster alerts cannot reach anyone. Runbook: ${ALARM_RUNBOOKS.AlertingHeartbeatMissing}`,
+        namespace: "AWS/SNS",
+        metricName: "NumberOfMessagesPublished",
+        dimensions: { TopicName: heartbeat.name },
+        statistic: "Sum",
+        period: HEARTBEAT_PERIOD_SECONDS,
+        evaluationPeriods: HEARTBEAT_MISSED_PERIODS,
+        datapointsToAlarm: HEARTBEAT_MISSED_PERIODS,
+        comparisonOperator: "LessThanThreshold",
+        threshold: 1,
+        // No publishes means no datapoints: silence is the failure this alarm exists for.
+        treatMissingData: "breaching",
+        ...actions,
+      },
+      { parent: this },
+    );
+    this.heartbeatTopic = heartbeat;
+    this.heartbeatTopicArn = heartbeat.arn;
     this.alarms = alarms;
 
     this.registerOutputs({ topicArn: this.topicArn, heartbeatTopicArn: this.heartbeatTopicArn });

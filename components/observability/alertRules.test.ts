@@ -450,67 +450,28 @@ describe("alert rules", () => {
   });
 
   it("fails promtool test rules when a threshold is halved", () => {
-    const c = T.certificates;
-    const m = T.monitoring;
+    /** The posture with one numeric threshold halved. */
+    const halve = <G extends keyof AlertThresholds>(
+      group: G,
+      key: keyof AlertThresholds[G],
+    ): AlertThresholds => ({
+      ...T,
+      [group]: { ...T[group], [key]: (T[group][key] as number) / 2 },
+    });
     const halved: Array<[string, AlertThresholds]> = [
-      [
-        "MeshServiceErrorBudgetBurn",
-        { ...T, mesh: { ...T.mesh, burnRateFactor: T.mesh.burnRateFactor / 2 } },
-      ],
-      [
-        "MeshServiceLatencyBudgetBurn",
-        { ...T, mesh: { ...T.mesh, burnRateFactor: T.mesh.burnRateFactor / 2 } },
-      ],
-      [
-        "MeshServiceErrorBudgetSlowBurn",
-        { ...T, mesh: { ...T.mesh, slowBurnRateFactor: T.mesh.slowBurnRateFactor / 2 } },
-      ],
-      [
-        "MeshServiceLatencyBudgetSlowBurn",
-        { ...T, mesh: { ...T.mesh, slowBurnRateFactor: T.mesh.slowBurnRateFactor / 2 } },
-      ],
-      [
-        "SqsOldestMessageTooOld",
-        { ...T, sqs: { ...T.sqs, oldestMessageAgeSeconds: T.sqs.oldestMessageAgeSeconds / 2 } },
-      ],
-      [
-        "KafkaConsumerLagHigh",
-        { ...T, kafka: { ...T.kafka, consumerLagMessages: T.kafka.consumerLagMessages / 2 } },
-      ],
-      [
-        "LinkerdIdentityIssuerExpiringSoon",
-        { ...T, certificates: { ...c, issuerMinRemainingHours: c.issuerMinRemainingHours / 2 } },
-      ],
-      [
-        "LinkerdTrustAnchorExpiringSoon",
-        {
-          ...T,
-          certificates: { ...c, trustAnchorMinRemainingHours: c.trustAnchorMinRemainingHours / 2 },
-        },
-      ],
-      [
-        "PrometheusTargetsDown",
-        { ...T, monitoring: { ...m, targetsDownPercent: m.targetsDownPercent / 2 } },
-      ],
-      [
-        "PrometheusNotificationsFailing",
-        {
-          ...T,
-          monitoring: {
-            ...m,
-            prometheusNotificationErrorPercent: m.prometheusNotificationErrorPercent / 2,
-          },
-        },
-      ],
+      ["MeshServiceErrorBudgetBurn", halve("mesh", "burnRateFactor")],
+      ["MeshServiceLatencyBudgetBurn", halve("mesh", "burnRateFactor")],
+      ["MeshServiceErrorBudgetSlowBurn", halve("mesh", "slowBurnRateFactor")],
+      ["MeshServiceLatencyBudgetSlowBurn", halve("mesh", "slowBurnRateFactor")],
+      ["SqsOldestMessageTooOld", halve("sqs", "oldestMessageAgeSeconds")],
+      ["KafkaConsumerLagHigh", halve("kafka", "consumerLagMessages")],
+      ["LinkerdIdentityIssuerExpiringSoon", halve("certificates", "issuerMinRemainingHours")],
+      ["LinkerdTrustAnchorExpiringSoon", halve("certificates", "trustAnchorMinRemainingHours")],
+      ["PrometheusTargetsDown", halve("monitoring", "targetsDownPercent")],
+      ["PrometheusNotificationsFailing", halve("monitoring", "prometheusNotificationErrorPercent")],
       [
         "AlertmanagerNotificationsFailing",
-        {
-          ...T,
-          monitoring: {
-            ...m,
-            alertmanagerNotificationErrorPercent: m.alertmanagerNotificationErrorPercent / 2,
-          },
-        },
+        halve("monitoring", "alertmanagerNotificationErrorPercent"),
       ],
     ];
     for (const [alert, thresholds] of halved) {

@@ -12,6 +12,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { throwIfInvalid, type ValidationError } from "../lib";
+import {
+  BASIC_AUTH_PASSWORD_KEY,
+  BASIC_AUTH_USERNAME_KEY,
+  ELASTIC_SUPERUSER_SECRET,
+} from "./logging";
 
 /** The exporter image, pinned to the verified release. */
 export const ELASTICSEARCH_EXPORTER_IMAGE =
@@ -28,10 +33,6 @@ export const ELASTICSEARCH_EXPORTER_CA_DIR = "/es-ca";
 export const ELASTICSEARCH_HTTP_PORT = 9200;
 /** The key of the CA in the ECK `<name>-es-http-certs-public` secret. */
 export const ELASTICSEARCH_CA_KEY = "ca.crt";
-/** The keys of the exporter's `kubernetes.io/basic-auth` user Secret (`Logging.users.metrics`). */
-export const ELASTICSEARCH_USERNAME_KEY = "username";
-export const ELASTICSEARCH_PASSWORD_KEY = "password";
-
 /** The labels of every object; the Deployment, Service and ServiceMonitor select on them. */
 export const ELASTICSEARCH_EXPORTER_LABELS: Readonly<Record<string, string>> = {
   "app.kubernetes.io/name": ELASTICSEARCH_EXPORTER_NAME,
@@ -40,8 +41,6 @@ export const ELASTICSEARCH_EXPORTER_LABELS: Readonly<Record<string, string>> = {
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-/** ECK's `<name>-es-elastic-user` secret: the superuser's password, which no client gets. */
-const ELASTIC_USER_SECRET = /-es-elastic-user$/;
 const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
 /** Arguments of {@link ElasticsearchExporter}; the Elasticsearch fields are `Logging`'s outputs. */
@@ -117,7 +116,7 @@ export function validateElasticsearchExporterArgs(
   }
   if (
     typeof args.credentialsSecretName === "string" &&
-    ELASTIC_USER_SECRET.test(args.credentialsSecretName)
+    ELASTIC_SUPERUSER_SECRET.test(args.credentialsSecretName)
   ) {
     add(
       "credentialsSecretName",
@@ -214,7 +213,7 @@ export function elasticsearchExporterDeployment(v: {
                   valueFrom: {
                     secretKeyRef: {
                       name: v.credentialsSecretName,
-                      key: ELASTICSEARCH_USERNAME_KEY,
+                      key: BASIC_AUTH_USERNAME_KEY,
                     },
                   },
                 },
@@ -223,7 +222,7 @@ export function elasticsearchExporterDeployment(v: {
                   valueFrom: {
                     secretKeyRef: {
                       name: v.credentialsSecretName,
-                      key: ELASTICSEARCH_PASSWORD_KEY,
+                      key: BASIC_AUTH_PASSWORD_KEY,
                     },
                   },
                 },

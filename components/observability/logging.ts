@@ -6,8 +6,7 @@
  * own es-index-cleaner, which the Tracing component runs (see {@link JAEGER_INDEX_PREFIX}).
  *
  * The stack's own clients (the retention Job, Jaeger, its index cleaner, elasticsearch_exporter)
- * never use the
- * `elastic` superuser: each has a file-realm user of its own, with a generated password and one
+ * never use the `elastic` superuser: each has a file-realm user of its own, with a generated password and one
  * least-privilege role ({@link ELASTICSEARCH_CLIENTS}). ECK reads the users from
  * `kubernetes.io/basic-auth` Secrets (`spec.auth.fileRealm`) and the roles from a `roles.yml`
  * Secret (`spec.auth.roles`), and hashes the passwords itself. No credential ever appears in Helm
@@ -88,6 +87,8 @@ export const ELASTICSEARCH_CLIENTS: Readonly<
 };
 /** The Secret holding {@link elasticsearchRolesYaml} under `roles.yml` (`spec.auth.roles`). */
 export const ELASTICSEARCH_ROLES_SECRET_NAME = "acme-es-roles";
+/** ECK's `<name>-es-elastic-user` Secret: the superuser's password, which no client gets. */
+export const ELASTIC_SUPERUSER_SECRET = /-es-elastic-user$/;
 /** The keys of a `kubernetes.io/basic-auth` Secret, which ECK and the clients read. */
 export const BASIC_AUTH_USERNAME_KEY = "username";
 export const BASIC_AUTH_PASSWORD_KEY = "password";
@@ -115,8 +116,8 @@ export interface ElasticsearchUserRef {
  *   for its health check; cluster `manage_index_templates`, since `create_mappings` defaults to
  *   true and it puts composable templates `<prefix>jaeger-span`/`-service` at every start (ES 8:
  *   `PUT _index_template`). On {@link JAEGER_CLEANER_INDEX_PATTERN} (all its indices):
- *   `create_index` (the bulk writer auto-creates the daily
- *   indices), `write` (bulk index), `read` (`_search`/`_msearch` of the UI). No `manage` and no
+ *   `create_index` (the bulk writer auto-creates the daily indices), `write` (bulk index), `read`
+ *   (`_search`/`_msearch` of the UI). No `manage` and no
  *   `delete_index`: rollover and aliases are off, and deletion is the index cleaner's.
  * - `acme_trace_cleaner` (Jaeger's es-index-cleaner, jaeger v2.19.0 cmd/es-index-cleaner/main.go):
  *   it makes exactly two kinds of request (internal/storage/elasticsearch/client/index_client.go),
@@ -617,12 +618,11 @@ export class Logging extends pulumi.ComponentResource {
       usernameKey: BASIC_AUTH_USERNAME_KEY,
       passwordKey: BASIC_AUTH_PASSWORD_KEY,
     });
-    this.users = {
-      metrics: userRef("metrics"),
-      jaeger: userRef("jaeger"),
-      traceCleaner: userRef("traceCleaner"),
-      ilm: userRef("ilm"),
-    };
+    const clients = Object.keys(ELASTICSEARCH_CLIENTS) as ElasticsearchClient[];
+    this.users = Object.fromEntries(clients.map((c) => [c, userRef(c)])) as Record<
+      ElasticsearchClient,
+      ElasticsearchUserRef
+    >;
     this.elasticsearchCaSecretName = `${esName}-es-http-certs-public`;
     this.logstashUrl = `http://${esName}-ls-http.${ns}.svc:${LOGSTASH_HTTP_PORT}`;
 
@@ -652,7 +652,7 @@ export class Logging extends pulumi.ComponentResource {
         { ...childOpts, dependsOn: [namespace] },
       ),
     ];
-    for (const client of Object.keys(ELASTICSEARCH_CLIENTS) as ElasticsearchClient[]) {
+    for (const client of clients) {
       // Generated, never typed by a person; Pulumi keeps it encrypted in state.
       const password = new random.RandomPassword(
         `${name}-es-${client}`,

@@ -13,7 +13,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { throwIfInvalid, type ValidationError } from "../lib";
 import type { MeshTracing } from "../mesh";
-import { JAEGER_INDEX_PREFIX } from "./logging";
+import { ELASTIC_SUPERUSER_SECRET, JAEGER_INDEX_PREFIX } from "./logging";
 
 /** Charts, pinned to the versions in shared/catalog.json. */
 export const OTEL_COLLECTOR_CHART = {
@@ -78,8 +78,6 @@ export const DEFAULT_TRACING_NAMESPACE = "tracing";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-/** ECK's `<name>-es-elastic-user` secret: the superuser's password, which no client gets. */
-const ELASTIC_USER_SECRET = /-es-elastic-user$/;
 const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
 /** Where Jaeger finds Elasticsearch: the outputs of `Logging`. */
@@ -188,7 +186,7 @@ export function validateTracingArgs(args: TracingArgs): ValidationError[] {
     ["credentialsSecretName", "jaeger"],
     ["cleanerCredentialsSecretName", "traceCleaner"],
   ] as const) {
-    if (typeof es[key] === "string" && ELASTIC_USER_SECRET.test(es[key])) {
+    if (typeof es[key] === "string" && ELASTIC_SUPERUSER_SECRET.test(es[key])) {
       add(
         `elasticsearch.${key}`,
         `must not be the \`elastic\` superuser's ECK secret; give Logging.users.${user}.secretName`,
