@@ -18,7 +18,8 @@ import {
   ruleFileYaml,
   type RuleGroup,
 } from "../components/observability";
-import { checkGraph } from "./checks/graph";
+import { runCrossChecks } from "./checks/crossResource";
+import { checkGraph, type CheckedResource } from "./checks/graph";
 import { toMermaid } from "./graph";
 import { installMocks, MOCK_ACCOUNT_ID, PlatformMocks } from "./mocks";
 import type { PolicyPackConfig } from "@pulumi/policy";
@@ -78,7 +79,7 @@ export interface PlanRun {
   /** The validated stack configuration. */
   config: StackConfig;
   /** Types and raw inputs (secrets included) for the engine checks; never written to disk. */
-  checkable: Array<{ urn: string; type: string; inputs: Record<string, unknown> }>;
+  checkable: CheckedResource[];
 }
 
 /** Runs the program for one stack and returns its graph as a stack export. */
@@ -130,10 +131,12 @@ export async function runProgram(options: {
     ),
     invokes: mocks.calls,
     config: stackConfig,
-    checkable: [...capture.resources.values()].map(({ urn, type, inputs }) => ({
+    checkable: [...capture.resources.values()].map(({ urn, type, inputs, id, outputs }) => ({
       urn,
       type,
       inputs,
+      id,
+      outputs,
     })),
   };
 }
@@ -225,6 +228,11 @@ export async function main(argv: string[]): Promise<number> {
   const resources = run.export.deployment.resources;
   const mandatory = result.violations.filter((v) => v.enforcementLevel === "mandatory");
   const checks = checkGraph(run.checkable);
+  const cross = runCrossChecks(run.checkable, {
+    accountId: MOCK_ACCOUNT_ID,
+    partition: "aws",
+    region: run.config.region,
+  });
   const out = [
     `Offline plan of stack "${options.stack}": ${resources.filter((r) => r.custom).length} resources in ${resources.filter((r) => !r.custom && r.type !== "pulumi:pulumi:Stack").length} components`,
     ...summarize(run.export),
@@ -239,13 +247,15 @@ export async function main(argv: string[]): Promise<number> {
       `${checks.objectsChecked} Kubernetes object(s) against their schemas: ${checks.errors.length} error(s)`,
     ...checks.errors.map((e) => `  error ${e}`),
     ...checks.skipped.map((s) => `  skipped ${s}`),
+    `Cross-resource checks: ${cross.results.map((r) => `${r.name} ${r.checked} ${r.unit}`).join(", ") || "none"}: ${cross.errors.length} error(s)`,
+    ...cross.errors.map((e) => `  error ${e}`),
     ...(options.policyConfigFile
       ? [`Policy config: ${path.relative(process.cwd(), options.policyConfigFile)}`]
       : []),
     `Wrote ${[stackJson, graphMmd, rulesYaml, alertmanagerYaml].map((f) => path.relative(process.cwd(), f)).join(", ")}`,
   ];
   console.log(out.join("\n"));
-  return mandatory.length > 0 || checks.errors.length > 0 ? 1 : 0;
+  return mandatory.length > 0 || checks.errors.length > 0 || cross.errors.length > 0 ? 1 : 0;
 }
 
 if (require.main === module) {

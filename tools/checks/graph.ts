@@ -10,11 +10,18 @@ import { hasShared, sharedDir } from "./shared";
 // Secret wrappers hold the real value under `value` in a capture; checks validate the value.
 import { revealSecrets } from "../stackExport";
 
-/** A resource as the plan captured it (type and inputs are all the checks need). */
+/**
+ * A resource as the plan captured it. The engine checks read type and inputs; the cross-resource
+ * checks also resolve references through the provider-assigned id and the outputs.
+ */
 export interface CheckedResource {
   urn: string;
   type: string;
   inputs: Record<string, unknown>;
+  /** The id the (mock) provider assigned; absent for components. */
+  id?: string;
+  /** The (mock) provider's outputs; empty for components. */
+  outputs?: Record<string, unknown>;
 }
 
 /** What the checks found. */
