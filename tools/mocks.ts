@@ -144,6 +144,25 @@ function awsState(
       const lg = named("name");
       return { id: lg, state: { ...inputs, name: lg, arn: arn("logs", `log-group:${lg}`) } };
     }
+    case "aws:codebuild/project:Project": {
+      const project = named("name");
+      return {
+        id: project,
+        state: { ...inputs, name: project, arn: arn("codebuild", `project/${project}`) },
+      };
+    }
+    case "aws:codebuild/webhook:Webhook":
+      // GitHub webhooks made through a connection: CodeBuild creates the repository webhook
+      // itself and never returns its secret.
+      return {
+        id: String(inputs.projectName),
+        state: {
+          ...inputs,
+          payloadUrl: `https://codebuild.${region}.amazonaws.com/webhooks`,
+          url: "",
+          secret: "",
+        },
+      };
     case "aws:iam/role:Role": {
       const role = named("name");
       return {
