@@ -103,7 +103,7 @@ const cases: Array<[string, Record<string, string>, string, RegExp]> = [
   ],
   [
     "a public endpoint without CIDRs",
-    withChange("cluster", (c) => ({ ...c, endpointPublicAccess: true })),
+    withChange("cluster", (c) => ({ ...c, endpointPublicAccess: true, publicAccessCidrs: [] })),
     "acme-platform:cluster.publicAccessCidrs",
     /required when endpointPublicAccess is true/,
   ],
@@ -301,5 +301,119 @@ describe("stack configuration", () => {
     );
     await capture.settle();
     assert.equal(capture.resources.size, 0, "no resource, not even the stack, registered");
+  });
+});
+
+describe("first-deployment configuration (docs/first-deployment.md)", () => {
+  /** A committed stack's config with project keys replaced by mutations of their parsed values. */
+  function stackWith(
+    stack: string,
+    changes: Record<string, (value: Record<string, unknown>) => unknown>,
+  ): Record<string, string> {
+    const raw = { ...loadStackConfig(__dirname, stack).config };
+    for (const [key, mutate] of Object.entries(changes)) {
+      const full = `${PROJECT}:${key}`;
+      const current = full in raw ? (JSON.parse(raw[full]) as Record<string, unknown>) : {};
+      const next = mutate(structuredClone(current));
+      if (next === undefined) delete raw[full];
+      else raw[full] = JSON.stringify(next);
+    }
+    return raw;
+  }
+  const privateEndpoint = (c: Record<string, unknown>) => ({
+    ...c,
+    endpointPublicAccess: false,
+    publicAccessCidrs: [],
+  });
+  const staging = loadStackConfig(__dirname, "staging").config;
+  const stagingDeployer = JSON.parse(staging[`${PROJECT}:deployer`]) as Record<string, unknown>;
+
+  const firstDeploymentCases: Array<[string, Record<string, string>, string, RegExp]> = [
+    [
+      "a public endpoint open to a range instead of an operator's address",
+      withChange("cluster", (c) => ({ ...c, publicAccessCidrs: ["198.51.100.0/24"] })),
+      "acme-platform:cluster.publicAccessCidrs",
+      /198\.51\.100\.0\/24 is a range; valid: single operator addresses such as "198\.51\.100\.7\/32"/,
+    ],
+    [
+      "a public endpoint in prod, even to one address",
+      stackWith("prod", {
+        cluster: (c) => ({
+          ...c,
+          endpointPublicAccess: true,
+          publicAccessCidrs: ["198.51.100.7/32"],
+        }),
+      }),
+      "acme-platform:cluster.endpointPublicAccess",
+      /must be false in prod \(EKS\.1: no public Kubernetes API\); deploy through acme-platform:deployer/,
+    ],
+    [
+      "a private endpoint and no deployer",
+      withChange("cluster", privateEndpoint),
+      "acme-platform:deployer",
+      /is required when acme-platform:cluster\.endpointPublicAccess is false/,
+    ],
+    [
+      "kafka-provider topics and no deployer, with a public endpoint",
+      withChange("messaging", (m) => ({
+        ...m,
+        kafka: { ...(m.kafka as object), topicManagement: "kafka-provider" },
+      })),
+      "acme-platform:messaging.kafka.topicManagement",
+      /"kafka-provider" needs acme-platform:deployer: the brokers are private/,
+    ],
+    [
+      "a bootstrap run of a stack whose endpoint is public",
+      stackWith("dev", { deployer: () => ({ ...stagingDeployer, bootstrap: true }) }),
+      "acme-platform:deployer.bootstrap",
+      /is for stacks whose endpoint is private/,
+    ],
+    [
+      "a deployer connection that is not a CodeConnections ARN",
+      stackWith("staging", {
+        deployer: (d) => ({
+          ...d,
+          repository: { ...(d.repository as object), connectionArn: "github-token" },
+        }),
+      }),
+      "acme-platform:deployer.repository.connectionArn",
+      /valid form: arn:aws:codeconnections:<region>:<account>:connection\/<id>/,
+    ],
+  ];
+  for (const [title, raw, key, message] of firstDeploymentCases) {
+    it(`names ${key} for ${title}`, () => {
+      const issues = issuesOf(raw);
+      assert.equal(issues.length, 1, JSON.stringify(issues));
+      assert.equal(issues[0].key, key);
+      assert.match(issues[0].message, message);
+    });
+  }
+
+  it("names both keys when staging loses its deployer", () => {
+    const keys = issuesOf(stackWith("staging", { deployer: () => undefined })).map((i) => i.key);
+    assert.deepEqual(keys, [
+      "acme-platform:deployer",
+      "acme-platform:messaging.kafka.topicManagement",
+    ]);
+  });
+
+  it("accepts staging's first (bootstrap) run, and defaults the deployer's settings", () => {
+    const parsed = parseStackConfig(
+      stackWith("staging", {
+        deployer: (d) => ({
+          repository: d.repository,
+          logRetentionInDays: d.logRetentionInDays,
+          bootstrap: true,
+        }),
+      }),
+    );
+    assert.deepEqual(parsed.deployer, {
+      repository: stagingDeployer.repository,
+      logRetentionInDays: stagingDeployer.logRetentionInDays,
+      computeType: "BUILD_GENERAL1_MEDIUM",
+      buildTimeoutMinutes: 120,
+      bootstrap: true,
+    });
+    assert.equal(parseStackConfig(staging).deployer?.bootstrap, false);
   });
 });

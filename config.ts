@@ -175,8 +175,15 @@ const clusterSchema = z
       .default("STANDARD"),
     /** Public API endpoint; off by default. When on, `publicAccessCidrs` is required. */
     endpointPublicAccess: bool("whether the Kubernetes API has a public endpoint"),
-    /** CIDRs allowed to reach the public endpoint (never 0.0.0.0/0). */
-    publicAccessCidrs: z.array(cidr(0, 32)).default([]),
+    /**
+     * Operators' addresses allowed to reach the public endpoint, each a single host (/32): the
+     * public endpoint exists only so one person can deploy dev from a laptop
+     * (docs/first-deployment.md); a network range would admit everyone behind it.
+     */
+    publicAccessCidrs: z
+      .array(cidr(0, 32))
+      .max(5, { error: "lists at most 5 operator addresses" })
+      .default([]),
     /** IAM roles given cluster-admin through EKS access entries. */
     adminRoleArns: z.array(iamRoleArn).default([]),
     /** Retention of the control-plane log group. */
@@ -219,6 +226,16 @@ const clusterSchema = z
         message: "must not contain 0.0.0.0/0; valid: the CIDRs of your offices or VPN",
       });
     }
+    const wide = c.publicAccessCidrs.filter(
+      (t) => (parseCidr(t)?.prefix ?? 32) > 0 && (parseCidr(t)?.prefix ?? 32) < 32,
+    );
+    if (wide.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["publicAccessCidrs"],
+        message: `${wide.join(", ")} ${wide.length === 1 ? "is a range" : "are ranges"}; valid: single operator addresses such as "198.51.100.7/32" (a range admits everyone behind it; staging and prod deploy through the in-VPC deployer instead)`,
+      });
+    }
     if (!c.endpointPublicAccess && c.publicAccessCidrs.length > 0) {
       ctx.addIssue({
         code: "custom",
@@ -228,6 +245,46 @@ const clusterSchema = z
       });
     }
   });
+
+const deployerSchema = z.strictObject({
+  /** The GitHub repository whose deploy workflow runs on the deployer. */
+  repository: z.strictObject({
+    owner: z
+      .string()
+      .regex(/^[A-Za-z0-9-]+$/, { error: "valid form: a GitHub user or organisation" }),
+    name: z.string().regex(/^[A-Za-z0-9._-]+$/, { error: "valid form: a GitHub repository name" }),
+    /** The CodeConnections connection to GitHub (created and authorised once, in the console). */
+    connectionArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection\/[\w-]+$/,
+        {
+          error: "valid form: arn:aws:codeconnections:<region>:<account>:connection/<id>",
+        },
+      ),
+    /** The `name:` of the only workflow whose jobs the runner accepts. */
+    workflowName: z.string().min(1, { error: "must name the deploy workflow" }),
+  }),
+  /** CodeBuild compute type of the runner. */
+  computeType: z
+    .enum(["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"], {
+      error: 'must be "BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM" or "BUILD_GENERAL1_LARGE"',
+    })
+    .default("BUILD_GENERAL1_MEDIUM"),
+  /** Minutes one workflow job may run (a first `pulumi up` waits for MSK and EKS). */
+  buildTimeoutMinutes: int(30, 480, "the longest a deploy job may run, in minutes").default(120),
+  /** Retention of the runner's build log group. */
+  logRetentionInDays: logRetention,
+  /**
+   * The first `pulumi up`, from outside the VPC: register only AWS resources (network, keys,
+   * cluster, brokers, the deployer); no Kubernetes object and no Kafka topic, which need the
+   * private endpoint and the brokers. Set it, run once, remove it, and let the deployer run the
+   * second `pulumi up` (docs/first-deployment.md).
+   */
+  bootstrap: bool("whether this run registers only AWS resources (the first deployment)").default(
+    false,
+  ),
+});
 
 const keysSchema = z.strictObject({
   /** Waiting period before a scheduled key deletion completes (AWS allows 7 to 30). */
@@ -553,6 +610,11 @@ export const stackConfigSchema = z.strictObject({
   network: networkSchema,
   keys: keysSchema,
   cluster: clusterSchema,
+  /**
+   * The in-VPC deployer (a CodeBuild-hosted GitHub Actions runner in the private subnets).
+   * Required when the Kubernetes API endpoint is private or topics go through the Kafka admin API.
+   */
+  deployer: deployerSchema.optional(),
   messaging: messagingSchema,
   platform: platformSchema,
   observability: observabilitySchema,
@@ -562,9 +624,51 @@ export const stackConfigSchema = z.strictObject({
   tags: tagMap.default({}),
 });
 
+/** The environment whose API endpoint must never be public (EKS.1), whatever the policy config. */
+export const PRODUCTION_ENVIRONMENT = "prod";
+
+/**
+ * Cross-section problems of the first-deployment design (docs/first-deployment.md): each names
+ * the keys involved and the fix.
+ */
+export function firstDeploymentConflicts(c: {
+  environment: string;
+  cluster: { endpointPublicAccess: boolean };
+  deployer?: { bootstrap: boolean };
+  messaging: { kafka: { topicManagement: string } };
+}): Array<{ path: string[]; message: string }> {
+  const problems: Array<{ path: string[]; message: string }> = [];
+  if (c.environment === PRODUCTION_ENVIRONMENT && c.cluster.endpointPublicAccess) {
+    problems.push({
+      path: ["cluster", "endpointPublicAccess"],
+      message: `must be false in ${PRODUCTION_ENVIRONMENT} (EKS.1: no public Kubernetes API); deploy through ${PROJECT}:deployer`,
+    });
+  }
+  if (!c.cluster.endpointPublicAccess && !c.deployer) {
+    problems.push({
+      path: ["deployer"],
+      message: `is required when ${PROJECT}:cluster.endpointPublicAccess is false: the API endpoint is private and only the in-VPC deployer reaches it`,
+    });
+  }
+  if (c.messaging.kafka.topicManagement === "kafka-provider" && !c.deployer) {
+    problems.push({
+      path: ["messaging", "kafka", "topicManagement"],
+      message: `"kafka-provider" needs ${PROJECT}:deployer: the brokers are private and admit the deployer's security group, nothing outside the VPC; add the deployer or use "msk-api"`,
+    });
+  }
+  if (c.deployer?.bootstrap && c.cluster.endpointPublicAccess) {
+    problems.push({
+      path: ["deployer", "bootstrap"],
+      message: `is for stacks whose endpoint is private; with ${PROJECT}:cluster.endpointPublicAccess true the first run reaches the API, so remove it`,
+    });
+  }
+  return problems;
+}
+
 export type StackConfig = z.infer<typeof stackConfigSchema>;
 export type NetworkConfig = StackConfig["network"];
 export type ClusterConfig = StackConfig["cluster"];
+export type DeployerConfig = NonNullable<StackConfig["deployer"]>;
 export type NodeGroupConfig = ClusterConfig["nodeGroups"][string];
 export type MessagingConfig = StackConfig["messaging"];
 export type PlatformConfig = StackConfig["platform"];
@@ -631,7 +735,14 @@ export function parseStackConfig(raw: Record<string, string>): StackConfig {
     }
     input[key] = parseValue(value);
   }
-  const result = stackConfigSchema.safeParse(input);
+  const result = stackConfigSchema
+    .superRefine((c, ctx) => {
+      // Combinations that cannot deploy: who reaches the private API endpoint and the brokers?
+      for (const problem of firstDeploymentConflicts(c)) {
+        ctx.addIssue({ code: "custom", path: problem.path, message: problem.message });
+      }
+    })
+    .safeParse(input);
   if (!result.success) {
     for (const issue of result.error.issues) {
       if (issue.code === "unrecognized_keys") {
