@@ -6,7 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { DEFAULT_STORAGE_CLASS, EksCluster } from "./components/cluster";
+import { DEFAULT_STORAGE_CLASS, Deployer, EksCluster } from "./components/cluster";
 import { baseTags } from "./components/lib";
 import { KafkaCluster, KafkaTopics, Queue } from "./components/messaging";
 import { AppNamespace, CertManager, Linkerd } from "./components/mesh";
@@ -83,6 +83,33 @@ const network = new Network(
   { providers: [aws_] },
 );
 
+// The in-VPC deployer (staging, prod): `pulumi up` runs on it, where the private API endpoint and
+// the brokers are reachable (docs/first-deployment.md). Dev is deployed from a laptop instead.
+const kafkaClusterName = `acme-${config.environment}-events`;
+const deployer = config.deployer
+  ? new Deployer(
+      "platform",
+      {
+        projectName: `acme-${config.environment}-deployer`,
+        vpcId: network.vpcId,
+        privateSubnetIds: network.privateSubnetIds,
+        vpcCidrBlock: network.vpcCidrBlock,
+        repository: config.deployer.repository,
+        clusterName,
+        kafkaClusterName,
+        logsKeyArn: keys.logsKeyArn,
+        logRetentionInDays: config.deployer.logRetentionInDays,
+        computeType: config.deployer.computeType,
+        buildTimeoutMinutes: config.deployer.buildTimeoutMinutes,
+        region: config.region,
+        accountId: identity.accountId,
+        partition,
+        protect,
+      },
+      { providers: [aws_] },
+    )
+  : undefined;
+
 const cluster = new EksCluster(
   "platform",
   {
@@ -90,7 +117,6 @@ const cluster = new EksCluster(
     version: config.cluster.version,
     supportType: config.cluster.supportType,
     vpcId: network.vpcId,
-    vpcCidrBlock: network.vpcCidrBlock,
     privateSubnetIds: network.privateSubnetIds,
     accountId: identity.accountId,
     partition,
@@ -102,6 +128,11 @@ const cluster = new EksCluster(
     endpointPublicAccess: config.cluster.endpointPublicAccess,
     publicAccessCidrs: config.cluster.publicAccessCidrs,
     adminRoleArns: config.cluster.adminRoleArns,
+    deployer: deployer && {
+      roleArn: deployer.roleArn,
+      securityGroupId: deployer.securityGroupId,
+    },
+    awsOnly: config.deployer?.bootstrap,
     addonVersions: config.cluster.addons,
     nodeGroups: config.cluster.nodeGroups,
     metadataHopLimit: config.cluster.metadataHopLimit,
@@ -134,7 +165,7 @@ const workQueue = new Queue(
 const kafka = new KafkaCluster(
   "events",
   {
-    clusterName: `acme-${config.environment}-events`,
+    clusterName: kafkaClusterName,
     kafkaVersion: kafkaConfig.version,
     vpcId: network.vpcId,
     subnetIds: Array.from({ length: config.network.azCount }, (_, i) =>
@@ -147,8 +178,12 @@ const kafka = new KafkaCluster(
     dataKeyArn: keys.dataKeyArn,
     logsKeyArn: keys.logsKeyArn,
     logRetentionInDays: kafkaConfig.logRetentionInDays,
-    // Pods run on managed nodes, which carry the EKS cluster security group.
-    clientSecurityGroupIds: [cluster.clusterSecurityGroupId],
+    // Pods run on managed nodes, which carry the EKS cluster security group; the deployer
+    // manages topics through the Kafka admin API (kafka-provider mode).
+    clientSecurityGroupIds: [
+      cluster.clusterSecurityGroupId,
+      ...(deployer ? [deployer.securityGroupId] : []),
+    ],
     replication: {
       defaultReplicationFactor: kafkaConfig.defaultReplicationFactor,
       minInsyncReplicas: kafkaConfig.minInsyncReplicas,
@@ -426,6 +461,12 @@ export const kmsKeyArns = {
 };
 export const eksClusterName = cluster.clusterName;
 export const eksClusterEndpoint = cluster.endpoint;
+/** Where CI runs `pulumi up` for this stack (issue #15): the runner label and the deployer's role. */
+export const deployerRunner = deployer && {
+  projectName: deployer.projectName,
+  runsOn: deployer.runnerLabel,
+  roleArn: deployer.roleArn,
+};
 export const defaultStorageClass = cluster.defaultStorageClassName;
 export const workQueueUrl = workQueue.queueUrl;
 export const workQueueArn = workQueue.queueArn;

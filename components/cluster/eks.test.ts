@@ -31,12 +31,16 @@ const VERSIONS = {
   "eks-pod-identity-agent": "v1.3.10-eksbuild.2",
 };
 
+const DEPLOYER = {
+  roleArn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/deployer`,
+  securityGroupId: "sg-0deployer0000000",
+};
+
 function args(overrides: Partial<EksClusterArgs> = {}): EksClusterArgs {
   return {
     clusterName: "acme-test",
     version: "1.34",
     vpcId: "vpc-0123456789abcdef0",
-    vpcCidrBlock: "10.0.0.0/16",
     privateSubnetIds: ["subnet-a", "subnet-b", "subnet-c"],
     accountId: MOCK_ACCOUNT_ID,
     partition: "aws",
@@ -46,6 +50,7 @@ function args(overrides: Partial<EksClusterArgs> = {}): EksClusterArgs {
     volumesKeyArn: KEYS.volumes,
     logRetentionInDays: 90,
     addonVersions: VERSIONS,
+    deployer: DEPLOYER,
     nodeGroups: {
       system: {
         instanceTypes: ["m7i.large"],
@@ -82,10 +87,12 @@ describe("EksCluster", () => {
         clusterName: "acme-public",
         endpointPublicAccess: true,
         publicAccessCidrs: ["203.0.113.0/24"],
+        deployer: undefined,
         protect: true,
         adminRoleArns: [`arn:aws:iam::${MOCK_ACCOUNT_ID}:role/platform-admin`],
       }),
     );
+    new EksCluster("bootstrap", args({ clusterName: "acme-bootstrap", awsOnly: true }));
     await capture.settle();
     urn = await new Promise<string>((resolve) => cluster.urn.apply(resolve));
   });
@@ -127,21 +134,36 @@ describe("EksCluster", () => {
     assert.ok(cluster.dependencies.includes(group.urn));
   });
 
-  it("admits the API only over HTTPS from the VPC", () => {
+  it("admits the API over HTTPS from the deployer's security group only, and makes it cluster-admin", () => {
     const rules = inComponent("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
     assert.equal(rules.length, 1);
-    assert.deepEqual(
-      { ...rules[0].inputs, securityGroupId: undefined },
-      {
-        securityGroupId: undefined,
-        description: "Kubernetes API over HTTPS from the VPC",
-        ipProtocol: "tcp",
-        fromPort: 443,
-        toPort: 443,
-        cidrIpv4: "10.0.0.0/16",
-      },
-    );
+    const [controlPlaneSg] = inComponent("aws:ec2/securityGroup:SecurityGroup");
+    assert.deepEqual(rules[0].inputs, {
+      securityGroupId: controlPlaneSg.id,
+      description: "Kubernetes API over HTTPS from the in-VPC deployer",
+      ipProtocol: "tcp",
+      fromPort: 443,
+      toPort: 443,
+      referencedSecurityGroupId: DEPLOYER.securityGroupId,
+    });
     assert.equal(inComponent("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").length, 0);
+    const [cluster] = inComponent("aws:eks/cluster:Cluster");
+    assert.deepEqual((cluster.inputs.vpcConfig as Record<string, unknown>).securityGroupIds, [
+      controlPlaneSg.id,
+    ]);
+    const [entry] = inComponent("aws:eks/accessEntry:AccessEntry");
+    assert.equal(entry.name, "eks-deployer");
+    assert.deepEqual(
+      { principalArn: entry.inputs.principalArn, type: entry.inputs.type },
+      { principalArn: DEPLOYER.roleArn, type: "STANDARD" },
+    );
+    const [assoc] = inComponent("aws:eks/accessPolicyAssociation:AccessPolicyAssociation");
+    assert.equal(assoc.inputs.principalArn, DEPLOYER.roleArn);
+    assert.equal(
+      assoc.inputs.policyArn,
+      "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+    );
+    assert.ok(assoc.dependencies.includes(entry.urn));
   });
 
   it("launches nodes from templates with encrypted gp3 roots and IMDSv2 only", () => {
@@ -305,6 +327,43 @@ describe("EksCluster", () => {
       "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
     );
     assert.deepEqual(assoc.inputs.accessScope, { type: "cluster" });
+    // No deployer: the control-plane group admits nobody; the endpoint is reached publicly.
+    const publicUrn = single(capture, "acme:cluster:EksCluster", "public").urn;
+    assert.equal(
+      ofType(capture, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", publicUrn)
+        .length,
+      0,
+    );
+  });
+
+  it("registers no Kubernetes object in an AWS-only run, and every AWS resource", async () => {
+    const bootstrapUrn = single(capture, "acme:cluster:EksCluster", "bootstrap").urn;
+    assert.equal(
+      ofType(capture, "kubernetes:storage.k8s.io/v1:StorageClass", bootstrapUrn).length,
+      0,
+    );
+    assert.equal(
+      [...capture.resources.values()].filter(
+        (r) => r.type.startsWith("kubernetes:") && r.name.startsWith("bootstrap"),
+      ).length,
+      0,
+    );
+    assert.equal(ofType(capture, "aws:eks/cluster:Cluster", bootstrapUrn).length, 1);
+    assert.equal(ofType(capture, "aws:eks/nodeGroup:NodeGroup", bootstrapUrn).length, 2);
+  });
+
+  it("requires the deployer when the endpoint is private", () => {
+    assert.deepEqual(validateEksClusterArgs(args({ deployer: undefined })), [
+      {
+        propertyPath: "deployer",
+        reason:
+          "is required when endpointPublicAccess is false: the API endpoint is private and nothing else may reach it; pass the in-VPC Deployer",
+      },
+    ]);
+    assert.throws(
+      () => new EksCluster("nobody", args({ deployer: undefined })),
+      /deployer: is required/,
+    );
   });
 
   it("rejects bad arguments with every problem named and registers nothing", async () => {

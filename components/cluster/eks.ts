@@ -71,8 +71,6 @@ export interface EksClusterArgs {
    */
   supportType?: "STANDARD" | "EXTENDED";
   vpcId: pulumi.Input<string>;
-  /** CIDR allowed to reach the private API endpoint (the VPC's, so in-VPC runners can deploy). */
-  vpcCidrBlock: pulumi.Input<string>;
   /** Private subnets for the control-plane ENIs and the nodes. */
   privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
   accountId: pulumi.Input<string>;
@@ -95,6 +93,21 @@ export interface EksClusterArgs {
   publicAccessCidrs?: string[];
   /** IAM roles given cluster-admin through access entries (besides the identity running Pulumi). */
   adminRoleArns?: string[];
+  /**
+   * The in-VPC deployer (see `Deployer`): the control-plane security group admits its security
+   * group on 443, the only source it admits, and its role gets cluster-admin through an access
+   * entry, because `pulumi up` creates cluster-scoped objects (CRDs, ClusterRoles, webhooks).
+   * Required when `endpointPublicAccess` is false, or nothing outside the cluster reaches the API.
+   * @default undefined (no in-VPC client: the control-plane security group admits nothing)
+   */
+  deployer?: { roleArn: pulumi.Input<string>; securityGroupId: pulumi.Input<string> };
+  /**
+   * Register only AWS resources: no Kubernetes object (the default StorageClass). The first
+   * `pulumi up` of a stack whose endpoint is private runs outside the VPC and cannot reach the
+   * API; it creates the cluster and the deployer, which runs the second (docs/first-deployment.md).
+   * @default false
+   */
+  awsOnly?: boolean;
   /** Exact versions of every add-on in {@link EKS_ADDONS}. */
   addonVersions: Record<EksAddonName, string>;
   /** Managed node groups by name. */
@@ -125,6 +138,13 @@ export function validateEksClusterArgs(args: EksClusterArgs): ValidationError[] 
     errors.push({
       propertyPath: "publicAccessCidrs",
       reason: "must not contain a /0 block; list specific CIDRs",
+    });
+  }
+  if (!args.endpointPublicAccess && !args.deployer) {
+    errors.push({
+      propertyPath: "deployer",
+      reason:
+        "is required when endpointPublicAccess is false: the API endpoint is private and nothing else may reach it; pass the in-VPC Deployer",
     });
   }
   if (!args.endpointPublicAccess && cidrs.length > 0) {
@@ -231,28 +251,31 @@ export class EksCluster extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    // The API endpoint is private; this group admits HTTPS from inside the VPC only (CI runners,
-    // bastions). Nodes talk to the control plane through the EKS-managed cluster security group.
+    // The private endpoint's ENIs carry this group, which admits HTTPS from the deployer only
+    // (not the whole VPC: the MSK, pipe and endpoint ENIs have no business with the API). Nodes
+    // and pods talk to the control plane through the EKS-managed cluster security group.
     const controlPlaneSg = new aws.ec2.SecurityGroup(
       `${name}-control-plane`,
       {
         vpcId: args.vpcId,
-        description: `Kubernetes API of ${args.clusterName} from inside the VPC`,
+        description: `Kubernetes API of ${args.clusterName} from the in-VPC deployer`,
       },
       { parent: this },
     );
-    new aws.vpc.SecurityGroupIngressRule(
-      `${name}-api-from-vpc`,
-      {
-        securityGroupId: controlPlaneSg.id,
-        description: "Kubernetes API over HTTPS from the VPC",
-        ipProtocol: "tcp",
-        fromPort: 443,
-        toPort: 443,
-        cidrIpv4: args.vpcCidrBlock,
-      },
-      { parent: this },
-    );
+    if (args.deployer) {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-api-from-deployer`,
+        {
+          securityGroupId: controlPlaneSg.id,
+          description: "Kubernetes API over HTTPS from the in-VPC deployer",
+          ipProtocol: "tcp",
+          fromPort: 443,
+          toPort: 443,
+          referencedSecurityGroupId: args.deployer.securityGroupId,
+        },
+        { parent: this },
+      );
+    }
 
     this.cluster = new aws.eks.Cluster(
       `${name}-cluster`,
@@ -284,14 +307,20 @@ export class EksCluster extends pulumi.ComponentResource {
     );
     const clusterName = this.cluster.name;
 
-    for (const [i, roleArn] of (args.adminRoleArns ?? []).entries()) {
+    const admins: [string, pulumi.Input<string>][] = [
+      ...(args.adminRoleArns ?? []).map((arn, i): [string, string] => [`admin-${i}`, arn]),
+      ...(args.deployer
+        ? [["deployer", args.deployer.roleArn] as [string, pulumi.Input<string>]]
+        : []),
+    ];
+    for (const [suffix, roleArn] of admins) {
       const entry = new aws.eks.AccessEntry(
-        `${name}-admin-${i}`,
+        `${name}-${suffix}`,
         { clusterName, principalArn: roleArn, type: "STANDARD" },
         { parent: this },
       );
       new aws.eks.AccessPolicyAssociation(
-        `${name}-admin-${i}`,
+        `${name}-${suffix}`,
         {
           clusterName,
           principalArn: roleArn,
@@ -540,31 +569,34 @@ export class EksCluster extends pulumi.ComponentResource {
     );
 
     // The only default StorageClass: gp3, encrypted with the volumes key. EKS 1.30 and later no
-    // longer mark the built-in gp2 class as default, so no second default exists.
-    const storageClass = new k8s.storage.v1.StorageClass(
-      `${name}-gp3`,
-      {
-        metadata: {
-          name: DEFAULT_STORAGE_CLASS,
-          annotations: { "storageclass.kubernetes.io/is-default-class": "true" },
-        },
-        provisioner: "ebs.csi.aws.com",
-        parameters: {
-          type: "gp3",
-          encrypted: "true",
-          kmsKeyId: args.volumesKeyArn,
-          "csi.storage.k8s.io/fstype": "ext4",
-        },
-        reclaimPolicy: "Delete",
-        volumeBindingMode: "WaitForFirstConsumer",
-        allowVolumeExpansion: true,
-      },
-      {
-        parent: this,
-        provider: this.kubernetesProvider,
-        dependsOn: [addons["aws-ebs-csi-driver"]],
-      },
-    );
+    // longer mark the built-in gp2 class as default, so no second default exists. Not in an
+    // AWS-only run, which cannot reach the API (the name is still the one the second run creates).
+    const storageClass = args.awsOnly
+      ? undefined
+      : new k8s.storage.v1.StorageClass(
+          `${name}-gp3`,
+          {
+            metadata: {
+              name: DEFAULT_STORAGE_CLASS,
+              annotations: { "storageclass.kubernetes.io/is-default-class": "true" },
+            },
+            provisioner: "ebs.csi.aws.com",
+            parameters: {
+              type: "gp3",
+              encrypted: "true",
+              kmsKeyId: args.volumesKeyArn,
+              "csi.storage.k8s.io/fstype": "ext4",
+            },
+            reclaimPolicy: "Delete",
+            volumeBindingMode: "WaitForFirstConsumer",
+            allowVolumeExpansion: true,
+          },
+          {
+            parent: this,
+            provider: this.kubernetesProvider,
+            dependsOn: [addons["aws-ebs-csi-driver"]],
+          },
+        );
 
     this.clusterName = clusterName;
     this.clusterArn = this.cluster.arn;
@@ -574,7 +606,9 @@ export class EksCluster extends pulumi.ComponentResource {
     );
     this.nodeRoleArn = nodeRole.arn;
     this.logGroupName = logGroup.name;
-    this.defaultStorageClassName = storageClass.metadata.name;
+    this.defaultStorageClassName = storageClass
+      ? storageClass.metadata.name
+      : pulumi.output(DEFAULT_STORAGE_CLASS);
     this.registerOutputs({
       clusterName: this.clusterName,
       clusterArn: this.clusterArn,

@@ -1,1 +1,2 @@
 export * from "./eks";
+export * from "./deployer";
