@@ -23,6 +23,7 @@ import {
   Deployer,
   type DeployerArgs,
   DEPLOYER_ATTACHABLE_POLICIES,
+  DEPLOYER_PASSED_TO_SERVICES,
   DEPLOYER_SERVICES,
   validateDeployerArgs,
 } from "./deployer";
@@ -392,4 +393,42 @@ describe("first deployment, per stack (offline plan)", () => {
       assert.equal(entry.inputs.principalArn, role.outputs.arn);
     });
   }
+
+  it("grants the deployer every service, managed policy and role trust the planned stacks use", () => {
+    // Provider modules of @pulumi/aws -> the IAM service prefix their API calls use.
+    const iamPrefix: Record<string, string> = {
+      vpc: "ec2",
+      msk: "kafka",
+      appautoscaling: "application-autoscaling",
+      cloudwatch: "cloudwatch",
+    };
+    for (const stack of ["dev", "staging", "prod"]) {
+      const aws = plans[stack].filter((r) => r.custom && r.type.startsWith("aws:"));
+      for (const r of aws) {
+        const module = r.type.split(":")[1].split("/")[0];
+        if (module === "iam") continue; // granted narrower, checked below
+        const service = iamPrefix[module] ?? module;
+        assert.ok(service in DEPLOYER_SERVICES, `${stack}: ${r.type} needs ${service}:*`);
+      }
+      for (const r of aws.filter(
+        (r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+      )) {
+        const name = String(r.inputs.policyArn).replace(/^arn:aws:iam::aws:policy\//, "");
+        assert.ok(DEPLOYER_ATTACHABLE_POLICIES.includes(name), `${stack}: attaches ${name}`);
+      }
+      for (const r of aws.filter((r) => r.type === "aws:iam/role:Role")) {
+        const trust = JSON.parse(String(r.inputs.assumeRolePolicy)) as {
+          Statement: Array<{ Principal?: { Service?: string | string[] } }>;
+        };
+        for (const st of trust.Statement) {
+          for (const service of [st.Principal?.Service ?? []].flat()) {
+            assert.ok(
+              (DEPLOYER_PASSED_TO_SERVICES as readonly string[]).includes(service),
+              `${stack}: ${r.urn} trusts ${service}, which the deployer may not pass roles to`,
+            );
+          }
+        }
+      }
+    }
+  });
 });

@@ -19,6 +19,7 @@ import {
   throwIfInvalid,
   type ValidationError,
 } from "../lib";
+import { EKS_MANAGED_POLICIES } from "./eks";
 
 /** The GitHub repository whose workflow jobs the deployer runs. */
 export interface DeployerRepository {
@@ -114,7 +115,6 @@ export const DEPLOYER_SERVICES: Readonly<Record<string, string>> = {
   pipes: "the MSK -> SQS EventBridge pipe",
   "application-autoscaling": "MSK broker storage autoscaling",
   codebuild: "this deployer itself",
-  ssm: "reading the public EKS AMI parameters",
 };
 
 /**
@@ -144,13 +144,11 @@ export const DEPLOYER_SERVICE_LINKED_ROLES = [
  * AWS managed policies the program attaches to its roles; `iam:AttachRolePolicy` accepts only
  * these (so the deployer cannot attach AdministratorAccess to a role it creates).
  */
-export const DEPLOYER_ATTACHABLE_POLICIES = [
-  "AmazonEKSClusterPolicy",
-  "AmazonEKSWorkerNodePolicy",
-  "AmazonEC2ContainerRegistryPullOnly",
-  "AmazonEKS_CNI_Policy",
-  "service-role/AmazonEBSCSIDriverPolicy",
-] as const;
+export const DEPLOYER_ATTACHABLE_POLICIES: readonly string[] = [
+  EKS_MANAGED_POLICIES.cluster,
+  ...EKS_MANAGED_POLICIES.node,
+  EKS_MANAGED_POLICIES.ebsCsi,
+];
 
 /** Validates {@link DeployerArgs}; returns every problem. */
 export function validateDeployerArgs(args: DeployerArgs): ValidationError[] {

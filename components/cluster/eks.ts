@@ -40,6 +40,17 @@ export const CONTROL_PLANE_LOG_TYPES = [
   "scheduler",
 ];
 
+/**
+ * The AWS managed policies attached to the cluster's roles (names under `arn:<partition>:iam::aws:policy/`);
+ * the deployer may attach these and no other.
+ */
+export const EKS_MANAGED_POLICIES = {
+  cluster: "AmazonEKSClusterPolicy",
+  /** The node role carries only what the kubelet and the VPC CNI need. */
+  node: ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly", "AmazonEKS_CNI_Policy"],
+  ebsCsi: "service-role/AmazonEBSCSIDriverPolicy",
+} as const;
+
 /** The service account of the EBS CSI controller, which gets an IAM role through Pod Identity. */
 const EBS_CSI_SERVICE_ACCOUNT = "ebs-csi-controller-sa";
 
@@ -246,7 +257,7 @@ export class EksCluster extends pulumi.ComponentResource {
       `${name}-cluster-policy`,
       {
         role: clusterRole.name,
-        policyArn: managedPolicyArn(args.partition, "AmazonEKSClusterPolicy"),
+        policyArn: managedPolicyArn(args.partition, EKS_MANAGED_POLICIES.cluster),
       },
       { parent: this },
     );
@@ -342,11 +353,7 @@ export class EksCluster extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const nodePolicies = [
-      "AmazonEKSWorkerNodePolicy",
-      "AmazonEC2ContainerRegistryPullOnly",
-      "AmazonEKS_CNI_Policy",
-    ].map(
+    const nodePolicies = EKS_MANAGED_POLICIES.node.map(
       (policy) =>
         new aws.iam.RolePolicyAttachment(
           `${name}-node-${policy}`,
@@ -463,7 +470,7 @@ export class EksCluster extends pulumi.ComponentResource {
         `${name}-ebs-csi-managed`,
         {
           role: ebsCsiRole.name,
-          policyArn: pulumi.interpolate`arn:${args.partition}:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy`,
+          policyArn: managedPolicyArn(args.partition, EKS_MANAGED_POLICIES.ebsCsi),
         },
         { parent: this },
       ),
