@@ -91,14 +91,14 @@ describe("Tracing", () => {
         batch: { send_batch_size: 8192, timeout: "5s" },
       },
       exporters: {
-        "otlp/jaeger": { endpoint: "jaeger.logging.svc:4317", tls: { insecure: true } },
+        "otlp_grpc/jaeger": { endpoint: "jaeger.logging.svc:4317", tls: { insecure: true } },
       },
       service: {
         pipelines: {
           traces: {
             receivers: ["otlp"],
             processors: ["memory_limiter", "probabilistic_sampler", "batch"],
-            exporters: ["otlp/jaeger"],
+            exporters: ["otlp_grpc/jaeger"],
           },
           metrics: null,
           logs: null,
@@ -165,6 +165,42 @@ describe("Tracing", () => {
       valuesOf(releaseOf(prodUrn, "opentelemetry-collector")),
       collectorValues(2, 10),
     );
+  });
+
+  it("names no exporter by a type the pinned collector only keeps as a deprecated alias", () => {
+    // Collector v0.158.0 (the chart's appVersion): exporter/otlpexporter/metadata.yaml has
+    // `type: otlp_grpc, deprecated_type: otlp`, exporter/otlphttpexporter `type: otlp_http,
+    // deprecated_type: otlphttp` (renamed in v0.146.0, #14403/#14396). The receiver `otlp` is
+    // current (receiver/otlpreceiver/metadata.yaml, no alias), so only exporter ids are checked.
+    const deprecatedExporterTypes = new Set(["otlp", "otlphttp"]);
+    const typeOf = (id: string) => id.split("/")[0];
+    for (const urn of [devUrn, prodUrn]) {
+      const config = (
+        valuesOf(releaseOf(urn, "opentelemetry-collector")) as {
+          config: {
+            receivers: Record<string, unknown>;
+            exporters: Record<string, unknown>;
+            service: { pipelines: Record<string, { exporters: string[] } | null> };
+          };
+        }
+      ).config;
+      const defined = Object.keys(config.exporters);
+      const used = Object.values(config.service.pipelines).flatMap((p) => p?.exporters ?? []);
+      const freeForm = OTEL_COLLECTOR_FREE_FORM_VALUES.filter((p) =>
+        p.startsWith("config.exporters."),
+      ).map((p) => p.slice("config.exporters.".length));
+      assert.deepEqual(defined, ["otlp_grpc/jaeger"]);
+      assert.deepEqual(used, ["otlp_grpc/jaeger"]);
+      assert.deepEqual(freeForm, ["otlp_grpc/jaeger"]);
+      for (const id of [...defined, ...used, ...freeForm]) {
+        assert.ok(
+          !deprecatedExporterTypes.has(typeOf(id)),
+          `exporter ${id} uses a deprecated type`,
+        );
+      }
+      // The OTLP receiver keeps its (current) name.
+      assert.ok("otlp" in config.receivers);
+    }
   });
 
   /** The es-index-cleaner values both stacks share but for the days kept. */

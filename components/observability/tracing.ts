@@ -28,13 +28,24 @@ export const JAEGER_CHART = {
 } as const;
 
 /**
+ * The collector's exporter to Jaeger. Its type is `otlp_grpc`: collector v0.146.0 renamed the
+ * `otlp` exporter to `otlp_grpc` and kept `otlp` only as a deprecated alias (CHANGELOG.md
+ * "Deprecations", #14403; exporter/otlpexporter/metadata.yaml at v0.158.0, the chart's
+ * appVersion, says `type: otlp_grpc`, `deprecated_type: otlp`; `otlphttp` likewise became
+ * `otlp_http`). The RECEIVER type `otlp` is not deprecated (receiver/otlpreceiver/metadata.yaml,
+ * `type: otlp`, no alias). The chart's `rewriteDeprecatedComponentNames` rewrites only processors
+ * and resourcedetection detectors (values.schema.json of chart 0.170.0), so the id must be right here.
+ */
+export const JAEGER_EXPORTER_ID = "otlp_grpc/jaeger";
+
+/**
  * Value paths the charts read but do not default. `config` is rendered verbatim as the collector's
  * configuration (templates/_config.tpl merges it over the defaults), so components the defaults do
  * not list are the collector's, not the chart's, to check.
  */
 export const OTEL_COLLECTOR_FREE_FORM_VALUES = [
   "config.processors.probabilistic_sampler",
-  "config.exporters.otlp/jaeger",
+  `config.exporters.${JAEGER_EXPORTER_ID}`,
 ] as const;
 /**
  * `userconfig` is the whole Jaeger v2 configuration (values.yaml shows it only in comments);
@@ -247,7 +258,7 @@ export function otelCollectorValues(v: {
         batch: { send_batch_size: 8192, timeout: "5s" },
       },
       exporters: {
-        "otlp/jaeger": {
+        [JAEGER_EXPORTER_ID]: {
           endpoint: v.jaegerEndpoint,
           // Plain gRPC inside the cluster; the Linkerd proxies on both ends carry it over mTLS.
           tls: { insecure: true },
@@ -258,7 +269,7 @@ export function otelCollectorValues(v: {
           traces: {
             receivers: ["otlp"],
             processors: ["memory_limiter", "probabilistic_sampler", "batch"],
-            exporters: ["otlp/jaeger"],
+            exporters: [JAEGER_EXPORTER_ID],
           },
           metrics: null,
           logs: null,
