@@ -14,6 +14,7 @@ import {
   ECK_OPERATOR_CHART,
   ECK_OPERATOR_FREE_FORM_VALUES,
   ELASTICSEARCH_CLIENTS,
+  elasticsearchIndexReplicas,
   elasticsearchManifest,
   elasticsearchRolesYaml,
   FLUENT_BIT_CHART,
@@ -37,6 +38,7 @@ describe("Logging", () => {
   let devUrn: string;
   let prodUrn: string;
   let dev: Logging;
+  let prod: Logging;
 
   const args = (overrides: Partial<LoggingArgs> = {}): LoggingArgs => ({
     provider,
@@ -78,7 +80,7 @@ describe("Logging", () => {
     capture = await mockPlatform();
     provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
     dev = new Logging("dev", args());
-    const prod = new Logging(
+    prod = new Logging(
       "prod",
       args({
         namespace: "logging-prod",
@@ -390,6 +392,50 @@ describe("Logging", () => {
     }
   });
 
+  it("gives every index at most (data nodes - 1) replicas: none on one node, one on 3 or 5", () => {
+    for (const [nodes, replicas] of [
+      [1, 0],
+      [3, 1],
+      [5, 1],
+    ] as const) {
+      assert.equal(elasticsearchIndexReplicas(nodes), replicas, `${nodes} nodes`);
+    }
+    for (const bad of [0, -1, 2.5, Number.NaN, "3" as unknown as number]) {
+      assert.throws(
+        () => elasticsearchIndexReplicas(bad),
+        new RegExp(
+          `dataNodes must be a whole number of at least 1 \\(LoggingArgs.nodeCount\\); got ${String(bad)}$`,
+        ),
+        String(bad),
+      );
+    }
+    assert.equal(dev.indexReplicas, 0);
+    assert.equal(prod.indexReplicas, 1);
+  });
+
+  it("puts the logs' replica count in their index template: 0 in dev (one node), 1 in prod", () => {
+    for (const [urn, replicas] of [
+      [devUrn, 0],
+      [prodUrn, 1],
+    ] as const) {
+      const job = one(urn, JOB).inputs as {
+        spec: { template: { spec: { containers: Array<{ args: string[] }> } } };
+      };
+      const script = job.spec.template.spec.containers[0].args[0];
+      const body = /_index_template\/acme-logs" -d '([^']*)'/.exec(script)?.[1];
+      assert.ok(body, "the Job puts the acme-logs template");
+      const template = JSON.parse(body) as {
+        index_patterns: string[];
+        template: { settings: Record<string, unknown> };
+      };
+      assert.deepEqual(template.index_patterns, ["logs-acme-*"]);
+      assert.deepEqual(template.template.settings, {
+        "index.lifecycle.name": "acme-logs",
+        "index.number_of_replicas": replicas,
+      });
+    }
+  });
+
   it("defines exactly the four least-privilege roles in roles.yml", () => {
     const expected = [
       "acme_metrics:",
@@ -539,6 +585,7 @@ describe("Logging", () => {
         credentialsSecretName: dev.users.jaeger.secretName,
         cleanerCredentialsSecretName: dev.users.traceCleaner.secretName,
         caSecretName: dev.elasticsearchCaSecretName,
+        indexReplicas: dev.indexReplicas,
       },
       highAvailability: false,
       traceRetentionDays: 7,

@@ -64,6 +64,26 @@ export const JAEGER_INDEX_PREFIX = "jaeger";
  */
 export const JAEGER_CLEANER_INDEX_PATTERN = `${JAEGER_INDEX_PREFIX}-jaeger-*`;
 
+/**
+ * Replicas of each index the stack creates (the logs' template here, Jaeger's index templates in
+ * Tracing through {@link Logging.indexReplicas}): one when another data node can hold it, none on
+ * a single node. Elasticsearch never allocates a replica on the node that holds its primary, so
+ * replicas above `dataNodes - 1` stay unassigned and the cluster yellow for good
+ * (ElasticsearchClusterNotGreen); its default, and Jaeger's, is 1. One replica, not
+ * `dataNodes - 1`, on 3 or 5 nodes: it survives the loss of a node (of a zone, with the zone
+ * anti-affinity) at half the disk of two.
+ *
+ * @throws when `dataNodes` is not a whole number of at least 1, naming it.
+ */
+export function elasticsearchIndexReplicas(dataNodes: number): number {
+  if (typeof dataNodes !== "number" || !Number.isInteger(dataNodes) || dataNodes < 1) {
+    throw new Error(
+      `elasticsearchIndexReplicas: dataNodes must be a whole number of at least 1 (LoggingArgs.nodeCount); got ${String(dataNodes)}`,
+    );
+  }
+  return Math.min(1, dataNodes - 1);
+}
+
 /** The clients of Elasticsearch that get a file-realm user of their own. */
 export type ElasticsearchClient = "metrics" | "jaeger" | "traceCleaner" | "ilm";
 
@@ -207,7 +227,7 @@ export interface LoggingArgs {
   namespace?: string;
   /**
    * Elasticsearch data nodes (each also master-eligible). 3 in prod so a zone can be lost; 1 in
-   * dev, where the indices then have no replicas.
+   * dev, where the indices then have no replicas ({@link elasticsearchIndexReplicas}).
    */
   nodeCount: number;
   /** Two Kibana and two Logstash replicas, spread over zones, when true. */
@@ -540,7 +560,12 @@ export function fluentBitValues(v: { logstashHost: string }): Record<string, unk
  * template of ours attaching a policy to Jaeger's indices would replace the mapping templates
  * Jaeger puts (`<prefix>-jaeger-span` etc.) instead of adding to them.
  */
-export function retentionScript(v: { elasticsearchUrl: string; retentionDays: number }): string {
+export function retentionScript(v: {
+  elasticsearchUrl: string;
+  retentionDays: number;
+  /** {@link elasticsearchIndexReplicas} of the cluster's node count. */
+  indexReplicas: number;
+}): string {
   const policy = JSON.stringify({
     policy: {
       phases: {
@@ -564,7 +589,14 @@ export function retentionScript(v: { elasticsearchUrl: string; retentionDays: nu
       data_stream: {},
       priority: 500,
       composed_of: ["logs@mappings", "logs@settings"],
-      template: { settings: { "index.lifecycle.name": "acme-logs" } },
+      // Our settings override those of `logs@settings`, which sets no replica count, so without
+      // this the backing indices get Elasticsearch's default of 1 (yellow on one node).
+      template: {
+        settings: {
+          "index.lifecycle.name": "acme-logs",
+          "index.number_of_replicas": v.indexReplicas,
+        },
+      },
     })}'`,
     "",
   ].join("\n");
@@ -596,6 +628,11 @@ export class Logging extends pulumi.ComponentResource {
   public readonly users: Readonly<Record<ElasticsearchClient, ElasticsearchUserRef>>;
   /** The ECK secret holding the HTTP CA under `ca.crt`. */
   public readonly elasticsearchCaSecretName: string;
+  /**
+   * Replicas per index for this cluster's node count ({@link elasticsearchIndexReplicas}): 0 on
+   * one node, 1 on 3 or 5. Give it to `Tracing`'s `elasticsearch.indexReplicas`.
+   */
+  public readonly indexReplicas: number;
   /** The Logstash HTTP endpoint Fluent Bit posts to. */
   public readonly logstashUrl: string;
   public readonly operator: k8s.helm.v3.Release;
@@ -624,6 +661,7 @@ export class Logging extends pulumi.ComponentResource {
       ElasticsearchUserRef
     >;
     this.elasticsearchCaSecretName = `${esName}-es-http-certs-public`;
+    this.indexReplicas = elasticsearchIndexReplicas(args.nodeCount);
     this.logstashUrl = `http://${esName}-ls-http.${ns}.svc:${LOGSTASH_HTTP_PORT}`;
 
     const namespace = new k8s.core.v1.Namespace(name, { metadata: { name: ns } }, childOpts);
@@ -728,6 +766,7 @@ export class Logging extends pulumi.ComponentResource {
                     retentionScript({
                       elasticsearchUrl: this.elasticsearchUrl,
                       retentionDays: args.retentionDays,
+                      indexReplicas: this.indexReplicas,
                     }),
                   ],
                   securityContext: {
@@ -780,6 +819,7 @@ export class Logging extends pulumi.ComponentResource {
       elasticsearchUrl: this.elasticsearchUrl,
       users: this.users,
       elasticsearchCaSecretName: this.elasticsearchCaSecretName,
+      indexReplicas: this.indexReplicas,
       logstashUrl: this.logstashUrl,
     });
   }

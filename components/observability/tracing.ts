@@ -113,6 +113,13 @@ export interface TracingElasticsearchArgs {
   cleanerCredentialsSecretName: string;
   /** The ECK secret with the HTTP CA under `ca.crt` (`Logging.elasticsearchCaSecretName`). */
   caSecretName: string;
+  /**
+   * Replicas of each of Jaeger's indices (`Logging.indexReplicas`, derived from the node count):
+   * 0 on a single node, where Jaeger's default of 1 would leave the cluster yellow for good.
+   * Optional only until every caller passes it: when absent, Jaeger keeps its default of 1 and
+   * the component warns.
+   */
+  indexReplicas?: number;
 }
 
 /** Arguments of {@link Tracing}. */
@@ -203,6 +210,17 @@ export function validateTracingArgs(args: TracingArgs): ValidationError[] {
         `must not be the \`elastic\` superuser's ECK secret; give Logging.users.${user}.secretName`,
       );
     }
+  }
+  if (
+    es.indexReplicas !== undefined &&
+    (typeof es.indexReplicas !== "number" ||
+      !Number.isInteger(es.indexReplicas) ||
+      es.indexReplicas < 0)
+  ) {
+    add(
+      "elasticsearch.indexReplicas",
+      `must be a whole number of at least 0, the Logging component's indexReplicas; got ${String(es.indexReplicas)}`,
+    );
   }
   if (
     typeof es.cleanerCredentialsSecretName === "string" &&
@@ -340,6 +358,21 @@ export function esIndexCleanerValues(v: {
   };
 }
 
+/**
+ * The per-index options of Jaeger's Elasticsearch storage (jaeger v2.19.0: `indices.<kind>` is an
+ * `IndexOptions`, internal/storage/elasticsearch/config/config.go; `replicas` defaults to 1 in
+ * `defaultIndexOptions`, internal/storage/v1/elasticsearch/options.go, and goes into the index
+ * templates Jaeger puts at start, internal/storage/v1/elasticsearch/mappings/mapping.go; the keys
+ * as in cmd/jaeger/config-elasticsearch.yaml). Every kind is set, not only the span and service
+ * indices Jaeger writes here, so none can keep the default.
+ */
+function jaegerIndexOptions(es: TracingElasticsearchArgs): Record<string, { replicas: number }> {
+  const replicas = es.indexReplicas;
+  if (replicas === undefined) return {};
+  const kinds = ["spans", "services", "dependencies", "sampling"] as const;
+  return Object.fromEntries(kinds.map((kind) => [kind, { replicas }]));
+}
+
 /** Helm values of Jaeger v2 with Elasticsearch storage. */
 export function jaegerValues(v: {
   elasticsearch: TracingElasticsearchArgs;
@@ -352,7 +385,7 @@ export function jaegerValues(v: {
     // the values or the ConfigMap the chart renders.
     auth: { basic: { username: "${env:ES_USERNAME}", password: "${env:ES_PASSWORD}" } },
     tls: { ca_file: "/es-ca/ca.crt" },
-    indices: { index_prefix: JAEGER_INDEX_PREFIX },
+    indices: { index_prefix: JAEGER_INDEX_PREFIX, ...jaegerIndexOptions(v.elasticsearch) },
   };
   return {
     // `storage.elasticsearch` is read only by the maintenance jobs (values.yaml says so): the URL
@@ -457,6 +490,12 @@ export class Tracing extends pulumi.ComponentResource {
     const jaegerHost = `jaeger.${esNs}.svc`;
     this.jaegerQueryUrl = `http://${jaegerHost}:${JAEGER_QUERY_PORT}`;
 
+    if (args.elasticsearch.indexReplicas === undefined) {
+      void pulumi.log.warn(
+        "elasticsearch.indexReplicas is not given, so Jaeger's indices keep its default of 1 replica, which a single-node Elasticsearch can never allocate (yellow for good); give Logging.indexReplicas",
+        this,
+      );
+    }
     const namespace = new k8s.core.v1.Namespace(
       name,
       { metadata: { name: ns, annotations: { "linkerd.io/inject": "enabled" } } },
