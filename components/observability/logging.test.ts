@@ -19,6 +19,7 @@ import {
   elasticsearchRolesYaml,
   FLUENT_BIT_CHART,
   FLUENT_BIT_FREE_FORM_VALUES,
+  LOG_INDEX_PATTERN,
   Logging,
   type LoggingArgs,
   logstashPipeline,
@@ -433,6 +434,59 @@ describe("Logging", () => {
         "index.lifecycle.name": "acme-logs",
         "index.number_of_replicas": replicas,
       });
+    }
+  });
+
+  it("creates the log writer only after the retention Job has put the template", () => {
+    // A first write before the acme-logs template exists creates the data stream from the
+    // built-in `logs` template, whose policy never deletes. Logstash is the only writer of
+    // logs-acme-* (Fluent Bit posts to it), and Pulumi awaits the Job's completion.
+    for (const urn of [devUrn, prodUrn]) {
+      const job = one(urn, JOB);
+      const logstash = one(urn, LOGSTASH);
+      const fluentBit = releaseOf(urn, "fluent-bit");
+      assert.ok(
+        (logstash.dependencies ?? []).includes(job.urn),
+        "Logstash waits for the retention Job",
+      );
+      assert.ok(
+        (fluentBit.dependencies ?? []).includes(logstash.urn),
+        "Fluent Bit waits for Logstash",
+      );
+      const script = (
+        job.inputs as { spec: { template: { spec: { containers: Array<{ args: string[] }> } } } }
+      ).spec.template.spec.containers[0].args[0];
+      assert.ok(script.includes(`"index_patterns":["${LOG_INDEX_PATTERN}"]`));
+    }
+    // The pattern is the one the Job's role may manage (roles.yml), and Logstash's data stream
+    // falls under it.
+    const roles = parseYaml(elasticsearchRolesYaml()) as Record<
+      string,
+      { indices: Array<{ names: string[] }> }
+    >;
+    assert.deepEqual(roles[ELASTICSEARCH_CLIENTS.ilm.role].indices[0].names, [LOG_INDEX_PATTERN]);
+    assert.match(logstashPipeline(), /data_stream_type => "logs"/);
+    assert.match(logstashPipeline(), /data_stream_dataset => "acme"/);
+    assert.match("logs-acme-default", new RegExp(`^${LOG_INDEX_PATTERN.replace("*", ".*")}$`));
+  });
+
+  it("puts the retention policy on log indices that already exist, whatever created them", () => {
+    for (const [urn, replicas] of [
+      [devUrn, 0],
+      [prodUrn, 1],
+    ] as const) {
+      const script = (
+        one(urn, JOB).inputs as {
+          spec: { template: { spec: { containers: Array<{ args: string[] }> } } };
+        }
+      ).spec.template.spec.containers[0].args[0];
+      const lines = script.split("\n");
+      const update = `req -X PUT "$ES/logs-acme-*/_settings?allow_no_indices=true" -d '{"index.lifecycle.name":"acme-logs","index.number_of_replicas":${replicas}}'`;
+      assert.equal(lines.filter((l) => l === update).length, 1);
+      // After the policy and the template it names.
+      const at = (prefix: string) => lines.findIndex((l) => l.startsWith(prefix));
+      assert.ok(at('req -X PUT "$ES/_ilm/policy/acme-logs"') < lines.indexOf(update));
+      assert.ok(at('req -X PUT "$ES/_index_template/acme-logs"') < lines.indexOf(update));
     }
   });
 

@@ -47,6 +47,8 @@ export const FLUENT_BIT_FREE_FORM_VALUES = [] as const;
 export const LOGSTASH_HTTP_PORT = 8080;
 /** The data stream logs land in (`logs-<dataset>-<namespace>`). */
 export const LOG_DATA_STREAM = "logs-acme-default";
+/** The log data streams the acme-logs template and policy cover (and the ILM role manages). */
+export const LOG_INDEX_PATTERN = "logs-acme-*";
 
 /**
  * The `indices.index_prefix` the Tracing component gives Jaeger. Jaeger v2.19.0 joins it to its
@@ -551,9 +553,11 @@ export function fluentBitValues(v: { logstashHost: string }): Record<string, unk
 }
 
 /**
- * The script of the retention Job: waits for the cluster, then puts the logs' ILM policy and the
- * index template that attaches it. The `acme-ilm` user's name and password and the CA are files of
- * the Secrets mounted into the Job.
+ * The script of the retention Job: waits for the cluster, then puts the logs' ILM policy, the
+ * index template that attaches it (and the replica count) to new indices, and the same settings on
+ * the log indices that already exist. The `acme-ilm` user's name and password and the CA are files
+ * of the Secrets mounted into the Job. Logstash, the only writer of the logs, is created after the
+ * Job completes (see the constructor), so on a fresh cluster the template always comes first.
  *
  * Logs only. Jaeger's indices are deleted by its es-index-cleaner (Tracing), not by ILM: a new
  * index gets the settings of the one matching composable template with the highest priority, so a
@@ -577,6 +581,12 @@ export function retentionScript(v: {
       },
     },
   });
+  // Our settings override those of `logs@settings`, which sets no replica count, so without it the
+  // backing indices get Elasticsearch's default of 1 (yellow on one node).
+  const settings = {
+    "index.lifecycle.name": "acme-logs",
+    "index.number_of_replicas": v.indexReplicas,
+  };
   return [
     "set -eu",
     `ES=${v.elasticsearchUrl}`,
@@ -585,19 +595,17 @@ export function retentionScript(v: {
     'until req "$ES/_cluster/health?wait_for_status=yellow&timeout=30s" >/dev/null; do sleep 10; done',
     `req -X PUT "$ES/_ilm/policy/acme-logs" -d '${policy}'`,
     `req -X PUT "$ES/_index_template/acme-logs" -d '${JSON.stringify({
-      index_patterns: ["logs-acme-*"],
+      index_patterns: [LOG_INDEX_PATTERN],
       data_stream: {},
       priority: 500,
       composed_of: ["logs@mappings", "logs@settings"],
-      // Our settings override those of `logs@settings`, which sets no replica count, so without
-      // this the backing indices get Elasticsearch's default of 1 (yellow on one node).
-      template: {
-        settings: {
-          "index.lifecycle.name": "acme-logs",
-          "index.number_of_replicas": v.indexReplicas,
-        },
-      },
+      template: { settings },
     })}'`,
+    // Existing backing indices too (a data stream's settings update reaches all of them): one
+    // created from the built-in `logs` template before this template existed would otherwise keep
+    // that policy, which never deletes. `allow_no_indices` defaults to false for this API, and
+    // there is nothing to update on a fresh cluster.
+    `req -X PUT "$ES/${LOG_INDEX_PATTERN}/_settings?allow_no_indices=true" -d '${JSON.stringify(settings)}'`,
     "",
   ].join("\n");
 }
@@ -731,18 +739,8 @@ export class Logging extends pulumi.ComponentResource {
       }) as k8s.apiextensions.CustomResourceArgs,
       afterOperator,
     );
-    const logstash = new k8s.apiextensions.CustomResource(
-      `${name}-logstash`,
-      logstashManifest({
-        name: esName,
-        namespace: ns,
-        elasticsearchName: esName,
-        count: ha ? 2 : 1,
-      }) as k8s.apiextensions.CustomResourceArgs,
-      afterOperator,
-    );
 
-    new k8s.batch.v1.Job(
+    const retention = new k8s.batch.v1.Job(
       `${name}-retention`,
       {
         metadata: { namespace: ns },
@@ -799,6 +797,22 @@ export class Logging extends pulumi.ComponentResource {
       },
       // Jobs are awaited by Pulumi; the script itself waits for the cluster to be healthy.
       { ...childOpts, dependsOn: [es] },
+    );
+
+    const logstash = new k8s.apiextensions.CustomResource(
+      `${name}-logstash`,
+      logstashManifest({
+        name: esName,
+        namespace: ns,
+        elasticsearchName: esName,
+        count: ha ? 2 : 1,
+      }) as k8s.apiextensions.CustomResourceArgs,
+      // After the retention Job has completed (Pulumi awaits a Job's Complete condition), so the
+      // acme-logs template exists before the only writer of logs-acme-* does: a first write
+      // without it would create the data stream from Elasticsearch's built-in `logs` template
+      // (`logs-*-*`, priority 100), whose policy has no delete phase, and that first backing
+      // index would never be deleted. Fluent Bit posts only to Logstash.
+      { ...childOpts, dependsOn: [this.operator, retention] },
     );
 
     this.fluentBit = new k8s.helm.v3.Release(
