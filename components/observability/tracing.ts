@@ -28,13 +28,24 @@ export const JAEGER_CHART = {
 } as const;
 
 /**
+ * The collector's exporter to Jaeger. Its type is `otlp_grpc`: collector v0.146.0 renamed the
+ * `otlp` exporter to `otlp_grpc` and kept `otlp` only as a deprecated alias (CHANGELOG.md
+ * "Deprecations", #14403; exporter/otlpexporter/metadata.yaml at v0.158.0, the chart's
+ * appVersion, says `type: otlp_grpc`, `deprecated_type: otlp`; `otlphttp` likewise became
+ * `otlp_http`). The RECEIVER type `otlp` is not deprecated (receiver/otlpreceiver/metadata.yaml,
+ * `type: otlp`, no alias). The chart's `rewriteDeprecatedComponentNames` rewrites only processors
+ * and resourcedetection detectors (values.schema.json of chart 0.170.0), so the id must be right here.
+ */
+export const JAEGER_EXPORTER_ID = "otlp_grpc/jaeger";
+
+/**
  * Value paths the charts read but do not default. `config` is rendered verbatim as the collector's
  * configuration (templates/_config.tpl merges it over the defaults), so components the defaults do
  * not list are the collector's, not the chart's, to check.
  */
 export const OTEL_COLLECTOR_FREE_FORM_VALUES = [
   "config.processors.probabilistic_sampler",
-  "config.exporters.otlp/jaeger",
+  `config.exporters.${JAEGER_EXPORTER_ID}`,
 ] as const;
 /**
  * `userconfig` is the whole Jaeger v2 configuration (values.yaml shows it only in comments);
@@ -102,6 +113,13 @@ export interface TracingElasticsearchArgs {
   cleanerCredentialsSecretName: string;
   /** The ECK secret with the HTTP CA under `ca.crt` (`Logging.elasticsearchCaSecretName`). */
   caSecretName: string;
+  /**
+   * Replicas of each of Jaeger's indices (`Logging.indexReplicas`, derived from the node count):
+   * 0 on a single node, where Jaeger's default of 1 would leave the cluster yellow for good.
+   * Optional only until every caller passes it: when absent, Jaeger keeps its default of 1 and
+   * the component warns.
+   */
+  indexReplicas?: number;
 }
 
 /** Arguments of {@link Tracing}. */
@@ -194,6 +212,17 @@ export function validateTracingArgs(args: TracingArgs): ValidationError[] {
     }
   }
   if (
+    es.indexReplicas !== undefined &&
+    (typeof es.indexReplicas !== "number" ||
+      !Number.isInteger(es.indexReplicas) ||
+      es.indexReplicas < 0)
+  ) {
+    add(
+      "elasticsearch.indexReplicas",
+      `must be a whole number of at least 0, the Logging component's indexReplicas; got ${String(es.indexReplicas)}`,
+    );
+  }
+  if (
     typeof es.cleanerCredentialsSecretName === "string" &&
     es.cleanerCredentialsSecretName === es.credentialsSecretName
   ) {
@@ -247,7 +276,7 @@ export function otelCollectorValues(v: {
         batch: { send_batch_size: 8192, timeout: "5s" },
       },
       exporters: {
-        "otlp/jaeger": {
+        [JAEGER_EXPORTER_ID]: {
           endpoint: v.jaegerEndpoint,
           // Plain gRPC inside the cluster; the Linkerd proxies on both ends carry it over mTLS.
           tls: { insecure: true },
@@ -258,7 +287,7 @@ export function otelCollectorValues(v: {
           traces: {
             receivers: ["otlp"],
             processors: ["memory_limiter", "probabilistic_sampler", "batch"],
-            exporters: ["otlp/jaeger"],
+            exporters: [JAEGER_EXPORTER_ID],
           },
           metrics: null,
           logs: null,
@@ -329,6 +358,21 @@ export function esIndexCleanerValues(v: {
   };
 }
 
+/**
+ * The per-index options of Jaeger's Elasticsearch storage (jaeger v2.19.0: `indices.<kind>` is an
+ * `IndexOptions`, internal/storage/elasticsearch/config/config.go; `replicas` defaults to 1 in
+ * `defaultIndexOptions`, internal/storage/v1/elasticsearch/options.go, and goes into the index
+ * templates Jaeger puts at start, internal/storage/v1/elasticsearch/mappings/mapping.go; the keys
+ * as in cmd/jaeger/config-elasticsearch.yaml). Every kind is set, not only the span and service
+ * indices Jaeger writes here, so none can keep the default.
+ */
+function jaegerIndexOptions(es: TracingElasticsearchArgs): Record<string, { replicas: number }> {
+  const replicas = es.indexReplicas;
+  if (replicas === undefined) return {};
+  const kinds = ["spans", "services", "dependencies", "sampling"] as const;
+  return Object.fromEntries(kinds.map((kind) => [kind, { replicas }]));
+}
+
 /** Helm values of Jaeger v2 with Elasticsearch storage. */
 export function jaegerValues(v: {
   elasticsearch: TracingElasticsearchArgs;
@@ -341,7 +385,7 @@ export function jaegerValues(v: {
     // the values or the ConfigMap the chart renders.
     auth: { basic: { username: "${env:ES_USERNAME}", password: "${env:ES_PASSWORD}" } },
     tls: { ca_file: "/es-ca/ca.crt" },
-    indices: { index_prefix: JAEGER_INDEX_PREFIX },
+    indices: { index_prefix: JAEGER_INDEX_PREFIX, ...jaegerIndexOptions(v.elasticsearch) },
   };
   return {
     // `storage.elasticsearch` is read only by the maintenance jobs (values.yaml says so): the URL
@@ -446,6 +490,12 @@ export class Tracing extends pulumi.ComponentResource {
     const jaegerHost = `jaeger.${esNs}.svc`;
     this.jaegerQueryUrl = `http://${jaegerHost}:${JAEGER_QUERY_PORT}`;
 
+    if (args.elasticsearch.indexReplicas === undefined) {
+      void pulumi.log.warn(
+        "elasticsearch.indexReplicas is not given, so Jaeger's indices keep its default of 1 replica, which a single-node Elasticsearch can never allocate (yellow for good); give Logging.indexReplicas",
+        this,
+      );
+    }
     const namespace = new k8s.core.v1.Namespace(
       name,
       { metadata: { name: ns, annotations: { "linkerd.io/inject": "enabled" } } },
