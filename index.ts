@@ -238,6 +238,7 @@ const tracing = new Tracing("platform", {
     credentialsSecretName: logging.users.jaeger.secretName,
     cleanerCredentialsSecretName: logging.users.traceCleaner.secretName,
     caSecretName: logging.elasticsearchCaSecretName,
+    indexReplicas: logging.indexReplicas,
   },
   dependsOn: [logging, linkerd],
 });

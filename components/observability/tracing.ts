@@ -116,10 +116,8 @@ export interface TracingElasticsearchArgs {
   /**
    * Replicas of each of Jaeger's indices (`Logging.indexReplicas`, derived from the node count):
    * 0 on a single node, where Jaeger's default of 1 would leave the cluster yellow for good.
-   * Optional only until every caller passes it: when absent, Jaeger keeps its default of 1 and
-   * the component warns.
    */
-  indexReplicas?: number;
+  indexReplicas: number;
 }
 
 /** Arguments of {@link Tracing}. */
@@ -212,10 +210,9 @@ export function validateTracingArgs(args: TracingArgs): ValidationError[] {
     }
   }
   if (
-    es.indexReplicas !== undefined &&
-    (typeof es.indexReplicas !== "number" ||
-      !Number.isInteger(es.indexReplicas) ||
-      es.indexReplicas < 0)
+    typeof es.indexReplicas !== "number" ||
+    !Number.isInteger(es.indexReplicas) ||
+    es.indexReplicas < 0
   ) {
     add(
       "elasticsearch.indexReplicas",
@@ -368,7 +365,6 @@ export function esIndexCleanerValues(v: {
  */
 function jaegerIndexOptions(es: TracingElasticsearchArgs): Record<string, { replicas: number }> {
   const replicas = es.indexReplicas;
-  if (replicas === undefined) return {};
   const kinds = ["spans", "services", "dependencies", "sampling"] as const;
   return Object.fromEntries(kinds.map((kind) => [kind, { replicas }]));
 }
@@ -490,12 +486,6 @@ export class Tracing extends pulumi.ComponentResource {
     const jaegerHost = `jaeger.${esNs}.svc`;
     this.jaegerQueryUrl = `http://${jaegerHost}:${JAEGER_QUERY_PORT}`;
 
-    if (args.elasticsearch.indexReplicas === undefined) {
-      void pulumi.log.warn(
-        "elasticsearch.indexReplicas is not given, so Jaeger's indices keep its default of 1 replica, which a single-node Elasticsearch can never allocate (yellow for good); give Logging.indexReplicas",
-        this,
-      );
-    }
     const namespace = new k8s.core.v1.Namespace(
       name,
       { metadata: { name: ns, annotations: { "linkerd.io/inject": "enabled" } } },
