@@ -17,6 +17,7 @@ import {
   throwIfInvalid,
   type ValidationError,
 } from "../lib";
+import { chartDefaultRulesValues, eksUnscrapeableComponentValues } from "./chartDefaultRules";
 
 /** The charts, pinned to the versions in shared/catalog.json (a test keeps them equal). */
 export const KUBE_PROMETHEUS_STACK_CHART = {
@@ -387,6 +388,11 @@ export interface KubePrometheusStackValuesInputs {
 export function kubePrometheusStackValues(v: KubePrometheusStackValuesInputs) {
   const ha = v.highAvailability;
   return {
+    // EKS manages the control plane and binds kube-proxy's metrics to loopback: the chart's
+    // scrapes of them find nothing and their critical "Down" rules would page forever
+    // (chartDefaultRules.ts holds the review, citing the chart templates).
+    ...eksUnscrapeableComponentValues(),
+    defaultRules: { rules: chartDefaultRulesValues() },
     alertmanager: {
       serviceAccount: { name: ALERTMANAGER_SERVICE_ACCOUNT },
       alertmanagerSpec: {
