@@ -192,6 +192,21 @@ describe("pods: values handed to charts", () => {
     ]);
   });
 
+  it("fails a chart nobody reviewed, even when its values set no securityContext", () => {
+    const other = k8s("kubernetes:helm.sh/v3:Release", "o", {
+      chart: "other",
+      version: "9.9.9",
+      values: {},
+    });
+    assert.deepEqual(checkPods([other], TABLE, []).errors, [
+      "urn:pulumi:test::p::kubernetes:helm.sh/v3:Release::o: chart other 9.9.9 has not been reviewed for securityContext values; add the value paths its templates copy into a securityContext to tools/checks/chartPodSecurity.ts (or list it there as passing none)",
+    ]);
+    assert.deepEqual(
+      checkPods([other], TABLE, [{ chart: "other", version: "9.9.9", why: "no pods" }]).errors,
+      [],
+    );
+  });
+
   it("fails a release of a version the table was not reviewed at", () => {
     const result = checkPods(
       [release({ securityContext: { runAsNonRoot: true, runAsUser: 1 } }, "2.0.0")],
