@@ -54,9 +54,9 @@ export const CHART_SECURITY_CONTEXTS: ChartSecurityContextPath[] = [
     valuePath: level === "pod" ? "podSecurityContext" : "securityContext",
     level,
     template: "charts/prometheus-yet-another-cloudwatch-exporter/templates/deployment.yaml",
-    // prometheus-community/yet-another-cloudwatch-exporter Dockerfile: `USER exporter:exporter`
-    // (a name; the image is FROM scratch with an /etc/passwd entry for uid 10001).
-    imageUser: "exporter",
+    // prometheus-community/yet-another-cloudwatch-exporter @ v0.67.0 (the chart's appVersion),
+    // Dockerfile line 13: `USER nobody`, a name (base image quay.io/prometheus/busybox).
+    imageUser: "nobody",
   })),
   // jaegertracing/helm-charts @ jaeger-4.11.1,
   // charts/jaeger/templates/es-maintenance/es-index-cleaner-cronjob.yaml lines 42-47.
