@@ -1,8 +1,11 @@
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { ChartMonitorTarget } from "./chartMonitorTargets";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { CHART_MONITOR_TARGETS, type ChartMonitorTarget } from "./chartMonitorTargets";
 import type { CheckedResource } from "./graph";
 import { checkMonitors } from "./monitors";
+import { hasShared, sharedDir } from "./shared";
 
 function k8s(type: string, name: string, inputs: Record<string, unknown>): CheckedResource {
   return { urn: `urn:pulumi:test::p::${type}::${name}`, type, inputs };
@@ -207,5 +210,14 @@ describe("monitors: chart-made targets from the reviewed table", () => {
       errors[0],
       /scrapes port "admin-http", which no selected pod declares \(linkerd-destination /,
     );
+  });
+});
+
+describe("monitors: the reviewed table", () => {
+  it("names only chart versions the shared catalog pins", { skip: !hasShared() }, () => {
+    const missing = [
+      ...new Set(CHART_MONITOR_TARGETS.map((t) => `${t.chart}/${t.version}`)),
+    ].filter((dir) => !fs.existsSync(path.join(sharedDir(), "charts", dir, "values.yaml")));
+    assert.deepEqual(missing, []);
   });
 });

@@ -1,9 +1,16 @@
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import type { ChartSecurityContextPath } from "./chartPodSecurity";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import {
+  CHART_SECURITY_CONTEXTS,
+  CHARTS_WITHOUT_SECURITY_CONTEXT_VALUES,
+  type ChartSecurityContextPath,
+} from "./chartPodSecurity";
 import type { CheckedResource } from "./graph";
 import { checkPods } from "./pods";
+import { hasShared, sharedDir } from "./shared";
 
 const NO_USER =
   "runAsNonRoot is true but no runAsUser is set (container or pod level): the kubelet then refuses an image whose USER is a name; set runAsUser to the image's numeric uid";
@@ -226,5 +233,33 @@ describe("pods: values handed to charts", () => {
     assert.deepEqual(result.errors, [
       `${URN}: c 1.0.0 values podSecurityContext + securityContext (rendered by templates/d.yaml): ${NO_USER} (the image's USER is "nobody", a name)`,
     ]);
+  });
+});
+
+describe("pods: the reviewed table", () => {
+  it("describes each template's pod with at most one pod-level path and no duplicates", () => {
+    const seen = new Set<string>();
+    for (const row of CHART_SECURITY_CONTEXTS) {
+      const key = `${row.chart} ${row.template} ${row.valuePath}`;
+      assert.ok(!seen.has(key), `duplicate row ${key}`);
+      seen.add(key);
+    }
+    const podPaths = new Map<string, number>();
+    for (const row of CHART_SECURITY_CONTEXTS.filter((r) => r.level === "pod")) {
+      const key = `${row.chart} ${row.template}`;
+      podPaths.set(key, (podPaths.get(key) ?? 0) + 1);
+    }
+    assert.deepEqual(
+      [...podPaths].filter(([, n]) => n > 1),
+      [],
+    );
+  });
+
+  it("names only chart versions the shared catalog pins", { skip: !hasShared() }, () => {
+    const rows = [...CHART_SECURITY_CONTEXTS, ...CHARTS_WITHOUT_SECURITY_CONTEXT_VALUES];
+    const missing = [...new Set(rows.map((r) => `${r.chart}/${r.version}`))].filter(
+      (dir) => !fs.existsSync(path.join(sharedDir(), "charts", dir, "values.yaml")),
+    );
+    assert.deepEqual(missing, []);
   });
 });
