@@ -344,6 +344,13 @@ describe("Monitoring", () => {
     assert.deepEqual(proxy.namespaceSelector, { any: true });
     assert.deepEqual(proxy.podMetricsEndpoints[0].port, "linkerd-admin");
     assert.deepEqual(proxy.podMetricsEndpoints[0].path, "/metrics");
+    // linkerd edge-26.8.3 has no `admin-http` port: each component names its own `<x>-admin`.
+    const controlPlane = crs.find((c) => c.name === "dev-linkerd-control-plane")!.inputs
+      .spec as Json;
+    assert.deepEqual(
+      (controlPlane.podMetricsEndpoints as Json[]).map((e) => e.port),
+      ["dest-admin", "spval-admin", "policy-admin", "ident-admin", "injector-admin"],
+    );
     for (const m of podMonitors("monitoring-prod")) {
       assert.deepEqual(validateManifest(m), []);
     }
@@ -356,6 +363,15 @@ describe("Monitoring", () => {
     const v = valuesOf(r);
     assert.deepEqual(v.serviceAccount, { create: true, name: "yace" });
     assert.equal(v.aws, undefined, "no keys and no role to assume: Pod Identity only");
+    // The image's USER is the name `nobody`: without a numeric uid the kubelet refuses to start it.
+    assert.deepEqual(v.securityContext, {
+      runAsNonRoot: true,
+      runAsUser: 65534,
+      runAsGroup: 65534,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    });
     const config = parse(v.config as string) as Json;
     assert.equal(config["sts-region"], TEST_REGION);
     const jobs = config.discovery.jobs as Array<Json>;

@@ -535,6 +535,9 @@ export function yaceConfig(region: string): string {
   });
 }
 
+/** The uid of `nobody`, the user YACE's image runs as (prometheus busybox base). */
+export const YACE_UID = 65534;
+
 /** The Helm values of YACE. */
 export function yaceValues(region: string) {
   return {
@@ -545,6 +548,10 @@ export function yaceValues(region: string) {
     resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
     securityContext: {
       runAsNonRoot: true,
+      // The v0.67.0 image says `USER nobody` (its Dockerfile), a name: the kubelet cannot verify a
+      // named user against runAsNonRoot and refuses the container. nobody's uid, stated.
+      runAsUser: YACE_UID,
+      runAsGroup: YACE_UID,
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: true,
       capabilities: { drop: ["ALL"] },
@@ -565,6 +572,20 @@ export const YACE_POLICY: PolicyStatement[] = [
     Resource: "*",
   },
 ];
+
+/**
+ * The control plane's admin (metrics) ports as linkerd edge-26.8.3 names them
+ * (charts/linkerd-control-plane/templates/destination.yaml: dest-admin, spval-admin, policy-admin;
+ * identity.yaml: ident-admin; proxy-injector.yaml: injector-admin). The monitors check holds its
+ * own reviewed copy of the chart's ports, so that this list is checked rather than trusted.
+ */
+export const LINKERD_CONTROL_PLANE_ADMIN_PORTS = [
+  "dest-admin",
+  "spval-admin",
+  "policy-admin",
+  "ident-admin",
+  "injector-admin",
+] as const;
 
 /** Scrape objects for Linkerd (proxies and control plane), Argo Events workloads and cert-manager. */
 export function podMonitors(namespace: string): Record<string, unknown>[] {
@@ -599,7 +620,12 @@ export function podMonitors(namespace: string): Record<string, unknown>[] {
       selector: {
         matchExpressions: [{ key: "linkerd.io/control-plane-component", operator: "Exists" }],
       },
-      podMetricsEndpoints: [{ port: "admin-http", path: "/metrics", interval: "30s" }],
+      // One endpoint per admin port: a pod without that port is dropped from that endpoint's job.
+      podMetricsEndpoints: LINKERD_CONTROL_PLANE_ADMIN_PORTS.map((port) => ({
+        port,
+        path: "/metrics",
+        interval: "30s",
+      })),
     }),
     // EventSource and Sensor pods serve metrics on :7777 without a named port (Argo Events
     // "Metrics" docs); the controller's own metrics come from the argo-events chart's monitor.
