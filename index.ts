@@ -3,7 +3,6 @@
  * Nothing else lives here; every resource belongs to a component under components/.
  */
 import * as aws from "@pulumi/aws";
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { DEFAULT_STORAGE_CLASS, EksCluster } from "./components/cluster";
@@ -12,10 +11,9 @@ import { KafkaCluster, KafkaTopics, Queue } from "./components/messaging";
 import { AppNamespace, CertManager, Linkerd } from "./components/mesh";
 import { Network } from "./components/network";
 import {
-  ALERTMANAGER_CONFIG_KEY,
   AlertRules,
   alertmanagerConfigYaml,
-  alertmanagerSecretNames,
+  alertmanagerCredentials,
   alertmanagerSnsTopicArns,
   CloudWatchAlarms,
   ElasticsearchExporter,
@@ -285,8 +283,18 @@ const monitoring = new Monitoring(
     prometheus: observability.prometheus,
     storageClassName: DEFAULT_STORAGE_CLASS,
     grafanaAdminPassword: pulumi.secret(grafanaAdminPassword.result),
-    alertmanagerConfigSecretName: "alertmanager-config",
-    alertmanagerSecrets: alertmanagerSecretNames(receivers),
+    // The config names its receivers' credentials by file only; their values come from the
+    // stack's secret config and become Secrets the component creates before Alertmanager starts.
+    alertmanagerConfig: {
+      secretName: "alertmanager-config",
+      yaml: heartbeatTopicArn.apply((topicArn) =>
+        alertmanagerConfigYaml(receivers, { topicArn, region: config.region }),
+      ),
+    },
+    alertmanagerCredentials: alertmanagerCredentials(receivers, {
+      pagerdutyRoutingKey: config.pagerdutyRoutingKey,
+      slackWebhookUrl: config.slackWebhookUrl,
+    }),
     alertmanagerSns: {
       topicArns: alertmanagerSnsTopicArns(receivers, heartbeatTopicArn),
       kmsKeyArn: keys.alertsKeyArn,
@@ -301,20 +309,6 @@ const monitoring = new Monitoring(
     dependsOn: [cluster],
   },
   { providers: [aws_] },
-);
-// The rendered Alertmanager config names its receivers' credentials by file only; the
-// PagerDuty and Slack Secrets themselves are created out of band (README: Deploying for real).
-new k8s.core.v1.Secret(
-  "alertmanager-config",
-  {
-    metadata: { name: "alertmanager-config", namespace: monitoring.namespace },
-    stringData: {
-      [ALERTMANAGER_CONFIG_KEY]: heartbeatTopicArn.apply((topicArn) =>
-        alertmanagerConfigYaml(receivers, { topicArn, region: config.region }),
-      ),
-    },
-  },
-  { provider: k8sProvider },
 );
 // Elasticsearch's health for ElasticsearchClusterNotGreen; its ServiceMonitor needs the stack's CRDs.
 new ElasticsearchExporter("platform", {

@@ -17,6 +17,7 @@ import {
   throwIfInvalid,
   type ValidationError,
 } from "../lib";
+import type { AlertmanagerCredential } from "./alertmanager";
 import { chartDefaultRulesValues, eksUnscrapeableComponentValues } from "./chartDefaultRules";
 
 /** The charts, pinned to the versions in shared/catalog.json (a test keeps them equal). */
@@ -132,12 +133,17 @@ export interface MonitoringArgs {
   /** Grafana's admin password; kept in a Kubernetes Secret, never in the Helm values. */
   grafanaAdminPassword: pulumi.Input<string>;
   /**
-   * A Secret in the namespace that holds the Alertmanager configuration under the key
-   * `alertmanager.yaml`. When unset, the chart renders its default (null receiver) configuration.
+   * The Alertmanager configuration (`alertmanagerConfigYaml`), kept in a Secret of this name under
+   * `alertmanager.yaml` that the component creates before Alertmanager starts. When unset, the
+   * chart renders its default (null receiver) configuration.
    */
-  alertmanagerConfigSecretName?: string;
-  /** Secrets with receiver credentials (PagerDuty key, Slack URL) that Alertmanager mounts. */
-  alertmanagerSecrets?: string[];
+  alertmanagerConfig?: { secretName: string; yaml: pulumi.Input<string> };
+  /**
+   * The receivers' credentials (`alertmanagerCredentials`): the component creates their Secrets
+   * in the namespace before the release, since Alertmanager's pods cannot start without them.
+   * @default none
+   */
+  alertmanagerCredentials?: AlertmanagerCredential[];
   /**
    * SNS topics Alertmanager publishes to (the heartbeat, an SNS pager) and the key that encrypts
    * them. Alertmanager then gets a Pod Identity role that may publish to exactly these topics.
@@ -235,14 +241,19 @@ export function validateMonitoringArgs(args: MonitoringArgs): ValidationError[] 
   if (typeof args.grafanaAdminPassword === "string" && args.grafanaAdminPassword.length < 16) {
     add("grafanaAdminPassword", "must be at least 16 characters (use a generated secret)");
   }
-  if (
-    args.alertmanagerConfigSecretName !== undefined &&
-    !DNS_SUBDOMAIN.test(args.alertmanagerConfigSecretName)
-  ) {
+  if (args.alertmanagerConfig && !DNS_SUBDOMAIN.test(args.alertmanagerConfig.secretName)) {
     add(
-      "alertmanagerConfigSecretName",
-      `"${args.alertmanagerConfigSecretName}" is not a Kubernetes Secret name (a DNS subdomain)`,
+      "alertmanagerConfig.secretName",
+      `"${args.alertmanagerConfig.secretName}" is not a Kubernetes Secret name (a DNS subdomain)`,
     );
+  }
+  for (const [i, { ref }] of (args.alertmanagerCredentials ?? []).entries()) {
+    if (!DNS_SUBDOMAIN.test(ref.name)) {
+      add(
+        `alertmanagerCredentials[${i}].ref.name`,
+        `"${ref.name}" is not a Kubernetes Secret name (a DNS subdomain)`,
+      );
+    }
   }
   for (const [key, value] of [
     ["elasticsearchUrl", args.elasticsearchUrl],
@@ -761,6 +772,48 @@ export class Monitoring extends pulumi.ComponentResource {
       );
     }
 
+    // Alertmanager mounts these; created here, in the namespace, before the release, so its pods
+    // never wait for a Secret someone has to create by hand.
+    const alertmanagerSecrets: k8s.core.v1.Secret[] = [];
+    if (args.alertmanagerConfig) {
+      alertmanagerSecrets.push(
+        new k8s.core.v1.Secret(
+          `${name}-alertmanager-config`,
+          {
+            metadata: {
+              name: args.alertmanagerConfig.secretName,
+              namespace: namespace.metadata.name,
+            },
+            type: "Opaque",
+            stringData: { [ALERTMANAGER_CONFIG_KEY]: args.alertmanagerConfig.yaml },
+          },
+          k8sOpts,
+        ),
+      );
+    }
+    const credentialsBySecret = new Map<string, Record<string, pulumi.Input<string>>>();
+    for (const { ref, value } of args.alertmanagerCredentials ?? []) {
+      credentialsBySecret.set(ref.name, {
+        ...credentialsBySecret.get(ref.name),
+        [ref.key]: pulumi.secret(value),
+      });
+    }
+    for (const [secretName, stringData] of [...credentialsBySecret].sort(([a], [b]) =>
+      a.localeCompare(b),
+    )) {
+      alertmanagerSecrets.push(
+        new k8s.core.v1.Secret(
+          `${name}-${secretName}`,
+          {
+            metadata: { name: secretName, namespace: namespace.metadata.name },
+            type: "Opaque",
+            stringData,
+          },
+          k8sOpts,
+        ),
+      );
+    }
+
     this.release = new k8s.helm.v3.Release(
       name,
       {
@@ -774,15 +827,23 @@ export class Monitoring extends pulumi.ComponentResource {
           prometheus: args.prometheus,
           storageClassName: args.storageClassName,
           grafanaAdminSecretName: adminSecret.metadata.name,
-          alertmanagerConfigSecretName: args.alertmanagerConfigSecretName,
-          alertmanagerSecrets: args.alertmanagerSecrets,
+          alertmanagerConfigSecretName: args.alertmanagerConfig?.secretName,
+          alertmanagerSecrets: [...credentialsBySecret.keys()].sort(),
           elasticsearchUrl: args.elasticsearchUrl,
           elasticsearchIndex: args.elasticsearchIndex ?? "logs-*",
           tracingQueryUrl: args.tracingQueryUrl,
           mskHosts,
         }),
       },
-      { ...k8sOpts, dependsOn: [adminSecret, ...alertmanagerIdentity, ...(args.dependsOn ?? [])] },
+      {
+        ...k8sOpts,
+        dependsOn: [
+          adminSecret,
+          ...alertmanagerSecrets,
+          ...alertmanagerIdentity,
+          ...(args.dependsOn ?? []),
+        ],
+      },
     );
 
     // The CRDs come with the release, so the monitors wait for it.
