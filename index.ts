@@ -198,7 +198,12 @@ const linkerd = new Linkerd("platform", {
   tracing: meshTracingTarget(),
 });
 for (const namespace of platform.appNamespaces) {
-  new AppNamespace(namespace, { provider: k8sProvider, linkerd, namespace });
+  new AppNamespace(namespace, {
+    provider: k8sProvider,
+    linkerd,
+    namespace,
+    vpcCidrBlock: network.vpcCidrBlock,
+  });
 }
 
 new LoadBalancerController(

@@ -30,6 +30,7 @@ describe("AppNamespace", () => {
     provider,
     linkerd,
     namespace: "orders",
+    vpcCidrBlock: "10.0.0.0/16",
     services: {
       "orders-api": {
         podSelector: { "app.kubernetes.io/name": "orders-api" },
@@ -85,6 +86,7 @@ describe("AppNamespace", () => {
         `${NP}::orders-allow-egress`,
         `${NP}::orders-allow-linkerd`,
         `${NP}::orders-allow-orders-api`,
+        `${NP}::orders-allow-platform-egress`,
         `${NP}::orders-default-deny`,
         `${POLICY("v1alpha1", "AuthorizationPolicy")}::orders-orders-api-authorizationpolicy`,
         `${POLICY("v1alpha1", "AuthorizationPolicy")}::orders-prometheus-scrape-policy`,
@@ -104,6 +106,7 @@ describe("AppNamespace", () => {
         "kubernetes:core/v1:Namespace::quiet-namespace",
         `${NP}::quiet-allow-dns`,
         `${NP}::quiet-allow-linkerd`,
+        `${NP}::quiet-allow-platform-egress`,
         `${NP}::quiet-default-deny`,
       ],
     );
@@ -251,6 +254,39 @@ describe("AppNamespace", () => {
     });
   });
 
+  it("lets every pod reach the VPC endpoints (443), MSK (9098) and the OTel collector (4317), whatever it declares", () => {
+    const expected = {
+      podSelector: {},
+      policyTypes: ["Egress"],
+      egress: [
+        {
+          to: [{ ipBlock: { cidr: "10.0.0.0/16" } }],
+          ports: [
+            { protocol: "TCP", port: 443 },
+            { protocol: "TCP", port: 9098 },
+          ],
+        },
+        {
+          to: [
+            {
+              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "tracing" } },
+              podSelector: {
+                matchLabels: {
+                  "app.kubernetes.io/name": "opentelemetry-collector",
+                  "app.kubernetes.io/instance": "otel-collector",
+                },
+              },
+            },
+          ],
+          ports: [{ protocol: "TCP", port: 4317 }],
+        },
+      ],
+    };
+    assert.deepEqual(spec(np("orders-allow-platform-egress")), expected);
+    // The namespace that declares nothing gets the same.
+    assert.deepEqual(spec(np("quiet-allow-platform-egress")), expected);
+  });
+
   it("lets linkerd-viz scrape the proxies and the kubelet probe them, as `linkerd viz allow-scrapes` does", () => {
     const server = single(capture, POLICY("v1beta3", "Server"), "orders-proxy-admin-server");
     assert.deepEqual(spec(server), {
@@ -310,7 +346,7 @@ describe("AppNamespace", () => {
 
   it("renders objects that validate against their schemas (CRDs and kubernetes-models)", () => {
     const objects = [...children("orders"), ...children("quiet")];
-    assert.equal(objects.length, 18);
+    assert.equal(objects.length, 20);
     for (const o of objects) assert.deepEqual(validateManifest(o.inputs), [], o.name);
   });
 
@@ -344,6 +380,7 @@ describe("AppNamespace", () => {
   it("rejects bad arguments with every problem named and registers nothing", async () => {
     const bad = args({
       namespace: "linkerd",
+      vpcCidrBlock: "10.0.0.0",
       services: {
         Bad_Name: {
           podSelector: {},
@@ -365,6 +402,7 @@ describe("AppNamespace", () => {
       validateAppNamespaceArgs(bad).map((e) => [e.propertyPath, e.reason]),
       [
         ["namespace", '"linkerd" is a system namespace; application namespaces need their own'],
+        ["vpcCidrBlock", '"10.0.0.0" is not an IPv4 CIDR; pass the VPC\'s (network.vpcCidrBlock)'],
         ["services.Bad_Name", "the service name must be a DNS label of at most 55 characters"],
         [
           "services.Bad_Name.podSelector",
@@ -393,7 +431,7 @@ describe("AppNamespace", () => {
       () => new AppNamespace("bad", bad),
       (e: Error) =>
         pulumi.InputPropertiesError.isInstance(e) &&
-        /AppNamespace: 10 invalid arguments/.test(e.message),
+        /AppNamespace: 11 invalid arguments/.test(e.message),
     );
     await capture.settle();
     assert.equal(capture.resources.size, before);
