@@ -87,11 +87,14 @@ describe("AppNamespace", () => {
         `${NP}::orders-allow-linkerd`,
         `${NP}::orders-allow-orders-api`,
         `${NP}::orders-allow-platform-egress`,
+        `${NP}::orders-allow-prometheus`,
         `${NP}::orders-default-deny`,
+        `${POLICY("v1alpha1", "AuthorizationPolicy")}::orders-cluster-prometheus-scrape-policy`,
         `${POLICY("v1alpha1", "AuthorizationPolicy")}::orders-orders-api-authorizationpolicy`,
         `${POLICY("v1alpha1", "AuthorizationPolicy")}::orders-prometheus-scrape-policy`,
         `${POLICY("v1alpha1", "AuthorizationPolicy")}::orders-proxy-probes-policy`,
         `${POLICY("v1alpha1", "MeshTLSAuthentication")}::orders-orders-api-clients-meshtlsauthentication`,
+        `${POLICY("v1alpha1", "NetworkAuthentication")}::orders-pod-network-authn`,
         `${POLICY("v1beta3", "HTTPRoute")}::orders-proxy-metrics-route`,
         `${POLICY("v1beta3", "HTTPRoute")}::orders-proxy-probes-route`,
         `${POLICY("v1beta3", "Server")}::orders-orders-api-server`,
@@ -287,6 +290,46 @@ describe("AppNamespace", () => {
     assert.deepEqual(spec(np("quiet-allow-platform-egress")), expected);
   });
 
+  it("lets the cluster's (unmeshed) Prometheus in monitoring scrape every proxy's /metrics on 4191", () => {
+    assert.deepEqual(spec(np("orders-allow-prometheus")), {
+      podSelector: {},
+      policyTypes: ["Ingress"],
+      ingress: [
+        {
+          from: [
+            {
+              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } },
+              podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } },
+            },
+          ],
+          ports: [{ protocol: "TCP", port: 4191 }],
+        },
+      ],
+    });
+    const authn = single(
+      capture,
+      POLICY("v1alpha1", "NetworkAuthentication"),
+      "orders-pod-network-authn",
+    );
+    assert.deepEqual(authn.inputs.metadata, { name: "pod-network", namespace: "orders" });
+    assert.deepEqual(spec(authn), { networks: [{ cidr: "10.0.0.0/16" }] });
+    const policy = single(
+      capture,
+      POLICY("v1alpha1", "AuthorizationPolicy"),
+      "orders-cluster-prometheus-scrape-policy",
+    );
+    assert.deepEqual(policy.inputs.metadata, {
+      name: "cluster-prometheus-scrape",
+      namespace: "orders",
+    });
+    assert.deepEqual(spec(policy), {
+      targetRef: { group: "policy.linkerd.io", kind: "HTTPRoute", name: "proxy-metrics" },
+      requiredAuthenticationRefs: [
+        { group: "policy.linkerd.io", kind: "NetworkAuthentication", name: "pod-network" },
+      ],
+    });
+  });
+
   it("lets linkerd-viz scrape the proxies and the kubelet probe them, as `linkerd viz allow-scrapes` does", () => {
     const server = single(capture, POLICY("v1beta3", "Server"), "orders-proxy-admin-server");
     assert.deepEqual(spec(server), {
@@ -346,7 +389,7 @@ describe("AppNamespace", () => {
 
   it("renders objects that validate against their schemas (CRDs and kubernetes-models)", () => {
     const objects = [...children("orders"), ...children("quiet")];
-    assert.equal(objects.length, 20);
+    assert.equal(objects.length, 23);
     for (const o of objects) assert.deepEqual(validateManifest(o.inputs), [], o.name);
   });
 

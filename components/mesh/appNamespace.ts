@@ -45,6 +45,17 @@ const RESERVED_NAMESPACES = [
 /** Ports of the Linkerd proxy itself (outbound, inbound, tap/control, admin/metrics). */
 const PROXY_PORTS = { outbound: 4140, inbound: 4143, control: 4190, admin: 4191 } as const;
 
+/**
+ * The cluster's Prometheus (kube-prometheus-stack, `Monitoring`'s default namespace): unmeshed, so
+ * it has no mesh identity. The operator labels every Prometheus pod `app.kubernetes.io/name:
+ * prometheus` (prometheus-operator pkg/prometheus selector labels; `Monitoring`'s topology spread
+ * selects on the same label).
+ */
+export const CLUSTER_PROMETHEUS = {
+  namespace: "monitoring",
+  podLabels: { "app.kubernetes.io/name": "prometheus" },
+} as const;
+
 /** The port of the VPC interface endpoints (AWS APIs over HTTPS). */
 const VPC_ENDPOINT_PORT = 443;
 
@@ -111,7 +122,9 @@ export interface AppNamespaceArgs {
   /**
    * Authorize linkerd-viz's Prometheus to scrape the proxies' /metrics and the kubelet to probe
    * /live and /ready (what `linkerd viz allow-scrapes` emits), so golden metrics keep flowing under
-   * the deny policy.
+   * the deny policy; and the cluster's Prometheus ({@link CLUSTER_PROMETHEUS}, unmeshed) to scrape
+   * /metrics on 4191: a NetworkPolicy admits its pods, and a NetworkAuthentication of the pod
+   * network (`vpcCidrBlock`: the VPC CNI gives pods VPC addresses) authorizes it in Linkerd.
    * @default true
    */
   allowMetricsScrapes?: boolean;
@@ -363,6 +376,22 @@ export class AppNamespace extends pulumi.ComponentResource {
 
     if (args.allowMetricsScrapes ?? true) {
       this.allowScrapes(name, inNamespace, childOpts);
+      this.allowClusterPrometheus(name, args.vpcCidrBlock, inNamespace, childOpts);
+      networkPolicy("allow-prometheus", {
+        podSelector: {},
+        policyTypes: ["Ingress"],
+        ingress: [
+          {
+            from: [
+              {
+                ...byName(CLUSTER_PROMETHEUS.namespace),
+                podSelector: { matchLabels: { ...CLUSTER_PROMETHEUS.podLabels } },
+              },
+            ],
+            ports: [tcp(PROXY_PORTS.admin)],
+          },
+        ],
+      });
     }
 
     this.namespaceName = namespace;
@@ -463,5 +492,43 @@ export class AppNamespace extends pulumi.ComponentResource {
         },
       ],
     });
+  }
+
+  /**
+   * The cluster's Prometheus on the proxy-admin Server's /metrics route. It is unmeshed, so it
+   * presents no identity: it is authenticated by network, like the kubelet in `allow-scrapes`, and
+   * the `allow-prometheus` NetworkPolicy narrows the pod network to its pods.
+   */
+  private allowClusterPrometheus(
+    prefix: string,
+    podNetwork: pulumi.Input<string>,
+    inNamespace: (name: string) => Record<string, unknown>,
+    opts: pulumi.CustomResourceOptions,
+  ): void {
+    new k8s.apiextensions.CustomResource(
+      `${prefix}-pod-network-authn`,
+      {
+        apiVersion: "policy.linkerd.io/v1alpha1",
+        kind: "NetworkAuthentication",
+        metadata: inNamespace("pod-network"),
+        spec: { networks: [{ cidr: podNetwork }] },
+      },
+      opts,
+    );
+    new k8s.apiextensions.CustomResource(
+      `${prefix}-cluster-prometheus-scrape-policy`,
+      {
+        apiVersion: "policy.linkerd.io/v1alpha1",
+        kind: "AuthorizationPolicy",
+        metadata: inNamespace("cluster-prometheus-scrape"),
+        spec: {
+          targetRef: { group: "policy.linkerd.io", kind: "HTTPRoute", name: "proxy-metrics" },
+          requiredAuthenticationRefs: [
+            { group: "policy.linkerd.io", kind: "NetworkAuthentication", name: "pod-network" },
+          ],
+        },
+      },
+      opts,
+    );
   }
 }
