@@ -149,6 +149,9 @@ const kafka = new KafkaCluster(
     logRetentionInDays: kafkaConfig.logRetentionInDays,
     // Pods run on managed nodes, which carry the EKS cluster security group.
     clientSecurityGroupIds: [cluster.clusterSecurityGroupId],
+    // The domain-event pipe (ArgoEvents) reaches the brokers through interfaces carrying the
+    // brokers' group: it admits itself on 9098 and reaches STS's interface endpoint on 443.
+    pipeAccess: { vpcCidrBlock: network.vpcCidrBlock },
     replication: {
       defaultReplicationFactor: kafkaConfig.defaultReplicationFactor,
       minInsyncReplicas: kafkaConfig.minInsyncReplicas,
