@@ -147,6 +147,9 @@ const kafka = new KafkaCluster(
     logRetentionInDays: kafkaConfig.logRetentionInDays,
     // Pods run on managed nodes, which carry the EKS cluster security group.
     clientSecurityGroupIds: [cluster.clusterSecurityGroupId],
+    // The domain-event pipe (ArgoEvents) reaches the brokers through interfaces carrying the
+    // brokers' group: it admits itself on 9098 and reaches STS's interface endpoint on 443.
+    pipeAccess: { vpcCidrBlock: network.vpcCidrBlock },
     replication: {
       defaultReplicationFactor: kafkaConfig.defaultReplicationFactor,
       minInsyncReplicas: kafkaConfig.minInsyncReplicas,
@@ -196,7 +199,12 @@ const linkerd = new Linkerd("platform", {
   tracing: meshTracingTarget(),
 });
 for (const namespace of platform.appNamespaces) {
-  new AppNamespace(namespace, { provider: k8sProvider, linkerd, namespace });
+  new AppNamespace(namespace, {
+    provider: k8sProvider,
+    linkerd,
+    namespace,
+    vpcCidrBlock: network.vpcCidrBlock,
+  });
 }
 
 new LoadBalancerController(

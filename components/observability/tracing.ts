@@ -66,7 +66,8 @@ export const JAEGER_FREE_FORM_VALUES = [
 /** The collector image: contrib, which ships the probabilistic sampler. */
 export const OTEL_COLLECTOR_IMAGE = "otel/opentelemetry-collector-contrib";
 
-const OTLP_GRPC_PORT = 4317;
+/** The collector's OTLP gRPC port (SDKs, Linkerd proxies; application namespaces egress to it). */
+export const OTLP_GRPC_PORT = 4317;
 const OTLP_HTTP_PORT = 4318;
 const JAEGER_QUERY_PORT = 16686;
 /** Bounds of {@link TracingArgs.traceRetentionDays} (the stack config's range). */
@@ -84,6 +85,16 @@ const ES_INDEX_CLEANER_UID = 10001;
 const ES_INDEX_CLEANER_CA_PATH = "/es-tls/ca.crt";
 /** The service account of the collector, the identity Linkerd proxies export to. */
 export const OTEL_COLLECTOR_SERVICE_ACCOUNT = "otel-collector";
+/**
+ * The labels of the collector's pods: the chart's selectorLabels, `app.kubernetes.io/name` (the
+ * chart name, no nameOverride here) and `app.kubernetes.io/instance` (the release name, below)
+ * (opentelemetry-collector chart 0.170.0, templates/_helpers.tpl "opentelemetry-collector.selectorLabels").
+ * Application namespaces' NetworkPolicies admit egress to exactly these pods.
+ */
+export const OTEL_COLLECTOR_POD_LABELS = {
+  "app.kubernetes.io/name": OTEL_COLLECTOR_CHART.name,
+  "app.kubernetes.io/instance": "otel-collector",
+} as const;
 /** The namespace the collector runs in unless {@link TracingArgs.namespace} says otherwise. */
 export const DEFAULT_TRACING_NAMESPACE = "tracing";
 
@@ -512,7 +523,7 @@ export class Tracing extends pulumi.ComponentResource {
     this.collector = new k8s.helm.v3.Release(
       `${name}-collector`,
       {
-        name: "otel-collector",
+        name: OTEL_COLLECTOR_POD_LABELS["app.kubernetes.io/instance"],
         chart: OTEL_COLLECTOR_CHART.name,
         version: OTEL_COLLECTOR_CHART.version,
         repositoryOpts: { repo: OTEL_COLLECTOR_CHART.repo },
