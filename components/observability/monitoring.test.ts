@@ -233,6 +233,10 @@ describe("Monitoring", () => {
     });
     assert.deepEqual(byName.get("alertmanager-pagerduty")!.data, { "routing-key": "pd-key" });
     assert.deepEqual(byName.get("alertmanager-slack")!.data, { "webhook-url": "slack-url" });
+    // Created at the stack's root before the component owned it: aliased, not replaced.
+    assert.deepEqual(byName.get("alertmanager-config")!.resource.aliases, [
+      "urn:pulumi:test::acme-platform::kubernetes:core/v1:Secret::alertmanager-config",
+    ]);
     const release = stackRelease(prodUrn);
     for (const { resource } of byName.values()) {
       assert.ok(

@@ -787,7 +787,15 @@ export class Monitoring extends pulumi.ComponentResource {
             type: "Opaque",
             stringData: { [ALERTMANAGER_CONFIG_KEY]: args.alertmanagerConfig.yaml },
           },
-          k8sOpts,
+          // The stack program created this Secret itself before the component owned it: the
+          // alias keeps an existing stack's Secret (same name) instead of replacing it, which
+          // would fail on the name already taken.
+          {
+            ...k8sOpts,
+            aliases: [
+              pulumi.createUrn(args.alertmanagerConfig.secretName, "kubernetes:core/v1:Secret"),
+            ],
+          },
         ),
       );
     }
