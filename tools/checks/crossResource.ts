@@ -6,6 +6,7 @@
  * on any error, naming the check and what it found.
  */
 import type { CheckedResource } from "./graph";
+import { flowsCheck } from "./flows";
 
 /** What the checks know about the deployment besides the graph itself. */
 export interface CrossCheckContext {
@@ -35,7 +36,7 @@ export interface CrossCheck {
 }
 
 /** The checks the plan runs, in the order it reports them. */
-export const CROSS_CHECKS: CrossCheck[] = [];
+export const CROSS_CHECKS: CrossCheck[] = [flowsCheck];
 
 /** One line of the plan's summary per check, plus the errors prefixed with the check's name. */
 export interface CrossCheckReport {
