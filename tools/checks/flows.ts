@@ -7,7 +7,7 @@
  * - AWS security groups. A flow from group A to group B on port P is open iff A's egress admits B
  *   (by referenced group, or a CIDR containing the VPC) on P and B's ingress admits A likewise.
  *   Default egress: the AWS provider removes the allow-all egress rule AWS adds to a new group
- *   ("NOTE on Egress rules", aws.ec2.SecurityGroup, pulumi-aws 6.x docs), and the project adds no
+ *   ("NOTE on Egress rules", @pulumi/aws 7.48.0 ec2/securityGroup.d.ts), and the project adds no
  *   egress rules, so a group the graph creates has exactly the egress it declares. The EKS cluster
  *   security group is created by EKS, not by the graph, with an allow-all outbound rule
  *   (https://docs.aws.amazon.com/eks/latest/userguide/sec-group-reqs.html), so its egress is
