@@ -6,6 +6,7 @@
  * on any error, naming the check and what it found.
  */
 import type { CheckedResource } from "./graph";
+import { flowsCheck } from "./flows";
 import { monitorsCheck } from "./monitors";
 import { podsCheck } from "./pods";
 
@@ -37,7 +38,7 @@ export interface CrossCheck {
 }
 
 /** The checks the plan runs, in the order it reports them. */
-export const CROSS_CHECKS: CrossCheck[] = [podsCheck, monitorsCheck];
+export const CROSS_CHECKS: CrossCheck[] = [flowsCheck, podsCheck, monitorsCheck];
 
 /** One line of the plan's summary per check, plus the errors prefixed with the check's name. */
 export interface CrossCheckReport {

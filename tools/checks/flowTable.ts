@@ -1,0 +1,196 @@
+/**
+ * The platform's declared network flows: what may talk to what, on which port, and why. The
+ * `flows` cross-check (./flows.ts) proves each one open through every layer the graph holds on its
+ * path (security groups, NetworkPolicies) and reports any opening no flow here accounts for.
+ */
+import { KAFKA_PORTS } from "../../components/messaging/kafka";
+import { LINKERD_NAMESPACE, LINKERD_VIZ_NAMESPACE } from "../../components/mesh/linkerd";
+import {
+  ELASTICSEARCH_EXPORTER_LABELS,
+  ELASTICSEARCH_EXPORTER_PORT,
+  ELASTICSEARCH_HTTP_PORT,
+} from "../../components/observability/elasticsearchExporter";
+import {
+  DEFAULT_TRACING_NAMESPACE,
+  OTEL_COLLECTOR_POD_LABELS,
+} from "../../components/observability/tracing";
+
+/** Every Namespace of the graph labelled `acme.io/app-namespace: "true"` (AppNamespace). */
+export const APP_NAMESPACES = "<app namespaces>";
+
+/** One end of a flow. */
+export type FlowEndpoint =
+  /** A security group: the URN's name (`events-brokers`), its tag `Name`, or `eks-cluster` for
+   * the group EKS creates for the cluster (output `vpcConfig.clusterSecurityGroupId`). */
+  | { securityGroup: string }
+  /** Pods carrying (at least) `podLabels` in `namespace` (or every app namespace). They sit in
+   * the EKS cluster security group at the AWS layer (managed node groups use it). */
+  | { namespace: string; podLabels: Record<string, string> }
+  /** Any address of the VPC (its `cidrBlock`). */
+  | { cidr: "vpc" };
+
+/** A declared flow over TCP. */
+export interface Flow {
+  name: string;
+  from: FlowEndpoint;
+  to: FlowEndpoint;
+  port: number;
+  /** Optional protocol; TCP unless said. */
+  protocol?: "TCP" | "UDP";
+  why: string;
+}
+
+const CLUSTER = { securityGroup: "eks-cluster" } as const;
+const APP_PODS = { namespace: APP_NAMESPACES, podLabels: {} };
+const KUBE_DNS = { namespace: "kube-system", podLabels: { "k8s-app": "kube-dns" } };
+const MONITORING = "monitoring"; // MonitoringArgs.namespace default (components/observability/monitoring.ts)
+const PROMETHEUS = {
+  namespace: MONITORING,
+  podLabels: { "app.kubernetes.io/name": "prometheus" },
+};
+const ES_EXPORTER = { namespace: "logging", podLabels: { ...ELASTICSEARCH_EXPORTER_LABELS } };
+
+/** What the stack opens today, and what issue 9 requires. */
+export const FLOWS: Flow[] = [
+  // AWS layer.
+  {
+    name: "vpc -> interface endpoints 443",
+    from: { cidr: "vpc" },
+    to: { securityGroup: "platform-endpoints" },
+    port: 443,
+    why: "every in-VPC client reaches SQS, STS, KMS, ECR, logs through the interface endpoints",
+  },
+  {
+    name: "vpc -> Kubernetes API 443",
+    from: { cidr: "vpc" },
+    to: { securityGroup: "platform-control-plane" },
+    port: 443,
+    why: "the private API endpoint is reached from inside the VPC (nodes, the in-VPC deployer)",
+  },
+  {
+    name: "cluster -> brokers 9098",
+    from: CLUSTER,
+    to: { securityGroup: "events-brokers" },
+    port: KAFKA_PORTS.saslIam,
+    why: "producers and consumers in the cluster speak SASL/IAM to MSK",
+  },
+  {
+    name: "cluster -> brokers JMX exporter",
+    from: CLUSTER,
+    to: { securityGroup: "events-brokers" },
+    port: KAFKA_PORTS.jmxExporter,
+    why: "Prometheus scrapes MSK open monitoring",
+  },
+  {
+    name: "cluster -> brokers node exporter",
+    from: CLUSTER,
+    to: { securityGroup: "events-brokers" },
+    port: KAFKA_PORTS.nodeExporter,
+    why: "Prometheus scrapes MSK open monitoring",
+  },
+  // Application namespaces (components/mesh/appNamespace.ts).
+  {
+    name: "app pods -> kube-dns 53/UDP",
+    from: APP_PODS,
+    to: KUBE_DNS,
+    port: 53,
+    protocol: "UDP",
+    why: "name resolution",
+  },
+  {
+    name: "app pods -> kube-dns 53/TCP",
+    from: APP_PODS,
+    to: KUBE_DNS,
+    port: 53,
+    why: "name resolution (truncated answers)",
+  },
+  {
+    name: "app pods -> linkerd destination 8086",
+    from: APP_PODS,
+    to: { namespace: LINKERD_NAMESPACE, podLabels: {} },
+    port: 8086,
+    why: "proxies discover endpoints and fetch identity from the control plane",
+  },
+  {
+    name: "linkerd-viz -> app proxies 4191",
+    from: { namespace: LINKERD_VIZ_NAMESPACE, podLabels: {} },
+    to: APP_PODS,
+    port: 4191,
+    why: "linkerd-viz's Prometheus scrapes the proxies' admin port",
+  },
+  {
+    name: "linkerd-viz tap -> app proxies 4190",
+    from: { namespace: LINKERD_VIZ_NAMESPACE, podLabels: {} },
+    to: APP_PODS,
+    port: 4190,
+    why: "linkerd viz tap",
+  },
+  // Issue 9 (findings 7 and 9).
+  {
+    name: "prometheus -> app proxies 4191",
+    from: PROMETHEUS,
+    to: APP_PODS,
+    port: 4191,
+    why: "the mesh SLO alerts read the proxies' metrics (finding 7)",
+  },
+  {
+    name: "app pods -> otel collector 4317",
+    from: APP_PODS,
+    to: { namespace: DEFAULT_TRACING_NAMESPACE, podLabels: OTEL_COLLECTOR_POD_LABELS },
+    port: 4317,
+    why: "traces over OTLP/gRPC (finding 9)",
+  },
+  {
+    name: "app pods -> VPC endpoints 443",
+    from: APP_PODS,
+    to: { securityGroup: "platform-endpoints" },
+    port: 443,
+    why: "SQS, STS, KMS through the interface endpoints (finding 9)",
+  },
+  {
+    name: "app pods -> brokers 9098",
+    from: APP_PODS,
+    to: { securityGroup: "events-brokers" },
+    port: KAFKA_PORTS.saslIam,
+    why: "services produce and consume domain events (finding 9)",
+  },
+  // An EventBridge pipe with an MSK source runs in the cluster's subnets carrying the brokers'
+  // own security group (KafkaClusterArgs.pipeAccess), so its flows start from that group.
+  {
+    name: "pipe -> brokers 9098",
+    from: { securityGroup: "events-brokers" },
+    to: { securityGroup: "events-brokers" },
+    port: KAFKA_PORTS.saslIam,
+    why: "the MSK -> EventBridge Pipe -> SQS bridge reads the domain events (finding 5)",
+  },
+  {
+    name: "pipe -> VPC endpoints 443",
+    from: { securityGroup: "events-brokers" },
+    to: { securityGroup: "platform-endpoints" },
+    port: 443,
+    why: "the pipe signs MSK IAM auth with STS credentials through the interface endpoint",
+  },
+  // Elasticsearch exporter (components/observability/elasticsearchExporter.ts).
+  {
+    name: "prometheus -> elasticsearch exporter",
+    from: PROMETHEUS,
+    to: ES_EXPORTER,
+    port: ELASTICSEARCH_EXPORTER_PORT,
+    why: "cluster health metrics",
+  },
+  {
+    name: "elasticsearch exporter -> elasticsearch",
+    from: ES_EXPORTER,
+    to: { namespace: "logging", podLabels: { "common.k8s.elastic.co/type": "elasticsearch" } },
+    port: ELASTICSEARCH_HTTP_PORT,
+    why: "the exporter reads cluster health",
+  },
+  {
+    name: "elasticsearch exporter -> kube-dns 53/UDP",
+    from: ES_EXPORTER,
+    to: KUBE_DNS,
+    port: 53,
+    protocol: "UDP",
+    why: "name resolution",
+  },
+];

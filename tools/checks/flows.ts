@@ -1,0 +1,408 @@
+/**
+ * The `flows` cross-check: every flow of ./flowTable.ts is proven open through each layer the
+ * graph holds on its path, and every security-group rule and NetworkPolicy rule is accounted for
+ * by some declared flow.
+ *
+ * Layers:
+ * - AWS security groups. A flow from group A to group B on port P is open iff A's egress admits B
+ *   (by referenced group, or a CIDR containing the VPC) on P and B's ingress admits A likewise.
+ *   Default egress: the AWS provider removes the allow-all egress rule AWS adds to a new group
+ *   ("NOTE on Egress rules", @pulumi/aws 7.48.0 ec2/securityGroup.d.ts), and the project adds no
+ *   egress rules, so a group the graph creates has exactly the egress it declares. The EKS cluster
+ *   security group is created by EKS, not by the graph, with an allow-all outbound rule
+ *   (https://docs.aws.amazon.com/eks/latest/userguide/sec-group-reqs.html), so its egress is
+ *   assumed open. A `{cidr: "vpc"}` source has no egress to check.
+ * - Kubernetes NetworkPolicies (https://kubernetes.io/docs/concepts/services-networking/network-policies/):
+ *   a pod is isolated for a direction iff a policy in its namespace selects it with that
+ *   policyType; an isolated pod admits a connection iff some rule of a selecting policy matches
+ *   the peer and the port. Pods hold VPC addresses (VPC CNI), so an ipBlock matches a security
+ *   group or VPC destination when its cidr contains the VPC's CIDR and it excepts nothing.
+ *   Named ports never match a numeric flow port (the table declares numbers).
+ */
+import type { CheckedResource } from "./graph";
+import type { CrossCheck, CrossCheckResult } from "./crossResource";
+import { APP_NAMESPACES, FLOWS, type Flow, type FlowEndpoint } from "./flowTable";
+import { APP_NAMESPACE_LABEL } from "../../components/mesh/appNamespace";
+import { revealSecrets } from "../stackExport";
+
+const SG = "aws:ec2/securityGroup:SecurityGroup";
+const SG_IN = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
+const SG_OUT = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
+const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+const NAMESPACE = "kubernetes:core/v1:Namespace";
+const EKS = "aws:eks/cluster:Cluster";
+const VPC = "aws:ec2/vpc:Vpc";
+/** The FlowEndpoint name of the EKS-created cluster security group. */
+export const EKS_CLUSTER_GROUP = "eks-cluster";
+
+type Dict = Record<string, unknown>;
+const obj = (v: unknown): Dict => (v && typeof v === "object" ? (v as Dict) : {});
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+/** One security-group rule, normalised from a rule resource or a group's inline block. */
+interface SgRule {
+  /** What to name in a report: the rule's URN, or the group's URN and block. */
+  key: string;
+  group: string;
+  direction: "ingress" | "egress";
+  peerGroup?: string;
+  cidr?: string;
+  protocol: string;
+  from: number;
+  to: number;
+}
+
+interface Group {
+  id: string;
+  urn: string;
+  names: string[];
+  /** Created outside the graph (the EKS cluster group): egress allow-all. */
+  external: boolean;
+}
+
+interface Pod {
+  namespace: string;
+  labels: Record<string, string>;
+}
+
+interface Policy {
+  urn: string;
+  namespace: string;
+  spec: Dict;
+}
+
+function ipv4(cidr: string): [number, number] | undefined {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
+  if (!m) return undefined;
+  const bits = Number(m[5]);
+  const addr = ((+m[1] << 24) | (+m[2] << 16) | (+m[3] << 8) | +m[4]) >>> 0;
+  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+  return [(addr & mask) >>> 0, bits];
+}
+
+/** Whether `outer` contains all of `inner`. */
+export function cidrContains(outer: string, inner: string): boolean {
+  const o = ipv4(outer);
+  const i = ipv4(inner);
+  if (!o || !i || o[1] > i[1]) return false;
+  const mask = o[1] === 0 ? 0 : (~0 << (32 - o[1])) >>> 0;
+  return (i[0] & mask) >>> 0 === o[0];
+}
+
+function labelSelectorMatches(selector: unknown, labels: Record<string, string>): boolean {
+  const s = obj(selector);
+  for (const [k, v] of Object.entries(obj(s.matchLabels))) if (labels[k] !== v) return false;
+  for (const e of arr(s.matchExpressions)) {
+    const { key, operator, values } = obj(e) as {
+      key: string;
+      operator: string;
+      values?: string[];
+    };
+    const has = key in labels;
+    const vs = values ?? [];
+    if (operator === "In" && !(has && vs.includes(labels[key]))) return false;
+    if (operator === "NotIn" && has && vs.includes(labels[key])) return false;
+    if (operator === "Exists" && !has) return false;
+    if (operator === "DoesNotExist" && has) return false;
+  }
+  return true;
+}
+
+/** The graph, indexed for the evaluator. */
+export class FlowGraph {
+  readonly groups: Group[] = [];
+  readonly rules: SgRule[] = [];
+  readonly policies: Policy[] = [];
+  readonly namespaceLabels = new Map<string, Record<string, string>>();
+  vpcCidr?: string;
+
+  constructor(resources: CheckedResource[]) {
+    const rs = resources.map((r) => ({ ...r, inputs: obj(revealSecrets(r.inputs)) }));
+    const suffix = (urn: string) => urn.split("::").pop() ?? urn;
+    for (const r of rs) {
+      const out = obj(revealSecrets(r.outputs));
+      if (r.type === VPC) this.vpcCidr = str(r.inputs.cidrBlock) ?? str(out.cidrBlock);
+      if (r.type === SG) {
+        const id = str(out.id) ?? r.id ?? "";
+        const tagName = str(obj(r.inputs.tags).Name);
+        this.groups.push({
+          id,
+          urn: r.urn,
+          names: [suffix(r.urn), ...(tagName ? [tagName] : [])],
+          external: false,
+        });
+        for (const direction of ["ingress", "egress"] as const)
+          arr(r.inputs[direction]).forEach((b, i) => {
+            const block = obj(b);
+            const cidrs = arr(block.cidrBlocks).map(String);
+            const peers = arr(block.securityGroups).map(String);
+            if (block.self === true) peers.push(id);
+            for (const peer of [
+              ...cidrs.map((c) => ({ cidr: c })),
+              ...peers.map((g) => ({ peerGroup: g })),
+            ])
+              this.rules.push({
+                key: `${r.urn} ${direction}[${i}]`,
+                group: id,
+                direction,
+                ...peer,
+                protocol: String(block.protocol ?? "-1"),
+                from: Number(block.fromPort ?? 0),
+                to: Number(block.toPort ?? 65535),
+              });
+          });
+      }
+      if (r.type === EKS) {
+        const id = str(obj(out.vpcConfig).clusterSecurityGroupId);
+        if (id) this.groups.push({ id, urn: r.urn, names: [EKS_CLUSTER_GROUP], external: true });
+      }
+      if (r.type === SG_IN || r.type === SG_OUT) {
+        const i = r.inputs;
+        this.rules.push({
+          key: r.urn,
+          group: String(i.securityGroupId),
+          direction: r.type === SG_IN ? "ingress" : "egress",
+          peerGroup: str(i.referencedSecurityGroupId),
+          cidr: str(i.cidrIpv4),
+          protocol: String(i.ipProtocol),
+          from: Number(i.fromPort ?? 0),
+          to: Number(i.toPort ?? 65535),
+        });
+      }
+      if (r.type === NAMESPACE) {
+        const meta = obj(r.inputs.metadata);
+        const name = str(meta.name) ?? suffix(r.urn);
+        this.namespaceLabels.set(name, {
+          ...(obj(meta.labels) as Record<string, string>),
+          "kubernetes.io/metadata.name": name,
+        });
+      }
+      if (r.type === NETPOL) {
+        const meta = obj(r.inputs.metadata);
+        this.policies.push({
+          urn: r.urn,
+          namespace: str(meta.namespace) ?? "default",
+          spec: obj(r.inputs.spec),
+        });
+      }
+    }
+  }
+
+  group(name: string): Group | undefined {
+    return this.groups.find((g) => g.names.includes(name));
+  }
+
+  nsLabels(ns: string): Record<string, string> {
+    return this.namespaceLabels.get(ns) ?? { "kubernetes.io/metadata.name": ns };
+  }
+
+  appNamespaces(): string[] {
+    return [...this.namespaceLabels.entries()]
+      .filter(([, l]) => l[APP_NAMESPACE_LABEL] === "true")
+      .map(([n]) => n);
+  }
+}
+
+/** A concrete endpoint: app namespaces expanded, groups resolved. */
+type End = { kind: "pod"; pod: Pod } | { kind: "group"; group: Group } | { kind: "vpc" };
+
+function describe(e: End): string {
+  if (e.kind === "pod")
+    return `pods ${JSON.stringify(e.pod.labels)} in namespace ${e.pod.namespace}`;
+  if (e.kind === "group") return `security group ${e.group.urn}`;
+  return "the VPC";
+}
+
+/** The outcome of one flow: the blocking reasons and the rules it used. */
+export interface FlowOutcome {
+  blocked: string[];
+  used: Set<string>;
+}
+
+function expand(g: FlowGraph, e: FlowEndpoint, flow: string): End[] | string {
+  if ("cidr" in e) return [{ kind: "vpc" }];
+  if ("securityGroup" in e) {
+    const group = g.group(e.securityGroup);
+    return group
+      ? [{ kind: "group", group }]
+      : `${flow}: no security group named "${e.securityGroup}" in the graph (URN name, tag Name, or "${EKS_CLUSTER_GROUP}"); fix the flow table or the graph`;
+  }
+  const namespaces = e.namespace === APP_NAMESPACES ? g.appNamespaces() : [e.namespace];
+  return namespaces.map((namespace) => ({
+    kind: "pod",
+    pod: { namespace, labels: e.podLabels },
+  }));
+}
+
+function portMatches(rule: SgRule, port: number, protocol: string): boolean {
+  if (rule.protocol === "-1") return true;
+  return (
+    rule.protocol.toLowerCase() === protocol.toLowerCase() && rule.from <= port && port <= rule.to
+  );
+}
+
+/** Security-group layer; `src`/`dst` already mapped to groups or the VPC. */
+function sgLayer(
+  g: FlowGraph,
+  src: End,
+  dst: Group,
+  port: number,
+  protocol: string,
+  out: FlowOutcome,
+): void {
+  const cluster = g.group(EKS_CLUSTER_GROUP);
+  const srcGroup = src.kind === "group" ? src.group : src.kind === "pod" ? cluster : undefined;
+  if (src.kind === "pod" && !srcGroup) {
+    out.blocked.push(`no EKS cluster security group in the graph for ${describe(src)}`);
+    return;
+  }
+  const admits = (rule: SgRule, peer: Group | undefined): boolean =>
+    portMatches(rule, port, protocol) &&
+    ((peer !== undefined && rule.peerGroup === peer.id) ||
+      (rule.cidr !== undefined && g.vpcCidr !== undefined && cidrContains(rule.cidr, g.vpcCidr)));
+  if (srcGroup && !srcGroup.external) {
+    const egress = g.rules.filter(
+      (r) => r.group === srcGroup.id && r.direction === "egress" && admits(r, dst),
+    );
+    if (egress.length === 0)
+      out.blocked.push(
+        `security group ${srcGroup.urn} (no egress rule admits ${dst.urn} on ${protocol.toLowerCase()}/${port})`,
+      );
+    egress.forEach((r) => out.used.add(r.key));
+  }
+  const ingress = g.rules.filter(
+    (r) => r.group === dst.id && r.direction === "ingress" && admits(r, srcGroup),
+  );
+  if (ingress.length === 0)
+    out.blocked.push(
+      `security group ${dst.urn} (no ingress rule admits ${srcGroup ? srcGroup.urn : "the VPC"} on ${protocol.toLowerCase()}/${port})`,
+    );
+  ingress.forEach((r) => out.used.add(r.key));
+}
+
+/** Whether a NetworkPolicy peer matches the other end of the flow. */
+function peerMatches(g: FlowGraph, policy: Policy, peer: Dict, other: End): boolean {
+  if (peer.ipBlock !== undefined) {
+    const b = obj(peer.ipBlock);
+    if (other.kind === "pod" || g.vpcCidr === undefined) return false;
+    return cidrContains(String(b.cidr), g.vpcCidr) && arr(b.except).length === 0;
+  }
+  if (other.kind !== "pod") return false;
+  const nsOk =
+    peer.namespaceSelector !== undefined
+      ? labelSelectorMatches(peer.namespaceSelector, g.nsLabels(other.pod.namespace))
+      : other.pod.namespace === policy.namespace;
+  const podOk =
+    peer.podSelector !== undefined
+      ? labelSelectorMatches(peer.podSelector, other.pod.labels)
+      : true;
+  return nsOk && podOk;
+}
+
+function npPortMatches(ports: unknown, port: number, protocol: string): boolean {
+  const list = arr(ports);
+  if (list.length === 0) return true;
+  return list.some((p) => {
+    const { port: pp, endPort, protocol: proto } = obj(p);
+    if (String(proto ?? "TCP") !== protocol) return false;
+    if (pp === undefined) return true;
+    if (typeof pp !== "number") return false;
+    return typeof endPort === "number" ? pp <= port && port <= endPort : pp === port;
+  });
+}
+
+/** NetworkPolicy layer for one direction of `pod`. */
+function npLayer(
+  g: FlowGraph,
+  pod: Pod,
+  direction: "Ingress" | "Egress",
+  other: End,
+  port: number,
+  protocol: string,
+  out: FlowOutcome,
+): void {
+  const selecting = g.policies.filter((p) => {
+    if (p.namespace !== pod.namespace) return false;
+    if (!labelSelectorMatches(p.spec.podSelector, pod.labels)) return false;
+    const types = arr(p.spec.policyTypes).map(String);
+    const effective =
+      types.length > 0 ? types : ["Ingress", ...(p.spec.egress !== undefined ? ["Egress"] : [])];
+    return effective.includes(direction);
+  });
+  if (selecting.length === 0) return;
+  const key = direction === "Ingress" ? "ingress" : "egress";
+  const peersKey = direction === "Ingress" ? "from" : "to";
+  let allowed = false;
+  for (const p of selecting)
+    arr(p.spec[key]).forEach((rule, i) => {
+      const r = obj(rule);
+      const peers = r[peersKey] === undefined ? [{}] : arr(r[peersKey]).map(obj);
+      const peerOk = peers.some((peer) =>
+        Object.keys(peer).length === 0 ? true : peerMatches(g, p, peer, other),
+      );
+      if (peerOk && npPortMatches(r.ports, port, protocol)) {
+        allowed = true;
+        out.used.add(`${p.urn} ${key}[${i}]`);
+      }
+    });
+  if (!allowed)
+    out.blocked.push(
+      `NetworkPolicy ${selecting.map((p) => p.urn).join(", ")} (${describe({ kind: "pod", pod })} isolated for ${direction}; no rule admits ${describe(other)} on ${protocol.toLowerCase()}/${port})`,
+    );
+}
+
+/** Evaluates one flow through every layer. */
+export function evaluateFlow(g: FlowGraph, flow: Flow): FlowOutcome | string {
+  const out: FlowOutcome = { blocked: [], used: new Set() };
+  const protocol = flow.protocol ?? "TCP";
+  const froms = expand(g, flow.from, flow.name);
+  if (typeof froms === "string") return froms;
+  const tos = expand(g, flow.to, flow.name);
+  if (typeof tos === "string") return tos;
+  for (const src of froms)
+    for (const dst of tos) {
+      if (src.kind === "pod") npLayer(g, src.pod, "Egress", dst, flow.port, protocol, out);
+      if (dst.kind === "pod") npLayer(g, dst.pod, "Ingress", src, flow.port, protocol, out);
+      // Pod to pod stays inside the cluster group (node to node): the AWS layer is not on the path.
+      if (dst.kind === "group") sgLayer(g, src, dst.group, flow.port, protocol, out);
+    }
+  return out;
+}
+
+/** Runs the check with a given table (the plan uses FLOWS). */
+export function checkFlows(resources: CheckedResource[], flows: Flow[] = FLOWS): CrossCheckResult {
+  const g = new FlowGraph(resources);
+  const errors: string[] = [];
+  const used = new Set<string>();
+  for (const flow of flows) {
+    const r = evaluateFlow(g, flow);
+    if (typeof r === "string") {
+      errors.push(r);
+      continue;
+    }
+    r.used.forEach((k) => used.add(k));
+    for (const b of [...new Set(r.blocked)]) errors.push(`${flow.name}: blocked by ${b}`);
+  }
+  for (const rule of g.rules)
+    if (!used.has(rule.key))
+      errors.push(
+        `undeclared opening: security-group rule ${rule.key} (${rule.direction} ${rule.protocol}/${rule.from}-${rule.to} ${rule.peerGroup ?? rule.cidr}); declare its flow in tools/checks/flowTable.ts or remove the rule`,
+      );
+  for (const p of g.policies)
+    for (const key of ["ingress", "egress"])
+      arr(p.spec[key]).forEach((_, i) => {
+        if (!used.has(`${p.urn} ${key}[${i}]`))
+          errors.push(
+            `undeclared opening: NetworkPolicy ${p.urn} ${key}[${i}]; declare its flow in tools/checks/flowTable.ts or remove the rule`,
+          );
+      });
+  return { checked: flows.length, errors };
+}
+
+/** The registered check. */
+export const flowsCheck: CrossCheck = {
+  name: "flows",
+  unit: "flows",
+  run: (resources) => checkFlows(resources),
+};
