@@ -4,6 +4,7 @@
  * path (security groups, NetworkPolicies) and reports any opening no flow here accounts for.
  */
 import { KAFKA_PORTS } from "../../components/messaging/kafka";
+import { CLUSTER_PROMETHEUS } from "../../components/mesh/appNamespace";
 import { LINKERD_NAMESPACE, LINKERD_VIZ_NAMESPACE } from "../../components/mesh/linkerd";
 import {
   ELASTICSEARCH_EXPORTER_LABELS,
@@ -43,10 +44,9 @@ export interface Flow {
 const CLUSTER = { securityGroup: "eks-cluster" } as const;
 const APP_PODS = { namespace: APP_NAMESPACES, podLabels: {} };
 const KUBE_DNS = { namespace: "kube-system", podLabels: { "k8s-app": "kube-dns" } };
-const MONITORING = "monitoring"; // MonitoringArgs.namespace default (components/observability/monitoring.ts)
 const PROMETHEUS = {
-  namespace: MONITORING,
-  podLabels: { "app.kubernetes.io/name": "prometheus" },
+  namespace: CLUSTER_PROMETHEUS.namespace,
+  podLabels: { ...CLUSTER_PROMETHEUS.podLabels },
 };
 const ES_EXPORTER = { namespace: "logging", podLabels: { ...ELASTICSEARCH_EXPORTER_LABELS } };
 
