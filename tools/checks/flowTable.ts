@@ -26,9 +26,34 @@ export type FlowEndpoint =
   | { securityGroup: string }
   /** Pods carrying (at least) `podLabels` in `namespace` (or every app namespace). They sit in
    * the EKS cluster security group at the AWS layer (managed node groups use it). */
-  | { namespace: string; podLabels: Record<string, string> }
+  | {
+      namespace: string;
+      podLabels: Record<string, string>;
+      /** The pods' service account: their mesh identity, for Linkerd authorization. */
+      serviceAccount?: string;
+      /** Meshed although the namespace is not annotated (the chart injects its own pods). */
+      meshed?: boolean;
+    }
   /** Any address of the VPC (its `cidrBlock`). */
-  | { cidr: "vpc" };
+  | { cidr: "vpc" }
+  /**
+   * The kubelet of the destination pod's node. NetworkPolicies never apply to it: "traffic to and
+   * from the node where a Pod is running is always allowed" (Kubernetes NetworkPolicy docs).
+   */
+  | { kubelet: true };
+
+/**
+ * Linkerd NetworkAuthentications that charts create (not in the graph), as the pinned chart
+ * renders them; AuthorizationPolicies of the stack may name them.
+ */
+export const CHART_NETWORK_AUTHENTICATIONS = [
+  {
+    namespace: LINKERD_VIZ_NAMESPACE,
+    name: "kubelet",
+    networks: ["0.0.0.0/0", "::/0"],
+    template: "linkerd2 edge-26.8.3 viz/charts/linkerd-viz/templates/admin-policy.yaml",
+  },
+] as const;
 
 /** A declared flow over TCP. */
 export interface Flow {
@@ -38,6 +63,11 @@ export interface Flow {
   port: number;
   /** Optional protocol; TCP unless said. */
   protocol?: "TCP" | "UDP";
+  /**
+   * The HTTP path the flow requests, where Linkerd authorizes per HTTPRoute: a policy on a route
+   * admits the flow only when the route matches this path.
+   */
+  path?: string;
   why: string;
 }
 
@@ -113,10 +143,25 @@ export const FLOWS: Flow[] = [
   },
   {
     name: "linkerd-viz -> app proxies 4191",
-    from: { namespace: LINKERD_VIZ_NAMESPACE, podLabels: {} },
+    // linkerd-viz's Prometheus runs meshed as service account `prometheus` (the viz chart).
+    from: {
+      namespace: LINKERD_VIZ_NAMESPACE,
+      podLabels: {},
+      serviceAccount: "prometheus",
+      meshed: true,
+    },
     to: APP_PODS,
     port: 4191,
+    path: "/metrics",
     why: "linkerd-viz's Prometheus scrapes the proxies' admin port",
+  },
+  {
+    name: "kubelet -> app proxies 4191",
+    from: { kubelet: true },
+    to: APP_PODS,
+    port: 4191,
+    path: "/ready",
+    why: "the kubelet probes each proxy's /live and /ready (AppNamespace's proxy-probes policy)",
   },
   {
     name: "linkerd-viz tap -> app proxies 4190",
@@ -131,6 +176,7 @@ export const FLOWS: Flow[] = [
     from: PROMETHEUS,
     to: APP_PODS,
     port: 4191,
+    path: "/metrics",
     why: "the mesh SLO alerts read the proxies' metrics (finding 7)",
   },
   {

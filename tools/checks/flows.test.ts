@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { CheckedResource } from "./graph";
 import { checkFlows, cidrContains } from "./flows";
-import { FLOWS, type Flow } from "./flowTable";
+import { APP_NAMESPACES, FLOWS, type Flow } from "./flowTable";
 import { CROSS_CHECKS } from "./crossResource";
 import { runProgram } from "../plan";
 
@@ -276,6 +276,43 @@ describe("flows: the prod program", () => {
     assert.match(
       broken[1],
       /^undeclared opening: NetworkPolicy .*services-allow-prometheus ingress\[0\]/,
+    );
+
+    // Linkerd: without the AuthorizationPolicy for the cluster's Prometheus, the proxies' admin
+    // Server refuses it (unmeshed, it has no identity).
+    const unauthorized = checkFlows(
+      run.checkable.filter((r) => !r.urn.endsWith("::services-cluster-prometheus-scrape-policy")),
+    ).errors;
+    assert.equal(unauthorized.length, 1, unauthorized.join("\n"));
+    assert.match(
+      unauthorized[0],
+      /^prometheus -> app proxies 4191: blocked by Linkerd Server \S+ \(no AuthorizationPolicy admits pods \{"app.kubernetes.io\/name":"prometheus"\} in namespace monitoring \(unmeshed: only a NetworkAuthentication can\)\)$/,
+    );
+    // A NetworkAuthentication that no longer covers the pod network refuses it too.
+    const narrowed = run.checkable.map((r) =>
+      r.urn.endsWith("::services-pod-network-authn")
+        ? { ...r, inputs: { ...r.inputs, spec: { networks: [{ cidr: "192.168.0.0/16" }] } } }
+        : r,
+    );
+    assert.match(
+      checkFlows(narrowed).errors.join("\n"),
+      /^prometheus -> app proxies 4191: blocked by Linkerd Server/,
+    );
+    // An app port with no Server falls to the namespace's `deny` default.
+    const toApp = checkFlows(run.checkable, [
+      {
+        name: "viz -> app 8080",
+        from: { namespace: "linkerd-viz", podLabels: {}, serviceAccount: "web", meshed: true },
+        to: { namespace: APP_NAMESPACES, podLabels: {} },
+        port: 8080,
+        why: "test",
+      },
+    ]).errors.filter((e) => e.startsWith("viz -> app 8080"));
+    assert.ok(
+      toApp.some((e) =>
+        /Linkerd \(no Server for .* port 8080; namespace default inbound policy "deny"/.test(e),
+      ),
+      toApp.join("\n"),
     );
   });
 });

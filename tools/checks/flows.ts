@@ -21,7 +21,13 @@
  */
 import type { CheckedResource } from "./graph";
 import type { CrossCheck, CrossCheckResult } from "./crossResource";
-import { APP_NAMESPACES, FLOWS, type Flow, type FlowEndpoint } from "./flowTable";
+import {
+  APP_NAMESPACES,
+  CHART_NETWORK_AUTHENTICATIONS,
+  FLOWS,
+  type Flow,
+  type FlowEndpoint,
+} from "./flowTable";
 import { APP_NAMESPACE_LABEL } from "../../components/mesh/appNamespace";
 import { revealSecrets } from "../stackExport";
 
@@ -32,6 +38,13 @@ const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const NAMESPACE = "kubernetes:core/v1:Namespace";
 const EKS = "aws:eks/cluster:Cluster";
 const VPC = "aws:ec2/vpc:Vpc";
+const LINKERD_POLICY_KINDS = new Set([
+  "Server",
+  "AuthorizationPolicy",
+  "HTTPRoute",
+  "NetworkAuthentication",
+  "MeshTLSAuthentication",
+]);
 /** The FlowEndpoint name of the EKS-created cluster security group. */
 export const EKS_CLUSTER_GROUP = "eks-cluster";
 
@@ -64,6 +77,19 @@ interface Group {
 interface Pod {
   namespace: string;
   labels: Record<string, string>;
+  /** The pod's service account, when the flow table names it (its mesh identity). */
+  serviceAccount?: string;
+  /** Meshed although its namespace is not annotated (a chart injects its pods itself). */
+  meshed?: boolean;
+}
+
+/** A Linkerd policy object (policy.linkerd.io) of the graph. */
+interface LinkerdObject {
+  urn: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  spec: Dict;
 }
 
 interface Policy {
@@ -115,6 +141,8 @@ export class FlowGraph {
   readonly rules: SgRule[] = [];
   readonly policies: Policy[] = [];
   readonly namespaceLabels = new Map<string, Record<string, string>>();
+  readonly namespaceAnnotations = new Map<string, Record<string, string>>();
+  readonly linkerd: LinkerdObject[] = [];
   vpcCidr?: string;
 
   constructor(resources: CheckedResource[]) {
@@ -177,6 +205,20 @@ export class FlowGraph {
           ...(obj(meta.labels) as Record<string, string>),
           "kubernetes.io/metadata.name": name,
         });
+        this.namespaceAnnotations.set(name, obj(meta.annotations) as Record<string, string>);
+      }
+      const kind = str(r.inputs.kind);
+      if (str(r.inputs.apiVersion)?.startsWith("policy.linkerd.io/") && kind) {
+        if (LINKERD_POLICY_KINDS.has(kind)) {
+          const meta = obj(r.inputs.metadata);
+          this.linkerd.push({
+            urn: r.urn,
+            kind,
+            namespace: str(meta.namespace) ?? "default",
+            name: str(meta.name) ?? suffix(r.urn),
+            spec: obj(r.inputs.spec),
+          });
+        }
       }
       if (r.type === NETPOL) {
         const meta = obj(r.inputs.metadata);
@@ -197,6 +239,11 @@ export class FlowGraph {
     return this.namespaceLabels.get(ns) ?? { "kubernetes.io/metadata.name": ns };
   }
 
+  /** Whether the proxy injector meshes the namespace's pods (`linkerd.io/inject: enabled`). */
+  meshed(ns: string): boolean {
+    return this.namespaceAnnotations.get(ns)?.["linkerd.io/inject"] === "enabled";
+  }
+
   appNamespaces(): string[] {
     return [...this.namespaceLabels.entries()]
       .filter(([, l]) => l[APP_NAMESPACE_LABEL] === "true")
@@ -205,12 +252,17 @@ export class FlowGraph {
 }
 
 /** A concrete endpoint: app namespaces expanded, groups resolved. */
-type End = { kind: "pod"; pod: Pod } | { kind: "group"; group: Group } | { kind: "vpc" };
+type End =
+  | { kind: "pod"; pod: Pod }
+  | { kind: "group"; group: Group }
+  | { kind: "vpc" }
+  | { kind: "kubelet" };
 
 function describe(e: End): string {
   if (e.kind === "pod")
     return `pods ${JSON.stringify(e.pod.labels)} in namespace ${e.pod.namespace}`;
   if (e.kind === "group") return `security group ${e.group.urn}`;
+  if (e.kind === "kubelet") return "the node's kubelet";
   return "the VPC";
 }
 
@@ -222,6 +274,7 @@ export interface FlowOutcome {
 
 function expand(g: FlowGraph, e: FlowEndpoint, flow: string): End[] | string {
   if ("cidr" in e) return [{ kind: "vpc" }];
+  if ("kubelet" in e) return [{ kind: "kubelet" }];
   if ("securityGroup" in e) {
     const group = g.group(e.securityGroup);
     return group
@@ -231,7 +284,12 @@ function expand(g: FlowGraph, e: FlowEndpoint, flow: string): End[] | string {
   const namespaces = e.namespace === APP_NAMESPACES ? g.appNamespaces() : [e.namespace];
   return namespaces.map((namespace) => ({
     kind: "pod",
-    pod: { namespace, labels: e.podLabels },
+    pod: {
+      namespace,
+      labels: e.podLabels,
+      serviceAccount: e.serviceAccount,
+      meshed: e.meshed,
+    },
   }));
 }
 
@@ -352,6 +410,152 @@ function npLayer(
     );
 }
 
+/**
+ * The proxy's own named ports (linkerd edge-26.8.3 charts/partials/templates/_proxy.tpl), which
+ * Servers may name instead of a number.
+ */
+const PROXY_NAMED_PORTS: Record<string, number> = { "linkerd-proxy": 4143, "linkerd-admin": 4191 };
+const PROXY_TAP_PORT = 4190;
+
+/**
+ * The cluster-wide default inbound policy when a namespace sets none: the linkerd-control-plane
+ * chart's `proxy.defaultInboundPolicy` (values.yaml at 2026.8.3), which the stack does not change.
+ */
+const CLUSTER_DEFAULT_INBOUND_POLICY = "all-unauthenticated";
+
+/** Whether an HTTPRoute matches the path (Gateway API: a path match is PathPrefix by default). */
+function routeMatches(route: LinkerdObject, path: string): boolean {
+  return arr(route.spec.rules).some((rule) =>
+    arr(obj(rule).matches).some((m) => {
+      const p = obj(obj(m).path);
+      const value = str(p.value) ?? "/";
+      return str(p.type) === "Exact" ? path === value : path.startsWith(value);
+    }),
+  );
+}
+
+/** Whether the source satisfies one of an AuthorizationPolicy's required authentications. */
+function authenticates(g: FlowGraph, ns: string, ref: Dict, src: End): string | undefined {
+  const kind = str(ref.kind);
+  const refNs = str(ref.namespace) ?? ns;
+  const name = str(ref.name);
+  const srcMeshed = src.kind === "pod" && (src.pod.meshed ?? g.meshed(src.pod.namespace));
+  if (kind === "NetworkAuthentication") {
+    const auth = g.linkerd.find((o) => o.kind === kind && o.namespace === refNs && o.name === name);
+    const chartMade = CHART_NETWORK_AUTHENTICATIONS.find(
+      (a) => a.namespace === refNs && a.name === name,
+    );
+    const networks: Array<string | undefined> = auth
+      ? arr(auth.spec.networks).map((n) => str(obj(n).cidr))
+      : [...(chartMade?.networks ?? [])];
+    // Pods and nodes have VPC addresses (VPC CNI): a network containing the VPC admits them.
+    const ok = networks.some(
+      (cidr) => cidr !== undefined && g.vpcCidr !== undefined && cidrContains(cidr, g.vpcCidr),
+    );
+    return ok ? (auth?.urn ?? chartMade?.template) : undefined;
+  }
+  if (src.kind !== "pod" || !srcMeshed || src.pod.serviceAccount === undefined) return undefined;
+  const identity = `${src.pod.serviceAccount}.${src.pod.namespace}.serviceaccount.identity.linkerd.cluster.local`;
+  if (kind === "ServiceAccount") {
+    return name === src.pod.serviceAccount && refNs === src.pod.namespace ? "sa" : undefined;
+  }
+  if (kind === "MeshTLSAuthentication") {
+    const auth = g.linkerd.find((o) => o.kind === kind && o.namespace === refNs && o.name === name);
+    if (!auth) return undefined;
+    const ids = arr(auth.spec.identities).map(String);
+    const sas = arr(auth.spec.identityRefs).map(obj);
+    const ok =
+      ids.includes(identity) ||
+      ids.includes("*") ||
+      sas.some(
+        (r) =>
+          str(r.kind) === "ServiceAccount" &&
+          (str(r.name) === src.pod.serviceAccount || str(r.name) === "*") &&
+          (str(r.namespace) ?? refNs) === src.pod.namespace,
+      );
+    return ok ? auth.urn : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Linkerd's inbound authorization at a meshed destination pod: a Server selecting the pod and port
+ * needs an AuthorizationPolicy (on the Server, one of its HTTPRoutes, or the namespace) whose
+ * every required authentication the source satisfies; without a Server, the namespace's
+ * `config.linkerd.io/default-inbound-policy` (else the cluster default) decides.
+ */
+function linkerdLayer(
+  g: FlowGraph,
+  dst: Pod,
+  src: End,
+  port: number,
+  path: string | undefined,
+  out: FlowOutcome,
+): void {
+  // The proxy's tap port answers only the tap controller's identity, checked by the proxy itself
+  // (LINKERD2_PROXY_TAP_SVC_NAME, charts/partials/templates/_proxy.tpl), not by policy objects.
+  if (!g.meshed(dst.namespace) || port === PROXY_TAP_PORT) return;
+  // The injector labels every meshed pod with its control plane's namespace.
+  const labels = { "linkerd.io/control-plane-ns": "linkerd", ...dst.labels };
+  const servers = g.linkerd.filter((o) => {
+    if (o.kind !== "Server" || o.namespace !== dst.namespace) return false;
+    if (!labelSelectorMatches(o.spec.podSelector, labels)) return false;
+    const p = o.spec.port;
+    return typeof p === "number" ? p === port : PROXY_NAMED_PORTS[String(p)] === port;
+  });
+  const srcMeshed = src.kind === "pod" && (src.pod.meshed ?? g.meshed(src.pod.namespace));
+  if (servers.length === 0) {
+    const policy =
+      g.namespaceAnnotations.get(dst.namespace)?.["config.linkerd.io/default-inbound-policy"] ??
+      CLUSTER_DEFAULT_INBOUND_POLICY;
+    const ok =
+      policy === "all-unauthenticated" ||
+      policy === "cluster-unauthenticated" ||
+      ((policy === "all-authenticated" || policy === "cluster-authenticated") && srcMeshed);
+    if (!ok)
+      out.blocked.push(
+        `Linkerd (no Server for ${describe({ kind: "pod", pod: dst })} port ${port}; namespace default inbound policy "${policy}" refuses ${describe(src)})`,
+      );
+    return;
+  }
+  for (const server of servers) {
+    const routes = g.linkerd.filter(
+      (o) =>
+        o.kind === "HTTPRoute" &&
+        o.namespace === dst.namespace &&
+        arr(o.spec.parentRefs).some(
+          (r) => str(obj(r).kind) === "Server" && str(obj(r).name) === server.name,
+        ),
+    );
+    const targets = (t: Dict): boolean => {
+      const kind = str(t.kind);
+      const name = str(t.name);
+      return (
+        (kind === "Server" && name === server.name) ||
+        (kind === "HTTPRoute" &&
+          path !== undefined &&
+          routes.some((r) => r.name === name && routeMatches(r, path))) ||
+        (kind === "Namespace" && name === dst.namespace)
+      );
+    };
+    const admitted = g.linkerd.filter(
+      (o) =>
+        o.kind === "AuthorizationPolicy" &&
+        o.namespace === dst.namespace &&
+        targets(obj(o.spec.targetRef)) &&
+        arr(o.spec.requiredAuthenticationRefs).length > 0 &&
+        arr(o.spec.requiredAuthenticationRefs).every(
+          (ref) => authenticates(g, dst.namespace, obj(ref), src) !== undefined,
+        ),
+    );
+    if (admitted.length === 0)
+      out.blocked.push(
+        `Linkerd Server ${server.urn} (no AuthorizationPolicy admits ${describe(src)}${srcMeshed ? "" : " (unmeshed: only a NetworkAuthentication can)"})`,
+      );
+    admitted.forEach((a) => out.used.add(a.urn));
+  }
+}
+
 /** Evaluates one flow through every layer. */
 export function evaluateFlow(g: FlowGraph, flow: Flow): FlowOutcome | string {
   const out: FlowOutcome = { blocked: [], used: new Set() };
@@ -363,7 +567,11 @@ export function evaluateFlow(g: FlowGraph, flow: Flow): FlowOutcome | string {
   for (const src of froms)
     for (const dst of tos) {
       if (src.kind === "pod") npLayer(g, src.pod, "Egress", dst, flow.port, protocol, out);
-      if (dst.kind === "pod") npLayer(g, dst.pod, "Ingress", src, flow.port, protocol, out);
+      if (dst.kind === "pod") {
+        // NetworkPolicies never apply between a pod and its own node's kubelet.
+        if (src.kind !== "kubelet") npLayer(g, dst.pod, "Ingress", src, flow.port, protocol, out);
+        linkerdLayer(g, dst.pod, src, flow.port, flow.path, out);
+      }
       // Pod to pod stays inside the cluster group (node to node): the AWS layer is not on the path.
       if (dst.kind === "group") sgLayer(g, src, dst.group, flow.port, protocol, out);
     }
@@ -397,6 +605,11 @@ export function checkFlows(resources: CheckedResource[], flows: Flow[] = FLOWS):
             `undeclared opening: NetworkPolicy ${p.urn} ${key}[${i}]; declare its flow in tools/checks/flowTable.ts or remove the rule`,
           );
       });
+  for (const a of g.linkerd)
+    if (a.kind === "AuthorizationPolicy" && !used.has(a.urn))
+      errors.push(
+        `undeclared opening: Linkerd AuthorizationPolicy ${a.urn}; declare its flow in tools/checks/flowTable.ts or remove the policy`,
+      );
   return { checked: flows.length, errors };
 }
 
