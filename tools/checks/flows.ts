@@ -30,6 +30,7 @@ import {
 } from "./flowTable";
 import { APP_NAMESPACE_LABEL } from "../../components/mesh/appNamespace";
 import { revealSecrets } from "../stackExport";
+import { selects } from "./monitors";
 
 const SG = "aws:ec2/securityGroup:SecurityGroup";
 const SG_IN = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
@@ -114,25 +115,6 @@ export function cidrContains(outer: string, inner: string): boolean {
   if (!o || !i || o[1] > i[1]) return false;
   const mask = o[1] === 0 ? 0 : (~0 << (32 - o[1])) >>> 0;
   return (i[0] & mask) >>> 0 === o[0];
-}
-
-function labelSelectorMatches(selector: unknown, labels: Record<string, string>): boolean {
-  const s = obj(selector);
-  for (const [k, v] of Object.entries(obj(s.matchLabels))) if (labels[k] !== v) return false;
-  for (const e of arr(s.matchExpressions)) {
-    const { key, operator, values } = obj(e) as {
-      key: string;
-      operator: string;
-      values?: string[];
-    };
-    const has = key in labels;
-    const vs = values ?? [];
-    if (operator === "In" && !(has && vs.includes(labels[key]))) return false;
-    if (operator === "NotIn" && has && vs.includes(labels[key])) return false;
-    if (operator === "Exists" && !has) return false;
-    if (operator === "DoesNotExist" && has) return false;
-  }
-  return true;
 }
 
 /** The graph, indexed for the evaluator. */
@@ -349,12 +331,9 @@ function peerMatches(g: FlowGraph, policy: Policy, peer: Dict, other: End): bool
   if (other.kind !== "pod") return false;
   const nsOk =
     peer.namespaceSelector !== undefined
-      ? labelSelectorMatches(peer.namespaceSelector, g.nsLabels(other.pod.namespace))
+      ? selects(peer.namespaceSelector, g.nsLabels(other.pod.namespace))
       : other.pod.namespace === policy.namespace;
-  const podOk =
-    peer.podSelector !== undefined
-      ? labelSelectorMatches(peer.podSelector, other.pod.labels)
-      : true;
+  const podOk = peer.podSelector !== undefined ? selects(peer.podSelector, other.pod.labels) : true;
   return nsOk && podOk;
 }
 
@@ -382,7 +361,7 @@ function npLayer(
 ): void {
   const selecting = g.policies.filter((p) => {
     if (p.namespace !== pod.namespace) return false;
-    if (!labelSelectorMatches(p.spec.podSelector, pod.labels)) return false;
+    if (!selects(p.spec.podSelector, pod.labels)) return false;
     const types = arr(p.spec.policyTypes).map(String);
     const effective =
       types.length > 0 ? types : ["Ingress", ...(p.spec.egress !== undefined ? ["Egress"] : [])];
@@ -499,7 +478,7 @@ function linkerdLayer(
   const labels = { "linkerd.io/control-plane-ns": "linkerd", ...dst.labels };
   const servers = g.linkerd.filter((o) => {
     if (o.kind !== "Server" || o.namespace !== dst.namespace) return false;
-    if (!labelSelectorMatches(o.spec.podSelector, labels)) return false;
+    if (!selects(o.spec.podSelector, labels)) return false;
     const p = o.spec.port;
     return typeof p === "number" ? p === port : PROXY_NAMED_PORTS[String(p)] === port;
   });
