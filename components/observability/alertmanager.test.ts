@@ -153,7 +153,7 @@ describe("alertmanager config", () => {
     ]);
     assert.throws(
       () => alertmanagerCredentials(PAGERDUTY, { slackWebhookUrl: "slack-url" }),
-      /pagerdutyRoutingKey is configured but its credential was not given/,
+      /the PagerDuty receiver is configured but its credential was not given: set the stack's secret config pagerdutyRoutingKey/,
     );
     const sns = renderAlertmanagerConfig(SNS).receivers as Array<Record<string, unknown>>;
     assert.deepEqual((sns[0].sns_configs as Array<Record<string, unknown>>)[0].sigv4, {

@@ -86,14 +86,16 @@ export function alertmanagerCredentials(
   receivers: AlertReceivers,
   values: { pagerdutyRoutingKey?: pulumi.Input<string>; slackWebhookUrl?: pulumi.Input<string> },
 ): AlertmanagerCredential[] {
-  const missing = (what: string) =>
-    new Error(`${what} is configured but its credential was not given (stack config ${what})`);
+  const missing = (receiver: string, key: string) =>
+    new Error(
+      `the ${receiver} receiver is configured but its credential was not given: set the stack's secret config ${key}`,
+    );
   const credentials: AlertmanagerCredential[] = [];
   if (receivers.pager.type === "pagerduty") {
-    if (values.pagerdutyRoutingKey === undefined) throw missing("pagerdutyRoutingKey");
+    if (values.pagerdutyRoutingKey === undefined) throw missing("PagerDuty", "pagerdutyRoutingKey");
     credentials.push({ ref: receivers.pager.routingKeySecret, value: values.pagerdutyRoutingKey });
   }
-  if (values.slackWebhookUrl === undefined) throw missing("slackWebhookUrl");
+  if (values.slackWebhookUrl === undefined) throw missing("Slack", "slackWebhookUrl");
   credentials.push({ ref: receivers.chat.webhookSecret, value: values.slackWebhookUrl });
   return credentials;
 }
