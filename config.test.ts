@@ -244,6 +244,53 @@ describe("stack configuration", () => {
     });
   }
 
+  it("requires each receiver's credential, as a secret, naming the command that sets it", () => {
+    const withoutCredentials = Object.fromEntries(
+      Object.entries(dev).filter(([k]) => !/:(pagerdutyRoutingKey|slackWebhookUrl)$/.test(k)),
+    );
+    const secret = new Set(["acme-platform:pagerdutyRoutingKey", "acme-platform:slackWebhookUrl"]);
+    assert.deepEqual(
+      issuesOf(withoutCredentials).map((i) => [i.key, i.message]),
+      [
+        [
+          "acme-platform:pagerdutyRoutingKey",
+          "is required by observability.alerting.pager (type pagerduty); set it with `pulumi config set --secret pagerdutyRoutingKey <value>`",
+        ],
+        [
+          "acme-platform:slackWebhookUrl",
+          "is required by observability.alerting.chat (type slack); set it with `pulumi config set --secret slackWebhookUrl <value>`",
+        ],
+      ],
+    );
+    // Set in clear text: refused when the program can tell (the live runtime and the plan can).
+    const plain = {
+      ...withoutCredentials,
+      "acme-platform:pagerdutyRoutingKey": "k",
+      "acme-platform:slackWebhookUrl": "u",
+    };
+    assert.throws(
+      () => parseStackConfig(plain, new Set(["acme-platform:slackWebhookUrl"])),
+      (e: ConfigError) =>
+        e.issues.length === 1 &&
+        e.issues[0].key === "acme-platform:pagerdutyRoutingKey" &&
+        /must be a secret; set it again with `pulumi config set --secret pagerdutyRoutingKey/.test(
+          e.issues[0].message,
+        ),
+    );
+    assert.equal(parseStackConfig(plain, secret).pagerdutyRoutingKey, "k");
+    // An SNS pager needs no PagerDuty key.
+    const sns = withChange("observability", (o) => {
+      (o.alerting as Record<string, unknown>).pager = {
+        type: "sns",
+        topicArn: "arn:aws:sns:eu-west-1:111122223333:pager",
+        region: "eu-west-1",
+      };
+      return o;
+    });
+    delete sns["acme-platform:pagerdutyRoutingKey"];
+    assert.equal(parseStackConfig(sns).pagerdutyRoutingKey, undefined);
+  });
+
   it("reports every problem at once", () => {
     const raw = withChange("cluster", (c) => {
       (c.nodeGroups as Record<string, Record<string, unknown>>).system.minSize = -2;

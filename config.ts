@@ -622,6 +622,16 @@ export const stackConfigSchema = z.strictObject({
   protectStatefulResources: bool("protect stateful resources from deletion"),
   /** Extra tags on every AWS resource. */
   tags: tagMap.default({}),
+  /**
+   * The PagerDuty routing key of `observability.alerting.pager` (type pagerduty). A secret: set it
+   * with `pulumi config set --secret pagerdutyRoutingKey <key>`; never committed in clear text.
+   */
+  pagerdutyRoutingKey: z.string().min(1, { error: "must not be empty" }).optional(),
+  /**
+   * The Slack incoming-webhook URL of `observability.alerting.chat`. A secret: set it with
+   * `pulumi config set --secret slackWebhookUrl <url>`; never committed in clear text.
+   */
+  slackWebhookUrl: z.string().min(1, { error: "must not be empty" }).optional(),
 });
 
 /** The environment whose API endpoint must never be public (EKS.1), whatever the policy config. */
@@ -663,6 +673,43 @@ export function firstDeploymentConflicts(c: {
     });
   }
   return problems;
+}
+
+/**
+ * Keys that hold credentials: each must be a Pulumi secret (`--secret`), and they never live in a
+ * committed stack file in clear text. The offline plan, which cannot decrypt anything, plans with
+ * a secret placeholder for each one a stack file does not hold.
+ */
+export const SECRET_CONFIG_KEYS = ["pagerdutyRoutingKey", "slackWebhookUrl"] as const;
+
+/** The credentials each configured receiver needs, with the command that sets it. */
+function credentialIssues(config: StackConfig, secretKeys?: ReadonlySet<string>): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const { pager, chat } = config.observability.alerting;
+  const needed: Array<[(typeof SECRET_CONFIG_KEYS)[number], string, boolean]> = [
+    [
+      "pagerdutyRoutingKey",
+      "observability.alerting.pager (type pagerduty)",
+      pager.type === "pagerduty",
+    ],
+    ["slackWebhookUrl", `observability.alerting.chat (type ${chat.type})`, chat.type === "slack"],
+  ];
+  for (const [key, user, required] of needed) {
+    const fullKey = `${PROJECT}:${key}`;
+    if (required && config[key] === undefined) {
+      issues.push({
+        key: fullKey,
+        message: `is required by ${user}; set it with \`pulumi config set --secret ${key} <value>\``,
+      });
+    }
+    if (config[key] !== undefined && secretKeys && !secretKeys.has(fullKey)) {
+      issues.push({
+        key: fullKey,
+        message: `is a credential and must be a secret; set it again with \`pulumi config set --secret ${key} <value>\``,
+      });
+    }
+  }
+  return issues;
 }
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
@@ -714,7 +761,10 @@ function keyFor(path: PropertyKey[]): string {
  * Parses the raw configuration map (`namespace:key` -> string, as `pulumi.runtime.allConfig()`
  * returns it). Throws a `ConfigError` that lists every problem.
  */
-export function parseStackConfig(raw: Record<string, string>): StackConfig {
+export function parseStackConfig(
+  raw: Record<string, string>,
+  secretKeys?: ReadonlySet<string>,
+): StackConfig {
   const issues: ConfigIssue[] = [];
   const input: Record<string, unknown> = {};
   const foreignFields = new Set<string>(Object.values(FOREIGN_KEYS));
@@ -759,6 +809,7 @@ export function parseStackConfig(raw: Record<string, string>): StackConfig {
       }
     }
   }
+  if (result.success) issues.push(...credentialIssues(result.data, secretKeys));
   if (issues.length > 0) {
     throw new ConfigError(issues.sort((a, b) => a.key.localeCompare(b.key)));
   }
@@ -767,5 +818,11 @@ export function parseStackConfig(raw: Record<string, string>): StackConfig {
 
 /** Reads and validates the live stack configuration. */
 export function loadStackConfig(): StackConfig {
-  return parseStackConfig(pulumi.runtime.allConfig());
+  const raw = pulumi.runtime.allConfig();
+  // The runtime exports isConfigSecret (the language host's PULUMI_CONFIG_SECRET_KEYS) but its
+  // typings strip it (@internal); without it, secretness is not checked rather than guessed.
+  const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+  const isSecret = runtime.isConfigSecret;
+  const secretKeys = isSecret ? new Set(Object.keys(raw).filter((k) => isSecret(k))) : undefined;
+  return parseStackConfig(raw, secretKeys);
 }

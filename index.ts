@@ -3,7 +3,6 @@
  * Nothing else lives here; every resource belongs to a component under components/.
  */
 import * as aws from "@pulumi/aws";
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { DEFAULT_STORAGE_CLASS, Deployer, EksCluster } from "./components/cluster";
@@ -12,10 +11,9 @@ import { KafkaCluster, KafkaTopics, Queue } from "./components/messaging";
 import { AppNamespace, CertManager, Linkerd } from "./components/mesh";
 import { Network } from "./components/network";
 import {
-  ALERTMANAGER_CONFIG_KEY,
   AlertRules,
   alertmanagerConfigYaml,
-  alertmanagerSecretNames,
+  alertmanagerCredentials,
   alertmanagerSnsTopicArns,
   CloudWatchAlarms,
   ElasticsearchExporter,
@@ -178,12 +176,13 @@ const kafka = new KafkaCluster(
     dataKeyArn: keys.dataKeyArn,
     logsKeyArn: keys.logsKeyArn,
     logRetentionInDays: kafkaConfig.logRetentionInDays,
-    // Pods run on managed nodes, which carry the EKS cluster security group; the deployer
-    // manages topics through the Kafka admin API (kafka-provider mode).
-    clientSecurityGroupIds: [
-      cluster.clusterSecurityGroupId,
-      ...(deployer ? [deployer.securityGroupId] : []),
-    ],
+    // Pods run on managed nodes, which carry the EKS cluster security group.
+    clientSecurityGroupIds: [cluster.clusterSecurityGroupId],
+    // The deployer manages topics through the Kafka admin API (kafka-provider mode).
+    adminClientSecurityGroupIds: deployer ? [deployer.securityGroupId] : [],
+    // The domain-event pipe (ArgoEvents) reaches the brokers through interfaces carrying the
+    // brokers' group: it admits itself on 9098 and reaches STS's interface endpoint on 443.
+    pipeAccess: { vpcCidrBlock: network.vpcCidrBlock },
     replication: {
       defaultReplicationFactor: kafkaConfig.defaultReplicationFactor,
       minInsyncReplicas: kafkaConfig.minInsyncReplicas,
@@ -196,183 +195,37 @@ const kafka = new KafkaCluster(
   { providers: [aws_] },
 );
 
-const topics = new KafkaTopics(
-  "events",
-  {
-    cluster: kafka,
-    mode: kafkaConfig.topicManagement,
-    topics: {
-      "domain-events": {
-        partitions: domainEvents.partitions,
-        replicationFactor: kafkaConfig.defaultReplicationFactor,
-        retentionHours: domainEvents.retentionHours,
-        cleanupPolicy: domainEvents.cleanupPolicy,
-        minInsyncReplicas: kafkaConfig.minInsyncReplicas,
-        contract: "domain-event",
-        consumed: domainEvents.consumed,
-      },
-    },
-    protect,
-  },
-  { providers: [aws_] },
-);
+// The first run from outside the VPC (`deployer.bootstrap`) registers only AWS resources: the
+// private API endpoint and the brokers are unreachable from there (docs/first-deployment.md).
+const bootstrap = config.deployer?.bootstrap === true;
 
-// ---- In-cluster platform: every Kubernetes object goes through the cluster's own provider.
-const k8sProvider = cluster.kubernetesProvider;
+// Topics through the Kafka admin API need the brokers; in a bootstrap run only "msk-api" topics
+// (AWS API calls) are created.
+const topics =
+  bootstrap && kafkaConfig.topicManagement === "kafka-provider"
+    ? undefined
+    : new KafkaTopics(
+        "events",
+        {
+          cluster: kafka,
+          mode: kafkaConfig.topicManagement,
+          topics: {
+            "domain-events": {
+              partitions: domainEvents.partitions,
+              replicationFactor: kafkaConfig.defaultReplicationFactor,
+              retentionHours: domainEvents.retentionHours,
+              cleanupPolicy: domainEvents.cleanupPolicy,
+              minInsyncReplicas: kafkaConfig.minInsyncReplicas,
+              contract: "domain-event",
+              consumed: domainEvents.consumed,
+            },
+          },
+          protect,
+        },
+        { providers: [aws_] },
+      );
+
 const { platform } = config;
-const highAvailability = platform.highAvailability;
-
-const certManager = new CertManager("platform", { provider: k8sProvider, highAvailability });
-const linkerd = new Linkerd("platform", {
-  provider: k8sProvider,
-  certManager,
-  highAvailability,
-  proxyResources: platform.linkerd.proxy,
-  // The proxies add their spans to sampled requests' traces; the collector (Tracing, below, in
-  // the default namespace) comes up after the control plane, and spans sent before are dropped.
-  tracing: meshTracingTarget(),
-});
-for (const namespace of platform.appNamespaces) {
-  new AppNamespace(namespace, { provider: k8sProvider, linkerd, namespace });
-}
-
-new LoadBalancerController(
-  "platform",
-  {
-    provider: k8sProvider,
-    clusterName: cluster.clusterName,
-    vpcId: network.vpcId,
-    region: config.region,
-    accountId: identity.accountId,
-    partition,
-    highAvailability,
-  },
-  { providers: [aws_] },
-);
-
-// ---- Observability: logs and traces in Elasticsearch, metrics and alerts in Prometheus, and
-// CloudWatch alarms for what must page even when the cluster's monitoring is down.
-const { observability } = config;
-const logging = new Logging("platform", {
-  provider: k8sProvider,
-  nodeCount: observability.logs.elasticsearchNodes,
-  highAvailability,
-  storageClassName: DEFAULT_STORAGE_CLASS,
-  storageGiB: observability.logs.storageGiB,
-  retentionDays: observability.logs.retentionDays,
-  dependsOn: [cluster],
-});
-const tracing = new Tracing("platform", {
-  provider: k8sProvider,
-  samplingPercentage: observability.traces.samplingPercent,
-  highAvailability,
-  traceRetentionDays: observability.logs.traceRetentionDays,
-  elasticsearch: {
-    namespace: logging.namespace,
-    url: logging.elasticsearchUrl,
-    credentialsSecretName: logging.users.jaeger.secretName,
-    cleanerCredentialsSecretName: logging.users.traceCleaner.secretName,
-    caSecretName: logging.elasticsearchCaSecretName,
-  },
-  dependsOn: [logging, linkerd],
-});
-
-const receivers = observability.alerting;
-// For what must page even when the cluster's monitoring is down, including its own silence:
-// Alertmanager beats on the heartbeat topic, and the alarm fires when the beats stop.
-const alarms = new CloudWatchAlarms(
-  "platform",
-  {
-    alertsKeyArn: keys.alertsKeyArn,
-    accountId: identity.accountId,
-    partition,
-    region: config.region,
-    deadLetterQueues: [{ name: "workflow-requests", queueName: workQueue.deadLetterQueueName }],
-    kafka: {
-      clusterName: kafka.clusterName,
-      brokerIds: Array.from(
-        { length: config.network.azCount * kafkaConfig.brokersPerAz },
-        (_, i) => i + 1,
-      ),
-      diskUsedPercentThreshold: receivers.kafkaDiskUsedPercent,
-    },
-    subscriptions: receivers.alarmEmails.map((endpoint) => ({
-      protocol: "email" as const,
-      endpoint,
-    })),
-    protect,
-  },
-  { providers: [aws_] },
-);
-
-// Generated, never typed by a person; Pulumi keeps it encrypted in state.
-const grafanaAdminPassword = new random.RandomPassword("grafana-admin", {
-  length: 32,
-  special: false,
-});
-const heartbeatTopicArn = alarms.heartbeatTopicArn;
-const monitoring = new Monitoring(
-  "platform",
-  {
-    provider: k8sProvider,
-    highAvailability,
-    prometheus: observability.prometheus,
-    storageClassName: DEFAULT_STORAGE_CLASS,
-    grafanaAdminPassword: pulumi.secret(grafanaAdminPassword.result),
-    alertmanagerConfigSecretName: "alertmanager-config",
-    alertmanagerSecrets: alertmanagerSecretNames(receivers),
-    alertmanagerSns: {
-      topicArns: alertmanagerSnsTopicArns(receivers, heartbeatTopicArn),
-      kmsKeyArn: keys.alertsKeyArn,
-    },
-    elasticsearchUrl: logging.elasticsearchUrl,
-    tracingQueryUrl: tracing.jaegerQueryUrl,
-    mskBrokers: { bootstrapBrokers: kafka.bootstrapBrokersSaslIam },
-    clusterName: cluster.clusterName,
-    region: config.region,
-    accountId: identity.accountId,
-    partition,
-    dependsOn: [cluster],
-  },
-  { providers: [aws_] },
-);
-// The rendered Alertmanager config names its receivers' credentials by file only; the
-// PagerDuty and Slack Secrets themselves are created out of band (README: Deploying for real).
-new k8s.core.v1.Secret(
-  "alertmanager-config",
-  {
-    metadata: { name: "alertmanager-config", namespace: monitoring.namespace },
-    stringData: {
-      [ALERTMANAGER_CONFIG_KEY]: heartbeatTopicArn.apply((topicArn) =>
-        alertmanagerConfigYaml(receivers, { topicArn, region: config.region }),
-      ),
-    },
-  },
-  { provider: k8sProvider },
-);
-// Elasticsearch's health for ElasticsearchClusterNotGreen; its ServiceMonitor needs the stack's CRDs.
-new ElasticsearchExporter("platform", {
-  provider: k8sProvider,
-  namespace: logging.namespace,
-  elasticsearchUrl: logging.elasticsearchUrl,
-  credentialsSecretName: logging.users.metrics.secretName,
-  caSecretName: logging.elasticsearchCaSecretName,
-  scrapeNamespace: monitoring.namespace,
-  dependsOn: [logging, monitoring],
-});
-new AlertRules(
-  "platform",
-  {
-    provider: k8sProvider,
-    // The namespace kube-prometheus-stack runs in (its rule selector matches the release label).
-    namespace: "monitoring",
-    releaseName: KUBE_PROMETHEUS_STACK_RELEASE,
-    thresholds: withAlertThresholdOverrides(receivers.thresholds),
-    trustAnchorNotAfterSeconds: linkerd.trustAnchorNotAfter.apply((t) => Date.parse(t) / 1000),
-  },
-  { dependsOn: [monitoring] },
-);
-
 const artifacts = new ArtifactBucket(
   "workflow-artifacts",
   {
@@ -385,70 +238,233 @@ const artifacts = new ArtifactBucket(
   { providers: [aws_] },
 );
 
-const argoWorkflows = new ArgoWorkflows(
-  "platform",
-  {
+/** Everything that goes through the Kubernetes API (and what only it uses): the second run on. */
+function inClusterPlatform(topics: KafkaTopics) {
+  // ---- In-cluster platform: every Kubernetes object goes through the cluster's own provider.
+  const k8sProvider = cluster.kubernetesProvider;
+  const highAvailability = platform.highAvailability;
+
+  const certManager = new CertManager("platform", { provider: k8sProvider, highAvailability });
+  const linkerd = new Linkerd("platform", {
     provider: k8sProvider,
-    namespace: platform.workflows.namespace,
-    clusterName: cluster.clusterName,
-    accountId: identity.accountId,
-    artifactBucket: artifacts,
-    sso: platform.workflows.sso,
+    certManager,
     highAvailability,
-    serviceMonitor: platform.workflows.serviceMonitor,
-    // Meshed: the namespace's pods need the Linkerd control plane to start; the chart renders its
-    // ServiceMonitor only once the Prometheus operator's CRDs are served.
-    dependsOn: [linkerd, monitoring],
-  },
-  { providers: [aws_] },
-);
+    proxyResources: platform.linkerd.proxy,
+    // The proxies add their spans to sampled requests' traces; the collector (Tracing, below, in
+    // the default namespace) comes up after the control plane, and spans sent before are dropped.
+    tracing: meshTracingTarget(),
+  });
+  for (const namespace of platform.appNamespaces) {
+    new AppNamespace(namespace, {
+      provider: k8sProvider,
+      linkerd,
+      namespace,
+      vpcCidrBlock: network.vpcCidrBlock,
+    });
+  }
 
-const template = platform.workflows.requestTemplate;
-const requestTemplate = new RequestWorkflowTemplate("service-a-request", {
-  provider: k8sProvider,
-  namespace: platform.workflows.namespace,
-  templateName: "service-a-request",
-  spec: {
-    image: template.image,
-    command: template.command,
-    serviceAccountName: ARGO_WORKFLOW_SERVICE_ACCOUNT,
-    resources: { cpu: template.cpu, memory: template.memory },
-    activeDeadlineSeconds: template.activeDeadlineSeconds,
-    retry: {
-      limit: template.retryLimit,
-      backoffDuration: "10s",
-      backoffFactor: 2,
-      backoffMaxDuration: "5m",
+  new LoadBalancerController(
+    "platform",
+    {
+      provider: k8sProvider,
+      clusterName: cluster.clusterName,
+      vpcId: network.vpcId,
+      region: config.region,
+      accountId: identity.accountId,
+      partition,
+      highAvailability,
     },
-    ttl: { secondsAfterSuccess: 3600, secondsAfterFailure: 604800 },
-  },
-  dependsOn: [argoWorkflows],
-});
+    { providers: [aws_] },
+  );
 
-new ArgoEvents(
-  "platform",
-  {
+  // ---- Observability: logs and traces in Elasticsearch, metrics and alerts in Prometheus, and
+  // CloudWatch alarms for what must page even when the cluster's monitoring is down.
+  const { observability } = config;
+  const logging = new Logging("platform", {
     provider: k8sProvider,
-    namespace: platform.workflows.namespace,
-    dependsOn: [cluster, argoWorkflows, requestTemplate],
-    clusterName: cluster.clusterName,
-    region: config.region,
-    accountId: identity.accountId,
-    partition,
-    workQueue,
-    events: {
-      clusterArn: kafka.clusterArn,
-      topic: "domain-events",
-      consumerGroup: "argo-events",
-      grantConsumer: topics.grantConsumer("domain-events", "argo-events"),
-      bridgeKmsKeyArn: keys.dataKeyArn,
-    },
-    workflowTemplateName: requestTemplate.templateName,
+    nodeCount: observability.logs.elasticsearchNodes,
     highAvailability,
     storageClassName: DEFAULT_STORAGE_CLASS,
-  },
-  { providers: [aws_] },
-);
+    storageGiB: observability.logs.storageGiB,
+    retentionDays: observability.logs.retentionDays,
+    dependsOn: [cluster],
+  });
+  const tracing = new Tracing("platform", {
+    provider: k8sProvider,
+    samplingPercentage: observability.traces.samplingPercent,
+    highAvailability,
+    traceRetentionDays: observability.logs.traceRetentionDays,
+    elasticsearch: {
+      namespace: logging.namespace,
+      url: logging.elasticsearchUrl,
+      credentialsSecretName: logging.users.jaeger.secretName,
+      cleanerCredentialsSecretName: logging.users.traceCleaner.secretName,
+      caSecretName: logging.elasticsearchCaSecretName,
+      indexReplicas: logging.indexReplicas,
+    },
+    dependsOn: [logging, linkerd],
+  });
+
+  const receivers = observability.alerting;
+  // For what must page even when the cluster's monitoring is down, including its own silence:
+  // Alertmanager beats on the heartbeat topic, and the alarm fires when the beats stop.
+  const alarms = new CloudWatchAlarms(
+    "platform",
+    {
+      alertsKeyArn: keys.alertsKeyArn,
+      accountId: identity.accountId,
+      partition,
+      region: config.region,
+      deadLetterQueues: [{ name: "workflow-requests", queueName: workQueue.deadLetterQueueName }],
+      kafka: {
+        clusterName: kafka.clusterName,
+        brokerIds: Array.from(
+          { length: config.network.azCount * kafkaConfig.brokersPerAz },
+          (_, i) => i + 1,
+        ),
+        diskUsedPercentThreshold: receivers.kafkaDiskUsedPercent,
+      },
+      subscriptions: receivers.alarmEmails.map((endpoint) => ({
+        protocol: "email" as const,
+        endpoint,
+      })),
+      protect,
+    },
+    { providers: [aws_] },
+  );
+
+  // Generated, never typed by a person; Pulumi keeps it encrypted in state.
+  const grafanaAdminPassword = new random.RandomPassword("grafana-admin", {
+    length: 32,
+    special: false,
+  });
+  const heartbeatTopicArn = alarms.heartbeatTopicArn;
+  const monitoring = new Monitoring(
+    "platform",
+    {
+      provider: k8sProvider,
+      highAvailability,
+      prometheus: observability.prometheus,
+      storageClassName: DEFAULT_STORAGE_CLASS,
+      grafanaAdminPassword: pulumi.secret(grafanaAdminPassword.result),
+      // The config names its receivers' credentials by file only; their values come from the
+      // stack's secret config and become Secrets the component creates before Alertmanager starts.
+      alertmanagerConfig: {
+        secretName: "alertmanager-config",
+        yaml: heartbeatTopicArn.apply((topicArn) =>
+          alertmanagerConfigYaml(receivers, { topicArn, region: config.region }),
+        ),
+      },
+      alertmanagerCredentials: alertmanagerCredentials(receivers, {
+        pagerdutyRoutingKey: config.pagerdutyRoutingKey,
+        slackWebhookUrl: config.slackWebhookUrl,
+      }),
+      alertmanagerSns: {
+        topicArns: alertmanagerSnsTopicArns(receivers, heartbeatTopicArn),
+        kmsKeyArn: keys.alertsKeyArn,
+      },
+      elasticsearchUrl: logging.elasticsearchUrl,
+      tracingQueryUrl: tracing.jaegerQueryUrl,
+      mskBrokers: { bootstrapBrokers: kafka.bootstrapBrokersSaslIam },
+      clusterName: cluster.clusterName,
+      region: config.region,
+      accountId: identity.accountId,
+      partition,
+      dependsOn: [cluster],
+    },
+    { providers: [aws_] },
+  );
+  // Elasticsearch's health for ElasticsearchClusterNotGreen; its ServiceMonitor needs the stack's CRDs.
+  new ElasticsearchExporter("platform", {
+    provider: k8sProvider,
+    namespace: logging.namespace,
+    elasticsearchUrl: logging.elasticsearchUrl,
+    credentialsSecretName: logging.users.metrics.secretName,
+    caSecretName: logging.elasticsearchCaSecretName,
+    scrapeNamespace: monitoring.namespace,
+    dependsOn: [logging, monitoring],
+  });
+  new AlertRules(
+    "platform",
+    {
+      provider: k8sProvider,
+      // The namespace kube-prometheus-stack runs in (its rule selector matches the release label).
+      namespace: "monitoring",
+      releaseName: KUBE_PROMETHEUS_STACK_RELEASE,
+      thresholds: withAlertThresholdOverrides(receivers.thresholds),
+      trustAnchorNotAfterSeconds: linkerd.trustAnchorNotAfter.apply((t) => Date.parse(t) / 1000),
+    },
+    { dependsOn: [monitoring] },
+  );
+
+  const argoWorkflows = new ArgoWorkflows(
+    "platform",
+    {
+      provider: k8sProvider,
+      namespace: platform.workflows.namespace,
+      clusterName: cluster.clusterName,
+      accountId: identity.accountId,
+      artifactBucket: artifacts,
+      sso: platform.workflows.sso,
+      highAvailability,
+      serviceMonitor: platform.workflows.serviceMonitor,
+      // Meshed: the namespace's pods need the Linkerd control plane to start; the chart renders its
+      // ServiceMonitor only once the Prometheus operator's CRDs are served.
+      dependsOn: [linkerd, monitoring],
+    },
+    { providers: [aws_] },
+  );
+
+  const template = platform.workflows.requestTemplate;
+  const requestTemplate = new RequestWorkflowTemplate("service-a-request", {
+    provider: k8sProvider,
+    namespace: platform.workflows.namespace,
+    templateName: "service-a-request",
+    spec: {
+      image: template.image,
+      command: template.command,
+      serviceAccountName: ARGO_WORKFLOW_SERVICE_ACCOUNT,
+      resources: { cpu: template.cpu, memory: template.memory },
+      activeDeadlineSeconds: template.activeDeadlineSeconds,
+      retry: {
+        limit: template.retryLimit,
+        backoffDuration: "10s",
+        backoffFactor: 2,
+        backoffMaxDuration: "5m",
+      },
+      ttl: { secondsAfterSuccess: 3600, secondsAfterFailure: 604800 },
+    },
+    dependsOn: [argoWorkflows],
+  });
+
+  new ArgoEvents(
+    "platform",
+    {
+      provider: k8sProvider,
+      namespace: platform.workflows.namespace,
+      dependsOn: [cluster, argoWorkflows, requestTemplate],
+      clusterName: cluster.clusterName,
+      region: config.region,
+      accountId: identity.accountId,
+      partition,
+      workQueue,
+      events: {
+        clusterArn: kafka.clusterArn,
+        topic: "domain-events",
+        consumerGroup: "argo-events",
+        grantConsumer: topics.grantConsumer("domain-events", "argo-events"),
+        bridgeKmsKeyArn: keys.dataKeyArn,
+      },
+      workflowTemplateName: requestTemplate.templateName,
+      highAvailability,
+      storageClassName: DEFAULT_STORAGE_CLASS,
+    },
+    { providers: [aws_] },
+  );
+
+  return { linkerd, logging, tracing, monitoring };
+}
+const inCluster = bootstrap || !topics ? undefined : inClusterPlatform(topics);
 
 export const vpcId = network.vpcId;
 export const privateSubnetIds = network.privateSubnetIds;
@@ -473,10 +489,10 @@ export const workQueueArn = workQueue.queueArn;
 export const workDeadLetterQueueUrl = workQueue.deadLetterQueueUrl;
 export const kafkaClusterArn = kafka.clusterArn;
 export const kafkaBootstrapBrokersSaslIam = kafka.bootstrapBrokersSaslIam;
-export const kafkaTopics = topics.topicNames;
-export const linkerdTrustAnchorNotAfter = linkerd.trustAnchorNotAfter;
+export const kafkaTopics = topics?.topicNames;
+export const linkerdTrustAnchorNotAfter = inCluster?.linkerd.trustAnchorNotAfter;
 export const workflowArtifactBucket = artifacts.bucketName;
-export const elasticsearchUrl = logging.elasticsearchUrl;
-export const jaegerQueryUrl = tracing.jaegerQueryUrl;
-export const otlpEndpoint = tracing.otlpEndpoint;
-export const grafanaAdminSecret = monitoring.grafanaAdminSecretName;
+export const elasticsearchUrl = inCluster?.logging.elasticsearchUrl;
+export const jaegerQueryUrl = inCluster?.tracing.jaegerQueryUrl;
+export const otlpEndpoint = inCluster?.tracing.otlpEndpoint;
+export const grafanaAdminSecret = inCluster?.monitoring.grafanaAdminSecretName;

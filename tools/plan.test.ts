@@ -189,7 +189,8 @@ describe("npm run plan", () => {
       ...prod.of("aws:s3/bucket:Bucket"),
       ...prod.of("kafka:index/topic:Topic"),
     ];
-    assert.equal(stateful.length, 5 + 3 + 1 + 1 + 2 + 1 + 2);
+    // Log groups: EKS control plane, MSK brokers, VPC flow logs, the deployer's builds.
+    assert.equal(stateful.length, 5 + 4 + 1 + 1 + 2 + 1 + 2);
     for (const r of stateful) assert.equal(r.protect, true, `${r.urn} is protected`);
     assert.equal(plans.dev.of("aws:ec2/natGateway:NatGateway").length, 1);
     // Topic management is per stack: dev through the MSK API, prod through the Kafka admin API.

@@ -78,6 +78,8 @@ export interface PlanRun {
   invokes: string[];
   /** The validated stack configuration. */
   config: StackConfig;
+  /** Secret keys the stack file does not hold, planned with a placeholder. */
+  secretPlaceholders: string[];
   /** Types and raw inputs (secrets included) for the engine checks; never written to disk. */
   checkable: CheckedResource[];
 }
@@ -89,7 +91,7 @@ export async function runProgram(options: {
 }): Promise<PlanRun> {
   const loaded = loadStackConfig(REPO_ROOT, options.stack, options.configFile);
   // Validate first, so bad config is a usage error and nothing is registered.
-  const stackConfig = parseStackConfig(loaded.config);
+  const stackConfig = parseStackConfig(loaded.config, new Set(loaded.secretKeys));
 
   const mocks = new PlatformMocks({ accountId: MOCK_ACCOUNT_ID, region: stackConfig.region });
   const capture = await installMocks(mocks, loaded.project, options.stack, false);
@@ -131,6 +133,7 @@ export async function runProgram(options: {
     ),
     invokes: mocks.calls,
     config: stackConfig,
+    secretPlaceholders: loaded.placeholders,
     checkable: [...capture.resources.values()].map(({ urn, type, inputs, id, outputs }) => ({
       urn,
       type,
@@ -211,9 +214,17 @@ export async function main(argv: string[]): Promise<number> {
   // PrometheusRules and config Secret, in the files promtool and amtool read.
   const rulesYaml = path.join(options.outDir, "prometheus-rules.yaml");
   const alertmanagerYaml = path.join(options.outDir, "alertmanager.yaml");
-  const deployed = deployedAlerting(run.checkable);
-  fs.writeFileSync(rulesYaml, ruleFileYaml(deployed.groups));
-  fs.writeFileSync(alertmanagerYaml, deployed.alertmanagerYaml);
+  // A bootstrap run (docs/first-deployment.md) registers no Kubernetes object, so no alerting.
+  const bootstrapRun = !run.checkable.some(
+    (r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers:"),
+  );
+  const written = [stackJson, graphMmd];
+  if (!bootstrapRun) {
+    const deployed = deployedAlerting(run.checkable);
+    fs.writeFileSync(rulesYaml, ruleFileYaml(deployed.groups));
+    fs.writeFileSync(alertmanagerYaml, deployed.alertmanagerYaml);
+    written.push(rulesYaml, alertmanagerYaml);
+  }
 
   let result: Awaited<ReturnType<typeof evaluateStackExport>>;
   try {
@@ -236,6 +247,11 @@ export async function main(argv: string[]): Promise<number> {
   const out = [
     `Offline plan of stack "${options.stack}": ${resources.filter((r) => r.custom).length} resources in ${resources.filter((r) => !r.custom && r.type !== "pulumi:pulumi:Stack").length} components`,
     ...summarize(run.export),
+    ...(run.secretPlaceholders.length
+      ? [
+          `Secrets not in the stack file, planned with placeholders: ${run.secretPlaceholders.join(", ")} (set each with \`pulumi config set --secret\` before \`pulumi up\`)`,
+        ]
+      : []),
     `Invokes (all mocked on purpose): ${[...new Set(run.invokes)].sort().join(", ") || "none"}`,
     `Policies: ${result.policiesRun} run on ${result.resourcesChecked} resources: ` +
       `${mandatory.length} mandatory violation(s), ${result.violations.length - mandatory.length} advisory, ` +
@@ -252,7 +268,10 @@ export async function main(argv: string[]): Promise<number> {
     ...(options.policyConfigFile
       ? [`Policy config: ${path.relative(process.cwd(), options.policyConfigFile)}`]
       : []),
-    `Wrote ${[stackJson, graphMmd, rulesYaml, alertmanagerYaml].map((f) => path.relative(process.cwd(), f)).join(", ")}`,
+    ...(bootstrapRun
+      ? ["Bootstrap run: AWS resources only, no Kubernetes object, no alert rules to write"]
+      : []),
+    `Wrote ${written.map((f) => path.relative(process.cwd(), f)).join(", ")}`,
   ];
   console.log(out.join("\n"));
   return mandatory.length > 0 || checks.errors.length > 0 || cross.errors.length > 0 ? 1 : 0;

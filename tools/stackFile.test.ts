@@ -53,4 +53,20 @@ describe("stack file loading", () => {
     });
     assert.throws(() => loadStackConfig(dir, "dev"), StackFileError);
   });
+  it("plans this project's credentials the stack file does not hold with secret placeholders", () => {
+    const dir = project({
+      "Pulumi.yaml": "name: acme-platform\nruntime: nodejs\n",
+      "Pulumi.dev.yaml": ["config:", "  slackWebhookUrl:", "    secure: AAABAxyz=="].join("\n"),
+    });
+    const loaded = loadStackConfig(dir, "dev");
+    assert.deepEqual(loaded.placeholders, ["acme-platform:pagerdutyRoutingKey"]);
+    assert.deepEqual(loaded.config, {
+      "acme-platform:slackWebhookUrl": secretPlaceholder("acme-platform:slackWebhookUrl"),
+      "acme-platform:pagerdutyRoutingKey": secretPlaceholder("acme-platform:pagerdutyRoutingKey"),
+    });
+    assert.deepEqual(loaded.secretKeys.sort(), [
+      "acme-platform:pagerdutyRoutingKey",
+      "acme-platform:slackWebhookUrl",
+    ]);
+  });
 });

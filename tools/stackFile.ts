@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { PROJECT, SECRET_CONFIG_KEYS } from "../config";
 
 /** The configuration as the program receives it. */
 export interface LoadedConfig {
@@ -15,6 +16,12 @@ export interface LoadedConfig {
   config: Record<string, string>;
   /** Keys whose values are secrets (PULUMI_CONFIG_SECRET_KEYS). */
   secretKeys: string[];
+  /**
+   * Credential keys (`SECRET_CONFIG_KEYS`) the stack file does not hold, given a secret
+   * placeholder: they are set per deployment with `pulumi config set --secret`, and offline a
+   * secret is never readable anyway.
+   */
+  placeholders: string[];
 }
 
 /** Problems reading the project or stack file: usage errors (exit 2). */
@@ -107,5 +114,14 @@ export function loadStackConfig(
     const plain = replaceSecure(value, key);
     config[key] = typeof plain === "string" ? plain : JSON.stringify(plain);
   }
-  return { project: projectName, config, secretKeys: [...secretKeys] };
+  const placeholders: string[] = [];
+  // Only this project's schema has these keys.
+  const credentialKeys = projectName === PROJECT ? SECRET_CONFIG_KEYS : [];
+  for (const key of credentialKeys.map((k) => `${projectName}:${k}`)) {
+    if (key in config) continue;
+    config[key] = secretPlaceholder(key);
+    secretKeys.add(key);
+    placeholders.push(key);
+  }
+  return { project: projectName, config, secretKeys: [...secretKeys], placeholders };
 }

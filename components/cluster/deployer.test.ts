@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { parseStackConfig } from "../../config";
 import type { Capture } from "../../tools/mocks";
 import type { ExportedResource, StackExport } from "../../tools/stackExport";
@@ -315,11 +316,14 @@ describe("Deployer", () => {
 // ---- The stacks, planned offline: where `pulumi up` runs and what admits it.
 const ROOT = path.resolve(__dirname, "..", "..");
 
-function plan(stack: string): StackExport {
+function plan(stack: string, configFile?: string): StackExport {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), `deployer-plan-${stack}-`));
   const result = spawnSync(
     process.execPath,
-    ["--import", "tsx", "tools/plan.ts", "--stack", stack, "--out", out],
+    [
+      ...["--import", "tsx", "tools/plan.ts", "--stack", stack, "--out", out],
+      ...(configFile ? ["--config", configFile] : []),
+    ],
     { cwd: ROOT, encoding: "utf8" },
   );
   assert.equal(result.status, 0, `plan ${stack} failed:\n${result.stderr}\n${result.stdout}`);
@@ -382,7 +386,8 @@ describe("first deployment, per stack (offline plan)", () => {
               `${String(r.inputs.ipProtocol)}/${String(r.inputs.fromPort)}-${String(r.inputs.toPort)}`,
           );
       assert.deepEqual(ports(controlPlaneSg.id), ["tcp/443-443"]);
-      assert.ok(ports(brokerSg.id).includes("tcp/9098-9098"), ports(brokerSg.id).join(", "));
+      // The admin API only: the deployer scrapes no exporter.
+      assert.deepEqual(ports(brokerSg.id), ["tcp/9098-9098"]);
       // The control plane admits nobody else.
       assert.equal(ingress.filter((r) => r.inputs.securityGroupId === controlPlaneSg.id).length, 1);
 
@@ -430,5 +435,36 @@ describe("first deployment, per stack (offline plan)", () => {
         }
       }
     }
+  });
+
+  it("prod bootstrap run: only AWS resources, the deployer among them, no Kubernetes object and no admin-API topic", () => {
+    const file = path.join(
+      fs.mkdtempSync(path.join(os.tmpdir(), "bootstrap-")),
+      "Pulumi.prod.yaml",
+    );
+    const stackFile = parseYaml(fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8")) as {
+      config: Record<string, { bootstrap?: boolean }>;
+    };
+    stackFile.config["acme-platform:deployer"].bootstrap = true;
+    fs.writeFileSync(file, stringifyYaml(stackFile));
+    const resources = plan("prod", file).deployment.resources;
+    const types = new Set(resources.map((r) => r.type));
+    const kubernetes = [...types].filter((t) => t.startsWith("kubernetes:"));
+    assert.deepEqual(
+      kubernetes,
+      [],
+      `Kubernetes objects in a bootstrap run: ${kubernetes.join(", ")}`,
+    );
+    assert.equal(types.has("kafka:index/topic:Topic"), false, "a topic through the admin API");
+    for (const t of [
+      "acme:cluster:Deployer",
+      "aws:eks/cluster:Cluster",
+      "aws:msk/cluster:Cluster",
+      "aws:codebuild/project:Project",
+    ]) {
+      assert.ok(types.has(t), `bootstrap creates ${t}`);
+    }
+    // The second run then adds the in-cluster platform: prod's normal plan has it.
+    assert.ok(plans.prod.some((r) => r.type === "kubernetes:helm.sh/v3:Release"));
   });
 });

@@ -30,6 +30,7 @@ describe("AppNamespace", () => {
     provider,
     linkerd,
     namespace: "orders",
+    vpcCidrBlock: "10.0.0.0/16",
     services: {
       "orders-api": {
         podSelector: { "app.kubernetes.io/name": "orders-api" },
@@ -85,11 +86,15 @@ describe("AppNamespace", () => {
         `${NP}::orders-allow-egress`,
         `${NP}::orders-allow-linkerd`,
         `${NP}::orders-allow-orders-api`,
+        `${NP}::orders-allow-platform-egress`,
+        `${NP}::orders-allow-prometheus`,
         `${NP}::orders-default-deny`,
+        `${POLICY("v1alpha1", "AuthorizationPolicy")}::orders-cluster-prometheus-scrape-policy`,
         `${POLICY("v1alpha1", "AuthorizationPolicy")}::orders-orders-api-authorizationpolicy`,
         `${POLICY("v1alpha1", "AuthorizationPolicy")}::orders-prometheus-scrape-policy`,
         `${POLICY("v1alpha1", "AuthorizationPolicy")}::orders-proxy-probes-policy`,
         `${POLICY("v1alpha1", "MeshTLSAuthentication")}::orders-orders-api-clients-meshtlsauthentication`,
+        `${POLICY("v1alpha1", "NetworkAuthentication")}::orders-pod-network-authn`,
         `${POLICY("v1beta3", "HTTPRoute")}::orders-proxy-metrics-route`,
         `${POLICY("v1beta3", "HTTPRoute")}::orders-proxy-probes-route`,
         `${POLICY("v1beta3", "Server")}::orders-orders-api-server`,
@@ -104,6 +109,7 @@ describe("AppNamespace", () => {
         "kubernetes:core/v1:Namespace::quiet-namespace",
         `${NP}::quiet-allow-dns`,
         `${NP}::quiet-allow-linkerd`,
+        `${NP}::quiet-allow-platform-egress`,
         `${NP}::quiet-default-deny`,
       ],
     );
@@ -251,6 +257,79 @@ describe("AppNamespace", () => {
     });
   });
 
+  it("lets every pod reach the VPC endpoints (443), MSK (9098) and the OTel collector (4317), whatever it declares", () => {
+    const expected = {
+      podSelector: {},
+      policyTypes: ["Egress"],
+      egress: [
+        {
+          to: [{ ipBlock: { cidr: "10.0.0.0/16" } }],
+          ports: [
+            { protocol: "TCP", port: 443 },
+            { protocol: "TCP", port: 9098 },
+          ],
+        },
+        {
+          to: [
+            {
+              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "tracing" } },
+              podSelector: {
+                matchLabels: {
+                  "app.kubernetes.io/name": "opentelemetry-collector",
+                  "app.kubernetes.io/instance": "otel-collector",
+                },
+              },
+            },
+          ],
+          ports: [{ protocol: "TCP", port: 4317 }],
+        },
+      ],
+    };
+    assert.deepEqual(spec(np("orders-allow-platform-egress")), expected);
+    // The namespace that declares nothing gets the same.
+    assert.deepEqual(spec(np("quiet-allow-platform-egress")), expected);
+  });
+
+  it("lets the cluster's (unmeshed) Prometheus in monitoring scrape every proxy's /metrics on 4191", () => {
+    assert.deepEqual(spec(np("orders-allow-prometheus")), {
+      podSelector: {},
+      policyTypes: ["Ingress"],
+      ingress: [
+        {
+          from: [
+            {
+              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } },
+              podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } },
+            },
+          ],
+          ports: [{ protocol: "TCP", port: 4191 }],
+        },
+      ],
+    });
+    const authn = single(
+      capture,
+      POLICY("v1alpha1", "NetworkAuthentication"),
+      "orders-pod-network-authn",
+    );
+    assert.deepEqual(authn.inputs.metadata, { name: "pod-network", namespace: "orders" });
+    assert.deepEqual(spec(authn), { networks: [{ cidr: "10.0.0.0/16" }] });
+    const policy = single(
+      capture,
+      POLICY("v1alpha1", "AuthorizationPolicy"),
+      "orders-cluster-prometheus-scrape-policy",
+    );
+    assert.deepEqual(policy.inputs.metadata, {
+      name: "cluster-prometheus-scrape",
+      namespace: "orders",
+    });
+    assert.deepEqual(spec(policy), {
+      targetRef: { group: "policy.linkerd.io", kind: "HTTPRoute", name: "proxy-metrics" },
+      requiredAuthenticationRefs: [
+        { group: "policy.linkerd.io", kind: "NetworkAuthentication", name: "pod-network" },
+      ],
+    });
+  });
+
   it("lets linkerd-viz scrape the proxies and the kubelet probe them, as `linkerd viz allow-scrapes` does", () => {
     const server = single(capture, POLICY("v1beta3", "Server"), "orders-proxy-admin-server");
     assert.deepEqual(spec(server), {
@@ -310,7 +389,7 @@ describe("AppNamespace", () => {
 
   it("renders objects that validate against their schemas (CRDs and kubernetes-models)", () => {
     const objects = [...children("orders"), ...children("quiet")];
-    assert.equal(objects.length, 18);
+    assert.equal(objects.length, 23);
     for (const o of objects) assert.deepEqual(validateManifest(o.inputs), [], o.name);
   });
 
@@ -344,6 +423,7 @@ describe("AppNamespace", () => {
   it("rejects bad arguments with every problem named and registers nothing", async () => {
     const bad = args({
       namespace: "linkerd",
+      vpcCidrBlock: "10.0.0.0",
       services: {
         Bad_Name: {
           podSelector: {},
@@ -365,6 +445,7 @@ describe("AppNamespace", () => {
       validateAppNamespaceArgs(bad).map((e) => [e.propertyPath, e.reason]),
       [
         ["namespace", '"linkerd" is a system namespace; application namespaces need their own'],
+        ["vpcCidrBlock", '"10.0.0.0" is not an IPv4 CIDR; pass the VPC\'s (network.vpcCidrBlock)'],
         ["services.Bad_Name", "the service name must be a DNS label of at most 55 characters"],
         [
           "services.Bad_Name.podSelector",
@@ -393,7 +474,7 @@ describe("AppNamespace", () => {
       () => new AppNamespace("bad", bad),
       (e: Error) =>
         pulumi.InputPropertiesError.isInstance(e) &&
-        /AppNamespace: 10 invalid arguments/.test(e.message),
+        /AppNamespace: 11 invalid arguments/.test(e.message),
     );
     await capture.settle();
     assert.equal(capture.resources.size, before);

@@ -6,14 +6,21 @@
  *    gets a Server, a MeshTLSAuthentication listing the mesh identities (service accounts) allowed
  *    to call it, and an AuthorizationPolicy tying the two: only those meshed clients, over mTLS.
  * 2. Kubernetes NetworkPolicies: default deny in both directions, then DNS, the Linkerd control
- *    plane, linkerd-viz's scrapes, each service's port from its clients' namespaces, and the
- *    listed egress. A pod whose proxy is bypassed (or a client outside the mesh) meets this fence.
+ *    plane, linkerd-viz's scrapes, the egress every service needs (VPC interface endpoints on
+ *    443, the MSK brokers on 9098, the OTel collector on 4317), each service's port from its
+ *    clients' namespaces, and the listed egress. A pod whose proxy is bypassed (or a client outside the mesh) meets this fence.
  *
  * The allowed clients are plain lists: they decide how many objects exist and are reviewed as code.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { throwIfInvalid, type ValidationError } from "../lib";
+import { KAFKA_PORTS } from "../messaging/kafka";
+import {
+  DEFAULT_TRACING_NAMESPACE,
+  OTEL_COLLECTOR_POD_LABELS,
+  OTLP_GRPC_PORT,
+} from "../observability/tracing";
 import {
   LINKERD_NAMESPACE,
   LINKERD_TRUST_DOMAIN,
@@ -37,6 +44,20 @@ const RESERVED_NAMESPACES = [
 
 /** Ports of the Linkerd proxy itself (outbound, inbound, tap/control, admin/metrics). */
 const PROXY_PORTS = { outbound: 4140, inbound: 4143, control: 4190, admin: 4191 } as const;
+
+/**
+ * The cluster's Prometheus (kube-prometheus-stack, `Monitoring`'s default namespace): unmeshed, so
+ * it has no mesh identity. The operator labels every Prometheus pod `app.kubernetes.io/name:
+ * prometheus` (prometheus-operator pkg/prometheus selector labels; `Monitoring`'s topology spread
+ * selects on the same label).
+ */
+export const CLUSTER_PROMETHEUS = {
+  namespace: "monitoring",
+  podLabels: { "app.kubernetes.io/name": "prometheus" },
+} as const;
+
+/** The port of the VPC interface endpoints (AWS APIs over HTTPS). */
+const VPC_ENDPOINT_PORT = 443;
 
 /** How the proxy treats a Server's inbound connections (Linkerd's proxyProtocol values). */
 export type ProxyProtocol = "unknown" | "HTTP/1" | "HTTP/2" | "gRPC" | "opaque" | "TLS";
@@ -83,6 +104,12 @@ export interface AppNamespaceArgs {
   /** The namespace name (physical; mesh identities embed it). */
   namespace: string;
   /**
+   * The VPC's IPv4 CIDR. Every pod may reach it on 443 (the VPC interface endpoints: STS for Pod
+   * Identity, SQS, KMS; their ENIs take addresses in the private subnets) and on 9098 (the MSK
+   * brokers, SASL/IAM over TLS); the security groups on the far side still decide.
+   */
+  vpcCidrBlock: pulumi.Input<string>;
+  /**
    * Services by name (the name of their Server and AuthorizationPolicy).
    * @default {}
    */
@@ -95,7 +122,9 @@ export interface AppNamespaceArgs {
   /**
    * Authorize linkerd-viz's Prometheus to scrape the proxies' /metrics and the kubelet to probe
    * /live and /ready (what `linkerd viz allow-scrapes` emits), so golden metrics keep flowing under
-   * the deny policy.
+   * the deny policy; and the cluster's Prometheus ({@link CLUSTER_PROMETHEUS}, unmeshed) to scrape
+   * /metrics on 4191: a NetworkPolicy admits its pods, and a NetworkAuthentication of the pod
+   * network (`vpcCidrBlock`: the VPC CNI gives pods VPC addresses) authorizes it in Linkerd.
    * @default true
    */
   allowMetricsScrapes?: boolean;
@@ -130,6 +159,12 @@ export function validateAppNamespaceArgs(args: AppNamespaceArgs): ValidationErro
     errors.push({
       propertyPath: "namespace",
       reason: `"${args.namespace}" is a system namespace; application namespaces need their own`,
+    });
+  }
+  if (typeof args.vpcCidrBlock === "string" && !isCidr(args.vpcCidrBlock)) {
+    errors.push({
+      propertyPath: "vpcCidrBlock",
+      reason: `"${args.vpcCidrBlock}" is not an IPv4 CIDR; pass the VPC's (network.vpcCidrBlock)`,
     });
   }
   for (const [name, svc] of Object.entries(args.services ?? {})) {
@@ -270,6 +305,29 @@ export class AppNamespace extends pulumi.ComponentResource {
       ],
     });
 
+    // What every service of the platform needs, whatever it declares: AWS APIs through the VPC
+    // interface endpoints (HTTPS), the MSK brokers (SASL/IAM) and the OTel collector (OTLP gRPC,
+    // where SDKs and the proxies send spans).
+    networkPolicy("allow-platform-egress", {
+      podSelector: {},
+      policyTypes: ["Egress"],
+      egress: [
+        {
+          to: [{ ipBlock: { cidr: args.vpcCidrBlock } }],
+          ports: [tcp(VPC_ENDPOINT_PORT), tcp(KAFKA_PORTS.saslIam)],
+        },
+        {
+          to: [
+            {
+              ...byName(DEFAULT_TRACING_NAMESPACE),
+              podSelector: { matchLabels: { ...OTEL_COLLECTOR_POD_LABELS } },
+            },
+          ],
+          ports: [tcp(OTLP_GRPC_PORT)],
+        },
+      ],
+    });
+
     const allowed: Record<string, string[]> = {};
     for (const [svcName, svc] of Object.entries(args.services ?? {})) {
       const clientNamespaces = [...new Set(svc.allowedClients.map((c) => c.namespace))].sort();
@@ -318,6 +376,22 @@ export class AppNamespace extends pulumi.ComponentResource {
 
     if (args.allowMetricsScrapes ?? true) {
       this.allowScrapes(name, inNamespace, childOpts);
+      this.allowClusterPrometheus(name, args.vpcCidrBlock, inNamespace, childOpts);
+      networkPolicy("allow-prometheus", {
+        podSelector: {},
+        policyTypes: ["Ingress"],
+        ingress: [
+          {
+            from: [
+              {
+                ...byName(CLUSTER_PROMETHEUS.namespace),
+                podSelector: { matchLabels: { ...CLUSTER_PROMETHEUS.podLabels } },
+              },
+            ],
+            ports: [tcp(PROXY_PORTS.admin)],
+          },
+        ],
+      });
     }
 
     this.namespaceName = namespace;
@@ -418,5 +492,43 @@ export class AppNamespace extends pulumi.ComponentResource {
         },
       ],
     });
+  }
+
+  /**
+   * The cluster's Prometheus on the proxy-admin Server's /metrics route. It is unmeshed, so it
+   * presents no identity: it is authenticated by network, like the kubelet in `allow-scrapes`, and
+   * the `allow-prometheus` NetworkPolicy narrows the pod network to its pods.
+   */
+  private allowClusterPrometheus(
+    prefix: string,
+    podNetwork: pulumi.Input<string>,
+    inNamespace: (name: string) => Record<string, unknown>,
+    opts: pulumi.CustomResourceOptions,
+  ): void {
+    new k8s.apiextensions.CustomResource(
+      `${prefix}-pod-network-authn`,
+      {
+        apiVersion: "policy.linkerd.io/v1alpha1",
+        kind: "NetworkAuthentication",
+        metadata: inNamespace("pod-network"),
+        spec: { networks: [{ cidr: podNetwork }] },
+      },
+      opts,
+    );
+    new k8s.apiextensions.CustomResource(
+      `${prefix}-cluster-prometheus-scrape-policy`,
+      {
+        apiVersion: "policy.linkerd.io/v1alpha1",
+        kind: "AuthorizationPolicy",
+        metadata: inNamespace("cluster-prometheus-scrape"),
+        spec: {
+          targetRef: { group: "policy.linkerd.io", kind: "HTTPRoute", name: "proxy-metrics" },
+          requiredAuthenticationRefs: [
+            { group: "policy.linkerd.io", kind: "NetworkAuthentication", name: "pod-network" },
+          ],
+        },
+      },
+      opts,
+    );
   }
 }

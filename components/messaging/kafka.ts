@@ -114,6 +114,12 @@ export interface KafkaClusterArgs {
    * are the only sources the broker security group admits, on 9098 and on the exporter ports.
    */
   clientSecurityGroupIds: pulumi.Input<string>[];
+  /**
+   * Security groups admitted on 9098 only (SASL/IAM), for administrative clients that manage
+   * topics through the Kafka admin API but scrape nothing (the in-VPC deployer).
+   * @default []
+   */
+  adminClientSecurityGroupIds?: pulumi.Input<string>[];
   /** Replication defaults of the cluster configuration. */
   replication: KafkaReplicationArgs;
   /**
@@ -350,6 +356,21 @@ export class KafkaCluster extends pulumi.ComponentResource implements KafkaClust
           ipProtocol: "tcp",
           fromPort: KAFKA_PORTS.jmxExporter,
           toPort: KAFKA_PORTS.nodeExporter,
+          referencedSecurityGroupId: source,
+        },
+        { parent: this },
+      );
+    });
+
+    (args.adminClientSecurityGroupIds ?? []).forEach((source, i) => {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-iam-from-admin-${i}`,
+        {
+          securityGroupId: securityGroup.id,
+          description: "Kafka SASL/IAM over TLS from an administrative client (topics)",
+          ipProtocol: "tcp",
+          fromPort: KAFKA_PORTS.saslIam,
+          toPort: KAFKA_PORTS.saslIam,
           referencedSecurityGroupId: source,
         },
         { parent: this },

@@ -8,7 +8,7 @@ import { runTool } from "../../tools/checks/promtool";
 import {
   type AlertReceivers,
   alertmanagerConfigYaml,
-  alertmanagerSecretNames,
+  alertmanagerCredentials,
   alertmanagerSnsTopicArns,
   renderAlertmanagerConfig,
 } from "./alertmanager";
@@ -142,8 +142,19 @@ describe("alertmanager config", () => {
     assert.match(text, /routing_key_file: \/etc\/alertmanager\/secrets\/pagerduty\/routing-key/);
     assert.match(text, /api_url_file: \/etc\/alertmanager\/secrets\/slack\/webhook-url/);
     assert.doesNotMatch(text, /routing_key:|api_url:|service_key:/);
-    assert.deepEqual(alertmanagerSecretNames(PAGERDUTY), ["pagerduty", "slack"]);
-    assert.deepEqual(alertmanagerSecretNames(SNS), ["slack"]);
+    const values = { pagerdutyRoutingKey: "pd-key", slackWebhookUrl: "slack-url" };
+    assert.deepEqual(alertmanagerCredentials(PAGERDUTY, values), [
+      { ref: { name: "pagerduty", key: "routing-key" }, value: "pd-key" },
+      { ref: { name: "slack", key: "webhook-url" }, value: "slack-url" },
+    ]);
+    // An SNS pager signs with the pod's role: no PagerDuty credential, even when one is given.
+    assert.deepEqual(alertmanagerCredentials(SNS, values), [
+      { ref: { name: "slack", key: "webhook-url" }, value: "slack-url" },
+    ]);
+    assert.throws(
+      () => alertmanagerCredentials(PAGERDUTY, { slackWebhookUrl: "slack-url" }),
+      /the PagerDuty receiver is configured but its credential was not given: set the stack's secret config pagerdutyRoutingKey/,
+    );
     const sns = renderAlertmanagerConfig(SNS).receivers as Array<Record<string, unknown>>;
     assert.deepEqual((sns[0].sns_configs as Array<Record<string, unknown>>)[0].sigv4, {
       region: "eu-west-1",

@@ -6,9 +6,10 @@
  * Prometheus, its rules, Alertmanager and its AWS credentials); `info` and `none` alerts are
  * dropped.
  * Secrets are never inlined: PagerDuty and Slack read them from the files the operator mounts
- * for each Secret listed in `alertmanagerSpec.secrets` (`alertmanagerSecretNames`); SNS signs
+ * for each Secret listed in `alertmanagerSpec.secrets` (`alertmanagerCredentials`); SNS signs
  * with the pod's IAM role (SigV4), so it needs no secret at all.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { throwIfInvalid, ValidationError } from "../lib";
 
@@ -68,11 +69,35 @@ export function secretFile(ref: SecretKeyRef): string {
   return `${SECRETS_DIR}/${ref.name}/${ref.key}`;
 }
 
-/** The Secrets Alertmanager must mount (kube-prometheus-stack `alertmanagerSpec.secrets`). */
-export function alertmanagerSecretNames(receivers: AlertReceivers): string[] {
-  const refs = [receivers.chat.webhookSecret];
-  if (receivers.pager.type === "pagerduty") refs.push(receivers.pager.routingKeySecret);
-  return [...new Set(refs.map((r) => r.name))].sort();
+/** One credential Alertmanager reads from a file: the Secret key it lives in and its value. */
+export interface AlertmanagerCredential {
+  /** The Secret (in Alertmanager's namespace) and key, as the receiver's `*_file` names it. */
+  ref: SecretKeyRef;
+  /** The credential; a secret output (stack config set with `--secret`). */
+  value: pulumi.Input<string>;
+}
+
+/**
+ * The credentials the receivers read, paired with their values: the Monitoring component creates
+ * one Secret per name before Alertmanager starts (kube-prometheus-stack `alertmanagerSpec.secrets`
+ * mounts each, and a missing one keeps the pods from starting).
+ */
+export function alertmanagerCredentials(
+  receivers: AlertReceivers,
+  values: { pagerdutyRoutingKey?: pulumi.Input<string>; slackWebhookUrl?: pulumi.Input<string> },
+): AlertmanagerCredential[] {
+  const missing = (receiver: string, key: string) =>
+    new Error(
+      `the ${receiver} receiver is configured but its credential was not given: set the stack's secret config ${key}`,
+    );
+  const credentials: AlertmanagerCredential[] = [];
+  if (receivers.pager.type === "pagerduty") {
+    if (values.pagerdutyRoutingKey === undefined) throw missing("PagerDuty", "pagerdutyRoutingKey");
+    credentials.push({ ref: receivers.pager.routingKeySecret, value: values.pagerdutyRoutingKey });
+  }
+  if (values.slackWebhookUrl === undefined) throw missing("Slack", "slackWebhookUrl");
+  credentials.push({ ref: receivers.chat.webhookSecret, value: values.slackWebhookUrl });
+  return credentials;
 }
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;

@@ -14,10 +14,12 @@ import {
   ECK_OPERATOR_CHART,
   ECK_OPERATOR_FREE_FORM_VALUES,
   ELASTICSEARCH_CLIENTS,
+  elasticsearchIndexReplicas,
   elasticsearchManifest,
   elasticsearchRolesYaml,
   FLUENT_BIT_CHART,
   FLUENT_BIT_FREE_FORM_VALUES,
+  LOG_INDEX_PATTERN,
   Logging,
   type LoggingArgs,
   logstashPipeline,
@@ -37,6 +39,7 @@ describe("Logging", () => {
   let devUrn: string;
   let prodUrn: string;
   let dev: Logging;
+  let prod: Logging;
 
   const args = (overrides: Partial<LoggingArgs> = {}): LoggingArgs => ({
     provider,
@@ -78,7 +81,7 @@ describe("Logging", () => {
     capture = await mockPlatform();
     provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
     dev = new Logging("dev", args());
-    const prod = new Logging(
+    prod = new Logging(
       "prod",
       args({
         namespace: "logging-prod",
@@ -390,6 +393,103 @@ describe("Logging", () => {
     }
   });
 
+  it("gives every index at most (data nodes - 1) replicas: none on one node, one on 3 or 5", () => {
+    for (const [nodes, replicas] of [
+      [1, 0],
+      [3, 1],
+      [5, 1],
+    ] as const) {
+      assert.equal(elasticsearchIndexReplicas(nodes), replicas, `${nodes} nodes`);
+    }
+    for (const bad of [0, -1, 2.5, Number.NaN, "3" as unknown as number]) {
+      assert.throws(
+        () => elasticsearchIndexReplicas(bad),
+        new RegExp(
+          `dataNodes must be a whole number of at least 1 \\(LoggingArgs.nodeCount\\); got ${String(bad)}$`,
+        ),
+        String(bad),
+      );
+    }
+    assert.equal(dev.indexReplicas, 0);
+    assert.equal(prod.indexReplicas, 1);
+  });
+
+  it("puts the logs' replica count in their index template: 0 in dev (one node), 1 in prod", () => {
+    for (const [urn, replicas] of [
+      [devUrn, 0],
+      [prodUrn, 1],
+    ] as const) {
+      const job = one(urn, JOB).inputs as {
+        spec: { template: { spec: { containers: Array<{ args: string[] }> } } };
+      };
+      const script = job.spec.template.spec.containers[0].args[0];
+      const body = /_index_template\/acme-logs" -d '([^']*)'/.exec(script)?.[1];
+      assert.ok(body, "the Job puts the acme-logs template");
+      const template = JSON.parse(body) as {
+        index_patterns: string[];
+        template: { settings: Record<string, unknown> };
+      };
+      assert.deepEqual(template.index_patterns, ["logs-acme-*"]);
+      assert.deepEqual(template.template.settings, {
+        "index.lifecycle.name": "acme-logs",
+        "index.number_of_replicas": replicas,
+      });
+    }
+  });
+
+  it("creates the log writer only after the retention Job has put the template", () => {
+    // A first write before the acme-logs template exists creates the data stream from the
+    // built-in `logs` template, whose policy never deletes. Logstash is the only writer of
+    // logs-acme-* (Fluent Bit posts to it), and Pulumi awaits the Job's completion.
+    for (const urn of [devUrn, prodUrn]) {
+      const job = one(urn, JOB);
+      const logstash = one(urn, LOGSTASH);
+      const fluentBit = releaseOf(urn, "fluent-bit");
+      assert.ok(
+        (logstash.dependencies ?? []).includes(job.urn),
+        "Logstash waits for the retention Job",
+      );
+      assert.ok(
+        (fluentBit.dependencies ?? []).includes(logstash.urn),
+        "Fluent Bit waits for Logstash",
+      );
+      const script = (
+        job.inputs as { spec: { template: { spec: { containers: Array<{ args: string[] }> } } } }
+      ).spec.template.spec.containers[0].args[0];
+      assert.ok(script.includes(`"index_patterns":["${LOG_INDEX_PATTERN}"]`));
+    }
+    // The pattern is the one the Job's role may manage (roles.yml), and Logstash's data stream
+    // falls under it.
+    const roles = parseYaml(elasticsearchRolesYaml()) as Record<
+      string,
+      { indices: Array<{ names: string[] }> }
+    >;
+    assert.deepEqual(roles[ELASTICSEARCH_CLIENTS.ilm.role].indices[0].names, [LOG_INDEX_PATTERN]);
+    assert.match(logstashPipeline(), /data_stream_type => "logs"/);
+    assert.match(logstashPipeline(), /data_stream_dataset => "acme"/);
+    assert.match("logs-acme-default", new RegExp(`^${LOG_INDEX_PATTERN.replace("*", ".*")}$`));
+  });
+
+  it("puts the retention policy on log indices that already exist, whatever created them", () => {
+    for (const [urn, replicas] of [
+      [devUrn, 0],
+      [prodUrn, 1],
+    ] as const) {
+      const script = (
+        one(urn, JOB).inputs as {
+          spec: { template: { spec: { containers: Array<{ args: string[] }> } } };
+        }
+      ).spec.template.spec.containers[0].args[0];
+      const lines = script.split("\n");
+      const update = `req -X PUT "$ES/logs-acme-*/_settings?allow_no_indices=true" -d '{"index.lifecycle.name":"acme-logs","index.number_of_replicas":${replicas}}'`;
+      assert.equal(lines.filter((l) => l === update).length, 1);
+      // After the policy and the template it names.
+      const at = (prefix: string) => lines.findIndex((l) => l.startsWith(prefix));
+      assert.ok(at('req -X PUT "$ES/_ilm/policy/acme-logs"') < lines.indexOf(update));
+      assert.ok(at('req -X PUT "$ES/_index_template/acme-logs"') < lines.indexOf(update));
+    }
+  });
+
   it("defines exactly the four least-privilege roles in roles.yml", () => {
     const expected = [
       "acme_metrics:",
@@ -539,6 +639,7 @@ describe("Logging", () => {
         credentialsSecretName: dev.users.jaeger.secretName,
         cleanerCredentialsSecretName: dev.users.traceCleaner.secretName,
         caSecretName: dev.elasticsearchCaSecretName,
+        indexReplicas: dev.indexReplicas,
       },
       highAvailability: false,
       traceRetentionDays: 7,

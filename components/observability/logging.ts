@@ -47,6 +47,8 @@ export const FLUENT_BIT_FREE_FORM_VALUES = [] as const;
 export const LOGSTASH_HTTP_PORT = 8080;
 /** The data stream logs land in (`logs-<dataset>-<namespace>`). */
 export const LOG_DATA_STREAM = "logs-acme-default";
+/** The log data streams the acme-logs template and policy cover (and the ILM role manages). */
+export const LOG_INDEX_PATTERN = "logs-acme-*";
 
 /**
  * The `indices.index_prefix` the Tracing component gives Jaeger. Jaeger v2.19.0 joins it to its
@@ -63,6 +65,26 @@ export const JAEGER_INDEX_PREFIX = "jaeger";
  * internal/storage/elasticsearch/client/index_client.go, with `INDEX_PREFIX` + `-`).
  */
 export const JAEGER_CLEANER_INDEX_PATTERN = `${JAEGER_INDEX_PREFIX}-jaeger-*`;
+
+/**
+ * Replicas of each index the stack creates (the logs' template here, Jaeger's index templates in
+ * Tracing through {@link Logging.indexReplicas}): one when another data node can hold it, none on
+ * a single node. Elasticsearch never allocates a replica on the node that holds its primary, so
+ * replicas above `dataNodes - 1` stay unassigned and the cluster yellow for good
+ * (ElasticsearchClusterNotGreen); its default, and Jaeger's, is 1. One replica, not
+ * `dataNodes - 1`, on 3 or 5 nodes: it survives the loss of a node (of a zone, with the zone
+ * anti-affinity) at half the disk of two.
+ *
+ * @throws when `dataNodes` is not a whole number of at least 1, naming it.
+ */
+export function elasticsearchIndexReplicas(dataNodes: number): number {
+  if (typeof dataNodes !== "number" || !Number.isInteger(dataNodes) || dataNodes < 1) {
+    throw new Error(
+      `elasticsearchIndexReplicas: dataNodes must be a whole number of at least 1 (LoggingArgs.nodeCount); got ${String(dataNodes)}`,
+    );
+  }
+  return Math.min(1, dataNodes - 1);
+}
 
 /** The clients of Elasticsearch that get a file-realm user of their own. */
 export type ElasticsearchClient = "metrics" | "jaeger" | "traceCleaner" | "ilm";
@@ -207,7 +229,7 @@ export interface LoggingArgs {
   namespace?: string;
   /**
    * Elasticsearch data nodes (each also master-eligible). 3 in prod so a zone can be lost; 1 in
-   * dev, where the indices then have no replicas.
+   * dev, where the indices then have no replicas ({@link elasticsearchIndexReplicas}).
    */
   nodeCount: number;
   /** Two Kibana and two Logstash replicas, spread over zones, when true. */
@@ -531,16 +553,23 @@ export function fluentBitValues(v: { logstashHost: string }): Record<string, unk
 }
 
 /**
- * The script of the retention Job: waits for the cluster, then puts the logs' ILM policy and the
- * index template that attaches it. The `acme-ilm` user's name and password and the CA are files of
- * the Secrets mounted into the Job.
+ * The script of the retention Job: waits for the cluster, then puts the logs' ILM policy, the
+ * index template that attaches it (and the replica count) to new indices, and the same settings on
+ * the log indices that already exist. The `acme-ilm` user's name and password and the CA are files
+ * of the Secrets mounted into the Job. Logstash, the only writer of the logs, is created after the
+ * Job completes (see the constructor), so on a fresh cluster the template always comes first.
  *
  * Logs only. Jaeger's indices are deleted by its es-index-cleaner (Tracing), not by ILM: a new
  * index gets the settings of the one matching composable template with the highest priority, so a
  * template of ours attaching a policy to Jaeger's indices would replace the mapping templates
  * Jaeger puts (`<prefix>-jaeger-span` etc.) instead of adding to them.
  */
-export function retentionScript(v: { elasticsearchUrl: string; retentionDays: number }): string {
+export function retentionScript(v: {
+  elasticsearchUrl: string;
+  retentionDays: number;
+  /** {@link elasticsearchIndexReplicas} of the cluster's node count. */
+  indexReplicas: number;
+}): string {
   const policy = JSON.stringify({
     policy: {
       phases: {
@@ -552,6 +581,12 @@ export function retentionScript(v: { elasticsearchUrl: string; retentionDays: nu
       },
     },
   });
+  // Our settings override those of `logs@settings`, which sets no replica count, so without it the
+  // backing indices get Elasticsearch's default of 1 (yellow on one node).
+  const settings = {
+    "index.lifecycle.name": "acme-logs",
+    "index.number_of_replicas": v.indexReplicas,
+  };
   return [
     "set -eu",
     `ES=${v.elasticsearchUrl}`,
@@ -560,12 +595,17 @@ export function retentionScript(v: { elasticsearchUrl: string; retentionDays: nu
     'until req "$ES/_cluster/health?wait_for_status=yellow&timeout=30s" >/dev/null; do sleep 10; done',
     `req -X PUT "$ES/_ilm/policy/acme-logs" -d '${policy}'`,
     `req -X PUT "$ES/_index_template/acme-logs" -d '${JSON.stringify({
-      index_patterns: ["logs-acme-*"],
+      index_patterns: [LOG_INDEX_PATTERN],
       data_stream: {},
       priority: 500,
       composed_of: ["logs@mappings", "logs@settings"],
-      template: { settings: { "index.lifecycle.name": "acme-logs" } },
+      template: { settings },
     })}'`,
+    // Existing backing indices too (a data stream's settings update reaches all of them): one
+    // created from the built-in `logs` template before this template existed would otherwise keep
+    // that policy, which never deletes. `allow_no_indices` defaults to false for this API, and
+    // there is nothing to update on a fresh cluster.
+    `req -X PUT "$ES/${LOG_INDEX_PATTERN}/_settings?allow_no_indices=true" -d '${JSON.stringify(settings)}'`,
     "",
   ].join("\n");
 }
@@ -596,6 +636,11 @@ export class Logging extends pulumi.ComponentResource {
   public readonly users: Readonly<Record<ElasticsearchClient, ElasticsearchUserRef>>;
   /** The ECK secret holding the HTTP CA under `ca.crt`. */
   public readonly elasticsearchCaSecretName: string;
+  /**
+   * Replicas per index for this cluster's node count ({@link elasticsearchIndexReplicas}): 0 on
+   * one node, 1 on 3 or 5. Give it to `Tracing`'s `elasticsearch.indexReplicas`.
+   */
+  public readonly indexReplicas: number;
   /** The Logstash HTTP endpoint Fluent Bit posts to. */
   public readonly logstashUrl: string;
   public readonly operator: k8s.helm.v3.Release;
@@ -624,6 +669,7 @@ export class Logging extends pulumi.ComponentResource {
       ElasticsearchUserRef
     >;
     this.elasticsearchCaSecretName = `${esName}-es-http-certs-public`;
+    this.indexReplicas = elasticsearchIndexReplicas(args.nodeCount);
     this.logstashUrl = `http://${esName}-ls-http.${ns}.svc:${LOGSTASH_HTTP_PORT}`;
 
     const namespace = new k8s.core.v1.Namespace(name, { metadata: { name: ns } }, childOpts);
@@ -693,18 +739,8 @@ export class Logging extends pulumi.ComponentResource {
       }) as k8s.apiextensions.CustomResourceArgs,
       afterOperator,
     );
-    const logstash = new k8s.apiextensions.CustomResource(
-      `${name}-logstash`,
-      logstashManifest({
-        name: esName,
-        namespace: ns,
-        elasticsearchName: esName,
-        count: ha ? 2 : 1,
-      }) as k8s.apiextensions.CustomResourceArgs,
-      afterOperator,
-    );
 
-    new k8s.batch.v1.Job(
+    const retention = new k8s.batch.v1.Job(
       `${name}-retention`,
       {
         metadata: { namespace: ns },
@@ -728,6 +764,7 @@ export class Logging extends pulumi.ComponentResource {
                     retentionScript({
                       elasticsearchUrl: this.elasticsearchUrl,
                       retentionDays: args.retentionDays,
+                      indexReplicas: this.indexReplicas,
                     }),
                   ],
                   securityContext: {
@@ -762,6 +799,22 @@ export class Logging extends pulumi.ComponentResource {
       { ...childOpts, dependsOn: [es] },
     );
 
+    const logstash = new k8s.apiextensions.CustomResource(
+      `${name}-logstash`,
+      logstashManifest({
+        name: esName,
+        namespace: ns,
+        elasticsearchName: esName,
+        count: ha ? 2 : 1,
+      }) as k8s.apiextensions.CustomResourceArgs,
+      // After the retention Job has completed (Pulumi awaits a Job's Complete condition), so the
+      // acme-logs template exists before the only writer of logs-acme-* does: a first write
+      // without it would create the data stream from Elasticsearch's built-in `logs` template
+      // (`logs-*-*`, priority 100), whose policy has no delete phase, and that first backing
+      // index would never be deleted. Fluent Bit posts only to Logstash.
+      { ...childOpts, dependsOn: [this.operator, retention] },
+    );
+
     this.fluentBit = new k8s.helm.v3.Release(
       `${name}-fluent-bit`,
       {
@@ -780,6 +833,7 @@ export class Logging extends pulumi.ComponentResource {
       elasticsearchUrl: this.elasticsearchUrl,
       users: this.users,
       elasticsearchCaSecretName: this.elasticsearchCaSecretName,
+      indexReplicas: this.indexReplicas,
       logstashUrl: this.logstashUrl,
     });
   }

@@ -8,6 +8,7 @@ import { HELM_FREE_FORM } from "../../tools/checks/helmFreeForm";
 import { validateManifest } from "../../tools/checks/manifests";
 import { readCatalog } from "../../tools/checks/shared";
 import type { Capture, CapturedResource } from "../../tools/mocks";
+import { revealSecrets } from "../../tools/stackExport";
 import {
   MOCK_ACCOUNT_ID,
   mockPlatform,
@@ -96,7 +97,11 @@ describe("Monitoring", () => {
         namespace: "monitoring-prod",
         highAvailability: true,
         prometheus: { retention: "30d", storageGiB: 200 },
-        alertmanagerConfigSecretName: "alertmanager-config",
+        alertmanagerConfig: { secretName: "alertmanager-config", yaml: "route: {}\n" },
+        alertmanagerCredentials: [
+          { ref: { name: "alertmanager-slack", key: "webhook-url" }, value: "slack-url" },
+          { ref: { name: "alertmanager-pagerduty", key: "routing-key" }, value: "pd-key" },
+        ],
         alertmanagerSns: { topicArns: [HEARTBEAT_TOPIC, PAGER_TOPIC], kmsKeyArn: ALERTS_KEY },
       }),
     );
@@ -207,6 +212,48 @@ describe("Monitoring", () => {
         ],
       },
     });
+  });
+
+  it("creates Alertmanager's config and credential Secrets itself, before the release", () => {
+    const secrets = ofType(capture, "kubernetes:core/v1:Secret", prodUrn);
+    const byName = new Map(
+      secrets.map((s) => [
+        (s.inputs.metadata as { name: string }).name,
+        { resource: s, data: revealSecrets(s.inputs.stringData) },
+      ]),
+    );
+    assert.deepEqual([...byName.keys()].sort(), [
+      "alertmanager-config",
+      "alertmanager-pagerduty",
+      "alertmanager-slack",
+      "grafana-admin",
+    ]);
+    assert.deepEqual(byName.get("alertmanager-config")!.data, {
+      "alertmanager.yaml": "route: {}\n",
+    });
+    assert.deepEqual(byName.get("alertmanager-pagerduty")!.data, { "routing-key": "pd-key" });
+    assert.deepEqual(byName.get("alertmanager-slack")!.data, { "webhook-url": "slack-url" });
+    // Created at the stack's root before the component owned it: aliased, not replaced.
+    assert.deepEqual(byName.get("alertmanager-config")!.resource.aliases, [
+      "urn:pulumi:test::acme-platform::kubernetes:core/v1:Secret::alertmanager-config",
+    ]);
+    const release = stackRelease(prodUrn);
+    for (const { resource } of byName.values()) {
+      assert.ok(
+        release.dependencies.includes(resource.urn),
+        `the release waits for ${resource.name}`,
+      );
+    }
+    const v = valuesOf(release);
+    assert.deepEqual(v.alertmanager.alertmanagerSpec.secrets, [
+      "alertmanager-pagerduty",
+      "alertmanager-slack",
+    ]);
+    const values = JSON.stringify(release.inputs);
+    assert.ok(
+      !values.includes("pd-key") && !values.includes("slack-url"),
+      "no credential in values",
+    );
   });
 
   it("runs 3 Alertmanagers and 2 Prometheus over zones with the given config Secret in prod", () => {
@@ -344,6 +391,13 @@ describe("Monitoring", () => {
     assert.deepEqual(proxy.namespaceSelector, { any: true });
     assert.deepEqual(proxy.podMetricsEndpoints[0].port, "linkerd-admin");
     assert.deepEqual(proxy.podMetricsEndpoints[0].path, "/metrics");
+    // linkerd edge-26.8.3 has no `admin-http` port: each component names its own `<x>-admin`.
+    const controlPlane = crs.find((c) => c.name === "dev-linkerd-control-plane")!.inputs
+      .spec as Json;
+    assert.deepEqual(
+      (controlPlane.podMetricsEndpoints as Json[]).map((e) => e.port),
+      ["dest-admin", "spval-admin", "policy-admin", "ident-admin", "injector-admin"],
+    );
     for (const m of podMonitors("monitoring-prod")) {
       assert.deepEqual(validateManifest(m), []);
     }
@@ -356,6 +410,15 @@ describe("Monitoring", () => {
     const v = valuesOf(r);
     assert.deepEqual(v.serviceAccount, { create: true, name: "yace" });
     assert.equal(v.aws, undefined, "no keys and no role to assume: Pod Identity only");
+    // The image's USER is the name `nobody`: without a numeric uid the kubelet refuses to start it.
+    assert.deepEqual(v.securityContext, {
+      runAsNonRoot: true,
+      runAsUser: 65534,
+      runAsGroup: 65534,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    });
     const config = parse(v.config as string) as Json;
     assert.equal(config["sts-region"], TEST_REGION);
     const jobs = config.discovery.jobs as Array<Json>;
@@ -552,7 +615,7 @@ describe("Monitoring", () => {
         namespace: "kube-system",
         prometheus: { retention: "15 days", storageGiB: 0 },
         grafanaAdminPassword: "short",
-        alertmanagerConfigSecretName: "Bad_Name",
+        alertmanagerConfig: { secretName: "Bad_Name", yaml: "" },
         elasticsearchUrl: "elasticsearch:9200",
         region: "europe",
         mskBrokers: { bootstrapBrokers: " , " },
@@ -565,7 +628,7 @@ describe("Monitoring", () => {
         "prometheus.retention",
         "prometheus.storageGiB",
         "grafanaAdminPassword",
-        "alertmanagerConfigSecretName",
+        "alertmanagerConfig.secretName",
         "elasticsearchUrl",
         "region",
         "mskBrokers.bootstrapBrokers",

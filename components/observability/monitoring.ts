@@ -17,6 +17,8 @@ import {
   throwIfInvalid,
   type ValidationError,
 } from "../lib";
+import type { AlertmanagerCredential } from "./alertmanager";
+import { chartDefaultRulesValues, eksUnscrapeableComponentValues } from "./chartDefaultRules";
 
 /** The charts, pinned to the versions in shared/catalog.json (a test keeps them equal). */
 export const KUBE_PROMETHEUS_STACK_CHART = {
@@ -131,12 +133,17 @@ export interface MonitoringArgs {
   /** Grafana's admin password; kept in a Kubernetes Secret, never in the Helm values. */
   grafanaAdminPassword: pulumi.Input<string>;
   /**
-   * A Secret in the namespace that holds the Alertmanager configuration under the key
-   * `alertmanager.yaml`. When unset, the chart renders its default (null receiver) configuration.
+   * The Alertmanager configuration (`alertmanagerConfigYaml`), kept in a Secret of this name under
+   * `alertmanager.yaml` that the component creates before Alertmanager starts. When unset, the
+   * chart renders its default (null receiver) configuration.
    */
-  alertmanagerConfigSecretName?: string;
-  /** Secrets with receiver credentials (PagerDuty key, Slack URL) that Alertmanager mounts. */
-  alertmanagerSecrets?: string[];
+  alertmanagerConfig?: { secretName: string; yaml: pulumi.Input<string> };
+  /**
+   * The receivers' credentials (`alertmanagerCredentials`): the component creates their Secrets
+   * in the namespace before the release, since Alertmanager's pods cannot start without them.
+   * @default none
+   */
+  alertmanagerCredentials?: AlertmanagerCredential[];
   /**
    * SNS topics Alertmanager publishes to (the heartbeat, an SNS pager) and the key that encrypts
    * them. Alertmanager then gets a Pod Identity role that may publish to exactly these topics.
@@ -234,14 +241,19 @@ export function validateMonitoringArgs(args: MonitoringArgs): ValidationError[] 
   if (typeof args.grafanaAdminPassword === "string" && args.grafanaAdminPassword.length < 16) {
     add("grafanaAdminPassword", "must be at least 16 characters (use a generated secret)");
   }
-  if (
-    args.alertmanagerConfigSecretName !== undefined &&
-    !DNS_SUBDOMAIN.test(args.alertmanagerConfigSecretName)
-  ) {
+  if (args.alertmanagerConfig && !DNS_SUBDOMAIN.test(args.alertmanagerConfig.secretName)) {
     add(
-      "alertmanagerConfigSecretName",
-      `"${args.alertmanagerConfigSecretName}" is not a Kubernetes Secret name (a DNS subdomain)`,
+      "alertmanagerConfig.secretName",
+      `"${args.alertmanagerConfig.secretName}" is not a Kubernetes Secret name (a DNS subdomain)`,
     );
+  }
+  for (const [i, { ref }] of (args.alertmanagerCredentials ?? []).entries()) {
+    if (!DNS_SUBDOMAIN.test(ref.name)) {
+      add(
+        `alertmanagerCredentials[${i}].ref.name`,
+        `"${ref.name}" is not a Kubernetes Secret name (a DNS subdomain)`,
+      );
+    }
   }
   for (const [key, value] of [
     ["elasticsearchUrl", args.elasticsearchUrl],
@@ -387,6 +399,11 @@ export interface KubePrometheusStackValuesInputs {
 export function kubePrometheusStackValues(v: KubePrometheusStackValuesInputs) {
   const ha = v.highAvailability;
   return {
+    // EKS manages the control plane and binds kube-proxy's metrics to loopback: the chart's
+    // scrapes of them find nothing and their critical "Down" rules would page forever
+    // (chartDefaultRules.ts holds the review, citing the chart templates).
+    ...eksUnscrapeableComponentValues(),
+    defaultRules: { rules: chartDefaultRulesValues() },
     alertmanager: {
       serviceAccount: { name: ALERTMANAGER_SERVICE_ACCOUNT },
       alertmanagerSpec: {
@@ -529,6 +546,9 @@ export function yaceConfig(region: string): string {
   });
 }
 
+/** The uid of `nobody`, the user YACE's image runs as (prometheus busybox base). */
+export const YACE_UID = 65534;
+
 /** The Helm values of YACE. */
 export function yaceValues(region: string) {
   return {
@@ -539,6 +559,10 @@ export function yaceValues(region: string) {
     resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
     securityContext: {
       runAsNonRoot: true,
+      // The v0.67.0 image says `USER nobody` (its Dockerfile), a name: the kubelet cannot verify a
+      // named user against runAsNonRoot and refuses the container. nobody's uid, stated.
+      runAsUser: YACE_UID,
+      runAsGroup: YACE_UID,
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: true,
       capabilities: { drop: ["ALL"] },
@@ -559,6 +583,20 @@ export const YACE_POLICY: PolicyStatement[] = [
     Resource: "*",
   },
 ];
+
+/**
+ * The control plane's admin (metrics) ports as linkerd edge-26.8.3 names them
+ * (charts/linkerd-control-plane/templates/destination.yaml: dest-admin, spval-admin, policy-admin;
+ * identity.yaml: ident-admin; proxy-injector.yaml: injector-admin). The monitors check holds its
+ * own reviewed copy of the chart's ports, so that this list is checked rather than trusted.
+ */
+export const LINKERD_CONTROL_PLANE_ADMIN_PORTS = [
+  "dest-admin",
+  "spval-admin",
+  "policy-admin",
+  "ident-admin",
+  "injector-admin",
+] as const;
 
 /** Scrape objects for Linkerd (proxies and control plane), Argo Events workloads and cert-manager. */
 export function podMonitors(namespace: string): Record<string, unknown>[] {
@@ -593,7 +631,12 @@ export function podMonitors(namespace: string): Record<string, unknown>[] {
       selector: {
         matchExpressions: [{ key: "linkerd.io/control-plane-component", operator: "Exists" }],
       },
-      podMetricsEndpoints: [{ port: "admin-http", path: "/metrics", interval: "30s" }],
+      // One endpoint per admin port: a pod without that port is dropped from that endpoint's job.
+      podMetricsEndpoints: LINKERD_CONTROL_PLANE_ADMIN_PORTS.map((port) => ({
+        port,
+        path: "/metrics",
+        interval: "30s",
+      })),
     }),
     // EventSource and Sensor pods serve metrics on :7777 without a named port (Argo Events
     // "Metrics" docs); the controller's own metrics come from the argo-events chart's monitor.
@@ -729,6 +772,56 @@ export class Monitoring extends pulumi.ComponentResource {
       );
     }
 
+    // Alertmanager mounts these; created here, in the namespace, before the release, so its pods
+    // never wait for a Secret someone has to create by hand.
+    const alertmanagerSecrets: k8s.core.v1.Secret[] = [];
+    if (args.alertmanagerConfig) {
+      alertmanagerSecrets.push(
+        new k8s.core.v1.Secret(
+          `${name}-alertmanager-config`,
+          {
+            metadata: {
+              name: args.alertmanagerConfig.secretName,
+              namespace: namespace.metadata.name,
+            },
+            type: "Opaque",
+            stringData: { [ALERTMANAGER_CONFIG_KEY]: args.alertmanagerConfig.yaml },
+          },
+          // The stack program created this Secret itself before the component owned it: the
+          // alias keeps an existing stack's Secret (same name) instead of replacing it, which
+          // would fail on the name already taken.
+          {
+            ...k8sOpts,
+            aliases: [
+              pulumi.createUrn(args.alertmanagerConfig.secretName, "kubernetes:core/v1:Secret"),
+            ],
+          },
+        ),
+      );
+    }
+    const credentialsBySecret = new Map<string, Record<string, pulumi.Input<string>>>();
+    for (const { ref, value } of args.alertmanagerCredentials ?? []) {
+      credentialsBySecret.set(ref.name, {
+        ...credentialsBySecret.get(ref.name),
+        [ref.key]: pulumi.secret(value),
+      });
+    }
+    for (const [secretName, stringData] of [...credentialsBySecret].sort(([a], [b]) =>
+      a.localeCompare(b),
+    )) {
+      alertmanagerSecrets.push(
+        new k8s.core.v1.Secret(
+          `${name}-${secretName}`,
+          {
+            metadata: { name: secretName, namespace: namespace.metadata.name },
+            type: "Opaque",
+            stringData,
+          },
+          k8sOpts,
+        ),
+      );
+    }
+
     this.release = new k8s.helm.v3.Release(
       name,
       {
@@ -742,15 +835,23 @@ export class Monitoring extends pulumi.ComponentResource {
           prometheus: args.prometheus,
           storageClassName: args.storageClassName,
           grafanaAdminSecretName: adminSecret.metadata.name,
-          alertmanagerConfigSecretName: args.alertmanagerConfigSecretName,
-          alertmanagerSecrets: args.alertmanagerSecrets,
+          alertmanagerConfigSecretName: args.alertmanagerConfig?.secretName,
+          alertmanagerSecrets: [...credentialsBySecret.keys()].sort(),
           elasticsearchUrl: args.elasticsearchUrl,
           elasticsearchIndex: args.elasticsearchIndex ?? "logs-*",
           tracingQueryUrl: args.tracingQueryUrl,
           mskHosts,
         }),
       },
-      { ...k8sOpts, dependsOn: [adminSecret, ...alertmanagerIdentity, ...(args.dependsOn ?? [])] },
+      {
+        ...k8sOpts,
+        dependsOn: [
+          adminSecret,
+          ...alertmanagerSecrets,
+          ...alertmanagerIdentity,
+          ...(args.dependsOn ?? []),
+        ],
+      },
     );
 
     // The CRDs come with the release, so the monitors wait for it.

@@ -7,7 +7,11 @@ import { readCatalog } from "../../tools/checks/shared";
 import type { Capture, CapturedResource } from "../../tools/mocks";
 import { mockPlatform, ofType } from "../../tools/testing";
 import { parse as parseYaml } from "yaml";
-import { ELASTICSEARCH_CLIENTS, elasticsearchRolesYaml } from "./logging";
+import {
+  ELASTICSEARCH_CLIENTS,
+  elasticsearchIndexReplicas,
+  elasticsearchRolesYaml,
+} from "./logging";
 import {
   ES_INDEX_CLEANER_SCHEDULE,
   JAEGER_CHART,
@@ -32,6 +36,8 @@ const ES = {
   credentialsSecretName: "acme-es-jaeger-user",
   cleanerCredentialsSecretName: "acme-es-trace-cleaner-user",
   caSecretName: "logs-es-http-certs-public",
+  // Logging.indexReplicas of dev's single node.
+  indexReplicas: 0,
 };
 
 describe("Tracing", () => {
@@ -91,14 +97,14 @@ describe("Tracing", () => {
         batch: { send_batch_size: 8192, timeout: "5s" },
       },
       exporters: {
-        "otlp/jaeger": { endpoint: "jaeger.logging.svc:4317", tls: { insecure: true } },
+        "otlp_grpc/jaeger": { endpoint: "jaeger.logging.svc:4317", tls: { insecure: true } },
       },
       service: {
         pipelines: {
           traces: {
             receivers: ["otlp"],
             processors: ["memory_limiter", "probabilistic_sampler", "batch"],
-            exporters: ["otlp/jaeger"],
+            exporters: ["otlp_grpc/jaeger"],
           },
           metrics: null,
           logs: null,
@@ -118,6 +124,8 @@ describe("Tracing", () => {
         samplingPercentage: 10,
         highAvailability: true,
         traceRetentionDays: 7,
+        // Logging.indexReplicas of prod's three nodes.
+        elasticsearch: { ...ES, indexReplicas: 1 },
       }),
     );
     await capture.settle();
@@ -167,6 +175,42 @@ describe("Tracing", () => {
     );
   });
 
+  it("names no exporter by a type the pinned collector only keeps as a deprecated alias", () => {
+    // Collector v0.158.0 (the chart's appVersion): exporter/otlpexporter/metadata.yaml has
+    // `type: otlp_grpc, deprecated_type: otlp`, exporter/otlphttpexporter `type: otlp_http,
+    // deprecated_type: otlphttp` (renamed in v0.146.0, #14403/#14396). The receiver `otlp` is
+    // current (receiver/otlpreceiver/metadata.yaml, no alias), so only exporter ids are checked.
+    const deprecatedExporterTypes = new Set(["otlp", "otlphttp"]);
+    const typeOf = (id: string) => id.split("/")[0];
+    for (const urn of [devUrn, prodUrn]) {
+      const config = (
+        valuesOf(releaseOf(urn, "opentelemetry-collector")) as {
+          config: {
+            receivers: Record<string, unknown>;
+            exporters: Record<string, unknown>;
+            service: { pipelines: Record<string, { exporters: string[] } | null> };
+          };
+        }
+      ).config;
+      const defined = Object.keys(config.exporters);
+      const used = Object.values(config.service.pipelines).flatMap((p) => p?.exporters ?? []);
+      const freeForm = OTEL_COLLECTOR_FREE_FORM_VALUES.filter((p) =>
+        p.startsWith("config.exporters."),
+      ).map((p) => p.slice("config.exporters.".length));
+      assert.deepEqual(defined, ["otlp_grpc/jaeger"]);
+      assert.deepEqual(used, ["otlp_grpc/jaeger"]);
+      assert.deepEqual(freeForm, ["otlp_grpc/jaeger"]);
+      for (const id of [...defined, ...used, ...freeForm]) {
+        assert.ok(
+          !deprecatedExporterTypes.has(typeOf(id)),
+          `exporter ${id} uses a deprecated type`,
+        );
+      }
+      // The OTLP receiver keeps its (current) name.
+      assert.ok("otlp" in config.receivers);
+    }
+  });
+
   /** The es-index-cleaner values both stacks share but for the days kept. */
   const cleanerValues = (numberOfDays: number) => ({
     enabled: true,
@@ -213,9 +257,9 @@ describe("Tracing", () => {
   });
 
   it("stores spans in the Logging Elasticsearch over TLS as Jaeger's own user", () => {
-    for (const [urn, replicas, days] of [
-      [devUrn, 1, 3],
-      [prodUrn, 2, 7],
+    for (const [urn, replicas, days, indexReplicas] of [
+      [devUrn, 1, 3, 0],
+      [prodUrn, 2, 7, 1],
     ] as const) {
       const r = releaseOf(urn, "jaeger");
       assert.equal(r.inputs.namespace, "logging");
@@ -264,7 +308,13 @@ describe("Tracing", () => {
                       basic: { username: "${env:ES_USERNAME}", password: "${env:ES_PASSWORD}" },
                     },
                     tls: { ca_file: "/es-ca/ca.crt" },
-                    indices: { index_prefix: "jaeger" },
+                    indices: {
+                      index_prefix: "jaeger",
+                      spans: { replicas: indexReplicas },
+                      services: { replicas: indexReplicas },
+                      dependencies: { replicas: indexReplicas },
+                      sampling: { replicas: indexReplicas },
+                    },
                   },
                 },
               },
@@ -277,6 +327,50 @@ describe("Tracing", () => {
         esIndexCleaner: cleanerValues(days),
       });
     }
+  });
+
+  it("gives Jaeger's indices the Logging rule's replicas: 0 on dev's one node, 1 on prod's three", () => {
+    for (const [urn, nodes, replicas] of [
+      [devUrn, 1, 0],
+      [prodUrn, 3, 1],
+    ] as const) {
+      // The stacks pass Logging.indexReplicas, which is this rule of the node count.
+      assert.equal(elasticsearchIndexReplicas(nodes), replicas);
+      const values = valuesOf(releaseOf(urn, "jaeger")) as {
+        userconfig: { extensions: { jaeger_storage: { backends: Record<string, unknown> } } };
+      };
+      const backend = values.userconfig.extensions.jaeger_storage.backends.primary_store as {
+        elasticsearch: { indices: Record<string, unknown> };
+      };
+      const { index_prefix: _, ...kinds } = backend.elasticsearch.indices;
+      // Every IndexOptions kind of jaeger v2.19.0, each below the node count.
+      assert.deepEqual(Object.keys(kinds).sort(), [
+        "dependencies",
+        "sampling",
+        "services",
+        "spans",
+      ]);
+      for (const [kind, options] of Object.entries(kinds)) {
+        assert.deepEqual(options, { replicas }, kind);
+        assert.ok((options as { replicas: number }).replicas <= nodes - 1, kind);
+      }
+    }
+  });
+
+  it("rejects an index replica count that is not a whole number of at least 0", () => {
+    for (const bad of [-1, 0.5, Number.NaN, "1" as unknown as number]) {
+      assert.deepEqual(
+        validateTracingArgs(args({ elasticsearch: { ...ES, indexReplicas: bad } })),
+        [
+          {
+            propertyPath: "elasticsearch.indexReplicas",
+            reason: `must be a whole number of at least 0, the Logging component's indexReplicas; got ${String(bad)}`,
+          },
+        ],
+        String(bad),
+      );
+    }
+    assert.deepEqual(validateTracingArgs(args({ elasticsearch: { ...ES, indexReplicas: 1 } })), []);
   });
 
   it("deletes spans older than the stack's retention with Jaeger's es-index-cleaner, nightly", () => {

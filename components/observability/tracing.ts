@@ -28,13 +28,24 @@ export const JAEGER_CHART = {
 } as const;
 
 /**
+ * The collector's exporter to Jaeger. Its type is `otlp_grpc`: collector v0.146.0 renamed the
+ * `otlp` exporter to `otlp_grpc` and kept `otlp` only as a deprecated alias (CHANGELOG.md
+ * "Deprecations", #14403; exporter/otlpexporter/metadata.yaml at v0.158.0, the chart's
+ * appVersion, says `type: otlp_grpc`, `deprecated_type: otlp`; `otlphttp` likewise became
+ * `otlp_http`). The RECEIVER type `otlp` is not deprecated (receiver/otlpreceiver/metadata.yaml,
+ * `type: otlp`, no alias). The chart's `rewriteDeprecatedComponentNames` rewrites only processors
+ * and resourcedetection detectors (values.schema.json of chart 0.170.0), so the id must be right here.
+ */
+export const JAEGER_EXPORTER_ID = "otlp_grpc/jaeger";
+
+/**
  * Value paths the charts read but do not default. `config` is rendered verbatim as the collector's
  * configuration (templates/_config.tpl merges it over the defaults), so components the defaults do
  * not list are the collector's, not the chart's, to check.
  */
 export const OTEL_COLLECTOR_FREE_FORM_VALUES = [
   "config.processors.probabilistic_sampler",
-  "config.exporters.otlp/jaeger",
+  `config.exporters.${JAEGER_EXPORTER_ID}`,
 ] as const;
 /**
  * `userconfig` is the whole Jaeger v2 configuration (values.yaml shows it only in comments);
@@ -55,7 +66,8 @@ export const JAEGER_FREE_FORM_VALUES = [
 /** The collector image: contrib, which ships the probabilistic sampler. */
 export const OTEL_COLLECTOR_IMAGE = "otel/opentelemetry-collector-contrib";
 
-const OTLP_GRPC_PORT = 4317;
+/** The collector's OTLP gRPC port (SDKs, Linkerd proxies; application namespaces egress to it). */
+export const OTLP_GRPC_PORT = 4317;
 const OTLP_HTTP_PORT = 4318;
 const JAEGER_QUERY_PORT = 16686;
 /** Bounds of {@link TracingArgs.traceRetentionDays} (the stack config's range). */
@@ -73,6 +85,16 @@ const ES_INDEX_CLEANER_UID = 10001;
 const ES_INDEX_CLEANER_CA_PATH = "/es-tls/ca.crt";
 /** The service account of the collector, the identity Linkerd proxies export to. */
 export const OTEL_COLLECTOR_SERVICE_ACCOUNT = "otel-collector";
+/**
+ * The labels of the collector's pods: the chart's selectorLabels, `app.kubernetes.io/name` (the
+ * chart name, no nameOverride here) and `app.kubernetes.io/instance` (the release name, below)
+ * (opentelemetry-collector chart 0.170.0, templates/_helpers.tpl "opentelemetry-collector.selectorLabels").
+ * Application namespaces' NetworkPolicies admit egress to exactly these pods.
+ */
+export const OTEL_COLLECTOR_POD_LABELS = {
+  "app.kubernetes.io/name": OTEL_COLLECTOR_CHART.name,
+  "app.kubernetes.io/instance": "otel-collector",
+} as const;
 /** The namespace the collector runs in unless {@link TracingArgs.namespace} says otherwise. */
 export const DEFAULT_TRACING_NAMESPACE = "tracing";
 
@@ -102,6 +124,11 @@ export interface TracingElasticsearchArgs {
   cleanerCredentialsSecretName: string;
   /** The ECK secret with the HTTP CA under `ca.crt` (`Logging.elasticsearchCaSecretName`). */
   caSecretName: string;
+  /**
+   * Replicas of each of Jaeger's indices (`Logging.indexReplicas`, derived from the node count):
+   * 0 on a single node, where Jaeger's default of 1 would leave the cluster yellow for good.
+   */
+  indexReplicas: number;
 }
 
 /** Arguments of {@link Tracing}. */
@@ -194,6 +221,16 @@ export function validateTracingArgs(args: TracingArgs): ValidationError[] {
     }
   }
   if (
+    typeof es.indexReplicas !== "number" ||
+    !Number.isInteger(es.indexReplicas) ||
+    es.indexReplicas < 0
+  ) {
+    add(
+      "elasticsearch.indexReplicas",
+      `must be a whole number of at least 0, the Logging component's indexReplicas; got ${String(es.indexReplicas)}`,
+    );
+  }
+  if (
     typeof es.cleanerCredentialsSecretName === "string" &&
     es.cleanerCredentialsSecretName === es.credentialsSecretName
   ) {
@@ -247,7 +284,7 @@ export function otelCollectorValues(v: {
         batch: { send_batch_size: 8192, timeout: "5s" },
       },
       exporters: {
-        "otlp/jaeger": {
+        [JAEGER_EXPORTER_ID]: {
           endpoint: v.jaegerEndpoint,
           // Plain gRPC inside the cluster; the Linkerd proxies on both ends carry it over mTLS.
           tls: { insecure: true },
@@ -258,7 +295,7 @@ export function otelCollectorValues(v: {
           traces: {
             receivers: ["otlp"],
             processors: ["memory_limiter", "probabilistic_sampler", "batch"],
-            exporters: ["otlp/jaeger"],
+            exporters: [JAEGER_EXPORTER_ID],
           },
           metrics: null,
           logs: null,
@@ -329,6 +366,20 @@ export function esIndexCleanerValues(v: {
   };
 }
 
+/**
+ * The per-index options of Jaeger's Elasticsearch storage (jaeger v2.19.0: `indices.<kind>` is an
+ * `IndexOptions`, internal/storage/elasticsearch/config/config.go; `replicas` defaults to 1 in
+ * `defaultIndexOptions`, internal/storage/v1/elasticsearch/options.go, and goes into the index
+ * templates Jaeger puts at start, internal/storage/v1/elasticsearch/mappings/mapping.go; the keys
+ * as in cmd/jaeger/config-elasticsearch.yaml). Every kind is set, not only the span and service
+ * indices Jaeger writes here, so none can keep the default.
+ */
+function jaegerIndexOptions(es: TracingElasticsearchArgs): Record<string, { replicas: number }> {
+  const replicas = es.indexReplicas;
+  const kinds = ["spans", "services", "dependencies", "sampling"] as const;
+  return Object.fromEntries(kinds.map((kind) => [kind, { replicas }]));
+}
+
 /** Helm values of Jaeger v2 with Elasticsearch storage. */
 export function jaegerValues(v: {
   elasticsearch: TracingElasticsearchArgs;
@@ -341,7 +392,7 @@ export function jaegerValues(v: {
     // the values or the ConfigMap the chart renders.
     auth: { basic: { username: "${env:ES_USERNAME}", password: "${env:ES_PASSWORD}" } },
     tls: { ca_file: "/es-ca/ca.crt" },
-    indices: { index_prefix: JAEGER_INDEX_PREFIX },
+    indices: { index_prefix: JAEGER_INDEX_PREFIX, ...jaegerIndexOptions(v.elasticsearch) },
   };
   return {
     // `storage.elasticsearch` is read only by the maintenance jobs (values.yaml says so): the URL
@@ -472,7 +523,7 @@ export class Tracing extends pulumi.ComponentResource {
     this.collector = new k8s.helm.v3.Release(
       `${name}-collector`,
       {
-        name: "otel-collector",
+        name: OTEL_COLLECTOR_POD_LABELS["app.kubernetes.io/instance"],
         chart: OTEL_COLLECTOR_CHART.name,
         version: OTEL_COLLECTOR_CHART.version,
         repositoryOpts: { repo: OTEL_COLLECTOR_CHART.repo },

@@ -160,14 +160,23 @@ describe("LoadBalancerController", () => {
     ]);
   });
 
-  it("trusts Pod Identity from this account only, and associates the chart's service account", () => {
+  it("trusts Pod Identity for the chart's service account of this cluster only, and associates it", () => {
     const role = single(capture, "aws:iam/role:Role", "lbc");
+    // Without the session tags' conditions any Pod Identity association in the account could
+    // assume the controller's role (issue 9, finding 15).
     assert.deepEqual(policyOf(role, "assumeRolePolicy").Statement, [
       {
         Effect: "Allow",
         Principal: { Service: "pods.eks.amazonaws.com" },
         Action: ["sts:AssumeRole", "sts:TagSession"],
-        Condition: { StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID } },
+        Condition: {
+          StringEquals: {
+            "aws:SourceAccount": MOCK_ACCOUNT_ID,
+            "aws:RequestTag/eks-cluster-name": CLUSTER,
+            "aws:RequestTag/kubernetes-namespace": "kube-system",
+            "aws:RequestTag/kubernetes-service-account": "aws-load-balancer-controller",
+          },
+        },
       },
     ]);
     const association = single(

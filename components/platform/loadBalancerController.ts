@@ -5,7 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { policyDocument, serviceTrustPolicy, throwIfInvalid, ValidationError } from "../lib";
+import { policyDocument, podIdentityTrustPolicy, throwIfInvalid, ValidationError } from "../lib";
 import { loadBalancerControllerStatements } from "./loadBalancerControllerPolicy";
 
 /** The chart, pinned to the version in shared/catalog.json (a test keeps them equal). */
@@ -38,7 +38,7 @@ export interface LoadBalancerControllerArgs {
   vpcId: pulumi.Input<string>;
   /** The cluster's Region, passed as `--aws-region` for the same reason as `vpcId`. */
   region: string;
-  /** The account; the role trusts Pod Identity only for requests from it (`aws:SourceAccount`). */
+  /** The account; the role trusts Pod Identity only for the controller's service account of this cluster in it (`podIdentityTrustPolicy`). */
   accountId: pulumi.Input<string>;
   /** The AWS partition (`aws`, `aws-cn`, `aws-us-gov`) of the ARNs in the policy. */
   partition: pulumi.Input<string>;
@@ -162,9 +162,11 @@ export class LoadBalancerController extends pulumi.ComponentResource {
       name,
       {
         description: pulumi.interpolate`AWS Load Balancer Controller of ${args.clusterName}`,
-        assumeRolePolicy: serviceTrustPolicy("pods.eks.amazonaws.com", {
-          actions: ["sts:AssumeRole", "sts:TagSession"],
-          condition: { StringEquals: { "aws:SourceAccount": args.accountId } },
+        assumeRolePolicy: podIdentityTrustPolicy({
+          accountId: args.accountId,
+          clusterName: args.clusterName,
+          namespace: LOAD_BALANCER_CONTROLLER_NAMESPACE,
+          serviceAccount: LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT,
         }),
       },
       { parent: this },

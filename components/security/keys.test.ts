@@ -7,6 +7,7 @@ import {
   mockPlatform,
   ofType,
   policyOf,
+  simulateIam,
   single,
   TEST_REGION,
 } from "../../tools/testing";
@@ -120,18 +121,66 @@ describe("PlatformKeys", () => {
     );
   });
 
-  it("lets the Auto Scaling service-linked role use the volumes key and grant only for AWS resources", () => {
-    const [, use, grant] = policyOf(single(capture, "aws:kms/key:Key", "keys-volumes")).Statement;
+  it("lets the Auto Scaling service-linked role use the volumes key without naming it as a principal", async () => {
+    const key = single(capture, "aws:kms/key:Key", "keys-volumes");
+    const [, use, grant] = policyOf(key).Statement;
     const slr = `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
-    assert.deepEqual(use.Principal, { AWS: slr });
+    // The role may not exist when the key is created (it comes with the first Auto Scaling
+    // group): KMS would reject it as a Principal, so only a condition names it.
+    assert.ok(
+      !JSON.stringify(policyOf(key).Statement.map((s) => s.Principal)).includes("AutoScaling"),
+    );
+    const onlyTheRole = {
+      ArnEquals: { "aws:PrincipalArn": slr },
+      StringEquals: { "aws:PrincipalAccount": MOCK_ACCOUNT_ID },
+    };
+    assert.deepEqual(use, {
+      Sid: "AutoScalingUseForEncryptedVolumes",
+      Effect: "Allow",
+      Principal: { AWS: "*" },
+      Action: [
+        "kms:Encrypt*",
+        "kms:Decrypt*",
+        "kms:ReEncrypt*",
+        "kms:GenerateDataKey*",
+        "kms:DescribeKey",
+      ],
+      Resource: "*",
+      Condition: onlyTheRole,
+    });
     assert.deepEqual(grant, {
       Sid: "AutoScalingGrantsForAwsResources",
       Effect: "Allow",
-      Principal: { AWS: slr },
+      Principal: { AWS: "*" },
       Action: "kms:CreateGrant",
       Resource: "*",
-      Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
+      Condition: { ...onlyTheRole, Bool: { "kms:GrantIsForAWSResource": "true" } },
     });
+    // Evaluated: the role may decrypt and grant for AWS resources; another role of the account,
+    // with no IAM policy of its own, may not.
+    const keyArn = String(key.outputs.arn);
+    const ask = (principal: string, action: string, context?: Record<string, string>) =>
+      simulateIam({
+        principal,
+        identityPolicies: {},
+        resourcePolicy: policyOf(key),
+        action,
+        resource: keyArn,
+        // What AWS puts in every request's context for the calling role.
+        context: {
+          "aws:PrincipalArn": principal,
+          "aws:PrincipalAccount": MOCK_ACCOUNT_ID,
+          ...context,
+        },
+      });
+    const other = `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/somebody`;
+    assert.equal(await ask(slr, "kms:Decrypt"), "Allowed");
+    assert.equal(
+      await ask(slr, "kms:CreateGrant", { "kms:GrantIsForAWSResource": "true" }),
+      "Allowed",
+    );
+    assert.notEqual(await ask(slr, "kms:CreateGrant"), "Allowed");
+    assert.notEqual(await ask(other, "kms:Decrypt"), "Allowed");
   });
 
   it("protects keys, not aliases, and honours the deletion window when asked", () => {

@@ -102,6 +102,12 @@ export class PlatformKeys extends pulumi.ComponentResource {
       Resource: "*",
     };
 
+    const autoScalingRoleOnly = {
+      ArnEquals: {
+        "aws:PrincipalArn": autoScalingServiceLinkedRoleArn(args.partition, args.accountId),
+      },
+      StringEquals: { "aws:PrincipalAccount": args.accountId },
+    };
     const serviceStatements: Record<KeyDomain, PolicyStatement[]> = {
       [KeyDomain.Alerts]: alertsKeyStatements(args.region, args.accountId, args.partition),
       [KeyDomain.Data]: [],
@@ -125,24 +131,25 @@ export class PlatformKeys extends pulumi.ComponentResource {
         // Managed node groups launch through EC2 Auto Scaling, whose service-linked role must use
         // the key for encrypted root volumes:
         // https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html
+        // That role exists only after the account's first Auto Scaling group (here, the node
+        // group that needs this key), and KMS rejects a policy naming a principal that does not
+        // exist (MalformedPolicyDocumentException). So the principal is anyone, narrowed by
+        // condition to exactly that role's ARN in this account: a string KMS does not resolve.
         {
           Sid: "AutoScalingUseForEncryptedVolumes",
           Effect: "Allow",
-          Principal: {
-            AWS: pulumi.interpolate`arn:${args.partition}:iam::${args.accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
-          },
+          Principal: { AWS: "*" },
           Action: USE_ACTIONS,
           Resource: "*",
+          Condition: autoScalingRoleOnly,
         },
         {
           Sid: "AutoScalingGrantsForAwsResources",
           Effect: "Allow",
-          Principal: {
-            AWS: pulumi.interpolate`arn:${args.partition}:iam::${args.accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
-          },
+          Principal: { AWS: "*" },
           Action: "kms:CreateGrant",
           Resource: "*",
-          Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
+          Condition: { ...autoScalingRoleOnly, Bool: { "kms:GrantIsForAWSResource": "true" } },
         },
       ],
     };
@@ -195,4 +202,12 @@ export class PlatformKeys extends pulumi.ComponentResource {
       alertsKeyArn: this.alertsKeyArn,
     });
   }
+}
+
+/** The EC2 Auto Scaling service-linked role of an account (created with its first group). */
+export function autoScalingServiceLinkedRoleArn(
+  partition: pulumi.Input<string>,
+  accountId: pulumi.Input<string>,
+): pulumi.Output<string> {
+  return pulumi.interpolate`arn:${partition}:iam::${accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
 }

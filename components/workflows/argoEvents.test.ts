@@ -504,7 +504,7 @@ describe("ArgoEvents", () => {
   });
 
   describe("the event-source identities", () => {
-    it("trusts only EKS Pod Identity from this account", () => {
+    it("trusts EKS Pod Identity for its own service account of this cluster only", () => {
       for (const source of ["work-queue", "domain-events"]) {
         const role = single(capture, "aws:iam/role:Role", `events-${source}-source`);
         assert.deepEqual(policyOf(role, "assumeRolePolicy"), {
@@ -514,7 +514,15 @@ describe("ArgoEvents", () => {
               Effect: "Allow",
               Principal: { Service: "pods.eks.amazonaws.com" },
               Action: ["sts:AssumeRole", "sts:TagSession"],
-              Condition: { StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID } },
+              // Narrowed to the cluster, namespace and service account (issue 9, finding 15).
+              Condition: {
+                StringEquals: {
+                  "aws:SourceAccount": MOCK_ACCOUNT_ID,
+                  "aws:RequestTag/eks-cluster-name": "acme-test",
+                  "aws:RequestTag/kubernetes-namespace": NS,
+                  "aws:RequestTag/kubernetes-service-account": `events-${source}-source`,
+                },
+              },
             },
           ],
         });

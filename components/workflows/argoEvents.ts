@@ -15,6 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   policyDocument,
   PolicyStatement,
+  podIdentityTrustPolicy,
   serviceTrustPolicy,
   throwIfInvalid,
   ValidationError,
@@ -412,9 +413,11 @@ export class ArgoEvents extends pulumi.ComponentResource {
         `${name}-${source}-source`,
         {
           description,
-          assumeRolePolicy: serviceTrustPolicy("pods.eks.amazonaws.com", {
-            actions: ["sts:AssumeRole", "sts:TagSession"],
-            condition: { StringEquals: { "aws:SourceAccount": args.accountId } },
+          assumeRolePolicy: podIdentityTrustPolicy({
+            accountId: args.accountId,
+            clusterName: args.clusterName,
+            namespace: ns,
+            serviceAccount,
           }),
         },
         { parent: this },

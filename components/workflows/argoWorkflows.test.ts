@@ -276,12 +276,20 @@ describe("ArgoWorkflows", () => {
   });
 
   it("gives the workflow and server service accounts Pod Identity roles for the bucket", async () => {
-    const trust = {
+    // Narrowed to the cluster, namespace and service account (issue 9, finding 15).
+    const trust = (serviceAccount: string) => ({
       Effect: "Allow",
       Principal: { Service: "pods.eks.amazonaws.com" },
       Action: ["sts:AssumeRole", "sts:TagSession"],
-      Condition: { StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID } },
-    };
+      Condition: {
+        StringEquals: {
+          "aws:SourceAccount": MOCK_ACCOUNT_ID,
+          "aws:RequestTag/eks-cluster-name": CLUSTER,
+          "aws:RequestTag/kubernetes-namespace": "argo",
+          "aws:RequestTag/kubernetes-service-account": serviceAccount,
+        },
+      },
+    });
     const expected = {
       workflow: {
         serviceAccount: "argo-workflow",
@@ -294,7 +302,7 @@ describe("ArgoWorkflows", () => {
     };
     for (const [child, { serviceAccount, grant }] of Object.entries(expected)) {
       const role = single(capture, "aws:iam/role:Role", `dev-${child}`);
-      assert.deepEqual(policyOf(role, "assumeRolePolicy").Statement, [trust]);
+      assert.deepEqual(policyOf(role, "assumeRolePolicy").Statement, [trust(serviceAccount)]);
       const policy = single(capture, "aws:iam/rolePolicy:RolePolicy", `dev-${child}-artifacts`);
       assert.equal(policy.inputs.role, role.id);
       assert.deepEqual(policyOf(policy), grant);

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   policyDocument,
   PolicyStatement,
-  serviceTrustPolicy,
+  podIdentityTrustPolicy,
   throwIfInvalid,
   ValidationError,
 } from "../lib";
@@ -97,7 +97,7 @@ export interface ArgoWorkflowsArgs {
   namespace: string;
   /** The EKS cluster name, for the Pod Identity associations. */
   clusterName: pulumi.Input<string>;
-  /** The account; roles trust Pod Identity only for requests from it (`aws:SourceAccount`). */
+  /** The account; each role trusts Pod Identity only for its own service account of this cluster in it (`podIdentityTrustPolicy`). */
   accountId: pulumi.Input<string>;
   /** The bucket of the default artifact repository. Workflows read and write it; the server reads it. */
   artifactBucket: ArtifactBucket;
@@ -405,9 +405,11 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
         `${name}-${child}`,
         {
           description: pulumi.interpolate`${description} (${args.clusterName}/${args.namespace})`,
-          assumeRolePolicy: serviceTrustPolicy("pods.eks.amazonaws.com", {
-            actions: ["sts:AssumeRole", "sts:TagSession"],
-            condition: { StringEquals: { "aws:SourceAccount": args.accountId } },
+          assumeRolePolicy: podIdentityTrustPolicy({
+            accountId: args.accountId,
+            clusterName: args.clusterName,
+            namespace: args.namespace,
+            serviceAccount,
           }),
         },
         { parent: this },

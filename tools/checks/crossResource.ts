@@ -6,6 +6,10 @@
  * on any error, naming the check and what it found.
  */
 import type { CheckedResource } from "./graph";
+import { flowsCheck } from "./flows";
+import { monitorsCheck } from "./monitors";
+import { podsCheck } from "./pods";
+import { principalsCheck } from "./principals";
 
 /** What the checks know about the deployment besides the graph itself. */
 export interface CrossCheckContext {
@@ -35,7 +39,7 @@ export interface CrossCheck {
 }
 
 /** The checks the plan runs, in the order it reports them. */
-export const CROSS_CHECKS: CrossCheck[] = [];
+export const CROSS_CHECKS: CrossCheck[] = [flowsCheck, principalsCheck, podsCheck, monitorsCheck];
 
 /** One line of the plan's summary per check, plus the errors prefixed with the check's name. */
 export interface CrossCheckReport {

@@ -1,0 +1,364 @@
+/**
+ * The healthy-stack check's generator: the series a freshly deployed, healthy stack exposes on EKS,
+ * derived from the stack's graph (scrape jobs, queues, certificates, Elasticsearch clusters) and a
+ * table of healthy values per metric, written as a `promtool test rules` file that expects no
+ * alert of any severity at each evaluation time.
+ *
+ * Only the project's own rules (the `acme-*` PrometheusRules) are evaluated here; the chart's
+ * default rules are reviewed in `chartDefaultRules.ts` instead (their text is not in the catalog).
+ * Run with `--stack <name> --out <file>`, this module runs the program under mocks once and writes
+ * the stack's rule file and facts as JSON, so the test runs each stack in its own process.
+ */
+import * as fs from "node:fs";
+import { stringify } from "yaml";
+import type { CheckedResource } from "../../tools/checks/graph";
+import { revealSecrets } from "../../tools/stackExport";
+import { type RuleGroup } from "./alertRules";
+
+/** What a stack's graph says a healthy deployment exposes. */
+export interface HealthyStackFacts {
+  /** Every scrape job the stack's own monitors and scrape configs define (`job` label of `up`). */
+  jobs: string[];
+  /** Every SQS queue's name (the `dimension_QueueName` YACE reports). */
+  queues: string[];
+  /** Every cert-manager Certificate, with its duration in seconds. */
+  certificates: Array<{ namespace: string; name: string; durationSeconds: number }>;
+  /** Every ECK Elasticsearch cluster's name (the exporter's `cluster` label). */
+  elasticsearchClusters: string[];
+}
+
+type Meta = { name?: string; namespace?: string } | undefined;
+const metaOf = (r: CheckedResource): Meta => r.inputs?.metadata as Meta;
+
+/** A Go duration as cert-manager writes it (`48h0m0s`), in seconds. */
+export function goDurationSeconds(text: string): number {
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(h|m|s)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text) {
+    throw new Error(`not a Go duration: "${text}" (expected e.g. 48h0m0s)`);
+  }
+  const unit = { h: 3600, m: 60, s: 1 } as const;
+  return parts.reduce((sum, p) => sum + Number(p[1]) * unit[p[2] as keyof typeof unit], 0);
+}
+
+/**
+ * Reads the facts from the captured graph. Scrape jobs follow prometheus-operator's defaults: a
+ * PodMonitor's job is `<namespace>/<name>` and a ServiceMonitor's its `jobLabel` or its name
+ * (the exporter's Service shares it here); `additionalScrapeConfigs` name theirs in `job_name`.
+ * The chart's own monitors (apiserver, kubelet, node-exporter, ...) are not in the graph: the
+ * rules over them are the chart's, reviewed in chartDefaultRules.ts.
+ */
+export function healthyStackFacts(resources: CheckedResource[]): HealthyStackFacts {
+  const jobs = new Set<string>();
+  const queues = new Set<string>();
+  const certificates: HealthyStackFacts["certificates"] = [];
+  const clusters = new Set<string>();
+  for (const r of resources) {
+    const meta = metaOf(r);
+    switch (r.type) {
+      case "kubernetes:monitoring.coreos.com/v1:PodMonitor":
+        jobs.add(`${meta?.namespace}/${meta?.name}`);
+        break;
+      case "kubernetes:monitoring.coreos.com/v1:ServiceMonitor":
+        jobs.add(((r.inputs.spec as { jobLabel?: string }).jobLabel ?? meta?.name) as string);
+        break;
+      case "kubernetes:helm.sh/v3:Release": {
+        const values = revealSecrets(r.inputs.values) as {
+          prometheus?: {
+            prometheusSpec?: { additionalScrapeConfigs?: Array<{ job_name: string }> };
+          };
+        };
+        for (const c of values?.prometheus?.prometheusSpec?.additionalScrapeConfigs ?? [])
+          jobs.add(c.job_name);
+        break;
+      }
+      case "aws:sqs/queue:Queue":
+        queues.add(String(r.outputs?.name));
+        break;
+      case "kubernetes:cert-manager.io/v1:Certificate":
+        certificates.push({
+          namespace: meta?.namespace as string,
+          name: meta?.name as string,
+          durationSeconds: goDurationSeconds((r.inputs.spec as { duration: string }).duration),
+        });
+        break;
+      case "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch":
+        clusters.add(meta?.name as string);
+        break;
+    }
+  }
+  return {
+    jobs: [...jobs].sort(),
+    queues: [...queues].sort(),
+    certificates,
+    elasticsearchClusters: [...clusters].sort(),
+  };
+}
+
+/** One promtool input series. */
+export interface InputSeries {
+  series: string;
+  values: string;
+}
+
+/** The scrape interval of the generated series, and how long they run. */
+export const SERIES_INTERVAL = "1m";
+/** Minutes of data: to the last evaluation time (6h), whose 6h windows are then full. */
+const SERIES_MINUTES = 6 * 60 + 10;
+
+const labels = (l: Record<string, string>) =>
+  `{${Object.entries(l)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(", ")}}`;
+/** A constant gauge. */
+const flat = (v: number) => `${v}x${SERIES_MINUTES}`;
+/** A counter growing by `perMinute` each minute. */
+const counter = (perMinute: number) => `0+${perMinute}x${SERIES_MINUTES}`;
+
+/** A meshed workload the mesh series describe (any name: the mesh rules group by it). */
+const MESH_WORKLOAD = { namespace: "orders", deployment: "orders-api" };
+
+/**
+ * Healthy values, per metric the project's rules read: every entry names a metric, and the test
+ * fails when a rule reads a metric this table does not cover, so a new rule gets its healthy
+ * series before it ships.
+ */
+export const HEALTHY_METRICS: Readonly<
+  Record<string, { why: string; series: (f: HealthyStackFacts) => InputSeries[] }>
+> = {
+  up: {
+    why: "every scrape job the stack configures answers",
+    series: (f) => f.jobs.map((job) => ({ series: `up${labels({ job })}`, values: flat(1) })),
+  },
+  response_total: {
+    why: "Linkerd proxies: 100% inbound success",
+    series: () => [
+      {
+        series: `response_total${labels({ ...MESH_WORKLOAD, direction: "inbound", classification: "success" })}`,
+        values: counter(600),
+      },
+      {
+        series: `response_total${labels({ ...MESH_WORKLOAD, direction: "inbound", classification: "failure" })}`,
+        values: flat(0),
+      },
+    ],
+  },
+  response_latency_ms_bucket: {
+    why: "Linkerd proxies: every request under the latency SLO's bound",
+    series: () =>
+      ["100", "500", "1000", "+Inf"].map((le) => ({
+        series: `response_latency_ms_bucket${labels({ ...MESH_WORKLOAD, direction: "inbound", le })}`,
+        values: counter(600),
+      })),
+  },
+  response_latency_ms_count: {
+    why: "Linkerd proxies: the requests the buckets count",
+    series: () => [
+      {
+        series: `response_latency_ms_count${labels({ ...MESH_WORKLOAD, direction: "inbound" })}`,
+        values: counter(600),
+      },
+    ],
+  },
+  aws_sqs_approximate_age_of_oldest_message_maximum: {
+    why: "YACE: every queue drained (no message waits)",
+    series: (f) =>
+      f.queues.map((q) => ({
+        series: `aws_sqs_approximate_age_of_oldest_message_maximum${labels({ dimension_QueueName: q })}`,
+        values: flat(0),
+      })),
+  },
+  aws_sqs_approximate_number_of_messages_visible_maximum: {
+    why: "YACE: no visible message, dead-letter queues empty",
+    series: (f) =>
+      f.queues.map((q) => ({
+        series: `aws_sqs_approximate_number_of_messages_visible_maximum${labels({ dimension_QueueName: q })}`,
+        values: flat(0),
+      })),
+  },
+  aws_kafka_sum_offset_lag_maximum: {
+    why: "YACE: consumers keep up",
+    series: () => [
+      {
+        series: `aws_kafka_sum_offset_lag_maximum${labels({ dimension_Consumer_Group: "events-bridge", dimension_Topic: "domain-events" })}`,
+        values: flat(0),
+      },
+    ],
+  },
+  argo_workflows_total_count: {
+    why: "Argo: workflows succeed, none fail",
+    series: () => [
+      {
+        series: `argo_workflows_total_count${labels({ namespace: "workflows", phase: "Succeeded" })}`,
+        values: counter(1),
+      },
+      {
+        series: `argo_workflows_total_count${labels({ namespace: "workflows", phase: "Failed" })}`,
+        values: flat(0),
+      },
+    ],
+  },
+  certmanager_certificate_expiration_timestamp_seconds: {
+    why: "cert-manager: every certificate just issued (at t=0), expiring a full duration later",
+    series: (f) =>
+      f.certificates.map((c) => ({
+        series: `certmanager_certificate_expiration_timestamp_seconds${labels({ namespace: c.namespace, name: c.name })}`,
+        values: flat(c.durationSeconds),
+      })),
+  },
+  elasticsearch_cluster_health_status: {
+    why: "elasticsearch-exporter: every cluster green",
+    series: (f) =>
+      f.elasticsearchClusters.flatMap((cluster) =>
+        (["green", "yellow", "red"] as const).map((color) => ({
+          series: `elasticsearch_cluster_health_status${labels({ cluster, color })}`,
+          values: flat(color === "green" ? 1 : 0),
+        })),
+      ),
+  },
+  prometheus_notifications_errors_total: {
+    why: "Prometheus: no failed notification",
+    series: () => [
+      {
+        series: `prometheus_notifications_errors_total${labels({ pod: "prometheus-0", alertmanager: "am-0" })}`,
+        values: flat(0),
+      },
+    ],
+  },
+  prometheus_notifications_sent_total: {
+    why: "Prometheus: the Watchdog heartbeat is sent",
+    series: () => [
+      {
+        series: `prometheus_notifications_sent_total${labels({ pod: "prometheus-0", alertmanager: "am-0" })}`,
+        values: counter(2),
+      },
+    ],
+  },
+  alertmanager_notifications_failed_total: {
+    why: "Alertmanager: no failed notification",
+    series: () =>
+      ["pagerduty", "slack", "sns"].map((integration) => ({
+        series: `alertmanager_notifications_failed_total${labels({ integration })}`,
+        values: flat(0),
+      })),
+  },
+  alertmanager_notifications_total: {
+    why: "Alertmanager: notifications delivered",
+    series: () =>
+      ["pagerduty", "slack", "sns"].map((integration) => ({
+        series: `alertmanager_notifications_total${labels({ integration })}`,
+        values: counter(1),
+      })),
+  },
+};
+
+const PROMQL_WORDS = new Set([
+  "and",
+  "or",
+  "unless",
+  "by",
+  "without",
+  "on",
+  "ignoring",
+  "group_left",
+  "group_right",
+  "offset",
+  "bool",
+  "inf",
+  "nan",
+]);
+
+/** The metric names a PromQL expression selects (functions, labels and keywords left out). */
+export function metricsSelectedBy(expr: string): string[] {
+  const bare = expr
+    .replace(/"(?:[^"\\]|\\.)*"/g, '""') // string literals
+    .replace(/\{[^}]*\}/g, "") // label matchers
+    .replace(/\[[^\]]*\]/g, "") // range and subquery windows
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ""); // label lists
+  const names = new Set<string>();
+  for (const m of bare.matchAll(/([A-Za-z_:][A-Za-z0-9_:]*)\s*(\()?/g)) {
+    if (m[2] === "(" || PROMQL_WORDS.has(m[1].toLowerCase())) continue;
+    names.add(m[1]);
+  }
+  return [...names].sort();
+}
+
+/** The healthy series for every metric the rules read; throws naming any metric not covered. */
+export function healthySeries(groups: RuleGroup[], facts: HealthyStackFacts): InputSeries[] {
+  const read = new Set(groups.flatMap((g) => g.rules.flatMap((r) => metricsSelectedBy(r.expr))));
+  const missing = [...read].filter((m) => !(m in HEALTHY_METRICS)).sort();
+  if (missing.length > 0) {
+    throw new Error(
+      `the alert rules read ${missing.join(", ")}, which HEALTHY_METRICS in ` +
+        "components/observability/healthyStack.ts does not cover: add each metric's healthy series",
+    );
+  }
+  return [...read].sort().flatMap((m) => HEALTHY_METRICS[m].series(facts));
+}
+
+/**
+ * Evaluation times: start (empty rate windows), past the short `for:` (≤ 15m) and 5m/30m windows,
+ * past the longest `for:` (1h) and 1h windows, and where the 6h slow-burn windows are full.
+ */
+export const HEALTHY_EVAL_TIMES = ["0m", "10m", "20m", "1h", "1h5m", "6h"] as const;
+
+/**
+ * A `promtool test rules` file expecting no alert (any severity) from any rule of `groups` at each
+ * of `evalTimes`, over the healthy series.
+ */
+export function healthyTestFile(
+  ruleFile: string,
+  groups: RuleGroup[],
+  facts: HealthyStackFacts,
+  evalTimes: readonly string[] = HEALTHY_EVAL_TIMES,
+): string {
+  const alerts = groups.flatMap((g) => g.rules.map((r) => r.alert));
+  return stringify({
+    rule_files: [ruleFile],
+    evaluation_interval: SERIES_INTERVAL,
+    tests: [
+      {
+        interval: SERIES_INTERVAL,
+        input_series: healthySeries(groups, facts),
+        alert_rule_test: evalTimes.flatMap((eval_time) =>
+          alerts.map((alertname) => ({ eval_time, alertname, exp_alerts: [] })),
+        ),
+      },
+    ],
+  });
+}
+
+/** What the probe writes for one stack. */
+export interface HealthyStackProbe {
+  stack: string;
+  groups: RuleGroup[];
+  facts: HealthyStackFacts;
+}
+
+async function probe(argv: string[]): Promise<void> {
+  const at = (flag: string) => {
+    const i = argv.indexOf(flag);
+    if (i < 0 || !argv[i + 1])
+      throw new Error(`usage: healthyStack.ts --stack <name> --out <file>`);
+    return argv[i + 1];
+  };
+  const stack = at("--stack");
+  // Loaded lazily: importing the plan pulls in the whole program's dependencies.
+  const { runProgram, deployedAlerting } = await import("../../tools/plan");
+  const run = await runProgram({ stack });
+  const result: HealthyStackProbe = {
+    stack,
+    groups: deployedAlerting(run.checkable).groups,
+    facts: healthyStackFacts(run.checkable),
+  };
+  fs.writeFileSync(at("--out"), JSON.stringify(result));
+}
+
+if (require.main === module) {
+  probe(process.argv.slice(2)).then(
+    () => process.exit(0),
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}
