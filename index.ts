@@ -364,6 +364,11 @@ function inClusterPlatform(topics: KafkaTopics) {
         kmsKeyArn: keys.alertsKeyArn,
       },
       elasticsearchUrl: logging.elasticsearchUrl,
+      elasticsearchAuth: {
+        username: logging.grafanaUser.username,
+        password: logging.grafanaUser.password,
+        caPem: logging.elasticsearchCaPem,
+      },
       tracingQueryUrl: tracing.jaegerQueryUrl,
       mskBrokers: { bootstrapBrokers: kafka.bootstrapBrokersSaslIam },
       clusterName: cluster.clusterName,

@@ -41,6 +41,11 @@ describe("kube-prometheus-stack default rules on EKS (the reviewed table)", () =
       storageClassName: "gp3-encrypted",
       grafanaAdminPassword: pulumi.secret("correct-horse-battery-staple-42"),
       elasticsearchUrl: "https://logs-es-http.logging.svc:9200",
+      elasticsearchAuth: {
+        username: "acme-grafana",
+        password: pulumi.secret("es-password-for-grafana-0123"),
+        caPem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+      },
       tracingQueryUrl: "http://jaeger-query.tracing.svc:16686",
       mskBrokers: { bootstrapBrokers: "b-1.msk.abc.kafka.eu-west-1.amazonaws.com:9098" },
       clusterName: "acme-test",

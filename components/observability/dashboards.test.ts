@@ -61,7 +61,9 @@ function provisionedUids(): Set<string> {
     storageClassName: "gp3-encrypted",
     grafanaAdminSecretName: "grafana-admin",
     elasticsearchUrl: "https://es:9200",
-    elasticsearchIndex: "logs-*",
+    elasticsearchIndex: "logs-acme-*",
+    elasticsearchUsername: "acme-grafana",
+    elasticsearchCaPem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
     tracingQueryUrl: "http://jaeger:16686",
     mskHosts: [],
   });

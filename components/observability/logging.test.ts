@@ -121,6 +121,12 @@ describe("Logging", () => {
         usernameKey: "username",
         passwordKey: "password",
       },
+      grafana: {
+        secretName: "acme-es-grafana-user",
+        username: "acme-grafana",
+        usernameKey: "username",
+        passwordKey: "password",
+      },
     });
     assert.equal(dev.elasticsearchCaSecretName, "logs-es-http-certs-public");
     assert.equal(dev.logstashUrl, "http://logs-ls-http.logging.svc:8080");
@@ -173,13 +179,10 @@ describe("Logging", () => {
           { secretName: "acme-es-jaeger-user" },
           { secretName: "acme-es-trace-cleaner-user" },
           { secretName: "acme-es-ilm-user" },
+          { secretName: "acme-es-grafana-user" },
         ],
       },
-      http: {
-        tls: {
-          selfSignedCertificate: { subjectAltNames: [{ dns: "logs-es-http.logging.svc" }] },
-        },
-      },
+      http: { tls: { certificate: { secretName: "acme-es-http-ca" } } },
       volumeClaimDeletePolicy: "DeleteOnScaledownOnly",
       nodeSets: [
         {
@@ -490,7 +493,7 @@ describe("Logging", () => {
     }
   });
 
-  it("defines exactly the four least-privilege roles in roles.yml", () => {
+  it("defines exactly the five least-privilege roles in roles.yml", () => {
     const expected = [
       "acme_metrics:",
       "  cluster: [ 'monitor' ]",
@@ -511,6 +514,11 @@ describe("Logging", () => {
       "  indices:",
       "    - names: [ 'logs-acme-*' ]",
       "      privileges: [ 'manage' ]",
+      "acme_grafana:",
+      "  cluster: [ 'monitor' ]",
+      "  indices:",
+      "    - names: [ 'logs-acme-*' ]",
+      "      privileges: [ 'read', 'view_index_metadata' ]",
       "",
     ].join("\n");
     assert.equal(elasticsearchRolesYaml(), expected);
@@ -528,6 +536,10 @@ describe("Logging", () => {
       acme_ilm: {
         cluster: ["monitor", "manage_ilm", "manage_index_templates"],
         indices: [{ names: ["logs-acme-*"], privileges: ["manage"] }],
+      },
+      acme_grafana: {
+        cluster: ["monitor"],
+        indices: [{ names: ["logs-acme-*"], privileges: ["read", "view_index_metadata"] }],
       },
     });
     for (const [urn, ns] of [
@@ -548,7 +560,7 @@ describe("Logging", () => {
 
   it("gives each client a basic-auth user with a generated, secret password and one role", () => {
     const passwords = under(devUrn, RANDOM_PASSWORD);
-    assert.equal(passwords.length, 4);
+    assert.equal(passwords.length, 5);
     for (const p of passwords) {
       assert.equal(p.inputs.length, 32);
       assert.equal(p.inputs.special, false);
@@ -597,6 +609,7 @@ describe("Logging", () => {
         ["acme-jaeger", "acme_jaeger"],
         ["acme-trace-cleaner", "acme_trace_cleaner"],
         ["acme-ilm", "acme_ilm"],
+        ["acme-grafana", "acme_grafana"],
       ],
     );
   });
@@ -706,6 +719,49 @@ describe("Logging", () => {
       assert.doesNotMatch(rendered, PASSWORD_LIKE);
       assert.doesNotMatch(rendered, /changeme/i);
     }
+  });
+
+  it("signs the HTTP certificates with the stack's own CA, whose key only ECK's Secret holds", async () => {
+    for (const [urn, ns] of [
+      [devUrn, "logging"],
+      [prodUrn, "logging-prod"],
+    ] as const) {
+      const [key] = under(urn, "tls:index/privateKey:PrivateKey");
+      assert.deepEqual([key.inputs.algorithm, key.inputs.ecdsaCurve], ["ECDSA", "P256"]);
+      const [cert] = under(urn, "tls:index/selfSignedCert:SelfSignedCert");
+      assert.equal(cert.inputs.isCaCertificate, true);
+      assert.deepEqual(cert.inputs.allowedUses, ["cert_signing", "crl_signing"]);
+      assert.equal(cert.inputs.validityPeriodHours, 87600);
+      const secret = secretNamed(urn, "acme-es-http-ca");
+      assert.equal((secret.inputs.metadata as { namespace: string }).namespace, ns);
+      const data = revealSecrets(secret.inputs.stringData) as Record<string, string>;
+      // ca.crt + ca.key and no tls.*: ECK issues the leaf certificates from this CA.
+      assert.deepEqual(Object.keys(data).sort(), ["ca.crt", "ca.key"]);
+      assert.equal(data["ca.key"], revealSecrets(key.outputs.privateKeyPem));
+      assert.equal(data["ca.crt"], revealSecrets(cert.outputs.certPem));
+      // The key appears nowhere else.
+      for (const other of capture.resources.values()) {
+        if (other === secret || other === key || other === cert) continue;
+        assert.ok(
+          !JSON.stringify(revealSecrets(other.inputs)).includes(data["ca.key"]),
+          `${other.type} ${other.name} carries the CA key`,
+        );
+      }
+      assert.deepEqual((one(urn, ES).inputs.spec as { http: unknown }).http, {
+        tls: { certificate: { secretName: "acme-es-http-ca" } },
+      });
+      assert.ok(new Set(one(urn, ES).dependencies ?? []).has(secret.urn));
+    }
+  });
+
+  it("hands Grafana its user's generated password and the CA certificate, as secret and public outputs", async () => {
+    const grafanaSecret = secretNamed(devUrn, "acme-es-grafana-user");
+    const data = revealSecrets(grafanaSecret.inputs.stringData) as Record<string, string>;
+    assert.equal(dev.grafanaUser.username, "acme-grafana");
+    assert.equal(await pulumi.isSecret(dev.grafanaUser.password), true);
+    assert.equal(revealSecrets(await resolve(dev.grafanaUser.password)), data.password);
+    const [cert] = under(devUrn, "tls:index/selfSignedCert:SelfSignedCert");
+    assert.equal(await resolve(dev.elasticsearchCaPem), cert.outputs.certPem);
   });
 
   it("never disables Elasticsearch TLS", () => {

@@ -15,6 +15,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import * as tls from "@pulumi/tls";
 import { throwIfInvalid, type ValidationError } from "../lib";
 
 /** Charts, pinned to the versions in shared/catalog.json. */
@@ -87,7 +88,7 @@ export function elasticsearchIndexReplicas(dataNodes: number): number {
 }
 
 /** The clients of Elasticsearch that get a file-realm user of their own. */
-export type ElasticsearchClient = "metrics" | "jaeger" | "traceCleaner" | "ilm";
+export type ElasticsearchClient = "metrics" | "jaeger" | "traceCleaner" | "ilm" | "grafana";
 
 /**
  * Each client's user, role and Secret. ECK (3.x, `pkg/controller/elasticsearch/user/
@@ -106,7 +107,19 @@ export const ELASTICSEARCH_CLIENTS: Readonly<
     secretName: "acme-es-trace-cleaner-user",
   },
   ilm: { username: "acme-ilm", role: "acme_ilm", secretName: "acme-es-ilm-user" },
+  grafana: { username: "acme-grafana", role: "acme_grafana", secretName: "acme-es-grafana-user" },
 };
+/**
+ * The Secret holding the CA of Elasticsearch's HTTP layer under `ca.crt`/`ca.key`. With both keys
+ * and no `tls.*`, ECK (3.x, pkg/controller/common/certificates/secret.go `HasCAPrivateKey`,
+ * `parseCustomCA`) issues and renews the HTTP certificates from this CA instead of its own, and
+ * still publishes `<name>-es-http-certs-public`. The stack generates the CA, so its certificate is
+ * known at deploy time and clients outside the namespace (Grafana) can trust it without reading
+ * a Secret there.
+ */
+export const ELASTICSEARCH_HTTP_CA_SECRET_NAME = "acme-es-http-ca";
+/** Validity of the HTTP CA: ten years; ECK renews the leaf certificates it signs on its own. */
+export const ELASTICSEARCH_HTTP_CA_VALIDITY_HOURS = 10 * 365 * 24;
 /** The Secret holding {@link elasticsearchRolesYaml} under `roles.yml` (`spec.auth.roles`). */
 export const ELASTICSEARCH_ROLES_SECRET_NAME = "acme-es-roles";
 /** ECK's `<name>-es-elastic-user` Secret: the superuser's password, which no client gets. */
@@ -149,6 +162,9 @@ export interface ElasticsearchUserRef {
  *   for `DELETE <index>,<index>,…?master_timeout=…&ignore_unavailable=true` (explicit names, so
  *   `action.destructive_requires_name` is satisfied). No cluster privilege: the cleaner never calls
  *   `GET /`, `_cat` or `_cluster`. No `monitor`, `read` or `write`: it touches no documents or stats.
+ * - `acme_grafana` (Grafana's logs datasource, read-only): cluster `monitor` for `GET /` (the
+ *   datasource reads the version); `read` (`_msearch`, `_search`) and `view_index_metadata`
+ *   (`_mapping`, field discovery) on {@link LOG_INDEX_PATTERN} only: no trace index, no write.
  * - `acme_ilm` (the retention Job, logs only): cluster `monitor` for `_cluster/health`,
  *   `manage_ilm` for `PUT _ilm/policy`, `manage_index_templates` for `PUT _index_template`. `manage`
  *   on the log data stream, because putting a policy requires it there and ILM then runs the
@@ -174,8 +190,13 @@ export function elasticsearchRolesYaml(): string {
     "acme_ilm:",
     "  cluster: [ 'monitor', 'manage_ilm', 'manage_index_templates' ]",
     "  indices:",
-    "    - names: [ 'logs-acme-*' ]",
+    `    - names: [ '${LOG_INDEX_PATTERN}' ]`,
     "      privileges: [ 'manage' ]",
+    "acme_grafana:",
+    "  cluster: [ 'monitor' ]",
+    "  indices:",
+    `    - names: [ '${LOG_INDEX_PATTERN}' ]`,
+    "      privileges: [ 'read', 'view_index_metadata' ]",
     "",
   ].join("\n");
 }
@@ -330,15 +351,9 @@ export function elasticsearchManifest(v: {
         roles: [{ secretName: ELASTICSEARCH_ROLES_SECRET_NAME }],
         fileRealm: clients.map((c) => ({ secretName: c.secretName })),
       },
-      // TLS on the HTTP layer with an ECK-managed self-signed CA (the default, stated explicitly:
-      // `selfSignedCertificate.disabled` is never set).
-      http: {
-        tls: {
-          selfSignedCertificate: {
-            subjectAltNames: [{ dns: `${v.name}-es-http.${v.namespace}.svc` }],
-          },
-        },
-      },
+      // TLS on the HTTP layer, certificates issued and renewed by ECK from the stack's CA
+      // ({@link ELASTICSEARCH_HTTP_CA_SECRET_NAME}); ECK's own names cover the service.
+      http: { tls: { certificate: { secretName: ELASTICSEARCH_HTTP_CA_SECRET_NAME } } },
       // Volumes go on scale-down, but survive deletion of the cluster (the data is kept).
       volumeClaimDeletePolicy: "DeleteOnScaledownOnly",
       nodeSets: [
@@ -637,6 +652,16 @@ export class Logging extends pulumi.ComponentResource {
   /** The ECK secret holding the HTTP CA under `ca.crt`. */
   public readonly elasticsearchCaSecretName: string;
   /**
+   * The HTTP CA's certificate (PEM; public): for clients outside the namespace, which cannot read
+   * {@link elasticsearchCaSecretName}.
+   */
+  public readonly elasticsearchCaPem: pulumi.Output<string>;
+  /**
+   * Grafana's user, for its datasource in another namespace: the password (a Pulumi secret) goes
+   * into a Secret of Grafana's namespace, never into values.
+   */
+  public readonly grafanaUser: { username: string; password: pulumi.Output<string> };
+  /**
    * Replicas per index for this cluster's node count ({@link elasticsearchIndexReplicas}): 0 on
    * one node, 1 on 3 or 5. Give it to `Tracing`'s `elasticsearch.indexReplicas`.
    */
@@ -698,6 +723,38 @@ export class Logging extends pulumi.ComponentResource {
         { ...childOpts, dependsOn: [namespace] },
       ),
     ];
+    // The HTTP layer's CA. Its key leaves Pulumi's (encrypted) state only for the Secret ECK reads.
+    const caKey = new tls.PrivateKey(
+      `${name}-es-http-ca`,
+      { algorithm: "ECDSA", ecdsaCurve: "P256" },
+      { parent: this },
+    );
+    const caCert = new tls.SelfSignedCert(
+      `${name}-es-http-ca`,
+      {
+        privateKeyPem: caKey.privateKeyPem,
+        isCaCertificate: true,
+        setSubjectKeyId: true,
+        validityPeriodHours: ELASTICSEARCH_HTTP_CA_VALIDITY_HOURS,
+        allowedUses: ["cert_signing", "crl_signing"],
+        subject: { commonName: `${esName}-es-http-ca.${ns}` },
+      },
+      { parent: this },
+    );
+    this.elasticsearchCaPem = caCert.certPem;
+    authSecrets.push(
+      new k8s.core.v1.Secret(
+        `${name}-es-http-ca`,
+        {
+          metadata: { name: ELASTICSEARCH_HTTP_CA_SECRET_NAME, namespace: ns },
+          type: "Opaque",
+          stringData: { "ca.crt": caCert.certPem, "ca.key": pulumi.secret(caKey.privateKeyPem) },
+        },
+        { ...childOpts, dependsOn: [namespace] },
+      ),
+    );
+
+    const passwords = {} as Record<ElasticsearchClient, pulumi.Output<string>>;
     for (const client of clients) {
       // Generated, never typed by a person; Pulumi keeps it encrypted in state.
       const password = new random.RandomPassword(
@@ -705,6 +762,7 @@ export class Logging extends pulumi.ComponentResource {
         { length: 32, special: false },
         { parent: this },
       );
+      passwords[client] = pulumi.secret(password.result);
       authSecrets.push(
         new k8s.core.v1.Secret(
           `${name}-es-${client}-user`,
@@ -717,6 +775,11 @@ export class Logging extends pulumi.ComponentResource {
         ),
       );
     }
+
+    this.grafanaUser = {
+      username: ELASTICSEARCH_CLIENTS.grafana.username,
+      password: passwords.grafana,
+    };
 
     const es = new k8s.apiextensions.CustomResource(
       `${name}-es`,

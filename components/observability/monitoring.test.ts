@@ -48,6 +48,8 @@ type Json = Record<string, any>;
 const resolve = <T>(output: pulumi.Output<T>) =>
   new Promise<T>((done) => output.apply((value) => done(value)));
 
+const ES_PASSWORD = "es-password-for-grafana-0123";
+const ES_CA_PEM = "-----BEGIN CERTIFICATE-----\nMIIBes-http-ca\n-----END CERTIFICATE-----\n";
 const HEARTBEAT_TOPIC = `arn:aws:sns:${TEST_REGION}:${MOCK_ACCOUNT_ID}:heartbeat-1a2b3c4`;
 const PAGER_TOPIC = `arn:aws:sns:${TEST_REGION}:${MOCK_ACCOUNT_ID}:pager`;
 const ALERTS_KEY = `arn:aws:kms:${TEST_REGION}:${MOCK_ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
@@ -65,6 +67,11 @@ describe("Monitoring", () => {
     storageClassName: "gp3-encrypted",
     grafanaAdminPassword: pulumi.secret(PASSWORD),
     elasticsearchUrl: "https://logs-es-http.logging.svc:9200",
+    elasticsearchAuth: {
+      username: "acme-grafana",
+      password: pulumi.secret(ES_PASSWORD),
+      caPem: ES_CA_PEM,
+    },
     tracingQueryUrl: "http://jaeger-query.tracing.svc:16686",
     mskBrokers: { bootstrapBrokers: BROKERS },
     clusterName: CLUSTER,
@@ -128,7 +135,9 @@ describe("Monitoring", () => {
   });
 
   it("keeps the Grafana admin password in a Secret and out of the Helm values", () => {
-    const secrets = ofType(capture, "kubernetes:core/v1:Secret", devUrn);
+    const secrets = ofType(capture, "kubernetes:core/v1:Secret", devUrn).filter(
+      (s) => (s.inputs.metadata as { name: string }).name === "grafana-admin",
+    );
     assert.equal(secrets.length, 1);
     // The whole map is registered as a secret, since one of its values is.
     assert.deepEqual(secrets[0].inputs.stringData, {
@@ -227,6 +236,7 @@ describe("Monitoring", () => {
       "alertmanager-pagerduty",
       "alertmanager-slack",
       "grafana-admin",
+      "grafana-elasticsearch",
     ]);
     assert.deepEqual(byName.get("alertmanager-config")!.data, {
       "alertmanager.yaml": "route: {}\n",
@@ -288,6 +298,42 @@ describe("Monitoring", () => {
     );
   });
 
+  it("gives Grafana the logs password from a Secret of its namespace, never in the values", () => {
+    const values = valuesOf(stackRelease(devUrn));
+    assert.deepEqual(values.grafana.envValueFrom, {
+      ACME_ES_PASSWORD: { secretKeyRef: { name: "grafana-elasticsearch", key: "password" } },
+    });
+    const [secret] = ofType(capture, "kubernetes:core/v1:Secret", devUrn).filter(
+      (s) => (s.inputs.metadata as { name: string }).name === "grafana-elasticsearch",
+    );
+    assert.ok(secret, "the grafana-elasticsearch Secret");
+    assert.equal((secret.inputs.metadata as { namespace: string }).namespace, "monitoring");
+    assert.deepEqual(revealSecrets(secret.inputs.stringData), { password: ES_PASSWORD });
+    assert.equal(JSON.stringify(values).includes(ES_PASSWORD), false, "password in the values");
+  });
+
+  it("leaves Grafana's provisioning expansion nothing but its own variable", () => {
+    // Grafana expands $NAME and ${NAME} from the environment in provisioned values; $$ is a
+    // literal $. Every expansion must be one the pod's environment defines.
+    const defined = new Set(Object.keys(valuesOf(stackRelease(devUrn)).grafana.envValueFrom));
+    const expanded: string[] = [];
+    const walk = (v: unknown): void => {
+      if (typeof v === "string") {
+        for (const m of v.matchAll(/\$\$|\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) {
+          if (m[0] !== "$$") expanded.push(m[1]);
+        }
+      } else if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === "object") Object.values(v).forEach(walk);
+    };
+    walk(valuesOf(stackRelease(devUrn)).grafana.additionalDataSources);
+    assert.deepEqual(
+      expanded.filter((name) => !defined.has(name)),
+      [],
+      "variables Grafana would replace with an empty string",
+    );
+    assert.deepEqual(expanded, ["ACME_ES_PASSWORD"]);
+  });
+
   it("provisions dashboards through the sidecar and the logs and tracing datasources", () => {
     const grafana = valuesOf(stackRelease(devUrn)).grafana;
     assert.deepEqual(grafana.sidecar, {
@@ -310,12 +356,17 @@ describe("Monitoring", () => {
         type: "elasticsearch",
         access: "proxy",
         url: "https://logs-es-http.logging.svc:9200",
+        // Its own user, the password only by reference to the environment, TLS verified.
+        basicAuth: true,
+        basicAuthUser: "acme-grafana",
+        secureJsonData: { basicAuthPassword: "${ACME_ES_PASSWORD}", tlsCACert: ES_CA_PEM },
         jsonData: {
-          index: "logs-*",
+          tlsAuthWithCACert: true,
+          index: "logs-acme-*",
           timeField: "@timestamp",
           logMessageField: "message",
           logLevelField: "level",
-          dataLinks: [{ field: "trace_id", url: "${__value.raw}", datasourceUid: "jaeger" }],
+          dataLinks: [{ field: "trace_id", url: "$${__value.raw}", datasourceUid: "jaeger" }],
         },
         editable: false,
       },
@@ -331,7 +382,7 @@ describe("Monitoring", () => {
             filterByTraceID: true,
             filterBySpanID: false,
             customQuery: true,
-            query: 'trace_id:"${__trace.traceId}"',
+            query: 'trace_id:"$${__trace.traceId}"',
             spanStartTimeShift: "-5m",
             spanEndTimeShift: "5m",
           },

@@ -19,6 +19,7 @@ import {
 } from "../lib";
 import type { AlertmanagerCredential } from "./alertmanager";
 import { chartDefaultRulesValues, eksUnscrapeableComponentValues } from "./chartDefaultRules";
+import { LOG_INDEX_PATTERN } from "./logging";
 
 /** The charts, pinned to the versions in shared/catalog.json (a test keeps them equal). */
 export const KUBE_PROMETHEUS_STACK_CHART = {
@@ -153,8 +154,18 @@ export interface MonitoringArgs {
   /** The Elasticsearch URL of the logs datasource (https, inside the cluster). */
   elasticsearchUrl: pulumi.Input<string>;
   /**
-   * The Elasticsearch index pattern of the logs datasource.
-   * @default "logs-*"
+   * The logs datasource's user (`Logging.grafanaUser`) and the CA of Elasticsearch's HTTP layer
+   * (`Logging.elasticsearchCaPem`). The password goes into a Secret of this namespace that Grafana
+   * reads as an environment variable; neither it nor the CA's key ever lands in the values.
+   */
+  elasticsearchAuth: {
+    username: string;
+    password: pulumi.Input<string>;
+    caPem: pulumi.Input<string>;
+  };
+  /**
+   * The Elasticsearch index pattern of the logs datasource (the Grafana user may read only this).
+   * @default LOG_INDEX_PATTERN ("logs-acme-*")
    */
   elasticsearchIndex?: string;
   /** The Jaeger query URL of the tracing datasource. */
@@ -309,10 +320,27 @@ export function mskScrapeConfigs(hosts: string[]): Record<string, unknown>[] {
   ];
 }
 
-/** Grafana datasources besides the chart's Prometheus and Alertmanager ones. */
+/** The Secret (in Grafana's namespace) holding the logs datasource's password. */
+export const GRAFANA_ELASTICSEARCH_SECRET = "grafana-elasticsearch";
+/**
+ * The environment variable Grafana gets the password in; its datasource provisioning expands
+ * `${NAME}` from the environment (not `GF_*`, which Grafana reads as configuration overrides).
+ */
+export const GRAFANA_ELASTICSEARCH_PASSWORD_ENV = "ACME_ES_PASSWORD";
+
+/**
+ * Grafana datasources besides the chart's Prometheus and Alertmanager ones.
+ *
+ * Grafana expands `$NAME` and `${NAME}` from the environment in every provisioned value, and `$$`
+ * stands for a literal `$` ("Provision Grafana", "Use of the special character $",
+ * https://grafana.com/docs/grafana/latest/administration/provisioning/): the links' own
+ * `${__value.raw}` and `${__trace.traceId}` are written `$${...}`, or they would arrive empty.
+ */
 export function additionalDataSources(v: {
   elasticsearchUrl: pulumi.Input<string>;
   elasticsearchIndex: string;
+  elasticsearchUsername: string;
+  elasticsearchCaPem: pulumi.Input<string>;
   tracingQueryUrl: pulumi.Input<string>;
 }): Record<string, unknown>[] {
   return [
@@ -322,7 +350,15 @@ export function additionalDataSources(v: {
       type: "elasticsearch",
       access: "proxy",
       url: v.elasticsearchUrl,
+      // Its own read-only user (Logging's acme_grafana role) over TLS verified with the HTTP CA.
+      basicAuth: true,
+      basicAuthUser: v.elasticsearchUsername,
+      secureJsonData: {
+        basicAuthPassword: `\${${GRAFANA_ELASTICSEARCH_PASSWORD_ENV}}`,
+        tlsCACert: v.elasticsearchCaPem,
+      },
       jsonData: {
+        tlsAuthWithCACert: true,
         index: v.elasticsearchIndex,
         timeField: "@timestamp",
         logMessageField: "message",
@@ -331,7 +367,7 @@ export function additionalDataSources(v: {
         dataLinks: [
           {
             field: "trace_id",
-            url: "${__value.raw}",
+            url: "$${__value.raw}",
             datasourceUid: DATASOURCE_UIDS.jaeger,
           },
         ],
@@ -351,7 +387,7 @@ export function additionalDataSources(v: {
           filterByTraceID: true,
           filterBySpanID: false,
           customQuery: true,
-          query: 'trace_id:"${__trace.traceId}"',
+          query: 'trace_id:"$${__trace.traceId}"',
           spanStartTimeShift: "-5m",
           spanEndTimeShift: "5m",
         },
@@ -391,6 +427,8 @@ export interface KubePrometheusStackValuesInputs {
   alertmanagerSecrets?: string[];
   elasticsearchUrl: pulumi.Input<string>;
   elasticsearchIndex: string;
+  elasticsearchUsername: string;
+  elasticsearchCaPem: pulumi.Input<string>;
   tracingQueryUrl: pulumi.Input<string>;
   mskHosts: pulumi.Input<string[]>;
 }
@@ -443,6 +481,12 @@ export function kubePrometheusStackValues(v: KubePrometheusStackValuesInputs) {
         existingSecret: v.grafanaAdminSecretName,
         userKey: GRAFANA_ADMIN_USER_KEY,
         passwordKey: GRAFANA_ADMIN_PASSWORD_KEY,
+      },
+      // The logs datasource's password, from a Secret (grafana chart `envValueFrom`).
+      envValueFrom: {
+        [GRAFANA_ELASTICSEARCH_PASSWORD_ENV]: {
+          secretKeyRef: { name: GRAFANA_ELASTICSEARCH_SECRET, key: "password" },
+        },
       },
       sidecar: {
         dashboards: {
@@ -717,6 +761,16 @@ export class Monitoring extends pulumi.ComponentResource {
       k8sOpts,
     );
 
+    const elasticsearchSecret = new k8s.core.v1.Secret(
+      `${name}-grafana-elasticsearch`,
+      {
+        metadata: { name: GRAFANA_ELASTICSEARCH_SECRET, namespace: namespace.metadata.name },
+        type: "Opaque",
+        stringData: { password: pulumi.secret(args.elasticsearchAuth.password) },
+      },
+      k8sOpts,
+    );
+
     for (const { file, json } of dashboardFiles()) {
       new k8s.core.v1.ConfigMap(
         `${name}-dashboard-${file.replace(/\.json$/, "")}`,
@@ -838,7 +892,9 @@ export class Monitoring extends pulumi.ComponentResource {
           alertmanagerConfigSecretName: args.alertmanagerConfig?.secretName,
           alertmanagerSecrets: [...credentialsBySecret.keys()].sort(),
           elasticsearchUrl: args.elasticsearchUrl,
-          elasticsearchIndex: args.elasticsearchIndex ?? "logs-*",
+          elasticsearchIndex: args.elasticsearchIndex ?? LOG_INDEX_PATTERN,
+          elasticsearchUsername: args.elasticsearchAuth.username,
+          elasticsearchCaPem: args.elasticsearchAuth.caPem,
           tracingQueryUrl: args.tracingQueryUrl,
           mskHosts,
         }),
@@ -847,6 +903,7 @@ export class Monitoring extends pulumi.ComponentResource {
         ...k8sOpts,
         dependsOn: [
           adminSecret,
+          elasticsearchSecret,
           ...alertmanagerSecrets,
           ...alertmanagerIdentity,
           ...(args.dependsOn ?? []),

@@ -249,6 +249,16 @@ export const FLOWS: Flow[] = [
     why: "cluster health metrics",
   },
   {
+    name: "grafana -> elasticsearch",
+    from: {
+      namespace: CLUSTER_PROMETHEUS.namespace,
+      podLabels: { "app.kubernetes.io/name": "grafana" },
+    },
+    to: { namespace: "logging", podLabels: { "common.k8s.elastic.co/type": "elasticsearch" } },
+    port: ELASTICSEARCH_HTTP_PORT,
+    why: "the logs datasource queries as acme-grafana over TLS verified with the stack's HTTP CA",
+  },
+  {
     name: "elasticsearch exporter -> elasticsearch",
     from: ES_EXPORTER,
     to: { namespace: "logging", podLabels: { "common.k8s.elastic.co/type": "elasticsearch" } },
