@@ -9,6 +9,7 @@ import {
   type Manifest,
   type ManifestError,
 } from "./crdSchemas";
+import { registerHooks } from "node:module";
 import { hasShared } from "./shared";
 
 export type { Manifest, ManifestError };
@@ -17,6 +18,21 @@ interface Validatable {
   validate(): void;
 }
 type ModelClass = new (data: unknown) => Validatable;
+
+// kubernetes-models 5 and its @kubernetes-models/* packages are ESM-only: their exports answer only
+// the "import" condition. Node 24 can require() ESM synchronously, but the resolution of
+// `require("kubernetes-models/v1/Pod")` (and, under tsx, of the imports inside it) uses the
+// "require" condition and fails. This hook adds "import" for those packages alone, so the
+// validators below stay synchronous.
+const KUBERNETES_MODELS = /^(kubernetes-models|@kubernetes-models\/[^/]+)(\/|$)/;
+registerHooks({
+  resolve(specifier, context, nextResolve) {
+    if (!KUBERNETES_MODELS.test(specifier) || context.conditions.includes("import")) {
+      return nextResolve(specifier, context);
+    }
+    return nextResolve(specifier, { ...context, conditions: [...context.conditions, "import"] });
+  },
+});
 
 /** True when kubernetes-models knows this built-in kind. */
 export function isBuiltInKind(apiVersion: string, kind: string): boolean {
