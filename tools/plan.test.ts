@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { parse, stringify } from "yaml";
+import { cachedPlan } from "./planCache";
 import type { ExportedResource, StackExport } from "./stackExport";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -21,20 +22,20 @@ function tmp(): string {
 }
 
 interface Planned {
-  result: SpawnSyncReturns<string>;
+  result: { status: number; stdout: string; stderr: string };
   out: string;
   doc: StackExport;
   of(type: string): ExportedResource[];
 }
 
+/** The stack planned by the CLI once per source tree, shared with the other tests (planCache). */
 function plan(stack: string): Planned {
-  const out = tmp();
-  const result = run("tools/plan.ts", ["--stack", stack, "--out", out]);
-  assert.equal(result.status, 0, `plan ${stack} failed:\n${result.stderr}\n${result.stdout}`);
-  const doc = JSON.parse(fs.readFileSync(path.join(out, "stack.json"), "utf8")) as StackExport;
+  const cached = cachedPlan(stack);
+  assert.equal(cached.status, 0, `plan ${stack} failed:\n${cached.stderr}\n${cached.stdout}`);
+  const doc = cached.export;
   return {
-    result,
-    out,
+    result: cached,
+    out: cached.dir,
     doc,
     of: (type) => doc.deployment.resources.filter((r) => r.type === type),
   };

@@ -35,6 +35,12 @@ interface PlanOptions {
   outDir: string;
   /** Policy pack config; default `policies/config/<stack>.json` when that file exists. */
   policyConfigFile?: string;
+  /**
+   * Also write the checked resources (inputs, ids, outputs) and the Region here, for the test
+   * plan cache (tools/planCache.ts), which shares one plan among test processes.
+   * @internal
+   */
+  checkableFile?: string;
 }
 
 class UsageError extends Error {}
@@ -54,6 +60,7 @@ function parseArgs(argv: string[]): PlanOptions {
     else if (flag === "--config") opts.configFile = path.resolve(need());
     else if (flag === "--out") opts.outDir = path.resolve(need());
     else if (flag === "--policy-config") opts.policyConfigFile = path.resolve(need());
+    else if (flag === "--checkable") opts.checkableFile = path.resolve(need());
     else throw new UsageError(`unknown argument "${flag}"`);
   }
   if (!opts.stack) throw new UsageError("--stack <name> is required (dev, staging, prod, ...)");
@@ -66,6 +73,7 @@ function parseArgs(argv: string[]): PlanOptions {
     outDir: opts.outDir ?? path.join(REPO_ROOT, "out", opts.stack),
     policyConfigFile:
       opts.policyConfigFile ?? (fs.existsSync(stackPolicyConfig) ? stackPolicyConfig : undefined),
+    checkableFile: opts.checkableFile,
   };
 }
 
@@ -210,6 +218,12 @@ export async function main(argv: string[]): Promise<number> {
   const graphMmd = path.join(options.outDir, "graph.mmd");
   fs.writeFileSync(stackJson, JSON.stringify(run.export, null, 2) + "\n");
   fs.writeFileSync(graphMmd, toMermaid(run.export.deployment.resources));
+  if (options.checkableFile) {
+    fs.writeFileSync(
+      options.checkableFile,
+      JSON.stringify({ checkable: run.checkable, region: run.config.region }),
+    );
+  }
   // The rule groups and Alertmanager config the stack deploys, taken from the captured
   // PrometheusRules and config Secret, in the files promtool and amtool read.
   const rulesYaml = path.join(options.outDir, "prometheus-rules.yaml");

@@ -1,5 +1,4 @@
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -9,6 +8,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { parseStackConfig } from "../../config";
 import type { Capture } from "../../tools/mocks";
 import type { ExportedResource, StackExport } from "../../tools/stackExport";
+import { cachedPlan } from "../../tools/planCache";
 import { loadStackConfig } from "../../tools/stackFile";
 import {
   type IamDecision,
@@ -317,17 +317,9 @@ describe("Deployer", () => {
 const ROOT = path.resolve(__dirname, "..", "..");
 
 function plan(stack: string, configFile?: string): StackExport {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), `deployer-plan-${stack}-`));
-  const result = spawnSync(
-    process.execPath,
-    [
-      ...["--import", "tsx", "tools/plan.ts", "--stack", stack, "--out", out],
-      ...(configFile ? ["--config", configFile] : []),
-    ],
-    { cwd: ROOT, encoding: "utf8" },
-  );
+  const result = cachedPlan(stack, configFile);
   assert.equal(result.status, 0, `plan ${stack} failed:\n${result.stderr}\n${result.stdout}`);
-  return JSON.parse(fs.readFileSync(path.join(out, "stack.json"), "utf8")) as StackExport;
+  return result.export;
 }
 
 describe("first deployment, per stack (offline plan)", () => {

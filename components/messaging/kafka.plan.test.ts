@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { runProgram } from "../../tools/plan";
+import { cachedPlan } from "../../tools/planCache";
 import type { ExportedResource } from "../../tools/stackExport";
 
 // The program as `npm run plan` runs it: index.ts under mocks for the prod stack.
@@ -8,7 +8,7 @@ describe("KafkaCluster as index.ts creates it (prod plan)", () => {
   let resources: ExportedResource[];
 
   before(async () => {
-    resources = (await runProgram({ stack: "prod" })).export.deployment.resources;
+    resources = cachedPlan("prod").export.deployment.resources;
   });
 
   const named = (type: string, suffix: string) => {

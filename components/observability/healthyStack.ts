@@ -9,7 +9,6 @@
  * Run with `--stack <name> --out <file>`, this module runs the program under mocks once and writes
  * the stack's rule file and facts as JSON, so the test runs each stack in its own process.
  */
-import * as fs from "node:fs";
 import { stringify } from "yaml";
 import type { CheckedResource } from "../../tools/checks/graph";
 import { revealSecrets } from "../../tools/stackExport";
@@ -327,38 +326,9 @@ export function healthyTestFile(
   });
 }
 
-/** What the probe writes for one stack. */
+/** One stack's deployed rule groups and the facts of its graph (healthyStack.test.ts). */
 export interface HealthyStackProbe {
   stack: string;
   groups: RuleGroup[];
   facts: HealthyStackFacts;
-}
-
-async function probe(argv: string[]): Promise<void> {
-  const at = (flag: string) => {
-    const i = argv.indexOf(flag);
-    if (i < 0 || !argv[i + 1])
-      throw new Error(`usage: healthyStack.ts --stack <name> --out <file>`);
-    return argv[i + 1];
-  };
-  const stack = at("--stack");
-  // Loaded lazily: importing the plan pulls in the whole program's dependencies.
-  const { runProgram, deployedAlerting } = await import("../../tools/plan");
-  const run = await runProgram({ stack });
-  const result: HealthyStackProbe = {
-    stack,
-    groups: deployedAlerting(run.checkable).groups,
-    facts: healthyStackFacts(run.checkable),
-  };
-  fs.writeFileSync(at("--out"), JSON.stringify(result));
-}
-
-if (require.main === module) {
-  probe(process.argv.slice(2)).then(
-    () => process.exit(0),
-    (e: unknown) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
 }

@@ -4,7 +4,7 @@ import type { CheckedResource } from "./graph";
 import { checkFlows, cidrContains } from "./flows";
 import { APP_NAMESPACES, FLOWS, type Flow } from "./flowTable";
 import { CROSS_CHECKS } from "./crossResource";
-import { runProgram } from "../plan";
+import { cachedPlan } from "../planCache";
 
 const SG = "aws:ec2/securityGroup:SecurityGroup";
 const SG_IN = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
@@ -234,7 +234,7 @@ describe("flows: the prod program", () => {
   });
 
   it("proves prod's flows open, and names the flow when an SG rule or a NetworkPolicy port breaks", async () => {
-    const run = await runProgram({ stack: "prod" });
+    const run = cachedPlan("prod");
     const result = checkFlows(run.checkable);
     assert.equal(result.checked, FLOWS.length);
     assert.deepEqual(result.errors, EXPECTED_PROD_FLOW_ERRORS);

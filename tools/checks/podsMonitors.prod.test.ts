@@ -6,7 +6,7 @@
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { MOCK_ACCOUNT_ID } from "../mocks";
-import { runProgram } from "../plan";
+import { cachedPlan } from "../planCache";
 import { runCrossChecks } from "./crossResource";
 import { monitorsCheck } from "./monitors";
 import { podsCheck } from "./pods";
@@ -16,10 +16,10 @@ const EXPECTED_PROD_ERRORS: string[] = [];
 
 describe("pods and monitors over the prod program", () => {
   it("report exactly the known findings", async () => {
-    const run = await runProgram({ stack: "prod" });
+    const run = cachedPlan("prod");
     const report = runCrossChecks(
       run.checkable,
-      { accountId: MOCK_ACCOUNT_ID, partition: "aws", region: run.config.region },
+      { accountId: MOCK_ACCOUNT_ID, partition: "aws", region: run.region },
       [podsCheck, monitorsCheck],
     );
     assert.deepEqual(report.errors, EXPECTED_PROD_ERRORS);

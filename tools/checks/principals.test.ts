@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { MOCK_ACCOUNT_ID } from "../mocks";
-import { runProgram } from "../plan";
+import { cachedPlan } from "../planCache";
 import type { CheckedResource } from "./graph";
 import { CROSS_CHECKS } from "./crossResource";
 import { checkPrincipals } from "./principals";
@@ -80,7 +80,7 @@ describe("principals check", () => {
 
   it("is registered, passes on prod, and names the Auto Scaling role if the volumes key names it again", async () => {
     assert.ok(CROSS_CHECKS.some((c) => c.name === "principals"));
-    const run = await runProgram({ stack: "prod" });
+    const run = cachedPlan("prod");
     assert.deepEqual(checkPrincipals(run.checkable, CONTEXT).errors, []);
     // The volumes key before issue 9's fix named the service-linked role as its principal.
     const reverted = run.checkable.map((r) =>
