@@ -30,16 +30,25 @@ function arg(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 }
 
-function timeOnce(args: string[]): number {
+/** Reports each timed process's peak RSS (process.resourceUsage().maxRSS) on stderr. */
+const RSS_REPORTER = path.join(__dirname, "benchRss.cjs");
+
+/** One timed run: wall-clock milliseconds and the process's peak resident set size in MiB. */
+function timeOnce(args: string[]): { ms: number; rssMiB: number } {
   const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8" });
+  const result = spawnSync(process.execPath, ["--require", RSS_REPORTER, ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (result.status !== 0) {
     throw new Error(
       `"node ${args.join(" ")}" exited ${result.status}:\n${result.stderr}${result.stdout}`,
     );
   }
-  return ms;
+  const rss = /ACME_BENCH_MAX_RSS_KB=(\d+)/.exec(result.stderr);
+  if (!rss) throw new Error(`no peak RSS reported by "node ${args.join(" ")}"`);
+  return { ms, rssMiB: Number(rss[1]) / 1024 };
 }
 
 function median(values: number[]): number {
@@ -62,10 +71,16 @@ function main(): void {
   timeOnce(planArgs);
   const plan: number[] = [];
   const floor: number[] = [];
+  const planRss: number[] = [];
+  const floorRss: number[] = [];
   for (let i = 0; i < runs; i++) {
     // Interleaved, so drift in machine load hits both series equally.
-    floor.push(timeOnce(floorArgs));
-    plan.push(timeOnce(planArgs));
+    const f = timeOnce(floorArgs);
+    floor.push(f.ms);
+    floorRss.push(f.rssMiB);
+    const p = timeOnce(planArgs);
+    plan.push(p.ms);
+    planRss.push(p.rssMiB);
   }
   const resources = (
     JSON.parse(fs.readFileSync(path.join(out, "stack.json"), "utf8")) as {
@@ -75,12 +90,12 @@ function main(): void {
   const fmt = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(", ");
   console.log(`plan --stack ${stack} (${resources} resources), ${runs} runs each, wall-clock ms`);
   console.log(
-    `  floor (load SDK packages only): median ${median(floor).toFixed(0)}  [${fmt(floor)}]`,
+    `  floor (load SDK packages only): median ${median(floor).toFixed(0)}  [${fmt(floor)}]  peak RSS ${Math.max(...floorRss).toFixed(0)} MiB`,
   );
   console.log(
-    `  offline plan:                   median ${median(plan).toFixed(0)}  [${fmt(plan)}]`,
+    `  offline plan:                   median ${median(plan).toFixed(0)}  [${fmt(plan)}]  peak RSS ${Math.max(...planRss).toFixed(0)} MiB`,
   );
-  console.log(`  ratio plan/floor: ${(median(plan) / median(floor)).toFixed(2)}`);
+  console.log(`  ratio plan/floor: ${(median(plan) / median(floor)).toFixed(2)} (target <= 3.0)`);
   fs.rmSync(out, { recursive: true, force: true });
 }
 

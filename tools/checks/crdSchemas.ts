@@ -6,8 +6,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import Ajv, { type ValidateFunction } from "ajv";
-import addFormats from "ajv-formats";
+import Ajv, { _, type ValidateFunction } from "ajv";
+import { cachedValidator, sourceHash } from "./checkCache";
+import { AJV_FORMATS_MODULE, CRD_FORMATS } from "./ajvFormats";
 import { readCatalog, sharedDir } from "./shared";
 
 /** One schema violation of a manifest. */
@@ -21,27 +22,19 @@ export interface ManifestError {
 /** A Kubernetes object as rendered (apiVersion, kind, metadata, ...). */
 export type Manifest = Record<string, unknown>;
 
-const GO_DURATION = /^(-?(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+|0)$/;
-
 let ajv: Ajv | undefined;
 const compiled = new Map<string, ValidateFunction>();
+/** What shapes the generated code besides the schema: this setup and the formats. */
+const SETUP = sourceHash(__filename, AJV_FORMATS_MODULE);
 
 function validatorFor(file: string): ValidateFunction {
   if (!ajv) {
-    ajv = new Ajv({ strict: false, allErrors: true });
-    addFormats(ajv);
-    ajv.addFormat("duration", GO_DURATION);
-    for (const f of [
-      "int32",
-      "int64",
-      "float",
-      "double",
-      "byte",
-      "int-or-string",
-      "int64-or-string",
-    ]) {
-      ajv.addFormat(f, true);
-    }
+    ajv = new Ajv({
+      strict: false,
+      allErrors: true,
+      formats: CRD_FORMATS,
+      code: { source: true, formats: _`require(${AJV_FORMATS_MODULE}).CRD_FORMATS` },
+    });
     ajv.addVocabulary([
       "x-kubernetes-group-version-kind",
       "x-kubernetes-int-or-string",
@@ -64,7 +57,7 @@ function validatorFor(file: string): ValidateFunction {
     >;
     delete schema.$schema;
     delete schema.$id;
-    validate = ajv.compile(schema);
+    validate = cachedValidator(ajv, schema, SETUP);
     compiled.set(file, validate);
   }
   return validate;

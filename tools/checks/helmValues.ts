@@ -12,11 +12,14 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import Ajv from "ajv";
+import Ajv, { _ } from "ajv";
 import Ajv2019 from "ajv/dist/2019";
-import addFormats from "ajv-formats";
-import { parse } from "yaml";
+import { cachedValidator, cachedYaml, sourceHash } from "./checkCache";
+import { AJV_FORMATS_MODULE, VALUES_FORMATS } from "./ajvFormats";
 import { readCatalog, sharedDir, type CatalogChart } from "./shared";
+
+/** What shapes the generated code besides the schema: this setup and the formats. */
+const SETUP = sourceHash(__filename, AJV_FORMATS_MODULE);
 
 /** One value key the chart does not have, or a schema violation. */
 export interface HelmValueError {
@@ -44,7 +47,7 @@ function chartEntry(chart: string, version: string): CatalogChart {
 }
 
 function readValues(relative: string): Values {
-  const doc = parse(fs.readFileSync(path.join(sharedDir(), relative), "utf8")) as unknown;
+  const doc = cachedYaml(path.join(sharedDir(), relative));
   return isMap(doc) ? doc : {};
 }
 
@@ -112,11 +115,14 @@ function schemaCheck(entry: CatalogChart): ((v: unknown) => HelmValueError[]) | 
   if (!check) {
     const schema = JSON.parse(fs.readFileSync(path.join(sharedDir(), file), "utf8")) as Values;
     const draft2019 = String(schema.$schema ?? "").includes("2019-09");
-    const ajv = draft2019
-      ? new Ajv2019({ strict: false, allErrors: true })
-      : new Ajv({ strict: false, allErrors: true });
-    addFormats(ajv);
-    const validate = ajv.compile(schema);
+    const options = {
+      strict: false,
+      allErrors: true,
+      formats: VALUES_FORMATS,
+      code: { source: true, formats: _`require(${AJV_FORMATS_MODULE}).VALUES_FORMATS` },
+    };
+    const ajv = draft2019 ? new Ajv2019(options) : new Ajv(options);
+    const validate = cachedValidator(ajv, schema, `${SETUP}\0${draft2019 ? "2019-09" : "07"}`);
     check = (values) =>
       validate(values)
         ? []

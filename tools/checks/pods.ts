@@ -12,6 +12,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { cachedYaml } from "./checkCache";
 import { revealSecrets } from "../stackExport";
 import {
   CHART_SECURITY_CONTEXTS,
@@ -251,7 +252,7 @@ function coalesce(base: Obj, over: Obj): Obj {
 }
 
 function readYaml(file: string): Obj {
-  return fs.existsSync(file) ? obj(parse(fs.readFileSync(file, "utf8"))) : {};
+  return obj(cachedYaml(file));
 }
 
 /** The chart's default values with each vendored subchart's under its key, as Helm merges them. */
