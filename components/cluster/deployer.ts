@@ -12,6 +12,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  POD_IDENTITY_SERVICE_PRINCIPAL,
   LOG_RETENTION_DAYS,
   policyDocument,
   type PolicyStatement,
@@ -124,7 +125,7 @@ export const DEPLOYER_SERVICES: Readonly<Record<string, string>> = {
 export const DEPLOYER_PASSED_TO_SERVICES = [
   "eks.amazonaws.com",
   "ec2.amazonaws.com",
-  "pods.eks.amazonaws.com",
+  POD_IDENTITY_SERVICE_PRINCIPAL,
   "vpc-flow-logs.amazonaws.com",
   "pipes.amazonaws.com",
   "codebuild.amazonaws.com",

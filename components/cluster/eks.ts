@@ -7,7 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
   managedPolicyArn,
-  podIdentityTrustPolicy,
+  podIdentityRole,
   policyDocument,
   serviceTrustPolicy,
   throwIfInvalid,
@@ -452,33 +452,23 @@ export class EksCluster extends pulumi.ComponentResource {
     // The EBS CSI controller gets its own role through Pod Identity: the AWS managed policy for
     // volume operations, plus use of the volumes key only through EC2 and grants only for AWS
     // resources (https://docs.aws.amazon.com/eks/latest/userguide/ebs-csi.html).
-    const ebsCsiRole = new aws.iam.Role(
+    // The add-on associates the role with its service account itself (podIdentityAssociations).
+    const ebsCsi = podIdentityRole(
       `${name}-ebs-csi`,
       {
         description: `EBS CSI controller of ${args.clusterName}`,
-        assumeRolePolicy: podIdentityTrustPolicy({
-          accountId: args.accountId,
-          clusterName: args.clusterName,
-          namespace: "kube-system",
-          serviceAccount: EBS_CSI_SERVICE_ACCOUNT,
-        }),
-      },
-      { parent: this },
-    );
-    const ebsCsiPolicies = [
-      new aws.iam.RolePolicyAttachment(
-        `${name}-ebs-csi-managed`,
-        {
-          role: ebsCsiRole.name,
-          policyArn: managedPolicyArn(args.partition, EKS_MANAGED_POLICIES.ebsCsi),
+        accountId: args.accountId,
+        clusterName: args.clusterName,
+        namespace: "kube-system",
+        serviceAccount: EBS_CSI_SERVICE_ACCOUNT,
+        managedPolicyArns: {
+          [`${name}-ebs-csi-managed`]: managedPolicyArn(
+            args.partition,
+            EKS_MANAGED_POLICIES.ebsCsi,
+          ),
         },
-        { parent: this },
-      ),
-      new aws.iam.RolePolicy(
-        `${name}-ebs-csi-kms`,
-        {
-          role: ebsCsiRole.id,
-          policy: policyDocument([
+        inlinePolicies: {
+          [`${name}-ebs-csi-kms`]: policyDocument([
             {
               Sid: "GrantsForAttachedVolumes",
               Effect: "Allow",
@@ -501,9 +491,12 @@ export class EksCluster extends pulumi.ComponentResource {
             },
           ]),
         },
-        { parent: this },
-      ),
-    ];
+        associate: false,
+      },
+      { parent: this },
+    );
+    const ebsCsiRole = ebsCsi.role;
+    const ebsCsiPolicies = ebsCsi.ready;
 
     const afterNodes = Object.values(nodeGroups);
     addons.coredns = new aws.eks.Addon(

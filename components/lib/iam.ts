@@ -2,6 +2,7 @@
  * IAM policy documents as typed values, rendered with `pulumi.jsonStringify` so that ARNs that
  * are still Outputs stay tracked (and secret-ness is kept).
  */
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 /** One IAM policy statement. */
@@ -50,6 +51,9 @@ export function managedPolicyArn(
   return pulumi.interpolate`arn:${partition}:iam::aws:policy/${name}`;
 }
 
+/** The service principal EKS Pod Identity assumes roles as. */
+export const POD_IDENTITY_SERVICE_PRINCIPAL = "pods.eks.amazonaws.com";
+
 /** Who may assume a role through EKS Pod Identity: one service account of one cluster. */
 export interface PodIdentitySubject {
   accountId: pulumi.Input<string>;
@@ -65,7 +69,7 @@ export interface PodIdentitySubject {
  * https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html
  */
 export function podIdentityTrustPolicy(subject: PodIdentitySubject): pulumi.Output<string> {
-  return serviceTrustPolicy("pods.eks.amazonaws.com", {
+  return serviceTrustPolicy(POD_IDENTITY_SERVICE_PRINCIPAL, {
     actions: ["sts:AssumeRole", "sts:TagSession"],
     condition: {
       StringEquals: {
@@ -76,4 +80,78 @@ export function podIdentityTrustPolicy(subject: PodIdentitySubject): pulumi.Outp
       },
     },
   });
+}
+
+/** What {@link podIdentityRole} creates besides the subject it trusts. */
+export interface PodIdentityRoleArgs extends PodIdentitySubject {
+  description: pulumi.Input<string>;
+  /** Inline policies, by the logical name of each `aws.iam.RolePolicy`. */
+  inlinePolicies?: Record<string, pulumi.Input<string>>;
+  /** AWS managed policy ARNs, by the logical name of each `aws.iam.RolePolicyAttachment`. */
+  managedPolicyArns?: Record<string, pulumi.Input<string>>;
+  /**
+   * Create the `aws.eks.PodIdentityAssociation` (named like the role). False where an EKS add-on
+   * associates the role itself (`podIdentityAssociations` of `aws.eks.Addon`).
+   * @default true
+   */
+  associate?: boolean;
+  /** Resources the association waits for (the service account it names, when the stack makes it). */
+  associationDependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** A Pod Identity role and what must exist before a pod can use it. */
+export interface PodIdentityRole {
+  role: aws.iam.Role;
+  /** The role's policies and its association: pods using the role start after these. */
+  ready: pulumi.Resource[];
+}
+
+/**
+ * The one way a component gives a service account AWS permissions: a role that trusts exactly
+ * that service account of that cluster ({@link podIdentityTrustPolicy}), its policies, and the
+ * Pod Identity association. Logical names: the role and the association are `name`; each policy
+ * is named by its key, so existing resources keep their URNs.
+ */
+export function podIdentityRole(
+  name: string,
+  args: PodIdentityRoleArgs,
+  opts: { parent: pulumi.Resource },
+): PodIdentityRole {
+  const role = new aws.iam.Role(
+    name,
+    {
+      description: args.description,
+      assumeRolePolicy: podIdentityTrustPolicy(args),
+    },
+    { parent: opts.parent },
+  );
+  const ready: pulumi.Resource[] = [
+    ...Object.entries(args.managedPolicyArns ?? {}).map(
+      ([policyName, policyArn]) =>
+        new aws.iam.RolePolicyAttachment(
+          policyName,
+          { role: role.name, policyArn },
+          { parent: opts.parent },
+        ),
+    ),
+    ...Object.entries(args.inlinePolicies ?? {}).map(
+      ([policyName, policy]) =>
+        new aws.iam.RolePolicy(policyName, { role: role.id, policy }, { parent: opts.parent }),
+    ),
+  ];
+  if (args.associate ?? true) {
+    ready.push(
+      new aws.eks.PodIdentityAssociation(
+        name,
+        {
+          clusterName: args.clusterName,
+          namespace: args.namespace,
+          serviceAccount: args.serviceAccount,
+          roleArn: role.arn,
+        },
+        { parent: opts.parent, dependsOn: args.associationDependsOn },
+      ),
+    );
+  }
+  return { role, ready };
 }

@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import {
   policyDocument,
-  podIdentityTrustPolicy,
+  podIdentityRole,
   type PolicyStatement,
   throwIfInvalid,
   type ValidationError,
@@ -791,39 +791,24 @@ export class Monitoring extends pulumi.ComponentResource {
     // Alertmanager's SNS receivers sign with this role; its pods must start after the association.
     const alertmanagerIdentity: pulumi.Resource[] = [];
     if (args.alertmanagerSns) {
-      this.alertmanagerRole = new aws.iam.Role(
+      const identity = podIdentityRole(
         `${name}-alertmanager`,
         {
           description: pulumi.interpolate`Alertmanager SNS publisher (${args.clusterName}/${namespaceName})`,
-          assumeRolePolicy: podIdentityTrustPolicy({
-            accountId: args.accountId,
-            clusterName: args.clusterName,
-            namespace: namespaceName,
-            serviceAccount: ALERTMANAGER_SERVICE_ACCOUNT,
-          }),
+          accountId: args.accountId,
+          clusterName: args.clusterName,
+          namespace: namespaceName,
+          serviceAccount: ALERTMANAGER_SERVICE_ACCOUNT,
+          inlinePolicies: {
+            [`${name}-alertmanager-sns`]: policyDocument(
+              alertmanagerPolicy(args.alertmanagerSns, args.region),
+            ),
+          },
         },
         { parent: this },
       );
-      alertmanagerIdentity.push(
-        new aws.iam.RolePolicy(
-          `${name}-alertmanager-sns`,
-          {
-            role: this.alertmanagerRole.id,
-            policy: policyDocument(alertmanagerPolicy(args.alertmanagerSns, args.region)),
-          },
-          { parent: this },
-        ),
-        new aws.eks.PodIdentityAssociation(
-          `${name}-alertmanager`,
-          {
-            clusterName: args.clusterName,
-            namespace: namespaceName,
-            serviceAccount: ALERTMANAGER_SERVICE_ACCOUNT,
-            roleArn: this.alertmanagerRole.arn,
-          },
-          { parent: this },
-        ),
-      );
+      this.alertmanagerRole = identity.role;
+      alertmanagerIdentity.push(...identity.ready);
     }
 
     // Alertmanager mounts these; created here, in the namespace, before the release, so its pods
@@ -920,34 +905,19 @@ export class Monitoring extends pulumi.ComponentResource {
       );
     }
 
-    this.yaceRole = new aws.iam.Role(
+    const yaceIdentity = podIdentityRole(
       `${name}-yace`,
       {
         description: pulumi.interpolate`YACE CloudWatch reader (${args.clusterName}/${namespaceName})`,
-        assumeRolePolicy: podIdentityTrustPolicy({
-          accountId: args.accountId,
-          clusterName: args.clusterName,
-          namespace: namespaceName,
-          serviceAccount: YACE_SERVICE_ACCOUNT,
-        }),
-      },
-      { parent: this },
-    );
-    const yacePolicy = new aws.iam.RolePolicy(
-      `${name}-yace-cloudwatch`,
-      { role: this.yaceRole.id, policy: policyDocument(YACE_POLICY) },
-      { parent: this },
-    );
-    const yaceAssociation = new aws.eks.PodIdentityAssociation(
-      `${name}-yace`,
-      {
+        accountId: args.accountId,
         clusterName: args.clusterName,
         namespace: namespaceName,
         serviceAccount: YACE_SERVICE_ACCOUNT,
-        roleArn: this.yaceRole.arn,
+        inlinePolicies: { [`${name}-yace-cloudwatch`]: policyDocument(YACE_POLICY) },
       },
       { parent: this },
     );
+    this.yaceRole = yaceIdentity.role;
 
     this.yaceRelease = new k8s.helm.v3.Release(
       `${name}-yace`,
@@ -961,7 +931,7 @@ export class Monitoring extends pulumi.ComponentResource {
       },
       // Pods get Pod Identity credentials only if the association existed when they started; the
       // ServiceMonitor needs the CRDs of the stack's release.
-      { ...k8sOpts, dependsOn: [yacePolicy, yaceAssociation, this.release] },
+      { ...k8sOpts, dependsOn: [...yaceIdentity.ready, this.release] },
     );
 
     this.namespace = namespace.metadata.name;

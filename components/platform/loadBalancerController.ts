@@ -5,7 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { policyDocument, podIdentityTrustPolicy, throwIfInvalid, ValidationError } from "../lib";
+import { policyDocument, podIdentityRole, throwIfInvalid, ValidationError } from "../lib";
 import { loadBalancerControllerStatements } from "./loadBalancerControllerPolicy";
 
 /** The chart, pinned to the version in shared/catalog.json (a test keeps them equal). */
@@ -135,7 +135,7 @@ export function loadBalancerControllerValues(
  * Services that name its load balancer class.
  *
  * The controller's AWS identity is an IAM role associated with its service account through EKS
- * Pod Identity. The role's trust policy names `pods.eks.amazonaws.com`, so no OIDC provider is
+ * Pod Identity. The role (`podIdentityRole`) trusts EKS Pod Identity, so no OIDC provider is
  * needed. The association exists before the release, because the Pod Identity agent gives
  * credentials to pods that start after it.
  */
@@ -158,45 +158,29 @@ export class LoadBalancerController extends pulumi.ComponentResource {
     this.namespace = LOAD_BALANCER_CONTROLLER_NAMESPACE;
     this.serviceAccountName = LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT;
 
-    this.role = new aws.iam.Role(
+    const identity = podIdentityRole(
       name,
       {
         description: pulumi.interpolate`AWS Load Balancer Controller of ${args.clusterName}`,
-        assumeRolePolicy: podIdentityTrustPolicy({
-          accountId: args.accountId,
-          clusterName: args.clusterName,
-          namespace: LOAD_BALANCER_CONTROLLER_NAMESPACE,
-          serviceAccount: LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT,
-        }),
-      },
-      { parent: this },
-    );
-    const policy = new aws.iam.RolePolicy(
-      name,
-      {
-        role: this.role.id,
-        policy: policyDocument(
-          loadBalancerControllerStatements({
-            partition: args.partition,
-            region: args.region,
-            accountId: args.accountId,
-            clusterName: args.clusterName,
-            vpcId: args.vpcId,
-          }),
-        ),
-      },
-      { parent: this },
-    );
-    const association = new aws.eks.PodIdentityAssociation(
-      name,
-      {
+        accountId: args.accountId,
         clusterName: args.clusterName,
-        namespace: this.namespace,
-        serviceAccount: this.serviceAccountName,
-        roleArn: this.role.arn,
+        namespace: LOAD_BALANCER_CONTROLLER_NAMESPACE,
+        serviceAccount: LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT,
+        inlinePolicies: {
+          [name]: policyDocument(
+            loadBalancerControllerStatements({
+              partition: args.partition,
+              region: args.region,
+              accountId: args.accountId,
+              clusterName: args.clusterName,
+              vpcId: args.vpcId,
+            }),
+          ),
+        },
       },
       { parent: this },
     );
+    this.role = identity.role;
 
     this.release = new k8s.helm.v3.Release(
       name,
@@ -208,7 +192,7 @@ export class LoadBalancerController extends pulumi.ComponentResource {
         namespace: this.namespace,
         values: loadBalancerControllerValues(args),
       },
-      { parent: this, provider: args.provider, dependsOn: [association, policy] },
+      { parent: this, provider: args.provider, dependsOn: identity.ready },
     );
 
     this.roleArn = this.role.arn;

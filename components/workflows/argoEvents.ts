@@ -15,7 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   policyDocument,
   PolicyStatement,
-  podIdentityTrustPolicy,
+  podIdentityRole,
   serviceTrustPolicy,
   throwIfInvalid,
   ValidationError,
@@ -403,30 +403,12 @@ export class ArgoEvents extends pulumi.ComponentResource {
     );
 
     // --- Identities of the event sources ----------------------------------------------------
-    const podIdentityRole = (
+    const sourceIdentity = (
       source: string,
       description: string,
       statements: PolicyStatement[],
     ): { role: aws.iam.Role; serviceAccount: string; ready: pulumi.Resource[] } => {
       const serviceAccount = `${name}-${source}-source`;
-      const role = new aws.iam.Role(
-        `${name}-${source}-source`,
-        {
-          description,
-          assumeRolePolicy: podIdentityTrustPolicy({
-            accountId: args.accountId,
-            clusterName: args.clusterName,
-            namespace: ns,
-            serviceAccount,
-          }),
-        },
-        { parent: this },
-      );
-      const policy = new aws.iam.RolePolicy(
-        `${name}-${source}-source`,
-        { role: role.id, policy: policyDocument(statements) },
-        { parent: this },
-      );
       const sa = new k8s.core.v1.ServiceAccount(
         `${name}-${source}-source`,
         {
@@ -436,12 +418,20 @@ export class ArgoEvents extends pulumi.ComponentResource {
         },
         { ...k8sOpts, dependsOn: args.dependsOn },
       );
-      const association = new aws.eks.PodIdentityAssociation(
+      const identity = podIdentityRole(
         `${name}-${source}-source`,
-        { clusterName: args.clusterName, namespace: ns, serviceAccount, roleArn: role.arn },
-        { parent: this, dependsOn: [sa] },
+        {
+          description,
+          accountId: args.accountId,
+          clusterName: args.clusterName,
+          namespace: ns,
+          serviceAccount,
+          inlinePolicies: { [`${name}-${source}-source`]: policyDocument(statements) },
+          associationDependsOn: [sa],
+        },
+        { parent: this },
       );
-      return { role, serviceAccount, ready: [policy, association] };
+      return { role: identity.role, serviceAccount, ready: identity.ready };
     };
 
     const sqsEventSource = (
@@ -486,7 +476,7 @@ export class ArgoEvents extends pulumi.ComponentResource {
       );
 
     // --- The work queue ---------------------------------------------------------------------
-    const workQueueSource = podIdentityRole(
+    const workQueueSource = sourceIdentity(
       "work-queue",
       "Argo Events: receive workflow requests from the work queue",
       args.workQueue.grantConsumer(),
@@ -589,7 +579,7 @@ export class ArgoEvents extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [bridgePolicy] },
     );
-    const domainEventsSource = podIdentityRole(
+    const domainEventsSource = sourceIdentity(
       "domain-events",
       "Argo Events: receive bridged domain events from the bridge queue",
       this.bridgeQueue.grantConsumer(),

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   policyDocument,
   PolicyStatement,
-  podIdentityTrustPolicy,
+  podIdentityRole,
   throwIfInvalid,
   ValidationError,
 } from "../lib";
@@ -401,35 +401,18 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
       description: string,
       grant: PolicyStatement[],
     ) => {
-      const role = new aws.iam.Role(
+      return podIdentityRole(
         `${name}-${child}`,
         {
           description: pulumi.interpolate`${description} (${args.clusterName}/${args.namespace})`,
-          assumeRolePolicy: podIdentityTrustPolicy({
-            accountId: args.accountId,
-            clusterName: args.clusterName,
-            namespace: args.namespace,
-            serviceAccount,
-          }),
-        },
-        { parent: this },
-      );
-      const policy = new aws.iam.RolePolicy(
-        `${name}-${child}-artifacts`,
-        { role: role.id, policy: policyDocument(grant) },
-        { parent: this },
-      );
-      const association = new aws.eks.PodIdentityAssociation(
-        `${name}-${child}`,
-        {
+          accountId: args.accountId,
           clusterName: args.clusterName,
           namespace: args.namespace,
           serviceAccount,
-          roleArn: role.arn,
+          inlinePolicies: { [`${name}-${child}-artifacts`]: policyDocument(grant) },
         },
         { parent: this },
       );
-      return { role, ready: [policy, association] };
     };
     const workflow = podIdentity(
       "workflow",
