@@ -280,30 +280,36 @@ function inClusterPlatform(topics: KafkaTopics) {
   // ---- Observability: logs and traces in Elasticsearch, metrics and alerts in Prometheus, and
   // CloudWatch alarms for what must page even when the cluster's monitoring is down.
   const { observability } = config;
-  const logging = new Logging("platform", {
-    provider: k8sProvider,
-    nodeCount: observability.logs.elasticsearchNodes,
-    highAvailability,
-    storageClassName: DEFAULT_STORAGE_CLASS,
-    storageGiB: observability.logs.storageGiB,
-    retentionDays: observability.logs.retentionDays,
-    dependsOn: [cluster],
-  });
-  const tracing = new Tracing("platform", {
-    provider: k8sProvider,
-    samplingPercentage: observability.traces.samplingPercent,
-    highAvailability,
-    traceRetentionDays: observability.logs.traceRetentionDays,
-    elasticsearch: {
-      namespace: logging.namespace,
-      url: logging.elasticsearchUrl,
-      credentialsSecretName: logging.users.jaeger.secretName,
-      cleanerCredentialsSecretName: logging.users.traceCleaner.secretName,
-      caSecretName: logging.elasticsearchCaSecretName,
-      indexReplicas: logging.indexReplicas,
+  const logging = new Logging(
+    "platform",
+    {
+      provider: k8sProvider,
+      nodeCount: observability.logs.elasticsearchNodes,
+      highAvailability,
+      storageClassName: DEFAULT_STORAGE_CLASS,
+      storageGiB: observability.logs.storageGiB,
+      retentionDays: observability.logs.retentionDays,
     },
-    dependsOn: [logging, linkerd],
-  });
+    { dependsOn: [cluster] },
+  );
+  const tracing = new Tracing(
+    "platform",
+    {
+      provider: k8sProvider,
+      samplingPercentage: observability.traces.samplingPercent,
+      highAvailability,
+      traceRetentionDays: observability.logs.traceRetentionDays,
+      elasticsearch: {
+        namespace: logging.namespace,
+        url: logging.elasticsearchUrl,
+        credentialsSecretName: logging.users.jaeger.secretName,
+        cleanerCredentialsSecretName: logging.users.traceCleaner.secretName,
+        caSecretName: logging.elasticsearchCaSecretName,
+        indexReplicas: logging.indexReplicas,
+      },
+    },
+    { dependsOn: [logging, linkerd] },
+  );
 
   const receivers = observability.alerting;
   // For what must page even when the cluster's monitoring is down, including its own silence:
@@ -375,20 +381,22 @@ function inClusterPlatform(topics: KafkaTopics) {
       region: config.region,
       accountId: identity.accountId,
       partition,
-      dependsOn: [cluster],
     },
-    { providers: [aws_] },
+    { providers: [aws_], dependsOn: [cluster] },
   );
   // Elasticsearch's health for ElasticsearchClusterNotGreen; its ServiceMonitor needs the stack's CRDs.
-  new ElasticsearchExporter("platform", {
-    provider: k8sProvider,
-    namespace: logging.namespace,
-    elasticsearchUrl: logging.elasticsearchUrl,
-    credentialsSecretName: logging.users.metrics.secretName,
-    caSecretName: logging.elasticsearchCaSecretName,
-    scrapeNamespace: monitoring.namespace,
-    dependsOn: [logging, monitoring],
-  });
+  new ElasticsearchExporter(
+    "platform",
+    {
+      provider: k8sProvider,
+      namespace: logging.namespace,
+      elasticsearchUrl: logging.elasticsearchUrl,
+      credentialsSecretName: logging.users.metrics.secretName,
+      caSecretName: logging.elasticsearchCaSecretName,
+      scrapeNamespace: monitoring.namespace,
+    },
+    { dependsOn: [logging, monitoring] },
+  );
   new AlertRules(
     "platform",
     {
@@ -415,39 +423,40 @@ function inClusterPlatform(topics: KafkaTopics) {
       serviceMonitor: platform.workflows.serviceMonitor,
       // Meshed: the namespace's pods need the Linkerd control plane to start; the chart renders its
       // ServiceMonitor only once the Prometheus operator's CRDs are served.
-      dependsOn: [linkerd, monitoring],
     },
-    { providers: [aws_] },
+    { providers: [aws_], dependsOn: [linkerd, monitoring] },
   );
 
   const template = platform.workflows.requestTemplate;
-  const requestTemplate = new RequestWorkflowTemplate("service-a-request", {
-    provider: k8sProvider,
-    namespace: platform.workflows.namespace,
-    templateName: "service-a-request",
-    spec: {
-      image: template.image,
-      command: template.command,
-      serviceAccountName: ARGO_WORKFLOW_SERVICE_ACCOUNT,
-      resources: { cpu: template.cpu, memory: template.memory },
-      activeDeadlineSeconds: template.activeDeadlineSeconds,
-      retry: {
-        limit: template.retryLimit,
-        backoffDuration: "10s",
-        backoffFactor: 2,
-        backoffMaxDuration: "5m",
+  const requestTemplate = new RequestWorkflowTemplate(
+    "service-a-request",
+    {
+      provider: k8sProvider,
+      namespace: platform.workflows.namespace,
+      templateName: "service-a-request",
+      spec: {
+        image: template.image,
+        command: template.command,
+        serviceAccountName: ARGO_WORKFLOW_SERVICE_ACCOUNT,
+        resources: { cpu: template.cpu, memory: template.memory },
+        activeDeadlineSeconds: template.activeDeadlineSeconds,
+        retry: {
+          limit: template.retryLimit,
+          backoffDuration: "10s",
+          backoffFactor: 2,
+          backoffMaxDuration: "5m",
+        },
+        ttl: { secondsAfterSuccess: 3600, secondsAfterFailure: 604800 },
       },
-      ttl: { secondsAfterSuccess: 3600, secondsAfterFailure: 604800 },
     },
-    dependsOn: [argoWorkflows],
-  });
+    { dependsOn: [argoWorkflows] },
+  );
 
   new ArgoEvents(
     "platform",
     {
       provider: k8sProvider,
       namespace: platform.workflows.namespace,
-      dependsOn: [cluster, argoWorkflows, requestTemplate],
       clusterName: cluster.clusterName,
       region: config.region,
       accountId: identity.accountId,
@@ -464,7 +473,7 @@ function inClusterPlatform(topics: KafkaTopics) {
       highAvailability,
       storageClassName: DEFAULT_STORAGE_CLASS,
     },
-    { providers: [aws_] },
+    { providers: [aws_], dependsOn: [cluster, argoWorkflows, requestTemplate] },
   );
 
   return { linkerd, logging, tracing, monitoring };

@@ -34,22 +34,23 @@ describe("the shared test plan cache", () => {
     const key = planKey("dev");
     assert.equal(planKey("dev"), key);
     assert.notEqual(planKey("prod"), key);
-    const source = path.join(ROOT, "components", "lib", `plan-cache-probe-${process.pid}.ts`);
-    fs.writeFileSync(source, "export const probe = 1;\n");
-    try {
-      assert.notEqual(planKey("dev"), key, "a new source file changes the key");
-    } finally {
-      fs.rmSync(source);
-    }
-    assert.equal(planKey("dev"), key);
-    // A test file is not an input: the program never loads one.
-    const test = path.join(ROOT, "components", "lib", `plan-cache-probe-${process.pid}.test.ts`);
-    fs.writeFileSync(test, "\n");
-    try {
-      assert.equal(planKey("dev"), key);
-    } finally {
-      fs.rmSync(test);
-    }
+    // A scratch tree, not the repository: concurrent test processes hash the real one.
+    const tree = fs.mkdtempSync(path.join(os.tmpdir(), "plan-cache-tree-"));
+    fs.mkdirSync(path.join(tree, "components"));
+    fs.writeFileSync(path.join(tree, "index.ts"), "export const a = 1;\n");
+    const treeKey = planKey("dev", undefined, tree);
+    fs.writeFileSync(path.join(tree, "components", "probe.ts"), "export const probe = 1;\n");
+    assert.notEqual(planKey("dev", undefined, tree), treeKey, "a new source file changes the key");
+    fs.writeFileSync(path.join(tree, "components", "probe.ts"), "export const probe = 2;\n");
+    const changed = planKey("dev", undefined, tree);
+    fs.writeFileSync(path.join(tree, "components", "probe.ts"), "export const probe = 1;\n");
+    assert.notEqual(changed, planKey("dev", undefined, tree), "a changed source changes the key");
+    // A test file or a document is not an input: the program never loads one.
+    const before = planKey("dev", undefined, tree);
+    fs.writeFileSync(path.join(tree, "components", "probe.test.ts"), "\n");
+    fs.writeFileSync(path.join(tree, "components", "probe.md"), "\n");
+    assert.equal(planKey("dev", undefined, tree), before);
+    fs.rmSync(tree, { recursive: true, force: true });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-cache-"));
     const config = path.join(dir, "Pulumi.dev.yaml");
     const stackFile = parse(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")) as {

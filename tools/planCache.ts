@@ -20,6 +20,8 @@ import type { StackExport } from "./stackExport";
 const ROOT = path.resolve(__dirname, "..");
 /** Where plans are kept; inside node_modules so a clean install starts empty. */
 export const PLAN_CACHE_DIR = path.join(ROOT, "node_modules", ".cache", "acme-platform", "plans");
+/** Plans not used for this long are removed (others may be in use by a concurrent test run). */
+const UNUSED_PLAN_MS = 24 * 3600_000;
 /** A lock older than this is a crashed planner's: taken over. */
 const STALE_LOCK_MS = 180_000;
 /** Directories and files that are not inputs of the plan. */
@@ -40,7 +42,7 @@ export interface CachedPlan {
 }
 
 /** Every file whose content can change a plan, sorted (tests excluded: they never run in one). */
-function inputFiles(dir = ROOT): string[] {
+function inputFiles(dir: string): string[] {
   const out: string[] = [];
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     if (NOT_INPUTS.has(entry.name)) continue;
@@ -51,13 +53,16 @@ function inputFiles(dir = ROOT): string[] {
   return out.sort();
 }
 
-/** The cache key of one plan: a hash over everything it reads. */
-export function planKey(stack: string, configFile?: string): string {
+/**
+ * The cache key of one plan: a hash over everything it reads under `root` (the repository; a
+ * test passes a scratch tree instead of editing the real one under concurrent readers).
+ */
+export function planKey(stack: string, configFile?: string, root = ROOT): string {
   const hash = createHash("sha256");
   hash.update(`${process.version}\0${stack}\0`);
   if (configFile) hash.update(fs.readFileSync(configFile));
-  for (const file of inputFiles()) {
-    hash.update(`\0${path.relative(ROOT, file)}\0`);
+  for (const file of inputFiles(root)) {
+    hash.update(`\0${path.relative(root, file)}\0`);
     hash.update(fs.readFileSync(file));
   }
   const catalog = path.join(sharedDir(), "catalog.json");
@@ -117,7 +122,7 @@ function generate(dir: string, stack: string, configFile?: string): void {
 
 /**
  * The plan of `stack` (with `configFile` instead of `Pulumi.<stack>.yaml` when given): read from
- * the cache, or planned once and cached. Older plans of the same stack and config are removed.
+ * the cache, or planned once and cached. Plans unused for a day are removed.
  */
 export function cachedPlan(stack: string, configFile?: string): CachedPlan {
   // The key covers the config file's content; its path does not matter (tests write temporary ones).
@@ -139,8 +144,10 @@ export function cachedPlan(stack: string, configFile?: string): CachedPlan {
     try {
       if (!done()) {
         for (const old of fs.readdirSync(PLAN_CACHE_DIR)) {
-          if (new RegExp(`^${variant}-[0-9a-f]{16}$`).test(old) && old !== path.basename(dir))
-            fs.rmSync(path.join(PLAN_CACHE_DIR, old), { recursive: true, force: true });
+          const full = path.join(PLAN_CACHE_DIR, old);
+          const unused = Date.now() - (fs.statSync(full, { throwIfNoEntry: false })?.mtimeMs ?? 0);
+          if (/-[0-9a-f]{16}$/.test(old) && old !== path.basename(dir) && unused > UNUSED_PLAN_MS)
+            fs.rmSync(full, { recursive: true, force: true });
         }
         generate(dir, stack, configFile);
       }

@@ -2,3 +2,4 @@ export * from "./iam";
 export * from "./tags";
 export * from "./validation";
 export * from "./logs";
+export * from "./options";

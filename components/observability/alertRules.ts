@@ -7,7 +7,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
-import { throwIfInvalid, ValidationError } from "../lib";
+import { throwIfInvalid, ValidationError, dependenciesOf } from "../lib";
 
 /** A Prometheus duration such as `5m` or `1h`. */
 export type Duration = `${number}${"s" | "m" | "h" | "d"}`;
@@ -574,6 +574,8 @@ export class AlertRules extends pulumi.ComponentResource {
       validateAlertThresholds(thresholds, { trustAnchorNotAfterSeconds: 0 }),
     );
     super("acme:observability:AlertRules", name, {}, opts);
+    // The rules wait for opts.dependsOn (the release that installs the CRD and the rule selector).
+    const deps = dependenciesOf(opts);
     // The set of resources depends only on the static group names, never on an Output.
     const groups = pulumi.output(args.trustAnchorNotAfterSeconds).apply((notAfter) =>
       renderRuleGroups(thresholds, {
@@ -596,7 +598,7 @@ export class AlertRules extends pulumi.ComponentResource {
           },
           spec: { groups: [group] },
         },
-        { parent: this, provider: args.provider },
+        { parent: this, provider: args.provider, dependsOn: deps },
       );
     }
     this.registerOutputs({ rules: this.rules });

@@ -280,7 +280,6 @@ describe("validateElasticsearchExporterArgs", () => {
         credentialsSecretName: "",
         caSecretName: "Bad_Secret",
         scrapeNamespace: "Monitoring",
-        dependsOn: ["logging"] as unknown as pulumi.Resource[],
       }).map((e) => e.propertyPath),
       [
         "provider",
@@ -289,7 +288,6 @@ describe("validateElasticsearchExporterArgs", () => {
         "credentialsSecretName",
         "caSecretName",
         "scrapeNamespace",
-        "dependsOn",
       ],
     );
     assert.deepEqual(
@@ -348,7 +346,6 @@ describe("ElasticsearchExporter", () => {
     credentialsSecretName: CREDENTIALS,
     caSecretName: CA,
     scrapeNamespace: "monitoring",
-    dependsOn: [logging, monitoring],
     ...overrides,
   });
 
@@ -375,7 +372,9 @@ describe("ElasticsearchExporter", () => {
       { chart: "kube-prometheus-stack" },
       { parent: monitoring, provider },
     );
-    const exporter = new ElasticsearchExporter("es-exporter", args());
+    const exporter = new ElasticsearchExporter("es-exporter", args(), {
+      dependsOn: [logging, monitoring],
+    });
     await capture.settle();
     componentUrn = await resolve(exporter.urn);
     assert.equal(exporter.namespace, "logging");

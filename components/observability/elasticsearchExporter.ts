@@ -11,7 +11,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { throwIfInvalid, type ValidationError } from "../lib";
+import { throwIfInvalid, type ValidationError, dependenciesOf } from "../lib";
 import {
   BASIC_AUTH_PASSWORD_KEY,
   BASIC_AUTH_USERNAME_KEY,
@@ -67,11 +67,6 @@ export interface ElasticsearchExporterArgs {
    * reach the exporter's port.
    */
   scrapeNamespace: pulumi.Input<string>;
-  /**
-   * Resources every object waits for: the Logging component (its Elasticsearch creates the
-   * secrets) and the Monitoring component (its release installs the ServiceMonitor CRD).
-   */
-  dependsOn?: pulumi.Resource[];
 }
 
 /** Validates {@link ElasticsearchExporterArgs}; returns every problem. */
@@ -128,12 +123,6 @@ export function validateElasticsearchExporterArgs(
       "scrapeNamespace",
       `"${args.scrapeNamespace}" is not a namespace name (a DNS label); give Monitoring.namespace`,
     );
-  }
-  if (
-    args.dependsOn !== undefined &&
-    !(Array.isArray(args.dependsOn) && args.dependsOn.every((r) => pulumi.Resource.isInstance(r)))
-  ) {
-    add("dependsOn", "must be a list of resources (e.g. the Logging and Monitoring components)");
   }
   return errors;
 }
@@ -390,12 +379,14 @@ export class ElasticsearchExporter extends pulumi.ComponentResource {
   ) {
     throwIfInvalid("ElasticsearchExporter", validateElasticsearchExporterArgs(args));
     super("acme:observability:ElasticsearchExporter", name, {}, opts);
+    // Waits for opts.dependsOn (the convention in components/lib/options.ts).
+    const deps = dependenciesOf(opts);
 
     const ns = args.namespace;
     this.namespace = ns;
     this.serviceName = ELASTICSEARCH_EXPORTER_NAME;
     this.metricsUrl = `http://${ELASTICSEARCH_EXPORTER_NAME}.${ns}.svc:${ELASTICSEARCH_EXPORTER_PORT}/metrics`;
-    const childOpts = { parent: this, provider: args.provider, dependsOn: args.dependsOn ?? [] };
+    const childOpts = { parent: this, provider: args.provider, dependsOn: deps };
 
     this.serviceAccount = new k8s.core.v1.ServiceAccount(
       `${name}-sa`,

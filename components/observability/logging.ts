@@ -16,7 +16,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
-import { throwIfInvalid, type ValidationError } from "../lib";
+import { throwIfInvalid, type ValidationError, dependenciesOf } from "../lib";
 
 /** Charts, pinned to the versions in shared/catalog.json. */
 export const ECK_OPERATOR_CHART = {
@@ -264,8 +264,6 @@ export interface LoggingArgs {
    * `Tracing`'s `traceRetentionDays`, applied by Jaeger's es-index-cleaner.
    */
   retentionDays: number;
-  /** Resources the releases wait for (e.g. the StorageClass, the mesh). */
-  dependsOn?: pulumi.Resource[];
 }
 
 /** Validates {@link LoggingArgs}; returns every problem. */
@@ -674,6 +672,8 @@ export class Logging extends pulumi.ComponentResource {
   constructor(name: string, args: LoggingArgs, opts?: pulumi.ComponentResourceOptions) {
     throwIfInvalid("Logging", validateLoggingArgs(args));
     super("acme:observability:Logging", name, {}, opts);
+    // Waits for opts.dependsOn (the convention in components/lib/options.ts).
+    const deps = dependenciesOf(opts);
 
     const ns = args.namespace ?? "logging";
     const esName = "logs";
@@ -698,7 +698,7 @@ export class Logging extends pulumi.ComponentResource {
     this.logstashUrl = `http://${esName}-ls-http.${ns}.svc:${LOGSTASH_HTTP_PORT}`;
 
     const namespace = new k8s.core.v1.Namespace(name, { metadata: { name: ns } }, childOpts);
-    const deps = [namespace, ...(args.dependsOn ?? [])];
+    const afterNamespace = [namespace, ...deps];
 
     this.operator = new k8s.helm.v3.Release(
       `${name}-eck`,
@@ -710,7 +710,7 @@ export class Logging extends pulumi.ComponentResource {
         namespace: ns,
         values: eckOperatorValues(ns),
       },
-      { ...childOpts, dependsOn: deps },
+      { ...childOpts, dependsOn: afterNamespace },
     );
     const afterOperator = { ...childOpts, dependsOn: [this.operator] };
 

@@ -16,6 +16,7 @@ import {
   type PolicyStatement,
   throwIfInvalid,
   type ValidationError,
+  dependenciesOf,
 } from "../lib";
 import type { AlertmanagerCredential } from "./alertmanager";
 import { chartDefaultRulesValues, eksUnscrapeableComponentValues } from "./chartDefaultRules";
@@ -180,11 +181,6 @@ export interface MonitoringArgs {
   accountId: pulumi.Input<string>;
   /** The AWS partition ("aws"). */
   partition: pulumi.Input<string>;
-  /**
-   * Resources the releases must wait for (the Linkerd control plane, the EBS CSI driver). A
-   * component's `dependsOn` does not reach its children, hence this argument.
-   */
-  dependsOn?: pulumi.Resource[];
 }
 
 /** What Alertmanager may publish to. */
@@ -737,6 +733,8 @@ export class Monitoring extends pulumi.ComponentResource {
     // Validate before super(): a bad argument must fail before anything registers.
     throwIfInvalid("Monitoring", validateMonitoringArgs(args));
     super("acme:observability:Monitoring", name, {}, opts);
+    // Waits for opts.dependsOn (the convention in components/lib/options.ts).
+    const deps = dependenciesOf(opts);
 
     const namespaceName = args.namespace ?? "monitoring";
     const k8sOpts = { parent: this, provider: args.provider };
@@ -891,7 +889,7 @@ export class Monitoring extends pulumi.ComponentResource {
           elasticsearchSecret,
           ...alertmanagerSecrets,
           ...alertmanagerIdentity,
-          ...(args.dependsOn ?? []),
+          ...deps,
         ],
       },
     );

@@ -11,7 +11,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { throwIfInvalid, type ValidationError } from "../lib";
+import { throwIfInvalid, type ValidationError, dependenciesOf } from "../lib";
 import type { MeshTracing } from "../mesh";
 import { ELASTIC_SUPERUSER_SECRET, JAEGER_INDEX_PREFIX } from "./logging";
 
@@ -153,8 +153,6 @@ export interface TracingArgs {
   traceRetentionDays: number;
   /** The Elasticsearch of the Logging component. */
   elasticsearch: TracingElasticsearchArgs;
-  /** Resources the releases wait for (the Logging component, the mesh). */
-  dependsOn?: pulumi.Resource[];
 }
 
 /** Validates {@link TracingArgs}; returns every problem. */
@@ -485,6 +483,8 @@ export class Tracing extends pulumi.ComponentResource {
   constructor(name: string, args: TracingArgs, opts?: pulumi.ComponentResourceOptions) {
     throwIfInvalid("Tracing", validateTracingArgs(args));
     super("acme:observability:Tracing", name, {}, opts);
+    // Waits for opts.dependsOn (the convention in components/lib/options.ts).
+    const deps = dependenciesOf(opts);
 
     const ns = args.namespace ?? DEFAULT_TRACING_NAMESPACE;
     const esNs = args.elasticsearch.namespace;
@@ -517,7 +517,7 @@ export class Tracing extends pulumi.ComponentResource {
           traceRetentionDays: args.traceRetentionDays,
         }),
       },
-      { ...childOpts, dependsOn: args.dependsOn ?? [] },
+      { ...childOpts, dependsOn: deps },
     );
 
     this.collector = new k8s.helm.v3.Release(
@@ -534,7 +534,7 @@ export class Tracing extends pulumi.ComponentResource {
           highAvailability: args.highAvailability,
         }),
       },
-      { ...childOpts, dependsOn: [namespace, this.jaeger, ...(args.dependsOn ?? [])] },
+      { ...childOpts, dependsOn: [namespace, this.jaeger, ...deps] },
     );
 
     this.registerOutputs({

@@ -217,7 +217,8 @@ describe("ArgoEvents", () => {
     );
     ha = new ArgoEvents(
       "events-ha",
-      args({ highAvailability: true, storageClassName: "gp3-encrypted", dependsOn: [namespace] }),
+      args({ highAvailability: true, storageClassName: "gp3-encrypted" }),
+      { dependsOn: [namespace] },
     );
     new ArgoEvents("long", args({ workflowTemplateName: "a-very-long-template-name-for-reports" }));
     await capture.settle();

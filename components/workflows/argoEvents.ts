@@ -19,6 +19,7 @@ import {
   serviceTrustPolicy,
   throwIfInvalid,
   ValidationError,
+  dependenciesOf,
 } from "../lib";
 import { Queue } from "../messaging/queue";
 
@@ -118,8 +119,6 @@ export interface ArgoEventsArgs {
    * here in namespaced mode, next to the event sources, the sensor and the workflows.
    */
   namespace: string;
-  /** Resources that must exist first, typically the namespace and the Argo Workflows release. */
-  dependsOn?: pulumi.Resource[];
   /** The EKS cluster name, for the Pod Identity associations. */
   clusterName: pulumi.Input<string>;
   /** The Region of the queues and the cluster. */
@@ -319,6 +318,8 @@ export class ArgoEvents extends pulumi.ComponentResource {
     // Validate before super(): a bad argument must fail before anything, the component included, registers.
     throwIfInvalid("ArgoEvents", validateArgoEventsArgs(name, args));
     super("acme:workflows:ArgoEvents", name, {}, opts);
+    // Waits for opts.dependsOn (the convention in components/lib/options.ts).
+    const deps = dependenciesOf(opts);
 
     const ha = args.highAvailability;
     const ns = args.namespace;
@@ -344,7 +345,7 @@ export class ArgoEvents extends pulumi.ComponentResource {
         cleanupOnFail: true,
         timeout: 600,
       },
-      { ...k8sOpts, dependsOn: args.dependsOn },
+      { ...k8sOpts, dependsOn: deps },
     );
     const afterController = { ...k8sOpts, dependsOn: [this.release] };
 
@@ -416,7 +417,7 @@ export class ArgoEvents extends pulumi.ComponentResource {
           // The event source never calls the Kubernetes API; Pod Identity mounts its own token.
           automountServiceAccountToken: false,
         },
-        { ...k8sOpts, dependsOn: args.dependsOn },
+        { ...k8sOpts, dependsOn: deps },
       );
       const identity = podIdentityRole(
         `${name}-${source}-source`,
@@ -597,7 +598,7 @@ export class ArgoEvents extends pulumi.ComponentResource {
     const sensorAccount = new k8s.core.v1.ServiceAccount(
       `${name}-sensor`,
       { metadata: { name: this.sensorServiceAccountName, namespace: ns } },
-      { ...k8sOpts, dependsOn: args.dependsOn },
+      { ...k8sOpts, dependsOn: deps },
     );
     const sensorRole = new k8s.rbac.v1.Role(
       `${name}-sensor`,
@@ -605,7 +606,7 @@ export class ArgoEvents extends pulumi.ComponentResource {
         metadata: { name: this.sensorServiceAccountName, namespace: ns },
         rules: sensorRules(template),
       },
-      { ...k8sOpts, dependsOn: args.dependsOn },
+      { ...k8sOpts, dependsOn: deps },
     );
     const sensorBinding = new k8s.rbac.v1.RoleBinding(
       `${name}-sensor`,

@@ -120,8 +120,8 @@ describe("ArgoWorkflows", () => {
         sso: SSO,
         archive: true,
         archiveDatabase: ARCHIVE_DB,
-        dependsOn: [linkerd],
       }),
+      { dependsOn: [linkerd] },
     );
     await capture.settle();
     [bucketName, devUrn, prodUrn] = await Promise.all([

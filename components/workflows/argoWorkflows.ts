@@ -12,6 +12,7 @@ import {
   podIdentityRole,
   throwIfInvalid,
   ValidationError,
+  dependenciesOf,
 } from "../lib";
 import { ArtifactBucket } from "./artifactBucket";
 
@@ -126,12 +127,6 @@ export interface ArgoWorkflowsArgs {
    * so install the Prometheus Operator CRDs first (see `dependsOn`).
    */
   serviceMonitor: boolean;
-  /**
-   * Resources the release must wait for: the Linkerd control plane, so pods start meshed, and the
-   * Prometheus Operator CRDs when `serviceMonitor` is on. A component's `dependsOn` option does not
-   * reach its children, hence this argument.
-   */
-  dependsOn?: pulumi.Resource[];
 }
 
 const isHttpsUrl = (value: unknown): boolean => {
@@ -379,6 +374,8 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
     // Validate before super(): a bad argument must fail before anything, the component included, registers.
     throwIfInvalid("ArgoWorkflows", validateArgoWorkflowsArgs(args));
     super("acme:workflows:ArgoWorkflows", name, {}, opts);
+    // Waits for opts.dependsOn (the convention in components/lib/options.ts).
+    const deps = dependenciesOf(opts);
 
     const bucket = args.artifactBucket;
     this.workflowServiceAccountName = ARGO_WORKFLOW_SERVICE_ACCOUNT;
@@ -452,7 +449,7 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
         parent: this,
         provider: args.provider,
         // Pods get Pod Identity credentials only if their association existed when they started.
-        dependsOn: [...workflow.ready, ...server.ready, ...(args.dependsOn ?? [])],
+        dependsOn: [...workflow.ready, ...server.ready, ...deps],
       },
     );
 

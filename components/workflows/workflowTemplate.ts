@@ -8,7 +8,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { throwIfInvalid, ValidationError } from "../lib";
+import { throwIfInvalid, ValidationError, dependenciesOf } from "../lib";
 
 /**
  * How the workflow pods relate to the Linkerd mesh.
@@ -247,8 +247,6 @@ export interface RequestWorkflowTemplateArgs {
   templateName: string;
   /** What runs; see {@link WorkflowTemplateSpec}. */
   spec: WorkflowTemplateSpec;
-  /** Resources that must exist first: the namespace and the Argo Workflows CRDs. */
-  dependsOn?: pulumi.Resource[];
 }
 
 /**
@@ -271,6 +269,8 @@ export class RequestWorkflowTemplate extends pulumi.ComponentResource {
       validateWorkflowTemplateSpec(args.templateName, args.namespace, args.spec),
     );
     super("acme:workflows:RequestWorkflowTemplate", name, {}, opts);
+    // Waits for opts.dependsOn (the convention in components/lib/options.ts).
+    const deps = dependenciesOf(opts);
 
     this.templateName = args.templateName;
     this.workflowTemplate = new k8s.apiextensions.CustomResource(
@@ -280,7 +280,7 @@ export class RequestWorkflowTemplate extends pulumi.ComponentResource {
         args.namespace,
         args.spec,
       ) as k8s.apiextensions.CustomResourceArgs,
-      { parent: this, provider: args.provider, dependsOn: args.dependsOn },
+      { parent: this, provider: args.provider, dependsOn: deps },
     );
     this.registerOutputs({ templateName: this.templateName });
   }
