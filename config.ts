@@ -8,7 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { LOG_RETENTION_DAYS } from "./components/lib";
+import { DNS_LABEL, LOG_RETENTION_DAYS, REGION } from "./components/lib";
 import { NatGatewayStrategy } from "./components/network";
 import {
   alertThresholdConflicts,
@@ -84,7 +84,7 @@ const logRetention = z
 
 const awsRegion = z
   .string({ error: "must be a string; valid: an AWS Region code such as eu-west-1" })
-  .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, {
+  .regex(REGION, {
     error: "is not an AWS Region code; valid form: eu-west-1, us-east-2, ...",
   });
 
@@ -381,7 +381,7 @@ const messagingSchema = z.strictObject({
   domainEvents: topicSchema,
 });
 
-const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, {
+const k8sName = z.string().regex(DNS_LABEL, {
   error: "valid form: a DNS-1123 label (lower-case letters, digits, '-', at most 63)",
 });
 const quantity = (what: string) =>

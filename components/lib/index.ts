@@ -3,3 +3,4 @@ export * from "./tags";
 export * from "./validation";
 export * from "./logs";
 export * from "./options";
+export * from "./validators";

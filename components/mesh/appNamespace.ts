@@ -14,7 +14,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { throwIfInvalid, type ValidationError } from "../lib";
+import { DNS_LABEL, RESERVED_NAMESPACES, throwIfInvalid, type ValidationError } from "../lib";
 import { KAFKA_PORTS } from "../messaging/kafka";
 import {
   DEFAULT_TRACING_NAMESPACE,
@@ -31,12 +31,9 @@ import {
 /** The label that marks an application namespace (the policy pack keys on it). */
 export const APP_NAMESPACE_LABEL = "acme.io/app-namespace";
 
-/** Namespaces that are never application namespaces. */
-const RESERVED_NAMESPACES = [
-  "default",
-  "kube-system",
-  "kube-public",
-  "kube-node-lease",
+/** Namespaces that are never application namespaces: Kubernetes' own and the mesh's. */
+const NON_APP_NAMESPACES: readonly string[] = [
+  ...RESERVED_NAMESPACES,
   "cert-manager",
   LINKERD_NAMESPACE,
   LINKERD_VIZ_NAMESPACE,
@@ -130,11 +127,10 @@ export interface AppNamespaceArgs {
   allowMetricsScrapes?: boolean;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
-const isLabel = (s: string) => s.length <= 63 && DNS_LABEL.test(s);
+const isLabel = (s: string) => DNS_LABEL.test(s);
 const isPort = (p: number) => Number.isInteger(p) && p >= 1 && p <= 65535;
 
 function isCidr(value: string): boolean {
@@ -155,7 +151,7 @@ export function validateAppNamespaceArgs(args: AppNamespaceArgs): ValidationErro
       propertyPath: "namespace",
       reason: `"${args.namespace}" is not a DNS label (lower-case letters, digits and '-', at most 63)`,
     });
-  } else if (RESERVED_NAMESPACES.includes(args.namespace)) {
+  } else if (NON_APP_NAMESPACES.includes(args.namespace)) {
     errors.push({
       propertyPath: "namespace",
       reason: `"${args.namespace}" is a system namespace; application namespaces need their own`,

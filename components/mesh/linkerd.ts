@@ -20,7 +20,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { throwIfInvalid, type ValidationError } from "../lib";
+import { DNS_LABEL, throwIfInvalid, type ValidationError } from "../lib";
 import type { CertManager } from "./certManager";
 
 /** The pinned edge release: the chart versions of shared/catalog.json and their app version. */
@@ -219,7 +219,6 @@ function memoryBytes(quantity: string): number {
 const isWholeHours = (n: number) => Number.isInteger(n) && n > 0;
 /** `host:port` without a scheme, as the proxy's OTLP exporter expects. */
 const HOST_PORT = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?:\d{1,5}$/;
-const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** Validates {@link LinkerdArgs}; returns every problem. */
 export function validateLinkerdArgs(args: LinkerdArgs): ValidationError[] {

@@ -4,7 +4,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { policyDocument, PolicyStatement, throwIfInvalid, ValidationError } from "../lib";
+import { policyDocument, PolicyStatement, REGION, throwIfInvalid, ValidationError } from "../lib";
 import { listMessageContracts, messageContract, MessageContract } from "../lib/contracts";
 
 /** The tag both queues carry: `<contract name>@<contract version>`. */
@@ -24,7 +24,6 @@ const MAX_QUEUE_NAME = 80;
 const AUTO_NAME_SUFFIX = "-dlq".length + 1 + 7;
 const FIFO_SUFFIX = ".fifo";
 
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 /** IAM authorizes KMS requests against the key ARN, so an alias or bare key ID grants nothing. */
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 

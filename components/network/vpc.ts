@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   LOG_RETENTION_DAYS,
   policyDocument,
+  REGION,
   serviceTrustPolicy,
   throwIfInvalid,
   ValidationError,
@@ -104,8 +105,8 @@ export interface NetworkArgs {
 }
 
 const ENDPOINT_SERVICE = /^[a-z0-9.-]+$/;
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
-const AZ_NAME = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d[a-z0-9-]*[a-z]$/;
+/** An Availability Zone name: its Region code, then a zone letter or a Local Zone suffix. */
+const AZ_NAME = new RegExp(`${REGION.source.slice(0, -1)}[a-z0-9-]*[a-z]$`);
 const EKS_CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
 
 /** Checks the plain arguments; returns every problem found (empty when valid). */

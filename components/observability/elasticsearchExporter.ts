@@ -11,7 +11,13 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { throwIfInvalid, type ValidationError, dependenciesOf } from "../lib";
+import {
+  dependenciesOf,
+  DNS_LABEL,
+  RESERVED_NAMESPACES,
+  throwIfInvalid,
+  type ValidationError,
+} from "../lib";
 import {
   BASIC_AUTH_PASSWORD_KEY,
   BASIC_AUTH_USERNAME_KEY,
@@ -39,9 +45,7 @@ export const ELASTICSEARCH_EXPORTER_LABELS: Readonly<Record<string, string>> = {
   "app.kubernetes.io/component": "metrics",
 };
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
 /** Arguments of {@link ElasticsearchExporter}; the Elasticsearch fields are `Logging`'s outputs. */
 export interface ElasticsearchExporterArgs {

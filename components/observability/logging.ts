@@ -16,7 +16,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
-import { throwIfInvalid, type ValidationError, dependenciesOf } from "../lib";
+import {
+  dependenciesOf,
+  DNS_LABEL,
+  RESERVED_NAMESPACES,
+  throwIfInvalid,
+  type ValidationError,
+} from "../lib";
 
 /** Charts, pinned to the versions in shared/catalog.json. */
 export const ECK_OPERATOR_CHART = {
@@ -235,9 +241,6 @@ export function elasticsearchUserSecret<P>(
     },
   };
 }
-
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
 /** Arguments of {@link Logging}. */
 export interface LoggingArgs {

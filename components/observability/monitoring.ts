@@ -13,7 +13,10 @@ import { stringify } from "yaml";
 import {
   policyDocument,
   podIdentityRole,
+  DNS_LABEL,
   type PolicyStatement,
+  isAwsRegion,
+  RESERVED_NAMESPACES,
   throwIfInvalid,
   type ValidationError,
   dependenciesOf,
@@ -89,10 +92,8 @@ export const MSK_NODE_EXPORTER_PORT = 11002;
 /** The directory of the dashboard JSON files, one ConfigMap each. */
 export const DASHBOARDS_DIR = path.join(__dirname, "dashboards");
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const RETENTION = /^[0-9]+(ms|s|m|h|d|w|y)$/;
-const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
 /** Prometheus storage. */
 export interface PrometheusArgs {
@@ -273,8 +274,8 @@ export function validateMonitoringArgs(args: MonitoringArgs): ValidationError[] 
   if (typeof args.clusterName === "string" && args.clusterName.trim() === "") {
     add("clusterName", "must not be empty");
   }
-  if (typeof args.region !== "string" || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(args.region)) {
-    add("region", `"${String(args.region)}" is not an AWS Region`);
+  if (!isAwsRegion(args.region)) {
+    add("region", `"${String(args.region)}" is not an AWS Region code; use the form eu-west-1`);
   }
   if (args.alertmanagerSns && args.alertmanagerSns.topicArns.length === 0) {
     add(

@@ -11,7 +11,13 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { throwIfInvalid, type ValidationError, dependenciesOf } from "../lib";
+import {
+  dependenciesOf,
+  DNS_LABEL,
+  RESERVED_NAMESPACES,
+  throwIfInvalid,
+  type ValidationError,
+} from "../lib";
 import type { MeshTracing } from "../mesh";
 import { ELASTIC_SUPERUSER_SECRET, JAEGER_INDEX_PREFIX } from "./logging";
 
@@ -98,9 +104,7 @@ export const OTEL_COLLECTOR_POD_LABELS = {
 /** The namespace the collector runs in unless {@link TracingArgs.namespace} says otherwise. */
 export const DEFAULT_TRACING_NAMESPACE = "tracing";
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
 /** Where Jaeger finds Elasticsearch: the outputs of `Logging`. */
 export interface TracingElasticsearchArgs {

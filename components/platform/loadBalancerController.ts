@@ -5,7 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { policyDocument, podIdentityRole, throwIfInvalid, ValidationError } from "../lib";
+import { podIdentityRole, policyDocument, REGION, throwIfInvalid, ValidationError } from "../lib";
 import { loadBalancerControllerStatements } from "./loadBalancerControllerPolicy";
 
 /** The chart, pinned to the version in shared/catalog.json (a test keeps them equal). */
@@ -18,8 +18,6 @@ export const LOAD_BALANCER_CONTROLLER_CHART = {
 /** Where the controller runs, and the service account its Pod Identity association names. */
 export const LOAD_BALANCER_CONTROLLER_NAMESPACE = "kube-system";
 export const LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT = "aws-load-balancer-controller";
-
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 
 /** Arguments of {@link LoadBalancerController}. */
 export interface LoadBalancerControllerArgs {

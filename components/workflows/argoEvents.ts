@@ -13,9 +13,11 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  DNS_LABEL,
   policyDocument,
   PolicyStatement,
   podIdentityRole,
+  REGION,
   serviceTrustPolicy,
   throwIfInvalid,
   ValidationError,
@@ -154,8 +156,6 @@ export interface ArgoEventsArgs {
   eventBusVolumeSize?: string;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 const QUANTITY = /^[0-9]+(Ki|Mi|Gi|Ti)$/;
 /**

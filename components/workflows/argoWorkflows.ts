@@ -7,9 +7,11 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  DNS_LABEL,
   policyDocument,
   PolicyStatement,
   podIdentityRole,
+  RESERVED_NAMESPACES,
   throwIfInvalid,
   ValidationError,
   dependenciesOf,
@@ -42,9 +44,7 @@ export const ARGO_SERVER_SERVICE_ACCOUNT = "argo-workflows-server";
 const SSO_CLIENT_ID_KEY = "client-id";
 const SSO_CLIENT_SECRET_KEY = "client-secret";
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
 /** Single sign-on for the Argo server (OIDC). */
 export interface ArgoSsoArgs {

@@ -4,9 +4,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { policyDocument, PolicyStatement, throwIfInvalid, ValidationError } from "../lib";
+import { policyDocument, PolicyStatement, REGION, throwIfInvalid, ValidationError } from "../lib";
 
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 /** IAM authorizes KMS requests against the key ARN, so an alias or bare key ID grants nothing. */
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 /** A key prefix for grants: no wildcard characters, no leading slash, ends in "/". */

@@ -8,7 +8,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { throwIfInvalid, ValidationError, dependenciesOf } from "../lib";
+import { dependenciesOf, DNS_LABEL, throwIfInvalid, ValidationError } from "../lib";
 
 /**
  * How the workflow pods relate to the Linkerd mesh.
@@ -76,7 +76,6 @@ export interface WorkflowTemplateSpec {
   mesh?: MeshMode;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const PINNED_IMAGE = /^[a-z0-9]+([._/:-][a-z0-9]+)*@sha256:[a-f0-9]{64}$/;
 const GO_DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
@@ -97,10 +96,10 @@ export function validateWorkflowTemplateSpec(
   const errors: ValidationError[] = [];
   const add = (propertyPath: string, reason: string) => errors.push({ propertyPath, reason });
   // Argo copies the template name into a label value, so it is limited like one.
-  if (!DNS_LABEL.test(templateName) || templateName.length > 63) {
+  if (!DNS_LABEL.test(templateName)) {
     add("templateName", `"${templateName}" must be a DNS-1123 label of at most 63 characters`);
   }
-  if (!DNS_LABEL.test(namespace) || namespace.length > 63) {
+  if (!DNS_LABEL.test(namespace)) {
     add("namespace", `"${namespace}" must be a DNS-1123 label of at most 63 characters`);
   }
   if (!PINNED_IMAGE.test(spec.image)) {

@@ -1,0 +1,56 @@
+/**
+ * Name and code formats checked by more than one component or by the stack configuration. Each is
+ * defined here once; the guard in `validators.test.ts` fails if a copy reappears elsewhere.
+ */
+
+/**
+ * A Kubernetes DNS-1123 label: the form of namespace names, most object names and label values
+ * that must be DNS-safe. At most {@link DNS_LABEL_MAX_LENGTH} characters of lower-case
+ * alphanumerics or '-', starting and ending with an alphanumeric. The pattern carries the length
+ * bound itself (`{0,61}` between the first and last character), so a test of the pattern alone is
+ * the whole rule; it is the upstream pattern `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$` with the 63-character
+ * maximum folded in.
+ * @see https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#dns-label-names
+ * @see https://github.com/kubernetes/apimachinery/blob/master/pkg/util/validation/validation.go (IsDNS1123Label)
+ */
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** The maximum length of a DNS-1123 label (RFC 1123 §2.1; `DNS1123LabelMaxLength` upstream). */
+export const DNS_LABEL_MAX_LENGTH = 63;
+
+/**
+ * An AWS Region code: a two-letter area, an optional partition marker (`-gov` for GovCloud,
+ * `-iso`, `-isob`, `-isof`, ... for the isolated partitions), a direction or locality word and a
+ * number: `eu-west-1`, `ap-southeast-2`, `cn-north-1`, `us-gov-west-1`, `us-isob-east-1`.
+ * @see https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html
+ */
+export const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
+
+/**
+ * Namespaces Kubernetes creates and owns in every cluster. Platform workloads must not be
+ * installed into them: `default` is where unqualified objects land, and the `kube-*` namespaces
+ * hold the control plane's own objects (`kube-system`), public cluster information
+ * (`kube-public`) and node heartbeat Leases (`kube-node-lease`).
+ * @see https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/#initial-namespaces
+ */
+export const RESERVED_NAMESPACES: readonly string[] = Object.freeze([
+  "default",
+  "kube-system",
+  "kube-public",
+  "kube-node-lease",
+]);
+
+/** True when `value` is a string in DNS-1123 label form (see {@link DNS_LABEL}). */
+export function isDnsLabel(value: unknown): value is string {
+  return typeof value === "string" && DNS_LABEL.test(value);
+}
+
+/** True when `value` is a string in AWS Region code form (see {@link REGION}). */
+export function isAwsRegion(value: unknown): value is string {
+  return typeof value === "string" && REGION.test(value);
+}
+
+/** True when `value` names a namespace Kubernetes reserves (see {@link RESERVED_NAMESPACES}). */
+export function isReservedNamespace(value: unknown): boolean {
+  return typeof value === "string" && RESERVED_NAMESPACES.includes(value);
+}
