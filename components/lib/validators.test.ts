@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import {
   DNS_LABEL,
+  DNS_LABEL_FORM,
   DNS_LABEL_MAX_LENGTH,
   isAwsRegion,
   isDnsLabel,
@@ -62,6 +63,10 @@ describe("DNS_LABEL", () => {
 
   it("rejects non-strings", () => {
     for (const v of [undefined, null, 1, ["a"], { a: 1 }]) assert.ok(!isDnsLabel(v));
+  });
+
+  it("describes its form for error messages with the same length bound", () => {
+    assert.match(DNS_LABEL_FORM, new RegExp(`at most ${DNS_LABEL_MAX_LENGTH} characters`));
   });
 });
 

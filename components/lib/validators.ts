@@ -15,6 +15,10 @@
  */
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
+/** The valid form of a {@link DNS_LABEL}, for error messages that say how to fix a value. */
+export const DNS_LABEL_FORM =
+  "a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters";
+
 /** The maximum length of a DNS-1123 label (RFC 1123 §2.1; `DNS1123LabelMaxLength` upstream). */
 export const DNS_LABEL_MAX_LENGTH = 63;
 

@@ -14,6 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   dependenciesOf,
   DNS_LABEL,
+  DNS_LABEL_FORM,
   RESERVED_NAMESPACES,
   throwIfInvalid,
   type ValidationError,
@@ -86,7 +87,7 @@ export function validateElasticsearchExporterArgs(
   if (typeof ns !== "string" || !DNS_LABEL.test(ns)) {
     add(
       "namespace",
-      `"${String(ns)}" is not a namespace name (a DNS label); give Logging.namespace`,
+      `"${String(ns)}" is not a namespace name (${DNS_LABEL_FORM}); give Logging.namespace`,
     );
   } else if (RESERVED_NAMESPACES.includes(ns)) {
     add("namespace", `"${ns}" is shared by the cluster; give the namespace Elasticsearch runs in`);
@@ -125,7 +126,7 @@ export function validateElasticsearchExporterArgs(
   if (typeof args.scrapeNamespace === "string" && !DNS_LABEL.test(args.scrapeNamespace)) {
     add(
       "scrapeNamespace",
-      `"${args.scrapeNamespace}" is not a namespace name (a DNS label); give Monitoring.namespace`,
+      `"${args.scrapeNamespace}" is not a namespace name (${DNS_LABEL_FORM}); give Monitoring.namespace`,
     );
   }
   return errors;

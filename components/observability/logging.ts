@@ -19,6 +19,7 @@ import * as tls from "@pulumi/tls";
 import {
   dependenciesOf,
   DNS_LABEL,
+  DNS_LABEL_FORM,
   RESERVED_NAMESPACES,
   throwIfInvalid,
   type ValidationError,
@@ -283,7 +284,7 @@ export function validateLoggingArgs(args: LoggingArgs): ValidationError[] {
   }
   const ns = args.namespace ?? "logging";
   if (typeof ns !== "string" || !DNS_LABEL.test(ns)) {
-    add("namespace", `"${String(ns)}" is not a namespace name (a DNS label)`);
+    add("namespace", `"${String(ns)}" is not a namespace name; use ${DNS_LABEL_FORM}`);
   } else if (RESERVED_NAMESPACES.includes(ns)) {
     add("namespace", `"${ns}" is shared by the cluster; give logging its own namespace`);
   }

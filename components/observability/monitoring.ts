@@ -11,9 +11,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import {
+  DNS_LABEL,
+  DNS_LABEL_FORM,
   policyDocument,
   podIdentityRole,
-  DNS_LABEL,
   type PolicyStatement,
   isAwsRegion,
   RESERVED_NAMESPACES,
@@ -223,7 +224,7 @@ export function validateMonitoringArgs(args: MonitoringArgs): ValidationError[] 
   }
   const namespace = args.namespace ?? "monitoring";
   if (typeof namespace !== "string" || !DNS_LABEL.test(namespace)) {
-    add("namespace", `"${String(namespace)}" is not a namespace name (a DNS label)`);
+    add("namespace", `"${String(namespace)}" is not a namespace name; use ${DNS_LABEL_FORM}`);
   } else if (RESERVED_NAMESPACES.includes(namespace)) {
     add("namespace", `"${namespace}" is shared by the cluster; give monitoring its own namespace`);
   }

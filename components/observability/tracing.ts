@@ -14,6 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   dependenciesOf,
   DNS_LABEL,
+  DNS_LABEL_FORM,
   RESERVED_NAMESPACES,
   throwIfInvalid,
   type ValidationError,
@@ -168,7 +169,7 @@ export function validateTracingArgs(args: TracingArgs): ValidationError[] {
   }
   const ns = args.namespace ?? DEFAULT_TRACING_NAMESPACE;
   if (typeof ns !== "string" || !DNS_LABEL.test(ns)) {
-    add("namespace", `"${String(ns)}" is not a namespace name (a DNS label)`);
+    add("namespace", `"${String(ns)}" is not a namespace name; use ${DNS_LABEL_FORM}`);
   } else if (RESERVED_NAMESPACES.includes(ns)) {
     add("namespace", `"${ns}" is shared by the cluster; give tracing its own namespace`);
   }
@@ -191,7 +192,10 @@ export function validateTracingArgs(args: TracingArgs): ValidationError[] {
     return errors;
   }
   if (typeof es.namespace !== "string" || !DNS_LABEL.test(es.namespace)) {
-    add("elasticsearch.namespace", `"${String(es.namespace)}" is not a namespace name`);
+    add(
+      "elasticsearch.namespace",
+      `"${String(es.namespace)}" is not a namespace name; use ${DNS_LABEL_FORM}`,
+    );
   } else if (es.namespace === ns) {
     add("elasticsearch.namespace", "must differ from namespace (Jaeger is installed there)");
   }

@@ -8,6 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
   DNS_LABEL,
+  DNS_LABEL_FORM,
   policyDocument,
   PolicyStatement,
   podIdentityRole,
@@ -155,7 +156,7 @@ export function validateArgoWorkflowsArgs(args: ArgoWorkflowsArgs): ValidationEr
     );
   }
   if (typeof args.namespace !== "string" || !DNS_LABEL.test(args.namespace)) {
-    add("namespace", `"${String(args.namespace)}" is not a namespace name (a DNS label)`);
+    add("namespace", `"${String(args.namespace)}" is not a namespace name; use ${DNS_LABEL_FORM}`);
   } else if (RESERVED_NAMESPACES.includes(args.namespace)) {
     add("namespace", `"${args.namespace}" is shared by the cluster; give Argo its own namespace`);
   }
