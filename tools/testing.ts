@@ -4,6 +4,7 @@
  */
 import * as assert from "node:assert/strict";
 import { runSimulation, type EvaluationResult } from "@cloud-copilot/iam-simulate";
+import type { ChartPin } from "../components/lib/charts";
 import {
   installMocks,
   MOCK_ACCOUNT_ID,
@@ -13,6 +14,15 @@ import {
 } from "./mocks";
 
 export const TEST_REGION = "eu-west-1";
+
+/** The inputs a `helm.v3.Release` takes from its chart pin: chart, version and repository. */
+export function pinnedChart(pin: ChartPin): {
+  chart: string;
+  version: string;
+  repositoryOpts: { repo: string };
+} {
+  return { chart: pin.name, version: pin.version, repositoryOpts: { repo: pin.repo } };
+}
 export { MOCK_ACCOUNT_ID };
 
 /** Installs the platform mocks for project `acme-platform`, stack `test`. */

@@ -4,3 +4,4 @@ export * from "./validation";
 export * from "./logs";
 export * from "./options";
 export * from "./validators";
+export * from "./charts";

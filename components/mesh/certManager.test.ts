@@ -4,7 +4,8 @@ import * as k8s from "@pulumi/kubernetes";
 import { checkHelmValues } from "../../tools/checks/helmValues";
 import { validateManifest } from "../../tools/checks/manifests";
 import type { Capture, CapturedResource } from "../../tools/mocks";
-import { mockPlatform, ofType, single } from "../../tools/testing";
+import { mockPlatform, ofType, pinnedChart, single } from "../../tools/testing";
+import { CHARTS } from "../lib";
 import { CertManager } from "./certManager";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -42,9 +43,8 @@ describe("CertManager", () => {
 
   it("pins the chart and installs into its own, unmeshed namespace", () => {
     const r = release("dev-release");
-    assert.equal(r.inputs.chart, "cert-manager");
-    assert.equal(r.inputs.version, "v1.21.1");
-    assert.deepEqual(r.inputs.repositoryOpts, { repo: "https://charts.jetstack.io" });
+    const { chart, version, repositoryOpts } = r.inputs;
+    assert.deepEqual({ chart, version, repositoryOpts }, pinnedChart(CHARTS.certManager));
     assert.equal(r.inputs.name, "cert-manager");
     assert.equal(r.inputs.namespace, "cert-manager");
     assert.equal(r.inputs.createNamespace, false);

@@ -5,13 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-
-/** The pinned chart (shared/catalog.json). */
-export const CERT_MANAGER_CHART = {
-  chart: "cert-manager",
-  version: "v1.21.1",
-  repo: "https://charts.jetstack.io",
-} as const;
+import { CHARTS } from "../lib";
 
 /** The namespace cert-manager runs in; its CA Issuers read Secrets from their own namespace. */
 export const CERT_MANAGER_NAMESPACE = "cert-manager";
@@ -101,10 +95,10 @@ export class CertManager extends pulumi.ComponentResource {
     this.release = new k8s.helm.v3.Release(
       `${name}-release`,
       {
-        name: CERT_MANAGER_CHART.chart,
-        chart: CERT_MANAGER_CHART.chart,
-        version: CERT_MANAGER_CHART.version,
-        repositoryOpts: { repo: CERT_MANAGER_CHART.repo },
+        name: CHARTS.certManager.name,
+        chart: CHARTS.certManager.name,
+        version: CHARTS.certManager.version,
+        repositoryOpts: { repo: CHARTS.certManager.repo },
         namespace: this.namespace.metadata.name,
         createNamespace: false,
         atomic: true,

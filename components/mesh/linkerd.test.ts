@@ -15,7 +15,8 @@ import {
 } from "../../tools/mocks";
 import { evaluateStackExport } from "../../tools/policyRunner";
 import { revealSecrets, toStackExport } from "../../tools/stackExport";
-import { ofType, single, TEST_REGION } from "../../tools/testing";
+import { ofType, pinnedChart, single, TEST_REGION } from "../../tools/testing";
+import { type ChartPin, CHARTS } from "../lib";
 import { CertManager } from "./certManager";
 import {
   CONTROL_PLANE_FREE_FORM_VALUES,
@@ -27,6 +28,12 @@ import {
 const SECRET_SIG = { [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig };
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const CR = (kind: string) => `kubernetes:cert-manager.io/v1:${kind}`;
+
+/** The release installs `pin`'s chart, at its version, from its repository. */
+function assertPinned(release: CapturedResource, pin: ChartPin): void {
+  const { chart, version, repositoryOpts } = release.inputs;
+  assert.deepEqual({ chart, version, repositoryOpts }, pinnedChart(pin));
+}
 
 const PEM = (name: string) => `-----BEGIN CERTIFICATE-----\n${name}\n-----END CERTIFICATE-----\n`;
 const PREVIOUS_ANCHOR = PEM("previous-anchor");
@@ -287,9 +294,7 @@ describe("Linkerd", () => {
 
   it("sets exactly the dev control-plane values: project certificates, proxy resources, no HA", () => {
     const release = named(RELEASE, "dev-control-plane");
-    assert.equal(release.inputs.chart, "linkerd-control-plane");
-    assert.equal(release.inputs.version, "2026.8.3");
-    assert.deepEqual(release.inputs.repositoryOpts, { repo: "https://helm.linkerd.io/edge" });
+    assertPinned(release, CHARTS.linkerdControlPlane);
     assert.equal(release.inputs.namespace, "linkerd");
     assert.deepEqual(release.inputs.values, {
       identityTrustAnchorsPEM: certPem("dev-trust-anchor"),
@@ -344,13 +349,13 @@ describe("Linkerd", () => {
 
   it("sets exactly the CRD and viz values, HA only in prod", () => {
     assert.deepEqual(named(RELEASE, "dev-crds").inputs.values, { installGatewayAPI: false });
-    assert.equal(named(RELEASE, "dev-crds").inputs.chart, "linkerd-crds");
+    assertPinned(named(RELEASE, "dev-crds"), CHARTS.linkerdCrds);
     const vizWebhooks = {
       tap: { externalSecret: true, injectCaFrom: "linkerd-viz/tap" },
       tapInjector: { externalSecret: true, injectCaFrom: "linkerd-viz/linkerd-tap-injector" },
     };
     const dev = named(RELEASE, "dev-viz");
-    assert.equal(dev.inputs.chart, "linkerd-viz");
+    assertPinned(dev, CHARTS.linkerdViz);
     assert.equal(dev.inputs.namespace, "linkerd-viz");
     assert.deepEqual(dev.inputs.values, { ...vizWebhooks, createNamespaceMetadataJob: false });
     const ha = { cpu: { limit: "", request: "100m" }, memory: { limit: "250Mi", request: "50Mi" } };

@@ -20,20 +20,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { DNS_LABEL, throwIfInvalid, type ValidationError } from "../lib";
+import { type ChartPin, CHARTS, DNS_LABEL, throwIfInvalid, type ValidationError } from "../lib";
 import type { CertManager } from "./certManager";
-
-/** The pinned edge release: the chart versions of shared/catalog.json and their app version. */
-export const LINKERD_RELEASE = {
-  repo: "https://helm.linkerd.io/edge",
-  version: "2026.8.3",
-  appVersion: "edge-26.8.3",
-  charts: {
-    crds: "linkerd-crds",
-    controlPlane: "linkerd-control-plane",
-    viz: "linkerd-viz",
-  },
-} as const;
 
 /** Control-plane and viz namespaces (Linkerd's defaults; identities embed the first). */
 export const LINKERD_NAMESPACE = "linkerd";
@@ -584,11 +572,11 @@ export class Linkerd extends pulumi.ComponentResource {
       args,
     );
 
-    const release = (chart: string) => ({
-      name: chart,
-      chart,
-      version: LINKERD_RELEASE.version,
-      repositoryOpts: { repo: LINKERD_RELEASE.repo },
+    const release = (chart: ChartPin) => ({
+      name: chart.name,
+      chart: chart.name,
+      version: chart.version,
+      repositoryOpts: { repo: chart.repo },
       createNamespace: false,
       atomic: true,
       cleanupOnFail: true,
@@ -596,7 +584,7 @@ export class Linkerd extends pulumi.ComponentResource {
     this.crdsRelease = new k8s.helm.v3.Release(
       `${name}-crds`,
       {
-        ...release(LINKERD_RELEASE.charts.crds),
+        ...release(CHARTS.linkerdCrds),
         namespace: ns,
         // Gateway API CRDs are owned outside Linkerd from 2.19 on; the policy controller watches
         // them only when present.
@@ -607,7 +595,7 @@ export class Linkerd extends pulumi.ComponentResource {
     this.controlPlaneRelease = new k8s.helm.v3.Release(
       `${name}-control-plane`,
       {
-        ...release(LINKERD_RELEASE.charts.controlPlane),
+        ...release(CHARTS.linkerdControlPlane),
         namespace: ns,
         values: trustAnchorsPem.apply((pem) => controlPlaneValues(args, pem)),
       },
@@ -624,7 +612,7 @@ export class Linkerd extends pulumi.ComponentResource {
     );
     this.vizRelease = new k8s.helm.v3.Release(
       `${name}-viz`,
-      { ...release(LINKERD_RELEASE.charts.viz), namespace: vizNs, values: vizValues(args) },
+      { ...release(CHARTS.linkerdViz), namespace: vizNs, values: vizValues(args) },
       { ...k8sOpts, dependsOn: [this.controlPlaneRelease, ...vizWebhookCerts] },
     );
 

@@ -1,32 +1,21 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { sharedDir } from "../../tools/checks/shared";
+import { chartValuesPath } from "../../tools/checks/shared";
 import type { Capture } from "../../tools/mocks";
 import { MOCK_ACCOUNT_ID, mockPlatform, ofType, TEST_REGION } from "../../tools/testing";
+import { CHARTS } from "../lib";
 import { CHART_DEFAULT_RULES, EKS_UNSCRAPEABLE_COMPONENTS } from "./chartDefaultRules";
-import { KUBE_PROMETHEUS_STACK_CHART, Monitoring } from "./monitoring";
+import { Monitoring } from "./monitoring";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
 
 const pinnedValues = (): Json =>
-  parse(
-    fs.readFileSync(
-      path.join(
-        sharedDir(),
-        "charts",
-        KUBE_PROMETHEUS_STACK_CHART.name,
-        KUBE_PROMETHEUS_STACK_CHART.version,
-        "values.yaml",
-      ),
-      "utf8",
-    ),
-  ) as Json;
+  parse(fs.readFileSync(chartValuesPath(CHARTS.kubePrometheusStack), "utf8")) as Json;
 
 describe("kube-prometheus-stack default rules on EKS (the reviewed table)", () => {
   let capture: Capture;
@@ -58,7 +47,7 @@ describe("kube-prometheus-stack default rules on EKS (the reviewed table)", () =
 
   const releaseValues = (): Json => {
     const found = ofType(capture, "kubernetes:helm.sh/v3:Release").filter(
-      (r) => r.inputs.chart === KUBE_PROMETHEUS_STACK_CHART.name,
+      (r) => r.inputs.chart === CHARTS.kubePrometheusStack.name,
     );
     assert.equal(found.length, 1);
     return found[0].inputs.values as Json;
@@ -70,7 +59,7 @@ describe("kube-prometheus-stack default rules on EKS (the reviewed table)", () =
     assert.deepEqual(
       unclassified,
       [],
-      `kube-prometheus-stack ${KUBE_PROMETHEUS_STACK_CHART.version} has defaultRules.rules keys ` +
+      `kube-prometheus-stack ${CHARTS.kubePrometheusStack.version} has defaultRules.rules keys ` +
         `the table in chartDefaultRules.ts does not classify: ${unclassified.join(", ")}; ` +
         "review their rule templates and add them (keep or disable, with why)",
     );

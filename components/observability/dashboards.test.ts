@@ -10,7 +10,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse, stringify } from "yaml";
-import { sharedDir } from "../../tools/checks/shared";
+import { chartValuesPath } from "../../tools/checks/shared";
+import { CHARTS } from "../lib";
 import { dashboardFiles, DATASOURCE_UIDS, kubePrometheusStackValues } from "./monitoring";
 
 interface Target {
@@ -68,10 +69,7 @@ function provisionedUids(): Set<string> {
     mskHosts: [],
   });
   const chartDefaults = parse(
-    fs.readFileSync(
-      path.join(sharedDir(), "charts/kube-prometheus-stack/88.5.3/values.yaml"),
-      "utf8",
-    ),
+    fs.readFileSync(chartValuesPath(CHARTS.kubePrometheusStack), "utf8"),
   ) as {
     grafana: { sidecar: { datasources: { alertmanager: { enabled: boolean; uid: string } } } };
   };

@@ -4,20 +4,18 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { checkHelmValues } from "../../tools/checks/helmValues";
 import { validateManifest, type Manifest } from "../../tools/checks/manifests";
-import { readCatalog } from "../../tools/checks/shared";
 import type { Capture, CapturedResource } from "../../tools/mocks";
 import { revealSecrets } from "../../tools/stackExport";
-import { mockPlatform, ofType } from "../../tools/testing";
+import { mockPlatform, ofType, pinnedChart } from "../../tools/testing";
 import { parse as parseYaml } from "yaml";
+import { CHARTS } from "../lib";
 import { elasticsearchExporterDeployment } from "./elasticsearchExporter";
 import {
-  ECK_OPERATOR_CHART,
   ECK_OPERATOR_FREE_FORM_VALUES,
   ELASTICSEARCH_CLIENTS,
   elasticsearchIndexReplicas,
   elasticsearchManifest,
   elasticsearchRolesYaml,
-  FLUENT_BIT_CHART,
   FLUENT_BIT_FREE_FORM_VALUES,
   LOG_INDEX_PATTERN,
   Logging,
@@ -132,25 +130,22 @@ describe("Logging", () => {
     assert.equal(dev.logstashUrl, "http://logs-ls-http.logging.svc:8080");
   });
 
-  it("pins both charts to the shared catalog", () => {
-    for (const chart of [ECK_OPERATOR_CHART, FLUENT_BIT_CHART]) {
-      const entry = readCatalog().charts.find((c) => c.name === chart.name) as
-        { version: string; helmRepoUrl: string } | undefined;
-      assert.ok(entry, `the catalog lists ${chart.name}`);
-      assert.equal(chart.version, entry.version);
-      assert.equal(chart.repo, entry.helmRepoUrl);
+  it("installs both charts as pinned in components/lib/charts.ts, in every stack", () => {
+    for (const urn of [devUrn, prodUrn]) {
+      for (const pin of [CHARTS.eckOperator, CHARTS.fluentBit]) {
+        const { chart, version, repositoryOpts } = releaseOf(urn, pin.name).inputs;
+        assert.deepEqual({ chart, version, repositoryOpts }, pinnedChart(pin));
+      }
     }
   });
 
   it("installs the operator watching only its namespace", () => {
-    const r = releaseOf(devUrn, "eck-operator");
+    const r = releaseOf(devUrn, CHARTS.eckOperator.name);
     const { values, ...rest } = r.inputs;
     assert.deepEqual(rest, {
       compat: "true",
       name: "elastic-operator",
-      chart: "eck-operator",
-      version: "3.5.0",
-      repositoryOpts: { repo: "https://helm.elastic.co" },
+      ...pinnedChart(CHARTS.eckOperator),
       namespace: "logging",
     });
     assert.deepEqual(values, {
@@ -161,7 +156,7 @@ describe("Logging", () => {
       resources: { requests: { cpu: "100m", memory: "150Mi" }, limits: { memory: "1Gi" } },
     });
     assert.deepEqual(
-      (releaseOf(prodUrn, "eck-operator").inputs.values as Record<string, unknown>)
+      (releaseOf(prodUrn, CHARTS.eckOperator.name).inputs.values as Record<string, unknown>)
         .managedNamespaces,
       ["logging-prod"],
     );
@@ -328,9 +323,9 @@ describe("Logging", () => {
   });
 
   it("ships every node's container logs to Logstash with Fluent Bit", () => {
-    const r = releaseOf(devUrn, "fluent-bit");
+    const r = releaseOf(devUrn, CHARTS.fluentBit.name);
     assert.equal(r.inputs.namespace, "logging");
-    assert.equal(r.inputs.version, "0.58.1");
+    assert.equal(r.inputs.version, CHARTS.fluentBit.version);
     const values = r.inputs.values as {
       kind: string;
       tolerations: unknown;
@@ -447,7 +442,7 @@ describe("Logging", () => {
     for (const urn of [devUrn, prodUrn]) {
       const job = one(urn, JOB);
       const logstash = one(urn, LOGSTASH);
-      const fluentBit = releaseOf(urn, "fluent-bit");
+      const fluentBit = releaseOf(urn, CHARTS.fluentBit.name);
       assert.ok(
         (logstash.dependencies ?? []).includes(job.urn),
         "Logstash waits for the retention Job",
@@ -674,8 +669,8 @@ describe("Logging", () => {
   it("renders values every chart accepts", () => {
     for (const urn of [devUrn, prodUrn]) {
       for (const [chart, freeForm] of [
-        [ECK_OPERATOR_CHART, ECK_OPERATOR_FREE_FORM_VALUES],
-        [FLUENT_BIT_CHART, FLUENT_BIT_FREE_FORM_VALUES],
+        [CHARTS.eckOperator, ECK_OPERATOR_FREE_FORM_VALUES],
+        [CHARTS.fluentBit, FLUENT_BIT_FREE_FORM_VALUES],
       ] as const) {
         const r = releaseOf(urn, chart.name);
         assert.deepEqual(

@@ -17,6 +17,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import {
+  CHARTS,
   dependenciesOf,
   DNS_LABEL,
   DNS_LABEL_FORM,
@@ -24,18 +25,6 @@ import {
   throwIfInvalid,
   type ValidationError,
 } from "../lib";
-
-/** Charts, pinned to the versions in shared/catalog.json. */
-export const ECK_OPERATOR_CHART = {
-  name: "eck-operator",
-  version: "3.5.0",
-  repo: "https://helm.elastic.co",
-} as const;
-export const FLUENT_BIT_CHART = {
-  name: "fluent-bit",
-  version: "0.58.1",
-  repo: "https://fluent.github.io/helm-charts",
-} as const;
 
 /**
  * The Elastic Stack version of Elasticsearch, Kibana and Logstash. ECK 3.5 manages 8.x and 9.x;
@@ -708,9 +697,9 @@ export class Logging extends pulumi.ComponentResource {
       `${name}-eck`,
       {
         name: "elastic-operator",
-        chart: ECK_OPERATOR_CHART.name,
-        version: ECK_OPERATOR_CHART.version,
-        repositoryOpts: { repo: ECK_OPERATOR_CHART.repo },
+        chart: CHARTS.eckOperator.name,
+        version: CHARTS.eckOperator.version,
+        repositoryOpts: { repo: CHARTS.eckOperator.repo },
         namespace: ns,
         values: eckOperatorValues(ns),
       },
@@ -886,9 +875,9 @@ export class Logging extends pulumi.ComponentResource {
       `${name}-fluent-bit`,
       {
         name: "fluent-bit",
-        chart: FLUENT_BIT_CHART.name,
-        version: FLUENT_BIT_CHART.version,
-        repositoryOpts: { repo: FLUENT_BIT_CHART.repo },
+        chart: CHARTS.fluentBit.name,
+        version: CHARTS.fluentBit.version,
+        repositoryOpts: { repo: CHARTS.fluentBit.repo },
         namespace: ns,
         values: fluentBitValues({ logstashHost: `${esName}-ls-http.${ns}.svc` }),
       },

@@ -6,27 +6,26 @@ import { parse } from "yaml";
 import { checkHelmValues } from "../../tools/checks/helmValues";
 import { HELM_FREE_FORM } from "../../tools/checks/helmFreeForm";
 import { validateManifest } from "../../tools/checks/manifests";
-import { readCatalog } from "../../tools/checks/shared";
 import type { Capture, CapturedResource } from "../../tools/mocks";
 import { revealSecrets } from "../../tools/stackExport";
 import {
   MOCK_ACCOUNT_ID,
   mockPlatform,
   ofType,
+  pinnedChart,
   policyOf,
   simulateIam,
   single,
   TEST_REGION,
 } from "../../tools/testing";
+import { CHARTS } from "../lib";
 import {
   brokerHosts,
   dashboardFiles,
-  KUBE_PROMETHEUS_STACK_CHART,
   Monitoring,
   type MonitoringArgs,
   podMonitors,
   validateMonitoringArgs,
-  YACE_CHART,
   yaceMetricName,
   yaceMetricNames,
 } from "./monitoring";
@@ -83,12 +82,12 @@ describe("Monitoring", () => {
 
   const releases = (urn: string) => ofType(capture, "kubernetes:helm.sh/v3:Release", urn);
   const stackRelease = (urn: string) => {
-    const found = releases(urn).filter((r) => r.inputs.chart === "kube-prometheus-stack");
+    const found = releases(urn).filter((r) => r.inputs.chart === CHARTS.kubePrometheusStack.name);
     assert.equal(found.length, 1);
     return found[0];
   };
   const yaceRelease = (urn: string) => {
-    const found = releases(urn).filter((r) => r.inputs.chart === YACE_CHART.name);
+    const found = releases(urn).filter((r) => r.inputs.chart === CHARTS.yace.name);
     assert.equal(found.length, 1);
     return found[0];
   };
@@ -116,13 +115,15 @@ describe("Monitoring", () => {
     [devUrn, prodUrn] = await Promise.all([resolve(dev.urn), resolve(prod.urn)]);
   });
 
-  it("pins both charts to the versions and repositories of the shared catalog", () => {
-    for (const chart of [KUBE_PROMETHEUS_STACK_CHART, YACE_CHART]) {
-      const entry = readCatalog().charts.find((c) => c.name === chart.name) as
-        { version: string; helmRepoUrl: string } | undefined;
-      assert.ok(entry, `the catalog lists ${chart.name}`);
-      assert.equal(chart.version, entry.version);
-      assert.equal(chart.repo, entry.helmRepoUrl);
+  it("installs both charts as pinned in components/lib/charts.ts, in every stack", () => {
+    for (const urn of [devUrn, prodUrn]) {
+      for (const [release, pin] of [
+        [stackRelease(urn), CHARTS.kubePrometheusStack],
+        [yaceRelease(urn), CHARTS.yace],
+      ] as const) {
+        const { chart, version, repositoryOpts } = release.inputs;
+        assert.deepEqual({ chart, version, repositoryOpts }, pinnedChart(pin));
+      }
     }
   });
 
@@ -164,9 +165,7 @@ describe("Monitoring", () => {
     assert.deepEqual(rest, {
       compat: "true",
       name: "kube-prometheus-stack",
-      chart: "kube-prometheus-stack",
-      version: "88.5.3",
-      repositoryOpts: { repo: "https://prometheus-community.github.io/helm-charts" },
+      ...pinnedChart(CHARTS.kubePrometheusStack),
       namespace: "monitoring",
     });
     const v = valuesOf(r);
@@ -457,7 +456,7 @@ describe("Monitoring", () => {
   it("discovers SQS and MSK metrics in CloudWatch with YACE", () => {
     const r = yaceRelease(devUrn);
     assert.equal(r.inputs.name, "yace");
-    assert.equal(r.inputs.version, "0.47.0");
+    assert.equal(r.inputs.version, CHARTS.yace.version);
     const v = valuesOf(r);
     assert.deepEqual(v.serviceAccount, { create: true, name: "yace" });
     assert.equal(v.aws, undefined, "no keys and no role to assume: Pod Identity only");

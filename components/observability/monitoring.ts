@@ -13,6 +13,7 @@ import { stringify } from "yaml";
 import {
   DNS_LABEL,
   DNS_LABEL_FORM,
+  CHARTS,
   policyDocument,
   podIdentityRole,
   type PolicyStatement,
@@ -25,18 +26,6 @@ import {
 import type { AlertmanagerCredential } from "./alertmanager";
 import { chartDefaultRulesValues, eksUnscrapeableComponentValues } from "./chartDefaultRules";
 import { LOG_INDEX_PATTERN } from "./logging";
-
-/** The charts, pinned to the versions in shared/catalog.json (a test keeps them equal). */
-export const KUBE_PROMETHEUS_STACK_CHART = {
-  name: "kube-prometheus-stack",
-  version: "88.5.3",
-  repo: "https://prometheus-community.github.io/helm-charts",
-} as const;
-export const YACE_CHART = {
-  name: "prometheus-yet-another-cloudwatch-exporter",
-  version: "0.47.0",
-  repo: "https://prometheus-community.github.io/helm-charts",
-} as const;
 
 /**
  * Value paths kube-prometheus-stack reads but does not default in values.yaml; `checkHelmValues`
@@ -865,9 +854,9 @@ export class Monitoring extends pulumi.ComponentResource {
       name,
       {
         name: KUBE_PROMETHEUS_STACK_RELEASE,
-        chart: KUBE_PROMETHEUS_STACK_CHART.name,
-        version: KUBE_PROMETHEUS_STACK_CHART.version,
-        repositoryOpts: { repo: KUBE_PROMETHEUS_STACK_CHART.repo },
+        chart: CHARTS.kubePrometheusStack.name,
+        version: CHARTS.kubePrometheusStack.version,
+        repositoryOpts: { repo: CHARTS.kubePrometheusStack.repo },
         namespace: namespace.metadata.name,
         values: kubePrometheusStackValues({
           highAvailability: args.highAvailability,
@@ -923,9 +912,9 @@ export class Monitoring extends pulumi.ComponentResource {
       `${name}-yace`,
       {
         name: YACE_RELEASE,
-        chart: YACE_CHART.name,
-        version: YACE_CHART.version,
-        repositoryOpts: { repo: YACE_CHART.repo },
+        chart: CHARTS.yace.name,
+        version: CHARTS.yace.version,
+        repositoryOpts: { repo: CHARTS.yace.repo },
         namespace: namespace.metadata.name,
         values: yaceValues(args.region),
       },

@@ -3,10 +3,10 @@ import { before, describe, it } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { checkHelmValues } from "../../tools/checks/helmValues";
-import { readCatalog } from "../../tools/checks/shared";
 import type { Capture, CapturedResource } from "../../tools/mocks";
-import { mockPlatform, ofType } from "../../tools/testing";
+import { mockPlatform, ofType, pinnedChart } from "../../tools/testing";
 import { parse as parseYaml } from "yaml";
+import { CHARTS } from "../lib";
 import {
   ELASTICSEARCH_CLIENTS,
   elasticsearchIndexReplicas,
@@ -14,10 +14,8 @@ import {
 } from "./logging";
 import {
   ES_INDEX_CLEANER_SCHEDULE,
-  JAEGER_CHART,
   JAEGER_FREE_FORM_VALUES,
   meshTracingTarget,
-  OTEL_COLLECTOR_CHART,
   OTEL_COLLECTOR_FREE_FORM_VALUES,
   Tracing,
   type TracingArgs,
@@ -132,13 +130,12 @@ describe("Tracing", () => {
     [devUrn, prodUrn] = await Promise.all([resolve(dev.urn), resolve(prod.urn)]);
   });
 
-  it("pins both charts to the shared catalog", () => {
-    for (const chart of [OTEL_COLLECTOR_CHART, JAEGER_CHART]) {
-      const entry = readCatalog().charts.find((c) => c.name === chart.name) as
-        { version: string; helmRepoUrl: string } | undefined;
-      assert.ok(entry, `the catalog lists ${chart.name}`);
-      assert.equal(chart.version, entry.version);
-      assert.equal(chart.repo, entry.helmRepoUrl);
+  it("installs both charts as pinned in components/lib/charts.ts, in every stack", () => {
+    for (const urn of [devUrn, prodUrn]) {
+      for (const pin of [CHARTS.otelCollector, CHARTS.jaeger]) {
+        const { chart, version, repositoryOpts } = releaseOf(urn, pin.name).inputs;
+        assert.deepEqual({ chart, version, repositoryOpts }, pinnedChart(pin));
+      }
     }
   });
 
@@ -160,9 +157,7 @@ describe("Tracing", () => {
     assert.deepEqual(rest, {
       compat: "true",
       name: "otel-collector",
-      chart: "opentelemetry-collector",
-      version: "0.170.0",
-      repositoryOpts: { repo: "https://open-telemetry.github.io/opentelemetry-helm-charts" },
+      ...pinnedChart(CHARTS.otelCollector),
       namespace: "tracing",
     });
     assert.deepEqual(values, collectorValues(1, 100));
@@ -263,7 +258,7 @@ describe("Tracing", () => {
     ] as const) {
       const r = releaseOf(urn, "jaeger");
       assert.equal(r.inputs.namespace, "logging");
-      assert.equal(r.inputs.version, "4.11.1");
+      assert.equal(r.inputs.version, CHARTS.jaeger.version);
       assert.deepEqual(valuesOf(r), {
         storage: {
           type: "elasticsearch",
@@ -466,8 +461,8 @@ describe("Tracing", () => {
     for (const urn of [devUrn, prodUrn]) {
       assert.deepEqual(
         checkHelmValues(
-          OTEL_COLLECTOR_CHART.name,
-          OTEL_COLLECTOR_CHART.version,
+          CHARTS.otelCollector.name,
+          CHARTS.otelCollector.version,
           valuesOf(releaseOf(urn, "opentelemetry-collector")),
           OTEL_COLLECTOR_FREE_FORM_VALUES,
         ),
@@ -475,8 +470,8 @@ describe("Tracing", () => {
       );
       assert.deepEqual(
         checkHelmValues(
-          JAEGER_CHART.name,
-          JAEGER_CHART.version,
+          CHARTS.jaeger.name,
+          CHARTS.jaeger.version,
           valuesOf(releaseOf(urn, "jaeger")),
           JAEGER_FREE_FORM_VALUES,
         ),

@@ -12,6 +12,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  CHARTS,
   dependenciesOf,
   DNS_LABEL,
   DNS_LABEL_FORM,
@@ -21,18 +22,6 @@ import {
 } from "../lib";
 import type { MeshTracing } from "../mesh";
 import { ELASTIC_SUPERUSER_SECRET, JAEGER_INDEX_PREFIX } from "./logging";
-
-/** Charts, pinned to the versions in shared/catalog.json. */
-export const OTEL_COLLECTOR_CHART = {
-  name: "opentelemetry-collector",
-  version: "0.170.0",
-  repo: "https://open-telemetry.github.io/opentelemetry-helm-charts",
-} as const;
-export const JAEGER_CHART = {
-  name: "jaeger",
-  version: "4.11.1",
-  repo: "https://jaegertracing.github.io/helm-charts",
-} as const;
 
 /**
  * The collector's exporter to Jaeger. Its type is `otlp_grpc`: collector v0.146.0 renamed the
@@ -99,7 +88,7 @@ export const OTEL_COLLECTOR_SERVICE_ACCOUNT = "otel-collector";
  * Application namespaces' NetworkPolicies admit egress to exactly these pods.
  */
 export const OTEL_COLLECTOR_POD_LABELS = {
-  "app.kubernetes.io/name": OTEL_COLLECTOR_CHART.name,
+  "app.kubernetes.io/name": CHARTS.otelCollector.name,
   "app.kubernetes.io/instance": "otel-collector",
 } as const;
 /** The namespace the collector runs in unless {@link TracingArgs.namespace} says otherwise. */
@@ -515,9 +504,9 @@ export class Tracing extends pulumi.ComponentResource {
       `${name}-jaeger`,
       {
         name: "jaeger",
-        chart: JAEGER_CHART.name,
-        version: JAEGER_CHART.version,
-        repositoryOpts: { repo: JAEGER_CHART.repo },
+        chart: CHARTS.jaeger.name,
+        version: CHARTS.jaeger.version,
+        repositoryOpts: { repo: CHARTS.jaeger.repo },
         namespace: esNs,
         values: jaegerValues({
           elasticsearch: args.elasticsearch,
@@ -532,9 +521,9 @@ export class Tracing extends pulumi.ComponentResource {
       `${name}-collector`,
       {
         name: OTEL_COLLECTOR_POD_LABELS["app.kubernetes.io/instance"],
-        chart: OTEL_COLLECTOR_CHART.name,
-        version: OTEL_COLLECTOR_CHART.version,
-        repositoryOpts: { repo: OTEL_COLLECTOR_CHART.repo },
+        chart: CHARTS.otelCollector.name,
+        version: CHARTS.otelCollector.version,
+        repositoryOpts: { repo: CHARTS.otelCollector.repo },
         namespace: ns,
         values: otelCollectorValues({
           samplingPercentage: args.samplingPercentage,

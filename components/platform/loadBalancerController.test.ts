@@ -3,20 +3,20 @@ import { before, describe, it } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { checkHelmValues } from "../../tools/checks/helmValues";
-import { readCatalog } from "../../tools/checks/shared";
 import type { Capture } from "../../tools/mocks";
 import {
   type IamDecision,
   MOCK_ACCOUNT_ID,
   mockPlatform,
   ofType,
+  pinnedChart,
   policyOf,
   simulateIam,
   single,
   TEST_REGION,
 } from "../../tools/testing";
+import { CHARTS } from "../lib";
 import {
-  LOAD_BALANCER_CONTROLLER_CHART,
   LoadBalancerController,
   type LoadBalancerControllerArgs,
   validateLoadBalancerControllerArgs,
@@ -97,12 +97,18 @@ describe("LoadBalancerController", () => {
     urn = await new Promise<string>((resolve) => lbc.urn.apply(resolve));
   });
 
-  it("pins the chart to the version and repository of the shared catalog", () => {
-    const entry = readCatalog().charts.find((c) => c.name === LOAD_BALANCER_CONTROLLER_CHART.name);
-    assert.ok(entry, "the catalog lists aws-load-balancer-controller");
-    const catalogEntry = entry as typeof entry & { helmRepoUrl: string };
-    assert.equal(LOAD_BALANCER_CONTROLLER_CHART.version, catalogEntry.version);
-    assert.equal(LOAD_BALANCER_CONTROLLER_CHART.repo, catalogEntry.helmRepoUrl);
+  it("installs the chart as pinned in components/lib/charts.ts, highly available or not", () => {
+    for (const name of ["lbc", "lbc-ha"]) {
+      const { chart, version, repositoryOpts } = single(
+        capture,
+        "kubernetes:helm.sh/v3:Release",
+        name,
+      ).inputs;
+      assert.deepEqual(
+        { chart, version, repositoryOpts },
+        pinnedChart(CHARTS.loadBalancerController),
+      );
+    }
   });
 
   it("installs one release in kube-system through the cluster's provider, after its identity", () => {
@@ -113,9 +119,7 @@ describe("LoadBalancerController", () => {
     assert.deepEqual(rest, {
       compat: "true",
       name: "aws-load-balancer-controller",
-      chart: "aws-load-balancer-controller",
-      version: "3.5.0",
-      repositoryOpts: { repo: "https://aws.github.io/eks-charts" },
+      ...pinnedChart(CHARTS.loadBalancerController),
       namespace: "kube-system",
     });
     assert.deepEqual(values, expectedValues(false));
@@ -141,8 +145,8 @@ describe("LoadBalancerController", () => {
       const release = single(capture, "kubernetes:helm.sh/v3:Release", name);
       assert.deepEqual(
         checkHelmValues(
-          "aws-load-balancer-controller",
-          "3.5.0",
+          CHARTS.loadBalancerController.name,
+          CHARTS.loadBalancerController.version,
           release.inputs.values as Record<string, unknown>,
         ),
         [],
@@ -151,13 +155,18 @@ describe("LoadBalancerController", () => {
   });
 
   it("reports a key the chart does not have", () => {
-    assert.deepEqual(checkHelmValues("aws-load-balancer-controller", "3.5.0", { replicas: 2 }), [
-      {
-        chart: "aws-load-balancer-controller",
-        path: "replicas",
-        message: 'the chart has no value "replicas"; did you mean replicaCount?',
-      },
-    ]);
+    assert.deepEqual(
+      checkHelmValues(CHARTS.loadBalancerController.name, CHARTS.loadBalancerController.version, {
+        replicas: 2,
+      }),
+      [
+        {
+          chart: "aws-load-balancer-controller",
+          path: "replicas",
+          message: 'the chart has no value "replicas"; did you mean replicaCount?',
+        },
+      ],
+    );
   });
 
   it("trusts Pod Identity for the chart's service account of this cluster only, and associates it", () => {

@@ -5,15 +5,15 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { podIdentityRole, policyDocument, REGION, throwIfInvalid, ValidationError } from "../lib";
+import {
+  CHARTS,
+  podIdentityRole,
+  policyDocument,
+  REGION,
+  throwIfInvalid,
+  ValidationError,
+} from "../lib";
 import { loadBalancerControllerStatements } from "./loadBalancerControllerPolicy";
-
-/** The chart, pinned to the version in shared/catalog.json (a test keeps them equal). */
-export const LOAD_BALANCER_CONTROLLER_CHART = {
-  name: "aws-load-balancer-controller",
-  version: "3.5.0",
-  repo: "https://aws.github.io/eks-charts",
-} as const;
 
 /** Where the controller runs, and the service account its Pod Identity association names. */
 export const LOAD_BALANCER_CONTROLLER_NAMESPACE = "kube-system";
@@ -119,7 +119,7 @@ export function loadBalancerControllerValues(
               // Prefer other zones, but still schedule when a zone has no room (a zone outage).
               whenUnsatisfiable: "ScheduleAnyway",
               labelSelector: {
-                matchLabels: { "app.kubernetes.io/name": LOAD_BALANCER_CONTROLLER_CHART.name },
+                matchLabels: { "app.kubernetes.io/name": CHARTS.loadBalancerController.name },
               },
             },
           ],
@@ -183,10 +183,10 @@ export class LoadBalancerController extends pulumi.ComponentResource {
     this.release = new k8s.helm.v3.Release(
       name,
       {
-        name: LOAD_BALANCER_CONTROLLER_CHART.name,
-        chart: LOAD_BALANCER_CONTROLLER_CHART.name,
-        version: LOAD_BALANCER_CONTROLLER_CHART.version,
-        repositoryOpts: { repo: LOAD_BALANCER_CONTROLLER_CHART.repo },
+        name: CHARTS.loadBalancerController.name,
+        chart: CHARTS.loadBalancerController.name,
+        version: CHARTS.loadBalancerController.version,
+        repositoryOpts: { repo: CHARTS.loadBalancerController.repo },
         namespace: this.namespace,
         values: loadBalancerControllerValues(args),
       },

@@ -16,24 +16,24 @@ import { parse } from "yaml";
 import { validateCustomResource } from "../../tools/checks/crdSchemas";
 import { checkHelmValues } from "../../tools/checks/helmValues";
 import { validateManifest } from "../../tools/checks/manifests";
-import { sharedDir } from "../../tools/checks/shared";
+import { chartValuesPath, sharedDir } from "../../tools/checks/shared";
 import type { Capture, CapturedResource } from "../../tools/mocks";
 import {
   type IamDecision,
   MOCK_ACCOUNT_ID,
   mockPlatform,
   ofType,
+  pinnedChart,
   policyOf,
   simulateIam,
   single,
   TEST_REGION,
 } from "../../tools/testing";
-import { policyDocument, type PolicyStatement } from "../lib";
+import { CHARTS, policyDocument, type PolicyStatement } from "../lib";
 import type { KafkaClusterRef } from "../messaging/kafka";
 import { Queue } from "../messaging/queue";
 import { KafkaTopics } from "../messaging/topics";
 import {
-  ARGO_EVENTS_CHART,
   ArgoEvents,
   ARGO_EVENTS_FREE_FORM_VALUES,
   type ArgoEventsArgs,
@@ -234,14 +234,12 @@ describe("ArgoEvents", () => {
   });
 
   describe("the Helm release", () => {
-    it("installs argo-events 2.4.22 from the Argo Helm repository into the workflow namespace", () => {
+    it("installs the pinned argo-events chart into the workflow namespace", () => {
       const release = single(capture, "kubernetes:helm.sh/v3:Release", "events-argo-events");
       const { values: _values, ...rest } = release.inputs;
       assert.deepEqual(rest, {
         name: "events-argo-events",
-        chart: "argo-events",
-        version: "2.4.22",
-        repositoryOpts: { repo: "https://argoproj.github.io/argo-helm" },
+        ...pinnedChart(CHARTS.argoEvents),
         namespace: NS,
         createNamespace: false,
         cleanupOnFail: true,
@@ -252,12 +250,6 @@ describe("ArgoEvents", () => {
       assert.equal(release.parent, devUrn);
       const [k8sProvider] = ofType(capture, "pulumi:providers:kubernetes");
       assert.equal(release.provider, `${k8sProvider.urn}::${k8sProvider.id}`);
-      assert.deepEqual(ARGO_EVENTS_CHART, {
-        chart: "argo-events",
-        version: "2.4.22",
-        appVersion: "v1.9.10",
-        repo: "https://argoproj.github.io/argo-helm",
-      });
     });
 
     it("waits for the resources in dependsOn (the namespace) before installing", () => {
@@ -318,8 +310,8 @@ describe("ArgoEvents", () => {
       for (const highAvailability of [false, true]) {
         assert.deepEqual(
           checkHelmValues(
-            "argo-events",
-            ARGO_EVENTS_CHART.version,
+            CHARTS.argoEvents.name,
+            CHARTS.argoEvents.version,
             argoEventsValues(highAvailability),
             // templates/argo-events-controller/pdb.yaml reads it; values.yaml only comments it.
             ARGO_EVENTS_FREE_FORM_VALUES,
@@ -329,9 +321,9 @@ describe("ArgoEvents", () => {
       }
       // The check bites: a misspelt key is reported.
       assert.deepEqual(
-        checkHelmValues("argo-events", "2.4.22", { controller: { rbac: { namespace: true } } }).map(
-          (e) => e.path,
-        ),
+        checkHelmValues(CHARTS.argoEvents.name, CHARTS.argoEvents.version, {
+          controller: { rbac: { namespace: true } },
+        }).map((e) => e.path),
         ["controller.rbac.namespace"],
       );
     });
@@ -418,9 +410,9 @@ describe("ArgoEvents", () => {
     });
 
     it("uses a JetStream version the chart's controller config lists", () => {
-      const values = parse(
-        fs.readFileSync(path.join(sharedDir(), "charts/argo-events/2.4.22/values.yaml"), "utf8"),
-      ) as { configs: { jetstream: { versions: Array<{ version: string }> } } };
+      const values = parse(fs.readFileSync(chartValuesPath(CHARTS.argoEvents), "utf8")) as {
+        configs: { jetstream: { versions: Array<{ version: string }> } };
+      };
       const versions = values.configs.jetstream.versions.map((v) => v.version);
       assert.ok(versions.includes(JETSTREAM_VERSION), `${JETSTREAM_VERSION} in ${versions}`);
     });

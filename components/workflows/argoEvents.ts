@@ -14,6 +14,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
   DNS_LABEL,
+  CHARTS,
   policyDocument,
   PolicyStatement,
   podIdentityRole,
@@ -25,16 +26,8 @@ import {
 } from "../lib";
 import { Queue } from "../messaging/queue";
 
-/** The pinned chart; the catalog (shared/CATALOG.md) lists the same version. */
 /** Value paths the chart reads but only shows commented out in values.yaml (templates/…/pdb.yaml). */
 export const ARGO_EVENTS_FREE_FORM_VALUES = ["controller.pdb.minAvailable"];
-
-export const ARGO_EVENTS_CHART = {
-  chart: "argo-events",
-  version: "2.4.22",
-  appVersion: "v1.9.10",
-  repo: "https://argoproj.github.io/argo-helm",
-} as const;
 
 /**
  * JetStream version of the EventBus: an entry of `configs.jetstream.versions` in the chart's
@@ -336,9 +329,9 @@ export class ArgoEvents extends pulumi.ComponentResource {
       `${name}-argo-events`,
       {
         name: `${name}-argo-events`,
-        chart: ARGO_EVENTS_CHART.chart,
-        version: ARGO_EVENTS_CHART.version,
-        repositoryOpts: { repo: ARGO_EVENTS_CHART.repo },
+        chart: CHARTS.argoEvents.name,
+        version: CHARTS.argoEvents.version,
+        repositoryOpts: { repo: CHARTS.argoEvents.repo },
         namespace: ns,
         createNamespace: false,
         values: argoEventsValues(ha),

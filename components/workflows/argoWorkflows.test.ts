@@ -4,19 +4,18 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { checkHelmValues } from "../../tools/checks/helmValues";
 import { validateManifest } from "../../tools/checks/manifests";
-import { readCatalog } from "../../tools/checks/shared";
 import type { Capture, CapturedResource } from "../../tools/mocks";
 import {
   MOCK_ACCOUNT_ID,
   mockPlatform,
   ofType,
+  pinnedChart,
   policyOf,
   single,
   TEST_REGION,
 } from "../../tools/testing";
-import { policyDocument } from "../lib";
+import { CHARTS, policyDocument } from "../lib";
 import {
-  ARGO_WORKFLOWS_CHART,
   ARGO_WORKFLOWS_FREE_FORM_VALUES,
   ArgoWorkflows,
   type ArgoWorkflowsArgs,
@@ -131,12 +130,11 @@ describe("ArgoWorkflows", () => {
     ]);
   });
 
-  it("pins the chart to the version and repository of the shared catalog", () => {
-    const entry = readCatalog().charts.find((c) => c.name === ARGO_WORKFLOWS_CHART.name);
-    assert.ok(entry, "the catalog lists argo-workflows");
-    const catalogEntry = entry as typeof entry & { helmRepoUrl: string };
-    assert.equal(ARGO_WORKFLOWS_CHART.version, catalogEntry.version);
-    assert.equal(ARGO_WORKFLOWS_CHART.repo, catalogEntry.helmRepoUrl);
+  it("installs the chart as pinned in components/lib/charts.ts, in every stack", () => {
+    for (const urn of [devUrn, prodUrn]) {
+      const { chart, version, repositoryOpts } = release(urn).inputs;
+      assert.deepEqual({ chart, version, repositoryOpts }, pinnedChart(CHARTS.argoWorkflows));
+    }
   });
 
   it("installs a namespaced controller and a client-auth server in dev", () => {
@@ -145,9 +143,7 @@ describe("ArgoWorkflows", () => {
     assert.deepEqual(rest, {
       compat: "true",
       name: "argo-workflows",
-      chart: "argo-workflows",
-      version: "1.0.18",
-      repositoryOpts: { repo: "https://argoproj.github.io/argo-helm" },
+      ...pinnedChart(CHARTS.argoWorkflows),
       namespace: "argo",
     });
     const { controllerBase, serverBase, ...shared } = common("argo");
@@ -220,21 +216,28 @@ describe("ArgoWorkflows", () => {
   it("sets only keys the pinned chart has; the free-form list is exactly what it needs", () => {
     for (const urn of [devUrn, prodUrn]) {
       assert.deepEqual(
-        checkHelmValues("argo-workflows", "1.0.18", valuesOf(release(urn)), [
-          ...ARGO_WORKFLOWS_FREE_FORM_VALUES,
-        ]),
+        checkHelmValues(
+          CHARTS.argoWorkflows.name,
+          CHARTS.argoWorkflows.version,
+          valuesOf(release(urn)),
+          [...ARGO_WORKFLOWS_FREE_FORM_VALUES],
+        ),
         [],
       );
     }
     assert.deepEqual(
-      checkHelmValues("argo-workflows", "1.0.18", valuesOf(release(prodUrn))).map((e) => e.path),
+      checkHelmValues(
+        CHARTS.argoWorkflows.name,
+        CHARTS.argoWorkflows.version,
+        valuesOf(release(prodUrn)),
+      ).map((e) => e.path),
       ["controller.pdb.minAvailable", "server.pdb.minAvailable"],
     );
   });
 
   it("fails a misspelt controller.metricConfig, naming it", () => {
     assert.deepEqual(
-      checkHelmValues("argo-workflows", "1.0.18", {
+      checkHelmValues(CHARTS.argoWorkflows.name, CHARTS.argoWorkflows.version, {
         controller: { metricConfig: { enabled: true } },
       }),
       [

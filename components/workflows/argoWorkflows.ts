@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   DNS_LABEL,
   DNS_LABEL_FORM,
+  CHARTS,
   policyDocument,
   PolicyStatement,
   podIdentityRole,
@@ -18,13 +19,6 @@ import {
   dependenciesOf,
 } from "../lib";
 import { ArtifactBucket } from "./artifactBucket";
-
-/** The chart, pinned to the version in shared/catalog.json (a test keeps them equal). */
-export const ARGO_WORKFLOWS_CHART = {
-  name: "argo-workflows",
-  version: "1.0.18",
-  repo: "https://argoproj.github.io/argo-helm",
-} as const;
 
 /**
  * Value paths the chart reads but does not default in values.yaml; `checkHelmValues` accepts them
@@ -430,10 +424,10 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
     this.release = new k8s.helm.v3.Release(
       name,
       {
-        name: ARGO_WORKFLOWS_CHART.name,
-        chart: ARGO_WORKFLOWS_CHART.name,
-        version: ARGO_WORKFLOWS_CHART.version,
-        repositoryOpts: { repo: ARGO_WORKFLOWS_CHART.repo },
+        name: CHARTS.argoWorkflows.name,
+        chart: CHARTS.argoWorkflows.name,
+        version: CHARTS.argoWorkflows.version,
+        repositoryOpts: { repo: CHARTS.argoWorkflows.repo },
         namespace: namespace.metadata.name,
         values: argoWorkflowsValues({
           namespace: args.namespace,

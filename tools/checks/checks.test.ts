@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { CHARTS } from "../../components/lib/charts";
 import { validateCustomResource } from "./crdSchemas";
 import { checkGraph } from "./graph";
 import { checkHelmValues } from "./helmValues";
@@ -18,9 +19,11 @@ const workflowTemplate = () => ({
   },
 });
 
+const ARGO_WORKFLOWS = CHARTS.argoWorkflows;
+
 describe("Helm values against the pinned chart", () => {
   it("rejects a misspelt key, naming it and the key meant", () => {
-    const errors = checkHelmValues("argo-workflows", "1.0.18", {
+    const errors = checkHelmValues(ARGO_WORKFLOWS.name, ARGO_WORKFLOWS.version, {
       controller: { metricConfig: { enabled: true } },
     });
     assert.deepEqual(errors, [
@@ -35,7 +38,7 @@ describe("Helm values against the pinned chart", () => {
 
   it("accepts real keys and keys under a free-form map the chart defaults to {}", () => {
     assert.deepEqual(
-      checkHelmValues("argo-workflows", "1.0.18", {
+      checkHelmValues(ARGO_WORKFLOWS.name, ARGO_WORKFLOWS.version, {
         controller: { metricsConfig: { enabled: true }, podAnnotations: { "any/key": "x" } },
         server: { authModes: ["client"] },
       }),
@@ -44,9 +47,13 @@ describe("Helm values against the pinned chart", () => {
   });
 
   it("checks a subchart's keys against the subchart's values", () => {
-    const errors = checkHelmValues("kube-prometheus-stack", "88.5.3", {
-      grafana: { enabled: true, adminUser: "admin", adminPasword: "x" },
-    });
+    const errors = checkHelmValues(
+      CHARTS.kubePrometheusStack.name,
+      CHARTS.kubePrometheusStack.version,
+      {
+        grafana: { enabled: true, adminUser: "admin", adminPasword: "x" },
+      },
+    );
     assert.deepEqual(
       errors.map((e) => e.path),
       ["grafana.adminPasword"],
@@ -55,15 +62,19 @@ describe("Helm values against the pinned chart", () => {
 
   it("accepts listed free-form paths", () => {
     const values = { controller: { someUndocumented: { a: 1 } } };
-    assert.equal(checkHelmValues("argo-workflows", "1.0.18", values).length, 1);
+    assert.equal(checkHelmValues(ARGO_WORKFLOWS.name, ARGO_WORKFLOWS.version, values).length, 1);
     assert.deepEqual(
-      checkHelmValues("argo-workflows", "1.0.18", values, ["controller.someUndocumented"]),
+      checkHelmValues(ARGO_WORKFLOWS.name, ARGO_WORKFLOWS.version, values, [
+        "controller.someUndocumented",
+      ]),
       [],
     );
   });
 
   it("validates charts that ship values.schema.json against it", () => {
-    const errors = checkHelmValues("cert-manager", "v1.21.1", { replicaCount: "two" });
+    const errors = checkHelmValues(CHARTS.certManager.name, CHARTS.certManager.version, {
+      replicaCount: "two",
+    });
     assert.deepEqual(
       errors.map((e) => [e.path, e.message]),
       [["replicaCount", "values.schema.json: must be number"]],
@@ -146,7 +157,7 @@ describe("engine checks over a captured graph", () => {
   const release = (values: Record<string, unknown>) => ({
     urn: "urn:pulumi:test::p::kubernetes:helm.sh/v3:Release::argo",
     type: "kubernetes:helm.sh/v3:Release",
-    inputs: { chart: "argo-workflows", version: "1.0.18", values },
+    inputs: { chart: ARGO_WORKFLOWS.name, version: ARGO_WORKFLOWS.version, values },
   });
   const template = {
     urn: "urn:pulumi:test::p::kubernetes:argoproj.io/v1alpha1:WorkflowTemplate::t",
@@ -179,7 +190,11 @@ describe("engine checks over a captured graph", () => {
       checkGraph([
         {
           ...release({}),
-          inputs: { chart: "argo-workflows", version: "1.0.18", values: secretValues },
+          inputs: {
+            chart: ARGO_WORKFLOWS.name,
+            version: ARGO_WORKFLOWS.version,
+            values: secretValues,
+          },
         },
       ]).errors,
       [],

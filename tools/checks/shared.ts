@@ -21,6 +21,8 @@ export function hasShared(): boolean {
 export interface CatalogChart {
   name: string;
   version: string;
+  appVersion: string | null;
+  helmRepoUrl: string;
   dependencies: Array<{ name: string; alias?: string; version?: string; condition?: string }>;
   files: string[];
 }
@@ -30,6 +32,11 @@ export interface CatalogCrd {
   group: string;
   kind: string;
   versionDetails: Array<{ name: string; served: boolean; file: string; permissive: boolean }>;
+}
+
+/** The shared copy of a chart's `values.yaml` at its version (`charts/<name>/<version>/`). */
+export function chartValuesPath(chart: { name: string; version: string }): string {
+  return path.join(sharedDir(), "charts", chart.name, chart.version, "values.yaml");
 }
 
 interface Catalog {
