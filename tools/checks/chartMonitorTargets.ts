@@ -1,9 +1,11 @@
 /**
  * The pods (and Services) that charts, and controllers that charts install, create outside the
  * graph and that the project's ServiceMonitors and PodMonitors select: their labels and named ports,
- * read from the template at the pinned version. The monitors check matches a monitor against these
- * as against the graph's own workloads; a monitor that selects neither fails.
+ * read from the template at the version `chartReviews.ts` records (the pinned one). The monitors
+ * check matches a monitor against these as against the graph's own workloads; a monitor that
+ * selects neither fails.
  */
+import { reviewed } from "./chartReviews";
 
 /** One workload a chart renders, as a monitor sees it. */
 export interface ChartMonitorTarget {
@@ -35,8 +37,7 @@ export const CHART_MONITOR_TARGETS: ChartMonitorTarget[] = [
   // destination.yaml lines 169-171, identity.yaml line 142, proxy-injector.yaml line 49; each pod is
   // itself meshed (`partials.proxy`), so it also has the proxy's ports.
   {
-    chart: "linkerd-control-plane",
-    version: "2026.8.3",
+    ...reviewed("linkerdControlPlane"),
     kind: "pod",
     workload: "linkerd-destination",
     labels: {
@@ -57,8 +58,7 @@ export const CHART_MONITOR_TARGETS: ChartMonitorTarget[] = [
     template: "charts/linkerd-control-plane/templates/destination.yaml",
   },
   {
-    chart: "linkerd-control-plane",
-    version: "2026.8.3",
+    ...reviewed("linkerdControlPlane"),
     kind: "pod",
     workload: "linkerd-identity",
     labels: {
@@ -70,8 +70,7 @@ export const CHART_MONITOR_TARGETS: ChartMonitorTarget[] = [
     template: "charts/linkerd-control-plane/templates/identity.yaml",
   },
   {
-    chart: "linkerd-control-plane",
-    version: "2026.8.3",
+    ...reviewed("linkerdControlPlane"),
     kind: "pod",
     workload: "linkerd-proxy-injector",
     labels: {
@@ -85,8 +84,7 @@ export const CHART_MONITOR_TARGETS: ChartMonitorTarget[] = [
   {
     // Every pod the injector meshes, in any namespace: it labels them
     // `linkerd.io/control-plane-ns: <control plane namespace>` (pkg/inject/inject.go line 640).
-    chart: "linkerd-control-plane",
-    version: "2026.8.3",
+    ...reviewed("linkerdControlPlane"),
     kind: "pod",
     workload: "meshed pods",
     namespace: "*",
@@ -105,8 +103,7 @@ export const CHART_MONITOR_TARGETS: ChartMonitorTarget[] = [
       ["webhook", "webhook-deployment.yaml", ["https", "healthcheck", "http-metrics"]],
     ] as const
   ).map(([component, file, ports]) => ({
-    chart: "cert-manager",
-    version: "v1.21.1",
+    ...reviewed("certManager"),
     kind: "pod" as const,
     workload: `cert-manager ${component}`,
     labels: { "app.kubernetes.io/instance": "{release}", "app.kubernetes.io/component": component },
@@ -118,8 +115,7 @@ export const CHART_MONITOR_TARGETS: ChartMonitorTarget[] = [
   // pkg/reconciler/eventsource/controller.go line 90 and pkg/reconciler/sensor/controller.go line
   // 126 (label `controller`), resource.go (container port `metrics`, 7777).
   ...(["eventsource", "sensor"] as const).map((what) => ({
-    chart: "argo-events",
-    version: "2.4.22",
+    ...reviewed("argoEvents"),
     kind: "pod" as const,
     workload: `argo-events ${what} pods`,
     namespace: "*" as const,

@@ -1,10 +1,11 @@
 /**
  * The chart values the project may hand to a pod's or a container's `securityContext`, reviewed
- * against each chart's template at the pinned version (the version the graph installs). The pods
- * check reads a release's values at these paths as the chart renders them; a value path that sets
- * `runAsNonRoot`/`runAsUser` and is not listed here fails the check, because nobody has read the
- * template that says where it lands.
+ * against each chart's template at the version `chartReviews.ts` records (the pinned version the
+ * graph installs). The pods check reads a release's values at these paths as the chart renders
+ * them; a value path that sets `runAsNonRoot`/`runAsUser` and is not listed here fails the check,
+ * because nobody has read the template that says where it lands.
  */
+import { reviewed, type ReviewedChart } from "./chartReviews";
 
 /** One value path a chart copies verbatim into a rendered `securityContext`. */
 export interface ChartSecurityContextPath {
@@ -24,12 +25,12 @@ export interface ChartSecurityContextPath {
 
 /** A template rendering one pod from a pod-level value path and container-level ones. */
 function pod(
-  chart: string,
-  version: string,
+  key: ReviewedChart,
   template: string,
   podPath: string | undefined,
   containerPaths: string[],
 ): ChartSecurityContextPath[] {
+  const { chart, version } = reviewed(key);
   return [
     ...(podPath ? [{ chart, version, valuePath: podPath, level: "pod" as const, template }] : []),
     ...containerPaths.map((valuePath) => ({
@@ -49,8 +50,7 @@ export const CHART_SECURITY_CONTEXTS: ChartSecurityContextPath[] = [
   // `securityContext: {{ toYaml .Values.podSecurityContext }}` on the pod and
   // `securityContext: {{ toYaml .Values.securityContext }}` on the one container.
   ...(["pod", "container"] as const).map((level) => ({
-    chart: "prometheus-yet-another-cloudwatch-exporter",
-    version: "0.47.0",
+    ...reviewed("yace"),
     valuePath: level === "pod" ? "podSecurityContext" : "securityContext",
     level,
     template: "charts/prometheus-yet-another-cloudwatch-exporter/templates/deployment.yaml",
@@ -61,15 +61,13 @@ export const CHART_SECURITY_CONTEXTS: ChartSecurityContextPath[] = [
   // jaegertracing/helm-charts @ jaeger-4.11.1,
   // charts/jaeger/templates/es-maintenance/es-index-cleaner-cronjob.yaml lines 42-47.
   {
-    chart: "jaeger",
-    version: "4.11.1",
+    ...reviewed("jaeger"),
     valuePath: "esIndexCleaner.podSecurityContext",
     level: "pod",
     template: "charts/jaeger/templates/es-maintenance/es-index-cleaner-cronjob.yaml",
   },
   {
-    chart: "jaeger",
-    version: "4.11.1",
+    ...reviewed("jaeger"),
     valuePath: "esIndexCleaner.securityContext",
     level: "container",
     template: "charts/jaeger/templates/es-maintenance/es-index-cleaner-cronjob.yaml",
@@ -79,15 +77,13 @@ export const CHART_SECURITY_CONTEXTS: ChartSecurityContextPath[] = [
   // webhook (templates/argo-events-webhook/deployment.yaml line 38); each container has its own.
   ...["argo-events-controller", "argo-events-webhook"].flatMap((workload) => [
     {
-      chart: "argo-events",
-      version: "2.4.22",
+      ...reviewed("argoEvents"),
       valuePath: "global.securityContext",
       level: "pod" as const,
       template: `charts/argo-events/templates/${workload}/deployment.yaml`,
     },
     {
-      chart: "argo-events",
-      version: "2.4.22",
+      ...reviewed("argoEvents"),
       valuePath: `${workload === "argo-events-controller" ? "controller" : "webhook"}.containerSecurityContext`,
       level: "container" as const,
       template: `charts/argo-events/templates/${workload}/deployment.yaml`,
@@ -102,8 +98,7 @@ export const CHART_SECURITY_CONTEXTS: ChartSecurityContextPath[] = [
     ["webhook.", "webhook-deployment.yaml"],
   ].flatMap(([prefix, file]) =>
     (["pod", "container"] as const).map((level) => ({
-      chart: "cert-manager",
-      version: "v1.21.1",
+      ...reviewed("certManager"),
       valuePath: `${prefix}${level === "pod" ? "securityContext" : "containerSecurityContext"}`,
       level,
       template: `deploy/charts/cert-manager/templates/${file}`,
@@ -112,30 +107,24 @@ export const CHART_SECURITY_CONTEXTS: ChartSecurityContextPath[] = [
   // kubernetes-sigs/aws-load-balancer-controller @ v3.5.0,
   // helm/aws-load-balancer-controller/templates/deployment.yaml lines 57 (pod) and 236.
   ...pod(
-    "aws-load-balancer-controller",
-    "3.5.0",
+    "loadBalancerController",
     "helm/aws-load-balancer-controller/templates/deployment.yaml",
     "podSecurityContext",
     ["securityContext"],
   ),
   // elastic/cloud-on-k8s @ v3.5.0, deploy/eck-operator/templates/statefulset.yaml lines 49 and 64.
-  ...pod(
-    "eck-operator",
-    "3.5.0",
-    "deploy/eck-operator/templates/statefulset.yaml",
-    "podSecurityContext",
-    ["securityContext"],
-  ),
+  ...pod("eckOperator", "deploy/eck-operator/templates/statefulset.yaml", "podSecurityContext", [
+    "securityContext",
+  ]),
   // fluent/helm-charts @ fluent-bit-0.58.1, charts/fluent-bit/templates/_pod.tpl lines 13, 40, 109.
-  ...pod("fluent-bit", "0.58.1", "charts/fluent-bit/templates/_pod.tpl", "podSecurityContext", [
+  ...pod("fluentBit", "charts/fluent-bit/templates/_pod.tpl", "podSecurityContext", [
     "securityContext",
     "hotReload.securityContext",
   ]),
   // open-telemetry/opentelemetry-helm-charts @ opentelemetry-collector-0.170.0,
   // charts/opentelemetry-collector/templates/_pod.tpl lines 9 and 51.
   ...pod(
-    "opentelemetry-collector",
-    "0.170.0",
+    "otelCollector",
     "charts/opentelemetry-collector/templates/_pod.tpl",
     "podSecurityContext",
     ["securityContext"],
@@ -146,29 +135,25 @@ export const CHART_SECURITY_CONTEXTS: ChartSecurityContextPath[] = [
   // containers through the controller's config (controller/workflow-controller-config-map.yaml
   // lines 46 and 62), whose pod level is each workflow's own securityContext.
   ...pod(
-    "argo-workflows",
-    "1.0.18",
+    "argoWorkflows",
     "charts/argo-workflows/templates/controller/workflow-controller-deployment.yaml",
     "controller.podSecurityContext",
     ["controller.securityContext"],
   ),
   ...pod(
-    "argo-workflows",
-    "1.0.18",
+    "argoWorkflows",
     "charts/argo-workflows/templates/server/server-deployment.yaml",
     "server.podSecurityContext",
     ["server.securityContext"],
   ),
   ...pod(
-    "argo-workflows",
-    "1.0.18",
+    "argoWorkflows",
     "charts/argo-workflows/templates/crds-install-job.yaml",
     "crds.upgradeJob.podSecurityContext",
     ["crds.upgradeJob.securityContext"],
   ),
   ...pod(
-    "argo-workflows",
-    "1.0.18",
+    "argoWorkflows",
     "charts/argo-workflows/templates/controller/workflow-controller-config-map.yaml",
     undefined,
     ["mainContainer.securityContext", "executor.securityContext"],
@@ -179,7 +164,6 @@ export const CHART_SECURITY_CONTEXTS: ChartSecurityContextPath[] = [
   // 49, same values), spark/spark-dependencies.yaml lines 42 and 83.
   ...pod(
     "jaeger",
-    "4.11.1",
     "charts/jaeger/templates/jaeger/jaeger-deploy.yaml",
     "jaeger.podSecurityContext",
     ["jaeger.securityContext"],
@@ -190,7 +174,7 @@ export const CHART_SECURITY_CONTEXTS: ChartSecurityContextPath[] = [
     ["esRollover", "es-maintenance/es-rollover-hook.yml"],
     ["spark", "spark/spark-dependencies.yaml"],
   ].flatMap(([key, file]) =>
-    pod("jaeger", "4.11.1", `charts/jaeger/templates/${file}`, `${key}.podSecurityContext`, [
+    pod("jaeger", `charts/jaeger/templates/${file}`, `${key}.podSecurityContext`, [
       `${key}.securityContext`,
     ]),
   ),
@@ -198,16 +182,12 @@ export const CHART_SECURITY_CONTEXTS: ChartSecurityContextPath[] = [
   // values reach only the proxy container of every meshed pod (charts/partials/templates/_proxy.tpl
   // lines 282-283) and the network validator (charts/partials/templates/_network-validator.tpl
   // lines 8-9). linkerd-viz and linkerd-crds pass no securityContext value through.
-  ...pod("linkerd-control-plane", "2026.8.3", "charts/partials/templates/_proxy.tpl", undefined, [
+  ...pod("linkerdControlPlane", "charts/partials/templates/_proxy.tpl", undefined, [
     "proxy.securityContext",
   ]),
-  ...pod(
-    "linkerd-control-plane",
-    "2026.8.3",
-    "charts/partials/templates/_network-validator.tpl",
-    undefined,
-    ["networkValidator.securityContext"],
-  ),
+  ...pod("linkerdControlPlane", "charts/partials/templates/_network-validator.tpl", undefined, [
+    "networkValidator.securityContext",
+  ]),
   // prometheus-community/helm-charts @ kube-prometheus-stack-88.5.3,
   // charts/kube-prometheus-stack/templates/: the Alertmanager, Prometheus and ThanosRuler
   // resources' spec.securityContext, which the operator makes the pod's (alertmanager/
@@ -227,19 +207,15 @@ export const CHART_SECURITY_CONTEXTS: ChartSecurityContextPath[] = [
       "prometheusOperator.admissionWebhooks.patch.securityContext",
       "prometheus-operator/admission-webhooks/job-patch/job-patchWebhook.yaml",
     ],
-  ].flatMap(([valuePath, file]) =>
-    pod("kube-prometheus-stack", "88.5.3", `templates/${file}`, valuePath, []),
-  ),
+  ].flatMap(([valuePath, file]) => pod("kubePrometheusStack", `templates/${file}`, valuePath, [])),
   ...pod(
-    "kube-prometheus-stack",
-    "88.5.3",
+    "kubePrometheusStack",
     "templates/prometheus-operator/deployment.yaml",
     "prometheusOperator.securityContext",
     ["prometheusOperator.containerSecurityContext"],
   ),
   ...pod(
-    "kube-prometheus-stack",
-    "88.5.3",
+    "kubePrometheusStack",
     "templates/prometheus-operator/admission-webhooks/deployment/deployment.yaml",
     "prometheusOperator.admissionWebhooks.deployment.securityContext",
     ["prometheusOperator.admissionWebhooks.deployment.containerSecurityContext"],
@@ -251,8 +227,7 @@ export const CHART_SECURITY_CONTEXTS: ChartSecurityContextPath[] = [
   // grafana-community/helm-charts @ grafana-12.11.1, charts/grafana/templates/_pod.tpl lines 13
   // (pod), 1265, 49, 94 and 204.
   ...pod(
-    "kube-prometheus-stack",
-    "88.5.3",
+    "kubePrometheusStack",
     "charts/kube-state-metrics/templates/deployment.yaml",
     "kube-state-metrics.securityContext",
     [
@@ -261,8 +236,7 @@ export const CHART_SECURITY_CONTEXTS: ChartSecurityContextPath[] = [
     ],
   ),
   ...pod(
-    "kube-prometheus-stack",
-    "88.5.3",
+    "kubePrometheusStack",
     "charts/prometheus-node-exporter/templates/daemonset.yaml",
     "prometheus-node-exporter.securityContext",
     [
@@ -271,18 +245,12 @@ export const CHART_SECURITY_CONTEXTS: ChartSecurityContextPath[] = [
       "prometheus-node-exporter.kubeRBACProxy.containerSecurityContext",
     ],
   ),
-  ...pod(
-    "kube-prometheus-stack",
-    "88.5.3",
-    "charts/grafana/templates/_pod.tpl",
-    "grafana.securityContext",
-    [
-      "grafana.containerSecurityContext",
-      "grafana.initChownData.securityContext",
-      "grafana.downloadDashboards.securityContext",
-      "grafana.sidecar.securityContext",
-    ],
-  ),
+  ...pod("kubePrometheusStack", "charts/grafana/templates/_pod.tpl", "grafana.securityContext", [
+    "grafana.containerSecurityContext",
+    "grafana.initChownData.securityContext",
+    "grafana.downloadDashboards.securityContext",
+    "grafana.sidecar.securityContext",
+  ]),
 ];
 
 /** A chart the project installs whose templates take no securityContext from values (reviewed). */
@@ -296,13 +264,11 @@ export interface ChartWithoutSecurityContextValues {
 /** The installed charts reviewed and found to pass no securityContext value through. */
 export const CHARTS_WITHOUT_SECURITY_CONTEXT_VALUES: ChartWithoutSecurityContextValues[] = [
   {
-    chart: "linkerd-crds",
-    version: "2026.8.3",
+    ...reviewed("linkerdCrds"),
     why: "CRDs only, no pods (linkerd/linkerd2 @ edge-26.8.3 charts/linkerd-crds/templates)",
   },
   {
-    chart: "linkerd-viz",
-    version: "2026.8.3",
+    ...reviewed("linkerdViz"),
     why: "fixed securityContexts whose runAsUser is `<component>.UID | default defaultUID`, numeric by default (linkerd/linkerd2 @ edge-26.8.3 viz/charts/linkerd-viz/templates/tap.yaml line 134 and the others)",
   },
 ];

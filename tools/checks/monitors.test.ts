@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CHART_MONITOR_TARGETS, type ChartMonitorTarget } from "./chartMonitorTargets";
+import { reviewed } from "./chartReviews";
 import type { CheckedResource } from "./graph";
 import { checkMonitors } from "./monitors";
 import { hasShared, sharedDir } from "./shared";
@@ -182,15 +183,14 @@ describe("monitors: chart-made targets from the reviewed table", () => {
     const errors = checkMonitors([release("2.0.0"), monitor("metrics")], TABLE).errors;
     assert.equal(
       errors[0],
-      "urn:pulumi:test::p::kubernetes:helm.sh/v3:Release::r: the reviewed monitor-target table has c at 1.0.0 but the release installs 2.0.0; re-read the templates at 2.0.0 and update tools/checks/chartMonitorTargets.ts",
+      "urn:pulumi:test::p::kubernetes:helm.sh/v3:Release::r: the reviewed monitor-target table has c at 1.0.0 but the release installs 2.0.0; re-read the templates at 2.0.0, update tools/checks/chartMonitorTargets.ts and the version in tools/checks/chartReviews.ts",
     );
     assert.equal(errors.length, 2);
   });
 
-  it("describes linkerd edge-26.8.3's control plane by its -admin port names", () => {
+  it("describes the reviewed linkerd control plane by its -admin port names", () => {
     const linkerd = k8s("kubernetes:helm.sh/v3:Release", "l", {
-      chart: "linkerd-control-plane",
-      version: "2026.8.3",
+      ...reviewed("linkerdControlPlane"),
       name: "linkerd-control-plane",
       namespace: "linkerd",
     });

@@ -133,7 +133,7 @@ function chartTargets(
       const reviewed = rows.filter((t) => t.version === version);
       if (reviewed.length === 0) {
         errors.push(
-          `${release.urn}: the reviewed monitor-target table has ${chart} at ${[...new Set(rows.map((t) => t.version))].join(", ")} but the release installs ${version}; re-read the templates at ${version} and update tools/checks/chartMonitorTargets.ts`,
+          `${release.urn}: the reviewed monitor-target table has ${chart} at ${[...new Set(rows.map((t) => t.version))].join(", ")} but the release installs ${version}; re-read the templates at ${version}, update tools/checks/chartMonitorTargets.ts and the version in tools/checks/chartReviews.ts`,
         );
         continue;
       }

@@ -220,7 +220,7 @@ describe("pods: values handed to charts", () => {
       TABLE,
     );
     assert.deepEqual(result.errors, [
-      `${URN}: the reviewed securityContext table has c at 1.0.0 but the release installs 2.0.0; re-read the templates at 2.0.0 and update tools/checks/chartPodSecurity.ts`,
+      `${URN}: the reviewed securityContext table has c at 1.0.0 but the release installs 2.0.0; re-read the templates at 2.0.0, update tools/checks/chartPodSecurity.ts and the version in tools/checks/chartReviews.ts`,
     ]);
   });
 

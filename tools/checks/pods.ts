@@ -303,7 +303,7 @@ function checkRelease(
   }
   if (!rows.some((r) => r.version === version)) {
     errors.push(
-      `${release.urn}: the reviewed securityContext table has ${chart} at ${[...new Set(rows.map((r) => r.version))].join(", ")} but the release installs ${version}; re-read the templates at ${version} and update tools/checks/chartPodSecurity.ts`,
+      `${release.urn}: the reviewed securityContext table has ${chart} at ${[...new Set(rows.map((r) => r.version))].join(", ")} but the release installs ${version}; re-read the templates at ${version}, update tools/checks/chartPodSecurity.ts and the version in tools/checks/chartReviews.ts`,
     );
     return 0;
   }
