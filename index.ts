@@ -3,8 +3,6 @@
  * Nothing else lives here; every resource belongs to a component under components/.
  */
 import * as aws from "@pulumi/aws";
-import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { DEFAULT_STORAGE_CLASS, Deployer, EksCluster } from "./components/cluster";
 import { baseTags } from "./components/lib";
 import { KafkaCluster, KafkaTopics, Queue } from "./components/messaging";
@@ -339,11 +337,6 @@ function inClusterPlatform(topics: KafkaTopics) {
     { providers: [aws_] },
   );
 
-  // Generated, never typed by a person; Pulumi keeps it encrypted in state.
-  const grafanaAdminPassword = new random.RandomPassword("grafana-admin", {
-    length: 32,
-    special: false,
-  });
   const heartbeatTopicArn = alarms.heartbeatTopicArn;
   const monitoring = new Monitoring(
     "platform",
@@ -352,7 +345,6 @@ function inClusterPlatform(topics: KafkaTopics) {
       highAvailability,
       prometheus: observability.prometheus,
       storageClassName: DEFAULT_STORAGE_CLASS,
-      grafanaAdminPassword: pulumi.secret(grafanaAdminPassword.result),
       // The config names its receivers' credentials by file only; their values come from the
       // stack's secret config and become Secrets the component creates before Alertmanager starts.
       alertmanagerConfig: {

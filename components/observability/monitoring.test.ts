@@ -58,6 +58,7 @@ describe("Monitoring", () => {
   let provider: k8s.Provider;
   let devUrn: string;
   let prodUrn: string;
+  let generated: Monitoring;
 
   const args = (overrides: Partial<MonitoringArgs> = {}): MonitoringArgs => ({
     provider,
@@ -97,6 +98,11 @@ describe("Monitoring", () => {
     capture = await mockPlatform();
     provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
     const dev = new Monitoring("dev", args());
+    // No password given: the component generates its own.
+    generated = new Monitoring(
+      "generated",
+      args({ namespace: "monitoring-generated", grafanaAdminPassword: undefined }),
+    );
     const prod = new Monitoring(
       "prod",
       args({
@@ -133,6 +139,32 @@ describe("Monitoring", () => {
       name: "monitoring",
       annotations: { "linkerd.io/inject": "disabled" },
     });
+  });
+
+  it("generates the Grafana admin password itself when none is given, keeping the stack's old one", async () => {
+    const generatedUrn = await new Promise<string>((done) => generated.urn.apply(done));
+    const [password] = ofType(capture, "random:index/randomPassword:RandomPassword", generatedUrn);
+    assert.ok(password, "a RandomPassword child");
+    assert.deepEqual(
+      [password.name, password.inputs.length, password.inputs.special],
+      ["grafana-admin", 32, false],
+    );
+    // The password the stack program made at its root before: aliased, not replaced.
+    assert.ok(
+      password.aliases.some(
+        (a) =>
+          /::random:index\/randomPassword:RandomPassword::grafana-admin$/.test(a) &&
+          !a.includes("Monitoring"),
+      ),
+      JSON.stringify(password.aliases),
+    );
+    const [secret] = ofType(capture, "kubernetes:core/v1:Secret", generatedUrn).filter(
+      (r) => (r.inputs.metadata as { name: string }).name === "grafana-admin",
+    );
+    const data = revealSecrets(secret.inputs.stringData) as Record<string, string>;
+    assert.equal(data["admin-password"], revealSecrets(password.outputs.result));
+    // A given password is used as is: dev and prod generate none.
+    assert.equal(ofType(capture, "random:index/randomPassword:RandomPassword", devUrn).length, 0);
   });
 
   it("keeps the Grafana admin password in a Secret and out of the Helm values", () => {
