@@ -4,7 +4,7 @@
  */
 import * as aws from "@pulumi/aws";
 import { DEFAULT_STORAGE_CLASS, Deployer, EksCluster } from "./components/cluster";
-import { baseTags } from "./components/lib";
+import { type AwsContext, baseTags } from "./components/lib";
 import { KafkaCluster, KafkaTopics, Queue } from "./components/messaging";
 import { AppNamespace, CertManager, Linkerd } from "./components/mesh";
 import { Network } from "./components/network";
@@ -43,6 +43,8 @@ const aws_ = new aws.Provider("aws", {
 });
 const identity = aws.getCallerIdentityOutput({}, { provider: aws_ });
 const partition = aws.getPartitionOutput({}, { provider: aws_ }).partition;
+/** Account, partition and Region: every component that writes ARNs or policies takes these. */
+const awsContext: AwsContext = { accountId: identity.accountId, partition, region: config.region };
 const clusterName = `acme-${config.environment}`;
 const protect = config.protectStatefulResources;
 
@@ -50,9 +52,7 @@ const keys = new PlatformKeys(
   "platform",
   {
     aliasPrefix: `acme/${config.environment}`,
-    accountId: identity.accountId,
-    partition,
-    region: config.region,
+    ...awsContext,
     deletionWindowInDays: config.keys.deletionWindowInDays,
     protect,
   },
@@ -66,9 +66,7 @@ const network = new Network(
     azCount: config.network.azCount,
     availabilityZoneNames: config.network.availabilityZones,
     natGateways: config.network.natGateways,
-    region: config.region,
-    accountId: identity.accountId,
-    partition,
+    ...awsContext,
     clusterName,
     flowLogs: {
       kmsKeyArn: keys.logsKeyArn,
@@ -97,9 +95,7 @@ const deployer = config.deployer
         logRetentionInDays: config.deployer.logRetentionInDays,
         computeType: config.deployer.computeType,
         buildTimeoutMinutes: config.deployer.buildTimeoutMinutes,
-        region: config.region,
-        accountId: identity.accountId,
-        partition,
+        ...awsContext,
         protect,
       },
       { providers: [aws_] },
@@ -114,9 +110,7 @@ const cluster = new EksCluster(
     supportType: config.cluster.supportType,
     vpcId: network.vpcId,
     privateSubnetIds: network.privateSubnetIds,
-    accountId: identity.accountId,
-    partition,
-    region: config.region,
+    ...awsContext,
     secretsKeyArn: keys.clusterSecretsKeyArn,
     logsKeyArn: keys.logsKeyArn,
     volumesKeyArn: keys.volumesKeyArn,
@@ -152,7 +146,7 @@ const workQueue = new Queue(
       maxReceiveCount: workQueueConfig.maxReceiveCount,
       messageRetentionSeconds: workQueueConfig.deadLetterRetentionSeconds,
     },
-    region: config.region,
+    region: awsContext.region,
     protect,
   },
   { providers: [aws_] },
@@ -186,9 +180,7 @@ const kafka = new KafkaCluster(
       minInsyncReplicas: kafkaConfig.minInsyncReplicas,
     },
     protect,
-    region: config.region,
-    accountId: identity.accountId,
-    partition,
+    ...awsContext,
   },
   { providers: [aws_] },
 );
@@ -228,7 +220,7 @@ const artifacts = new ArtifactBucket(
   "workflow-artifacts",
   {
     kmsKeyArn: keys.dataKeyArn,
-    region: config.region,
+    region: awsContext.region,
     artifactExpirationDays: platform.workflows.artifactExpirationDays,
     noncurrentVersionExpirationDays: platform.workflows.noncurrentVersionExpirationDays,
     protect,
@@ -267,9 +259,7 @@ function inClusterPlatform(topics: KafkaTopics) {
       provider: k8sProvider,
       clusterName: cluster.clusterName,
       vpcId: network.vpcId,
-      region: config.region,
-      accountId: identity.accountId,
-      partition,
+      ...awsContext,
       highAvailability,
     },
     { providers: [aws_] },
@@ -316,9 +306,7 @@ function inClusterPlatform(topics: KafkaTopics) {
     "platform",
     {
       alertsKeyArn: keys.alertsKeyArn,
-      accountId: identity.accountId,
-      partition,
-      region: config.region,
+      ...awsContext,
       deadLetterQueues: [{ name: "workflow-requests", queueName: workQueue.deadLetterQueueName }],
       kafka: {
         clusterName: kafka.clusterName,
@@ -350,7 +338,7 @@ function inClusterPlatform(topics: KafkaTopics) {
       alertmanagerConfig: {
         secretName: "alertmanager-config",
         yaml: heartbeatTopicArn.apply((topicArn) =>
-          alertmanagerConfigYaml(receivers, { topicArn, region: config.region }),
+          alertmanagerConfigYaml(receivers, { topicArn, region: awsContext.region }),
         ),
       },
       alertmanagerCredentials: alertmanagerCredentials(receivers, {
@@ -370,9 +358,7 @@ function inClusterPlatform(topics: KafkaTopics) {
       tracingQueryUrl: tracing.jaegerQueryUrl,
       mskBrokers: { bootstrapBrokers: kafka.bootstrapBrokersSaslIam },
       clusterName: cluster.clusterName,
-      region: config.region,
-      accountId: identity.accountId,
-      partition,
+      ...awsContext,
     },
     { providers: [aws_], dependsOn: [cluster] },
   );
@@ -408,7 +394,7 @@ function inClusterPlatform(topics: KafkaTopics) {
       provider: k8sProvider,
       namespace: platform.workflows.namespace,
       clusterName: cluster.clusterName,
-      accountId: identity.accountId,
+      accountId: awsContext.accountId,
       artifactBucket: artifacts,
       sso: platform.workflows.sso,
       highAvailability,
@@ -450,9 +436,7 @@ function inClusterPlatform(topics: KafkaTopics) {
       provider: k8sProvider,
       namespace: platform.workflows.namespace,
       clusterName: cluster.clusterName,
-      region: config.region,
-      accountId: identity.accountId,
-      partition,
+      ...awsContext,
       workQueue,
       events: {
         clusterArn: kafka.clusterArn,

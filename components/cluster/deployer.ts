@@ -12,8 +12,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
-  POD_IDENTITY_SERVICE_PRINCIPAL,
+  type AwsContext,
   LOG_RETENTION_DAYS,
+  POD_IDENTITY_SERVICE_PRINCIPAL,
   policyDocument,
   type PolicyStatement,
   serviceTrustPolicy,
@@ -43,7 +44,7 @@ export interface DeployerRepository {
 }
 
 /** Arguments of {@link Deployer}. */
-export interface DeployerArgs {
+export interface DeployerArgs extends AwsContext {
   /**
    * The CodeBuild project name (physical: the runner label `codebuild-<projectName>-...` in the
    * workflow and the role's trust condition are built from it).
@@ -82,9 +83,6 @@ export interface DeployerArgs {
    * @default 120
    */
   buildTimeoutMinutes?: number;
-  region: string;
-  accountId: pulumi.Input<string>;
-  partition: pulumi.Input<string>;
   /** Protect the build log group from `pulumi destroy`. */
   protect?: boolean;
 }

@@ -6,6 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  type AwsContext,
   managedPolicyArn,
   podIdentityRole,
   policyDocument,
@@ -71,7 +72,7 @@ export interface NodeGroupSpec {
 }
 
 /** Arguments of {@link EksCluster}. */
-export interface EksClusterArgs {
+export interface EksClusterArgs extends AwsContext {
   /** The EKS cluster name (physical; the control-plane log group is named after it). */
   clusterName: string;
   /** Kubernetes minor version, e.g. "1.34". */
@@ -84,9 +85,6 @@ export interface EksClusterArgs {
   vpcId: pulumi.Input<string>;
   /** Private subnets for the control-plane ENIs and the nodes. */
   privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
-  accountId: pulumi.Input<string>;
-  partition: pulumi.Input<string>;
-  region: string;
   /** Key for envelope encryption of Kubernetes Secrets (cannot be changed once set). */
   secretsKeyArn: pulumi.Input<string>;
   /** Key of the control-plane log group. */

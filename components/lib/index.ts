@@ -5,3 +5,4 @@ export * from "./logs";
 export * from "./options";
 export * from "./validators";
 export * from "./charts";
+export * from "./aws";

@@ -8,7 +8,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { LOG_RETENTION_DAYS, throwIfInvalid, ValidationError } from "../lib";
+import { type AwsContext, LOG_RETENTION_DAYS, throwIfInvalid, ValidationError } from "../lib";
 
 /**
  * The Kafka version new clusters should run: the newest MSK offers on Standard brokers (4.2.x is
@@ -79,7 +79,7 @@ export interface KafkaReplicationArgs {
 }
 
 /** Arguments of {@link KafkaCluster}. */
-export interface KafkaClusterArgs {
+export interface KafkaClusterArgs extends AwsContext {
   /** The MSK cluster name (physical): 1 to 64 letters, digits and hyphens, starting alphanumeric. */
   clusterName: string;
   /**
@@ -137,16 +137,10 @@ export interface KafkaClusterArgs {
    * @default undefined (no pipe: the group admits only the client security groups)
    */
   pipeAccess?: { vpcCidrBlock: pulumi.Input<string> };
-  /** The Region of the cluster; topic and group ARNs of grants are built from it. */
-  region: string;
-  /** The account of the cluster, for topic and group ARNs. */
-  accountId: pulumi.Input<string>;
-  /** The AWS partition (`aws`, `aws-cn`, `aws-us-gov`), for topic and group ARNs. */
-  partition: pulumi.Input<string>;
 }
 
 /** What topic management and grants need to know about a cluster; {@link KafkaCluster} is one. */
-export interface KafkaClusterRef {
+export interface KafkaClusterRef extends AwsContext {
   /** The cluster ARN, the resource of `kafka-cluster:Connect` and of the MSK topic API. */
   clusterArn: pulumi.Input<string>;
   /** The cluster name, part of topic and group ARNs. */
@@ -155,12 +149,6 @@ export interface KafkaClusterRef {
   clusterUuid: pulumi.Input<string>;
   /** Comma-separated `host:9098` list, as MSK reports it. */
   bootstrapBrokersSaslIam: pulumi.Input<string>;
-  /** The cluster's Region, for topic and group ARNs and the SASL/IAM signer. */
-  region: string;
-  /** The cluster's account, for topic and group ARNs. */
-  accountId: pulumi.Input<string>;
-  /** The cluster's AWS partition, for topic and group ARNs. */
-  partition: pulumi.Input<string>;
 }
 
 const CLUSTER_NAME = /^[0-9A-Za-z][0-9A-Za-z-]{0,63}$/;

@@ -4,7 +4,14 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { policyDocument, PolicyStatement, REGION, throwIfInvalid, ValidationError } from "../lib";
+import {
+  type AwsContext,
+  policyDocument,
+  PolicyStatement,
+  REGION,
+  throwIfInvalid,
+  ValidationError,
+} from "../lib";
 import { listMessageContracts, messageContract, MessageContract } from "../lib/contracts";
 
 /** The tag both queues carry: `<contract name>@<contract version>`. */
@@ -45,7 +52,7 @@ export interface DeadLetterArgs {
 }
 
 /** Arguments of {@link Queue}. */
-export interface QueueArgs {
+export interface QueueArgs extends Pick<AwsContext, "region"> {
   /**
    * A FIFO queue (ordered per message group, deduplicated) instead of a standard one; the
    * dead-letter queue is of the same kind, as SQS requires. Plain: it decides the queue names.
@@ -99,8 +106,6 @@ export interface QueueArgs {
   receiveWaitTimeSeconds?: number;
   /** The dead-letter queue every message goes to after `maxReceiveCount` failed receives. */
   deadLetter: DeadLetterArgs;
-  /** The AWS Region of the queues, for the `kms:ViaService` condition of the grants. */
-  region: string;
   /** Protect both queues from `pulumi destroy` (deleting a queue deletes its messages). */
   protect?: boolean;
 }

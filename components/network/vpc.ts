@@ -6,6 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  type AwsContext,
   LOG_RETENTION_DAYS,
   policyDocument,
   REGION,
@@ -37,7 +38,7 @@ export const DEFAULT_INTERFACE_ENDPOINTS: readonly string[] = [
 ];
 
 /** Arguments of {@link Network}. */
-export interface NetworkArgs {
+export interface NetworkArgs extends AwsContext {
   /**
    * IPv4 CIDR block of the VPC, a /16 to /20 network address. Plain: the subnet layout is computed
    * from it (see `planSubnets`). The first half goes to private subnets, the third quarter to
@@ -64,12 +65,6 @@ export interface NetworkArgs {
    * See https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html
    */
   natGateways: NatGatewayStrategy;
-  /** AWS Region code the VPC is in (e.g. `eu-west-1`); used in endpoint service names and ARNs. */
-  region: string;
-  /** Account ID that owns the VPC; scopes the flow-log role's trust policy (confused deputy). */
-  accountId: pulumi.Input<string>;
-  /** AWS partition (`aws`, `aws-cn`, `aws-us-gov`) for the ARNs this component builds. */
-  partition: pulumi.Input<string>;
   /**
    * EKS cluster name; subnets are tagged `kubernetes.io/cluster/<clusterName>` = `shared` so the
    * AWS Load Balancer Controller can discover them.

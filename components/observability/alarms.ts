@@ -8,7 +8,13 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { policyDocument, PolicyStatement, throwIfInvalid, ValidationError } from "../lib";
+import {
+  type AwsContext,
+  policyDocument,
+  PolicyStatement,
+  throwIfInvalid,
+  ValidationError,
+} from "../lib";
 
 /** The runbook of each alarm kind, relative to the repository root. */
 export const ALARM_RUNBOOKS = {
@@ -52,19 +58,13 @@ export interface AlertSubscription {
 }
 
 /** Arguments of {@link CloudWatchAlarms}. */
-export interface CloudWatchAlarmsArgs {
+export interface CloudWatchAlarmsArgs extends AwsContext {
   /**
    * ARN of the customer-managed key that encrypts the topic. Its policy must include
    * {@link alertsKeyStatements}, or CloudWatch cannot publish. Not an alias: the AWS managed
    * `alias/aws/sns` key cannot be granted to CloudWatch.
    */
   alertsKeyArn: pulumi.Input<string>;
-  /** The account that owns the alarms: the topic accepts only its alarms. */
-  accountId: pulumi.Input<string>;
-  /** The AWS partition (`aws`, `aws-cn`, `aws-us-gov`). */
-  partition: pulumi.Input<string>;
-  /** The Region of the alarms. */
-  region: string;
   /** Dead-letter queues; one alarm each. Plain count. */
   deadLetterQueues: DeadLetterQueueAlarm[];
   /** MSK disk alarms, one per broker. @default none */

@@ -12,17 +12,18 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { stringify } from "yaml";
 import {
+  type AwsContext,
+  CHARTS,
+  dependenciesOf,
   DNS_LABEL,
   DNS_LABEL_FORM,
-  CHARTS,
-  policyDocument,
-  podIdentityRole,
-  type PolicyStatement,
   isAwsRegion,
+  podIdentityRole,
+  policyDocument,
+  type PolicyStatement,
   RESERVED_NAMESPACES,
   throwIfInvalid,
   type ValidationError,
-  dependenciesOf,
 } from "../lib";
 import type { AlertmanagerCredential } from "./alertmanager";
 import { chartDefaultRulesValues, eksUnscrapeableComponentValues } from "./chartDefaultRules";
@@ -106,7 +107,7 @@ export interface MskBrokersArgs {
 }
 
 /** Arguments of {@link Monitoring}. */
-export interface MonitoringArgs {
+export interface MonitoringArgs extends AwsContext {
   /** The provider of the cluster (`EksCluster.kubernetesProvider`). */
   provider: k8s.Provider;
   /**
@@ -170,12 +171,6 @@ export interface MonitoringArgs {
   mskBrokers: MskBrokersArgs;
   /** The EKS cluster name, for the Pod Identity association. */
   clusterName: pulumi.Input<string>;
-  /** The Region YACE reads CloudWatch in. */
-  region: string;
-  /** The account; YACE's role trusts Pod Identity only from it. */
-  accountId: pulumi.Input<string>;
-  /** The AWS partition ("aws"). */
-  partition: pulumi.Input<string>;
 }
 
 /** What Alertmanager may publish to. */

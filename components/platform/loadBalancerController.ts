@@ -6,6 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  type AwsContext,
   CHARTS,
   podIdentityRole,
   policyDocument,
@@ -20,7 +21,7 @@ export const LOAD_BALANCER_CONTROLLER_NAMESPACE = "kube-system";
 export const LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT = "aws-load-balancer-controller";
 
 /** Arguments of {@link LoadBalancerController}. */
-export interface LoadBalancerControllerArgs {
+export interface LoadBalancerControllerArgs extends AwsContext {
   /** The provider of the cluster the controller runs in (`EksCluster.kubernetesProvider`). */
   provider: k8s.Provider;
   /**
@@ -34,12 +35,6 @@ export interface LoadBalancerControllerArgs {
    * rule changes are limited to this VPC.
    */
   vpcId: pulumi.Input<string>;
-  /** The cluster's Region, passed as `--aws-region` for the same reason as `vpcId`. */
-  region: string;
-  /** The account; the role trusts Pod Identity only for the controller's service account of this cluster in it (`podIdentityTrustPolicy`). */
-  accountId: pulumi.Input<string>;
-  /** The AWS partition (`aws`, `aws-cn`, `aws-us-gov`) of the ARNs in the policy. */
-  partition: pulumi.Input<string>;
   /**
    * Spread the two replicas over Availability Zones. The release always runs two replicas with a
    * disruption budget, because the controller's webhooks fail closed: with no ready replica,

@@ -5,7 +5,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { alertsKeyStatements } from "../observability/alarms";
-import { policyDocument, PolicyStatement, throwIfInvalid, ValidationError } from "../lib";
+import {
+  type AwsContext,
+  policyDocument,
+  PolicyStatement,
+  throwIfInvalid,
+  ValidationError,
+} from "../lib";
 
 /** The data domains that get a key of their own. */
 export const KeyDomain = {
@@ -23,15 +29,9 @@ export const KeyDomain = {
 export type KeyDomain = (typeof KeyDomain)[keyof typeof KeyDomain];
 
 /** Arguments of {@link PlatformKeys}. */
-export interface PlatformKeysArgs {
+export interface PlatformKeysArgs extends AwsContext {
   /** Prefix of the alias names: keys are `alias/<aliasPrefix>/<domain>`. Unique per account and Region. */
   aliasPrefix: string;
-  /** The account that owns the keys; its root principal administers them. */
-  accountId: pulumi.Input<string>;
-  /** The AWS partition (`aws`, `aws-cn`, `aws-us-gov`). */
-  partition: pulumi.Input<string>;
-  /** The Region, for service principals such as `logs.<region>.amazonaws.com`. */
-  region: string;
   /**
    * Days AWS waits before deleting a key scheduled for deletion (7 to 30).
    * @default 30 (the longest window: the only undo for a mistaken deletion)

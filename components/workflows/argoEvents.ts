@@ -13,16 +13,17 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
-  DNS_LABEL,
+  type AwsContext,
   CHARTS,
+  dependenciesOf,
+  DNS_LABEL,
+  podIdentityRole,
   policyDocument,
   PolicyStatement,
-  podIdentityRole,
   REGION,
   serviceTrustPolicy,
   throwIfInvalid,
   ValidationError,
-  dependenciesOf,
 } from "../lib";
 import { Queue } from "../messaging/queue";
 
@@ -106,7 +107,7 @@ export interface DomainEventsArgs {
 }
 
 /** Arguments of {@link ArgoEvents}. */
-export interface ArgoEventsArgs {
+export interface ArgoEventsArgs extends AwsContext {
   /** The Kubernetes provider of the cluster. */
   provider: k8s.Provider;
   /**
@@ -116,12 +117,6 @@ export interface ArgoEventsArgs {
   namespace: string;
   /** The EKS cluster name, for the Pod Identity associations. */
   clusterName: pulumi.Input<string>;
-  /** The Region of the queues and the cluster. */
-  region: string;
-  /** The account of the queues (pins `queueAccountId`) and of the trust conditions. */
-  accountId: pulumi.Input<string>;
-  /** The AWS partition, for the pipe ARN in the bridge role's trust policy. */
-  partition: pulumi.Input<string>;
   /** The SQS work queue Service A writes workflow requests to. */
   workQueue: WorkQueueRef;
   /** The domain-event topic, bridged to SQS (see the module comment). */

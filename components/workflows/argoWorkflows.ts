@@ -7,16 +7,17 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  type AwsContext,
+  CHARTS,
+  dependenciesOf,
   DNS_LABEL,
   DNS_LABEL_FORM,
-  CHARTS,
+  podIdentityRole,
   policyDocument,
   PolicyStatement,
-  podIdentityRole,
   RESERVED_NAMESPACES,
   throwIfInvalid,
   ValidationError,
-  dependenciesOf,
 } from "../lib";
 import { ArtifactBucket } from "./artifactBucket";
 
@@ -83,7 +84,7 @@ export interface ArgoArchiveDatabaseArgs {
 }
 
 /** Arguments of {@link ArgoWorkflows}. */
-export interface ArgoWorkflowsArgs {
+export interface ArgoWorkflowsArgs extends Pick<AwsContext, "accountId"> {
   /** The provider of the cluster Argo runs in (`EksCluster.kubernetesProvider`). */
   provider: k8s.Provider;
   /**
@@ -93,8 +94,6 @@ export interface ArgoWorkflowsArgs {
   namespace: string;
   /** The EKS cluster name, for the Pod Identity associations. */
   clusterName: pulumi.Input<string>;
-  /** The account; each role trusts Pod Identity only for its own service account of this cluster in it (`podIdentityTrustPolicy`). */
-  accountId: pulumi.Input<string>;
   /** The bucket of the default artifact repository. Workflows read and write it; the server reads it. */
   artifactBucket: ArtifactBucket;
   /**

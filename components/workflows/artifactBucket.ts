@@ -4,7 +4,14 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { policyDocument, PolicyStatement, REGION, throwIfInvalid, ValidationError } from "../lib";
+import {
+  type AwsContext,
+  policyDocument,
+  PolicyStatement,
+  REGION,
+  throwIfInvalid,
+  ValidationError,
+} from "../lib";
 
 /** IAM authorizes KMS requests against the key ARN, so an alias or bare key ID grants nothing. */
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
@@ -15,14 +22,12 @@ const MAX_EXPIRATION_DAYS = 3650;
 const DEFAULT_ABORT_MULTIPART_DAYS = 7;
 
 /** Arguments of {@link ArtifactBucket}. */
-export interface ArtifactBucketArgs {
+export interface ArtifactBucketArgs extends Pick<AwsContext, "region"> {
   /**
    * ARN of the customer-managed KMS key for SSE-KMS (the platform's `data` key). It must be a key
    * ARN, not an alias, because the grants and the bucket policy name it.
    */
   kmsKeyArn: pulumi.Input<string>;
-  /** The bucket's Region. Grants use it in the `kms:ViaService` condition (`s3.<region>.amazonaws.com`). */
-  region: string;
   /**
    * Days after which an artifact expires, from 1 to 3650. The bucket is versioned, so expiry makes
    * the artifact a noncurrent version, which `noncurrentVersionExpirationDays` then removes.
