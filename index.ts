@@ -336,7 +336,6 @@ function inClusterPlatform(topics: KafkaTopics) {
       // The config names its receivers' credentials by file only; their values come from the
       // stack's secret config and become Secrets the component creates before Alertmanager starts.
       alertmanagerConfig: {
-        secretName: "alertmanager-config",
         yaml: heartbeatTopicArn.apply((topicArn) =>
           alertmanagerConfigYaml(receivers, { topicArn, region: awsContext.region }),
         ),

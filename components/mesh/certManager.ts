@@ -20,6 +20,24 @@ export const CERT_MANAGER_RESOURCES = {
   cainjector: { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "256Mi" } },
 } as const;
 
+/**
+ * The PodMonitor of cert-manager's pods, in the monitoring namespace `namespace`. `Monitoring`
+ * creates it once its CRDs are served (the chart's own ServiceMonitor stays off, see
+ * {@link CertManagerArgs.serviceMonitor}).
+ */
+export function certManagerPodMonitor(namespace: string): Record<string, unknown> {
+  return {
+    apiVersion: "monitoring.coreos.com/v1",
+    kind: "PodMonitor",
+    metadata: { name: "cert-manager", namespace },
+    spec: {
+      namespaceSelector: { matchNames: [CERT_MANAGER_NAMESPACE] },
+      selector: { matchLabels: { "app.kubernetes.io/instance": CHARTS.certManager.name } },
+      podMetricsEndpoints: [{ port: "http-metrics", path: "/metrics", interval: "60s" }],
+    },
+  };
+}
+
 /** Arguments of {@link CertManager}. */
 export interface CertManagerArgs {
   /** The cluster's Kubernetes provider (EksCluster.kubernetesProvider). */

@@ -117,6 +117,70 @@ export const CONTROL_PLANE_FREE_FORM_VALUES = [
   "spValidatorResources",
 ] as const;
 
+/**
+ * The control plane's admin (metrics) ports as linkerd edge-26.8.3 names them
+ * (charts/linkerd-control-plane/templates/destination.yaml: dest-admin, spval-admin, policy-admin;
+ * identity.yaml: ident-admin; proxy-injector.yaml: injector-admin). The monitors check holds its
+ * own reviewed copy of the chart's ports, so that this list is checked rather than trusted.
+ */
+export const LINKERD_CONTROL_PLANE_ADMIN_PORTS = [
+  "dest-admin",
+  "spval-admin",
+  "policy-admin",
+  "ident-admin",
+  "injector-admin",
+] as const;
+
+/**
+ * The PodMonitors of the mesh, in the monitoring namespace `namespace`: every meshed pod's proxy
+ * and the control plane's admin ports. `Monitoring` creates them once its CRDs are served.
+ */
+export function linkerdPodMonitors(namespace: string): Record<string, unknown>[] {
+  // Relabelings as in Linkerd's "Bringing your own Prometheus" scrape config: namespace, pod and
+  // the workload labels the proxy's metrics are grouped by.
+  const podLabels = [
+    { sourceLabels: ["__meta_kubernetes_namespace"], targetLabel: "namespace" },
+    { sourceLabels: ["__meta_kubernetes_pod_name"], targetLabel: "pod" },
+    {
+      action: "labelmap",
+      regex: "__meta_kubernetes_pod_label_linkerd_io_proxy_(.+)",
+    },
+  ];
+  return [
+    {
+      apiVersion: "monitoring.coreos.com/v1",
+      kind: "PodMonitor",
+      metadata: { name: "linkerd-proxy", namespace },
+      spec: {
+        namespaceSelector: { any: true },
+        selector: {
+          matchExpressions: [{ key: "linkerd.io/control-plane-ns", operator: "Exists" }],
+        },
+        podMetricsEndpoints: [
+          { port: "linkerd-admin", path: "/metrics", interval: "30s", relabelings: podLabels },
+        ],
+      },
+    },
+    {
+      apiVersion: "monitoring.coreos.com/v1",
+      kind: "PodMonitor",
+      metadata: { name: "linkerd-control-plane", namespace },
+      spec: {
+        namespaceSelector: { matchNames: [LINKERD_NAMESPACE] },
+        selector: {
+          matchExpressions: [{ key: "linkerd.io/control-plane-component", operator: "Exists" }],
+        },
+        // One endpoint per admin port: a pod without that port is dropped from that endpoint's job.
+        podMetricsEndpoints: LINKERD_CONTROL_PLANE_ADMIN_PORTS.map((port) => ({
+          port,
+          path: "/metrics",
+          interval: "30s",
+        })),
+      },
+    },
+  ];
+}
+
 /** Resources of each proxy the injector adds (`proxy.resources`); CPU is never limited. */
 export interface ProxyResources {
   /** CPU request, e.g. "100m". */

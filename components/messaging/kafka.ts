@@ -33,6 +33,36 @@ export const KAFKA_PORTS = {
   nodeExporter: 11002,
 } as const;
 
+/** The host names of a bootstrap broker string (`host:port,host:port`), sorted and unique. */
+export function brokerHosts(bootstrapBrokers: string): string[] {
+  const hosts = bootstrapBrokers
+    .split(",")
+    .map((b) => b.trim())
+    .filter((b) => b !== "")
+    .map((b) => b.replace(/:\d+$/, ""));
+  return [...new Set(hosts)].sort();
+}
+
+/**
+ * Prometheus scrape jobs for MSK open monitoring (Prometheus `scrape_config` objects): each
+ * broker host on the JMX exporter's and the node exporter's port. `Monitoring` adds them to
+ * Prometheus' additional scrape configs.
+ */
+export function mskScrapeConfigs(hosts: string[]): Record<string, unknown>[] {
+  const job = (name: string, port: number) => ({
+    job_name: name,
+    static_configs: [{ targets: hosts.map((h) => `${h}:${port}`) }],
+    // Label each series with the broker host rather than host:port.
+    relabel_configs: [
+      { source_labels: ["__address__"], regex: "([^:]+):\\d+", target_label: "instance" },
+    ],
+  });
+  return [
+    job("msk-jmx-exporter", KAFKA_PORTS.jmxExporter),
+    job("msk-node-exporter", KAFKA_PORTS.nodeExporter),
+  ];
+}
+
 /** MSK's CloudWatch metric levels. */
 export const EnhancedMonitoring = {
   Default: "DEFAULT",

@@ -28,7 +28,6 @@ describe("kube-prometheus-stack default rules on EKS (the reviewed table)", () =
       highAvailability: false,
       prometheus: { retention: "15d", storageGiB: 50 },
       storageClassName: "gp3-encrypted",
-      grafanaAdminPassword: pulumi.secret("correct-horse-battery-staple-42"),
       elasticsearchUrl: "https://logs-es-http.logging.svc:9200",
       elasticsearchAuth: {
         username: "acme-grafana",

@@ -12,7 +12,8 @@ import { describe, it } from "node:test";
 import { parse, stringify } from "yaml";
 import { chartValuesPath } from "../../tools/checks/shared";
 import { CHARTS } from "../lib";
-import { dashboardFiles, DATASOURCE_UIDS, kubePrometheusStackValues } from "./monitoring";
+import { dashboardFiles, DATASOURCE_UIDS } from "./grafana";
+import { kubePrometheusStackValues } from "./monitoring";
 
 interface Target {
   refId?: string;

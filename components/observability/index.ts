@@ -2,6 +2,8 @@ export * from "./alarms";
 export * from "./alertRules";
 export * from "./alertmanager";
 export * from "./elasticsearchExporter";
+export * from "./grafana";
 export * from "./logging";
 export * from "./monitoring";
 export * from "./tracing";
+export * from "./yace";

@@ -19,20 +19,10 @@ import {
   TEST_REGION,
 } from "../../tools/testing";
 import { CHARTS } from "../lib";
-import {
-  brokerHosts,
-  dashboardFiles,
-  Monitoring,
-  type MonitoringArgs,
-  podMonitors,
-  validateMonitoringArgs,
-  yaceMetricName,
-  yaceMetricNames,
-} from "./monitoring";
-import { DEFAULT_ALERT_THRESHOLDS, renderRuleGroups } from "./alertRules";
+import { dashboardFiles } from "./grafana";
+import { Monitoring, type MonitoringArgs, podMonitors, validateMonitoringArgs } from "./monitoring";
 
 const CLUSTER = "acme-test";
-const PASSWORD = "correct-horse-battery-staple-42";
 const BROKERS =
   "b-2.msk.abc.kafka.eu-west-1.amazonaws.com:9098,b-1.msk.abc.kafka.eu-west-1.amazonaws.com:9098";
 const HOSTS = [
@@ -58,14 +48,12 @@ describe("Monitoring", () => {
   let provider: k8s.Provider;
   let devUrn: string;
   let prodUrn: string;
-  let generated: Monitoring;
 
   const args = (overrides: Partial<MonitoringArgs> = {}): MonitoringArgs => ({
     provider,
     highAvailability: false,
     prometheus: { retention: "15d", storageGiB: 50 },
     storageClassName: "gp3-encrypted",
-    grafanaAdminPassword: pulumi.secret(PASSWORD),
     elasticsearchUrl: "https://logs-es-http.logging.svc:9200",
     elasticsearchAuth: {
       username: "acme-grafana",
@@ -98,18 +86,14 @@ describe("Monitoring", () => {
     capture = await mockPlatform();
     provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
     const dev = new Monitoring("dev", args());
-    // No password given: the component generates its own.
-    generated = new Monitoring(
-      "generated",
-      args({ namespace: "monitoring-generated", grafanaAdminPassword: undefined }),
-    );
     const prod = new Monitoring(
       "prod",
       args({
         namespace: "monitoring-prod",
         highAvailability: true,
         prometheus: { retention: "30d", storageGiB: 200 },
-        alertmanagerConfig: { secretName: "alertmanager-config", yaml: "route: {}\n" },
+        // The Secret's name defaults to "alertmanager-config".
+        alertmanagerConfig: { yaml: "route: {}\n" },
         alertmanagerCredentials: [
           { ref: { name: "alertmanager-slack", key: "webhook-url" }, value: "slack-url" },
           { ref: { name: "alertmanager-pagerduty", key: "routing-key" }, value: "pd-key" },
@@ -141,33 +125,22 @@ describe("Monitoring", () => {
     });
   });
 
-  it("generates the Grafana admin password itself when none is given, keeping the stack's old one", async () => {
-    const generatedUrn = await new Promise<string>((done) => generated.urn.apply(done));
-    const [password] = ofType(capture, "random:index/randomPassword:RandomPassword", generatedUrn);
-    assert.ok(password, "a RandomPassword child");
-    assert.deepEqual(
-      [password.name, password.inputs.length, password.inputs.special],
-      ["grafana-admin", 32, false],
-    );
-    // The password the stack program made at its root before: aliased, not replaced.
-    assert.ok(
-      password.aliases.some(
-        (a) =>
-          /::random:index\/randomPassword:RandomPassword::grafana-admin$/.test(a) &&
-          !a.includes("Monitoring"),
-      ),
-      JSON.stringify(password.aliases),
-    );
-    const [secret] = ofType(capture, "kubernetes:core/v1:Secret", generatedUrn).filter(
-      (r) => (r.inputs.metadata as { name: string }).name === "grafana-admin",
-    );
-    const data = revealSecrets(secret.inputs.stringData) as Record<string, string>;
-    assert.equal(data["admin-password"], revealSecrets(password.outputs.result));
-    // A given password is used as is: dev and prod generate none.
-    assert.equal(ofType(capture, "random:index/randomPassword:RandomPassword", devUrn).length, 0);
+  it("generates the Grafana admin password itself, aliased from the stack's root", () => {
+    const passwords = ofType(capture, "random:index/randomPassword:RandomPassword", devUrn);
+    assert.equal(passwords.length, 1);
+    assert.equal(passwords[0].name, "dev-grafana-admin");
+    assert.deepEqual(passwords[0].inputs, { length: 32, special: false });
+    // The stack program generated it at the root before the component owned it: aliased, so an
+    // existing stack keeps the password Grafana stored at its first start.
+    assert.deepEqual(passwords[0].aliases, [
+      "urn:pulumi:test::acme-platform::random:index/randomPassword:RandomPassword::grafana-admin",
+    ]);
   });
 
   it("keeps the Grafana admin password in a Secret and out of the Helm values", () => {
+    const [password] = ofType(capture, "random:index/randomPassword:RandomPassword", devUrn);
+    const PASSWORD = revealSecrets(password.outputs.result) as string;
+    assert.equal(PASSWORD.length, 32);
     const secrets = ofType(capture, "kubernetes:core/v1:Secret", devUrn).filter(
       (s) => (s.inputs.metadata as { name: string }).name === "grafana-admin",
     );
@@ -177,6 +150,10 @@ describe("Monitoring", () => {
       [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig,
       value: { "admin-user": "admin", "admin-password": PASSWORD },
     });
+    assert.ok(
+      secrets[0].dependencies.includes(password.urn),
+      "the Secret holds the generated password",
+    );
     for (const urn of [devUrn, prodUrn]) {
       for (const r of releases(urn)) {
         assert.ok(!JSON.stringify(r.inputs).includes(PASSWORD), `${r.name} carries the password`);
@@ -528,35 +505,6 @@ describe("Monitoring", () => {
     );
   });
 
-  it("names CloudWatch metrics as YACE v0.67.0 does", () => {
-    // The issue's example, and the namespace-prefix rule of YACE's BuildMetricName.
-    assert.equal(
-      yaceMetricName("AWS/SQS", "ApproximateAgeOfOldestMessage", "Maximum"),
-      "aws_sqs_approximate_age_of_oldest_message_maximum",
-    );
-    assert.equal(
-      yaceMetricName("AWS/Kafka", "KafkaDataLogsDiskUsed", "Maximum"),
-      "aws_kafka_data_logs_disk_used_maximum",
-    );
-    assert.equal(yaceMetricName("AWS/EC2", "CPUUtilization", "p99"), "aws_ec2_cpuutilization_p99");
-    assert.equal(
-      yaceMetricName("/aws/sagemaker/TrainingJobs", "CPUUtilization", "Average"),
-      "aws_sagemaker_trainingjobs_cpuutilization_average",
-    );
-  });
-
-  it("has YACE export every CloudWatch metric the alert rules and dashboards query", () => {
-    const exported = new Set(yaceMetricNames());
-    const queried = (text: string) => text.match(/\baws_[a-z0-9_]+/g) ?? [];
-    const rules = renderRuleGroups(DEFAULT_ALERT_THRESHOLDS, { trustAnchorNotAfterSeconds: 1 })
-      .flatMap((g) => g.rules)
-      .flatMap((r) => queried(r.expr));
-    const dashboards = dashboardFiles().flatMap((d) => queried(d.json));
-    assert.ok(rules.length >= 3 && dashboards.length >= 6, "both query CloudWatch metrics");
-    const missing = [...new Set([...rules, ...dashboards])].filter((m) => !exported.has(m));
-    assert.deepEqual(missing, []);
-  });
-
   it("gives YACE a Pod Identity role that can only read CloudWatch metrics", () => {
     const roles = ofType(capture, "aws:iam/role:Role", devUrn);
     assert.equal(roles.length, 1);
@@ -686,17 +634,11 @@ describe("Monitoring", () => {
     );
   });
 
-  it("parses bootstrap broker strings into unique sorted hosts", () => {
-    assert.deepEqual(brokerHosts(BROKERS), HOSTS);
-    assert.deepEqual(brokerHosts(" a:9098 , a:9096,b:9098,"), ["a", "b"]);
-  });
-
   it("reports every invalid argument at once", () => {
     const errors = validateMonitoringArgs(
       args({
         namespace: "kube-system",
         prometheus: { retention: "15 days", storageGiB: 0 },
-        grafanaAdminPassword: "short",
         alertmanagerConfig: { secretName: "Bad_Name", yaml: "" },
         elasticsearchUrl: "elasticsearch:9200",
         region: "europe",
@@ -709,7 +651,6 @@ describe("Monitoring", () => {
         "namespace",
         "prometheus.retention",
         "prometheus.storageGiB",
-        "grafanaAdminPassword",
         "alertmanagerConfig.secretName",
         "elasticsearchUrl",
         "region",

@@ -1,16 +1,14 @@
 /**
  * Metrics for the platform: kube-prometheus-stack (Prometheus, Alertmanager, Grafana) from the
- * pinned chart, scrape targets for the mesh, cert-manager and the MSK brokers, CloudWatch metrics
- * of SQS and MSK through yet-another-cloudwatch-exporter (YACE), and the dashboards of
- * `dashboards/*.json` provisioned through Grafana's sidecar.
+ * pinned chart, composed with what the other modules own: the scrape objects of the mesh,
+ * cert-manager, Argo Events and the MSK brokers (each exported by its own component's module),
+ * YACE for the CloudWatch metrics of SQS and MSK (yace.ts), and Grafana's datasources and
+ * dashboards (grafana.ts).
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
-import * as aws from "@pulumi/aws";
+import type * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { stringify } from "yaml";
 import {
   type AwsContext,
   CHARTS,
@@ -25,64 +23,49 @@ import {
   throwIfInvalid,
   type ValidationError,
 } from "../lib";
+import { certManagerPodMonitor } from "../mesh/certManager";
+import { linkerdPodMonitors } from "../mesh/linkerd";
+import { brokerHosts, mskScrapeConfigs } from "../messaging/kafka";
+import { argoEventsPodMonitor } from "../workflows/argoEvents";
 import type { AlertmanagerCredential } from "./alertmanager";
 import { chartDefaultRulesValues, eksUnscrapeableComponentValues } from "./chartDefaultRules";
+import {
+  dashboardFiles,
+  DATASOURCE_UIDS,
+  GRAFANA_ADMIN_PASSWORD_KEY,
+  GRAFANA_ADMIN_USER_KEY,
+  GRAFANA_ELASTICSEARCH_SECRET,
+  GRAFANA_FREE_FORM_VALUES,
+  grafanaValues,
+} from "./grafana";
 import { LOG_INDEX_PATTERN } from "./logging";
+import { yaceExporter } from "./yace";
 
 /**
  * Value paths kube-prometheus-stack reads but does not default in values.yaml; `checkHelmValues`
  * accepts them and everything under them. `alertmanager.alertmanagerSpec.configSecret` is shown
  * only in a comment (values.yaml, "ConfigSecret is the name of a Kubernetes Secret ... mounted into
  * /etc/alertmanager/config"); the template copies it into the Alertmanager resource's
- * `spec.configSecret`, which the operator reads under the key `alertmanager.yaml`.
+ * `spec.configSecret`, which the operator reads under the key `alertmanager.yaml`. The `grafana.*`
+ * ones are Grafana's (grafana.ts).
  */
 export const KUBE_PROMETHEUS_STACK_FREE_FORM_VALUES = [
   "alertmanager.alertmanagerSpec.configSecret",
-  // Keys the parent chart adds to its `grafana:` section (values.yaml, `grafana.sidecar.datasources`
-  // and `grafana.additionalDataSources`) and its own templates/grafana/configmaps-datasources.yaml
-  // reads; the grafana subchart's values.yaml, which the check compares `grafana.*` with, lacks them.
-  "grafana.sidecar.datasources.uid",
-  "grafana.sidecar.datasources.exemplarTraceIdDestinations",
-  "grafana.additionalDataSources",
+  ...GRAFANA_FREE_FORM_VALUES,
 ] as const;
-
-/**
- * Value paths YACE reads but shows only in comments: `serviceMonitor.interval` (values.yaml,
- * "Set how frequently Prometheus should scrape"; templates/servicemonitor.yaml).
- */
-export const YACE_FREE_FORM_VALUES = ["serviceMonitor.interval"] as const;
-
-/** UIDs of the provisioned Grafana datasources; dashboards reference them by these UIDs. */
-export const DATASOURCE_UIDS = {
-  /** Set by the chart (`grafana.sidecar.datasources.uid`, default "prometheus"). */
-  prometheus: "prometheus",
-  /** Set by the chart (`grafana.sidecar.datasources.alertmanager.uid`). */
-  alertmanager: "alertmanager",
-  elasticsearch: "elasticsearch-logs",
-  jaeger: "jaeger",
-} as const;
 
 /** The Secret the Alertmanager operator reads its configuration from must hold this key. */
 export const ALERTMANAGER_CONFIG_KEY = "alertmanager.yaml";
+/**
+ * The Secret holding Alertmanager's configuration. The stack program created it at the stack's
+ * root under this name before Monitoring owned it; the component aliases that URN.
+ */
+export const ALERTMANAGER_CONFIG_SECRET = "alertmanager-config";
 
-/** The Helm release names; resource names in the cluster derive from them. */
+/** The Helm release name; resource names in the cluster derive from it. */
 export const KUBE_PROMETHEUS_STACK_RELEASE = "kube-prometheus-stack";
-export const YACE_RELEASE = "yace";
-/** The YACE service account, fixed so the Pod Identity association can name it. */
-export const YACE_SERVICE_ACCOUNT = "yace";
-/** Alertmanager's service account, fixed for the same reason (SNS receivers sign with SigV4). */
+/** Alertmanager's service account, fixed so the Pod Identity association can name it (SNS receivers sign with SigV4). */
 export const ALERTMANAGER_SERVICE_ACCOUNT = "alertmanager";
-
-/** Keys of the Grafana admin Secret, as the chart's defaults name them. */
-const GRAFANA_ADMIN_USER_KEY = "admin-user";
-const GRAFANA_ADMIN_PASSWORD_KEY = "admin-password";
-
-/** Ports of MSK open monitoring on each broker (JMX exporter, node exporter). */
-export const MSK_JMX_EXPORTER_PORT = 11001;
-export const MSK_NODE_EXPORTER_PORT = 11002;
-
-/** The directory of the dashboard JSON files, one ConfigMap each. */
-export const DASHBOARDS_DIR = path.join(__dirname, "dashboards");
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const RETENTION = /^[0-9]+(ms|s|m|h|d|w|y)$/;
@@ -126,16 +109,12 @@ export interface MonitoringArgs extends AwsContext {
    */
   storageClassName: pulumi.Input<string>;
   /**
-   * Grafana's admin password; kept in a Kubernetes Secret, never in the Helm values.
-   * @default generated by the component (32 characters, kept encrypted in the Pulumi state)
+   * The Alertmanager configuration (`alertmanagerConfigYaml`), kept in a Secret of `secretName`
+   * (default {@link ALERTMANAGER_CONFIG_SECRET}) under `alertmanager.yaml` that the component
+   * creates before Alertmanager starts. When unset, the chart renders its default (null receiver)
+   * configuration.
    */
-  grafanaAdminPassword?: pulumi.Input<string>;
-  /**
-   * The Alertmanager configuration (`alertmanagerConfigYaml`), kept in a Secret of this name under
-   * `alertmanager.yaml` that the component creates before Alertmanager starts. When unset, the
-   * chart renders its default (null receiver) configuration.
-   */
-  alertmanagerConfig?: { secretName: string; yaml: pulumi.Input<string> };
+  alertmanagerConfig?: { secretName?: string; yaml: pulumi.Input<string> };
   /**
    * The receivers' credentials (`alertmanagerCredentials`): the component creates their Secrets
    * in the namespace before the release, since Alertmanager's pods cannot start without them.
@@ -235,13 +214,11 @@ export function validateMonitoringArgs(args: MonitoringArgs): ValidationError[] 
   if (typeof args.storageClassName === "string" && args.storageClassName.trim() === "") {
     add("storageClassName", "must name an encrypting StorageClass");
   }
-  if (typeof args.grafanaAdminPassword === "string" && args.grafanaAdminPassword.length < 16) {
-    add("grafanaAdminPassword", "must be at least 16 characters (use a generated secret)");
-  }
-  if (args.alertmanagerConfig && !DNS_SUBDOMAIN.test(args.alertmanagerConfig.secretName)) {
+  const configSecret = args.alertmanagerConfig?.secretName;
+  if (configSecret !== undefined && !DNS_SUBDOMAIN.test(configSecret)) {
     add(
       "alertmanagerConfig.secretName",
-      `"${args.alertmanagerConfig.secretName}" is not a Kubernetes Secret name (a DNS subdomain)`,
+      `"${configSecret}" is not a Kubernetes Secret name (a DNS subdomain)`,
     );
   }
   for (const [i, { ref }] of (args.alertmanagerCredentials ?? []).entries()) {
@@ -278,109 +255,6 @@ export function validateMonitoringArgs(args: MonitoringArgs): ValidationError[] 
     }
   }
   return errors;
-}
-
-/** The host names of a bootstrap broker string (`host:port,host:port`), sorted and unique. */
-export function brokerHosts(bootstrapBrokers: string): string[] {
-  const hosts = bootstrapBrokers
-    .split(",")
-    .map((b) => b.trim())
-    .filter((b) => b !== "")
-    .map((b) => b.replace(/:\d+$/, ""));
-  return [...new Set(hosts)].sort();
-}
-
-/** Prometheus scrape jobs for MSK open monitoring (Prometheus `scrape_config` objects). */
-export function mskScrapeConfigs(hosts: string[]): Record<string, unknown>[] {
-  const job = (name: string, port: number) => ({
-    job_name: name,
-    static_configs: [{ targets: hosts.map((h) => `${h}:${port}`) }],
-    // Label each series with the broker host rather than host:port.
-    relabel_configs: [
-      { source_labels: ["__address__"], regex: "([^:]+):\\d+", target_label: "instance" },
-    ],
-  });
-  return [
-    job("msk-jmx-exporter", MSK_JMX_EXPORTER_PORT),
-    job("msk-node-exporter", MSK_NODE_EXPORTER_PORT),
-  ];
-}
-
-/** The Secret (in Grafana's namespace) holding the logs datasource's password. */
-export const GRAFANA_ELASTICSEARCH_SECRET = "grafana-elasticsearch";
-/**
- * The environment variable Grafana gets the password in; its datasource provisioning expands
- * `${NAME}` from the environment (not `GF_*`, which Grafana reads as configuration overrides).
- */
-export const GRAFANA_ELASTICSEARCH_PASSWORD_ENV = "ACME_ES_PASSWORD";
-
-/**
- * Grafana datasources besides the chart's Prometheus and Alertmanager ones.
- *
- * Grafana expands `$NAME` and `${NAME}` from the environment in every provisioned value, and `$$`
- * stands for a literal `$` ("Provision Grafana", "Use of the special character $",
- * https://grafana.com/docs/grafana/latest/administration/provisioning/): the links' own
- * `${__value.raw}` and `${__trace.traceId}` are written `$${...}`, or they would arrive empty.
- */
-export function additionalDataSources(v: {
-  elasticsearchUrl: pulumi.Input<string>;
-  elasticsearchIndex: string;
-  elasticsearchUsername: string;
-  elasticsearchCaPem: pulumi.Input<string>;
-  tracingQueryUrl: pulumi.Input<string>;
-}): Record<string, unknown>[] {
-  return [
-    {
-      name: "Elasticsearch (logs)",
-      uid: DATASOURCE_UIDS.elasticsearch,
-      type: "elasticsearch",
-      access: "proxy",
-      url: v.elasticsearchUrl,
-      // Its own read-only user (Logging's acme_grafana role) over TLS verified with the HTTP CA.
-      basicAuth: true,
-      basicAuthUser: v.elasticsearchUsername,
-      secureJsonData: {
-        basicAuthPassword: `\${${GRAFANA_ELASTICSEARCH_PASSWORD_ENV}}`,
-        tlsCACert: v.elasticsearchCaPem,
-      },
-      jsonData: {
-        tlsAuthWithCACert: true,
-        index: v.elasticsearchIndex,
-        timeField: "@timestamp",
-        logMessageField: "message",
-        logLevelField: "level",
-        // Logs carry the W3C trace id in `trace_id`; the link opens the trace in Jaeger.
-        dataLinks: [
-          {
-            field: "trace_id",
-            url: "$${__value.raw}",
-            datasourceUid: DATASOURCE_UIDS.jaeger,
-          },
-        ],
-      },
-      editable: false,
-    },
-    {
-      name: "Jaeger",
-      uid: DATASOURCE_UIDS.jaeger,
-      type: "jaeger",
-      access: "proxy",
-      url: v.tracingQueryUrl,
-      jsonData: {
-        // From a span to the logs of the same trace in Elasticsearch.
-        tracesToLogsV2: {
-          datasourceUid: DATASOURCE_UIDS.elasticsearch,
-          filterByTraceID: true,
-          filterBySpanID: false,
-          customQuery: true,
-          query: 'trace_id:"$${__trace.traceId}"',
-          spanStartTimeShift: "-5m",
-          spanEndTimeShift: "5m",
-        },
-      },
-      editable: false,
-    },
-  ];
 }
 
 /** A zone spread for one of the stack's workloads; the operator adds no selector itself. */
@@ -460,251 +334,27 @@ export function kubePrometheusStackValues(v: KubePrometheusStackValuesInputs) {
       },
       ...(ha ? { podDisruptionBudget: { enabled: true, minAvailable: 1 } } : {}),
     },
-    grafana: {
-      // The password only through the Secret: `adminPassword` stays unset, so it never lands in
-      // the release's values (stored in the cluster and in the Pulumi state in plain text).
-      admin: {
-        existingSecret: v.grafanaAdminSecretName,
-        userKey: GRAFANA_ADMIN_USER_KEY,
-        passwordKey: GRAFANA_ADMIN_PASSWORD_KEY,
-      },
-      // The logs datasource's password, from a Secret (grafana chart `envValueFrom`).
-      envValueFrom: {
-        [GRAFANA_ELASTICSEARCH_PASSWORD_ENV]: {
-          secretKeyRef: { name: GRAFANA_ELASTICSEARCH_SECRET, key: "password" },
-        },
-      },
-      sidecar: {
-        dashboards: {
-          enabled: true,
-          label: "grafana_dashboard",
-          labelValue: "1",
-          searchNamespace: "ALL",
-        },
-        datasources: {
-          enabled: true,
-          uid: DATASOURCE_UIDS.prometheus,
-          exemplarTraceIdDestinations: {
-            datasourceUid: DATASOURCE_UIDS.jaeger,
-            traceIdLabelName: "trace_id",
-          },
-        },
-      },
-      additionalDataSources: additionalDataSources(v),
-    },
+    grafana: grafanaValues(v),
   };
 }
 
 /**
- * The CloudWatch metrics YACE exports, per namespace, with their statistics. Lag and disk usage are
- * point-in-time gauges, so the statistic over the period is Maximum; Sum would add up the
- * period's datapoints. Rules and dashboards use the Prometheus names {@link yaceMetricName} gives.
+ * The PodMonitors Monitoring creates in its namespace, each from the module of what it scrapes:
+ * Linkerd (proxies and control plane), Argo Events workloads and cert-manager.
  */
-export const YACE_METRICS: Readonly<Record<string, ReadonlyArray<[string, string[]]>>> = {
-  "AWS/SQS": [
-    ["ApproximateAgeOfOldestMessage", ["Maximum"]],
-    ["ApproximateNumberOfMessagesVisible", ["Maximum"]],
-    ["ApproximateNumberOfMessagesNotVisible", ["Maximum"]],
-    ["NumberOfMessagesSent", ["Sum"]],
-    ["NumberOfMessagesReceived", ["Sum"]],
-    ["NumberOfMessagesDeleted", ["Sum"]],
-  ],
-  "AWS/Kafka": [
-    ["EstimatedMaxTimeLag", ["Maximum"]],
-    ["MaxOffsetLag", ["Maximum"]],
-    ["SumOffsetLag", ["Maximum"]],
-    ["KafkaDataLogsDiskUsed", ["Maximum"]],
-  ],
-};
-
-/** YACE's `PromString`: separators to `_`, `%` to `_percent`, camelCase to snake_case. */
-function yacePromString(text: string): string {
-  let out = "";
-  let prev = "";
-  for (const c of text) {
-    if (" ,\t/\\.-:=@<>()\u201c".includes(c)) out += "_";
-    else if (c === "%") out += "_percent";
-    else {
-      const isUpper = c !== c.toLowerCase();
-      if (isUpper && (/[a-z]/.test(prev) || /[0-9]/.test(prev))) out += "_";
-      out += c.toLowerCase();
-    }
-    prev = c;
-  }
-  return out;
-}
-
-/**
- * The Prometheus name YACE gives a CloudWatch metric: a port of `BuildMetricName` in
- * pkg/promutil/migrate.go of YACE v0.67.0 (the pinned chart's appVersion), including its
- * dropping of a metric-name prefix that repeats the namespace (`AWS/Kafka` `KafkaDataLogsDiskUsed`
- * is `aws_kafka_data_logs_disk_used_maximum`).
- */
-export function yaceMetricName(namespace: string, metric: string, statistic: string): string {
-  const ns = yacePromString(namespace.replace(/^\//, "").toLowerCase());
-  let name = yacePromString(metric);
-  let skip = 0;
-  for (const part of ns.split("_")) if (name.slice(skip).startsWith(part)) skip = part.length;
-  name = name.slice(skip).replace(/^_/, "");
-  return `${ns.startsWith("aws") ? "" : "aws_"}${ns}_${name}_${yacePromString(statistic)}`;
-}
-
-/** Every metric name the YACE configuration produces. */
-export function yaceMetricNames(): string[] {
-  return Object.entries(YACE_METRICS).flatMap(([namespace, metrics]) =>
-    metrics.flatMap(([metric, statistics]) =>
-      statistics.map((statistic) => yaceMetricName(namespace, metric, statistic)),
-    ),
-  );
-}
-
-/** The YACE configuration (the chart's `config`, YAML). */
-export function yaceConfig(region: string): string {
-  return stringify({
-    apiVersion: "v1alpha1",
-    "sts-region": region,
-    discovery: {
-      exportedTagsOnMetrics: { "AWS/SQS": ["Name"], "AWS/Kafka": ["Name"] },
-      jobs: Object.entries(YACE_METRICS).map(([type, metrics]) => ({
-        type,
-        regions: [region],
-        period: 300,
-        length: 300,
-        metrics: metrics.map(([name, statistics]) => ({ name, statistics })),
-      })),
-    },
-  });
-}
-
-/** The uid of `nobody`, the user YACE's image runs as (prometheus busybox base). */
-export const YACE_UID = 65534;
-
-/** The Helm values of YACE. */
-export function yaceValues(region: string) {
-  return {
-    serviceAccount: { create: true, name: YACE_SERVICE_ACCOUNT },
-    // Credentials from Pod Identity through the SDK chain; no keys, no role to assume.
-    serviceMonitor: { enabled: true, interval: "5m" },
-    config: yaceConfig(region),
-    resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
-    securityContext: {
-      runAsNonRoot: true,
-      // The v0.67.0 image says `USER nobody` (its Dockerfile), a name: the kubelet cannot verify a
-      // named user against runAsNonRoot and refuses the container. nobody's uid, stated.
-      runAsUser: YACE_UID,
-      runAsGroup: YACE_UID,
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      capabilities: { drop: ["ALL"] },
-    },
-  };
-}
-
-/**
- * YACE's grant: discovery through the tagging API and reads of CloudWatch metrics. These actions
- * have no resource-level permissions, hence `*`. `cloudwatch:GetMetricStatistics` is left out: YACE
- * uses it only for `static` jobs, and this configuration has discovery jobs only.
- */
-export const YACE_POLICY: PolicyStatement[] = [
-  {
-    Sid: "ReadCloudWatchMetrics",
-    Effect: "Allow",
-    Action: ["cloudwatch:GetMetricData", "cloudwatch:ListMetrics", "tag:GetResources"],
-    Resource: "*",
-  },
-];
-
-/**
- * The control plane's admin (metrics) ports as linkerd edge-26.8.3 names them
- * (charts/linkerd-control-plane/templates/destination.yaml: dest-admin, spval-admin, policy-admin;
- * identity.yaml: ident-admin; proxy-injector.yaml: injector-admin). The monitors check holds its
- * own reviewed copy of the chart's ports, so that this list is checked rather than trusted.
- */
-export const LINKERD_CONTROL_PLANE_ADMIN_PORTS = [
-  "dest-admin",
-  "spval-admin",
-  "policy-admin",
-  "ident-admin",
-  "injector-admin",
-] as const;
-
-/** Scrape objects for Linkerd (proxies and control plane), Argo Events workloads and cert-manager. */
 export function podMonitors(namespace: string): Record<string, unknown>[] {
-  const monitor = (name: string, spec: Record<string, unknown>) => ({
-    apiVersion: "monitoring.coreos.com/v1",
-    kind: "PodMonitor",
-    metadata: { name, namespace },
-    spec,
-  });
-  // Relabelings as in Linkerd's "Bringing your own Prometheus" scrape config: namespace, pod and
-  // the workload labels the proxy's metrics are grouped by.
-  const podLabels = [
-    { sourceLabels: ["__meta_kubernetes_namespace"], targetLabel: "namespace" },
-    { sourceLabels: ["__meta_kubernetes_pod_name"], targetLabel: "pod" },
-    {
-      action: "labelmap",
-      regex: "__meta_kubernetes_pod_label_linkerd_io_proxy_(.+)",
-    },
-  ];
   return [
-    monitor("linkerd-proxy", {
-      namespaceSelector: { any: true },
-      selector: {
-        matchExpressions: [{ key: "linkerd.io/control-plane-ns", operator: "Exists" }],
-      },
-      podMetricsEndpoints: [
-        { port: "linkerd-admin", path: "/metrics", interval: "30s", relabelings: podLabels },
-      ],
-    }),
-    monitor("linkerd-control-plane", {
-      namespaceSelector: { matchNames: ["linkerd"] },
-      selector: {
-        matchExpressions: [{ key: "linkerd.io/control-plane-component", operator: "Exists" }],
-      },
-      // One endpoint per admin port: a pod without that port is dropped from that endpoint's job.
-      podMetricsEndpoints: LINKERD_CONTROL_PLANE_ADMIN_PORTS.map((port) => ({
-        port,
-        path: "/metrics",
-        interval: "30s",
-      })),
-    }),
-    // EventSource and Sensor pods serve metrics on :7777 without a named port (Argo Events
-    // "Metrics" docs); the controller's own metrics come from the argo-events chart's monitor.
-    monitor("argo-events-workloads", {
-      namespaceSelector: { any: true },
-      selector: {
-        matchExpressions: [
-          {
-            key: "controller",
-            operator: "In",
-            values: ["eventsource-controller", "sensor-controller"],
-          },
-        ],
-      },
-      podMetricsEndpoints: [{ portNumber: 7777, path: "/metrics", interval: "30s" }],
-    }),
-    monitor("cert-manager", {
-      namespaceSelector: { matchNames: ["cert-manager"] },
-      selector: { matchLabels: { "app.kubernetes.io/instance": "cert-manager" } },
-      podMetricsEndpoints: [{ port: "http-metrics", path: "/metrics", interval: "60s" }],
-    }),
+    ...linkerdPodMonitors(namespace),
+    argoEventsPodMonitor(namespace),
+    certManagerPodMonitor(namespace),
   ];
-}
-
-/** The dashboards of `dashboards/*.json`, keyed by file name, sorted. */
-export function dashboardFiles(dir = DASHBOARDS_DIR): Array<{ file: string; json: string }> {
-  return fs
-    .readdirSync(dir)
-    .filter((f) => f.endsWith(".json"))
-    .sort()
-    .map((file) => ({ file, json: fs.readFileSync(path.join(dir, file), "utf8") }));
 }
 
 /**
  * kube-prometheus-stack, YACE, scrape objects and dashboards in one namespace.
  *
- * - Grafana's admin password is a Pulumi secret written to a Kubernetes Secret, which the chart
- *   reads through `grafana.admin.existingSecret`.
+ * - Grafana's admin password is generated here (random, kept encrypted in the Pulumi state) and
+ *   written to a Kubernetes Secret, which the chart reads through `grafana.admin.existingSecret`.
  * - Prometheus selects every PrometheusRule, ServiceMonitor and PodMonitor in the cluster.
  * - YACE reads CloudWatch with a Pod Identity role that can only list and read metrics.
  */
@@ -736,6 +386,18 @@ export class Monitoring extends pulumi.ComponentResource {
       k8sOpts,
     );
 
+    // Generated, never typed by a person; Pulumi keeps it encrypted in state. The stack program
+    // generated it at the stack's root (as "grafana-admin") before the component owned it: the
+    // alias keeps that password instead of generating a new one, which Grafana, having stored the
+    // first one at its first start, would not take.
+    const adminPassword = new random.RandomPassword(
+      `${name}-grafana-admin`,
+      { length: 32, special: false },
+      {
+        parent: this,
+        aliases: [pulumi.createUrn("grafana-admin", "random:index/randomPassword:RandomPassword")],
+      },
+    );
     const adminSecret = new k8s.core.v1.Secret(
       `${name}-grafana-admin`,
       {
@@ -743,21 +405,7 @@ export class Monitoring extends pulumi.ComponentResource {
         type: "Opaque",
         stringData: {
           [GRAFANA_ADMIN_USER_KEY]: "admin",
-          [GRAFANA_ADMIN_PASSWORD_KEY]: pulumi.secret(
-            args.grafanaAdminPassword ??
-              // Generated, never typed by a person. The stack program created it at the root
-              // before the component owned it: the alias keeps an existing stack's password.
-              new random.RandomPassword(
-                "grafana-admin",
-                { length: 32, special: false },
-                {
-                  parent: this,
-                  aliases: [
-                    pulumi.createUrn("grafana-admin", "random:index/randomPassword:RandomPassword"),
-                  ],
-                },
-              ).result,
-          ),
+          [GRAFANA_ADMIN_PASSWORD_KEY]: pulumi.secret(adminPassword.result),
         },
       },
       k8sOpts,
@@ -816,13 +464,16 @@ export class Monitoring extends pulumi.ComponentResource {
     // Alertmanager mounts these; created here, in the namespace, before the release, so its pods
     // never wait for a Secret someone has to create by hand.
     const alertmanagerSecrets: k8s.core.v1.Secret[] = [];
-    if (args.alertmanagerConfig) {
+    const alertmanagerConfigSecretName = args.alertmanagerConfig
+      ? (args.alertmanagerConfig.secretName ?? ALERTMANAGER_CONFIG_SECRET)
+      : undefined;
+    if (args.alertmanagerConfig && alertmanagerConfigSecretName) {
       alertmanagerSecrets.push(
         new k8s.core.v1.Secret(
           `${name}-alertmanager-config`,
           {
             metadata: {
-              name: args.alertmanagerConfig.secretName,
+              name: alertmanagerConfigSecretName,
               namespace: namespace.metadata.name,
             },
             type: "Opaque",
@@ -833,9 +484,7 @@ export class Monitoring extends pulumi.ComponentResource {
           // would fail on the name already taken.
           {
             ...k8sOpts,
-            aliases: [
-              pulumi.createUrn(args.alertmanagerConfig.secretName, "kubernetes:core/v1:Secret"),
-            ],
+            aliases: [pulumi.createUrn(alertmanagerConfigSecretName, "kubernetes:core/v1:Secret")],
           },
         ),
       );
@@ -876,7 +525,7 @@ export class Monitoring extends pulumi.ComponentResource {
           prometheus: args.prometheus,
           storageClassName: args.storageClassName,
           grafanaAdminSecretName: adminSecret.metadata.name,
-          alertmanagerConfigSecretName: args.alertmanagerConfig?.secretName,
+          alertmanagerConfigSecretName,
           alertmanagerSecrets: [...credentialsBySecret.keys()].sort(),
           elasticsearchUrl: args.elasticsearchUrl,
           elasticsearchIndex: args.elasticsearchIndex ?? LOG_INDEX_PATTERN,
@@ -907,34 +556,21 @@ export class Monitoring extends pulumi.ComponentResource {
       );
     }
 
-    const yaceIdentity = podIdentityRole(
+    const yace = yaceExporter(
       `${name}-yace`,
       {
-        description: pulumi.interpolate`YACE CloudWatch reader (${args.clusterName}/${namespaceName})`,
-        accountId: args.accountId,
+        provider: args.provider,
+        namespace: namespace.metadata.name,
+        namespaceName,
         clusterName: args.clusterName,
-        namespace: namespaceName,
-        serviceAccount: YACE_SERVICE_ACCOUNT,
-        inlinePolicies: { [`${name}-yace-cloudwatch`]: policyDocument(YACE_POLICY) },
+        accountId: args.accountId,
+        region: args.region,
+        dependsOn: [this.release],
       },
       { parent: this },
     );
-    this.yaceRole = yaceIdentity.role;
-
-    this.yaceRelease = new k8s.helm.v3.Release(
-      `${name}-yace`,
-      {
-        name: YACE_RELEASE,
-        chart: CHARTS.yace.name,
-        version: CHARTS.yace.version,
-        repositoryOpts: { repo: CHARTS.yace.repo },
-        namespace: namespace.metadata.name,
-        values: yaceValues(args.region),
-      },
-      // Pods get Pod Identity credentials only if the association existed when they started; the
-      // ServiceMonitor needs the CRDs of the stack's release.
-      { ...k8sOpts, dependsOn: [...yaceIdentity.ready, this.release] },
-    );
+    this.yaceRole = yace.role;
+    this.yaceRelease = yace.release;
 
     this.namespace = namespace.metadata.name;
     this.grafanaAdminSecretName = adminSecret.metadata.name;

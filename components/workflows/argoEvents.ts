@@ -221,6 +221,33 @@ export function argoEventsValues(highAvailability: boolean): Record<string, unkn
   };
 }
 
+/**
+ * The PodMonitor of the event-source and sensor pods, in the monitoring namespace `namespace`.
+ * They serve metrics on :7777 without a named port (Argo Events "Metrics" docs); the controller's
+ * own metrics come from the chart's monitor (`controller.metrics`). `Monitoring` creates it once
+ * its CRDs are served.
+ */
+export function argoEventsPodMonitor(namespace: string): Record<string, unknown> {
+  return {
+    apiVersion: "monitoring.coreos.com/v1",
+    kind: "PodMonitor",
+    metadata: { name: "argo-events-workloads", namespace },
+    spec: {
+      namespaceSelector: { any: true },
+      selector: {
+        matchExpressions: [
+          {
+            key: "controller",
+            operator: "In",
+            values: ["eventsource-controller", "sensor-controller"],
+          },
+        ],
+      },
+      podMetricsEndpoints: [{ portNumber: 7777, path: "/metrics", interval: "30s" }],
+    },
+  };
+}
+
 /** A string filter value that matches exactly `value` (argo-events treats it as a regex). */
 export function exactFilterValue(value: string): string {
   return `^${value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`;

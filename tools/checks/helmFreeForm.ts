@@ -4,14 +4,12 @@
  * and says where the chart documents the keys; everything below a listed path is accepted as is.
  */
 import { CONTROL_PLANE_FREE_FORM_VALUES } from "../../components/mesh/linkerd";
-import {
-  KUBE_PROMETHEUS_STACK_FREE_FORM_VALUES,
-  YACE_FREE_FORM_VALUES,
-} from "../../components/observability/monitoring";
+import { KUBE_PROMETHEUS_STACK_FREE_FORM_VALUES } from "../../components/observability/monitoring";
 import {
   JAEGER_FREE_FORM_VALUES,
   OTEL_COLLECTOR_FREE_FORM_VALUES,
 } from "../../components/observability/tracing";
+import { YACE_FREE_FORM_VALUES } from "../../components/observability/yace";
 import { ARGO_EVENTS_FREE_FORM_VALUES } from "../../components/workflows/argoEvents";
 import { ARGO_WORKFLOWS_FREE_FORM_VALUES } from "../../components/workflows/argoWorkflows";
 
