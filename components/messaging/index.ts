@@ -1,3 +1,4 @@
+export * from "./eventsBridge";
 export * from "./kafka";
 export * from "./queue";
 export * from "./topics";

@@ -40,6 +40,8 @@ import {
   argoEventsValues,
   exactFilterValue,
   JETSTREAM_VERSION,
+  sensorSpec,
+  type SensorSpecInputs,
   validateArgoEventsArgs,
 } from "./argoEvents";
 import { WORKFLOW_PARAMETERS } from "./workflowTemplate";
@@ -59,8 +61,6 @@ const CLUSTER: KafkaClusterRef = {
   accountId: MOCK_ACCOUNT_ID,
   partition: "aws",
 };
-const KAFKA = `arn:aws:kafka:${TEST_REGION}:${MOCK_ACCOUNT_ID}`;
-const TOPIC_ARN = `${KAFKA}:topic/acme-test-events/${UUID}/${TOPIC}`;
 const OVER_TLS = { "aws:SecureTransport": "true" };
 const KEY_POLICY = {
   Version: "2012-10-17",
@@ -584,118 +584,33 @@ describe("ArgoEvents", () => {
   });
 
   describe("the domain-event bridge", () => {
-    it("lets only a pipe of this account named with the component's prefix assume its role", () => {
-      const role = single(capture, "aws:iam/role:Role", "events-bridge");
-      assert.deepEqual(policyOf(role, "assumeRolePolicy").Statement, [
-        {
-          Effect: "Allow",
-          Principal: { Service: "pipes.amazonaws.com" },
-          Action: "sts:AssumeRole",
-          Condition: {
-            StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID },
-            ArnLike: {
-              "aws:SourceArn": `arn:aws:pipes:${TEST_REGION}:${MOCK_ACCOUNT_ID}:pipe/events-domain-events-*`,
-            },
-          },
-        },
-      ]);
-    });
-
-    it("grants the topic's consumer grant, broker discovery, pipe networking and the bridge queue", () => {
-      const policy = policyOf(single(capture, "aws:iam/rolePolicy:RolePolicy", "events-bridge"));
-      assert.deepEqual(policy.Statement, [
-        {
-          Effect: "Allow",
-          Action: ["kafka-cluster:Connect", "kafka-cluster:WriteDataIdempotently"],
-          Resource: CLUSTER.clusterArn,
-        },
-        {
-          Effect: "Allow",
-          Action: ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"],
-          Resource: TOPIC_ARN,
-        },
-        {
-          Effect: "Allow",
-          Action: ["kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"],
-          Resource: `${KAFKA}:group/acme-test-events/${UUID}/${GROUP}`,
-        },
-        {
-          Effect: "Allow",
-          Action: ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"],
-          Resource: `${TOPIC_ARN}.dlt`,
-        },
-        {
-          Sid: "FindBrokers",
-          Effect: "Allow",
-          Action: ["kafka:DescribeClusterV2", "kafka:GetBootstrapBrokers"],
-          Resource: CLUSTER.clusterArn,
-        },
-        {
-          Sid: "NetworkInterfacesInClusterSubnets",
-          Effect: "Allow",
-          Action: [
-            "ec2:CreateNetworkInterface",
-            "ec2:DeleteNetworkInterface",
-            "ec2:DescribeNetworkInterfaces",
-            "ec2:DescribeSecurityGroups",
-            "ec2:DescribeSubnets",
-            "ec2:DescribeVpcs",
-          ],
-          Resource: "*",
-        },
-        {
-          Effect: "Allow",
-          Action: ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
-          Resource: bridgeQueueArn,
-        },
-        {
-          Effect: "Allow",
-          Action: ["kms:GenerateDataKey", "kms:Decrypt"],
-          Resource: DATA_KEY,
-          Condition: { StringEquals: VIA_SQS },
-        },
-      ]);
-    });
-
-    it("reads the topic as the consumer group from the end, into the bridge queue", () => {
+    it("is messaging's EventsBridge, keeping the URNs its resources had under ArgoEvents", () => {
+      const bridge = single(capture, "acme:messaging:EventsBridge", "events-domain-events");
+      assert.equal(bridge.parent, devUrn);
+      const prefix = devUrn.slice(0, devUrn.lastIndexOf("::"));
+      for (const [type, name] of [
+        ["acme:messaging:Queue", "events-domain-events"],
+        ["aws:iam/role:Role", "events-bridge"],
+        ["aws:iam/rolePolicy:RolePolicy", "events-bridge"],
+        ["aws:pipes/pipe:Pipe", "events-domain-events"],
+      ]) {
+        const r = single(capture, type, name);
+        assert.equal(r.parent, bridge.urn, `${name} is the bridge's`);
+        assert.deepEqual(r.aliases, [`${prefix}$${type}::${name}`], `${name} keeps its URN`);
+      }
       const pipe = single(capture, "aws:pipes/pipe:Pipe", "events-domain-events");
-      const role = single(capture, "aws:iam/role:Role", "events-bridge");
-      assert.deepEqual(pipe.inputs, {
-        namePrefix: "events-domain-events-",
-        description: `Domain events from ${TOPIC} to Argo Events (MSK IAM bridge)`,
-        roleArn: role.outputs.arn,
-        source: CLUSTER.clusterArn,
-        sourceParameters: {
-          managedStreamingKafkaParameters: {
-            topicName: TOPIC,
-            consumerGroupId: GROUP,
-            startingPosition: "LATEST",
-            batchSize: 10,
-            maximumBatchingWindowInSeconds: 1,
-          },
-        },
-        target: bridgeQueueArn,
-        desiredState: "RUNNING",
-      });
-      assert.ok(
-        pipe.dependencies.includes(
-          single(capture, "aws:iam/rolePolicy:RolePolicy", "events-bridge").urn,
-        ),
-        "the role's policy exists before the pipe starts",
+      assert.equal(pipe.inputs.namePrefix, "events-domain-events-");
+      assert.equal(
+        pipe.inputs.description,
+        `Domain events from ${TOPIC} to Argo Events (MSK IAM bridge)`,
       );
-    });
-
-    it("keeps the bridge queue encrypted with the data key, with a dead-letter queue", () => {
+      assert.equal(
+        single(capture, "aws:iam/role:Role", "events-bridge").inputs.description,
+        `EventBridge pipe: ${TOPIC} on MSK to the Argo Events bridge queue`,
+      );
+      // argo-events receives with a fixed visibility timeout of 120 s.
       const queue = single(capture, "aws:sqs/queue:Queue", "events-domain-events");
-      assert.equal(queue.inputs.kmsMasterKeyId, DATA_KEY);
       assert.equal(queue.inputs.visibilityTimeoutSeconds, 120);
-      assert.equal(queue.inputs.messageRetentionSeconds, 345600);
-      assert.deepEqual(JSON.parse(queue.inputs.redrivePolicy as string), {
-        deadLetterTargetArn: single(capture, "aws:sqs/queue:Queue", "events-domain-events-dlq")
-          .outputs.arn,
-        maxReceiveCount: 5,
-      });
-      assert.deepEqual(queue.inputs.tags, { "acme.io/contract": "domain-event@1.0.0" });
     });
   });
 
@@ -722,6 +637,67 @@ describe("ArgoEvents", () => {
     const retry = { steps: 3, duration: "2s", factor: 2, jitter: 0.2 };
     const record =
       'printf "%s/%.0f/%.0f" .Input.body.topic .Input.body.partition .Input.body.offset';
+
+    const inputs: SensorSpecInputs = {
+      name: "events-workflows",
+      namespace: NS,
+      eventBusName: "events",
+      serviceAccountName: "events-sensor",
+      workQueueEventSourceName: "events-work-queue",
+      domainEventsEventSourceName: "events-domain-events",
+      workflowTemplateName: TEMPLATE,
+      topic: TOPIC,
+      highAvailability: false,
+    };
+
+    it("is sensorSpec of the component's names (a pure function)", () => {
+      assert.deepEqual(manifestOf(cr("Sensor", "events-workflows")), sensorSpec(inputs));
+      assert.deepEqual(sensorSpec(inputs), sensorSpec({ ...inputs }), "same inputs, same manifest");
+    });
+
+    it("sensorSpec filters on the exact topic and template, refers to its inputs' names", () => {
+      const manifest = sensorSpec({
+        ...inputs,
+        name: "s",
+        eventBusName: "bus",
+        serviceAccountName: "sa",
+        workQueueEventSourceName: "wq",
+        domainEventsEventSourceName: "de",
+        workflowTemplateName: "nightly.report",
+        topic: "orders.v1",
+        highAvailability: true,
+      }) as { metadata: unknown; spec: Record<string, unknown> };
+      const spec = manifest.spec as {
+        eventBusName: string;
+        replicas: number;
+        template: { serviceAccountName: string };
+        dependencies: Array<{
+          eventSourceName: string;
+          filters: { data: Array<{ path: string; value: string[] }> };
+        }>;
+      };
+      assert.deepEqual(manifest.metadata, { name: "s", namespace: NS });
+      assert.equal(spec.eventBusName, "bus");
+      assert.equal(spec.replicas, 3);
+      assert.equal(spec.template.serviceAccountName, "sa");
+      assert.deepEqual(
+        spec.dependencies.map((d) => [
+          d.eventSourceName,
+          d.filters.data.map((f) => [f.path, f.value]),
+        ]),
+        [
+          [
+            "wq",
+            [
+              ["body.type", ["^com\\.acme\\.workflow\\.requested\\.v1$"]],
+              ["body.data.workflowTemplate", ["^nightly\\.report$"]],
+            ],
+          ],
+          ["de", [["body.topic", ["^orders\\.v1$"]]]],
+        ],
+      );
+      assert.deepEqual(typeErrors(manifest as Record<string, unknown>), []);
+    });
 
     it("submits a workflow from the template for each request or domain event, named by the event", () => {
       const sensor = cr("Sensor", "events-workflows");
@@ -1006,37 +982,6 @@ describe("ArgoEvents", () => {
       );
       assert.equal(
         await decide(policy, "sqs:SendMessage", bridgeQueueArn, OVER_TLS),
-        "ImplicitlyDenied",
-      );
-    });
-
-    it("lets the bridge read its topic as its group and send to the bridge queue, nothing more", async () => {
-      const policy = rolePolicy("events-bridge");
-      assert.equal(await decide(policy, "kafka-cluster:ReadData", TOPIC_ARN), "Allowed");
-      assert.equal(
-        await decide(
-          policy,
-          "kafka-cluster:ReadData",
-          `${KAFKA}:topic/acme-test-events/${UUID}/payments`,
-        ),
-        "ImplicitlyDenied",
-      );
-      assert.equal(
-        await decide(
-          policy,
-          "kafka-cluster:AlterGroup",
-          `${KAFKA}:group/acme-test-events/${UUID}/other`,
-        ),
-        "ImplicitlyDenied",
-      );
-      assert.equal(await decide(policy, "kafka-cluster:WriteData", TOPIC_ARN), "ImplicitlyDenied");
-      assert.equal(await decide(policy, "sqs:SendMessage", bridgeQueueArn, OVER_TLS), "Allowed");
-      assert.equal(
-        await decide(policy, "sqs:SendMessage", workQueueArn, OVER_TLS),
-        "ImplicitlyDenied",
-      );
-      assert.equal(
-        await decide(policy, "sqs:ReceiveMessage", bridgeQueueArn, OVER_TLS),
         "ImplicitlyDenied",
       );
     });

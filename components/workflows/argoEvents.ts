@@ -9,7 +9,7 @@
  * chart's appVersion) cannot authenticate to MSK with IAM, and the cluster accepts IAM only. See
  * docs/workflows-events.md ("Kafka: why a bridge") for the source references and the migration.
  */
-import * as aws from "@pulumi/aws";
+import type * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -21,11 +21,11 @@ import {
   policyDocument,
   PolicyStatement,
   REGION,
-  serviceTrustPolicy,
   throwIfInvalid,
   ValidationError,
 } from "../lib";
-import { Queue } from "../messaging/queue";
+import { EventsBridge, validateEventsBridgeArgs } from "../messaging/eventsBridge";
+import type { Queue } from "../messaging/queue";
 
 /** Value paths the chart reads but only shows commented out in values.yaml (templates/…/pdb.yaml). */
 export const ARGO_EVENTS_FREE_FORM_VALUES = ["controller.pdb.minAvailable"];
@@ -144,7 +144,6 @@ export interface ArgoEventsArgs extends AwsContext {
   eventBusVolumeSize?: string;
 }
 
-const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 const QUANTITY = /^[0-9]+(Ki|Mi|Gi|Ti)$/;
 /**
  * Longest component name: the pipe's `namePrefix` (`<name>-domain-events-` plus 26 generated
@@ -167,21 +166,8 @@ export function validateArgoEventsArgs(name: string, args: ArgoEventsArgs): Vali
   if (!REGION.test(args.region)) {
     add("region", `"${args.region}" is not an AWS Region code; use the form eu-west-1`);
   }
-  if (!TOPIC.test(args.events.topic)) {
-    add("events.topic", `"${args.events.topic}" is not a Kafka topic name`);
-  }
-  if (!/^[^*?\s]{1,200}$/.test(args.events.consumerGroup)) {
-    add(
-      "events.consumerGroup",
-      `"${args.events.consumerGroup}" must be 1 to 200 characters without "*", "?" or spaces (a wildcard would widen the grant)`,
-    );
-  }
-  if (args.events.grantConsumer.length === 0) {
-    add(
-      "events.grantConsumer",
-      "is empty; pass KafkaTopics.grantConsumer(topic, consumerGroup) so the pipe can read the topic",
-    );
-  }
+  // The bridge's own checks (topic, consumer group, grant), reported under `events`.
+  for (const e of validateEventsBridgeArgs(args.events)) add(`events.${e.propertyPath}`, e.reason);
   if (args.storageClassName !== undefined && !DNS_LABEL.test(args.storageClassName)) {
     add("storageClassName", `"${args.storageClassName}" is not a StorageClass name`);
   }
@@ -507,94 +493,27 @@ export class ArgoEvents extends pulumi.ComponentResource {
     );
 
     // --- The domain-event bridge: MSK (IAM) -> EventBridge pipe -> SQS ----------------------
-    this.bridgeQueue = new Queue(
+    const bridge = new EventsBridge(
       `${name}-domain-events`,
       {
-        contract: "domain-event",
+        clusterArn: args.events.clusterArn,
+        topic: args.events.topic,
+        consumerGroup: args.events.consumerGroup,
+        grantConsumer: args.events.grantConsumer,
         kmsKeyArn: args.events.bridgeKmsKeyArn,
         // argo-events receives with a fixed visibility timeout of 120 s and deletes a message as
         // soon as the EventBus has it, so 120 s covers the whole of its processing.
         visibilityTimeoutSeconds: 120,
-        consumerProcessingTimeoutSeconds: 120,
-        messageRetentionSeconds: 4 * 24 * 3600,
-        deadLetter: { maxReceiveCount: 5 },
+        consumer: "Argo Events",
         region: args.region,
+        accountId: args.accountId,
+        partition: args.partition,
+        // The name the role had when this component created it (the URN is aliased).
+        roleResourceName: `${name}-bridge`,
       },
       { parent: this },
     );
-    const pipePrefix = `${name}-domain-events-`;
-    const bridgeRole = new aws.iam.Role(
-      `${name}-bridge`,
-      {
-        description: `EventBridge pipe: ${args.events.topic} on MSK to the Argo Events bridge queue`,
-        assumeRolePolicy: serviceTrustPolicy("pipes.amazonaws.com", {
-          condition: {
-            StringEquals: { "aws:SourceAccount": args.accountId },
-            ArnLike: {
-              "aws:SourceArn": pulumi.interpolate`arn:${args.partition}:pipes:${args.region}:${args.accountId}:pipe/${pipePrefix}*`,
-            },
-          },
-        }),
-      },
-      { parent: this },
-    );
-    const bridgePolicy = new aws.iam.RolePolicy(
-      `${name}-bridge`,
-      {
-        role: bridgeRole.id,
-        policy: policyDocument([
-          // Reading the topic as the consumer group: the grant KafkaTopics made for it.
-          ...args.events.grantConsumer,
-          {
-            Sid: "FindBrokers",
-            Effect: "Allow",
-            Action: ["kafka:DescribeClusterV2", "kafka:GetBootstrapBrokers"],
-            Resource: args.events.clusterArn,
-          },
-          {
-            // The pipe reaches the brokers through interfaces it creates in the cluster's
-            // subnets; these EC2 actions do not support resource-level scoping.
-            Sid: "NetworkInterfacesInClusterSubnets",
-            Effect: "Allow",
-            Action: [
-              "ec2:CreateNetworkInterface",
-              "ec2:DeleteNetworkInterface",
-              "ec2:DescribeNetworkInterfaces",
-              "ec2:DescribeSecurityGroups",
-              "ec2:DescribeSubnets",
-              "ec2:DescribeVpcs",
-            ],
-            Resource: "*",
-          },
-          ...this.bridgeQueue.grantProducer(),
-        ]),
-      },
-      { parent: this },
-    );
-    const pipe = new aws.pipes.Pipe(
-      `${name}-domain-events`,
-      {
-        namePrefix: pipePrefix,
-        description: `Domain events from ${args.events.topic} to Argo Events (MSK IAM bridge)`,
-        roleArn: bridgeRole.arn,
-        source: args.events.clusterArn,
-        sourceParameters: {
-          managedStreamingKafkaParameters: {
-            topicName: args.events.topic,
-            consumerGroupId: args.events.consumerGroup,
-            // A new group starts at the end: replaying the topic's retention would start one
-            // workflow per past event.
-            startingPosition: "LATEST",
-            // SQS takes at most 10 messages per batch; each record becomes one message.
-            batchSize: 10,
-            maximumBatchingWindowInSeconds: 1,
-          },
-        },
-        target: this.bridgeQueue.queueArn,
-        desiredState: "RUNNING",
-      },
-      { parent: this, dependsOn: [bridgePolicy] },
-    );
+    this.bridgeQueue = bridge.queue;
     const domainEventsSource = sourceIdentity(
       "domain-events",
       "Argo Events: receive bridged domain events from the bridge queue",
@@ -637,136 +556,19 @@ export class ArgoEvents extends pulumi.ComponentResource {
       { ...k8sOpts, dependsOn: [sensorRole, sensorAccount] },
     );
 
-    const prefix = workflowNamePrefix(template);
     new k8s.apiextensions.CustomResource(
       `${name}-workflows`,
-      {
-        apiVersion: "argoproj.io/v1alpha1",
-        kind: "Sensor",
-        metadata: { name: this.sensorName, namespace: ns },
-        spec: {
-          eventBusName: this.eventBusName,
-          // Active-passive; an odd count lets the NATS-based election keep a majority.
-          replicas: ha ? 3 : 1,
-          template: {
-            serviceAccountName: this.sensorServiceAccountName,
-            securityContext: POD_SECURITY,
-            container: { resources: SMALL_RESOURCES, securityContext: CONTAINER_SECURITY },
-          },
-          dependencies: [
-            {
-              name: SENSOR_DEPENDENCIES.workflowRequest,
-              eventSourceName: this.workQueueEventSourceName,
-              eventName: "workflow-requests",
-              filters: {
-                data: [
-                  {
-                    path: "body.type",
-                    type: "string",
-                    value: [exactFilterValue(WORKFLOW_REQUEST_TYPE)],
-                  },
-                  {
-                    path: "body.data.workflowTemplate",
-                    type: "string",
-                    value: [exactFilterValue(template)],
-                  },
-                ],
-              },
-            },
-            {
-              name: SENSOR_DEPENDENCIES.domainEvent,
-              eventSourceName: this.domainEventsEventSourceName,
-              eventName: "domain-events",
-              filters: {
-                data: [
-                  {
-                    path: "body.topic",
-                    type: "string",
-                    value: [exactFilterValue(args.events.topic)],
-                  },
-                ],
-              },
-            },
-          ],
-          triggers: [
-            {
-              template: {
-                name: "submit-from-work-queue",
-                conditions: SENSOR_DEPENDENCIES.workflowRequest,
-                argoWorkflow: {
-                  operation: "submit",
-                  source: { resource: workflowFromTemplate(template, ns, "work-queue") },
-                  parameters: [
-                    {
-                      // Same idempotency key, same name: a second submit fails as AlreadyExists.
-                      src: {
-                        dependencyName: SENSOR_DEPENDENCIES.workflowRequest,
-                        dataTemplate: `${prefix}-{{ .Input.body.data.idempotencyKey | sha256sum | trunc 40 }}`,
-                      },
-                      dest: "metadata.name",
-                    },
-                    {
-                      src: {
-                        dependencyName: SENSOR_DEPENDENCIES.workflowRequest,
-                        dataKey: "body.data.requestId",
-                      },
-                      dest: "spec.arguments.parameters.0.value",
-                    },
-                    {
-                      // A JSON object: the trigger writes its text, as parameters are strings.
-                      src: {
-                        dependencyName: SENSOR_DEPENDENCIES.workflowRequest,
-                        dataKey: "body.data.parameters",
-                      },
-                      dest: "spec.arguments.parameters.2.value",
-                    },
-                  ],
-                },
-              },
-              retryStrategy: TRIGGER_RETRY,
-              atLeastOnce: true,
-            },
-            {
-              template: {
-                name: "submit-from-domain-event",
-                conditions: SENSOR_DEPENDENCIES.domainEvent,
-                argoWorkflow: {
-                  operation: "submit",
-                  source: { resource: workflowFromTemplate(template, ns, "domain-events") },
-                  parameters: [
-                    {
-                      // topic/partition/offset names one record, so a redelivery maps to the
-                      // same workflow name.
-                      src: {
-                        dependencyName: SENSOR_DEPENDENCIES.domainEvent,
-                        dataTemplate: `${prefix}-{{ ${RECORD_ID} | sha256sum | trunc 40 }}`,
-                      },
-                      dest: "metadata.name",
-                    },
-                    {
-                      src: {
-                        dependencyName: SENSOR_DEPENDENCIES.domainEvent,
-                        dataTemplate: `{{ ${RECORD_ID} }}`,
-                      },
-                      dest: "spec.arguments.parameters.0.value",
-                    },
-                    {
-                      // The pipe delivers the Kafka record value base64-encoded.
-                      src: {
-                        dependencyName: SENSOR_DEPENDENCIES.domainEvent,
-                        dataTemplate: "{{ .Input.body.value | b64dec }}",
-                      },
-                      dest: "spec.arguments.parameters.2.value",
-                    },
-                  ],
-                },
-              },
-              retryStrategy: TRIGGER_RETRY,
-              atLeastOnce: true,
-            },
-          ],
-        },
-      },
+      sensorSpec({
+        name: this.sensorName,
+        namespace: ns,
+        eventBusName: this.eventBusName,
+        serviceAccountName: this.sensorServiceAccountName,
+        workQueueEventSourceName: this.workQueueEventSourceName,
+        domainEventsEventSourceName: this.domainEventsEventSourceName,
+        workflowTemplateName: template,
+        topic: args.events.topic,
+        highAvailability: ha,
+      }) as k8s.apiextensions.CustomResourceArgs,
       {
         ...k8sOpts,
         dependsOn: [
@@ -781,8 +583,8 @@ export class ArgoEvents extends pulumi.ComponentResource {
 
     this.workQueueSourceRoleArn = workQueueSource.role.arn;
     this.domainEventsSourceRoleArn = domainEventsSource.role.arn;
-    this.bridgeRoleArn = bridgeRole.arn;
-    this.pipeArn = pipe.arn;
+    this.bridgeRoleArn = bridge.roleArn;
+    this.pipeArn = bridge.pipeArn;
     this.registerOutputs({
       eventBusName: this.eventBusName,
       workQueueEventSourceName: this.workQueueEventSourceName,
@@ -796,6 +598,171 @@ export class ArgoEvents extends pulumi.ComponentResource {
       bridgeQueueUrl: this.bridgeQueue.queueUrl,
     });
   }
+}
+
+/** What {@link sensorSpec} needs: the names of the objects the sensor refers to. */
+export interface SensorSpecInputs {
+  /** The Sensor's name. */
+  name: string;
+  namespace: string;
+  eventBusName: string;
+  /** The sensor's service account (allowed to submit from the template, see {@link sensorRules}). */
+  serviceAccountName: string;
+  /** The SQS event source of the work queue and the one of the bridge queue. */
+  workQueueEventSourceName: string;
+  domainEventsEventSourceName: string;
+  /** The one WorkflowTemplate both triggers submit from. */
+  workflowTemplateName: string;
+  /** The Kafka topic of the domain events (bridged records carry it in `body.topic`). */
+  topic: string;
+  /** Three replicas (active-passive) instead of one. */
+  highAvailability: boolean;
+}
+
+/**
+ * The Sensor manifest: one dependency per event source (work-queue requests filtered to this
+ * template and the request type, bridged records filtered to the topic) and one trigger per
+ * dependency, each submitting a Workflow from the template with a name derived from the event
+ * (the idempotency key, or topic/partition/offset), so a redelivered event cannot start a second
+ * workflow.
+ */
+export function sensorSpec(v: SensorSpecInputs): Record<string, unknown> {
+  const prefix = workflowNamePrefix(v.workflowTemplateName);
+  return {
+    apiVersion: "argoproj.io/v1alpha1",
+    kind: "Sensor",
+    metadata: { name: v.name, namespace: v.namespace },
+    spec: {
+      eventBusName: v.eventBusName,
+      // Active-passive; an odd count lets the NATS-based election keep a majority.
+      replicas: v.highAvailability ? 3 : 1,
+      template: {
+        serviceAccountName: v.serviceAccountName,
+        securityContext: POD_SECURITY,
+        container: { resources: SMALL_RESOURCES, securityContext: CONTAINER_SECURITY },
+      },
+      dependencies: [
+        {
+          name: SENSOR_DEPENDENCIES.workflowRequest,
+          eventSourceName: v.workQueueEventSourceName,
+          eventName: "workflow-requests",
+          filters: {
+            data: [
+              {
+                path: "body.type",
+                type: "string",
+                value: [exactFilterValue(WORKFLOW_REQUEST_TYPE)],
+              },
+              {
+                path: "body.data.workflowTemplate",
+                type: "string",
+                value: [exactFilterValue(v.workflowTemplateName)],
+              },
+            ],
+          },
+        },
+        {
+          name: SENSOR_DEPENDENCIES.domainEvent,
+          eventSourceName: v.domainEventsEventSourceName,
+          eventName: "domain-events",
+          filters: {
+            data: [
+              {
+                path: "body.topic",
+                type: "string",
+                value: [exactFilterValue(v.topic)],
+              },
+            ],
+          },
+        },
+      ],
+      triggers: [
+        {
+          template: {
+            name: "submit-from-work-queue",
+            conditions: SENSOR_DEPENDENCIES.workflowRequest,
+            argoWorkflow: {
+              operation: "submit",
+              source: {
+                resource: workflowFromTemplate(v.workflowTemplateName, v.namespace, "work-queue"),
+              },
+              parameters: [
+                {
+                  // Same idempotency key, same name: a second submit fails as AlreadyExists.
+                  src: {
+                    dependencyName: SENSOR_DEPENDENCIES.workflowRequest,
+                    dataTemplate: `${prefix}-{{ .Input.body.data.idempotencyKey | sha256sum | trunc 40 }}`,
+                  },
+                  dest: "metadata.name",
+                },
+                {
+                  src: {
+                    dependencyName: SENSOR_DEPENDENCIES.workflowRequest,
+                    dataKey: "body.data.requestId",
+                  },
+                  dest: "spec.arguments.parameters.0.value",
+                },
+                {
+                  // A JSON object: the trigger writes its text, as parameters are strings.
+                  src: {
+                    dependencyName: SENSOR_DEPENDENCIES.workflowRequest,
+                    dataKey: "body.data.parameters",
+                  },
+                  dest: "spec.arguments.parameters.2.value",
+                },
+              ],
+            },
+          },
+          retryStrategy: TRIGGER_RETRY,
+          atLeastOnce: true,
+        },
+        {
+          template: {
+            name: "submit-from-domain-event",
+            conditions: SENSOR_DEPENDENCIES.domainEvent,
+            argoWorkflow: {
+              operation: "submit",
+              source: {
+                resource: workflowFromTemplate(
+                  v.workflowTemplateName,
+                  v.namespace,
+                  "domain-events",
+                ),
+              },
+              parameters: [
+                {
+                  // topic/partition/offset names one record, so a redelivery maps to the
+                  // same workflow name.
+                  src: {
+                    dependencyName: SENSOR_DEPENDENCIES.domainEvent,
+                    dataTemplate: `${prefix}-{{ ${RECORD_ID} | sha256sum | trunc 40 }}`,
+                  },
+                  dest: "metadata.name",
+                },
+                {
+                  src: {
+                    dependencyName: SENSOR_DEPENDENCIES.domainEvent,
+                    dataTemplate: `{{ ${RECORD_ID} }}`,
+                  },
+                  dest: "spec.arguments.parameters.0.value",
+                },
+                {
+                  // The pipe delivers the Kafka record value base64-encoded.
+                  src: {
+                    dependencyName: SENSOR_DEPENDENCIES.domainEvent,
+                    dataTemplate: "{{ .Input.body.value | b64dec }}",
+                  },
+                  dest: "spec.arguments.parameters.2.value",
+                },
+              ],
+            },
+          },
+          retryStrategy: TRIGGER_RETRY,
+          atLeastOnce: true,
+        },
+      ],
+    },
+  };
 }
 
 /**

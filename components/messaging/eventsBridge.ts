@@ -1,0 +1,204 @@
+/**
+ * The bridge from a Kafka topic on MSK to an SQS queue: an EventBridge pipe reads the topic with
+ * IAM as one consumer group and writes each record, as one message, to a queue of its own (with a
+ * dead-letter queue). A consumer that cannot speak Kafka with IAM (Argo Events v1.9.10; see
+ * docs/workflows-events.md, "Kafka: why a bridge") polls that queue instead.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  policyDocument,
+  type PolicyStatement,
+  serviceTrustPolicy,
+  throwIfInvalid,
+  type ValidationError,
+} from "../lib";
+import { Queue } from "./queue";
+
+/** Arguments of {@link EventsBridge}. */
+export interface EventsBridgeArgs {
+  /** The MSK cluster ARN: the source of the pipe. */
+  clusterArn: pulumi.Input<string>;
+  /** The topic to read (declared `consumed: true` in `KafkaTopics`). */
+  topic: string;
+  /** The consumer group the pipe joins; a name, no wildcard. */
+  consumerGroup: string;
+  /**
+   * IAM statements to consume `topic` as `consumerGroup`: `KafkaTopics.grantConsumer(topic,
+   * consumerGroup)`. They go to the pipe's role, which is the only Kafka client.
+   */
+  grantConsumer: PolicyStatement[];
+  /** The customer-managed key of the queue (the platform's data key ARN). */
+  kmsKeyArn: pulumi.Input<string>;
+  /**
+   * The visibility timeout the consumer receives with, in seconds: the queue's timeout and the
+   * consumer's processing time both (see `Queue`).
+   */
+  visibilityTimeoutSeconds: number;
+  /** Who polls the queue, as the role's and the pipe's descriptions name it ("Argo Events"). */
+  consumer: string;
+  /** The Region of the pipe and the queue. */
+  region: string;
+  /** The account of the pipe; the role trusts only a pipe of this account. */
+  accountId: pulumi.Input<string>;
+  /** The AWS partition, for the pipe ARN in the role's trust policy. */
+  partition: pulumi.Input<string>;
+  /**
+   * The logical name of the pipe's role and of its policy. Logical names are identity: a new one
+   * would give the role a new physical name, and the pipe a new role.
+   * @default `${name}-pipe`
+   */
+  roleResourceName?: string;
+}
+
+const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
+
+/** Validates what {@link EventsBridgeArgs} says about the topic; returns every problem. */
+export function validateEventsBridgeArgs(
+  args: Pick<EventsBridgeArgs, "topic" | "consumerGroup" | "grantConsumer">,
+): ValidationError[] {
+  const errors: ValidationError[] = [];
+  const add = (propertyPath: string, reason: string) => errors.push({ propertyPath, reason });
+  if (!TOPIC.test(args.topic)) {
+    add("topic", `"${args.topic}" is not a Kafka topic name`);
+  }
+  if (!/^[^*?\s]{1,200}$/.test(args.consumerGroup)) {
+    add(
+      "consumerGroup",
+      `"${args.consumerGroup}" must be 1 to 200 characters without "*", "?" or spaces (a wildcard would widen the grant)`,
+    );
+  }
+  if (args.grantConsumer.length === 0) {
+    add(
+      "grantConsumer",
+      "is empty; pass KafkaTopics.grantConsumer(topic, consumerGroup) so the pipe can read the topic",
+    );
+  }
+  return errors;
+}
+
+/**
+ * MSK (IAM) -> EventBridge pipe -> SQS (`acme:messaging:EventsBridge`).
+ *
+ * - Queue `name` (contract `domain-event`) with a dead-letter queue after 5 receives, encrypted
+ *   with `kmsKeyArn`, kept four days.
+ * - Pipe `name`, physical name `<name>-` plus a generated suffix, reading `topic` as
+ *   `consumerGroup` from the end, 10 records a batch.
+ * - Its role, assumable only by a pipe of this account whose name has that prefix, holding
+ *   `grantConsumer`, broker discovery, the interfaces the pipe creates in the cluster's subnets
+ *   and the queue's producer grant.
+ *
+ * Its resources were children of `ArgoEvents` (the component's parent) before the bridge was a
+ * component of its own: each aliases the URN it had there, so an existing stack keeps them.
+ */
+export class EventsBridge extends pulumi.ComponentResource {
+  /** The queue (with its dead-letter queue) the pipe writes to and the consumer polls. */
+  public readonly queue: Queue;
+  public readonly roleArn: pulumi.Output<string>;
+  public readonly pipeArn: pulumi.Output<string>;
+
+  constructor(name: string, args: EventsBridgeArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Validate before super(): a bad argument must fail before anything registers.
+    throwIfInvalid("EventsBridge", validateEventsBridgeArgs(args));
+    super("acme:messaging:EventsBridge", name, {}, opts);
+    const roleName = args.roleResourceName ?? `${name}-pipe`;
+    /** The URN the resource had as a child of this component's parent. */
+    const moved = (childName: string, type: string) =>
+      opts?.parent ? { aliases: [pulumi.createUrn(childName, type, opts.parent)] } : {};
+
+    this.queue = new Queue(
+      name,
+      {
+        contract: "domain-event",
+        kmsKeyArn: args.kmsKeyArn,
+        visibilityTimeoutSeconds: args.visibilityTimeoutSeconds,
+        consumerProcessingTimeoutSeconds: args.visibilityTimeoutSeconds,
+        messageRetentionSeconds: 4 * 24 * 3600,
+        deadLetter: { maxReceiveCount: 5 },
+        region: args.region,
+      },
+      { parent: this, ...moved(name, "acme:messaging:Queue") },
+    );
+    const pipePrefix = `${name}-`;
+    const role = new aws.iam.Role(
+      roleName,
+      {
+        description: `EventBridge pipe: ${args.topic} on MSK to the ${args.consumer} bridge queue`,
+        assumeRolePolicy: serviceTrustPolicy("pipes.amazonaws.com", {
+          condition: {
+            StringEquals: { "aws:SourceAccount": args.accountId },
+            ArnLike: {
+              "aws:SourceArn": pulumi.interpolate`arn:${args.partition}:pipes:${args.region}:${args.accountId}:pipe/${pipePrefix}*`,
+            },
+          },
+        }),
+      },
+      { parent: this, ...moved(roleName, "aws:iam/role:Role") },
+    );
+    const policy = new aws.iam.RolePolicy(
+      roleName,
+      {
+        role: role.id,
+        policy: policyDocument([
+          // Reading the topic as the consumer group: the grant KafkaTopics made for it.
+          ...args.grantConsumer,
+          {
+            Sid: "FindBrokers",
+            Effect: "Allow",
+            Action: ["kafka:DescribeClusterV2", "kafka:GetBootstrapBrokers"],
+            Resource: args.clusterArn,
+          },
+          {
+            // The pipe reaches the brokers through interfaces it creates in the cluster's
+            // subnets; these EC2 actions do not support resource-level scoping.
+            Sid: "NetworkInterfacesInClusterSubnets",
+            Effect: "Allow",
+            Action: [
+              "ec2:CreateNetworkInterface",
+              "ec2:DeleteNetworkInterface",
+              "ec2:DescribeNetworkInterfaces",
+              "ec2:DescribeSecurityGroups",
+              "ec2:DescribeSubnets",
+              "ec2:DescribeVpcs",
+            ],
+            Resource: "*",
+          },
+          ...this.queue.grantProducer(),
+        ]),
+      },
+      { parent: this, ...moved(roleName, "aws:iam/rolePolicy:RolePolicy") },
+    );
+    const pipe = new aws.pipes.Pipe(
+      name,
+      {
+        namePrefix: pipePrefix,
+        description: `Domain events from ${args.topic} to ${args.consumer} (MSK IAM bridge)`,
+        roleArn: role.arn,
+        source: args.clusterArn,
+        sourceParameters: {
+          managedStreamingKafkaParameters: {
+            topicName: args.topic,
+            consumerGroupId: args.consumerGroup,
+            // A new group starts at the end: replaying the topic's retention would hand the
+            // consumer every past event again (Argo Events: one workflow each).
+            startingPosition: "LATEST",
+            // SQS takes at most 10 messages per batch; each record becomes one message.
+            batchSize: 10,
+            maximumBatchingWindowInSeconds: 1,
+          },
+        },
+        target: this.queue.queueArn,
+        desiredState: "RUNNING",
+      },
+      { parent: this, dependsOn: [policy], ...moved(name, "aws:pipes/pipe:Pipe") },
+    );
+
+    this.roleArn = role.arn;
+    this.pipeArn = pipe.arn;
+    this.registerOutputs({
+      queueUrl: this.queue.queueUrl,
+      roleArn: this.roleArn,
+      pipeArn: this.pipeArn,
+    });
+  }
+}
