@@ -7,6 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  type AwsContext,
   policyDocument,
   type PolicyStatement,
   serviceTrustPolicy,
@@ -16,7 +17,7 @@ import {
 import { Queue } from "./queue";
 
 /** Arguments of {@link EventsBridge}. */
-export interface EventsBridgeArgs {
+export interface EventsBridgeArgs extends AwsContext {
   /** The MSK cluster ARN: the source of the pipe. */
   clusterArn: pulumi.Input<string>;
   /** The topic to read (declared `consumed: true` in `KafkaTopics`). */
@@ -37,12 +38,6 @@ export interface EventsBridgeArgs {
   visibilityTimeoutSeconds: number;
   /** Who polls the queue, as the role's and the pipe's descriptions name it ("Argo Events"). */
   consumer: string;
-  /** The Region of the pipe and the queue. */
-  region: string;
-  /** The account of the pipe; the role trusts only a pipe of this account. */
-  accountId: pulumi.Input<string>;
-  /** The AWS partition, for the pipe ARN in the role's trust policy. */
-  partition: pulumi.Input<string>;
   /**
    * The logical name of the pipe's role and of its policy. Logical names are identity: a new one
    * would give the role a new physical name, and the pipe a new role.

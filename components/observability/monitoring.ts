@@ -565,9 +565,8 @@ export class Monitoring extends pulumi.ComponentResource {
         clusterName: args.clusterName,
         accountId: args.accountId,
         region: args.region,
-        dependsOn: [this.release],
       },
-      { parent: this },
+      { parent: this, dependsOn: [this.release] },
     );
     this.yaceRole = yace.role;
     this.yaceRelease = yace.release;

@@ -7,7 +7,13 @@ import type * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
-import { CHARTS, policyDocument, podIdentityRole, type PolicyStatement } from "../lib";
+import {
+  type AwsContext,
+  CHARTS,
+  policyDocument,
+  podIdentityRole,
+  type PolicyStatement,
+} from "../lib";
 
 /**
  * Value paths YACE reads but shows only in comments: `serviceMonitor.interval` (values.yaml,
@@ -140,7 +146,7 @@ export const YACE_POLICY: PolicyStatement[] = [
 ];
 
 /** What {@link yaceExporter} needs. */
-export interface YaceExporterArgs {
+export interface YaceExporterArgs extends Pick<AwsContext, "accountId" | "region"> {
   /** The provider of the cluster. */
   provider: k8s.Provider;
   /** The namespace YACE runs in, as created (its name output). */
@@ -149,23 +155,18 @@ export interface YaceExporterArgs {
   namespaceName: string;
   /** The EKS cluster name, for the Pod Identity association. */
   clusterName: pulumi.Input<string>;
-  /** The account; the role trusts Pod Identity only from it. */
-  accountId: pulumi.Input<string>;
-  /** The Region YACE reads CloudWatch in. */
-  region: string;
-  /** What the release waits for besides the association: the CRDs of its ServiceMonitor. */
-  dependsOn: pulumi.Resource[];
 }
 
 /**
  * YACE's Pod Identity role (named `name`, policy `<name>-cloudwatch`) and its release (`name`),
- * created with `opts` (the parent component). The release waits for the association: pods get
- * Pod Identity credentials only if it existed when they started.
+ * created under `opts.parent`. The release waits for the association (pods get Pod Identity
+ * credentials only if it existed when they started) and for `opts.dependsOn` (the CRDs of its
+ * ServiceMonitor).
  */
 export function yaceExporter(
   name: string,
   args: YaceExporterArgs,
-  opts: { parent: pulumi.Resource },
+  opts: { parent: pulumi.Resource; dependsOn?: pulumi.Resource[] },
 ): { role: aws.iam.Role; release: k8s.helm.v3.Release } {
   const identity = podIdentityRole(
     name,
@@ -194,7 +195,7 @@ export function yaceExporter(
     {
       parent: opts.parent,
       provider: args.provider,
-      dependsOn: [...identity.ready, ...args.dependsOn],
+      dependsOn: [...identity.ready, ...(opts.dependsOn ?? [])],
     },
   );
   return { role: identity.role, release };
