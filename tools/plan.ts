@@ -23,7 +23,7 @@ import { checkGraph, type CheckedResource } from "./checks/graph";
 import { toMermaid } from "./graph";
 import { installMocks, MOCK_ACCOUNT_ID, PlatformMocks } from "./mocks";
 import type { PolicyPackConfig } from "@pulumi/policy";
-import { evaluateStackExport, PolicyConfigError } from "./policyRunner";
+import { evaluateStackExport, PolicyConfigError } from "../policies/lib/runner";
 import { loadStackConfig, StackFileError } from "./stackFile";
 import { revealSecrets, toStackExport, type StackExport } from "./stackExport";
 

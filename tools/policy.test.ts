@@ -10,6 +10,7 @@ import type {
   ResourceValidationPolicy,
   StackValidationArgs,
 } from "@pulumi/policy";
+import { UNKNOWN, withPulumiType } from "../policies/lib/policyInternals";
 import { allPolicies, type AcmePolicy } from "../policies/rules";
 import { main } from "./policy";
 import {
@@ -19,7 +20,7 @@ import {
   StackExportError,
   type ExportResource,
   type StackExport,
-} from "./policyRunner";
+} from "../policies/lib/runner";
 
 const repoRoot = path.resolve(__dirname, "..");
 const fixtureFile = path.join(__dirname, "fixtures", "violations.stack.json");
@@ -47,7 +48,6 @@ const EXPECTED = [
 
 const SIG = "4dabf18193072939515e22adb298388d";
 const SECRET = "1b47061264138c4ac30d75fd1eb44270";
-const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const PUBLIC_POLICY = JSON.stringify({
   Statement: [{ Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*" }],
 });
@@ -240,7 +240,7 @@ describe("evaluateStackExport", () => {
   });
 
   test("treats unknown sentinels as undecidable, never as violations", async () => {
-    const key = kmsKey("pending", { policy: UNKNOWN_STRING, enableKeyRotation: UNKNOWN_STRING });
+    const key = kmsKey("pending", { policy: UNKNOWN.string, enableKeyRotation: UNKNOWN.string });
     const result = await evaluateStackExport(stackOf(key));
     assert.deepEqual(result.violations, []);
     assert.deepEqual(
@@ -325,7 +325,7 @@ describe("evaluateStackExport", () => {
     assert.equal(args.provider?.props.region, "eu-west-1");
     assert.deepEqual(args.getConfig(), { threshold: 3, label: "x" });
     assert.equal(args.stackTags.size, 0);
-    const keyClass = { __pulumiType: "aws:kms/key:Key" } as unknown as Parameters<
+    const keyClass = withPulumiType({}, "aws:kms/key:Key") as Parameters<
       ResourceValidationArgs["isType"]
     >[0];
     assert.equal(args.isType(keyClass), true);

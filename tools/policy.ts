@@ -15,7 +15,7 @@ import {
   PolicyConfigError,
   PolicyRunError,
   StackExportError,
-} from "./policyRunner";
+} from "../policies/lib/runner";
 
 const USAGE = "usage: npm run policy -- <stack-export.json> [--config policy-config.json]";
 

@@ -58,11 +58,6 @@ export function policyOf(
   return JSON.parse(text as string) as { Statement: Array<Record<string, unknown>> };
 }
 
-/** A PEM-shaped placeholder (not a key) for fixtures: `-----BEGIN <label>-----` ... */
-export function fakePem(label: string, body: string): string {
-  return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
-}
-
 /** An IAM decision: `"Allowed"`, `"ImplicitlyDenied"` or `"ExplicitlyDenied"`. */
 export type IamDecision = EvaluationResult;
 

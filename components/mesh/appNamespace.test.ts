@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { acmeKubernetesNamespaceEnforceLinkerdMesh } from "../../policies/rules/kubernetes/Namespace/enforceLinkerdMesh";
 import { validateManifest } from "../../tools/checks/manifests";
 import type { Capture, CapturedResource } from "../../tools/mocks";
-import { evaluateStackExport } from "../../tools/policyRunner";
+import { evaluateStackExport } from "../../policies/lib/runner";
 import { toStackExport } from "../../tools/stackExport";
 import { mockPlatform, single } from "../../tools/testing";
 import {

@@ -13,7 +13,7 @@ import {
   type Capture,
   type CapturedResource,
 } from "../../tools/mocks";
-import { evaluateStackExport } from "../../tools/policyRunner";
+import { evaluateStackExport } from "../../policies/lib/runner";
 import { revealSecrets, toStackExport } from "../../tools/stackExport";
 import { ofType, pinnedChart, single, TEST_REGION } from "../../tools/testing";
 import { type ChartPin, CHARTS } from "../lib";

@@ -3,7 +3,7 @@ import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { sqsPolicies } from "../../policies/rules/sqs";
 import type { Capture, CapturedResource } from "../../tools/mocks";
-import { evaluateStackExport } from "../../tools/policyRunner";
+import { evaluateStackExport } from "../../policies/lib/runner";
 import { toStackExport } from "../../tools/stackExport";
 import {
   MOCK_ACCOUNT_ID,

@@ -14,6 +14,7 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
+import { withPulumiType } from "./policyInternals";
 
 /** Metadata each acme policy declares on top of the CrossGuard fields. */
 export interface AcmePolicyMetadata {
@@ -40,7 +41,7 @@ export type AcmeStackPolicy = StackValidationPolicy & AcmePolicyMetadata;
 export type AcmePolicy = AcmeResourcePolicy | AcmeStackPolicy;
 
 /**
- * Runs `validate` only for resources of `resourceType`. The `__pulumiType` tag is what
+ * Runs `validate` only for resources of `resourceType`. The validation carries the type tag
  * `validateResourceOfType` attaches: CrossGuard reads it to skip other types without a call.
  */
 export function validateResourceType(
@@ -52,7 +53,7 @@ export function validateResourceType(
       validate(args, reportViolation);
     }
   };
-  return Object.assign(validation, { __pulumiType: resourceType });
+  return withPulumiType(validation, resourceType);
 }
 
 /** Runs `validate` with the stack's resources of `resourceType`, when there are any. */
@@ -70,5 +71,5 @@ export function validateStackResourcesType(
       validate(resources, args, reportViolation);
     }
   };
-  return Object.assign(validation, { __pulumiType: resourceType });
+  return withPulumiType(validation, resourceType);
 }

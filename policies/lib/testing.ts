@@ -2,25 +2,18 @@
  * Test helpers: run one rule through the offline runner (the same calling convention CrossGuard
  * uses) against a single resource or a small stack. Only tests import this file.
  */
-import {
-  evaluateStackExport,
-  type EvaluationResult,
-  type ExportResource,
-} from "../../tools/policyRunner";
 import type { AcmePolicy } from "./policy";
-
-/** The engine's sentinels for values not known until deployment. */
-export const UNKNOWN = {
-  string: "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
-  boolean: "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
-  number: "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
-  array: "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
-  object: "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
-} as const;
+import { UNKNOWN } from "./policyInternals";
+import { evaluateStackExport, type EvaluationResult, type ExportResource } from "./runner";
 
 /** An unknown value typed as `T`, to put into a typed fixture. */
 export function unknownValue<T>(kind: keyof typeof UNKNOWN): T {
   return UNKNOWN[kind] as unknown as T;
+}
+
+/** A PEM-shaped placeholder (not a key) for fixtures: `-----BEGIN <label>-----` ... */
+export function fakePem(label: string, body: string): string {
+  return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
 }
 
 /** The URN a test resource gets. */

@@ -1,6 +1,6 @@
 /**
  * Every acme policy, in the order CrossGuard runs them. The pack entrypoint and the offline
- * runner (tools/policyRunner.ts) both take the rule objects from here.
+ * runner (lib/runner.ts) both take the rule objects from here.
  */
 import type { AcmePolicy } from "../lib/policy";
 import { acmeCloudwatchLoggroupMissingKmsKey } from "./cloudwatch/LogGroup/missingKmsKey";

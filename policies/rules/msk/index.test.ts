@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { evaluateStackExport } from "../../../tools/policyRunner";
+import { evaluateStackExport } from "../../lib/runner";
 import { mskCluster, mskConfiguration } from "../../fixtures/msk";
 import { mskPolicies } from "./index";
 

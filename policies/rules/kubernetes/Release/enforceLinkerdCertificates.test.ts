@@ -6,8 +6,7 @@ import {
   type ReleaseProps,
   TRUST_ANCHOR_PEM,
 } from "../../../fixtures/mesh";
-import { fakePem } from "../../../../tools/testing";
-import { evaluateProps, unknownValue, violationMessages } from "../../../lib/testing";
+import { evaluateProps, fakePem, unknownValue, violationMessages } from "../../../lib/testing";
 import { acmeKubernetesReleaseEnforceLinkerdCertificates as policy } from "./enforceLinkerdCertificates";
 
 /** The control-plane fixture with some values replaced. */

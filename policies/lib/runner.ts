@@ -2,15 +2,18 @@
  * Runs the CrossGuard rules of `policies/rules` against a `pulumi stack export` document, offline.
  *
  * The rule objects are the ones the policy pack serves, and they are called the way
- * @pulumi/policy 1.21's analyzer server calls them: resource policies get each resource's inputs
+ * @pulumi/policy's analyzer server calls them: resource policies get each resource's inputs
  * behind `unknownCheckingProxy`, stack policies get every resource's outputs, and an
  * `UnknownValueError` is never a violation (CrossGuard turns it into an advisory "can't run
  * during preview"; here it becomes an `undecidable` entry). Differences from a live run: secrets
  * exported without `--show-secrets` (ciphertext) count as unknown, and resources read with `get`
  * (`external`) are not given to resource policies, since their inputs are not declared config.
+ *
+ * The analyzer's internals come from `./policyInternals`, the one module that touches them. This
+ * file does not construct a `PolicyPack` (which would start its gRPC server), so the CLI, the plan
+ * and tests load it freely.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as policySdk from "@pulumi/policy";
 import type {
   EnforcementLevel,
   PolicyPackConfig,
@@ -18,17 +21,23 @@ import type {
   PolicyResource,
   PolicyResourceOptions,
   ResourceValidationArgs,
+  ResourceValidationPolicy,
   Severity,
   StackValidationArgs,
 } from "@pulumi/policy";
-import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
-import { allPolicies, type AcmePolicy } from "../policies/rules";
+import {
+  isUnknownValueError,
+  pulumiTypeOf,
+  UNKNOWN,
+  unknownCheckingProxy,
+  withPulumiType,
+} from "./policyInternals";
+import { allPolicies, type AcmePolicy } from "../rules";
 
-// @pulumi/policy marks these @internal, which strips them from its typings; index.js exports them.
-const { unknownCheckingProxy, UnknownValueError } = policySdk as unknown as {
-  unknownCheckingProxy<T>(value: T): T;
-  UnknownValueError: new (...args: never[]) => Error & { props: PropertyKey[] };
-};
+/** One property of a policy's `configSchema`. */
+type PolicyConfigJSONSchema = NonNullable<
+  ResourceValidationPolicy["configSchema"]
+>["properties"][string];
 
 // The engine's value signatures (`@pulumi/pulumi` runtime/rpc).
 const SIG_KEY = pulumi.runtime.specialSigKey;
@@ -37,8 +46,6 @@ const ASSET_SIG = pulumi.runtime.specialAssetSig;
 const ARCHIVE_SIG = pulumi.runtime.specialArchiveSig;
 const RESOURCE_REF_SIG = pulumi.runtime.specialResourceSig;
 const OUTPUT_SIG = pulumi.runtime.specialOutputValueSig;
-/** The engine's sentinel for an unknown string; the proxy throws `UnknownValueError` on it. */
-const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** Level of a pack without its own: what `new PolicyPack` defaults to. */
 const PACK_ENFORCEMENT_LEVEL: EnforcementLevel = "advisory";
@@ -218,12 +225,12 @@ function decode(value: unknown, path: string[], encrypted: Set<string>): unknown
         return decode(plaintext, path, encrypted);
       }
       encrypted.add(path.join("."));
-      return UNKNOWN_STRING;
+      return UNKNOWN.string;
     case OUTPUT_SIG:
-      return "value" in value ? decode(value.value, path, encrypted) : UNKNOWN_STRING;
+      return "value" in value ? decode(value.value, path, encrypted) : UNKNOWN.string;
     case RESOURCE_REF_SIG:
       if (typeof value.id === "string") {
-        return value.id === "" ? UNKNOWN_STRING : value.id;
+        return value.id === "" ? UNKNOWN.string : value.id;
       }
       return value.urn;
     case ASSET_SIG:
@@ -296,19 +303,14 @@ function providerUrn(reference: string | undefined): string | undefined {
   return at > 0 ? reference.slice(0, at) : reference;
 }
 
-function typeOf(resourceClass: unknown): string | undefined {
-  const type = (resourceClass as { __pulumiType?: unknown } | undefined)?.__pulumiType;
-  return typeof type === "string" && type.length > 0 ? type : undefined;
-}
-
 /** `isType` as the analyzer implements it: the class's type token, else its `isInstance`. */
 function isTypeOf(type: string, resourceClass: unknown): boolean {
-  const classType = typeOf(resourceClass);
+  const classType = pulumiTypeOf(resourceClass);
   if (classType) {
     return type === classType;
   }
   const isInstance = (resourceClass as { isInstance?: unknown }).isInstance;
-  return typeof isInstance === "function" && isInstance({ __pulumiType: type }) === true;
+  return typeof isInstance === "function" && isInstance(withPulumiType({}, type)) === true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -449,7 +451,7 @@ class Run {
 
   /** Records the outcome of a thrown validation; rethrows anything that is a bug. */
   caught(p: EffectivePolicy, urn: string, e: unknown, encrypted: Set<string>): void {
-    if (e instanceof UnknownValueError) {
+    if (isUnknownValueError(e)) {
       const path = e.props.map(String).join(".");
       this.undecidable.push({
         policyName: p.policy.name,
@@ -504,7 +506,7 @@ async function runResourcePolicies(
         ? policy.validateResource
         : [policy.validateResource];
       // The analyzer's fast path: a lone validation tagged with another type is not called.
-      const tagged = validations.length === 1 ? typeOf(validations[0]) : undefined;
+      const tagged = validations.length === 1 ? pulumiTypeOf(validations[0]) : undefined;
       if (tagged !== undefined && tagged !== r.type) {
         continue;
       }
@@ -551,7 +553,7 @@ async function runStackPolicies(
     if (!("validateStack" in policy) || typeof policy.validateStack !== "function") {
       continue;
     }
-    const tagged = typeOf(policy.validateStack);
+    const tagged = pulumiTypeOf(policy.validateStack);
     if (tagged !== undefined && !resources.some((r) => r.type === tagged)) {
       continue;
     }
