@@ -339,7 +339,10 @@ function kubernetesState(type: string, name: string, inputs: State): { id: strin
   return { id: `${namespaced}${String(metadata.name)}`, state: { ...inputs, metadata } };
 }
 
-/** The issue time of mocked certificates: fixed, so plans are reproducible. */
+/**
+ * The issue time of mocked certificates: fixed, so plans are reproducible.
+ * @internal Exported for tests only.
+ */
 export const MOCK_CERT_ISSUED_AT = Date.parse("2026-01-01T00:00:00Z");
 
 /** @pulumi/tls outputs: PEM-shaped keys and certificates, validity from the requested period. */

@@ -19,7 +19,10 @@ import {
 
 const USAGE = "usage: npm run policy -- <stack-export.json> [--config policy-config.json]";
 
-/** Where the CLI writes; tests pass their own. */
+/**
+ * Where the CLI writes; tests pass their own.
+ * @internal Exported for tests only.
+ */
 export interface Output {
   out(line: string): void;
   err(line: string): void;
@@ -84,7 +87,10 @@ function count(n: number, singular: string, pluralForm = `${singular}s`): string
   return `${n} ${n === 1 ? singular : pluralForm}`;
 }
 
-/** Runs the CLI; resolves to the exit code. */
+/**
+ * Runs the CLI; resolves to the exit code.
+ * @internal Exported for tests only.
+ */
 export async function main(argv: string[], output: Output = consoleOutput): Promise<number> {
   try {
     const args = parseArguments(argv);

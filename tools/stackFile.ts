@@ -27,7 +27,10 @@ export interface LoadedConfig {
 /** Problems reading the project or stack file: usage errors (exit 2). */
 export class StackFileError extends Error {}
 
-/** The marker offline plans put in place of a `secure:` value. */
+/**
+ * The marker offline plans put in place of a `secure:` value.
+ * @internal Exported for tests only.
+ */
 export function secretPlaceholder(key: string): string {
   return `offline-plan-secret:${key}`;
 }

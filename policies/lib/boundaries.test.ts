@@ -1,7 +1,8 @@
 /**
  * The pack's boundaries: it is used on its own (`pulumi preview --policy-pack policies`), so
  * nothing under policies/ imports the rest of the project (tools/ imports policies/, never the
- * reverse), and only `policyInternals.ts` reaches past @pulumi/policy's public API.
+ * reverse), and only `policyInternals.ts` reaches past @pulumi/policy's public API. Also: an
+ * export of tools/ or policies/ marked `@internal` (kept for tests) is imported by tests only.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -124,6 +125,89 @@ describe("policy pack boundaries", () => {
       [],
       "@pulumi/policy internals go through policies/lib/policyInternals.ts (its test pins the " +
         `version they were verified against):\n${problems.join("\n")}`,
+    );
+  });
+});
+
+/** Files that only tests load: test files, and the helper modules and fixtures they share. */
+function isTestCode(file: string): boolean {
+  const rel = relative(file);
+  return (
+    rel.endsWith(".test.ts") ||
+    rel === "tools/testing.ts" ||
+    rel === "policies/lib/testing.ts" ||
+    rel.startsWith("policies/fixtures/")
+  );
+}
+
+/** Names a file exports under a JSDoc block that carries `@internal`. */
+function internalExports(source: string): string[] {
+  const pattern =
+    /\/\*\*(?:(?!\*\/)[\s\S])*?@internal(?:(?!\*\/)[\s\S])*?\*\/\s*export\s+(?:async\s+)?(?:function|const|let|class|interface|type)\s+(\w+)/g;
+  return [...source.matchAll(pattern)].map((m) => m[1]);
+}
+
+/** `[name, specifier]` for each name a source imports with `import { ... } from`. */
+function namedImports(source: string): Array<[string, string]> {
+  const pattern = /\bimport\s+(?:type\s+)?\{([^}]*)\}\s*from\s*["']([^"']+)["']/g;
+  return [...source.matchAll(pattern)].flatMap((m) =>
+    m[1]
+      .split(",")
+      .map(
+        (part) =>
+          part
+            .trim()
+            .replace(/^type\s+/, "")
+            .split(/\s+as\s+/)[0],
+      )
+      .filter((name) => name !== "")
+      .map((name): [string, string] => [name, m[2]]),
+  );
+}
+
+describe("test-only exports", () => {
+  test("finds @internal exports and named imports", () => {
+    const source = [
+      "/** Kept. */\nexport function kept() {}",
+      "/**\n * For tests.\n * @internal Exported for tests only.\n */\nexport function probe() {}",
+      "/** @internal */\nexport interface Shape {}",
+    ].join("\n");
+    assert.deepEqual(internalExports(source), ["probe", "Shape"]);
+    assert.deepEqual(namedImports('import { a, type B, c as d } from "./m";'), [
+      ["a", "./m"],
+      ["B", "./m"],
+      ["c", "./m"],
+    ]);
+  });
+
+  test("an @internal export of tools/ or policies/ is imported by tests only", () => {
+    const files = [
+      ...typeScriptFiles(path.join(REPO_ROOT, "tools")),
+      ...typeScriptFiles(PACK_ROOT),
+    ];
+    const internal = new Map<string, Set<string>>();
+    for (const file of files) {
+      const names = internalExports(fs.readFileSync(file, "utf8"));
+      if (names.length > 0) internal.set(file.replace(/\.ts$/, ""), new Set(names));
+    }
+    assert.ok(internal.size > 0, "no @internal export found; is the pattern stale?");
+    const misuses = typeScriptFiles(REPO_ROOT)
+      .filter((file) => !isTestCode(file))
+      .flatMap((file) =>
+        namedImports(fs.readFileSync(file, "utf8"))
+          .filter(([, spec]) => spec.startsWith("."))
+          .filter(([name, spec]) => {
+            const target = path.resolve(path.dirname(file), spec);
+            const names = internal.get(target) ?? internal.get(path.join(target, "index"));
+            return names?.has(name) === true;
+          })
+          .map(([name, spec]) => `${relative(file)} imports ${name} from "${spec}"`),
+      );
+    assert.deepEqual(
+      misuses,
+      [],
+      "These exports are marked @internal (kept for tests); production code that needs one " +
+        `should drop the tag and treat it as API:\n${misuses.join("\n")}`,
     );
   });
 });

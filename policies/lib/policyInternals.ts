@@ -12,10 +12,16 @@ import * as fs from "node:fs";
 import * as policySdk from "@pulumi/policy";
 import * as proxyModule from "@pulumi/policy/proxy";
 
-/** The @pulumi/policy release whose internals this adapter was checked against. */
+/**
+ * The @pulumi/policy release whose internals this adapter was checked against.
+ * @internal Exported for tests only.
+ */
 export const VERIFIED_POLICY_SDK_VERSION = "1.21.0";
 
-/** The installed @pulumi/policy version, without the leading "v" its package.json carries. */
+/**
+ * The installed @pulumi/policy version, without the leading "v" its package.json carries.
+ * @internal Exported for tests only.
+ */
 export function installedPolicySdkVersion(): string {
   const file = require.resolve("@pulumi/policy/package.json");
   const { version } = JSON.parse(fs.readFileSync(file, "utf8")) as { version: string };

@@ -187,7 +187,7 @@ function readResources(doc: unknown): ExportResource[] {
 }
 
 /** The name part of `urn:pulumi:<stack>::<project>::<type>::<name>`; names may contain "::". */
-export function nameFromUrn(urn: string): string {
+function nameFromUrn(urn: string): string {
   return urn.split("::").slice(3).join("::");
 }
 

@@ -6,17 +6,26 @@ import type { AcmePolicy } from "./policy";
 import { UNKNOWN } from "./policyInternals";
 import { evaluateStackExport, type EvaluationResult, type ExportResource } from "./runner";
 
-/** An unknown value typed as `T`, to put into a typed fixture. */
+/**
+ * An unknown value typed as `T`, to put into a typed fixture.
+ * @internal Exported for tests only.
+ */
 export function unknownValue<T>(kind: keyof typeof UNKNOWN): T {
   return UNKNOWN[kind] as unknown as T;
 }
 
-/** A PEM-shaped placeholder (not a key) for fixtures: `-----BEGIN <label>-----` ... */
+/**
+ * A PEM-shaped placeholder (not a key) for fixtures: `-----BEGIN <label>-----` ...
+ * @internal Exported for tests only.
+ */
 export function fakePem(label: string, body: string): string {
   return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
 }
 
-/** The URN a test resource gets. */
+/**
+ * The URN a test resource gets.
+ * @internal Exported for tests only.
+ */
 export function testUrn(type: string, name: string): string {
   return `urn:pulumi:test::acme-platform::${type}::${name}`;
 }
@@ -26,7 +35,10 @@ function asStored(props: object): Record<string, unknown> {
   return JSON.parse(JSON.stringify(props)) as Record<string, unknown>;
 }
 
-/** Runs `policy` on one resource of the policy's type whose inputs and outputs are `props`. */
+/**
+ * Runs `policy` on one resource of the policy's type whose inputs and outputs are `props`.
+ * @internal Exported for tests only.
+ */
 export function evaluateProps(
   policy: AcmePolicy,
   props: object,
@@ -47,7 +59,10 @@ export function evaluateProps(
   );
 }
 
-/** The violation messages `policy` reports for one resource with `props`. */
+/**
+ * The violation messages `policy` reports for one resource with `props`.
+ * @internal Exported for tests only.
+ */
 export async function violationMessages(
   policy: AcmePolicy,
   props: object,
@@ -56,7 +71,10 @@ export async function violationMessages(
   return (await evaluateProps(policy, props, config)).violations.map((v) => v.message);
 }
 
-/** A resource of a small test stack. */
+/**
+ * A resource of a small test stack.
+ * @internal Exported for tests only.
+ */
 export interface StackMember {
   name: string;
   outputs: object;
@@ -64,7 +82,10 @@ export interface StackMember {
   provider?: string;
 }
 
-/** Runs `policy` on a stack made of `members`, all of the policy's type. */
+/**
+ * Runs `policy` on a stack made of `members`, all of the policy's type.
+ * @internal Exported for tests only.
+ */
 export function evaluateStack(
   policy: AcmePolicy,
   members: StackMember[],

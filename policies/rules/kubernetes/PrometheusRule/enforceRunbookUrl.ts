@@ -4,7 +4,10 @@ import { describe, isNonEmptyString, isRecord } from "../../../lib/values";
 
 const PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
 
-/** Where an alert's runbook lives in the repository. */
+/**
+ * Where an alert's runbook lives in the repository.
+ * @internal Exported for tests only.
+ */
 export function runbookPath(alert: string): string {
   return `docs/runbooks/${alert}.md`;
 }
@@ -12,6 +15,7 @@ export function runbookPath(alert: string): string {
 /**
  * True when `url` points at the alert's runbook: the repository path itself, or any URL whose
  * path ends in it (a link to the file on the Git host).
+ * @internal Exported for tests only.
  */
 export function isRunbookUrlFor(url: string, alert: string): boolean {
   const suffix = runbookPath(alert);

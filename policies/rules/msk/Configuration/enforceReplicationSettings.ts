@@ -18,6 +18,7 @@ const DEFAULTS: Required<ReplicationSettingsConfig> = {
 /**
  * Reads `server.properties` text: `key=value`, `key: value` or `key value` per line, `#` and `!`
  * comments; a repeated key keeps its last value, as Java's Properties does.
+ * @internal Exported for tests only.
  */
 export function parseServerProperties(text: string): Map<string, string> {
   const properties = new Map<string, string>();
