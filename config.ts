@@ -38,30 +38,33 @@ export function parseCidr(text: string): { octets: number[]; prefix: number } | 
 }
 
 const cidr = (minPrefix: number, maxPrefix: number) =>
-  z.string({ error: "must be a CIDR block such as 10.20.0.0/16" }).superRefine((value, ctx) => {
-    const parsed = parseCidr(value);
-    if (!parsed) {
-      ctx.addIssue({
-        code: "custom",
-        message: `"${value}" is not an IPv4 CIDR block; valid form: a.b.c.d/n, e.g. 10.20.0.0/16`,
-      });
-      return;
-    }
-    if (parsed.prefix < minPrefix || parsed.prefix > maxPrefix) {
-      ctx.addIssue({
-        code: "custom",
-        message: `prefix /${parsed.prefix} is out of range; valid: /${minPrefix} to /${maxPrefix}`,
-      });
-    }
-    const hostBits = 32 - parsed.prefix;
-    const address = parsed.octets.reduce((acc, o) => acc * 256 + o, 0);
-    if (hostBits < 32 && address % 2 ** hostBits !== 0) {
-      ctx.addIssue({
-        code: "custom",
-        message: `"${value}" has host bits set; valid: the network address of the block`,
-      });
-    }
-  });
+  z
+    .string({ error: "must be a CIDR block such as 10.20.0.0/16" })
+    .superRefine((value, ctx) => {
+      const parsed = parseCidr(value);
+      if (!parsed) {
+        ctx.addIssue({
+          code: "custom",
+          message: `"${value}" is not an IPv4 CIDR block; valid form: a.b.c.d/n, e.g. 10.20.0.0/16`,
+        });
+        return;
+      }
+      if (parsed.prefix < minPrefix || parsed.prefix > maxPrefix) {
+        ctx.addIssue({
+          code: "custom",
+          message: `prefix /${parsed.prefix} is out of range; valid: /${minPrefix} to /${maxPrefix}`,
+        });
+      }
+      const hostBits = 32 - parsed.prefix;
+      const address = parsed.octets.reduce((acc, o) => acc * 256 + o, 0);
+      if (hostBits < 32 && address % 2 ** hostBits !== 0) {
+        ctx.addIssue({
+          code: "custom",
+          message: `"${value}" has host bits set; valid: the network address of the block`,
+        });
+      }
+    })
+    .meta({ form: `IPv4 CIDR block, /${minPrefix} to /${maxPrefix}, the network address` });
 
 const int = (min: number, max: number, what: string) =>
   z
@@ -72,15 +75,18 @@ const int = (min: number, max: number, what: string) =>
     })
     .max(max, {
       error: `must be at most ${max}; valid: ${what}, an integer from ${min} to ${max}`,
-    });
+    })
+    .describe(what);
 
-const bool = (what: string) => z.boolean({ error: `must be true or false (${what})` });
+const bool = (what: string) =>
+  z.boolean({ error: `must be true or false (${what})` }).describe(what);
 
 const logRetention = z
   .number({ error: "must be a number of days" })
   .refine((v) => LOG_RETENTION_DAYS.includes(v), {
     error: `is not a CloudWatch Logs retention period; valid: one of ${LOG_RETENTION_DAYS.join(", ")}`,
-  });
+  })
+  .meta({ form: `days, a CloudWatch Logs retention period: ${LOG_RETENTION_DAYS.join(", ")}` });
 
 const awsRegion = z
   .string({ error: "must be a string; valid: an AWS Region code such as eu-west-1" })
@@ -92,10 +98,13 @@ const iamRoleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\
   error: "is not an IAM role ARN; valid form: arn:aws:iam::123456789012:role/name",
 });
 
-const addonVersion = z.string().regex(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/, {
-  error:
-    "is not an EKS add-on version; valid form: v1.2.3-eksbuild.1 (aws eks describe-addon-versions)",
-});
+const addonVersion = z
+  .string()
+  .regex(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/, {
+    error:
+      "is not an EKS add-on version; valid form: v1.2.3-eksbuild.1 (aws eks describe-addon-versions)",
+  })
+  .meta({ form: "exact EKS add-on version `vX.Y.Z-eksbuild.N`" });
 
 const tagMap = z
   .record(
@@ -104,7 +113,8 @@ const tagMap = z
   )
   .refine((tags) => Object.keys(tags).every((k) => !k.toLowerCase().startsWith("aws:")), {
     error: 'tag keys may not start with "aws:" (reserved by AWS)',
-  });
+  })
+  .meta({ form: 'map of tag key (1-128 characters, not "aws:...") to value (at most 256)' });
 
 // ---------------------------------------------------------------------------------------------
 // The schema, one entry per top-level key of the project namespace.
@@ -112,18 +122,22 @@ const tagMap = z
 
 const networkSchema = z
   .strictObject({
-    /** VPC CIDR block, /16 to /20. */
-    cidr: cidr(16, 20),
-    /** Availability zones to spread subnets over (2 to 4; 3 for production). */
-    azCount: int(2, 4, "the number of availability zones"),
-    /** Explicit AZ names; default: the first `azCount` available zones of the Region. */
-    availabilityZones: z.array(z.string().regex(/^[a-z]{2}-[a-z]+-\d[a-z]$/)).optional(),
-    /** NAT gateways: `OnePerAz` or `Single`. */
-    natGateways: z.enum(Object.values(NatGatewayStrategy), {
-      error: 'must be "OnePerAz" or "Single"',
-    }),
-    /** Retention of the VPC flow-log group. */
-    flowLogRetentionInDays: logRetention,
+    cidr: cidr(16, 20).describe("The VPC's CIDR block."),
+    azCount: int(2, 4, "the number of availability zones").describe(
+      "Availability zones to spread subnets over (2 to 4; 3 for production).",
+    ),
+    availabilityZones: z
+      .array(z.string().regex(/^[a-z]{2}-[a-z]+-\d[a-z]$/))
+      .optional()
+      .describe(
+        "Explicit AZ names, exactly `azCount` of them; default: the first `azCount` available zones of the Region.",
+      ),
+    natGateways: z
+      .enum(Object.values(NatGatewayStrategy), {
+        error: 'must be "OnePerAz" or "Single"',
+      })
+      .describe("NAT gateways: one per AZ (`OnePerAz`) or one shared by all (`Single`)."),
+    flowLogRetentionInDays: logRetention.describe("Retention of the VPC flow-log group."),
   })
   .superRefine((n, ctx) => {
     if (n.availabilityZones && n.availabilityZones.length !== n.azCount) {
@@ -133,25 +147,32 @@ const networkSchema = z
         message: `lists ${n.availabilityZones.length} zone(s) but azCount is ${n.azCount}; list exactly azCount names or remove the key`,
       });
     }
-  });
+  })
+  .describe("The VPC: subnets, NAT gateways, flow logs and VPC endpoints (`Network`).");
 
 const nodeGroupSchema = z
   .strictObject({
-    /** EC2 instance types, first preferred (managed node groups pick among them). */
     instanceTypes: z
       .array(
         z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, {
           error: "is not an EC2 instance type; valid form: m7i.large",
         }),
       )
-      .min(1, { error: 'needs at least one instance type, e.g. ["m7i.large"]' }),
-    /** ON_DEMAND or SPOT. */
-    capacityType: z.enum(["ON_DEMAND", "SPOT"], { error: 'must be "ON_DEMAND" or "SPOT"' }),
+      .min(1, { error: 'needs at least one instance type, e.g. ["m7i.large"]' })
+      .describe(
+        "EC2 instance types, first preferred (managed node groups pick among them); all x86_64 or all Graviton, which decides the AMI type.",
+      ),
+    capacityType: z
+      .enum(["ON_DEMAND", "SPOT"], { error: 'must be "ON_DEMAND" or "SPOT"' })
+      .describe("Capacity type of the group's nodes."),
     minSize: int(0, 100, "the minimum node count"),
-    desiredSize: int(0, 100, "the desired node count"),
+    desiredSize: int(0, 100, "the desired node count").describe(
+      "The desired node count: minSize <= desiredSize <= maxSize.",
+    ),
     maxSize: int(1, 100, "the maximum node count"),
-    /** Root volume size in GiB (gp3, encrypted with the volumes key). */
-    diskSizeGiB: int(20, 1000, "the root volume size in GiB"),
+    diskSizeGiB: int(20, 1000, "the root volume size in GiB").describe(
+      "Root volume size in GiB (gp3, encrypted with the volumes key).",
+    ),
   })
   .superRefine((g, ctx) => {
     if (g.minSize > g.desiredSize || g.desiredSize > g.maxSize) {
@@ -165,40 +186,47 @@ const nodeGroupSchema = z
 
 const clusterSchema = z
   .strictObject({
-    /** Kubernetes minor version of the control plane, e.g. "1.34". */
     version: z
       .string()
-      .regex(/^1\.\d{2}$/, { error: 'valid form: a minor version such as "1.34"' }),
-    /** STANDARD: EKS upgrades the cluster when standard support ends; EXTENDED: keeps it, at a cost. */
+      .regex(/^1\.\d{2}$/, { error: 'valid form: a minor version such as "1.34"' })
+      .describe(
+        'Kubernetes minor version of the control plane, e.g. "1.34". Upgrading means bumping it and every `addons` pin, one stack at a time.',
+      ),
     supportType: z
       .enum(["STANDARD", "EXTENDED"], { error: 'must be "STANDARD" or "EXTENDED"' })
-      .default("STANDARD"),
-    /** Public API endpoint; off by default. When on, `publicAccessCidrs` is required. */
-    endpointPublicAccess: bool("whether the Kubernetes API has a public endpoint"),
-    /**
-     * Operators' addresses allowed to reach the public endpoint, each a single host (/32): the
-     * public endpoint exists only so one person can deploy dev from a laptop
-     * (docs/first-deployment.md); a network range would admit everyone behind it.
-     */
+      .default("STANDARD")
+      .describe(
+        "STANDARD: EKS upgrades the cluster when standard support ends; EXTENDED: keeps it, at a cost.",
+      ),
+    endpointPublicAccess: bool("whether the Kubernetes API has a public endpoint").describe(
+      "Whether the Kubernetes API has a public endpoint besides the private one. When true, `publicAccessCidrs` is required; refused in prod (EKS.1), where `pulumi up` runs on the deployer.",
+    ),
     publicAccessCidrs: z
       .array(cidr(0, 32))
       .max(5, { error: "lists at most 5 operator addresses" })
-      .default([]),
-    /** IAM roles given cluster-admin through EKS access entries. */
-    adminRoleArns: z.array(iamRoleArn).default([]),
-    /** Retention of the control-plane log group. */
-    logRetentionInDays: logRetention,
-    /** IMDS hop limit on nodes: 1 keeps pods off the node's credentials (Pod Identity needs none). */
-    metadataHopLimit: int(1, 2, "the IMDSv2 response hop limit"),
-    /** Pinned EKS add-on versions (all five are required). */
-    addons: z.strictObject({
-      "vpc-cni": addonVersion,
-      coredns: addonVersion,
-      "kube-proxy": addonVersion,
-      "aws-ebs-csi-driver": addonVersion,
-      "eks-pod-identity-agent": addonVersion,
-    }),
-    /** Managed node groups by name. */
+      .default([])
+      .describe(
+        "Operators' addresses allowed to reach the public endpoint, each a single host (/32), at most 5; required when `endpointPublicAccess` is true and refused otherwise. The public endpoint exists only so one person can deploy dev from a laptop (docs/first-deployment.md); a network range would admit everyone behind it.",
+      ),
+    adminRoleArns: z
+      .array(iamRoleArn)
+      .default([])
+      .describe("IAM roles given cluster-admin through EKS access entries."),
+    logRetentionInDays: logRetention.describe("Retention of the control-plane log group."),
+    metadataHopLimit: int(1, 2, "the IMDSv2 response hop limit").describe(
+      "IMDSv2 response hop limit on nodes: 1 keeps pods off the node's credentials (Pod Identity needs none).",
+    ),
+    addons: z
+      .strictObject({
+        "vpc-cni": addonVersion,
+        coredns: addonVersion,
+        "kube-proxy": addonVersion,
+        "aws-ebs-csi-driver": addonVersion,
+        "eks-pod-identity-agent": addonVersion,
+      })
+      .describe(
+        "Pinned EKS add-on versions, all five required, each taken from the EKS user guide's version tables or `aws eks describe-addon-versions --kubernetes-version <version> --addon-name <name>`.",
+      ),
     nodeGroups: z
       .record(
         z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, {
@@ -208,7 +236,10 @@ const clusterSchema = z
       )
       .refine((groups) => Object.keys(groups).length > 0, {
         error: "needs at least one node group",
-      }),
+      })
+      .describe(
+        "Managed node groups by name (lower-case letters, digits and dashes, at most 31); at least one.",
+      ),
   })
   .superRefine((c, ctx) => {
     if (c.endpointPublicAccess && c.publicAccessCidrs.length === 0) {
@@ -244,65 +275,81 @@ const clusterSchema = z
           "is set but endpointPublicAccess is false; remove it or turn the public endpoint on",
       });
     }
-  });
+  })
+  .describe("The EKS cluster: control plane, add-ons and managed node groups (`EksCluster`).");
 
 const deployerSchema = z.strictObject({
-  /** The GitHub repository whose deploy workflow runs on the deployer. */
-  repository: z.strictObject({
-    owner: z
-      .string()
-      .regex(/^[A-Za-z0-9-]+$/, { error: "valid form: a GitHub user or organisation" }),
-    name: z.string().regex(/^[A-Za-z0-9._-]+$/, { error: "valid form: a GitHub repository name" }),
-    /** The CodeConnections connection to GitHub (created and authorised once, in the console). */
-    connectionArn: z
-      .string()
-      .regex(
-        /^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection\/[\w-]+$/,
-        {
-          error: "valid form: arn:aws:codeconnections:<region>:<account>:connection/<id>",
-        },
-      ),
-    /** The `name:` of the only workflow whose jobs the runner accepts. */
-    workflowName: z.string().min(1, { error: "must name the deploy workflow" }),
-  }),
-  /** CodeBuild compute type of the runner. */
+  repository: z
+    .strictObject({
+      owner: z
+        .string()
+        .regex(/^[A-Za-z0-9-]+$/, { error: "valid form: a GitHub user or organisation" })
+        .describe("The GitHub user or organisation."),
+      name: z
+        .string()
+        .regex(/^[A-Za-z0-9._-]+$/, { error: "valid form: a GitHub repository name" })
+        .describe("The GitHub repository name."),
+      connectionArn: z
+        .string()
+        .regex(
+          /^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection\/[\w-]+$/,
+          {
+            error: "valid form: arn:aws:codeconnections:<region>:<account>:connection/<id>",
+          },
+        )
+        .describe(
+          "The CodeConnections connection to GitHub (created and authorised once, in the console).",
+        ),
+      workflowName: z
+        .string()
+        .min(1, { error: "must name the deploy workflow" })
+        .describe("The `name:` of the only workflow whose jobs the runner accepts."),
+    })
+    .describe("The GitHub repository whose deploy workflow runs on the deployer."),
   computeType: z
     .enum(["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"], {
       error: 'must be "BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM" or "BUILD_GENERAL1_LARGE"',
     })
-    .default("BUILD_GENERAL1_MEDIUM"),
-  /** Minutes one workflow job may run (a first `pulumi up` waits for MSK and EKS). */
-  buildTimeoutMinutes: int(30, 480, "the longest a deploy job may run, in minutes").default(120),
-  /** Retention of the runner's build log group. */
-  logRetentionInDays: logRetention,
-  /**
-   * The first `pulumi up`, from outside the VPC: register only AWS resources (network, keys,
-   * cluster, brokers, the deployer); no Kubernetes object and no Kafka topic, which need the
-   * private endpoint and the brokers. Set it, run once, remove it, and let the deployer run the
-   * second `pulumi up` (docs/first-deployment.md).
-   */
-  bootstrap: bool("whether this run registers only AWS resources (the first deployment)").default(
-    false,
-  ),
+    .default("BUILD_GENERAL1_MEDIUM")
+    .describe("CodeBuild compute type of the runner."),
+  buildTimeoutMinutes: int(30, 480, "the longest a deploy job may run, in minutes")
+    .default(120)
+    .describe("Minutes one workflow job may run (a first `pulumi up` waits for MSK and EKS)."),
+  logRetentionInDays: logRetention.describe("Retention of the runner's build log group."),
+  bootstrap: bool("whether this run registers only AWS resources (the first deployment)")
+    .default(false)
+    .describe(
+      "The first `pulumi up`, from outside the VPC: register only AWS resources (network, keys, cluster, brokers, the deployer); no Kubernetes object and no Kafka topic, which need the private endpoint and the brokers. Set it, run once, remove it, and let the deployer run the second `pulumi up` (docs/first-deployment.md); never committed true.",
+    ),
 });
 
 const keysSchema = z.strictObject({
-  /** Waiting period before a scheduled key deletion completes (AWS allows 7 to 30). */
-  deletionWindowInDays: int(7, 30, "the KMS key deletion window in days"),
+  deletionWindowInDays: int(7, 30, "the KMS key deletion window in days").describe(
+    "Days a scheduled key deletion waits before it completes (AWS allows 7 to 30).",
+  ),
 });
 
 const queueSchema = z
   .strictObject({
-    /** How long a received message stays invisible to other consumers (0 to 43200 s). */
-    visibilityTimeoutSeconds: int(0, 43200, "the visibility timeout in seconds"),
-    /** The longest a consumer takes to process one message; must fit in the visibility timeout. */
-    consumerProcessingTimeoutSeconds: int(1, 43200, "the consumer's processing timeout in seconds"),
-    /** How long an unconsumed message is kept (60 s to 14 days). */
-    messageRetentionSeconds: int(60, 1209600, "the retention in seconds"),
-    /** Receives before a message moves to the dead-letter queue. */
-    maxReceiveCount: int(1, 1000, "the receives before dead-lettering"),
-    /** Retention of the dead-letter queue (at least the queue's). */
-    deadLetterRetentionSeconds: int(60, 1209600, "the dead-letter retention in seconds"),
+    visibilityTimeoutSeconds: int(0, 43200, "the visibility timeout in seconds").describe(
+      "How long a received message stays invisible to other consumers, in seconds; at least `consumerProcessingTimeoutSeconds`.",
+    ),
+    consumerProcessingTimeoutSeconds: int(
+      1,
+      43200,
+      "the consumer's processing timeout in seconds",
+    ).describe(
+      "The longest a consumer takes to process one message, in seconds; must fit in the visibility timeout.",
+    ),
+    messageRetentionSeconds: int(60, 1209600, "the retention in seconds").describe(
+      "How long an unconsumed message is kept, in seconds (60 s to 14 days).",
+    ),
+    maxReceiveCount: int(1, 1000, "the receives before dead-lettering").describe(
+      "Receives before a message moves to the dead-letter queue.",
+    ),
+    deadLetterRetentionSeconds: int(60, 1209600, "the dead-letter retention in seconds").describe(
+      "Retention of the dead-letter queue, in seconds; at least `messageRetentionSeconds` (a dead-lettered message keeps its original enqueue time).",
+    ),
   })
   .superRefine((q, ctx) => {
     if (q.consumerProcessingTimeoutSeconds > q.visibilityTimeoutSeconds) {
@@ -323,30 +370,44 @@ const queueSchema = z
 
 const kafkaSchema = z
   .strictObject({
-    /** MSK Kafka version, e.g. "4.1.x.kraft" (KRaft; a ZooKeeper cluster can never move to 4.x). */
-    version: z.string().regex(/^\d+\.\d+\.(\d+|x)(\.kraft)?$/, {
-      error: 'valid form: an MSK Kafka version such as "4.1.x.kraft"',
-    }),
-    /** Broker instance type. */
-    instanceType: z.string().regex(/^kafka\.[a-z0-9]+\.[a-z0-9]+$/, {
-      error: "valid form: kafka.m7g.large",
-    }),
-    /** Brokers in each AZ (the broker count is a multiple of the AZ count). */
-    brokersPerAz: int(1, 5, "brokers per availability zone"),
-    /** Broker EBS storage: initial size, autoscaling ceiling and target utilisation. */
-    storage: z.strictObject({
-      initialGiB: int(1, 16384, "the initial broker storage in GiB"),
-      maxGiB: int(1, 16384, "the largest broker storage autoscaling may reach, in GiB"),
-      targetUtilizationPercent: int(10, 80, "the storage utilisation autoscaling keeps"),
-    }),
+    version: z
+      .string()
+      .regex(/^\d+\.\d+\.(\d+|x)(\.kraft)?$/, {
+        error: 'valid form: an MSK Kafka version such as "4.1.x.kraft"',
+      })
+      .describe(
+        'MSK Kafka version, e.g. "4.1.x.kraft" (KRaft; a ZooKeeper cluster can never move to 4.x).',
+      ),
+    instanceType: z
+      .string()
+      .regex(/^kafka\.[a-z0-9]+\.[a-z0-9]+$/, {
+        error: "valid form: kafka.m7g.large",
+      })
+      .describe("Broker instance type."),
+    brokersPerAz: int(1, 5, "brokers per availability zone").describe(
+      "Brokers in each AZ (the broker count is the AZ count times this).",
+    ),
+    storage: z
+      .strictObject({
+        initialGiB: int(1, 16384, "the initial broker storage in GiB"),
+        maxGiB: int(1, 16384, "the largest broker storage autoscaling may reach, in GiB").describe(
+          "The largest broker storage autoscaling may reach, in GiB; at least `initialGiB`.",
+        ),
+        targetUtilizationPercent: int(10, 80, "the storage utilisation autoscaling keeps"),
+      })
+      .describe("Broker EBS storage: initial size, autoscaling ceiling and target utilisation."),
     defaultReplicationFactor: int(2, 3, "the default replication factor"),
-    minInsyncReplicas: int(1, 3, "min.insync.replicas"),
-    /** Retention of the broker log group. */
-    logRetentionInDays: logRetention,
-    /** How topics are managed: the Kafka admin API (`kafka-provider`) or the MSK topic API (`msk-api`). */
-    topicManagement: z.enum(["kafka-provider", "msk-api"], {
-      error: 'must be "kafka-provider" (needs network access to the brokers) or "msk-api"',
-    }),
+    minInsyncReplicas: int(1, 3, "min.insync.replicas").describe(
+      "min.insync.replicas: below `defaultReplicationFactor`, or one broker down stops every producer.",
+    ),
+    logRetentionInDays: logRetention.describe("Retention of the broker log group."),
+    topicManagement: z
+      .enum(["kafka-provider", "msk-api"], {
+        error: 'must be "kafka-provider" (needs network access to the brokers) or "msk-api"',
+      })
+      .describe(
+        "How topics are managed: the Kafka admin API (`kafka-provider`, which needs the deployer: the brokers are private) or the MSK topic API (`msk-api`).",
+      ),
   })
   .superRefine((k, ctx) => {
     if (k.storage.maxGiB < k.storage.initialGiB) {
@@ -363,79 +424,108 @@ const kafkaSchema = z
         message: `must be below defaultReplicationFactor (${k.defaultReplicationFactor}), or one broker down stops every producer`,
       });
     }
-  });
+  })
+  .describe("Kafka on MSK: brokers, storage, logs and how topics are managed (`KafkaCluster`).");
 
 const topicSchema = z.strictObject({
   partitions: int(1, 1000, "the partition count"),
   retentionHours: int(1, 8760, "the retention in hours"),
-  cleanupPolicy: z.enum(["delete", "compact"], { error: 'must be "delete" or "compact"' }),
-  /** Consumed topics get a dead-letter topic `<name>.dlt`. */
-  consumed: bool("whether the topic has consumers (and so a dead-letter topic)"),
+  cleanupPolicy: z
+    .enum(["delete", "compact"], { error: 'must be "delete" or "compact"' })
+    .describe("The topic's `cleanup.policy`."),
+  consumed: bool("whether the topic has consumers (and so a dead-letter topic)").describe(
+    "Whether the topic has consumers: consumed topics get a dead-letter topic `<name>.dlt`.",
+  ),
 });
 
 const messagingSchema = z.strictObject({
-  /** The work queue Service A fills to start workflows. */
-  workQueue: queueSchema,
+  workQueue: queueSchema.describe(
+    "The work queue Service A fills to start workflows, with its dead-letter queue (`Queue`).",
+  ),
   kafka: kafkaSchema,
-  /** The domain-event topic. */
-  domainEvents: topicSchema,
+  domainEvents: topicSchema.describe("The domain-event topic (`KafkaTopics`)."),
 });
 
 const k8sName = z.string().regex(DNS_LABEL, {
   error: "valid form: a DNS-1123 label (lower-case letters, digits, '-', at most 63)",
 });
 const quantity = (what: string) =>
-  z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi)?$/, {
-    error: `valid form: a Kubernetes quantity for ${what}, e.g. 100m or 128Mi`,
-  });
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi)?$/, {
+      error: `valid form: a Kubernetes quantity for ${what}, e.g. 100m or 128Mi`,
+    })
+    .meta({ form: "Kubernetes quantity, e.g. 100m or 128Mi", description: what });
 
 const platformSchema = z.strictObject({
-  /** Replicas, PodDisruptionBudgets and anti-affinity for the in-cluster controllers. */
-  highAvailability: bool("whether in-cluster controllers run highly available"),
+  highAvailability: bool("whether in-cluster controllers run highly available").describe(
+    "Replicas, PodDisruptionBudgets and anti-affinity for the in-cluster controllers (Linkerd's HA values).",
+  ),
   linkerd: z.strictObject({
-    /** Resources of every meshed pod's proxy. */
-    proxy: z.strictObject({
-      cpuRequest: quantity("the proxy's CPU request"),
-      memoryRequest: quantity("the proxy's memory request"),
-      memoryLimit: quantity("the proxy's memory limit"),
-    }),
+    proxy: z
+      .strictObject({
+        cpuRequest: quantity("the proxy's CPU request"),
+        memoryRequest: quantity("the proxy's memory request"),
+        memoryLimit: quantity("the proxy's memory limit"),
+      })
+      .describe("Resources of every meshed pod's proxy."),
   }),
-  /** Meshed, default-deny namespaces for the microservices. */
-  appNamespaces: z.array(k8sName).min(1, { error: "needs at least one namespace" }),
+  appNamespaces: z
+    .array(k8sName)
+    .min(1, { error: "needs at least one namespace" })
+    .describe("Meshed, default-deny namespaces for the microservices (`AppNamespace`)."),
   workflows: z.strictObject({
-    /** The namespace Argo Workflows and Argo Events run in (meshed). */
-    namespace: k8sName,
-    /** Days before workflow artifacts expire from the artifact bucket. */
-    artifactExpirationDays: int(1, 3650, "days before artifacts expire"),
-    /** Days before overwritten artifact versions expire. */
-    noncurrentVersionExpirationDays: int(1, 365, "days before old artifact versions expire"),
-    /** A ServiceMonitor for the controller's metrics (needs the Prometheus operator CRDs). */
-    serviceMonitor: bool("whether to create the controller's ServiceMonitor"),
-    /** The WorkflowTemplate that runs Service A's requests (one container step). */
-    requestTemplate: z.strictObject({
-      /** The step's image, pinned by digest; CI sets it when Service A's step is released. */
-      image: z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)+@sha256:[a-f0-9]{64}$/, {
-        error: "valid form: registry/repository@sha256:<64 hex> (pinned by digest)",
-      }),
-      command: z.array(z.string().min(1)).min(1, { error: "needs the command to run" }),
-      cpu: quantity("the step's CPU request"),
-      memory: quantity("the step's memory"),
-      activeDeadlineSeconds: int(60, 86400, "the longest a workflow may run"),
-      retryLimit: int(0, 10, "retries of the step"),
-    }),
-    /** Single sign-on for the Argo server; without it the server accepts Kubernetes tokens. */
+    namespace: k8sName.describe("The namespace Argo Workflows and Argo Events run in (meshed)."),
+    artifactExpirationDays: int(1, 3650, "days before artifacts expire").describe(
+      "Days before workflow artifacts expire from the artifact bucket.",
+    ),
+    noncurrentVersionExpirationDays: int(
+      1,
+      365,
+      "days before old artifact versions expire",
+    ).describe("Days before overwritten artifact versions expire."),
+    serviceMonitor: bool("whether to create the controller's ServiceMonitor").describe(
+      "A ServiceMonitor for the Argo controller's metrics (Argo waits for kube-prometheus-stack's CRDs).",
+    ),
+    requestTemplate: z
+      .strictObject({
+        image: z
+          .string()
+          .regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)+@sha256:[a-f0-9]{64}$/, {
+            error: "valid form: registry/repository@sha256:<64 hex> (pinned by digest)",
+          })
+          .describe(
+            "The step's image, pinned by digest; CI sets it when Service A's step is released.",
+          ),
+        command: z
+          .array(z.string().min(1))
+          .min(1, { error: "needs the command to run" })
+          .describe("The step's command."),
+        cpu: quantity("the step's CPU request"),
+        memory: quantity("the step's memory"),
+        activeDeadlineSeconds: int(60, 86400, "the longest a workflow may run"),
+        retryLimit: int(0, 10, "retries of the step"),
+      })
+      .describe("The WorkflowTemplate that runs Service A's requests (one container step)."),
     sso: z
       .strictObject({
-        issuer: z.url({ error: "must be the OIDC issuer URL" }),
-        clientIdSecretName: k8sName,
-        clientSecretSecretName: k8sName,
-        redirectUrl: z.url({ error: "must be the Argo server's /oauth2/callback URL" }),
+        issuer: z.url({ error: "must be the OIDC issuer URL" }).describe("The OIDC issuer URL."),
+        clientIdSecretName: k8sName.describe("The Secret holding the OIDC client id."),
+        clientSecretSecretName: k8sName.describe("The Secret holding the OIDC client secret."),
+        redirectUrl: z
+          .url({ error: "must be the Argo server's /oauth2/callback URL" })
+          .describe("The Argo server's /oauth2/callback URL."),
       })
-      .optional(),
+      .optional()
+      .describe(
+        "Single sign-on for the Argo server; without it the server accepts Kubernetes tokens.",
+      ),
   }),
 });
 
-const secretRef = z.strictObject({ name: k8sName, key: z.string().min(1) });
+const secretRef = z
+  .strictObject({ name: k8sName, key: z.string().min(1) })
+  .meta({ form: "`{ name, key }`: a Kubernetes Secret and its key" });
 
 // Alert thresholds: every field optional; what a stack leaves out keeps DEFAULT_ALERT_THRESHOLDS.
 const objective = z
@@ -445,25 +535,33 @@ const objective = z
 const atLeastZero = (what: string) =>
   z
     .number({ error: `must be a number; valid: ${what}, a number >= 0` })
-    .min(0, { error: `must be at least 0; valid: ${what}, a number >= 0` });
+    .min(0, { error: `must be at least 0; valid: ${what}, a number >= 0` })
+    .describe(what);
 const positive = (what: string) =>
   z
     .number({ error: `must be a number; valid: ${what}, a number above 0` })
-    .gt(0, { error: `must be above 0; valid: ${what}, a number above 0` });
+    .gt(0, { error: `must be above 0; valid: ${what}, a number above 0` })
+    .describe(what);
 const percent = (what: string) =>
-  atLeastZero(what).max(100, { error: `must be at most 100; valid: ${what}, 0 to 100` });
+  atLeastZero(what)
+    .max(100, { error: `must be at most 100; valid: ${what}, 0 to 100` })
+    .describe(what);
 const DURATION_FORM = 'a Prometheus duration, a whole number and one of s, m, h, d, e.g. "5m"';
 const promDuration = z
   .string({ error: `must be a string; valid: ${DURATION_FORM}` })
-  .refine((v): v is Duration => /^\d+[smhd]$/.test(v), { error: `valid form: ${DURATION_FORM}` });
+  .refine((v): v is Duration => /^\d+[smhd]$/.test(v), { error: `valid form: ${DURATION_FORM}` })
+  .meta({ form: DURATION_FORM });
 const nonEmpty = (what: string) =>
   z
     .string({ error: `must be a string; valid: ${what}` })
-    .min(1, { error: `must not be empty; valid: ${what}` });
-const regexText = nonEmpty("a regular expression").superRefine((pattern, ctx) => {
-  const problem = regexProblem(pattern);
-  if (problem) ctx.addIssue({ code: "custom", message: problem });
-});
+    .min(1, { error: `must not be empty; valid: ${what}` })
+    .describe(what);
+const regexText = nonEmpty("a regular expression")
+  .superRefine((pattern, ctx) => {
+    const problem = regexProblem(pattern);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  })
+  .meta({ form: "a regular expression (checked to compile)" });
 
 /** `z.strictObject(shape)` with every field, and the group itself, optional. */
 const thresholdGroup = <S extends z.ZodRawShape>(shape: S) =>
@@ -527,7 +625,10 @@ const alertThresholdsSchema = z
     for (const e of alertThresholdConflicts({ ...DEFAULT_ALERT_THRESHOLDS, mesh })) {
       ctx.addIssue({ code: "custom", path: e.propertyPath.split("."), message: e.reason });
     }
-  });
+  })
+  .describe(
+    "Changes to the Prometheus alert thresholds (any group, any field of `AlertThresholds`); the rest keep `DEFAULT_ALERT_THRESHOLDS`. Unknown groups and fields are errors.",
+  );
 
 /** True when A and B are the same type. */
 type Equals<A, B> =
@@ -543,95 +644,116 @@ export type AlertThresholdsSchemaMatchesInterface = Assert<
 
 const observabilitySchema = z.strictObject({
   prometheus: z.strictObject({
-    /** How long Prometheus keeps samples, e.g. "15d". */
     retention: z
       .string()
-      .regex(/^\d+(h|d|w|y)$/, { error: 'valid form: a duration such as "15d"' }),
+      .regex(/^\d+(h|d|w|y)$/, { error: 'valid form: a duration such as "15d"' })
+      .describe('How long Prometheus keeps samples, e.g. "15d".'),
     storageGiB: int(10, 4000, "Prometheus volume size in GiB"),
   }),
   logs: z.strictObject({
-    /** Elasticsearch nodes: 1 (dev) or 3/5 (HA). */
-    elasticsearchNodes: z.union([z.literal(1), z.literal(3), z.literal(5)], {
-      error: "must be 1, 3 or 5 (a quorum of master-eligible nodes)",
-    }),
+    elasticsearchNodes: z
+      .union([z.literal(1), z.literal(3), z.literal(5)], {
+        error: "must be 1, 3 or 5 (a quorum of master-eligible nodes)",
+      })
+      .describe("Elasticsearch nodes: 1 (dev) or 3/5 (HA, a quorum of master-eligible nodes)."),
     storageGiB: int(10, 16000, "Elasticsearch volume size per node in GiB"),
-    retentionDays: int(1, 3650, "days logs are kept"),
-    traceRetentionDays: int(1, 365, "days traces are kept"),
+    retentionDays: int(1, 3650, "days logs are kept").describe("Days logs are kept (ILM delete)."),
+    traceRetentionDays: int(1, 365, "days traces are kept").describe(
+      "Days traces are kept (ILM delete).",
+    ),
   }),
   traces: z.strictObject({
-    /** Share of traces the collector keeps (head sampling by trace id). */
     samplingPercent: z
       .number({ error: "must be a number" })
       .gt(0, { error: "must be above 0" })
-      .max(100, { error: "must be at most 100" }),
+      .max(100, { error: "must be at most 100" })
+      .describe("Share of traces the collector keeps, in percent (head sampling by trace id)."),
   }),
   alerting: z.strictObject({
-    /** Where critical alerts go. */
-    pager: z.discriminatedUnion(
-      "type",
-      [
-        z.strictObject({ type: z.literal("pagerduty"), routingKeySecret: secretRef }),
-        z.strictObject({
-          type: z.literal("sns"),
-          topicArn: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, {
-            error: "valid form: arn:aws:sns:<region>:<account>:<topic>",
+    pager: z
+      .discriminatedUnion(
+        "type",
+        [
+          z.strictObject({ type: z.literal("pagerduty"), routingKeySecret: secretRef }),
+          z.strictObject({
+            type: z.literal("sns"),
+            topicArn: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, {
+              error: "valid form: arn:aws:sns:<region>:<account>:<topic>",
+            }),
+            region: awsRegion,
           }),
-          region: awsRegion,
-        }),
-      ],
-      { error: 'pager.type must be "pagerduty" or "sns"' },
+        ],
+        { error: 'pager.type must be "pagerduty" or "sns"' },
+      )
+      .describe(
+        "Where critical alerts go: PagerDuty, whose routing key (`pagerdutyRoutingKey`) Alertmanager reads from `routingKeySecret`, or an SNS topic.",
+      ),
+    chat: z
+      .strictObject({
+        type: z.literal("slack", { error: 'must be "slack"' }).describe("The chat service."),
+        webhookSecret: secretRef.describe(
+          "The Secret Alertmanager reads the Slack webhook URL from (created from `slackWebhookUrl`).",
+        ),
+        channel: z
+          .string()
+          .regex(/^#[a-z0-9_-]+$/, { error: "valid form: #channel" })
+          .describe("The Slack channel warnings go to."),
+      })
+      .describe(
+        "Where warnings go: a Slack channel, whose webhook URL (`slackWebhookUrl`) Alertmanager reads from `webhookSecret`.",
+      ),
+    alarmEmails: z
+      .array(z.email({ error: "must be an email address" }))
+      .default([])
+      .describe(
+        "Email addresses subscribed to the CloudWatch alarm topic (they confirm by email).",
+      ),
+    kafkaDiskUsedPercent: int(50, 95, "the broker disk alarm threshold in percent").describe(
+      "MSK broker disk use (percent) that raises the CloudWatch alarm; above the storage autoscaling target.",
     ),
-    /** Where warnings go. */
-    chat: z.strictObject({
-      type: z.literal("slack", { error: 'must be "slack"' }),
-      webhookSecret: secretRef,
-      channel: z.string().regex(/^#[a-z0-9_-]+$/, { error: "valid form: #channel" }),
-    }),
-    /** Email addresses subscribed to the CloudWatch alarm topic (they confirm by email). */
-    alarmEmails: z.array(z.email({ error: "must be an email address" })).default([]),
-    /** MSK broker disk use (percent) that raises the CloudWatch alarm; above the autoscaling target. */
-    kafkaDiskUsedPercent: int(50, 95, "the broker disk alarm threshold in percent"),
-    /**
-     * Changes to the Prometheus alert thresholds (any group, any field of `AlertThresholds`);
-     * the rest keep DEFAULT_ALERT_THRESHOLDS. Apply with `withAlertThresholdOverrides`.
-     */
+    // Applied to DEFAULT_ALERT_THRESHOLDS with `withAlertThresholdOverrides`.
     thresholds: alertThresholdsSchema.default({}),
   }),
 });
 
 /** The typed stack configuration. */
 export const stackConfigSchema = z.strictObject({
-  /** The AWS Region (`aws:region`). */
-  region: awsRegion,
-  /** Short environment name used in resource names and tags (dev, staging, prod, ...). */
-  environment: z.string().regex(/^[a-z][a-z0-9]{1,11}$/, {
-    error: "valid form: 2 to 12 lower-case letters and digits, starting with a letter",
-  }),
+  region: awsRegion.describe("The AWS Region (`aws:region`)."),
+  environment: z
+    .string()
+    .regex(/^[a-z][a-z0-9]{1,11}$/, {
+      error: "valid form: 2 to 12 lower-case letters and digits, starting with a letter",
+    })
+    .describe(
+      "Short environment name used in resource names and tags (dev, staging, prod, ...): 2 to 12 lower-case letters and digits, starting with a letter.",
+    ),
   network: networkSchema,
-  keys: keysSchema,
+  keys: keysSchema.describe("The customer-managed KMS keys (`PlatformKeys`)."),
   cluster: clusterSchema,
-  /**
-   * The in-VPC deployer (a CodeBuild-hosted GitHub Actions runner in the private subnets).
-   * Required when the Kubernetes API endpoint is private or topics go through the Kafka admin API.
-   */
-  deployer: deployerSchema.optional(),
-  messaging: messagingSchema,
-  platform: platformSchema,
-  observability: observabilitySchema,
-  /** Protect stateful resources (keys, cluster, log groups) from `pulumi destroy`. */
-  protectStatefulResources: bool("protect stateful resources from deletion"),
-  /** Extra tags on every AWS resource. */
-  tags: tagMap.default({}),
-  /**
-   * The PagerDuty routing key of `observability.alerting.pager` (type pagerduty). A secret: set it
-   * with `pulumi config set --secret pagerdutyRoutingKey <key>`; never committed in clear text.
-   */
-  pagerdutyRoutingKey: z.string().min(1, { error: "must not be empty" }).optional(),
-  /**
-   * The Slack incoming-webhook URL of `observability.alerting.chat`. A secret: set it with
-   * `pulumi config set --secret slackWebhookUrl <url>`; never committed in clear text.
-   */
-  slackWebhookUrl: z.string().min(1, { error: "must not be empty" }).optional(),
+  deployer: deployerSchema
+    .optional()
+    .describe(
+      "The in-VPC deployer (a CodeBuild-hosted GitHub Actions runner in the private subnets). Required when the Kubernetes API endpoint is private or topics go through the Kafka admin API.",
+    ),
+  messaging: messagingSchema.describe("The SQS work queue, Kafka on MSK and its topics."),
+  platform: platformSchema.describe("In-cluster platform: Linkerd, app namespaces, Argo."),
+  observability: observabilitySchema.describe(
+    "Prometheus, Grafana, Alertmanager, ELK, traces, CloudWatch alarms.",
+  ),
+  protectStatefulResources: bool("protect stateful resources from deletion").describe(
+    "Protect stateful resources (keys, cluster, log groups) from `pulumi destroy`, and turn on EKS deletion protection.",
+  ),
+  tags: tagMap.default({}).describe("Extra tags on every AWS resource."),
+  pagerdutyRoutingKey: z.string().min(1, { error: "must not be empty" }).optional().meta({
+    form: "secret string",
+    description:
+      "The PagerDuty routing key of `observability.alerting.pager` (type pagerduty); required with a pagerduty pager. A secret: set it with `pulumi config set --secret pagerdutyRoutingKey <key>`; never committed in clear text.",
+  }),
+  slackWebhookUrl: z.string().min(1, { error: "must not be empty" }).optional().meta({
+    form: "secret string",
+    description:
+      "The Slack incoming-webhook URL of `observability.alerting.chat`; required by the slack chat receiver. A secret: set it with `pulumi config set --secret slackWebhookUrl <url>`; never committed in clear text.",
+  }),
 });
 
 /** The environment whose API endpoint must never be public (EKS.1), whatever the policy config. */
