@@ -7,6 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
   type AwsContext,
+  dependenciesOf,
   managedPolicyArn,
   podIdentityRole,
   policyDocument,
@@ -225,6 +226,9 @@ export class EksCluster extends pulumi.ComponentResource {
     // Validate before super(): a bad argument must fail before anything, the component included, registers.
     throwIfInvalid("EksCluster", validateEksClusterArgs(args));
     super("acme:cluster:EksCluster", name, {}, opts);
+    // Waits for opts.dependsOn (the network: nodes need its NAT routes to join; the convention in
+    // components/lib/options.ts).
+    const deps = dependenciesOf(opts);
 
     const protect = args.protect ?? false;
     const endpointPublicAccess = args.endpointPublicAccess ?? false;
@@ -312,7 +316,7 @@ export class EksCluster extends pulumi.ComponentResource {
         },
         enabledClusterLogTypes: CONTROL_PLANE_LOG_TYPES,
       },
-      { parent: this, protect, dependsOn: [logGroup, clusterPolicy] },
+      { parent: this, protect, dependsOn: [logGroup, clusterPolicy, ...deps] },
     );
     const clusterName = this.cluster.name;
 
@@ -439,7 +443,7 @@ export class EksCluster extends pulumi.ComponentResource {
         },
         {
           parent: this,
-          dependsOn: [...nodePolicies, ...Object.values(addons)],
+          dependsOn: [...nodePolicies, ...Object.values(addons), ...deps],
           // A cluster autoscaler owns the desired size once nodes run.
           ignoreChanges: ["scalingConfig.desiredSize"],
         },
