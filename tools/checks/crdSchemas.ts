@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import Ajv, { _, type ValidateFunction } from "ajv";
 import { cachedValidator, sourceHash } from "./checkCache";
+import { compactSchema, SCHEMA_COMPACT_MODULE } from "./schemaCompact";
 import { AJV_FORMATS_MODULE, CRD_FORMATS } from "./ajvFormats";
 import { readCatalog, sharedDir } from "./shared";
 
@@ -22,42 +23,51 @@ export interface ManifestError {
 /** A Kubernetes object as rendered (apiVersion, kind, metadata, ...). */
 export type Manifest = Record<string, unknown>;
 
-let ajv: Ajv | undefined;
 const compiled = new Map<string, ValidateFunction>();
-/** What shapes the generated code besides the schema: this setup and the formats. */
-const SETUP = sourceHash(__filename, AJV_FORMATS_MODULE);
+/** What shapes the generated code besides the schema: this setup, the formats and the rewrite. */
+const SETUP = sourceHash(__filename, AJV_FORMATS_MODULE, SCHEMA_COMPACT_MODULE);
+
+/** The Ajv instance for CRD schemas: only needed when a schema is not in the cache yet. */
+function newCrdAjv(): Ajv {
+  const ajv = new Ajv({
+    strict: false,
+    allErrors: true,
+    // Keeps each shared subschema of compactSchema() one generated function.
+    inlineRefs: false,
+    formats: CRD_FORMATS,
+    code: { source: true, formats: _`require(${AJV_FORMATS_MODULE}).CRD_FORMATS` },
+  });
+  ajv.addVocabulary([
+    "x-kubernetes-group-version-kind",
+    "x-kubernetes-int-or-string",
+    "x-kubernetes-list-map-keys",
+    "x-kubernetes-list-type",
+    "x-kubernetes-map-type",
+    "x-kubernetes-patch-merge-key",
+    "x-kubernetes-patch-strategy",
+    "x-kubernetes-preserve-unknown-fields",
+    "x-kubernetes-unions",
+    "x-kubernetes-validations",
+    "x-kubernetes-embedded-resource",
+  ]);
+  return ajv;
+}
 
 function validatorFor(file: string): ValidateFunction {
-  if (!ajv) {
-    ajv = new Ajv({
-      strict: false,
-      allErrors: true,
-      formats: CRD_FORMATS,
-      code: { source: true, formats: _`require(${AJV_FORMATS_MODULE}).CRD_FORMATS` },
-    });
-    ajv.addVocabulary([
-      "x-kubernetes-group-version-kind",
-      "x-kubernetes-int-or-string",
-      "x-kubernetes-list-map-keys",
-      "x-kubernetes-list-type",
-      "x-kubernetes-map-type",
-      "x-kubernetes-patch-merge-key",
-      "x-kubernetes-patch-strategy",
-      "x-kubernetes-preserve-unknown-fields",
-      "x-kubernetes-unions",
-      "x-kubernetes-validations",
-      "x-kubernetes-embedded-resource",
-    ]);
-  }
   let validate = compiled.get(file);
   if (!validate) {
-    const schema = JSON.parse(fs.readFileSync(path.join(sharedDir(), file), "utf8")) as Record<
-      string,
-      unknown
-    >;
-    delete schema.$schema;
-    delete schema.$id;
-    validate = cachedValidator(ajv, schema, SETUP);
+    const schemaText = fs.readFileSync(path.join(sharedDir(), file), "utf8");
+    validate = cachedValidator({
+      schemaText,
+      setup: SETUP,
+      compile: () => {
+        const schema = JSON.parse(schemaText) as Record<string, unknown>;
+        delete schema.$schema;
+        delete schema.$id;
+        const ajv = newCrdAjv();
+        return { ajv, validate: ajv.compile(compactSchema(schema)) };
+      },
+    });
     compiled.set(file, validate);
   }
   return validate;

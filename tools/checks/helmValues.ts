@@ -113,16 +113,23 @@ function schemaCheck(entry: CatalogChart): ((v: unknown) => HelmValueError[]) | 
   if (!file) return undefined;
   let check = schemaValidators.get(file);
   if (!check) {
-    const schema = JSON.parse(fs.readFileSync(path.join(sharedDir(), file), "utf8")) as Values;
+    const schemaText = fs.readFileSync(path.join(sharedDir(), file), "utf8");
+    const schema = JSON.parse(schemaText) as Values;
     const draft2019 = String(schema.$schema ?? "").includes("2019-09");
-    const options = {
-      strict: false,
-      allErrors: true,
-      formats: VALUES_FORMATS,
-      code: { source: true, formats: _`require(${AJV_FORMATS_MODULE}).VALUES_FORMATS` },
-    };
-    const ajv = draft2019 ? new Ajv2019(options) : new Ajv(options);
-    const validate = cachedValidator(ajv, schema, `${SETUP}\0${draft2019 ? "2019-09" : "07"}`);
+    const validate = cachedValidator({
+      schemaText,
+      setup: `${SETUP}\0${draft2019 ? "2019-09" : "07"}`,
+      compile: () => {
+        const options = {
+          strict: false,
+          allErrors: true,
+          formats: VALUES_FORMATS,
+          code: { source: true, formats: _`require(${AJV_FORMATS_MODULE}).VALUES_FORMATS` },
+        };
+        const ajv = draft2019 ? new Ajv2019(options) : new Ajv(options);
+        return { ajv, validate: ajv.compile(schema) };
+      },
+    });
     check = (values) =>
       validate(values)
         ? []
