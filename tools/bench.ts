@@ -1,6 +1,8 @@
 /**
  * Benchmark: the offline plan of the prod stack against a floor, a Node.js process that only
- * loads the same SDK packages (the cost no plan can avoid). Reports medians and their ratio.
+ * loads the same SDK packages (the cost no plan can avoid). Reports medians, their ratio and each
+ * side's peak RSS. The plan is timed as `npm run plan` runs it: the Node.js options of the `plan`
+ * script in package.json apply to both sides, so they differ only in what they load and run.
  *
  *   npm run bench [-- --runs 5 --stack prod]
  */
@@ -24,6 +26,26 @@ const FLOOR_SCRIPT = [
 ]
   .map((m) => `require(${JSON.stringify(m)});`)
   .join(" ");
+
+/**
+ * The Node.js options of package.json's `plan` script (`node <options> tools/plan.ts`), so the
+ * bench times the command people run and the floor starts the same runtime.
+ */
+function planNodeOptions(): string[] {
+  const script = (
+    JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+      scripts: Record<string, string>;
+    }
+  ).scripts.plan;
+  const words = script.trim().split(/\s+/);
+  const entry = words.indexOf("tools/plan.ts");
+  if (words[0] !== "node" || entry < 0) {
+    throw new Error(
+      `package.json scripts.plan is "${script}": the bench expects "node <options> tools/plan.ts"`,
+    );
+  }
+  return words.slice(1, entry);
+}
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -63,8 +85,9 @@ function main(): void {
   if (!Number.isInteger(runs) || runs < 5)
     throw new Error("--runs must be an integer of at least 5");
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "bench-plan-"));
-  const planArgs = ["--import", "tsx", "tools/plan.ts", "--stack", stack, "--out", out];
-  const floorArgs = ["--import", "tsx", "-e", FLOOR_SCRIPT];
+  const nodeOptions = planNodeOptions();
+  const planArgs = [...nodeOptions, "tools/plan.ts", "--stack", stack, "--out", out];
+  const floorArgs = [...nodeOptions, "-e", FLOOR_SCRIPT];
 
   // One warm-up of each fills the OS file cache and tsx's transform cache for both sides alike.
   timeOnce(floorArgs);
@@ -88,7 +111,9 @@ function main(): void {
     }
   ).deployment.resources.length;
   const fmt = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(", ");
-  console.log(`plan --stack ${stack} (${resources} resources), ${runs} runs each, wall-clock ms`);
+  console.log(
+    `plan --stack ${stack} (${resources} resources), ${runs} runs each, wall-clock ms, node ${nodeOptions.join(" ")}`,
+  );
   console.log(
     `  floor (load SDK packages only): median ${median(floor).toFixed(0)}  [${fmt(floor)}]  peak RSS ${Math.max(...floorRss).toFixed(0)} MiB`,
   );

@@ -7,6 +7,10 @@
  *
  * Exit codes: 0 clean; 1 a mandatory policy violation or a program/validation error; 2 bad usage
  * or bad configuration (every bad key named), in which case no stack.json is written.
+ *
+ * `npm run plan` starts Node.js with `--max-semi-space-size=8`: otherwise V8 lets the young
+ * generation grow to 128 MB during a plan of prod, about 90 MB of its peak RSS, for no measurable
+ * gain in time (CPU time within noise over 5 runs each; `npm run bench` reports the peak).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
