@@ -2,12 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import {
-  listMessageContracts,
-  MESSAGE_CONTRACTS_DIR,
-  messageContract,
-  validateMessage,
-} from "../components/lib/contracts";
+import { listMessageContracts, MESSAGE_CONTRACTS_DIR, messageContract, validateMessage } from ".";
 
 /** An invalid example names the field that must be reported. */
 interface InvalidExample {

@@ -1,4 +1,6 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { sqsPolicies } from "../../policies/rules/sqs";
@@ -14,7 +16,7 @@ import {
   TEST_REGION,
 } from "../../tools/testing";
 import { policyDocument } from "../lib";
-import { listMessageContracts } from "../lib/contracts";
+import { listMessageContracts, MESSAGE_CONTRACTS_DIR } from "../lib/contracts";
 import { PlatformKeys } from "../security";
 import { Queue, type QueueArgs, validateQueueArgs } from "./queue";
 
@@ -22,7 +24,13 @@ const QUEUE = "aws:sqs/queue:Queue";
 const QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy";
 const REDRIVE_ALLOW = "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy";
 const KEY_ARN = `arn:aws:kms:${TEST_REGION}:${MOCK_ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
-const CONTRACT_TAGS = { "acme.io/contract": "workflow-request@1.0.0" };
+/** The version the schema file declares; the tag must follow it when the schema changes. */
+const WORKFLOW_REQUEST_VERSION = (
+  JSON.parse(
+    fs.readFileSync(path.join(MESSAGE_CONTRACTS_DIR, "workflow-request.schema.json"), "utf8"),
+  ) as { version: string }
+).version;
+const CONTRACT_TAGS = { "acme.io/contract": `workflow-request@${WORKFLOW_REQUEST_VERSION}` };
 
 function args(overrides: Partial<QueueArgs> = {}): QueueArgs {
   return {
@@ -212,11 +220,11 @@ describe("Queue", () => {
       contract: {
         name: "workflow-request",
         id: "https://contracts.acme.example/messages/workflow-request.schema.json",
-        version: "1.0.0",
+        version: WORKFLOW_REQUEST_VERSION,
         file: "contracts/messages/workflow-request.schema.json",
       },
     });
-    assert.equal(work.contract.version, "1.0.0");
+    assert.equal(work.contract.version, WORKFLOW_REQUEST_VERSION);
   });
 
   it("grants a producer send on this queue and the key only through SQS", async () => {
