@@ -1,0 +1,20 @@
+/**
+ * Test support: the OpenTelemetry SDK with an in-memory exporter, started once per test process.
+ * Import this module before anything that loads Fastify or the AWS SDK, as main.ts does with
+ * telemetry.ts, so the instrumentations see those modules load.
+ */
+import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@opentelemetry/sdk-trace";
+import { startTelemetry } from "./telemetry";
+
+const exporter = new InMemorySpanExporter();
+startTelemetry("test", { spanProcessors: [new SimpleSpanProcessor(exporter)] });
+
+/** The spans finished so far in this process. */
+export function finishedSpans(): ReadableSpan[] {
+  return exporter.getFinishedSpans();
+}
+
+/** Forgets the spans finished so far. */
+export function resetSpans(): void {
+  exporter.reset();
+}
