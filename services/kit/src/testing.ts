@@ -7,7 +7,7 @@ import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@o
 import { startTelemetry } from "./telemetry";
 
 const exporter = new InMemorySpanExporter();
-startTelemetry("test", { spanProcessors: [new SimpleSpanProcessor(exporter)] });
+startTelemetry("test", { spanProcessors: [new SimpleSpanProcessor({ exporter })] });
 
 /** The spans finished so far in this process. */
 export function finishedSpans(): ReadableSpan[] {
