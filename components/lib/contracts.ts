@@ -10,4 +10,4 @@ export {
   validateMessage,
   type MessageContract,
   type MessageError,
-} from "@acme/contracts";
+} from "../../contracts";

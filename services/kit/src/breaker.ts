@@ -50,13 +50,17 @@ export type BreakerOptions = EnvConfig<typeof BREAKER_ENV>;
 export function breakerOptionsFromEnv(
   name: string,
   env: NodeJS.ProcessEnv = process.env,
+  base: BreakerOptions = readEnv(BREAKER_ENV, env),
 ): BreakerOptions {
-  const base = readEnv(BREAKER_ENV, env);
   const prefix = `BREAKER_${name.toUpperCase().replace(/-/g, "_")}_`;
   const specific = Object.fromEntries(
     Object.entries(BREAKER_ENV).map(([key, v]) => [
       key,
-      { ...v, name: v.name.replace(/^BREAKER_/, prefix), default: base[key as keyof BreakerOptions] },
+      {
+        ...v,
+        name: v.name.replace(/^BREAKER_/, prefix),
+        default: base[key as keyof BreakerOptions],
+      },
     ]),
   ) as typeof BREAKER_ENV;
   return readEnv(specific, env);
@@ -117,7 +121,8 @@ export function isClientError(error: unknown): boolean {
   if (e.code === "ESEMLOCKED") return true; // overload of our own making, answered 429
   if (e.$fault !== "client") return false;
   const status = e.$metadata?.httpStatusCode;
-  const throttled = e.$retryable?.throttling === true || status === 429 || /Throttl/.test(e.name ?? "");
+  const throttled =
+    e.$retryable?.throttling === true || status === 429 || /Throttl/.test(e.name ?? "");
   return !throttled;
 }
 
@@ -149,16 +154,19 @@ export function createBreaker<A extends unknown[], R>(
   if (!/^[a-z][a-z0-9-]*$/.test(name)) {
     throw new Error(`breaker name "${name}" must be lower-case letters, digits and "-"`);
   }
-  const circuit = new CircuitBreaker((...args: A) => action(AbortSignal.timeout(options.timeoutMs), ...args), {
-    name,
-    timeout: options.timeoutMs,
-    errorThresholdPercentage: options.errorThresholdPercentage,
-    volumeThreshold: options.volumeThreshold,
-    resetTimeout: options.resetTimeoutMs,
-    rollingCountTimeout: options.rollingCountTimeoutMs,
-    capacity: options.capacity,
-    errorFilter: deps.errorFilter ?? isClientError,
-  });
+  const circuit = new CircuitBreaker(
+    (...args: A) => action(AbortSignal.timeout(options.timeoutMs), ...args),
+    {
+      name,
+      timeout: options.timeoutMs,
+      errorThresholdPercentage: options.errorThresholdPercentage,
+      volumeThreshold: options.volumeThreshold,
+      resetTimeout: options.resetTimeoutMs,
+      rollingCountTimeout: options.rollingCountTimeoutMs,
+      capacity: options.capacity,
+      errorFilter: deps.errorFilter ?? isClientError,
+    },
+  );
   let openedAt = 0;
   const state = (): BreakerState =>
     circuit.opened ? "open" : circuit.halfOpen ? "half_open" : "closed";
@@ -166,7 +174,8 @@ export function createBreaker<A extends unknown[], R>(
     state() === "open" ? Math.max(0, openedAt + options.resetTimeoutMs - Date.now()) : 0;
   const publishState = () => {
     const current = state();
-    for (const s of BREAKER_STATES) deps.metrics.breakerState.set({ breaker: name, state: s }, s === current ? 1 : 0);
+    for (const s of BREAKER_STATES)
+      deps.metrics.breakerState.set({ breaker: name, state: s }, s === current ? 1 : 0);
   };
   publishState();
   circuit.on("open", () => {

@@ -7,6 +7,7 @@ import { dereferencedHttpContract } from "@acme/contracts";
 import Ajv, { type ErrorObject } from "ajv";
 import addFormats from "ajv-formats";
 import Fastify, {
+  LogController,
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
@@ -96,29 +97,32 @@ export function toJsonSchema(schema: unknown): unknown {
 type Part = "body" | "headers" | "params" | "querystring";
 
 function fieldErrors(part: Part, errors: ErrorObject[], headerNames: Map<string, string>) {
-  return errors.map((e): FieldError => {
-    const extra =
-      e.keyword === "required"
-        ? `/${String(e.params.missingProperty)}`
-        : e.keyword === "additionalProperties"
-          ? `/${String(e.params.additionalProperty)}`
-          : e.propertyName !== undefined
-            ? `/${e.propertyName}`
-            : "";
-    const pointer = `${e.instancePath}${extra}`;
-    const detail =
-      e.keyword === "additionalProperties"
-        ? "is not a field of this request"
-        : e.keyword === "required"
-          ? "is required"
-          : e.propertyName !== undefined
-            ? `is not a valid name (${e.message ?? e.keyword})`
-            : (e.message ?? e.keyword);
-    const name = pointer.split("/")[1] ?? "";
-    if (part === "headers") return { header: headerNames.get(name) ?? name, detail };
-    if (part === "params" || part === "querystring") return { parameter: name, detail };
-    return { pointer, detail };
-  });
+  // A bad property name is reported once, by the name's own error (which carries propertyName).
+  return errors
+    .filter((e) => e.keyword !== "propertyNames")
+    .map((e): FieldError => {
+      const extra =
+        e.keyword === "required"
+          ? `/${String(e.params.missingProperty)}`
+          : e.keyword === "additionalProperties"
+            ? `/${String(e.params.additionalProperty)}`
+            : e.propertyName !== undefined
+              ? `/${e.propertyName}`
+              : "";
+      const pointer = `${e.instancePath}${extra}`;
+      const detail =
+        e.keyword === "additionalProperties"
+          ? "is not a field of this request"
+          : e.keyword === "required"
+            ? "is required"
+            : e.propertyName !== undefined
+              ? `is not a valid name (${e.message ?? e.keyword})`
+              : (e.message ?? e.keyword);
+      const name = pointer.split("/")[1] ?? "";
+      if (part === "headers") return { header: headerNames.get(name) ?? name, detail };
+      if (part === "params" || part === "querystring") return { parameter: name, detail };
+      return { pointer, detail };
+    });
 }
 
 function describe(field: FieldError): string {
@@ -134,6 +138,8 @@ export interface HttpServiceOptions {
   logger: Logger;
   metrics: ServiceMetrics;
   readiness: Readiness;
+  /** False leaves out request metrics (the benchmark's bare baseline only). */
+  instrument?: boolean;
   /** The largest request body accepted, in bytes. */
   bodyLimit?: number;
 }
@@ -142,10 +148,12 @@ export interface HttpServiceOptions {
 export function createHttpService(options: HttpServiceOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // One line per request is written in onResponse, with the route template and trace id.
+    logController: new LogController({
+      disableRequestLogging: true,
+      requestIdLogLabel: "request_id",
+    }),
     bodyLimit: options.bodyLimit ?? 256 * 1024,
-    // Request ids come from the trace; Fastify's counter would only add a second id to correlate.
-    requestIdLogLabel: "request_id",
     return503OnClosing: true,
   });
   const headerNames = new Map<string, string>();
@@ -155,21 +163,27 @@ export function createHttpService(options: HttpServiceOptions): FastifyInstance 
   addFormats(ajv);
   app.setValidatorCompiler(({ schema }) => ajv.compile(schema as object));
 
-  app.addHook("onResponse", (request, reply, done) => {
-    const route = request.routeOptions.url ?? "unmatched";
-    const seconds = reply.elapsedTime / 1000;
-    options.metrics.httpRequestDuration.observe(
-      { method: request.method, route, status_code: String(reply.statusCode) },
-      seconds,
-    );
-    if (!UNLOGGED.has(route)) {
-      request.log.info(
-        { method: request.method, route, status: reply.statusCode, duration_ms: reply.elapsedTime },
-        "request served",
+  if (options.instrument ?? true)
+    app.addHook("onResponse", (request, reply, done) => {
+      const route = request.routeOptions.url ?? "unmatched";
+      const seconds = reply.elapsedTime / 1000;
+      options.metrics.httpRequestDuration.observe(
+        { method: request.method, route, status_code: String(reply.statusCode) },
+        seconds,
       );
-    }
-    done();
-  });
+      if (!UNLOGGED.has(route)) {
+        request.log.info(
+          {
+            method: request.method,
+            route,
+            status: reply.statusCode,
+            duration_ms: reply.elapsedTime,
+          },
+          "request served",
+        );
+      }
+      done();
+    });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.validation) {
@@ -201,18 +215,26 @@ export function createHttpService(options: HttpServiceOptions): FastifyInstance 
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
-      const kind = (Object.keys(PROBLEMS) as ProblemKind[]).find((k) => PROBLEMS[k].status === status);
+      const kind = (Object.keys(PROBLEMS) as ProblemKind[]).find(
+        (k) => PROBLEMS[k].status === status,
+      );
       const p = kind
         ? problem(kind, { detail: error.message })
         : { ...problem("validation", { detail: error.message }), status };
       return sendProblem(reply, p);
     }
     request.log.error({ err: error }, "request failed");
-    return sendProblem(reply, problem("internal", { detail: "the request failed; see the service's logs" }));
+    return sendProblem(
+      reply,
+      problem("internal", { detail: "the request failed; see the service's logs" }),
+    );
   });
 
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, problem("not-found", { detail: `no route ${request.method} ${request.url.split("?")[0]}` })),
+    sendProblem(
+      reply,
+      problem("not-found", { detail: `no route ${request.method} ${request.url.split("?")[0]}` }),
+    ),
   );
 
   app.get("/healthz", async () => ({ status: "ok" }));
@@ -251,7 +273,9 @@ export function registerContractRoutes(
       if (!op) continue;
       const handler = handlers[op.operationId];
       if (!handler) {
-        throw new Error(`contract ${contract}: no handler for operation ${op.operationId} (${method.toUpperCase()} ${route})`);
+        throw new Error(
+          `contract ${contract}: no handler for operation ${op.operationId} (${method.toUpperCase()} ${route})`,
+        );
       }
       seen.add(op.operationId);
       const schema: Record<string, unknown> = {};
@@ -278,7 +302,9 @@ export function registerContractRoutes(
   }
   const extra = Object.keys(handlers).filter((id) => !seen.has(id));
   if (extra.length > 0) {
-    throw new Error(`contract ${contract} has no operation ${extra.join(", ")}: remove the handler or add the operation`);
+    throw new Error(
+      `contract ${contract} has no operation ${extra.join(", ")}: remove the handler or add the operation`,
+    );
   }
 }
 

@@ -95,7 +95,8 @@ export async function produce<T extends object, R>(
   try {
     const carrier: TraceCarrier = {};
     propagation.inject(spanContext, carrier);
-    if (!carrier.traceparent) throw new Error("no trace context to send: is the OpenTelemetry SDK started?");
+    if (!carrier.traceparent)
+      throw new Error("no trace context to send: is the OpenTelemetry SDK started?");
     const envelope: Envelope<T> = {
       specversion: "1.0",
       id: message.id ?? randomUUID(),
@@ -124,7 +125,10 @@ export async function produce<T extends object, R>(
 /** Records an error on a span. */
 export function recordError(span: Span, error: unknown): void {
   span.recordException(error instanceof Error ? error : new Error(String(error)));
-  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+  span.setStatus({
+    code: SpanStatusCode.ERROR,
+    message: error instanceof Error ? error.message : String(error),
+  });
 }
 
 const TRACEPARENT = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
@@ -146,8 +150,7 @@ export function incomingContext(envelope: unknown, transport: TraceCarrier): Con
 
 /** The result of reading a message body against its contract. */
 export type Parsed<T> =
-  | { ok: true; envelope: Envelope<T> }
-  | { ok: false; reason: string; envelope?: unknown };
+  { ok: true; envelope: Envelope<T> } | { ok: false; reason: string; envelope?: unknown };
 
 /** Parses a body as JSON and validates it against a contract; never throws. */
 export function parseMessage<T>(contract: string, body: string | undefined): Parsed<T> {

@@ -3,7 +3,11 @@
  * Import this module before anything that loads Fastify or the AWS SDK, as main.ts does with
  * telemetry.ts, so the instrumentations see those modules load.
  */
-import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@opentelemetry/sdk-trace";
+import {
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from "@opentelemetry/sdk-trace";
 import { startTelemetry } from "./telemetry";
 
 const exporter = new InMemorySpanExporter();
