@@ -290,12 +290,26 @@ export function registerContractRoutes(
           required: params.filter((p) => p.required).map(key),
         };
       }
+      const mediaTypes = Object.keys(op.requestBody?.content ?? {});
       const json = op.requestBody?.content["application/json"];
       if (json) schema.body = toJsonSchema(json.schema);
       app.route({
         method: method.toUpperCase() as "GET",
         url: route.replace(/\{([^}]+)\}/g, ":$1"),
         schema,
+        // Only the media types the contract declares (Fastify would parse text/plain too).
+        preValidation: async (request, reply) => {
+          if (mediaTypes.length === 0) return;
+          const type = (request.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
+          if (!mediaTypes.includes(type)) {
+            return sendProblem(
+              reply,
+              problem("unsupported-media-type", {
+                detail: `header Content-Type must be ${mediaTypes.join(" or ")}, not ${type || "absent"}`,
+              }),
+            );
+          }
+        },
         handler,
       });
     }
