@@ -11,10 +11,12 @@ import {
 import { startTelemetry } from "./telemetry";
 
 const exporter = new InMemorySpanExporter();
-startTelemetry("test", { spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+const processor = new SimpleSpanProcessor({ exporter });
+startTelemetry("test", { spanProcessors: [processor] });
 
-/** The spans finished so far in this process. */
-export function finishedSpans(): ReadableSpan[] {
+/** The spans finished so far in this process (after the processor has handed them all over). */
+export async function finishedSpans(): Promise<ReadableSpan[]> {
+  await processor.forceFlush();
   return exporter.getFinishedSpans();
 }
 

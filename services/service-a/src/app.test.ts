@@ -343,7 +343,7 @@ describe("Service A with the sqs submitter", () => {
       // The caller's trace continues through Service A into the message.
       const [, traceId, parentId] = envelope.traceparent.split("-");
       assert.equal(traceId, "4bf92f3577b34da6a3ce929d0e0e4736");
-      const producer = finishedSpans().find((span) => span.kind === SpanKind.PRODUCER);
+      const producer = (await finishedSpans()).find((span) => span.kind === SpanKind.PRODUCER);
       assert.ok(producer, "a producer span");
       assert.equal(
         producer.spanContext().spanId,
@@ -351,7 +351,7 @@ describe("Service A with the sqs submitter", () => {
         "the message's parent is the producer span",
       );
       assert.equal(producer.spanContext().traceId, traceId);
-      const server = finishedSpans().find((span) => span.kind === SpanKind.SERVER);
+      const server = (await finishedSpans()).find((span) => span.kind === SpanKind.SERVER);
       assert.equal(server?.spanContext().traceId, traceId);
     } finally {
       await s.close();
