@@ -4,7 +4,7 @@
  * envelope (`traceparent`, `tracestate`) and the same values into the transport's attributes or
  * headers; a consumer continues the envelope's context first, the transport's second.
  */
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import {
   context,
   propagation,
@@ -95,8 +95,9 @@ export async function produce<T extends object, R>(
   try {
     const carrier: TraceCarrier = {};
     propagation.inject(spanContext, carrier);
-    if (!carrier.traceparent)
-      throw new Error("no trace context to send: is the OpenTelemetry SDK started?");
+    // With tracing off (OTEL_SDK_DISABLED, OTEL_TRACES_EXPORTER=none) there is no span context, but
+    // the contract requires one: start an unsampled trace so consumers still correlate the hops.
+    carrier.traceparent ??= `00-${randomBytes(16).toString("hex")}-${randomBytes(8).toString("hex")}-00`;
     const envelope: Envelope<T> = {
       specversion: "1.0",
       id: message.id ?? randomUUID(),

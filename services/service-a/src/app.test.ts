@@ -242,6 +242,15 @@ describe("Service A under injected faults", () => {
         assert.match((await problemOf(response)).detail, /work-queue is unavailable \(open\)/);
       }
       assert.equal(submits.length, callsWhenOpen, "an open breaker does not touch the queue");
+      // Each breaker event is also a span event on the request's span.
+      const events = (await finishedSpans()).flatMap((span) => span.events.map((e) => e.name));
+      for (const name of [
+        "circuit_breaker.failure",
+        "circuit_breaker.open",
+        "circuit_breaker.reject",
+      ]) {
+        assert.ok(events.includes(name), `span event ${name}`);
+      }
       assert.equal(sent(s.service).length, 0, "nothing was accepted, so nothing was sent");
       const ready = await s.call("/readyz");
       assert.equal(ready.status, 503);

@@ -15,7 +15,10 @@ import {
 export const SERVICE_NAME = "service-a";
 
 export const ENV = {
-  port: envVar("PORT", parse.int(1, 65535), { default: 8080, doc: "The HTTP port." }),
+  port: envVar("PORT", parse.int(0, 65535), {
+    default: 8080,
+    doc: "The HTTP port (0 picks a free one, as tests do).",
+  }),
   host: envVar("HOST", parse.text(), {
     default: "0.0.0.0",
     doc: "The address to listen on (`127.0.0.1` for loopback only).",
