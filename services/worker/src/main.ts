@@ -1,0 +1,47 @@
+/**
+ * The worker's entry point. OpenTelemetry starts first, before the AWS SDK and Fastify are loaded,
+ * so its instrumentations patch them; the application is imported afterwards.
+ */
+import { startTelemetry } from "@acme/service-kit/telemetry";
+
+const telemetry = startTelemetry("worker");
+
+async function main(): Promise<void> {
+  const { ConfigError, createLogger, shutdownOnSignals } = await import("@acme/service-kit");
+  const { readWorkerConfig } = await import("./config");
+  const { buildWorker, SERVICE_NAME } = await import("./app");
+
+  let config;
+  try {
+    config = readWorkerConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    createLogger(SERVICE_NAME).fatal({ problems: error.problems }, error.message);
+    await telemetry.shutdown();
+    process.exit(1);
+  }
+
+  const worker = buildWorker(config);
+  const server = worker.httpServer();
+  await worker.start();
+  await server.listen({ port: config.port, host: "0.0.0.0" });
+  worker.logger.info({ port: config.port }, "serving /healthz, /readyz and /metrics");
+
+  shutdownOnSignals({
+    logger: worker.logger,
+    readiness: worker.readiness,
+    drainDelayMs: config.drainDelayMs,
+    graceMs: config.graceMs,
+    steps: [
+      { name: "http server", run: () => server.close() },
+      { name: "consumers", run: () => worker.stopConsumers() },
+      { name: "event bus", run: () => worker.closeBus() },
+      { name: "telemetry", run: () => telemetry.shutdown() },
+    ],
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
