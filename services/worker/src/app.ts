@@ -23,7 +23,12 @@ import {
 } from "@acme/service-kit";
 import type { WorkerConfig } from "./config";
 import { createDomainEventHandler } from "./domainEvents";
-import { InMemoryEventBus, type EventBus, type OutgoingRecord, type Subscription } from "./eventBus";
+import {
+  InMemoryEventBus,
+  type EventBus,
+  type OutgoingRecord,
+  type Subscription,
+} from "./eventBus";
 import { KafkaEventBus, type AuthToken } from "./kafka";
 import { LOCAL_DEAD_LETTER_QUEUE_URL, LOCAL_TASK_QUEUE_URL, LocalQueues } from "./localQueue";
 import { BoundedProcessedIds, type ProcessedIds } from "./processedIds";
@@ -77,9 +82,14 @@ export function buildWorker(config: WorkerConfig, deps: WorkerDeps = {}): Worker
   const breakerOptions = (name: string) => breakerOptionsFromEnv(name, env);
 
   const local = config.transport === "local" && !deps.sqs ? new LocalQueues() : undefined;
-  const queueUrl = config.transport === "local" ? LOCAL_TASK_QUEUE_URL : required(config.taskQueueUrl, "TASK_QUEUE_URL");
+  const queueUrl =
+    config.transport === "local"
+      ? LOCAL_TASK_QUEUE_URL
+      : required(config.taskQueueUrl, "TASK_QUEUE_URL");
   const deadLetterQueueUrl =
-    config.transport === "local" ? LOCAL_DEAD_LETTER_QUEUE_URL : required(config.deadLetterQueueUrl, "DEAD_LETTER_QUEUE_URL");
+    config.transport === "local"
+      ? LOCAL_DEAD_LETTER_QUEUE_URL
+      : required(config.deadLetterQueueUrl, "DEAD_LETTER_QUEUE_URL");
   const api = deps.sqs ?? local ?? sqsApi(new SQSClient({ region: config.awsRegion }));
 
   const bus =
@@ -120,7 +130,9 @@ export function buildWorker(config: WorkerConfig, deps: WorkerDeps = {}): Worker
     breakerOptions,
     logger,
     metrics,
-    ...(deps.visibilityExtendIntervalMs ? { visibilityExtendIntervalMs: deps.visibilityExtendIntervalMs } : {}),
+    ...(deps.visibilityExtendIntervalMs
+      ? { visibilityExtendIntervalMs: deps.visibilityExtendIntervalMs }
+      : {}),
   });
   const eventHandler = createDomainEventHandler({
     topic: config.kafkaTopic,
@@ -147,7 +159,12 @@ export function buildWorker(config: WorkerConfig, deps: WorkerDeps = {}): Worker
       subscription = await bus.subscribe(config.kafkaTopic, config.kafkaGroupId, eventHandler);
       tasks.start();
       logger.info(
-        { transport: config.transport, queue: queueName(queueUrl), event_bus: config.eventBus, topic: config.kafkaTopic },
+        {
+          transport: config.transport,
+          queue: queueName(queueUrl),
+          event_bus: config.eventBus,
+          topic: config.kafkaTopic,
+        },
         "worker started",
       );
     },
@@ -173,9 +190,19 @@ function required<T>(value: T | undefined, name: string): T {
 }
 
 function logHandlerError(logger: Logger) {
-  return (error: unknown, record: { topic: string; partition: number; offset: bigint }, attempt: number) =>
+  return (
+    error: unknown,
+    record: { topic: string; partition: number; offset: bigint },
+    attempt: number,
+  ) =>
     logger.error(
-      { err: error, topic: record.topic, partition: record.partition, offset: record.offset.toString(), attempt },
+      {
+        err: error,
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset.toString(),
+        attempt,
+      },
       "handling a record failed; retrying it (the offset is not committed)",
     );
 }
@@ -188,14 +215,22 @@ function registerLocalTaskRoute(app: FastifyInstance, local: LocalQueues, queueU
   app.post("/local/tasks", async (request, reply) => {
     try {
       const id = await produce(
-        { contract: "work-task", type: WORK_TASK_TYPE, source: "/local", data: request.body as WorkTask },
+        {
+          contract: "work-task",
+          type: WORK_TASK_TYPE,
+          source: "/local",
+          data: request.body as WorkTask,
+        },
         { system: "aws_sqs", name: queueName(queueUrl) },
         async (envelope, carrier) => {
           await local.sendMessage({
             QueueUrl: queueUrl,
             MessageBody: JSON.stringify(envelope),
             MessageAttributes: Object.fromEntries(
-              Object.entries(carrier).map(([k, v]) => [k, { DataType: "String", StringValue: v as string }]),
+              Object.entries(carrier).map(([k, v]) => [
+                k,
+                { DataType: "String", StringValue: v as string },
+              ]),
             ),
           });
           return envelope.id;

@@ -133,7 +133,9 @@ export function readWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     if ((env.KAFKA_AUTH ?? "") === "" || env.KAFKA_AUTH === "iam") {
       requireFor("EVENT_BUS=kafka and KAFKA_AUTH=iam", WORKER_ENV.awsRegion);
       if (env.KAFKA_TLS !== undefined && /^(false|0|no|off)$/i.test(env.KAFKA_TLS)) {
-        problems.push("KAFKA_TLS must be true when KAFKA_AUTH=iam: MSK accepts IAM authentication over TLS only");
+        problems.push(
+          "KAFKA_TLS must be true when KAFKA_AUTH=iam: MSK accepts IAM authentication over TLS only",
+        );
       }
     }
   }

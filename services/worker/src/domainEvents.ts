@@ -41,7 +41,11 @@ export function createDomainEventHandler(deps: {
       metrics.messagesProcessed.inc({ source: topic, type, outcome });
       metrics.messageDuration.observe({ source: topic }, (performance.now() - started) / 1000);
     };
-    const where = { topic: record.topic, partition: record.partition, offset: record.offset.toString() };
+    const where = {
+      topic: record.topic,
+      partition: record.partition,
+      offset: record.offset.toString(),
+    };
     if (!parsed.ok) {
       const dlt = deadLetterTopic(topic);
       await deps.publish(dlt, {
@@ -49,14 +53,21 @@ export function createDomainEventHandler(deps: {
         value: record.value,
         headers: { ...record.headers, [REJECTION_REASON_HEADER]: parsed.reason },
       });
-      logger.warn({ ...where, reason: parsed.reason, dead_letter_topic: dlt }, "record rejected: sent to the dead-letter topic");
+      logger.warn(
+        { ...where, reason: parsed.reason, dead_letter_topic: dlt },
+        "record rejected: sent to the dead-letter topic",
+      );
       count("rejected");
       return;
     }
     const envelope: Envelope<DomainEventData> = parsed.envelope;
     const carrier = {
-      ...(record.headers.traceparent ? { traceparent: record.headers.traceparent.toString("utf8") } : {}),
-      ...(record.headers.tracestate ? { tracestate: record.headers.tracestate.toString("utf8") } : {}),
+      ...(record.headers.traceparent
+        ? { traceparent: record.headers.traceparent.toString("utf8") }
+        : {}),
+      ...(record.headers.tracestate
+        ? { tracestate: record.headers.tracestate.toString("utf8") }
+        : {}),
     };
     try {
       const outcome = await consume(
@@ -72,7 +83,14 @@ export function createDomainEventHandler(deps: {
           }
           const { aggregateType, aggregateId, sequence } = envelope.data;
           logger.info(
-            { ...where, message_id: envelope.id, type: envelope.type, aggregate_type: aggregateType, aggregate_id: aggregateId, sequence },
+            {
+              ...where,
+              message_id: envelope.id,
+              type: envelope.type,
+              aggregate_type: aggregateType,
+              aggregate_id: aggregateId,
+              sequence,
+            },
             "domain event received",
           );
           await deps.processedIds.add(envelope.id);

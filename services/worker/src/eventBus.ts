@@ -131,7 +131,12 @@ export class InMemoryEventBus implements EventBus {
           if (wake) this.wakers.delete(wake);
           continue;
         }
-        const handled = await handleUntilDone(handler, records[Number(offset)], () => stopped, this.retry);
+        const handled = await handleUntilDone(
+          handler,
+          records[Number(offset)],
+          () => stopped,
+          this.retry,
+        );
         if (handled) this.offsets.set(key, offset + 1n);
       }
     })();

@@ -8,12 +8,7 @@
  * token's remaining life), so a provider that returns a token with life left is enough; this one
  * caches the token and replaces it once less than the refresh margin remains.
  */
-import {
-  Consumer,
-  Producer,
-  type Message,
-  type SASLOptions,
-} from "@platformatic/kafka";
+import { Consumer, Producer, type Message, type SASLOptions } from "@platformatic/kafka";
 import { generateAuthToken } from "aws-msk-iam-sasl-signer-js";
 import type { Logger } from "@acme/service-kit";
 import {
@@ -74,7 +69,10 @@ export interface KafkaOptions {
 export function connectionOptions(options: KafkaOptions) {
   let sasl: SASLOptions | undefined;
   if (options.auth === "iam") {
-    if (!options.region) throw new Error("KAFKA_AUTH=iam needs AWS_REGION: the token is signed for the cluster's Region");
+    if (!options.region)
+      throw new Error(
+        "KAFKA_AUTH=iam needs AWS_REGION: the token is signed for the cluster's Region",
+      );
     sasl = {
       mechanism: "OAUTHBEARER",
       token: mskIamTokenProvider({
@@ -92,7 +90,8 @@ export function connectionOptions(options: KafkaOptions) {
   };
 }
 
-const bufferOrString = (value?: string | Buffer) => (value === undefined ? undefined : toBuffer(value));
+const bufferOrString = (value?: string | Buffer) =>
+  value === undefined ? undefined : toBuffer(value);
 
 export class KafkaEventBus implements EventBus {
   private readonly producer: Producer<string | Buffer, string | Buffer, string, string | Buffer>;
@@ -144,7 +143,9 @@ export class KafkaEventBus implements EventBus {
     // Records are handled one at a time, in partition order; the offset is committed only after
     // the handler resolved (a failed record is retried, never skipped).
     const loop = (async () => {
-      for await (const message of stream as AsyncIterable<Message<Buffer, Buffer, string, Buffer>>) {
+      for await (const message of stream as AsyncIterable<
+        Message<Buffer, Buffer, string, Buffer>
+      >) {
         const record: IncomingRecord = {
           topic: message.topic,
           partition: message.partition,
@@ -159,7 +160,8 @@ export class KafkaEventBus implements EventBus {
         if (stopped) break;
       }
     })().catch((error: unknown) => {
-      if (!stopped) logger.error({ err: error, topic, group: groupId }, "Kafka consumer stopped on an error");
+      if (!stopped)
+        logger.error({ err: error, topic, group: groupId }, "Kafka consumer stopped on an error");
     });
     const subscription: Subscription = {
       stop: async () => {

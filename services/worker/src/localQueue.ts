@@ -65,7 +65,8 @@ export class LocalQueues implements SqsApi {
     const deadline = Date.now() + (input.WaitTimeSeconds ?? 0) * 1000;
     for (;;) {
       const messages = this.take(input);
-      if (messages.length > 0 || Date.now() >= deadline || signal.aborted) return { Messages: messages };
+      if (messages.length > 0 || Date.now() >= deadline || signal.aborted)
+        return { Messages: messages };
       await new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(timer);
@@ -97,7 +98,11 @@ export class LocalQueues implements SqsApi {
     if (m) m.visibleAt = Date.now() + (input.VisibilityTimeout ?? 0) * 1000;
   }
 
-  private take(input: { QueueUrl?: string; MaxNumberOfMessages?: number; VisibilityTimeout?: number }): Message[] {
+  private take(input: {
+    QueueUrl?: string;
+    MaxNumberOfMessages?: number;
+    VisibilityTimeout?: number;
+  }): Message[] {
     const now = Date.now();
     const queue = this.queue(input.QueueUrl);
     const out: Message[] = [];

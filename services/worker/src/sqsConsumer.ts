@@ -48,18 +48,24 @@ import type { TaskHandler, WorkTask } from "./tasks";
 export interface SqsApi {
   receiveMessage(input: ReceiveMessageRequest, signal: AbortSignal): Promise<ReceiveMessageResult>;
   deleteMessage(input: DeleteMessageRequest, signal: AbortSignal): Promise<unknown>;
-  changeMessageVisibility(input: ChangeMessageVisibilityRequest, signal: AbortSignal): Promise<unknown>;
+  changeMessageVisibility(
+    input: ChangeMessageVisibilityRequest,
+    signal: AbortSignal,
+  ): Promise<unknown>;
   sendMessage(input: SendMessageRequest, signal: AbortSignal): Promise<unknown>;
 }
 
 /** The SqsApi of an AWS SDK client; calls are cancelled when their signal aborts. */
 export function sqsApi(client: SQSClient): SqsApi {
   return {
-    receiveMessage: (input, abortSignal) => client.send(new ReceiveMessageCommand(input), { abortSignal }),
-    deleteMessage: (input, abortSignal) => client.send(new DeleteMessageCommand(input), { abortSignal }),
+    receiveMessage: (input, abortSignal) =>
+      client.send(new ReceiveMessageCommand(input), { abortSignal }),
+    deleteMessage: (input, abortSignal) =>
+      client.send(new DeleteMessageCommand(input), { abortSignal }),
     changeMessageVisibility: (input, abortSignal) =>
       client.send(new ChangeMessageVisibilityCommand(input), { abortSignal }),
-    sendMessage: (input, abortSignal) => client.send(new SendMessageCommand(input), { abortSignal }),
+    sendMessage: (input, abortSignal) =>
+      client.send(new SendMessageCommand(input), { abortSignal }),
   };
 }
 
@@ -140,9 +146,13 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
   const receiveOptions = options.breakerOptions("task-queue-receive");
   const receiveBreaker = createBreaker(
     "task-queue-receive",
-    (signal, input: ReceiveMessageRequest) => api.receiveMessage(input, AbortSignal.any([signal, stopController.signal])),
+    (signal, input: ReceiveMessageRequest) =>
+      api.receiveMessage(input, AbortSignal.any([signal, stopController.signal])),
     // A long poll lasts up to WaitTimeSeconds: the breaker must not time it out.
-    { ...receiveOptions, timeoutMs: Math.max(receiveOptions.timeoutMs, (options.waitTimeSeconds + 5) * 1000) },
+    {
+      ...receiveOptions,
+      timeoutMs: Math.max(receiveOptions.timeoutMs, (options.waitTimeSeconds + 5) * 1000),
+    },
     deps,
   );
   const queueBreaker = createBreaker(
@@ -157,14 +167,18 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
     options.breakerOptions("dead-letter-queue"),
     deps,
   );
-  const breakers = [receiveBreaker, queueBreaker, deadLetterBreaker] as unknown as Breaker<never[], unknown>[];
+  const breakers = [receiveBreaker, queueBreaker, deadLetterBreaker] as unknown as Breaker<
+    never[],
+    unknown
+  >[];
 
   let stopping = false;
   let loop: Promise<void> | undefined;
   const inHand = new Set<Promise<void>>();
   const inHandIds = new Set<string>();
   let freed: (() => void) | undefined;
-  const extendEveryMs = options.visibilityExtendIntervalMs ?? (options.visibilityTimeoutSeconds * 1000) / 2;
+  const extendEveryMs =
+    options.visibilityExtendIntervalMs ?? (options.visibilityTimeoutSeconds * 1000) / 2;
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -196,7 +210,12 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
             signal,
           ),
         )
-        .catch((error: unknown) => logger.warn({ err: error, sqs_message_id: m.MessageId }, "could not extend the visibility of a message in hand"));
+        .catch((error: unknown) =>
+          logger.warn(
+            { err: error, sqs_message_id: m.MessageId },
+            "could not extend the visibility of a message in hand",
+          ),
+        );
     }, extendEveryMs);
     return () => clearInterval(timer);
   }
@@ -210,7 +229,14 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
         [REJECTION_REASON]: { DataType: "String", StringValue: reason.slice(0, MAX_REASON_LENGTH) },
       },
     });
-    logger.warn({ reason, sqs_message_id: m.MessageId, dead_letter_queue: queueName(options.deadLetterQueueUrl) }, "message rejected: sent to the dead-letter queue");
+    logger.warn(
+      {
+        reason,
+        sqs_message_id: m.MessageId,
+        dead_letter_queue: queueName(options.deadLetterQueueUrl),
+      },
+      "message rejected: sent to the dead-letter queue",
+    );
     await deleteMessage(m);
   }
 
@@ -223,7 +249,10 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
     if (inHandIds.has(envelope.id)) {
       // The same task is being handled right now (a redelivery during a long handler): leave this
       // copy; it comes back after its visibility timeout and is then a duplicate.
-      logger.info({ message_id: envelope.id }, "task already in hand; leaving the copy on the queue");
+      logger.info(
+        { message_id: envelope.id },
+        "task already in hand; leaving the copy on the queue",
+      );
       return "in-progress";
     }
     if (await options.processedIds.has(envelope.id)) {
@@ -247,7 +276,9 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
 
   async function handle(m: Message, parsed: Parsed<WorkTask>): Promise<void> {
     const started = performance.now();
-    const envelope = parsed.ok ? parsed.envelope : (parsed.envelope as Partial<Envelope> | undefined);
+    const envelope = parsed.ok
+      ? parsed.envelope
+      : (parsed.envelope as Partial<Envelope> | undefined);
     const id = typeof envelope?.id === "string" ? envelope.id : m.MessageId;
     const type = parsed.ok ? parsed.envelope.type : "invalid";
     const receiveCount = Number(m.Attributes?.ApproximateReceiveCount ?? 1);
@@ -263,7 +294,12 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
             return await processMessage(m, parsed);
           } catch (error) {
             logger.error(
-              { err: error, message_id: id, sqs_message_id: m.MessageId, receive_count: receiveCount },
+              {
+                err: error,
+                message_id: id,
+                sqs_message_id: m.MessageId,
+                receive_count: receiveCount,
+              },
               "task failed; left on the queue, to be received again after its visibility timeout (the redrive policy moves it to the dead-letter queue after maxReceiveCount receives)",
             );
             throw error;
@@ -284,7 +320,9 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
     const links: Link[] = [];
     messages.forEach((m, i) => {
       const p = parsed[i];
-      const ctx = trace.getSpanContext(incomingContext(p.ok ? p.envelope : p.envelope, transportCarrier(m)));
+      const ctx = trace.getSpanContext(
+        incomingContext(p.ok ? p.envelope : p.envelope, transportCarrier(m)),
+      );
       if (ctx) links.push({ context: ctx });
     });
     const batch = trace.getTracer("@acme/worker").startSpan(
@@ -344,7 +382,9 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
       } catch (error) {
         if (stopping) break;
         logger.warn({ err: error }, "receiving from the task queue failed");
-        await sleep(options.pollErrorDelayMs ?? 1000);
+        // An open breaker is handled at the top of the loop; otherwise back off a little.
+        if (!breakers.some((b) => b.state() === "open"))
+          await sleep(options.pollErrorDelayMs ?? 1000);
         continue;
       }
       if (result.Messages && result.Messages.length > 0) dispatch(result.Messages);
