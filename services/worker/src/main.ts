@@ -7,18 +7,18 @@ import { startTelemetry } from "@acme/service-kit/telemetry";
 const telemetry = startTelemetry("worker");
 
 async function main(): Promise<void> {
-  const { ConfigError, createLogger, shutdownOnSignals } = await import("@acme/service-kit");
+  const { ConfigError, shutdownOnSignals } = await import("@acme/service-kit");
   const { readWorkerConfig } = await import("./config");
-  const { buildWorker, SERVICE_NAME } = await import("./app");
+  const { buildWorker } = await import("./app");
 
   let config;
   try {
     config = readWorkerConfig();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    createLogger(SERVICE_NAME).fatal({ problems: error.problems }, error.message);
-    await telemetry.shutdown();
-    process.exit(1);
+    // As Service A: the problems on stderr, exit code 2 (a configuration error, not a crash).
+    process.stderr.write(`worker: ${error.message}\n`);
+    process.exit(2);
   }
 
   const worker = buildWorker(config);

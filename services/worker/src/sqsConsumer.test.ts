@@ -15,7 +15,6 @@ import type { EventBus } from "./eventBus";
 import {
   deferred,
   DLQ_URL,
-  flushSpans,
   QUEUE_URL,
   sqsClient,
   sqsMessage,
@@ -52,7 +51,7 @@ describe("SQS task consumer", () => {
     sqs.on(DeleteMessageCommand).resolves({});
     sqs.on(SendMessageCommand).resolves({ MessageId: "dlq-1" });
     sqs.on(ChangeMessageVisibilityCommand).resolves({});
-    await flushSpans(); // spans of the previous test, exported late, must not leak into this one
+    await finishedSpans(); // spans of the previous test, exported late, must not leak into this one
     resetSpans();
   });
 
@@ -123,14 +122,13 @@ describe("SQS task consumer", () => {
     await drained;
     await worker.tasks.stop();
 
-    await flushSpans();
-    const process = finishedSpans().filter((s) => s.name === "process task-queue");
+    const process = (await finishedSpans()).filter((s) => s.name === "process task-queue");
     assert.equal(process.length, 1);
     assert.equal(process[0].kind, SpanKind.CONSUMER);
     assert.equal(process[0].spanContext().traceId, "4bf92f3577b34da6a3ce929d0e0e4736");
     assert.equal(process[0].parentSpanContext?.spanId, "b7ad6b7169203331");
     assert.equal(process[0].attributes["messaging.message.id"], task.id);
-    const batch = finishedSpans().find((s) => s.name === "receive task-queue");
+    const batch = (await finishedSpans()).find((s) => s.name === "receive task-queue");
     assert.deepEqual(
       batch?.links.map((l) => [l.context.traceId, l.context.spanId]),
       [["4bf92f3577b34da6a3ce929d0e0e4736", "b7ad6b7169203331"]],

@@ -4,7 +4,6 @@
  */
 import { randomUUID } from "node:crypto";
 import { SQSClient, type Message } from "@aws-sdk/client-sqs";
-import { trace, type ProxyTracerProvider } from "@opentelemetry/api";
 import { createLogger, createMetrics } from "@acme/service-kit";
 import { buildWorker, type WorkerDeps } from "./app";
 import { readWorkerConfig } from "./config";
@@ -93,18 +92,4 @@ export function deferred<T = void>() {
   let resolve!: (value: T) => void;
   const promise = new Promise<T>((r) => (resolve = r));
   return { promise, resolve };
-}
-
-/**
- * Waits until every ended span reached the in-memory exporter: the SDK's SimpleSpanProcessor
- * exports asynchronously (after the resource's async attributes), so `finishedSpans()` right
- * after a span ends may not list it yet. (The kit's testing module has no flush of its own.)
- */
-export async function flushSpans(): Promise<void> {
-  const provider = (trace.getTracerProvider() as ProxyTracerProvider).getDelegate() as unknown as {
-    forceFlush?: () => Promise<void>;
-  };
-  if (!provider.forceFlush)
-    throw new Error("no SDK tracer provider: import @acme/service-kit/testing first");
-  await provider.forceFlush();
 }
