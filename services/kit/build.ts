@@ -1,0 +1,95 @@
+/**
+ * Bundles a service for its image: `src/main.ts` of the service in the current directory becomes
+ * one CommonJS file, `dist/main.js` (with its source map), that plain `node` runs. Each service's
+ * `npm run build` runs this from the service's directory; the Dockerfiles run that script.
+ *
+ * Why a bundle: the sources are TypeScript that tsx runs in development, and the kit and the
+ * contracts are workspace packages whose `exports` point at .ts files. Bundling them (with Fastify
+ * and the rest) leaves nothing to transpile at run time and no workspace links in the image.
+ *
+ * What stays outside (EXTERNAL, loaded from node_modules at run time) is listed once, below; the
+ * image's node_modules comes from `npm ci --omit=dev` and holds every one of them.
+ *
+ * Run with Node's own type stripping (`node build.ts`): the image's build stage has the services'
+ * dependencies only, and tsx belongs to the repository root. Usage:
+ *   node ../kit/build.ts [--outdir <dir>] [--metafile <file>]
+ */
+import * as path from "node:path";
+import { build } from "esbuild";
+
+/**
+ * Packages left out of the bundle, each with the reason. Everything else is bundled.
+ */
+export const EXTERNAL: readonly { pattern: string; why: string }[] = [
+  {
+    pattern: "@aws-sdk/*",
+    why: "OpenTelemetry's AWS SDK instrumentation patches the SDK through require hooks when it loads from node_modules; bundled, the hooks never fire and AWS calls go untraced.",
+  },
+  {
+    pattern: "@smithy/*",
+    why: "The same instrumentation hooks @smithy/middleware-stack and @smithy/smithy-client, which the AWS SDK loads; they must stay the copies the SDK requires.",
+  },
+  {
+    pattern: "@opentelemetry/*",
+    why: "The SDK loads its exporters lazily at run time: the OTLP gRPC exporter requires @grpc/grpc-js through createRequire(import.meta.url), which is undefined in a CommonJS bundle (the service dies at start). Kept as published, the SDK and its instrumentations are one copy that registers the require hooks.",
+  },
+  {
+    pattern: "@platformatic/*",
+    why: "The worker's Kafka client loads native and WebAssembly files (compression codecs) by path at run time, which a bundle cannot carry.",
+  },
+  {
+    pattern: "aws-msk-iam-sasl-signer-js",
+    why: "Signs MSK IAM authentication with the AWS SDK's credential providers; kept beside the external @aws-sdk/* copies it requires rather than bundling a second SDK.",
+  },
+];
+
+/** The bundle's options (shared by every service; the entry and output are per service). */
+function options(serviceDir: string, outdir: string) {
+  return {
+    absWorkingDir: serviceDir,
+    entryPoints: { main: path.join(serviceDir, "src", "main.ts") },
+    outdir,
+    bundle: true,
+    platform: "node" as const,
+    target: "node24",
+    format: "cjs" as const,
+    sourcemap: true,
+    // Paths in the source map relative to the service, not the machine that built it.
+    sourceRoot: "",
+    external: EXTERNAL.map((e) => e.pattern),
+    // Resolve from where npm linked the workspace packages (services/node_modules/@acme/...), not
+    // from their real directories: contracts/ sits outside services/, and from there the lookup
+    // would miss services/node_modules (and in the repository find the Pulumi project's copies).
+    preserveSymlinks: true,
+    logLevel: "warning" as const,
+    metafile: true,
+    legalComments: "linked" as const,
+  };
+}
+
+function argument(args: string[], name: string): string | undefined {
+  const at = args.indexOf(name);
+  if (at < 0) return undefined;
+  const value = args[at + 1];
+  if (!value || value.startsWith("--")) throw new Error(`${name} needs a value, e.g. ${name} dist`);
+  return value;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const serviceDir = process.cwd();
+  const outdir = path.resolve(argument(args, "--outdir") ?? "dist");
+  const metafile = argument(args, "--metafile");
+  const result = await build(options(serviceDir, outdir));
+  if (result.errors.length > 0) throw new Error(`esbuild reported ${result.errors.length} errors`);
+  if (metafile) {
+    const fs = await import("node:fs");
+    fs.writeFileSync(path.resolve(metafile), JSON.stringify(result.metafile));
+  }
+  process.stdout.write(`${path.basename(serviceDir)}: bundled into ${outdir}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`build failed: ${String((error as Error)?.message ?? error)}\n`);
+  process.exit(1);
+});
