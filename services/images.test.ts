@@ -12,6 +12,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
+import { isBuiltin } from "node:module";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -26,6 +27,7 @@ import {
   productionClosure,
   type Stage,
 } from "./dockerfile";
+import { EXTERNAL } from "./kit/build";
 
 const ROOT = path.resolve(__dirname, "..");
 const SERVICES = path.join(ROOT, "services");
@@ -360,10 +362,33 @@ for (const service of RUNNABLE) {
         if (v.startsWith("/") && fs.existsSync(path.join(root, v))) image[k] = path.join(root, v);
       }
       const entrypoint = execForm(final.instructions.find((i) => i.keyword === "ENTRYPOINT")!)!;
+      const cwd = path.join(root, workdirs.get(final.name)!);
+
+      // What the bundle left out is installed: every package it requires is in the production
+      // closure (also those loaded lazily, which a start alone would not reach)...
+      const bundle = fs.readFileSync(path.join(cwd, entrypoint[entrypoint.length - 1]), "utf8");
+      const closure = productionClosure(LOCK, service);
+      const required = new Set(
+        [...bundle.matchAll(/\brequire\("((?:@[^/"]+\/)?[^/"]+)[^"]*"\)/g)].map((m) => m[1]),
+      );
+      for (const name of required) {
+        if (isBuiltin(name)) continue;
+        assert.ok(
+          closure.has(`node_modules/${name}`),
+          `the bundle requires ${name}, not installed`,
+        );
+      }
+      // ...and nothing declared external was bundled after all (its source map names no file of it).
+      const map = JSON.parse(fs.readFileSync(path.join(cwd, `${entrypoint.at(-1)}.map`), "utf8"));
+      for (const { pattern } of EXTERNAL) {
+        const prefix = `node_modules/${pattern.replace(/\*$/, "")}`;
+        const bundled = (map.sources as string[]).filter((s) => s.includes(prefix));
+        assert.deepEqual(bundled, [], `${pattern} is external but was bundled`);
+      }
       const port = await freePort();
       const { port: otlp } = collector.address() as AddressInfo;
       const child = spawn(process.execPath, entrypoint.slice(1), {
-        cwd: path.join(root, workdirs.get(final.name)!),
+        cwd,
         // Nothing from the test's environment but PATH: what the image sets, plus the Pod's.
         env: {
           PATH: process.env.PATH,

@@ -89,7 +89,10 @@ async function main(): Promise<void> {
   process.stdout.write(`${path.basename(serviceDir)}: bundled into ${outdir}\n`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`build failed: ${String((error as Error)?.message ?? error)}\n`);
-  process.exit(1);
-});
+// Run as a script (`node ../kit/build.ts`); imported (by services/images.test.ts), it only exports.
+if (path.basename(process.argv[1] ?? "") === "build.ts") {
+  main().catch((error: unknown) => {
+    process.stderr.write(`build failed: ${String((error as Error)?.message ?? error)}\n`);
+    process.exit(1);
+  });
+}
