@@ -1,0 +1,78 @@
+/**
+ * The benchmark's server: Service A on 127.0.0.1 at a free port, in a process of its own, started
+ * by service.ts over IPC. `--protected` runs what main.ts runs: the OpenTelemetry SDK (started
+ * before Fastify loads, so the HTTP and Fastify instrumentations apply), breakers and request
+ * metrics. Its spans are really created and batched, by a BatchSpanProcessor with the SDK's
+ * defaults, and then dropped instead of sent, so the figure is the service's cost and not a
+ * collector's. `--bare` starts no SDK and builds Service A with `protections: false`; since every
+ * workflow-request message must carry a `traceparent` (its contract), the bare side registers the
+ * least that gives one: a W3C propagator and a tracer provider whose sampler records nothing, with
+ * no instrumentations, context manager or span processor.
+ *
+ * Configuration comes from the environment (service.ts sets SUBMITTER=local, REQUEST_STORE=memory,
+ * LOG_LEVEL=warn); PORT and HOST are ignored. Messages: the child sends `{ port }` once it listens
+ * and answers `"stats"` with `{ submitted }` (the local submitter's count); it exits when the
+ * parent disconnects.
+ */
+import { propagation, trace } from "@opentelemetry/api";
+import { ExportResultCode, W3CTraceContextPropagator } from "@opentelemetry/core";
+import {
+  AlwaysOffSampler,
+  BatchSpanProcessor,
+  TracerProvider,
+  type SpanExporter,
+} from "@opentelemetry/sdk-trace";
+import { startTelemetry } from "@acme/service-kit/telemetry";
+import type { ListeningMessage } from "./report";
+
+/** Accepts every batch and keeps nothing. */
+const dropSpans: SpanExporter = {
+  export: (_spans, done) => done({ code: ExportResultCode.SUCCESS }),
+  shutdown: async () => {},
+};
+
+async function main(): Promise<void> {
+  const mode = process.argv[2];
+  if (mode !== "--bare" && mode !== "--protected") {
+    throw new Error(`usage: server.ts --bare | --protected (got "${mode}")`);
+  }
+  if (!process.send)
+    throw new Error("server.ts runs as a child of service.ts, with an IPC channel");
+  const protections = mode === "--protected";
+  const telemetry = protections
+    ? startTelemetry("service-a", {
+        spanProcessors: [new BatchSpanProcessor({ exporter: dropSpans })],
+      })
+    : undefined;
+  if (!protections) {
+    trace.setGlobalTracerProvider(new TracerProvider({ sampler: new AlwaysOffSampler() }));
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  }
+
+  // Loaded only now, after the SDK, as main.ts does.
+  const { readConfig } = await import("../src/config");
+  const { buildServiceA } = await import("../src/app");
+  const { LocalSubmitter } = await import("../src/submitter");
+  const service = buildServiceA(readConfig(), { protections });
+  const submitter = service.submitter;
+  if (!(submitter instanceof LocalSubmitter)) throw new Error("the bench needs SUBMITTER=local");
+
+  await service.app.listen({ port: 0, host: "127.0.0.1" });
+  const address = service.app.server.address();
+  if (!address || typeof address === "string") throw new Error("no TCP address to report");
+  process.on("message", (message) => {
+    if (message === "stats") process.send?.({ submitted: submitter.sent.length });
+  });
+  process.on("disconnect", () => {
+    service.breakers.forEach((b) => b.shutdown());
+    void Promise.allSettled([service.app.close(), telemetry?.shutdown()]).then(() =>
+      process.exit(0),
+    );
+  });
+  process.send({ port: address.port } satisfies ListeningMessage);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench server failed: ${String((error as Error)?.stack ?? error)}\n`);
+  process.exit(1);
+});
