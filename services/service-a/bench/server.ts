@@ -10,9 +10,11 @@
  * no instrumentations, context manager or span processor.
  *
  * Configuration comes from the environment (service.ts sets SUBMITTER=local, REQUEST_STORE=memory,
- * LOG_LEVEL=warn); PORT and HOST are ignored. Messages: the child sends `{ port }` once it listens
- * and answers `"stats"` with `{ submitted }` (the local submitter's count); it exits when the
- * parent disconnects.
+ * LOG_LEVEL=warn); PORT and HOST are ignored. With BENCH_SERVER_TIMING=1 it also times each request
+ * from Fastify's onRequest to its onResponse (the service's own time, without the client's).
+ * Messages: the child sends `{ port }` once it listens, answers `"stats"` with `{ submitted }` (the
+ * local submitter's count) and `"timings"` with `{ timings }` (microseconds of each request since
+ * the last ask); it exits when the parent disconnects.
  */
 import { propagation, trace } from "@opentelemetry/api";
 import { ExportResultCode, W3CTraceContextPropagator } from "@opentelemetry/core";
@@ -57,11 +59,27 @@ async function main(): Promise<void> {
   const submitter = service.submitter;
   if (!(submitter instanceof LocalSubmitter)) throw new Error("the bench needs SUBMITTER=local");
 
+  let timings: number[] = [];
+  if (process.env.BENCH_SERVER_TIMING === "1") {
+    const started = new WeakMap<object, bigint>();
+    service.app.addHook("onRequest", async (request) => {
+      started.set(request, process.hrtime.bigint());
+    });
+    service.app.addHook("onResponse", async (request) => {
+      const start = started.get(request);
+      if (start !== undefined) timings.push(Number(process.hrtime.bigint() - start) / 1000);
+    });
+  }
+
   await service.app.listen({ port: 0, host: "127.0.0.1" });
   const address = service.app.server.address();
   if (!address || typeof address === "string") throw new Error("no TCP address to report");
   process.on("message", (message) => {
     if (message === "stats") process.send?.({ submitted: submitter.sent.length });
+    if (message === "timings") {
+      process.send?.({ timings });
+      timings = [];
+    }
   });
   process.on("disconnect", () => {
     service.breakers.forEach((b) => b.shutdown());

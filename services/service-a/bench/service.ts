@@ -41,7 +41,11 @@ const BODY = JSON.stringify({
 });
 const SERVER_ENV = { SUBMITTER: "local", REQUEST_STORE: "memory", LOG_LEVEL: "warn" };
 /** The longest reset timeout there is: the breaker stays open for the whole measurement. */
-const OPEN_BREAKER_ENV = { LOCAL_SUBMITTER_FAILURE_RATE: "1", BREAKER_RESET_TIMEOUT_MS: "600000" };
+const OPEN_BREAKER_ENV = {
+  LOCAL_SUBMITTER_FAILURE_RATE: "1",
+  BREAKER_RESET_TIMEOUT_MS: "600000",
+  BENCH_SERVER_TIMING: "1",
+};
 
 type Side = "bare" | "protected";
 
@@ -49,6 +53,8 @@ interface Server {
   port: number;
   /** Submissions the local submitter accepted so far. */
   submitted(): Promise<number>;
+  /** With BENCH_SERVER_TIMING=1: microseconds in the server of each request since the last ask. */
+  timings(): Promise<number[]>;
   stop(): Promise<void>;
 }
 
@@ -74,13 +80,15 @@ function startServer(side: Side, env: Record<string, string> = {}): Promise<Serv
         child.kill();
         return reject(error as Error);
       }
+      const ask = <T>(question: string) =>
+        new Promise<T>((done) => {
+          child.once("message", (answer) => done(answer as T));
+          child.send(question);
+        });
       resolve({
         port,
-        submitted: () =>
-          new Promise((done) => {
-            child.once("message", (m) => done((m as { submitted: number }).submitted));
-            child.send("stats");
-          }),
+        submitted: async () => (await ask<{ submitted: number }>("stats")).submitted,
+        timings: async () => (await ask<{ timings: number[] }>("timings")).timings,
         stop: async () => {
           child.disconnect();
           await exited;
@@ -202,17 +210,27 @@ async function openBreaker(options: BenchOptions): Promise<string[]> {
       `  under load (${options.connections} connections): ${throughput(result).toFixed(0)} rejections/s, latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms (autocannon: whole ms, includes queueing) [${statusSummary(result)}]`,
     );
 
-    const micros: number[] = [];
+    const roundTrip: number[] = [];
     const warmup = Math.ceil(options.samples / 10);
     for (let i = 0; i < warmup + options.samples; i++) {
+      if (i === warmup) await server.timings(); // forget everything before the timed requests
       const answer = await timedPost(agent, server.port, `timed-${i}`);
       if (answer.status !== 503) {
         problems.push(`open breaker, one at a time: a POST answered ${answer.status}, not 503`);
         break;
       }
-      if (i >= warmup) micros.push(answer.micros);
+      if (i >= warmup) roundTrip.push(answer.micros);
     }
-    if (micros.length === options.samples) formatRejections(micros).forEach((l) => console.log(l));
+    const inServer = await server.timings();
+    if (roundTrip.length === options.samples && inServer.length === options.samples) {
+      console.log(`  one at a time, ${options.samples} rejections after ${warmup} untimed:`);
+      console.log(formatRejections("round trip (node:http client, loopback)", roundTrip));
+      console.log(formatRejections("in the server (onRequest to onResponse)", inServer));
+    } else if (problems.length === 0) {
+      problems.push(
+        `open breaker, one at a time: ${roundTrip.length} round trips and ${inServer.length} server timings, not ${options.samples} of each`,
+      );
+    }
     return problems;
   } finally {
     agent.destroy();
