@@ -193,6 +193,7 @@ describe("createBreaker", () => {
       (e: unknown) => e instanceof DependencyUnavailableError && e.reason === "timeout",
     );
     assert.equal(dep.signals.length, 1);
+    assert.equal(dep.signals[0].aborted, true, "the slow call is aborted, not left running");
     breaker.shutdown();
   });
 

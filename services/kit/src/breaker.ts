@@ -12,6 +12,7 @@
 import { trace } from "@opentelemetry/api";
 import CircuitBreaker from "opossum";
 import { envVar, parse, readEnv, type EnvConfig } from "./config";
+import type { Logger } from "./logger";
 import { BREAKER_EVENTS, BREAKER_STATES, type BreakerState, type ServiceMetrics } from "./metrics";
 
 /** The options every breaker takes, as environment variables with their documented defaults. */
@@ -148,14 +149,23 @@ export function createBreaker<A extends unknown[], R>(
   name: string,
   action: (signal: AbortSignal, ...args: A) => Promise<R>,
   options: BreakerOptions,
-  deps: { metrics: ServiceMetrics; required?: boolean; errorFilter?: (e: unknown) => boolean },
+  deps: {
+    metrics: ServiceMetrics;
+    /** Where state transitions are logged (open: warn; half-open, close: info). */
+    logger?: Logger;
+    required?: boolean;
+    errorFilter?: (e: unknown) => boolean;
+  },
 ): Breaker<A, R> {
   // The name becomes a metric label and a prefix of environment variables.
   if (!/^[a-z][a-z0-9-]*$/.test(name)) {
     throw new Error(`breaker name "${name}" must be lower-case letters, digits and "-"`);
   }
+  // Each call gets its own AbortController (as the first argument opossum sees), aborted when
+  // opossum times the call out: no second timer per call (AbortSignal.timeout costs as much as
+  // the rest of the breaker).
   const circuit = new CircuitBreaker(
-    (...args: A) => action(AbortSignal.timeout(options.timeoutMs), ...args),
+    (controller: AbortController, ...args: A) => action(controller.signal, ...args),
     {
       name,
       timeout: options.timeoutMs,
@@ -167,6 +177,12 @@ export function createBreaker<A extends unknown[], R>(
       errorFilter: deps.errorFilter ?? isClientError,
     },
   );
+  // opossum 10 emits (error, latency, args) on timeout; @types/opossum (8.x) declares only the error.
+  const abortOnTimeout = (...params: unknown[]) => {
+    const [controller] = params[2] as [AbortController];
+    controller.abort(new Error(`${name}: timed out after ${options.timeoutMs} ms`));
+  };
+  circuit.on("timeout", abortOnTimeout as (error: Error) => void);
   let openedAt = 0;
   const state = (): BreakerState =>
     circuit.opened ? "open" : circuit.halfOpen ? "half_open" : "closed";
@@ -180,12 +196,24 @@ export function createBreaker<A extends unknown[], R>(
   publishState();
   circuit.on("open", () => {
     openedAt = Date.now();
+    deps.logger?.warn(
+      { breaker: name, reset_timeout_ms: options.resetTimeoutMs },
+      `circuit breaker ${name} opened: failing fast until it probes again`,
+    );
   });
+  circuit.on("halfOpen", () =>
+    deps.logger?.info({ breaker: name }, `circuit breaker ${name} half-open: probing`),
+  );
+  circuit.on("close", () => deps.logger?.info({ breaker: name }, `circuit breaker ${name} closed`));
   for (const event of BREAKER_EVENTS) {
-    deps.metrics.breakerEvents.inc({ breaker: name, event }, 0);
+    // Bound once: a labelled child is cheaper to increment than a label lookup per call.
+    const counter = deps.metrics.breakerEvents.labels(name, event);
+    counter.inc(0);
     circuit.on(event as "failure", () => {
-      deps.metrics.breakerEvents.inc({ breaker: name, event });
+      counter.inc();
       if (event === "open" || event === "halfOpen" || event === "close") publishState();
+      // Every event is counted; a successful call is not worth a span event on every request.
+      if (event === "success") return;
       trace.getActiveSpan()?.addEvent(`circuit_breaker.${event}`, {
         "circuit_breaker.name": name,
         "circuit_breaker.state": state(),
@@ -206,14 +234,24 @@ export function createBreaker<A extends unknown[], R>(
           ? "timeout"
           : "failure";
     const seconds = Math.max(1, Math.ceil(msUntilProbe() / 1000));
-    throw new DependencyUnavailableError(name, seconds, reason, { cause: error });
+    // A rejection's stack says nothing (it is always this line) and costs more than the rest of
+    // the answer; failures keep theirs in `cause`.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return Promise.reject(
+        new DependencyUnavailableError(name, seconds, reason, { cause: error }),
+      );
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
   });
   return {
     name,
     required: deps.required ?? true,
     async fire(...args: A): Promise<R> {
       try {
-        return (await circuit.fire(...args)) as R;
+        return (await circuit.fire(new AbortController(), ...args)) as R;
       } catch (error) {
         if ((error as { code?: string }).code === "ESEMLOCKED") throw new DependencyBusyError(name);
         throw error;

@@ -199,7 +199,11 @@ export function createHttpService(options: HttpServiceOptions): FastifyInstance 
       );
     }
     if (error instanceof DependencyUnavailableError) {
-      request.log.warn({ dependency: error.dependency, reason: error.reason }, error.message);
+      // A failed call is logged with its cause; a rejection by an open breaker is not (the
+      // breaker logs its transitions, /metrics counts rejections, and it must stay cheap).
+      if (error.reason === "failure" || error.reason === "timeout") {
+        request.log.warn({ dependency: error.dependency, err: error.cause }, error.message);
+      }
       return sendProblem(
         reply,
         problem("dependency-unavailable", { detail: error.message }),

@@ -11,7 +11,8 @@ import { FastifyOtelInstrumentation } from "@fastify/otel";
 import { AwsInstrumentation } from "@opentelemetry/instrumentation-aws-sdk";
 import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { startNodeSdk } from "@opentelemetry/sdk-node";
-import type { SpanProcessor } from "@opentelemetry/sdk-trace";
+import { ExportResultCode } from "@opentelemetry/core";
+import { BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace";
 
 /** Paths that are not traced: probes and scrapes. */
 export const UNTRACED_PATHS = ["/healthz", "/readyz", "/metrics"];
@@ -19,11 +20,16 @@ export const UNTRACED_PATHS = ["/healthz", "/readyz", "/metrics"];
 /** The instrumentations every service uses. */
 export function instrumentations() {
   return [
-    new HttpInstrumentation({
-      ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.includes((req.url ?? "").split("?")[0]),
-    }),
+    // Outgoing calls only: the Fastify instrumentation makes the server span, with the route
+    // template, from the incoming traceparent. Both on the incoming side doubled the span work
+    // for nothing (npm run bench:service measured it at half the service's throughput).
+    new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }),
+    // One server span per request; no child span per hook and for the handler (the client spans
+    // of the dependencies are the children worth having, and each span costs throughput).
     new FastifyOtelInstrumentation({
       registerOnInitialization: true,
+      instrumentHooks: false,
+      instrumentHandler: false,
       ignorePaths: (route) => UNTRACED_PATHS.includes(route.url),
     }),
     // The SDK's own HTTP calls would otherwise show as a second span under each AWS call.
@@ -51,5 +57,19 @@ export function startTelemetry(
     metricReaders: [],
     logRecordProcessors: [],
     ...(options.spanProcessors ? { spanProcessors: options.spanProcessors } : {}),
+  });
+}
+
+/**
+ * A span processor that batches like the OTLP pipeline (BatchSpanProcessor, the SDK's defaults)
+ * and then drops the spans: what benchmarks use, so they measure the service's cost of tracing
+ * and not a collector's.
+ */
+export function discardingSpanProcessor(): SpanProcessor {
+  return new BatchSpanProcessor({
+    exporter: {
+      export: (_spans, done) => done({ code: ExportResultCode.SUCCESS }),
+      shutdown: async () => undefined,
+    },
   });
 }

@@ -4,10 +4,8 @@
  * before Fastify loads, so the HTTP and Fastify instrumentations apply), breakers and request
  * metrics. Its spans are really created and batched, by a BatchSpanProcessor with the SDK's
  * defaults, and then dropped instead of sent, so the figure is the service's cost and not a
- * collector's. `--bare` starts no SDK and builds Service A with `protections: false`; since every
- * workflow-request message must carry a `traceparent` (its contract), the bare side registers the
- * least that gives one: a W3C propagator and a tracer provider whose sampler records nothing, with
- * no instrumentations, context manager or span processor.
+ * collector's. `--bare` starts no SDK and builds Service A with `protections: false` (its messages still
+ * carry a `traceparent`: without an SDK the kit starts an unsampled trace per message).
  *
  * Configuration comes from the environment (service.ts sets SUBMITTER=local, REQUEST_STORE=memory,
  * LOG_LEVEL=warn); PORT and HOST are ignored. With BENCH_SERVER_TIMING=1 it also times each request
@@ -16,22 +14,8 @@
  * local submitter's count) and `"timings"` with `{ timings }` (microseconds of each request since
  * the last ask); it exits when the parent disconnects.
  */
-import { propagation, trace } from "@opentelemetry/api";
-import { ExportResultCode, W3CTraceContextPropagator } from "@opentelemetry/core";
-import {
-  AlwaysOffSampler,
-  BatchSpanProcessor,
-  TracerProvider,
-  type SpanExporter,
-} from "@opentelemetry/sdk-trace";
-import { startTelemetry } from "@acme/service-kit/telemetry";
+import { discardingSpanProcessor, startTelemetry } from "@acme/service-kit/telemetry";
 import type { ListeningMessage } from "./report";
-
-/** Accepts every batch and keeps nothing. */
-const dropSpans: SpanExporter = {
-  export: (_spans, done) => done({ code: ExportResultCode.SUCCESS }),
-  shutdown: async () => {},
-};
 
 async function main(): Promise<void> {
   const mode = process.argv[2];
@@ -43,13 +27,9 @@ async function main(): Promise<void> {
   const protections = mode === "--protected";
   const telemetry = protections
     ? startTelemetry("service-a", {
-        spanProcessors: [new BatchSpanProcessor({ exporter: dropSpans })],
+        spanProcessors: [discardingSpanProcessor()],
       })
     : undefined;
-  if (!protections) {
-    trace.setGlobalTracerProvider(new TracerProvider({ sampler: new AlwaysOffSampler() }));
-    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  }
 
   // Loaded only now, after the SDK, as main.ts does.
   const { readConfig } = await import("../src/config");

@@ -123,9 +123,7 @@ export function buildServiceA(config: Config, deps: Dependencies = {}): ServiceA
       name,
       (signal, call: Call) => call(signal),
       breakerOptionsFromEnv(name, deps.env ?? process.env, breakerDefaults),
-      {
-        metrics,
-      },
+      { metrics, logger },
     );
   const breakers = protections ? [breaker(BREAKERS.queue), breaker(BREAKERS.store)] : [];
   const [queueBreaker, storeBreaker] = breakers;

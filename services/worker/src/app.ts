@@ -113,7 +113,7 @@ export function buildWorker(config: WorkerConfig, deps: WorkerDeps = {}): Worker
     "event-bus",
     (_signal, topic: string, record: OutgoingRecord) => bus.publish(topic, record),
     breakerOptions("event-bus"),
-    { metrics, required: true },
+    { metrics, logger, required: true },
   );
   const publish = (topic: string, record: OutgoingRecord) => publishBreaker.fire(topic, record);
 

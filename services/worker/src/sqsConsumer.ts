@@ -140,7 +140,7 @@ type Outcome = "processed" | "duplicate" | "rejected" | "failed" | "in-progress"
 export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
   const { api, logger, metrics } = options;
   const source = queueName(options.queueUrl);
-  const deps = { metrics, required: true };
+  const deps = { metrics, logger, required: true };
   const stopController = new AbortController();
   type Call = (signal: AbortSignal) => Promise<unknown>;
   const receiveOptions = options.breakerOptions("task-queue-receive");
