@@ -4,7 +4,7 @@ import { Writable } from "node:stream";
 import { describe, it } from "node:test";
 import { context, trace } from "@opentelemetry/api";
 import { createHttpService, Readiness, registerContractRoutes, toJsonSchema } from "./http";
-import { shutdownSequence } from "./lifecycle";
+import { flushTelemetryStep, shutdownSequence } from "./lifecycle";
 import { createLogger } from "./logger";
 import { createMetrics } from "./metrics";
 import { incomingContext, produce } from "./messaging";
@@ -192,5 +192,19 @@ describe("shutdownSequence", () => {
       exit: () => undefined,
     });
     assert.equal(await slow("SIGTERM"), 1);
+  });
+});
+
+describe("flushTelemetryStep", () => {
+  it("logs spans it could not flush instead of failing the shutdown", async () => {
+    const { logger, lines } = capture();
+    const step = flushTelemetryStep(
+      { shutdown: () => Promise.reject(new Error("ECONNREFUSED")) },
+      logger,
+    );
+    await step.run();
+    assert.ok(
+      lines.some((l) => l.message === "spans not flushed: the collector did not take them"),
+    );
   });
 });

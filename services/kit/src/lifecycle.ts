@@ -90,3 +90,21 @@ export function shutdownOnSignals(options: ShutdownOptions): (signal: string) =>
   }
   return shutdown;
 }
+
+/**
+ * The stop step that flushes spans. Spans that cannot be delivered (the collector is gone) are
+ * lost, but that is no failure of the service's own work: it is logged, not reflected in the
+ * exit code.
+ */
+export function flushTelemetryStep(
+  telemetry: { shutdown(): Promise<void> },
+  logger: Logger,
+): StopStep {
+  return {
+    name: "telemetry",
+    run: () =>
+      telemetry.shutdown().catch((error: unknown) => {
+        logger.warn({ err: error }, "spans not flushed: the collector did not take them");
+      }),
+  };
+}

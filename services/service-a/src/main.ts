@@ -7,7 +7,7 @@ import { startTelemetry } from "@acme/service-kit/telemetry";
 const telemetry = startTelemetry("service-a");
 
 async function main(): Promise<void> {
-  const { ConfigError, shutdownOnSignals } = await import("@acme/service-kit");
+  const { ConfigError, flushTelemetryStep, shutdownOnSignals } = await import("@acme/service-kit");
   const { readConfig } = await import("./config");
   const { buildServiceA } = await import("./app");
   let config;
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     steps: [
       { name: "http server", run: () => service.app.close() },
       { name: "circuit breakers", run: async () => service.breakers.forEach((b) => b.shutdown()) },
-      { name: "telemetry", run: () => telemetry.shutdown() },
+      flushTelemetryStep(telemetry, service.logger),
     ],
   });
   await service.app.listen({ port: config.port, host: config.host });

@@ -7,7 +7,7 @@ import { startTelemetry } from "@acme/service-kit/telemetry";
 const telemetry = startTelemetry("worker");
 
 async function main(): Promise<void> {
-  const { ConfigError, shutdownOnSignals } = await import("@acme/service-kit");
+  const { ConfigError, flushTelemetryStep, shutdownOnSignals } = await import("@acme/service-kit");
   const { readWorkerConfig } = await import("./config");
   const { buildWorker } = await import("./app");
 
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
       { name: "http server", run: () => server.close() },
       { name: "consumers", run: () => worker.stopConsumers() },
       { name: "event bus", run: () => worker.closeBus() },
-      { name: "telemetry", run: () => telemetry.shutdown() },
+      flushTelemetryStep(telemetry, worker.logger),
     ],
   });
 }
