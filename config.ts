@@ -442,6 +442,9 @@ const messagingSchema = z.strictObject({
   workQueue: queueSchema.describe(
     "The work queue Service A fills to start workflows, with its dead-letter queue (`Queue`).",
   ),
+  taskQueue: queueSchema.describe(
+    "The worker's task queue, which workflow steps fill with work-task messages, with its dead-letter queue (`Queue`).",
+  ),
   kafka: kafkaSchema,
   domainEvents: topicSchema.describe("The domain-event topic (`KafkaTopics`)."),
 });

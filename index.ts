@@ -131,7 +131,12 @@ const cluster = new EksCluster(
   { providers: [aws_], dependsOn: [network] },
 );
 
-const { workQueue: workQueueConfig, kafka: kafkaConfig, domainEvents } = config.messaging;
+const {
+  workQueue: workQueueConfig,
+  taskQueue: taskQueueConfig,
+  kafka: kafkaConfig,
+  domainEvents,
+} = config.messaging;
 
 // Service A puts workflow requests here; Argo Events turns each into a workflow.
 const workQueue = new Queue(
@@ -145,6 +150,25 @@ const workQueue = new Queue(
     deadLetter: {
       maxReceiveCount: workQueueConfig.maxReceiveCount,
       messageRetentionSeconds: workQueueConfig.deadLetterRetentionSeconds,
+    },
+    region: awsContext.region,
+    protect,
+  },
+  { providers: [aws_] },
+);
+
+// Workflow steps hand work to the worker here (work-task messages); the worker consumes it.
+const taskQueue = new Queue(
+  "worker-tasks",
+  {
+    contract: "work-task",
+    kmsKeyArn: keys.dataKeyArn,
+    visibilityTimeoutSeconds: taskQueueConfig.visibilityTimeoutSeconds,
+    consumerProcessingTimeoutSeconds: taskQueueConfig.consumerProcessingTimeoutSeconds,
+    messageRetentionSeconds: taskQueueConfig.messageRetentionSeconds,
+    deadLetter: {
+      maxReceiveCount: taskQueueConfig.maxReceiveCount,
+      messageRetentionSeconds: taskQueueConfig.deadLetterRetentionSeconds,
     },
     region: awsContext.region,
     protect,
@@ -307,7 +331,10 @@ function inClusterPlatform(topics: KafkaTopics) {
     {
       alertsKeyArn: keys.alertsKeyArn,
       ...awsContext,
-      deadLetterQueues: [{ name: "workflow-requests", queueName: workQueue.deadLetterQueueName }],
+      deadLetterQueues: [
+        { name: "workflow-requests", queueName: workQueue.deadLetterQueueName },
+        { name: "worker-tasks", queueName: taskQueue.deadLetterQueueName },
+      ],
       kafka: {
         clusterName: kafka.clusterName,
         brokerIds: Array.from(
@@ -476,6 +503,9 @@ export const defaultStorageClass = cluster.defaultStorageClassName;
 export const workQueueUrl = workQueue.queueUrl;
 export const workQueueArn = workQueue.queueArn;
 export const workDeadLetterQueueUrl = workQueue.deadLetterQueueUrl;
+export const taskQueueUrl = taskQueue.queueUrl;
+export const taskQueueArn = taskQueue.queueArn;
+export const taskDeadLetterQueueUrl = taskQueue.deadLetterQueueUrl;
 export const kafkaClusterArn = kafka.clusterArn;
 export const kafkaBootstrapBrokersSaslIam = kafka.bootstrapBrokersSaslIam;
 export const kafkaTopics = topics?.topicNames;

@@ -86,6 +86,9 @@ describe("npm run plan", () => {
       "otlpEndpoint",
       "privateSubnetIds",
       "publicSubnetIds",
+      "taskDeadLetterQueueUrl",
+      "taskQueueArn",
+      "taskQueueUrl",
       "vpcId",
       "workDeadLetterQueueUrl",
       "workQueueArn",
@@ -130,11 +133,16 @@ describe("npm run plan", () => {
   it("draws the components and their edges", () => {
     const graph = fs.readFileSync(path.join(plans.dev.out, "graph.mmd"), "utf8");
     assert.match(graph, /^flowchart LR\n/);
-    const ids = new Map(
-      [...graph.matchAll(/^ {2}(c\d+)\["<b>(\w+)<\/b>/gm)].map((m) => [m[2], m[1]]),
-    );
+    // Each node by its component type and name ("Queue worker-tasks").
+    const nodes = [...graph.matchAll(/^ {2}(c\d+)\["<b>(\w+)<\/b> ([\w-]+)/gm)];
+    const ids = new Map(nodes.map((m) => [`${m[2]} ${m[3]}`, m[1]]));
+    const idOf = (type: string) => {
+      const matches = nodes.filter((m) => m[2] === type);
+      assert.equal(matches.length, 1, `one ${type}: name it as "${type} <name>"`);
+      return matches[0][1];
+    };
     assert.deepEqual(
-      [...ids.keys()].sort(),
+      [...new Set(nodes.map((m) => m[2]))].sort(),
       [
         "AlertRules",
         "AppNamespace",
@@ -158,20 +166,23 @@ describe("npm run plan", () => {
         "Tracing",
       ].sort(),
     );
+    const id = (node: string) => ids.get(node) ?? idOf(node);
     const edge = (from: string, label: string, to: string) =>
       assert.ok(
-        graph.includes(`${ids.get(from)} -->|${label}| ${ids.get(to)}\n`),
+        graph.includes(`${id(from)} -->|${label}| ${id(to)}\n`),
         `${from} -${label}-> ${to}`,
       );
     edge("PlatformKeys", "Key", "Network");
-    edge("PlatformKeys", "Key", "Queue");
+    edge("PlatformKeys", "Key", "Queue workflow-requests");
+    edge("PlatformKeys", "Key", "Queue worker-tasks");
     edge("Network", "Subnet, Vpc", "EksCluster");
     edge("EksCluster", "Cluster", "KafkaCluster");
     edge("KafkaCluster", "Cluster", "KafkaTopics");
     edge("EksCluster", "kubernetes provider", "CertManager");
-    edge("Queue", "Queue", "ArgoEvents");
+    edge("Queue workflow-requests", "Queue", "ArgoEvents");
+    edge("Queue worker-tasks", "Queue", "CloudWatchAlarms");
     // The exporter reads Logging's secrets and needs Monitoring's ServiceMonitor CRD and namespace.
-    assert.ok(graph.includes(`${ids.get("Logging")} --> ${ids.get("ElasticsearchExporter")}\n`));
+    assert.ok(graph.includes(`${id("Logging")} --> ${id("ElasticsearchExporter")}\n`));
     edge("Monitoring", "Namespace", "ElasticsearchExporter");
   });
 

@@ -77,8 +77,12 @@ describe("a freshly deployed healthy stack fires no alert", () => {
         "msk-node-exporter",
       ])
         assert.ok(f.jobs.includes(job), `${stack}: job ${job} in ${f.jobs.join(", ")}`);
-      assert.equal(f.queues.length, 4, `${stack}: two queues and their DLQs`);
-      assert.equal(f.queues.filter((q) => /-dlq-[0-9a-f]{7}$/.test(q)).length, 2);
+      assert.equal(
+        f.queues.length,
+        6,
+        `${stack}: three queues (work, task, events bridge) and their DLQs`,
+      );
+      assert.equal(f.queues.filter((q) => /-dlq-[0-9a-f]{7}$/.test(q)).length, 3);
       assert.deepEqual(f.elasticsearchClusters, ["logs"]);
       assert.deepEqual(
         f.certificates.find((c) => c.name === "linkerd-identity-issuer"),
