@@ -144,6 +144,20 @@ function awsState(
       const lg = named("name");
       return { id: lg, state: { ...inputs, name: lg, arn: arn("logs", `log-group:${lg}`) } };
     }
+    case "aws:ecr/repository:Repository": {
+      // ECR repository names are lower case; the URL is what `docker push` and pods use.
+      const repo = named("name").toLowerCase();
+      return {
+        id: repo,
+        state: {
+          ...inputs,
+          name: repo,
+          arn: arn("ecr", `repository/${repo}`),
+          registryId: acct,
+          repositoryUrl: `${acct}.dkr.ecr.${region}.amazonaws.com/${repo}`,
+        },
+      };
+    }
     case "aws:codebuild/project:Project": {
       const project = named("name");
       return {
@@ -401,6 +415,20 @@ export function invokeMocks(ctx: MockContext): Record<string, (inputs: State) =>
       endpoint: `ec2.${ctx.region}.amazonaws.com`,
       description: ctx.region,
     }),
+    // A placeholder token: the offline plan pushes nothing.
+    "aws:ecr/getAuthorizationToken:getAuthorizationToken": (inputs) => {
+      const registry = (inputs.registryId as string | undefined) ?? ctx.accountId;
+      const password = hex(`ecr-token::${registry}`, 32);
+      return {
+        id: ctx.region,
+        registryId: registry,
+        userName: "AWS",
+        password,
+        authorizationToken: Buffer.from(`AWS:${password}`).toString("base64"),
+        proxyEndpoint: `https://${registry}.dkr.ecr.${ctx.region}.amazonaws.com`,
+        expiresAt: "2026-01-01T12:00:00Z",
+      };
+    },
     "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({
       id: ctx.region,
       names: ["a", "b", "c", "d"].map((s) => `${ctx.region}${s}`),
@@ -429,6 +457,16 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
     if (args.type.startsWith("aws:")) return awsState(args.type, args.name, inputs, this.ctx);
     if (args.type.startsWith("kubernetes:")) return kubernetesState(args.type, args.name, inputs);
     if (args.type.startsWith("tls:")) return tlsState(args.type, args.name, inputs);
+    if (args.type === "docker-build:index:Image") {
+      // A pushed build: the registry's manifest digest, as `docker buildx build --push` reports it.
+      const digest = `sha256:${hex(`${args.type}::${args.name}`, 64)}`;
+      const tags = (inputs.tags as string[] | undefined) ?? [];
+      const ref = tags.length > 0 ? `${tags[0].replace(/:[^:/]+$/, "")}@${digest}` : "";
+      return {
+        id: autoName(args.name, `${args.type}::${args.name}`),
+        state: { ...inputs, digest, ref, contextHash: hex(`${args.name}#context`, 64) },
+      };
+    }
     if (args.type === "random:index/randomPassword:RandomPassword") {
       // A deterministic stand-in of the requested length; the program must keep it secret.
       const length = Number(inputs.length ?? 32);
