@@ -1,0 +1,559 @@
+import * as assert from "node:assert/strict";
+import * as path from "node:path";
+import { before, describe, it } from "node:test";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { validateManifest } from "../../tools/checks/manifests";
+import type { Capture, CapturedResource } from "../../tools/mocks";
+import {
+  MOCK_ACCOUNT_ID,
+  mockPlatform,
+  ofType,
+  policyOf,
+  simulateIam,
+  TEST_REGION,
+  type IamDecision,
+} from "../../tools/testing";
+import { SHUTDOWN_ENV } from "../../services/kit/src/lifecycle";
+import type { PolicyStatement } from "../lib";
+import type { KafkaClusterRef } from "../messaging/kafka";
+import { Queue, type QueueArgs } from "../messaging/queue";
+import {
+  AutoscalingSignal,
+  buildContextHash,
+  Microservice,
+  type MicroserviceArgs,
+  PRE_STOP_SLEEP_SECONDS,
+  scaledObjectManifest,
+  terminationGracePeriodSeconds,
+  validateMicroserviceArgs,
+} from "./microservice";
+
+/** Rendered manifests, navigated freely in assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
+
+const ROOT = path.resolve(__dirname, "../..");
+const KEY_ARN = `arn:aws:kms:${TEST_REGION}:${MOCK_ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+const ECR_KEY_ARN = `arn:aws:kms:${TEST_REGION}:${MOCK_ACCOUNT_ID}:key/abcd1234-12ab-34cd-56ef-1234567890ab`;
+const TABLE_ARN = `arn:aws:dynamodb:${TEST_REGION}:${MOCK_ACCOUNT_ID}:table/requests`;
+const WORKER_IMAGE = `${MOCK_ACCOUNT_ID}.dkr.ecr.${TEST_REGION}.amazonaws.com/worker@sha256:${"a".repeat(64)}`;
+const OTLP = "http://otel-collector-opentelemetry-collector.tracing.svc:4317";
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const UUID = "5c7a1e3b-2f4d-4e6a-9b8c-0d1e2f3a4b5c-2";
+const CLUSTER: KafkaClusterRef = {
+  clusterArn: `arn:aws:kafka:${TEST_REGION}:${MOCK_ACCOUNT_ID}:cluster/acme-test-events/${UUID}`,
+  clusterName: "acme-test-events",
+  clusterUuid: UUID,
+  bootstrapBrokersSaslIam: `b-1.acme-test-events.abc123.c2.kafka.${TEST_REGION}.amazonaws.com:9098`,
+  region: TEST_REGION,
+  accountId: MOCK_ACCOUNT_ID,
+  partition: "aws",
+};
+const TABLE_STATEMENTS: PolicyStatement[] = [
+  {
+    Effect: "Allow",
+    Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+    Resource: TABLE_ARN,
+  },
+  { Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: KEY_ARN },
+];
+
+const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+const HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
+const SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject";
+const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
+const IMAGE = "docker-build:index:Image";
+const REPOSITORY = "aws:ecr/repository:Repository";
+
+const resolve = <T>(output: pulumi.Output<T>) =>
+  new Promise<T>((done) => output.apply((value) => done(value)));
+
+const queueArgs: QueueArgs = {
+  contract: "workflow-request",
+  kmsKeyArn: KEY_ARN,
+  visibilityTimeoutSeconds: 900,
+  consumerProcessingTimeoutSeconds: 600,
+  messageRetentionSeconds: 345600,
+  deadLetter: { maxReceiveCount: 5 },
+  region: TEST_REGION,
+};
+
+describe("Microservice", () => {
+  let capture: Capture;
+  let provider: k8s.Provider;
+  let work: Queue;
+  let tasks: Queue;
+  let serviceA: Microservice;
+  let worker: Microservice;
+  let workArn: string;
+  let tasksArn: string;
+  let tasksUrl: string;
+  const urn = (name: string) =>
+    [...capture.resources.values()].find(
+      (r) => r.type === "acme:services:Microservice" && r.name === name,
+    )!.urn;
+  const children = (name: string, type: string) => ofType(capture, type, urn(name));
+  const one = (name: string, type: string): CapturedResource => {
+    const found = children(name, type);
+    assert.equal(found.length, 1, `${name}: expected one ${type}, found ${found.length}`);
+    return found[0];
+  };
+
+  const base = (overrides: Partial<MicroserviceArgs> = {}): MicroserviceArgs => ({
+    provider,
+    clusterName: "acme-test",
+    accountId: MOCK_ACCOUNT_ID,
+    partition: "aws",
+    region: TEST_REGION,
+    namespace: "request-path",
+    ecrKeyArn: ECR_KEY_ARN,
+    otlpEndpoint: OTLP,
+    replicas: { min: 1, max: 3 },
+    autoscaling: { on: AutoscalingSignal.Cpu },
+    resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+    image: WORKER_IMAGE,
+    ...overrides,
+  });
+
+  before(async () => {
+    capture = await mockPlatform();
+    provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
+    work = new Queue("work", queueArgs);
+    tasks = new Queue("tasks", queueArgs);
+    serviceA = new Microservice(
+      "service-a",
+      base({
+        image: undefined,
+        build: { context: ROOT, dockerfile: "services/service-a/Dockerfile" },
+        contract: "service-a",
+        replicas: { min: 2, max: 6 },
+        autoscaling: { on: AutoscalingSignal.Cpu, averageUtilization: 60 },
+        access: {
+          sendsTo: [work],
+          tables: [{ tableArn: TABLE_ARN, keyArn: KEY_ARN }],
+          extraStatements: TABLE_STATEMENTS,
+        },
+        env: { SUBMITTER: "sqs", SHUTDOWN_GRACE_MS: "30000" },
+      }),
+    );
+    worker = new Microservice(
+      "worker",
+      base({
+        autoscaling: { on: AutoscalingSignal.Queue, queue: tasks, messagesPerReplica: 10 },
+        replicas: { min: 1, max: 4 },
+        access: { consumesFrom: [tasks] },
+      }),
+    );
+    new Microservice(
+      "events",
+      base({
+        access: {
+          kafka: {
+            cluster: CLUSTER,
+            produces: ["orders.events"],
+            consumes: ["domain-events", "payments.events"],
+            group: "events",
+          },
+        },
+      }),
+    );
+    await capture.settle();
+    [workArn, tasksArn, tasksUrl] = await Promise.all([
+      resolve(work.queueArn),
+      resolve(tasks.queueArn),
+      resolve(tasks.queueUrl),
+    ]);
+  });
+
+  it("keeps images in a KMS-encrypted, immutable, scanned repository that is never force-deleted", () => {
+    for (const name of ["service-a", "worker"]) {
+      const repo = one(name, REPOSITORY);
+      assert.deepEqual(repo.inputs.encryptionConfigurations, [
+        { encryptionType: "KMS", kmsKey: ECR_KEY_ARN },
+      ]);
+      assert.equal(repo.inputs.imageTagMutability, "IMMUTABLE");
+      assert.deepEqual(repo.inputs.imageScanningConfiguration, { scanOnPush: true });
+      assert.equal(repo.inputs.forceDelete, false);
+    }
+    const lifecycle = JSON.parse(
+      one("service-a", "aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs.policy as string,
+    ) as Json;
+    assert.deepEqual(
+      lifecycle.rules.map((r: Json) => [
+        r.rulePriority,
+        r.selection.tagStatus,
+        r.selection.countNumber,
+      ]),
+      [
+        [1, "untagged", 7],
+        [2, "any", 20],
+      ],
+    );
+  });
+
+  it("builds and pushes the image tagged by its context hash, and deploys it by digest", async () => {
+    const image = one("service-a", IMAGE);
+    const repoUrl = await resolve(serviceA.repositoryUrl);
+    const hash = buildContextHash(ROOT, "services/service-a/Dockerfile");
+    assert.match(hash, /^[a-f0-9]{64}$/);
+    assert.equal(image.inputs.push, true);
+    assert.deepEqual(image.inputs.tags, [`${repoUrl}:${hash}`]);
+    assert.deepEqual(image.inputs.context, { location: ROOT });
+    assert.deepEqual(image.inputs.dockerfile, {
+      location: path.join(ROOT, "services/service-a/Dockerfile"),
+    });
+    const [registry] = image.inputs.registries as Json[];
+    assert.equal(registry.address, repoUrl);
+    assert.equal(registry.username, "AWS");
+    assert.equal(registry.password[SECRET_SIG] !== undefined, true, "the ECR token stays secret");
+    const ref = await resolve(serviceA.imageRef);
+    assert.match(ref, new RegExp(`^${repoUrl.replace(/\./g, "\\.")}@sha256:[a-f0-9]{64}$`));
+    const container = (one("service-a", DEPLOYMENT).inputs as Json).spec.template.spec
+      .containers[0];
+    assert.equal(container.image, ref);
+  });
+
+  it("builds nothing for a service given an image by digest, and runs that image", async () => {
+    assert.equal(children("worker", IMAGE).length, 0);
+    assert.equal(await resolve(worker.imageRef), WORKER_IMAGE);
+    const container = (one("worker", DEPLOYMENT).inputs as Json).spec.template.spec.containers[0];
+    assert.equal(container.image, WORKER_IMAGE);
+  });
+
+  it("changes the context hash when a file the image copies changes, not otherwise", () => {
+    const a = buildContextHash(ROOT, "services/service-a/Dockerfile");
+    assert.equal(buildContextHash(ROOT, "services/service-a/Dockerfile"), a);
+    assert.notEqual(buildContextHash(ROOT, "services/worker/Dockerfile"), a);
+  });
+
+  it("grants a sender exactly send on its queue, its table access, and nothing else", () => {
+    const policy = policyOf(one("service-a", "aws:iam/rolePolicy:RolePolicy"));
+    assert.deepEqual(policy.Statement, [
+      {
+        Effect: "Allow",
+        Action: ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+        Resource: workArn,
+      },
+      {
+        Effect: "Allow",
+        Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+        Resource: KEY_ARN,
+        Condition: { StringEquals: { "kms:ViaService": `sqs.${TEST_REGION}.amazonaws.com` } },
+      },
+      ...TABLE_STATEMENTS,
+    ]);
+  });
+
+  it("grants a consumer exactly receive on its queue and nothing else", () => {
+    const policy = policyOf(one("worker", "aws:iam/rolePolicy:RolePolicy"));
+    assert.deepEqual(policy.Statement, [
+      {
+        Effect: "Allow",
+        Action: [
+          "sqs:ReceiveMessage",
+          "sqs:DeleteMessage",
+          "sqs:ChangeMessageVisibility",
+          "sqs:GetQueueAttributes",
+          "sqs:GetQueueUrl",
+        ],
+        Resource: tasksArn,
+      },
+      {
+        Effect: "Allow",
+        Action: ["kms:Decrypt"],
+        Resource: KEY_ARN,
+        Condition: { StringEquals: { "kms:ViaService": `sqs.${TEST_REGION}.amazonaws.com` } },
+      },
+    ]);
+  });
+
+  it("lets IAM allow each service its own queue use and deny the other's", async () => {
+    const decide = (name: string, action: string, resource: string): Promise<IamDecision> =>
+      simulateIam({
+        principal: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${name}`,
+        identityPolicies: { access: policyOf(one(name, "aws:iam/rolePolicy:RolePolicy")) },
+        action,
+        resource,
+      });
+    const rows: Array<[string, string, string, IamDecision]> = [
+      ["service-a", "sqs:SendMessage", workArn, "Allowed"],
+      ["service-a", "sqs:ReceiveMessage", workArn, "ImplicitlyDenied"],
+      ["service-a", "sqs:SendMessage", tasksArn, "ImplicitlyDenied"],
+      ["worker", "sqs:ReceiveMessage", tasksArn, "Allowed"],
+      ["worker", "sqs:SendMessage", workArn, "ImplicitlyDenied"],
+      ["worker", "dynamodb:PutItem", TABLE_ARN, "ImplicitlyDenied"],
+    ];
+    const wrong: string[] = [];
+    for (const [name, action, resource, expected] of rows) {
+      const actual = await decide(name, action, resource);
+      if (actual !== expected) wrong.push(`${name} ${action} ${resource}: ${actual}`);
+    }
+    assert.deepEqual(wrong, []);
+  });
+
+  it("grants Kafka only to a service that declares it, with one connect statement", () => {
+    for (const name of ["service-a", "worker"]) {
+      const actions = policyOf(one(name, "aws:iam/rolePolicy:RolePolicy")).Statement.flatMap(
+        (s) => s.Action as string[],
+      );
+      assert.deepEqual(
+        actions.filter((a) => a.startsWith("kafka-cluster:")),
+        [],
+      );
+    }
+    const statements = policyOf(one("events", "aws:iam/rolePolicy:RolePolicy")).Statement;
+    const connects = statements.filter((s) => s.Resource === CLUSTER.clusterArn);
+    assert.equal(connects.length, 1);
+    const topicArn = (t: string) =>
+      `arn:aws:kafka:${TEST_REGION}:${MOCK_ACCOUNT_ID}:topic/acme-test-events/${UUID}/${t}`;
+    const resources = statements.map((s) => s.Resource);
+    for (const t of ["orders.events", "domain-events", "domain-events.dlt", "payments.events"]) {
+      assert.ok(resources.includes(topicArn(t)), t);
+    }
+    assert.ok(
+      resources.includes(
+        `arn:aws:kafka:${TEST_REGION}:${MOCK_ACCOUNT_ID}:group/acme-test-events/${UUID}/events`,
+      ),
+    );
+  });
+
+  it("trusts and associates exactly the service's ServiceAccount", () => {
+    const role = one("service-a", "aws:iam/role:Role");
+    const condition = (policyOf(role, "assumeRolePolicy").Statement[0].Condition as Json)
+      .StringEquals;
+    assert.equal(condition["aws:RequestTag/kubernetes-namespace"], "request-path");
+    assert.equal(condition["aws:RequestTag/kubernetes-service-account"], "service-a");
+    const association = one("service-a", "aws:eks/podIdentityAssociation:PodIdentityAssociation");
+    assert.deepEqual(
+      [association.inputs.namespace, association.inputs.serviceAccount],
+      ["request-path", "service-a"],
+    );
+    const sa = one("service-a", "kubernetes:core/v1:ServiceAccount").inputs as Json;
+    assert.deepEqual(sa.metadata.name, "service-a");
+    assert.equal(sa.automountServiceAccountToken, false);
+  });
+
+  it("runs the pod under the restricted profile with probes on the port", () => {
+    const deployment = one("service-a", DEPLOYMENT).inputs as Json;
+    const pod = deployment.spec.template.spec;
+    assert.deepEqual(pod.securityContext, {
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      runAsGroup: 1000,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    assert.equal(pod.containers.length, 1);
+    const container = pod.containers[0];
+    assert.deepEqual(container.securityContext, {
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    assert.deepEqual(container.ports, [{ name: "http", containerPort: 8080, protocol: "TCP" }]);
+    assert.deepEqual(
+      [container.livenessProbe.httpGet, container.readinessProbe.httpGet],
+      [
+        { path: "/healthz", port: "http" },
+        { path: "/readyz", port: "http" },
+      ],
+    );
+    assert.equal(deployment.spec.template.metadata.annotations["linkerd.io/inject"], "enabled");
+    assert.deepEqual(
+      pod.topologySpreadConstraints.map((c: Json) => c.topologyKey),
+      ["topology.kubernetes.io/zone"],
+    );
+    assert.equal(deployment.spec.replicas, undefined, "the autoscaler owns replicas");
+  });
+
+  it("sets the platform's variables and the given ones, in the clear only when plain", () => {
+    const env = (one("service-a", DEPLOYMENT).inputs as Json).spec.template.spec.containers[0]
+      .env as Json[];
+    assert.deepEqual(Object.fromEntries(env.map((e) => [e.name, e.value])), {
+      OTEL_SERVICE_NAME: "service-a",
+      OTEL_EXPORTER_OTLP_ENDPOINT: OTLP,
+      OTEL_EXPORTER_OTLP_PROTOCOL: "grpc",
+      AWS_REGION: TEST_REGION,
+      PORT: "8080",
+      SHUTDOWN_GRACE_MS: "30000",
+      SUBMITTER: "sqs",
+    });
+  });
+
+  it("gives the service longer than its drain delay and grace to stop", () => {
+    const drain = SHUTDOWN_ENV.drainDelayMs.default as number;
+    const grace = SHUTDOWN_ENV.graceMs.default as number;
+    const period = terminationGracePeriodSeconds();
+    assert.ok(period * 1000 > PRE_STOP_SLEEP_SECONDS * 1000 + drain + grace, String(period));
+    // service-a lengthens its grace to 30 s: the period follows.
+    const podA = (one("service-a", DEPLOYMENT).inputs as Json).spec.template.spec;
+    assert.ok(
+      podA.terminationGracePeriodSeconds * 1000 > PRE_STOP_SLEEP_SECONDS * 1000 + drain + 30000,
+    );
+    assert.ok(podA.terminationGracePeriodSeconds > period);
+    const container = podA.containers[0];
+    assert.deepEqual(container.lifecycle, {
+      preStop: { sleep: { seconds: PRE_STOP_SLEEP_SECONDS } },
+    });
+    const podW = (one("worker", DEPLOYMENT).inputs as Json).spec.template.spec;
+    assert.equal(podW.terminationGracePeriodSeconds, period);
+  });
+
+  it("scales on CPU with one HPA or on queue depth with one ScaledObject, never both", () => {
+    assert.equal(children("service-a", SCALED_OBJECT).length, 0);
+    const hpa = one("service-a", HPA).inputs as Json;
+    assert.deepEqual(
+      [hpa.spec.minReplicas, hpa.spec.maxReplicas, hpa.spec.metrics[0].resource.target],
+      [2, 6, { type: "Utilization", averageUtilization: 60 }],
+    );
+    assert.equal(children("worker", HPA).length, 0);
+    const scaled = one("worker", SCALED_OBJECT).inputs as Json;
+    assert.deepEqual(scaled.spec.scaleTargetRef, {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      name: "worker",
+    });
+    assert.deepEqual(scaled.spec.triggers, [
+      {
+        type: "aws-sqs-queue",
+        metadata: {
+          queueURL: tasksUrl,
+          queueLength: "10",
+          awsRegion: TEST_REGION,
+          identityOwner: "operator",
+        },
+      },
+    ]);
+    assert.deepEqual([scaled.spec.minReplicaCount, scaled.spec.maxReplicaCount], [1, 4]);
+  });
+
+  it("keeps one pod through disruptions when there are several, and never blocks a drain", () => {
+    assert.equal((one("service-a", PDB).inputs as Json).spec.minAvailable, 1);
+    assert.equal((one("service-a", PDB).inputs as Json).spec.maxUnavailable, undefined);
+    assert.equal((one("worker", PDB).inputs as Json).spec.maxUnavailable, 1);
+    assert.equal((one("worker", PDB).inputs as Json).spec.minAvailable, undefined);
+  });
+
+  it("renders every Kubernetes object valid against kubernetes-models and KEDA's CRD", () => {
+    const objects = ["service-a", "worker", "events"].flatMap((name) =>
+      [...capture.resources.values()].filter(
+        (r) => r.parent === urn(name) && r.type.startsWith("kubernetes:"),
+      ),
+    );
+    // ServiceAccount, Deployment, Service, PDB and one autoscaler each.
+    assert.equal(objects.length, 15);
+    for (const o of objects)
+      assert.deepEqual(validateManifest(o.inputs), [], `${o.type} ${o.name}`);
+  });
+
+  it("would notice a ScaledObject KEDA rejects, so the check above can fail", () => {
+    const bad = scaledObjectManifest({
+      name: "worker",
+      namespace: "request-path",
+      replicas: { min: 1, max: 2 },
+      queueUrl: "https://sqs.example/queue",
+      region: TEST_REGION,
+      messagesPerReplica: 5,
+    }) as Json;
+    bad.spec.minReplicaCount = "one";
+    bad.spec.triggers[0].metadata.queueLength = 5;
+    const messages = validateManifest(bad).map((e) => `${e.path} ${e.message}`);
+    assert.ok(
+      messages.some((m) => /minReplicaCount/.test(m)),
+      JSON.stringify(messages),
+    );
+    assert.ok(
+      messages.some((m) => /queueLength/.test(m)),
+      JSON.stringify(messages),
+    );
+  });
+
+  it("registers its outputs", async () => {
+    const component = [...capture.resources.values()].find((r) => r.urn === urn("worker"));
+    assert.deepEqual(component?.outputs, {
+      serviceAccountName: "worker",
+      roleArn: await resolve(worker.roleArn),
+      repositoryUrl: await resolve(worker.repositoryUrl),
+      imageRef: WORKER_IMAGE,
+      serviceName: "worker",
+    });
+  });
+
+  describe("validation", () => {
+    it("reports every problem at once, naming each field, before anything registers", () => {
+      const before = capture.resources.size;
+      const bad = base({
+        namespace: "kube-system",
+        build: { context: ROOT, dockerfile: "services/nope/Dockerfile" },
+        image: "worker:latest",
+        port: 80,
+        contract: "nope",
+        replicas: { min: 3, max: 2 },
+        autoscaling: { on: AutoscalingSignal.Queue, queue: work },
+        resources: { requests: { cpu: "lots", memory: "128Mi" }, limits: { memory: "" } },
+        access: {
+          sendsTo: [work],
+          kafka: { cluster: CLUSTER, consumes: ["domain-events"] },
+          extraStatements: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }],
+        },
+        env: { DB_PASSWORD: "hunter2", PORT: "9090", SHUTDOWN_GRACE_MS: "10" },
+        otlpEndpoint: "collector:4317",
+        ecrKeyArn: "alias/acme/ecr",
+      });
+      assert.throws(
+        () => new Microservice("Bad_Name", bad),
+        (e: Error) => {
+          assert.match(e.message, /^Microservice: \d+ invalid arguments:/);
+          return true;
+        },
+      );
+      assert.equal(capture.resources.size, before, "nothing registered");
+      const paths = validateMicroserviceArgs(bad, "Bad_Name").map((e) => e.propertyPath);
+      assert.deepEqual(paths, [
+        "name",
+        "namespace",
+        "image",
+        "image",
+        "build.dockerfile",
+        "port",
+        "contract",
+        "replicas.max",
+        "autoscaling.queue",
+        "resources.requests.cpu",
+        "resources.limits.memory",
+        "access.kafka.group",
+        "access.extraStatements",
+        "access.extraStatements[0]",
+        "access.extraStatements[0]",
+        "env.DB_PASSWORD",
+        "env.PORT",
+        "env.SHUTDOWN_GRACE_MS",
+        "otlpEndpoint",
+        "ecrKeyArn",
+      ]);
+    });
+
+    it("names the fix in each message", () => {
+      const reasons = Object.fromEntries(
+        validateMicroserviceArgs(
+          base({
+            image: undefined,
+            env: { API_TOKEN: "x" },
+            autoscaling: { on: AutoscalingSignal.Queue, queue: work },
+          }),
+          "svc",
+        ).map((e) => [e.propertyPath, e.reason]),
+      );
+      assert.match(reasons.build, /give build: \{ context, dockerfile \} or image/);
+      assert.match(reasons["env.API_TOKEN"], /looks like a credential/);
+      assert.match(reasons["autoscaling.queue"], /access\.consumesFrom/);
+    });
+
+    it("accepts the happy path", () => {
+      assert.deepEqual(validateMicroserviceArgs(base(), "worker"), []);
+    });
+  });
+});

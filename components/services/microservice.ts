@@ -1,0 +1,987 @@
+/**
+ * One service of the request path on the platform (`acme:services:Microservice`): its image in an
+ * encrypted, immutable ECR repository (built from `services/<name>/Dockerfile` and pushed with
+ * @pulumi/docker-build, or an existing image named by digest), a ServiceAccount with an EKS Pod
+ * Identity role granting exactly the declared access, a Deployment under the restricted Pod
+ * Security profile, a Service, a PodDisruptionBudget, and autoscaling on CPU (HPA) or on the depth
+ * of the queue it consumes (KEDA).
+ *
+ * The mesh policy (Server, AuthorizationPolicy) and the observability objects (ServiceMonitor, SLO
+ * alerts, dashboard) are built by meshPolicy.ts and serviceObservability.ts from this
+ * component's outputs.
+ */
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as aws from "@pulumi/aws";
+import * as dockerBuild from "@pulumi/docker-build";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { httpContractFile } from "../../contracts";
+import { DockerIgnore } from "../../services/dockerfile";
+import { SHUTDOWN_ENV } from "../../services/kit/src/lifecycle";
+import {
+  type AwsContext,
+  dependenciesOf,
+  DNS_LABEL,
+  DNS_LABEL_FORM,
+  podIdentityRole,
+  policyDocument,
+  type PolicyStatement,
+  REGION,
+  RESERVED_NAMESPACES,
+  throwIfInvalid,
+  type ValidationError,
+} from "../lib";
+import { type KafkaClusterRef } from "../messaging/kafka";
+import { CONTRACT_TAG, Queue } from "../messaging/queue";
+import { consumerStatements, producerStatements } from "../messaging/topics";
+
+/** The port services listen on unless told otherwise (the kit's `PORT` default). */
+export const DEFAULT_PORT = 8080;
+/** The container's and the Service's port name; the ServiceMonitor and the Server refer to it. */
+export const HTTP_PORT_NAME = "http";
+/** The uid (and gid) of the images' `node` user (services/README.md, "Images"). */
+export const SERVICE_UID = 1000;
+/** Probe paths every service serves (the kit's health endpoints). */
+export const PROBES = { liveness: "/healthz", readiness: "/readyz" } as const;
+/**
+ * How long the preStop hook sleeps before Kubernetes sends SIGTERM: the endpoints controller and
+ * the Linkerd proxies of the callers drop the pod meanwhile, so few requests reach a pod that has
+ * started to drain.
+ */
+export const PRE_STOP_SLEEP_SECONDS = 5;
+/** Headroom on top of preStop + drain + grace before the kubelet sends SIGKILL. */
+const TERMINATION_MARGIN_SECONDS = 5;
+/** The label every object carries and the selectors use. */
+export const NAME_LABEL = "app.kubernetes.io/name";
+
+/** What drives the number of replicas. */
+export const AutoscalingSignal = {
+  /** A HorizontalPodAutoscaler (autoscaling/v2) on average CPU utilization of the requests. */
+  Cpu: "cpu",
+  /** A KEDA ScaledObject on the visible + in-flight messages of a queue the service consumes. */
+  Queue: "queue",
+} as const;
+export type AutoscalingSignal = (typeof AutoscalingSignal)[keyof typeof AutoscalingSignal];
+
+/** Autoscaling on CPU. */
+export interface CpuAutoscaling {
+  on: typeof AutoscalingSignal.Cpu;
+  /**
+   * Target average CPU utilization, in percent of the CPU request, 10 to 100.
+   * @default 70
+   */
+  averageUtilization?: number;
+}
+
+/** Autoscaling on the depth of a consumed SQS queue, through KEDA's `aws-sqs-queue` scaler. */
+export interface QueueAutoscaling {
+  on: typeof AutoscalingSignal.Queue;
+  /** The queue whose depth decides the replicas; one of `access.consumesFrom`. */
+  queue: Queue;
+  /**
+   * Messages (visible + in flight) one replica is expected to handle: KEDA's `queueLength`.
+   * @default 5
+   */
+  messagesPerReplica?: number;
+}
+
+/** Where the image comes from: built from this repository, or an existing image by digest. */
+export interface ImageBuild {
+  /** The build context: the repository root, since the images need `contracts/` too. */
+  context: string;
+  /** The Dockerfile, relative to `context`: `services/<name>/Dockerfile`. */
+  dockerfile: string;
+  /**
+   * The nodes' architecture (all node groups are x86_64 or all arm64, components/cluster/eks.ts).
+   * @default "linux/amd64"
+   */
+  platform?: "linux/amd64" | "linux/arm64";
+}
+
+/** Kafka access of a service. */
+export interface KafkaAccess {
+  cluster: KafkaClusterRef;
+  /** Topics it produces to. */
+  produces?: string[];
+  /** Topics it consumes (each also grants writing to its `.dlt`), as consumer group `group`. */
+  consumes?: string[];
+  /** The consumer group; required with `consumes`, no wildcards. */
+  group?: string;
+}
+
+/** A DynamoDB table a service uses; the statements come from the table's own grant helper. */
+export interface TableRef {
+  tableArn: pulumi.Input<string>;
+  /** The KMS key the table is encrypted with. */
+  keyArn: pulumi.Input<string>;
+}
+
+/** What the service's role may do; nothing else is granted. */
+export interface MicroserviceAccess {
+  /** Queues it sends to (`Queue.grantProducer`). */
+  sendsTo?: Queue[];
+  /** Queues it receives from and deletes on (`Queue.grantConsumer`). */
+  consumesFrom?: Queue[];
+  kafka?: KafkaAccess;
+  /** Tables it uses; their statements go in `extraStatements`. */
+  tables?: TableRef[];
+  /**
+   * Pre-built statements for `tables` (e.g. `requestTableAccess(table)`): `Allow` only, DynamoDB
+   * and KMS actions only, no wildcard actions, each naming its resources.
+   */
+  extraStatements?: PolicyStatement[];
+}
+
+/** CPU and memory as Kubernetes quantities (`250m`, `256Mi`). */
+export interface MicroserviceResources {
+  requests: { cpu: string; memory: string };
+  /** A memory limit is required; a CPU limit is optional (it throttles rather than protects). */
+  limits: { memory: string; cpu?: string };
+}
+
+/** How many old images the repository keeps. */
+export interface ImageRetention {
+  /**
+   * The newest images kept; older ones expire.
+   * @default 20
+   */
+  keepLast?: number;
+  /**
+   * Days after which untagged images (superseded manifests, failed pushes) expire.
+   * @default 7
+   */
+  untaggedExpiryDays?: number;
+}
+
+/** Arguments of {@link Microservice}. The component's name is the service's name. */
+export interface MicroserviceArgs extends AwsContext {
+  /** The provider of the cluster (`EksCluster.kubernetesProvider`). */
+  provider: k8s.Provider;
+  /** The EKS cluster's name, for the Pod Identity association and the role's trust. */
+  clusterName: pulumi.Input<string>;
+  /** The meshed application namespace (`AppNamespace`) the service runs in. */
+  namespace: string;
+  /** Build `services/<name>/Dockerfile` from the repository root. Excludes `image`. */
+  build?: ImageBuild;
+  /** An existing image, `<repository>@sha256:<digest>`. Excludes `build`. */
+  image?: string;
+  /** The platform's KMS key ARN for the ECR repository (`PlatformKeys`). */
+  ecrKeyArn: pulumi.Input<string>;
+  /** @default 8080 */
+  port?: number;
+  /** The HTTP contract it serves, `contracts/http/<contract>.openapi.yaml`. */
+  contract?: string;
+  /** Replica bounds for the autoscaler, 1 <= min <= max <= 100. */
+  replicas: { min: number; max: number };
+  autoscaling: CpuAutoscaling | QueueAutoscaling;
+  resources: MicroserviceResources;
+  access?: MicroserviceAccess;
+  /**
+   * Plain environment variables. Keys that look like credentials are refused (secrets never in
+   * plain text); the variables this component sets itself (OTEL_*, AWS_REGION, PORT) too.
+   * `SHUTDOWN_DRAIN_DELAY_MS` and `SHUTDOWN_GRACE_MS` lengthen the termination grace period.
+   */
+  env?: Record<string, string>;
+  /** The collector's OTLP gRPC endpoint (`Tracing.otlpEndpoint`). */
+  otlpEndpoint: string;
+  imageRetention?: ImageRetention;
+}
+
+const DEFAULTS = {
+  port: DEFAULT_PORT,
+  cpuUtilization: 70,
+  messagesPerReplica: 5,
+  keepLast: 20,
+  untaggedExpiryDays: 7,
+  platform: "linux/amd64",
+} as const;
+
+const MAX_REPLICAS = 100;
+const IMAGE_BY_DIGEST = /^[a-z0-9][a-z0-9._/:-]*@sha256:[a-f0-9]{64}$/;
+/** IAM authorizes KMS requests against the key ARN, so an alias grants nothing. */
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+/** Kubernetes resource quantities (apimachinery resource.Quantity), decimal and binary suffixes. */
+const QUANTITY = /^\d+(\.\d+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
+/** A C identifier: what shells and the kit's `envVar` names accept. */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Keys that name credentials; their values belong in a Secret or in the Pod Identity role. */
+const SECRET_LIKE = /(SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIAL|PRIVATE_?KEY|API_?KEY|ACCESS_?KEY)/i;
+/** The variables the component sets; env may not override them. */
+const OWN_ENV = [
+  "OTEL_SERVICE_NAME",
+  "OTEL_EXPORTER_OTLP_ENDPOINT",
+  "OTEL_EXPORTER_OTLP_PROTOCOL",
+  "AWS_REGION",
+  "PORT",
+] as const;
+const TABLE_ACTION = /^(dynamodb|kms):[A-Za-z]+$/;
+
+function isIntegerIn(value: unknown, min: number, max: number): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max;
+}
+
+/** Validates {@link MicroserviceArgs} and the service's name; returns every problem. */
+export function validateMicroserviceArgs(args: MicroserviceArgs, name: string): ValidationError[] {
+  const errors: ValidationError[] = [];
+  const add = (propertyPath: string, reason: string) => errors.push({ propertyPath, reason });
+
+  if (!DNS_LABEL.test(name)) {
+    add("name", `"${name}" is not a service name; use ${DNS_LABEL_FORM}`);
+  }
+  if (!(args.provider instanceof k8s.Provider)) {
+    add(
+      "provider",
+      "must be the kubernetes Provider of the cluster (EksCluster.kubernetesProvider)",
+    );
+  }
+  if (typeof args.namespace !== "string" || !DNS_LABEL.test(args.namespace)) {
+    add("namespace", `"${String(args.namespace)}" is not a namespace name; use ${DNS_LABEL_FORM}`);
+  } else if (RESERVED_NAMESPACES.includes(args.namespace)) {
+    add("namespace", `"${args.namespace}" belongs to Kubernetes; give the service's AppNamespace`);
+  }
+  if (!REGION.test(String(args.region))) {
+    add("region", `"${String(args.region)}" is not an AWS Region code; use the form eu-west-1`);
+  }
+
+  // Image source: exactly one of build and image.
+  if (args.build && args.image !== undefined) {
+    add("image", "give either build (built from this repository) or image (by digest), not both");
+  } else if (!args.build && args.image === undefined) {
+    add("build", "give build: { context, dockerfile } or image: '<repository>@sha256:<digest>'");
+  }
+  if (args.image !== undefined && !IMAGE_BY_DIGEST.test(args.image)) {
+    add(
+      "image",
+      `"${args.image}" is not pinned by digest; use <repository>@sha256:<64 hex> so every rollout runs the same bytes`,
+    );
+  }
+  if (args.build) {
+    const { context, dockerfile } = args.build;
+    if (
+      typeof context !== "string" ||
+      !fs.existsSync(context) ||
+      !fs.statSync(context).isDirectory()
+    ) {
+      add("build.context", `"${String(context)}" is not a directory; give the repository root`);
+    } else if (!fs.existsSync(path.join(context, ".dockerignore"))) {
+      add(
+        "build.context",
+        `"${context}" has no .dockerignore; give the repository root, whose .dockerignore keeps the context to what the Dockerfiles copy`,
+      );
+    } else if (typeof dockerfile !== "string" || !fs.existsSync(path.join(context, dockerfile))) {
+      add(
+        "build.dockerfile",
+        `"${String(dockerfile)}" does not exist under the context; use services/${name}/Dockerfile`,
+      );
+    }
+  }
+
+  const port = args.port ?? DEFAULTS.port;
+  if (!isIntegerIn(port, 1024, 65535)) {
+    add(
+      "port",
+      `must be an integer from 1024 to 65535 (the image runs as a non-root user); got ${String(port)}`,
+    );
+  }
+  if (args.contract !== undefined) {
+    try {
+      httpContractFile(args.contract);
+    } catch (e) {
+      add("contract", (e as Error).message);
+    }
+  }
+
+  const { min, max } = args.replicas ?? {};
+  if (!isIntegerIn(min, 1, MAX_REPLICAS)) {
+    add("replicas.min", `must be an integer from 1 to ${MAX_REPLICAS}; got ${String(min)}`);
+  }
+  if (!isIntegerIn(max, 1, MAX_REPLICAS)) {
+    add("replicas.max", `must be an integer from 1 to ${MAX_REPLICAS}; got ${String(max)}`);
+  } else if (typeof min === "number" && max < min) {
+    add("replicas.max", `is ${max}, below replicas.min (${min}); raise max or lower min`);
+  }
+
+  const scaling = args.autoscaling;
+  if (scaling?.on === AutoscalingSignal.Cpu) {
+    const target = scaling.averageUtilization ?? DEFAULTS.cpuUtilization;
+    if (!isIntegerIn(target, 10, 100)) {
+      add(
+        "autoscaling.averageUtilization",
+        `must be a percentage from 10 to 100; got ${String(target)}`,
+      );
+    }
+  } else if (scaling?.on === AutoscalingSignal.Queue) {
+    if (!(args.access?.consumesFrom ?? []).includes(scaling.queue)) {
+      add(
+        "autoscaling.queue",
+        "is not one of access.consumesFrom; scale on the depth of a queue the service consumes, or add it there",
+      );
+    }
+    const perReplica = scaling.messagesPerReplica ?? DEFAULTS.messagesPerReplica;
+    if (!isIntegerIn(perReplica, 1, 10000)) {
+      add(
+        "autoscaling.messagesPerReplica",
+        `must be an integer from 1 to 10000; got ${String(perReplica)}`,
+      );
+    }
+  } else {
+    add(
+      "autoscaling.on",
+      `must be "cpu" or "queue"; got ${JSON.stringify((scaling as { on?: unknown })?.on)}`,
+    );
+  }
+
+  const quantity = (propertyPath: string, value: unknown, required: boolean) => {
+    if (value === undefined && !required) return;
+    if (typeof value !== "string" || !QUANTITY.test(value)) {
+      add(
+        propertyPath,
+        `${JSON.stringify(value)} is not a Kubernetes quantity; use e.g. 250m or 256Mi`,
+      );
+    }
+  };
+  quantity("resources.requests.cpu", args.resources?.requests?.cpu, true);
+  quantity("resources.requests.memory", args.resources?.requests?.memory, true);
+  quantity("resources.limits.memory", args.resources?.limits?.memory, true);
+  quantity("resources.limits.cpu", args.resources?.limits?.cpu, false);
+
+  validateAccess(args.access ?? {}, add);
+
+  for (const [key, value] of Object.entries(args.env ?? {})) {
+    const at = `env.${key}`;
+    if (!ENV_NAME.test(key)) add(at, "is not a variable name; use letters, digits and '_'");
+    if ((OWN_ENV as readonly string[]).includes(key)) {
+      add(at, "is set by the component from its arguments; remove it from env");
+    }
+    if (SECRET_LIKE.test(key)) {
+      add(
+        at,
+        "looks like a credential; env holds plain values only: give AWS access through access, other secrets through a Secret",
+      );
+    }
+    if (typeof value !== "string") {
+      add(
+        at,
+        "must be a plain string (no Output, no secret); env values end up in the Deployment in clear",
+      );
+    }
+  }
+  for (const v of Object.values(SHUTDOWN_ENV)) {
+    const raw = args.env?.[v.name];
+    if (typeof raw === "string" && !v.schema.safeParse(raw).success) {
+      add(`env.${v.name}`, `"${raw}" is not accepted by the service: ${v.doc}`);
+    }
+  }
+
+  if (
+    typeof args.otlpEndpoint !== "string" ||
+    !/^https?:\/\/[^/\s]+(:\d+)?\/?$/.test(args.otlpEndpoint)
+  ) {
+    add(
+      "otlpEndpoint",
+      `"${String(args.otlpEndpoint)}" is not an OTLP endpoint URL; give Tracing.otlpEndpoint`,
+    );
+  }
+  if (typeof args.ecrKeyArn === "string" && !KMS_KEY_ARN.test(args.ecrKeyArn)) {
+    add(
+      "ecrKeyArn",
+      `"${args.ecrKeyArn}" is not a KMS key ARN; give the key's ARN, not an alias or key ID`,
+    );
+  }
+  const keepLast = args.imageRetention?.keepLast ?? DEFAULTS.keepLast;
+  if (!isIntegerIn(keepLast, 1, 1000)) {
+    add("imageRetention.keepLast", `must be an integer from 1 to 1000; got ${String(keepLast)}`);
+  }
+  const untagged = args.imageRetention?.untaggedExpiryDays ?? DEFAULTS.untaggedExpiryDays;
+  if (!isIntegerIn(untagged, 1, 365)) {
+    add(
+      "imageRetention.untaggedExpiryDays",
+      `must be an integer from 1 to 365; got ${String(untagged)}`,
+    );
+  }
+  return errors;
+}
+
+function validateAccess(
+  access: MicroserviceAccess,
+  add: (propertyPath: string, reason: string) => void,
+): void {
+  for (const key of ["sendsTo", "consumesFrom"] as const) {
+    (access[key] ?? []).forEach((q, i) => {
+      if (!(q instanceof Queue))
+        add(`access.${key}[${i}]`, "must be a Queue (components/messaging)");
+    });
+  }
+  const kafka = access.kafka;
+  if (kafka) {
+    const produces = kafka.produces ?? [];
+    const consumes = kafka.consumes ?? [];
+    if (produces.length === 0 && consumes.length === 0) {
+      add("access.kafka", "names no topic; list produces and/or consumes, or remove kafka");
+    }
+    for (const [key, topics] of [
+      ["produces", produces],
+      ["consumes", consumes],
+    ] as const) {
+      topics.forEach((t, i) => {
+        if (!/^[A-Za-z0-9._-]+$/.test(t)) {
+          add(
+            `access.kafka.${key}[${i}]`,
+            `"${t}" is not a topic name (letters, digits, '.', '_', '-'; no wildcards)`,
+          );
+        }
+      });
+    }
+    if (consumes.length > 0 && (kafka.group === undefined || !/^[^*?]+$/.test(kafka.group))) {
+      add(
+        "access.kafka.group",
+        "is required with consumes: a consumer group name without '*' or '?'",
+      );
+    }
+    if (consumes.length === 0 && kafka.group !== undefined) {
+      add("access.kafka.group", "applies to consumers only; add consumes or remove group");
+    }
+  }
+  const extra = access.extraStatements ?? [];
+  if (extra.length > 0 && (access.tables ?? []).length === 0) {
+    add("access.extraStatements", "grant table access only; declare the tables in access.tables");
+  }
+  const tableResources = new Set(
+    (access.tables ?? [])
+      .flatMap((t) => [t.tableArn, t.keyArn])
+      .filter((r) => typeof r === "string"),
+  );
+  extra.forEach((s, i) => {
+    const at = `access.extraStatements[${i}]`;
+    if (s.Effect !== "Allow" || s.Principal !== undefined) {
+      add(at, "must be an identity Allow statement without Principal");
+    }
+    const actions = Array.isArray(s.Action) ? s.Action : [s.Action];
+    const bad = actions.filter((a) => !TABLE_ACTION.test(a));
+    if (bad.length > 0) {
+      add(
+        at,
+        `grants ${bad.join(", ")}; only named dynamodb: and kms: actions belong to table access`,
+      );
+    }
+    const resources =
+      s.Resource === undefined ? [] : Array.isArray(s.Resource) ? s.Resource : [s.Resource];
+    if (resources.length === 0) add(at, "names no Resource; name the table or its key");
+    for (const r of resources) {
+      if (typeof r === "string" && r.includes("*")) {
+        add(at, `names the wildcard resource ${r}; name the table, its indexes or its key`);
+        continue;
+      }
+      // Plain strings can be checked here; Outputs are the tables' own ARNs in practice.
+      if (
+        typeof r === "string" &&
+        tableResources.size > 0 &&
+        ![...tableResources].some((t) => r === t || r.startsWith(`${String(t)}/`))
+      ) {
+        add(at, `names ${r}, which is not one of access.tables (or an index under one)`);
+      }
+    }
+  });
+}
+
+/**
+ * The identity statements of the declared access, from the grant helpers of the queue and topic
+ * components; the Kafka connect statement appears once however many topics are granted.
+ */
+export function accessStatements(access: MicroserviceAccess): PolicyStatement[] {
+  const statements: PolicyStatement[] = [
+    ...(access.sendsTo ?? []).flatMap((q) => q.grantProducer()),
+    ...(access.consumesFrom ?? []).flatMap((q) => q.grantConsumer()),
+  ];
+  const kafka = access.kafka;
+  if (kafka) {
+    const kafkaStatements = [
+      ...(kafka.produces ?? []).flatMap((t) => producerStatements(kafka.cluster, t)),
+      ...(kafka.consumes ?? []).flatMap((t) =>
+        consumerStatements(kafka.cluster, t, kafka.group ?? ""),
+      ),
+    ];
+    // The same cluster-level statement is returned for every topic: keep the first.
+    const seen: PolicyStatement[] = [];
+    for (const s of kafkaStatements) {
+      const dup = seen.some(
+        (o) =>
+          o.Resource === s.Resource &&
+          JSON.stringify(o.Action) === JSON.stringify(s.Action) &&
+          !o.Condition &&
+          !s.Condition,
+      );
+      if (!dup) seen.push(s);
+    }
+    statements.push(...seen);
+  }
+  statements.push(...(access.extraStatements ?? []));
+  return statements;
+}
+
+/**
+ * The termination grace period: the preStop sleep, then the service's drain delay and its stop
+ * steps' grace (the kit's SHUTDOWN_ENV defaults unless env overrides them), plus headroom, so the
+ * kubelet never kills a service that is still finishing its work.
+ */
+export function terminationGracePeriodSeconds(env: Record<string, string> = {}): number {
+  const ms = (v: (typeof SHUTDOWN_ENV)[keyof typeof SHUTDOWN_ENV]): number => {
+    const raw = env[v.name];
+    return raw === undefined ? (v.default as number) : (v.schema.parse(raw) as number);
+  };
+  const serviceMs = ms(SHUTDOWN_ENV.drainDelayMs) + ms(SHUTDOWN_ENV.graceMs);
+  return PRE_STOP_SLEEP_SECONDS + Math.ceil(serviceMs / 1000) + TERMINATION_MARGIN_SECONDS;
+}
+
+/**
+ * A hash of what the build context sends to the daemon (the files .dockerignore lets through,
+ * their paths and contents) and of the Dockerfile: the image tag, so an unchanged service keeps
+ * its tag and a changed one gets a new one, as the repository's immutable tags require.
+ */
+export function buildContextHash(context: string, dockerfile: string): string {
+  const ignore = new DockerIgnore(fs.readFileSync(path.join(context, ".dockerignore"), "utf8"));
+  const hash = createHash("sha256");
+  const files = fs
+    .readdirSync(context)
+    .sort()
+    .flatMap((entry) => ignore.contextFiles(context, entry));
+  for (const file of [dockerfile, ...files]) {
+    hash.update(`${file}\0`);
+    hash.update(fs.readFileSync(path.join(context, file)));
+    hash.update("\0");
+  }
+  return hash.digest("hex");
+}
+
+/** The ECR lifecycle policy: expire untagged images after D days, keep the newest N. */
+export function ecrLifecyclePolicy(retention: Required<ImageRetention>): string {
+  return JSON.stringify({
+    rules: [
+      {
+        rulePriority: 1,
+        description: `Expire untagged images after ${retention.untaggedExpiryDays} days`,
+        selection: {
+          tagStatus: "untagged",
+          countType: "sinceImagePushed",
+          countUnit: "days",
+          countNumber: retention.untaggedExpiryDays,
+        },
+        action: { type: "expire" },
+      },
+      // ECR requires the `any` rule to have the lowest priority (the highest number).
+      {
+        rulePriority: 2,
+        description: `Keep the newest ${retention.keepLast} images`,
+        selection: {
+          tagStatus: "any",
+          countType: "imageCountMoreThan",
+          countNumber: retention.keepLast,
+        },
+        action: { type: "expire" },
+      },
+    ],
+  });
+}
+
+/** The values the manifests are built from. */
+export interface WorkloadValues {
+  name: string;
+  namespace: string;
+  image: pulumi.Input<string>;
+  port: number;
+  region: string;
+  otlpEndpoint: string;
+  resources: MicroserviceResources;
+  env: Record<string, string>;
+  contract?: string;
+}
+
+const labelsOf = (name: string) => ({
+  [NAME_LABEL]: name,
+  "app.kubernetes.io/part-of": "acme-platform",
+});
+const metadataOf = (v: { name: string; namespace: string }) => ({
+  name: v.name,
+  namespace: v.namespace,
+  labels: labelsOf(v.name),
+});
+
+/** The ServiceAccount: no API token, the service never calls Kubernetes. */
+export function serviceAccountManifest(v: { name: string; namespace: string }) {
+  return {
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    metadata: metadataOf(v),
+    automountServiceAccountToken: false,
+  };
+}
+
+/** The Deployment, without `replicas`: the autoscaler owns that field. */
+export function deploymentManifest(v: WorkloadValues) {
+  const probe = (p: string, periodSeconds: number, failureThreshold: number) => ({
+    httpGet: { path: p, port: HTTP_PORT_NAME },
+    periodSeconds,
+    timeoutSeconds: 2,
+    failureThreshold,
+  });
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: metadataOf(v),
+    spec: {
+      selector: { matchLabels: { [NAME_LABEL]: v.name } },
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: {
+        metadata: {
+          labels: labelsOf(v.name),
+          annotations: { "linkerd.io/inject": "enabled" },
+        },
+        spec: {
+          serviceAccountName: v.name,
+          automountServiceAccountToken: false,
+          terminationGracePeriodSeconds: terminationGracePeriodSeconds(v.env),
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: SERVICE_UID,
+            runAsGroup: SERVICE_UID,
+            seccompProfile: { type: "RuntimeDefault" },
+          },
+          // Soft spreading: a zone short of capacity delays balance rather than the rollout.
+          topologySpreadConstraints: [
+            {
+              maxSkew: 1,
+              topologyKey: "topology.kubernetes.io/zone",
+              whenUnsatisfiable: "ScheduleAnyway",
+              labelSelector: { matchLabels: { [NAME_LABEL]: v.name } },
+            },
+          ],
+          containers: [
+            {
+              name: v.name,
+              image: v.image,
+              ports: [{ name: HTTP_PORT_NAME, containerPort: v.port, protocol: "TCP" }],
+              env: [
+                { name: "OTEL_SERVICE_NAME", value: v.name },
+                { name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: v.otlpEndpoint },
+                // Tracing.otlpEndpoint is the collector's gRPC port; the SDK defaults to http/protobuf.
+                { name: "OTEL_EXPORTER_OTLP_PROTOCOL", value: "grpc" },
+                { name: "AWS_REGION", value: v.region },
+                { name: "PORT", value: String(v.port) },
+                ...Object.entries(v.env)
+                  .sort(([a], [b]) => a.localeCompare(b))
+                  .map(([name, value]) => ({ name, value })),
+              ],
+              resources: {
+                requests: { ...v.resources.requests },
+                limits: { ...v.resources.limits },
+              },
+              livenessProbe: probe(PROBES.liveness, 10, 3),
+              readinessProbe: probe(PROBES.readiness, 5, 2),
+              lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SLEEP_SECONDS } } },
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser: SERVICE_UID,
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ["ALL"] },
+                seccompProfile: { type: "RuntimeDefault" },
+              },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** The ClusterIP Service callers reach through the mesh. */
+export function serviceManifest(v: {
+  name: string;
+  namespace: string;
+  port: number;
+  contract?: string;
+}) {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: {
+      ...metadataOf(v),
+      ...(v.contract ? { annotations: { [CONTRACT_TAG]: v.contract } } : {}),
+    },
+    spec: {
+      type: "ClusterIP",
+      selector: { [NAME_LABEL]: v.name },
+      ports: [{ name: HTTP_PORT_NAME, port: v.port, targetPort: HTTP_PORT_NAME, protocol: "TCP" }],
+    },
+  };
+}
+
+/** At least one pod stays up during voluntary disruptions when there are several. */
+export function podDisruptionBudgetManifest(v: {
+  name: string;
+  namespace: string;
+  minReplicas: number;
+}) {
+  return {
+    apiVersion: "policy/v1",
+    kind: "PodDisruptionBudget",
+    metadata: metadataOf(v),
+    spec: {
+      selector: { matchLabels: { [NAME_LABEL]: v.name } },
+      // With one replica, minAvailable 1 would block every node drain.
+      ...(v.minReplicas > 1 ? { minAvailable: 1 } : { maxUnavailable: 1 }),
+    },
+  };
+}
+
+const scaleTargetRef = (name: string) => ({ apiVersion: "apps/v1", kind: "Deployment", name });
+
+/** The HorizontalPodAutoscaler on CPU utilization. */
+export function horizontalPodAutoscalerManifest(v: {
+  name: string;
+  namespace: string;
+  replicas: { min: number; max: number };
+  averageUtilization: number;
+}) {
+  return {
+    apiVersion: "autoscaling/v2",
+    kind: "HorizontalPodAutoscaler",
+    metadata: metadataOf(v),
+    spec: {
+      scaleTargetRef: scaleTargetRef(v.name),
+      minReplicas: v.replicas.min,
+      maxReplicas: v.replicas.max,
+      metrics: [
+        {
+          type: "Resource",
+          resource: {
+            name: "cpu",
+            target: { type: "Utilization", averageUtilization: v.averageUtilization },
+          },
+        },
+      ],
+    },
+  };
+}
+
+/**
+ * The KEDA ScaledObject on an SQS queue's depth. `identityOwner: operator`: KEDA reads the queue
+ * attributes with its operator's own Pod Identity role, which needs sqs:GetQueueAttributes on the
+ * queue; the service's role is not shared with KEDA.
+ * https://keda.sh/docs/2.20/scalers/aws-sqs/
+ */
+export function scaledObjectManifest<U>(v: {
+  name: string;
+  namespace: string;
+  replicas: { min: number; max: number };
+  queueUrl: U;
+  region: string;
+  messagesPerReplica: number;
+}) {
+  return {
+    apiVersion: "keda.sh/v1alpha1",
+    kind: "ScaledObject",
+    metadata: metadataOf(v),
+    spec: {
+      scaleTargetRef: scaleTargetRef(v.name),
+      minReplicaCount: v.replicas.min,
+      maxReplicaCount: v.replicas.max,
+      pollingInterval: 15,
+      cooldownPeriod: 300,
+      triggers: [
+        {
+          type: "aws-sqs-queue",
+          metadata: {
+            queueURL: v.queueUrl,
+            queueLength: String(v.messagesPerReplica),
+            awsRegion: v.region,
+            identityOwner: "operator",
+          },
+        },
+      ],
+    },
+  };
+}
+
+/**
+ * A service of the platform: image, identity, workload, Service, disruption budget and
+ * autoscaler, from one declaration. See the module comment.
+ */
+export class Microservice extends pulumi.ComponentResource {
+  /** The Kubernetes name of the ServiceAccount, the Deployment and the Service. */
+  public readonly serviceName: string;
+  public readonly namespace: string;
+  public readonly serviceAccountName: string;
+  public readonly port: number;
+  public readonly roleArn: pulumi.Output<string>;
+  public readonly repositoryUrl: pulumi.Output<string>;
+  /** `<repository>@sha256:<digest>`: what the Deployment runs. */
+  public readonly imageRef: pulumi.Output<string>;
+  public readonly repository: aws.ecr.Repository;
+  public readonly deployment: k8s.apps.v1.Deployment;
+  public readonly service: k8s.core.v1.Service;
+
+  constructor(name: string, args: MicroserviceArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Validate before super(): a bad argument must fail before anything registers.
+    throwIfInvalid("Microservice", validateMicroserviceArgs(args, name));
+    super("acme:services:Microservice", name, {}, opts);
+    const deps = dependenciesOf(opts);
+
+    const port = args.port ?? DEFAULTS.port;
+    const ns = args.namespace;
+    const env = args.env ?? {};
+    const retention = {
+      keepLast: args.imageRetention?.keepLast ?? DEFAULTS.keepLast,
+      untaggedExpiryDays: args.imageRetention?.untaggedExpiryDays ?? DEFAULTS.untaggedExpiryDays,
+    };
+    this.serviceName = name;
+    this.namespace = ns;
+    this.serviceAccountName = name;
+    this.port = port;
+
+    // The registry: encrypted with the platform key, tags immutable (a tag names one image for
+    // ever), scanned on push, and never deleted with images in it.
+    this.repository = new aws.ecr.Repository(
+      `${name}-repo`,
+      {
+        encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: args.ecrKeyArn }],
+        imageTagMutability: "IMMUTABLE",
+        imageScanningConfiguration: { scanOnPush: true },
+        forceDelete: false,
+      },
+      { parent: this, dependsOn: deps },
+    );
+    new aws.ecr.LifecyclePolicy(
+      `${name}-lifecycle`,
+      { repository: this.repository.name, policy: ecrLifecyclePolicy(retention) },
+      { parent: this },
+    );
+    this.repositoryUrl = this.repository.repositoryUrl;
+
+    if (args.build) {
+      const auth = aws.ecr.getAuthorizationTokenOutput(
+        { registryId: this.repository.registryId },
+        { parent: this },
+      );
+      const tag = buildContextHash(args.build.context, args.build.dockerfile);
+      const image = new dockerBuild.Image(
+        `${name}-image`,
+        {
+          context: { location: args.build.context },
+          dockerfile: { location: path.join(args.build.context, args.build.dockerfile) },
+          platforms: [args.build.platform ?? DEFAULTS.platform],
+          push: true,
+          tags: [pulumi.interpolate`${this.repository.repositoryUrl}:${tag}`],
+          registries: [
+            {
+              address: this.repository.repositoryUrl,
+              username: auth.userName,
+              password: pulumi.secret(auth.password),
+            },
+          ],
+        },
+        { parent: this },
+      );
+      this.imageRef = pulumi.interpolate`${this.repository.repositoryUrl}@${image.digest}`;
+    } else {
+      this.imageRef = pulumi.output(args.image as string);
+    }
+
+    // Identity: a role trusted by exactly this ServiceAccount, granting exactly the access.
+    const serviceAccount = new k8s.core.v1.ServiceAccount(
+      `${name}-sa`,
+      serviceAccountManifest({ name, namespace: ns }) as k8s.core.v1.ServiceAccountArgs,
+      { parent: this, provider: args.provider, dependsOn: deps },
+    );
+    const statements = accessStatements(args.access ?? {});
+    const identity = podIdentityRole(
+      `${name}-role`,
+      {
+        description: `Pod Identity role of ${name} (${ns}/${name}): its declared queues, topics and tables`,
+        accountId: args.accountId,
+        clusterName: args.clusterName,
+        namespace: ns,
+        serviceAccount: name,
+        inlinePolicies:
+          statements.length > 0 ? { [`${name}-access`]: policyDocument(statements) } : {},
+        associationDependsOn: [serviceAccount],
+      },
+      { parent: this },
+    );
+    this.roleArn = identity.role.arn;
+
+    const k8sOpts = { parent: this, provider: args.provider };
+    // Pods start once their credentials can be issued (the association and the policy exist).
+    this.deployment = new k8s.apps.v1.Deployment(
+      `${name}-deployment`,
+      deploymentManifest({
+        name,
+        namespace: ns,
+        image: this.imageRef,
+        port,
+        region: args.region,
+        otlpEndpoint: args.otlpEndpoint,
+        resources: args.resources,
+        env,
+        contract: args.contract,
+      }) as k8s.apps.v1.DeploymentArgs,
+      { ...k8sOpts, dependsOn: [...deps, serviceAccount, ...identity.ready] },
+    );
+    this.service = new k8s.core.v1.Service(
+      `${name}-service`,
+      serviceManifest({
+        name,
+        namespace: ns,
+        port,
+        contract: args.contract,
+      }) as k8s.core.v1.ServiceArgs,
+      { ...k8sOpts, dependsOn: deps },
+    );
+    new k8s.policy.v1.PodDisruptionBudget(
+      `${name}-pdb`,
+      podDisruptionBudgetManifest({
+        name,
+        namespace: ns,
+        minReplicas: args.replicas.min,
+      }) as k8s.policy.v1.PodDisruptionBudgetArgs,
+      { ...k8sOpts, dependsOn: deps },
+    );
+
+    const scaling = args.autoscaling;
+    if (scaling.on === AutoscalingSignal.Cpu) {
+      new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+        `${name}-hpa`,
+        horizontalPodAutoscalerManifest({
+          name,
+          namespace: ns,
+          replicas: args.replicas,
+          averageUtilization: scaling.averageUtilization ?? DEFAULTS.cpuUtilization,
+        }) as k8s.autoscaling.v2.HorizontalPodAutoscalerArgs,
+        { ...k8sOpts, dependsOn: [this.deployment] },
+      );
+    } else {
+      new k8s.apiextensions.CustomResource(
+        `${name}-scaledobject`,
+        scaledObjectManifest({
+          name,
+          namespace: ns,
+          replicas: args.replicas,
+          queueUrl: scaling.queue.queueUrl,
+          region: args.region,
+          messagesPerReplica: scaling.messagesPerReplica ?? DEFAULTS.messagesPerReplica,
+        }),
+        { ...k8sOpts, dependsOn: [this.deployment] },
+      );
+    }
+
+    this.registerOutputs({
+      serviceAccountName: this.serviceAccountName,
+      roleArn: this.roleArn,
+      repositoryUrl: this.repositoryUrl,
+      imageRef: this.imageRef,
+      serviceName: this.serviceName,
+    });
+  }
+}
