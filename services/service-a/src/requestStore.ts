@@ -18,10 +18,9 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import type { AcceptedResponse, RequestStatus } from "./model";
 
-/** The table's partition key attribute (string); the table has no sort key. */
-export const TABLE_KEY = "pk";
-/** The table's TTL attribute (epoch seconds). */
-export const TTL_ATTRIBUTE = "expiresAt";
+import { TABLE_KEY, TTL_ATTRIBUTE } from "./table";
+
+export { TABLE_KEY, TTL_ATTRIBUTE };
 
 /** The outcome of claiming an idempotency key. */
 export type Claim =
