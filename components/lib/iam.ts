@@ -18,6 +18,32 @@ export interface PolicyStatement {
   >;
 }
 
+/**
+ * A KMS key ARN. IAM authorizes KMS requests against the key's ARN, so a grant naming an alias or
+ * a bare key ID allows nothing: components that grant use of a key take its ARN.
+ */
+export const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+
+/**
+ * Use of a key only through one AWS service in one Region: `kms:ViaService` limits the key to
+ * requests that service makes on the role's behalf, so the same permission cannot decrypt data of
+ * other services that share the key (the data key serves SQS, MSK, S3 and DynamoDB).
+ * https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
+ */
+export function keyUseViaService(
+  keyArn: pulumi.Input<string>,
+  service: string,
+  region: string,
+  actions: string[],
+): PolicyStatement {
+  return {
+    Effect: "Allow",
+    Action: actions,
+    Resource: keyArn,
+    Condition: { StringEquals: { "kms:ViaService": `${service}.${region}.amazonaws.com` } },
+  };
+}
+
 /** Renders a policy document (version 2012-10-17) as JSON text. */
 export function policyDocument(statements: PolicyStatement[]): pulumi.Output<string> {
   return pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements });

@@ -6,6 +6,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
   type AwsContext,
+  keyUseViaService,
+  KMS_KEY_ARN,
   policyDocument,
   PolicyStatement,
   REGION,
@@ -30,9 +32,6 @@ const MAX_QUEUE_NAME = 80;
 /** What auto-naming adds to the longest child name (`<name>-dlq`): `-` and 7 hex characters. */
 const AUTO_NAME_SUFFIX = "-dlq".length + 1 + 7;
 const FIFO_SUFFIX = ".fifo";
-
-/** IAM authorizes KMS requests against the key ARN, so an alias or bare key ID grants nothing. */
-const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 
 /** The dead-letter queue of a {@link Queue}. */
 export interface DeadLetterArgs {
@@ -415,14 +414,8 @@ export class Queue extends pulumi.ComponentResource {
     ];
   }
 
-  // kms:ViaService limits the key to requests SQS makes for the role: the same permission cannot
-  // decrypt data of other services that share the key.
+  // Only through SQS: the same permission cannot decrypt data of other services sharing the key.
   private keyUse(actions: string[]): PolicyStatement {
-    return {
-      Effect: "Allow",
-      Action: actions,
-      Resource: this.kmsKeyArn,
-      Condition: { StringEquals: { "kms:ViaService": `sqs.${this.region}.amazonaws.com` } },
-    };
+    return keyUseViaService(this.kmsKeyArn, "sqs", this.region, actions);
   }
 }
