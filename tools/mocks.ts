@@ -303,6 +303,13 @@ function awsState(
       const topicArn = arn("sns", topic);
       return { id: topicArn, state: { ...inputs, name: topic, arn: topicArn } };
     }
+    case "aws:dynamodb/table:Table": {
+      const table = (inputs.name as string | undefined) ?? autoName(name, seed);
+      return {
+        id: table,
+        state: { ...inputs, name: table, arn: arn("dynamodb", `table/${table}`) },
+      };
+    }
     case "aws:msk/cluster:Cluster": {
       const cluster = String(inputs.clusterName ?? autoName(name, seed));
       const clusterArn = arn("kafka", `cluster/${cluster}/${uuid(seed)}-2`);

@@ -1,1 +1,2 @@
 export * from "./microservice";
+export * from "./requestTable";
