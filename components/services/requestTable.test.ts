@@ -2,7 +2,10 @@ import * as assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { dynamodbPolicies } from "../../policies/rules/dynamodb";
+import { evaluateStackExport } from "../../policies/lib/runner";
 import type { Capture, CapturedResource } from "../../tools/mocks";
+import { toStackExport } from "../../tools/stackExport";
 import {
   type IamDecision,
   MOCK_ACCOUNT_ID,
@@ -140,6 +143,16 @@ describe("RequestTable", () => {
         },
       ],
     });
+  });
+
+  it("passes the pack's DynamoDB policies", async () => {
+    const result = await evaluateStackExport(
+      toStackExport([...capture.resources.values()], "3.248.0"),
+      { policies: dynamodbPolicies },
+    );
+    assert.deepEqual(result.violations, []);
+    assert.deepEqual(result.undecidable, []);
+    assert.equal(result.policiesRun, 2);
   });
 
   describe("under IAM evaluation", () => {

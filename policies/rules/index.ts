@@ -17,12 +17,16 @@ import { acmeKubernetesStorageclassEnforceEbsEncryption } from "./kubernetes/Sto
 import { acmeKubernetesStorageclassEnforceSingleDefault } from "./kubernetes/StorageClass/enforceSingleDefault";
 import { acmeKubernetesNamespaceEnforceLinkerdMesh } from "./kubernetes/Namespace/enforceLinkerdMesh";
 import { acmeKubernetesReleaseEnforceLinkerdCertificates } from "./kubernetes/Release/enforceLinkerdCertificates";
+import { dynamodbPolicies } from "./dynamodb";
+import { ecrPolicies } from "./ecr";
 import { mskPolicies } from "./msk";
 import { s3Policies } from "./s3";
 import { snsPolicies } from "./sns";
 import { sqsPolicies } from "./sqs";
 import { acmeKubernetesElasticsearchEnforceEncryptedStorage } from "./kubernetes/Elasticsearch/enforceEncryptedStorage";
 import { acmeKubernetesPrometheusruleEnforceRunbookUrl } from "./kubernetes/PrometheusRule/enforceRunbookUrl";
+import { acmeKubernetesDeploymentEnforceRestrictedPodSecurity } from "./kubernetes/Deployment/enforceRestrictedPodSecurity";
+import { acmeKubernetesServiceDisallowLoadBalancer } from "./kubernetes/Service/disallowLoadBalancer";
 
 export type {
   AcmePolicy,
@@ -52,4 +56,8 @@ export const allPolicies: AcmePolicy[] = [
   ...snsPolicies,
   acmeKubernetesElasticsearchEnforceEncryptedStorage,
   acmeKubernetesPrometheusruleEnforceRunbookUrl,
+  ...dynamodbPolicies,
+  ...ecrPolicies,
+  acmeKubernetesDeploymentEnforceRestrictedPodSecurity,
+  acmeKubernetesServiceDisallowLoadBalancer,
 ];
