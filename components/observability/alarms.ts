@@ -14,6 +14,7 @@ import {
   PolicyStatement,
   throwIfInvalid,
   ValidationError,
+  KMS_KEY_ARN,
 } from "../lib";
 
 /** The runbook of each alarm kind, relative to the repository root. */
@@ -78,13 +79,12 @@ export interface CloudWatchAlarmsArgs extends AwsContext {
 const ALARM_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 // A customer-managed key ARN; aliases are refused because the topic policy audit needs the key.
-const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]+$/;
 
 /** Validates {@link CloudWatchAlarmsArgs}; returns every problem. */
 export function validateCloudWatchAlarmsArgs(args: CloudWatchAlarmsArgs): ValidationError[] {
   const errors: ValidationError[] = [];
   const push = (propertyPath: string, reason: string) => errors.push({ propertyPath, reason });
-  if (typeof args.alertsKeyArn === "string" && !KEY_ARN.test(args.alertsKeyArn)) {
+  if (typeof args.alertsKeyArn === "string" && !KMS_KEY_ARN.test(args.alertsKeyArn)) {
     push(
       "alertsKeyArn",
       `"${args.alertsKeyArn}" is not a KMS key ARN; pass the ARN of a customer-managed key whose policy includes alertsKeyStatements()`,

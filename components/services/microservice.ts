@@ -32,6 +32,7 @@ import {
   RESERVED_NAMESPACES,
   throwIfInvalid,
   type ValidationError,
+  KMS_KEY_ARN,
 } from "../lib";
 import { type KafkaClusterRef } from "../messaging/kafka";
 import { CONTRACT_TAG, Queue } from "../messaging/queue";
@@ -200,8 +201,6 @@ const DEFAULTS = {
 
 const MAX_REPLICAS = 100;
 const IMAGE_BY_DIGEST = /^[a-z0-9][a-z0-9._/:-]*@sha256:[a-f0-9]{64}$/;
-/** IAM authorizes KMS requests against the key ARN, so an alias grants nothing. */
-const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 /** Kubernetes resource quantities (apimachinery resource.Quantity), decimal and binary suffixes. */
 const QUANTITY = /^\d+(\.\d+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
 /** A C identifier: what shells and the kit's `envVar` names accept. */

@@ -11,10 +11,9 @@ import {
   REGION,
   throwIfInvalid,
   ValidationError,
+  KMS_KEY_ARN,
 } from "../lib";
 
-/** IAM authorizes KMS requests against the key ARN, so an alias or bare key ID grants nothing. */
-const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 /** A key prefix for grants: no wildcard characters, no leading slash, ends in "/". */
 const KEY_PREFIX = /^[A-Za-z0-9!_.'()-][A-Za-z0-9!_.'()/-]*\/$/;
 
