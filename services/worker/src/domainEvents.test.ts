@@ -3,9 +3,14 @@ import assert from "node:assert/strict";
 import { beforeEach, describe, it } from "node:test";
 import { createMetrics } from "@acme/service-kit";
 import { SpanKind } from "@opentelemetry/api";
-import { createDomainEventHandler } from "./domainEvents";
+import {
+  createDomainEventHandler,
+  deadLetterTopic,
+  MAX_HANDLING_ATTEMPTS,
+  REJECTION_REASON_HEADER,
+} from "./domainEvents";
 import { InMemoryEventBus } from "./eventBus";
-import { BoundedProcessedIds } from "./processedIds";
+import { BoundedProcessedIds, type ProcessedIds } from "./processedIds";
 import { captureLogs } from "./testSupport";
 
 const TOPIC = "domain-events";
@@ -31,13 +36,16 @@ function domainEvent(id: string) {
   };
 }
 
-async function consumeAll(bus: InMemoryEventBus) {
+async function consumeAll(
+  bus: InMemoryEventBus,
+  processedIds: ProcessedIds = new BoundedProcessedIds(100),
+) {
   const { logger, lines } = captureLogs();
   const metrics = createMetrics("worker", { processMetrics: false });
   const handler = createDomainEventHandler({
     topic: TOPIC,
     publish: (topic, record) => bus.publish(topic, record),
-    processedIds: new BoundedProcessedIds(100),
+    processedIds,
     logger,
     metrics,
   });
@@ -119,5 +127,37 @@ describe("domain-events consumer", () => {
       bus.records("domain-events.dlt")[0].headers.traceparent.toString(),
       "not-a-context",
     );
+  });
+
+  it("gives a record whose handling keeps failing up after MAX_HANDLING_ATTEMPTS: dead-lettered with the error, committed", async () => {
+    const bus = new InMemoryEventBus({ retryDelayMs: 1 });
+    await bus.publish(TOPIC, { key: "o-123", value: JSON.stringify(domainEvent("e-stuck")) });
+    await bus.publish(TOPIC, { key: "o-124", value: JSON.stringify(domainEvent("e-next")) });
+    let calls = 0;
+    const failing: ProcessedIds = {
+      has: async (id) => {
+        if (id === "e-stuck") {
+          calls += 1;
+          throw new Error("store unavailable");
+        }
+        return false;
+      },
+      add: async () => undefined,
+    };
+    const { logs } = await consumeAll(bus, failing);
+    assert.equal(calls, MAX_HANDLING_ATTEMPTS);
+    const [dead, ...more] = bus.records(deadLetterTopic(TOPIC));
+    assert.equal(more.length, 0);
+    assert.equal(JSON.parse(dead.value.toString("utf8")).id, "e-stuck");
+    assert.equal(
+      dead.headers[REJECTION_REASON_HEADER].toString("utf8"),
+      `handling failed ${MAX_HANDLING_ATTEMPTS} times: store unavailable`,
+    );
+    assert.equal(
+      bus.committed(TOPIC, GROUP),
+      2n,
+      "both records committed: the next one was not held up",
+    );
+    assert.ok(logs.some((l) => l.message === "record given up: sent to the dead-letter topic"));
   });
 });

@@ -22,10 +22,65 @@ export const EVENT_CONTRACT = "domain-event";
 /** The header that says why a record was sent to the dead-letter topic. */
 export const REJECTION_REASON_HEADER = "rejection-reason";
 
+/**
+ * How many times a valid record is handled before it is given up: then it goes to the
+ * dead-letter topic with the last error as its reason and is committed, so one record that keeps
+ * failing does not hold its partition forever.
+ */
+export const MAX_HANDLING_ATTEMPTS = 5;
+
 /** The dead-letter topic of a topic (the contract's `<topic>.dlt`). */
 export const deadLetterTopic = (topic: string) => `${topic}.dlt`;
 
 export function createDomainEventHandler(deps: {
+  topic: string;
+  publish: EventBus["publish"];
+  processedIds: ProcessedIds;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  /** @default MAX_HANDLING_ATTEMPTS */
+  maxAttempts?: number;
+}): RecordHandler {
+  const { logger, metrics, topic } = deps;
+  const maxAttempts = deps.maxAttempts ?? MAX_HANDLING_ATTEMPTS;
+  const attempts = new Map<string, number>();
+  const handle = handleOne(deps);
+  return async (record: IncomingRecord) => {
+    const at = `${record.topic}/${record.partition}/${record.offset}`;
+    try {
+      await handle(record);
+      attempts.delete(at);
+    } catch (error) {
+      const attempt = (attempts.get(at) ?? 0) + 1;
+      if (attempt < maxAttempts) {
+        attempts.set(at, attempt);
+        throw error; // the bus offers it again and does not commit
+      }
+      attempts.delete(at);
+      const dlt = deadLetterTopic(topic);
+      const reason = `handling failed ${attempt} times: ${error instanceof Error ? error.message : String(error)}`;
+      await deps.publish(dlt, {
+        ...(record.key !== undefined ? { key: record.key } : {}),
+        value: record.value,
+        headers: { ...record.headers, [REJECTION_REASON_HEADER]: reason },
+      });
+      logger.error(
+        {
+          topic: record.topic,
+          partition: record.partition,
+          offset: record.offset.toString(),
+          reason,
+          dead_letter_topic: dlt,
+        },
+        "record given up: sent to the dead-letter topic",
+      );
+      metrics.messagesProcessed.inc({ source: topic, type: "unknown", outcome: "dead-lettered" });
+    }
+  };
+}
+
+/** Handles one record once: validation, dead-lettering of invalid ones, dedupe, the handler. */
+function handleOne(deps: {
   topic: string;
   publish: EventBus["publish"];
   processedIds: ProcessedIds;
