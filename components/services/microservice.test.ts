@@ -17,7 +17,9 @@ import {
 import { SHUTDOWN_ENV } from "../../services/kit/src/lifecycle";
 import type { PolicyStatement } from "../lib";
 import type { KafkaClusterRef } from "../messaging/kafka";
-import { Queue, type QueueArgs } from "../messaging/queue";
+import { CLUSTER_PROMETHEUS, meshIdentity } from "../mesh/appNamespace";
+import { LINKERD_ANNOTATIONS } from "../mesh/resilience";
+import { CONTRACT_TAG, Queue, type QueueArgs } from "../messaging/queue";
 import {
   AutoscalingSignal,
   buildContextHash,
@@ -65,6 +67,11 @@ const SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject";
 const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
 const IMAGE = "docker-build:index:Image";
 const REPOSITORY = "aws:ecr/repository:Repository";
+const SERVICE = "kubernetes:core/v1:Service";
+const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
+const SLO = { availabilityTarget: 0.999, latencyThresholdSeconds: 0.5, latencyTarget: 0.99 };
+const LB_CIDRS = ["10.0.0.0/20", "10.0.16.0/20"];
 
 const resolve = <T>(output: pulumi.Output<T>) =>
   new Promise<T>((done) => output.apply((value) => done(value)));
@@ -113,6 +120,9 @@ describe("Microservice", () => {
     autoscaling: { on: AutoscalingSignal.Cpu },
     resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
     image: WORKER_IMAGE,
+    callers: [{ namespace: "request-path", serviceAccount: "service-a" }],
+    slo: SLO,
+    podNetworkCidrs: ["10.0.0.0/16"],
     ...overrides,
   });
 
@@ -135,6 +145,15 @@ describe("Microservice", () => {
           extraStatements: TABLE_STATEMENTS,
         },
         env: { SUBMITTER: "sqs", SHUTDOWN_GRACE_MS: "30000" },
+        callers: [
+          { namespace: "workflows", serviceAccount: "argo-workflow" },
+          { platform: "loadBalancer", cidrs: LB_CIDRS },
+        ],
+        resilience: {
+          service: { requestTimeout: "5s" },
+          applicationAttempts: 2,
+          maxTotalAttempts: 6,
+        },
       }),
     );
     worker = new Microservice(
@@ -443,8 +462,10 @@ describe("Microservice", () => {
         (r) => r.parent === urn(name) && r.type.startsWith("kubernetes:"),
       ),
     );
-    // ServiceAccount, Deployment, Service, PDB and one autoscaler each.
-    assert.equal(objects.length, 15);
+    // ServiceAccount, Deployment, Service, PDB and one autoscaler each, plus the mesh policy
+    // (service-a: 11 objects, the others 9) and the NetworkPolicy, ServiceMonitor,
+    // PrometheusRule and dashboard ConfigMap each.
+    assert.equal(objects.length, 15 + 11 + 9 + 9 + 3 * 4);
     for (const o of objects)
       assert.deepEqual(validateManifest(o.inputs), [], `${o.type} ${o.name}`);
   });
@@ -479,6 +500,152 @@ describe("Microservice", () => {
       repositoryUrl: await resolve(worker.repositoryUrl),
       imageRef: WORKER_IMAGE,
       serviceName: "worker",
+      allowedIdentities: [meshIdentity({ namespace: "request-path", serviceAccount: "service-a" })],
+    });
+  });
+
+  describe("mesh policy and observability", () => {
+    /** The new objects of a service, as `<Pulumi type> <Pulumi name> <object name>`. */
+    const added = (name: string) =>
+      [...capture.resources.values()]
+        .filter(
+          (r) =>
+            r.parent === urn(name) &&
+            (r.type.startsWith("kubernetes:policy.linkerd.io/") ||
+              r.type.startsWith("kubernetes:monitoring.coreos.com/") ||
+              r.type === NETWORK_POLICY ||
+              r.type === CONFIG_MAP),
+        )
+        .map(
+          (r) =>
+            `${r.type.replace("kubernetes:", "")} ${r.name} ${(r.inputs as Json).metadata.name}`,
+        )
+        .sort();
+
+    it("creates exactly the mesh policy, scrape access and monitoring of a service", () => {
+      const L = "policy.linkerd.io";
+      assert.deepEqual(
+        added("service-a"),
+        [
+          `${L}/v1alpha1:AuthorizationPolicy service-a-authorizationpolicy-api service-a-api`,
+          `${L}/v1alpha1:AuthorizationPolicy service-a-authorizationpolicy-api-load-balancer service-a-api-load-balancer`,
+          `${L}/v1alpha1:AuthorizationPolicy service-a-authorizationpolicy-metrics service-a-metrics`,
+          `${L}/v1alpha1:AuthorizationPolicy service-a-authorizationpolicy-probes service-a-probes`,
+          `${L}/v1alpha1:MeshTLSAuthentication service-a-meshtlsauthentication-clients service-a-clients`,
+          `${L}/v1alpha1:NetworkAuthentication service-a-networkauthentication-load-balancer service-a-load-balancer`,
+          `${L}/v1alpha1:NetworkAuthentication service-a-networkauthentication-pod-network service-a-pod-network`,
+          `${L}/v1beta3:HTTPRoute service-a-httproute-api service-a-api`,
+          `${L}/v1beta3:HTTPRoute service-a-httproute-metrics service-a-metrics`,
+          `${L}/v1beta3:HTTPRoute service-a-httproute-probes service-a-probes`,
+          `${L}/v1beta3:Server service-a-server service-a`,
+          "core/v1:ConfigMap service-a-dashboard dashboard-service-a",
+          "monitoring.coreos.com/v1:PrometheusRule service-a-prometheusrule service-a-slo",
+          "monitoring.coreos.com/v1:ServiceMonitor service-a-servicemonitor service-a",
+          "networking.k8s.io/v1:NetworkPolicy service-a-allow-prometheus service-a-allow-prometheus",
+        ].sort(),
+      );
+      // Every object in the service's namespace, through the cluster's provider.
+      for (const r of [...capture.resources.values()].filter(
+        (r) => r.parent === urn("service-a") && r.type.startsWith("kubernetes:"),
+      )) {
+        assert.equal((r.inputs as Json).metadata.namespace, "request-path", r.name);
+      }
+    });
+
+    it("admits the meshed callers by identity and the load balancer by its subnets", () => {
+      const crs = children(
+        "service-a",
+        "kubernetes:policy.linkerd.io/v1alpha1:MeshTLSAuthentication",
+      );
+      assert.deepEqual((crs[0].inputs as Json).spec.identities, [
+        meshIdentity({ namespace: "workflows", serviceAccount: "argo-workflow" }),
+      ]);
+      const lb = children(
+        "service-a",
+        "kubernetes:policy.linkerd.io/v1alpha1:NetworkAuthentication",
+      )
+        .map((r) => r.inputs as Json)
+        .find((o) => o.metadata.name === "service-a-load-balancer");
+      assert.deepEqual(
+        lb?.spec.networks,
+        LB_CIDRS.map((cidr) => ({ cidr })),
+      );
+      const server = one("service-a", "kubernetes:policy.linkerd.io/v1beta3:Server").inputs as Json;
+      assert.deepEqual(server.spec.podSelector, {
+        matchLabels: { "app.kubernetes.io/name": "service-a" },
+      });
+      assert.equal(server.spec.port, 8080);
+    });
+
+    it("puts the Service-wide resilience and the contract on the Service's annotations", () => {
+      const svc = one("service-a", SERVICE).inputs as Json;
+      assert.deepEqual(svc.metadata.annotations, {
+        [LINKERD_ANNOTATIONS.requestTimeout]: "5s",
+        [CONTRACT_TAG]: "service-a",
+      });
+      assert.equal(svc.metadata.name, "service-a", "the alerts select on the Service's name");
+      assert.equal((one("worker", SERVICE).inputs as Json).metadata.annotations, undefined);
+    });
+
+    it("admits only the cluster's Prometheus pods, to the service's port only", () => {
+      const policy = one("service-a", NETWORK_POLICY).inputs as Json;
+      assert.deepEqual(policy.spec.podSelector, {
+        matchLabels: { "app.kubernetes.io/name": "service-a" },
+      });
+      assert.deepEqual(policy.spec.policyTypes, ["Ingress"]);
+      assert.deepEqual(policy.spec.ingress, [
+        {
+          from: [
+            {
+              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } },
+              podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } },
+            },
+          ],
+          ports: [{ protocol: "TCP", port: 8080 }],
+        },
+      ]);
+      assert.deepEqual(
+        policy.spec.ingress[0].from[0].podSelector.matchLabels,
+        CLUSTER_PROMETHEUS.podLabels,
+      );
+    });
+
+    it("scrapes /metrics on the Service's named port, selecting the Service's labels", () => {
+      const svc = one("service-a", SERVICE).inputs as Json;
+      const monitor = one("service-a", "kubernetes:monitoring.coreos.com/v1:ServiceMonitor")
+        .inputs as Json;
+      assert.deepEqual(monitor.spec.selector, { matchLabels: svc.metadata.labels });
+      assert.deepEqual(monitor.spec.namespaceSelector, { matchNames: ["request-path"] });
+      const [port] = svc.spec.ports as Json[];
+      assert.equal(port.name, "http");
+      assert.deepEqual(
+        monitor.spec.endpoints.map((e: Json) => [e.port, e.path]),
+        [[port.name, "/metrics"]],
+      );
+      // Prometheus may read /metrics in the mesh although service-a does not list it.
+      const metricsPolicies = children(
+        "service-a",
+        "kubernetes:policy.linkerd.io/v1alpha1:AuthorizationPolicy",
+      ).filter((r) => (r.inputs as Json).metadata.name === "service-a-metrics");
+      assert.equal(metricsPolicies.length, 1);
+    });
+
+    it("alerts on the service's own objectives and charts its consumed queue", async () => {
+      const rule = one("service-a", "kubernetes:monitoring.coreos.com/v1:PrometheusRule")
+        .inputs as Json;
+      const expr = rule.spec.groups[0].rules[0].expr as string;
+      assert.match(expr, /service="service-a"/);
+      assert.match(expr, /> 0\.0144/, "14.4 x (1 - 0.999)");
+      const map = one("worker", CONFIG_MAP).inputs as Json;
+      assert.equal(map.metadata.labels.grafana_dashboard, "1");
+      const dashboard = JSON.parse(map.data["worker.json"] as string) as Json;
+      const queueName = await resolve(tasks.queueName);
+      const queuePanel = (dashboard.panels as Json[]).find((p) => /Queue depth/.test(p.title));
+      assert.ok(queuePanel, "the worker's dashboard charts its queue");
+      assert.ok(
+        (queuePanel.targets[0].expr as string).includes(queueName.replace(/\./g, "\\\\.")),
+        queuePanel.targets[0].expr,
+      );
     });
   });
 
@@ -502,6 +669,17 @@ describe("Microservice", () => {
         env: { DB_PASSWORD: "hunter2", PORT: "9090", SHUTDOWN_GRACE_MS: "10" },
         otlpEndpoint: "collector:4317",
         ecrKeyArn: "alias/acme/ecr",
+        callers: [
+          { namespace: "Apps", serviceAccount: "worker" },
+          { platform: "loadBalancer", cidrs: ["0.0.0.0/0"] },
+        ],
+        podNetworkCidrs: ["10.0.0.0"],
+        resilience: {
+          service: { requestTimeout: "forever" },
+          applicationAttempts: 2,
+          maxTotalAttempts: 6,
+        },
+        slo: { availabilityTarget: 99.9, latencyThresholdSeconds: 0.3, latencyTarget: 0.99 },
       });
       assert.throws(
         () => new Microservice("Bad_Name", bad),
@@ -533,6 +711,12 @@ describe("Microservice", () => {
         "env.SHUTDOWN_GRACE_MS",
         "otlpEndpoint",
         "ecrKeyArn",
+        "callers[0].namespace",
+        "callers[1].cidrs[0]",
+        "podNetworkCidrs[0]",
+        "resilience.service.requestTimeout",
+        "slo.availabilityTarget",
+        "slo.latencyThresholdSeconds",
       ]);
     });
 

@@ -6,9 +6,12 @@
  * Security profile, a Service, a PodDisruptionBudget, and autoscaling on CPU (HPA) or on the depth
  * of the queue it consumes (KEDA).
  *
- * The mesh policy (Server, AuthorizationPolicy) and the observability objects (ServiceMonitor, SLO
- * alerts, dashboard) are built by meshPolicy.ts and serviceObservability.ts from this
- * component's outputs.
+ * It also creates the service's mesh policy (meshPolicy.ts: Server, inbound routes and their
+ * authorizations, resilience) and its observability (serviceObservability.ts: ServiceMonitor, SLO
+ * alerts, dashboard), and a NetworkPolicy that lets the cluster's Prometheus reach the service's
+ * port (AppNamespace's own NetworkPolicy admits Prometheus on the proxy's admin port only). The
+ * mesh objects carry AppNamespace's names for a service, so a service deployed with this component
+ * must not also be listed in `AppNamespaceArgs.services`.
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
@@ -34,9 +37,23 @@ import {
   type ValidationError,
   KMS_KEY_ARN,
 } from "../lib";
+import { CLUSTER_PROMETHEUS } from "../mesh/appNamespace";
 import { type KafkaClusterRef } from "../messaging/kafka";
 import { CONTRACT_TAG, Queue } from "../messaging/queue";
 import { consumerStatements, producerStatements } from "../messaging/topics";
+import {
+  meshPolicy,
+  type MeshPolicyArgs,
+  type ServiceCaller,
+  type ServiceResilience,
+  validateMeshPolicyArgs,
+} from "./meshPolicy";
+import {
+  serviceObservability,
+  type ServiceObservabilityArgs,
+  type ServiceSlo,
+  validateServiceObservabilityArgs,
+} from "./serviceObservability";
 
 /** The port services listen on unless told otherwise (the kit's `PORT` default). */
 export const DEFAULT_PORT = 8080;
@@ -188,6 +205,21 @@ export interface MicroserviceArgs extends AwsContext {
   /** The collector's OTLP gRPC endpoint (`Tracing.otlpEndpoint`). */
   otlpEndpoint: string;
   imageRetention?: ImageRetention;
+  /**
+   * Who may call the service (meshPolicy.ts): meshed workloads by mesh identity, the load balancer
+   * by its subnets. The cluster's Prometheus is added on the metrics route whether listed or not,
+   * since the component always creates the ServiceMonitor.
+   */
+  callers: ServiceCaller[];
+  /** The service's objectives, for its burn-rate alerts (serviceObservability.ts). */
+  slo: ServiceSlo;
+  /** Timeouts, retries and failure accrual its callers' proxies apply; unset: none. */
+  resilience?: ServiceResilience;
+  /**
+   * The pod network (the VPC's CIDRs, `network.vpcCidrBlock`), plain: the kubelet's probes and the
+   * unmeshed Prometheus are authenticated by it in the mesh.
+   */
+  podNetworkCidrs: string[];
 }
 
 const DEFAULTS = {
@@ -400,7 +432,113 @@ export function validateMicroserviceArgs(args: MicroserviceArgs, name: string): 
       `must be an integer from 1 to 365; got ${String(untagged)}`,
     );
   }
+
+  // Mesh policy and observability: the builders' own validation, on what this component passes
+  // them. Fields derived from name, namespace and port are reported by the checks above, except
+  // the limits only the builders know (a name of at most 55, the proxy's ports).
+  const nameOk = errors.every((e) => e.propertyPath !== "name");
+  const portOk = errors.every((e) => e.propertyPath !== "port");
+  if (!Array.isArray(args.callers)) {
+    add("callers", "is required: list the meshed clients and/or the load balancer");
+  }
+  if (!Array.isArray(args.podNetworkCidrs)) {
+    add("podNetworkCidrs", "is required: pass the VPC's CIDR (network.vpcCidrBlock)");
+  }
+  if (Array.isArray(args.callers) && Array.isArray(args.podNetworkCidrs)) {
+    for (const e of validateMeshPolicyArgs(meshPolicyArgs(args, name))) {
+      const field = e.propertyPath.split(/[.[]/)[0];
+      if (["callers", "podNetworkCidrs", "resilience"].includes(field))
+        add(e.propertyPath, e.reason);
+      else if ((field === "name" && nameOk) || (field === "port" && portOk)) {
+        add(e.propertyPath, e.reason);
+      }
+    }
+  }
+  if (typeof args.slo !== "object" || args.slo === null) {
+    add("slo", "is required: give availabilityTarget, latencyThresholdSeconds and latencyTarget");
+  } else {
+    for (const e of validateServiceObservabilityArgs(observabilityArgs(args, name))) {
+      if (e.propertyPath.startsWith("slo.")) add(e.propertyPath, e.reason);
+    }
+  }
   return errors;
+}
+
+/** The labels of the service's pods (the Deployment's, the Server's and the policies' selector). */
+const podSelectorOf = (name: string) => ({ [NAME_LABEL]: name });
+
+/** What meshPolicy() is built from: the declared callers, and Prometheus on the metrics route. */
+export function meshPolicyArgs(args: MicroserviceArgs, name: string): MeshPolicyArgs {
+  const callers = args.callers ?? [];
+  const scraped = callers.some((c) => "platform" in c && c.platform === "prometheus");
+  return {
+    name,
+    namespace: args.namespace,
+    port: args.port ?? DEFAULTS.port,
+    podSelector: podSelectorOf(name),
+    callers: scraped ? callers : [...callers, { platform: "prometheus" }],
+    podNetworkCidrs: args.podNetworkCidrs,
+    probePaths: [PROBES.liveness, PROBES.readiness],
+    resilience: args.resilience,
+  };
+}
+
+/**
+ * What serviceObservability() is built from: the Service is named after the service and its
+ * port is {@link HTTP_PORT_NAME}, so the alerts' `service` label and the scrape agree with it.
+ */
+export function observabilityArgs(args: MicroserviceArgs, name: string): ServiceObservabilityArgs {
+  const groups = args.access?.kafka?.consumes?.length ? [args.access.kafka.group ?? ""] : [];
+  return {
+    name,
+    namespace: args.namespace,
+    portName: HTTP_PORT_NAME,
+    serviceSelector: labelsOf(name),
+    slo: args.slo,
+    ...(groups.length > 0 ? { consumes: { consumerGroups: groups } } : {}),
+  };
+}
+
+/** A regex matching exactly `value` (queue names go into the dashboard's label matchers). */
+const exactly = (value: string) => value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** The NetworkPolicy admitting the cluster's Prometheus pods to the service's port, nothing else. */
+export function prometheusNetworkPolicyManifest(v: {
+  name: string;
+  namespace: string;
+  port: number;
+}) {
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { ...metadataOf(v), name: `${v.name}-allow-prometheus` },
+    spec: {
+      podSelector: { matchLabels: podSelectorOf(v.name) },
+      policyTypes: ["Ingress"],
+      ingress: [
+        {
+          from: [
+            {
+              namespaceSelector: {
+                matchLabels: { "kubernetes.io/metadata.name": CLUSTER_PROMETHEUS.namespace },
+              },
+              podSelector: { matchLabels: { ...CLUSTER_PROMETHEUS.podLabels } },
+            },
+          ],
+          ports: [{ protocol: "TCP", port: v.port }],
+        },
+      ],
+    },
+  };
+}
+
+/**
+ * The Pulumi name of a mesh object: the component's name, the kind, and what the object's name
+ * adds to the service's (`service-a-httproute-api` for HTTPRoute `service-a-api`).
+ */
+export function meshObjectResourceName(name: string, kind: string, objectName: string): string {
+  const rest = objectName.startsWith(name) ? objectName.slice(name.length) : `-${objectName}`;
+  return `${name}-${kind.toLowerCase()}${rest}`;
 }
 
 function validateAccess(
@@ -701,13 +839,19 @@ export function serviceManifest(v: {
   namespace: string;
   port: number;
   contract?: string;
+  /** More annotations (the mesh policy's Service-wide resilience). */
+  annotations?: Record<string, string>;
 }) {
+  const annotations = {
+    ...(v.annotations ?? {}),
+    ...(v.contract ? { [CONTRACT_TAG]: v.contract } : {}),
+  };
   return {
     apiVersion: "v1",
     kind: "Service",
     metadata: {
       ...metadataOf(v),
-      ...(v.contract ? { annotations: { [CONTRACT_TAG]: v.contract } } : {}),
+      ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
     },
     spec: {
       type: "ClusterIP",
@@ -821,6 +965,8 @@ export class Microservice extends pulumi.ComponentResource {
   public readonly repository: aws.ecr.Repository;
   public readonly deployment: k8s.apps.v1.Deployment;
   public readonly service: k8s.core.v1.Service;
+  /** The mesh identities admitted on the API route, sorted. */
+  public readonly allowedIdentities: string[];
 
   constructor(name: string, args: MicroserviceArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before super(): a bad argument must fail before anything registers.
@@ -912,6 +1058,8 @@ export class Microservice extends pulumi.ComponentResource {
     this.roleArn = identity.role.arn;
 
     const k8sOpts = { parent: this, provider: args.provider };
+    const mesh = meshPolicy(meshPolicyArgs(args, name));
+    this.allowedIdentities = mesh.allowedIdentities;
     // Pods start once their credentials can be issued (the association and the policy exist).
     this.deployment = new k8s.apps.v1.Deployment(
       `${name}-deployment`,
@@ -935,6 +1083,7 @@ export class Microservice extends pulumi.ComponentResource {
         namespace: ns,
         port,
         contract: args.contract,
+        annotations: mesh.serviceAnnotations,
       }) as k8s.core.v1.ServiceArgs,
       { ...k8sOpts, dependsOn: deps },
     );
@@ -975,7 +1124,66 @@ export class Microservice extends pulumi.ComponentResource {
       );
     }
 
+    // The mesh policy, in the builder's dependency order: the Server before its routes, the
+    // routes and authentications before the policies that name them. The outbound routes name
+    // the Service as their parent.
+    const created: pulumi.Resource[] = [];
+    for (const object of mesh.objects as Array<{ kind: string; metadata: { name: string } }>) {
+      created.push(
+        new k8s.apiextensions.CustomResource(
+          meshObjectResourceName(name, object.kind, object.metadata.name),
+          object as unknown as k8s.apiextensions.CustomResourceArgs,
+          { ...k8sOpts, dependsOn: [...deps, this.service, ...created] },
+        ),
+      );
+    }
+
+    // Observability: the Service's labels and port name are what the ServiceMonitor selects, and
+    // Prometheus reaches the port through the NetworkPolicy (AppNamespace's admits 4191 only).
+    const obsArgs = observabilityArgs(args, name);
+    const obs = serviceObservability(obsArgs);
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-allow-prometheus`,
+      prometheusNetworkPolicyManifest({
+        name,
+        namespace: ns,
+        port,
+      }) as k8s.networking.v1.NetworkPolicyArgs,
+      { ...k8sOpts, dependsOn: deps },
+    );
+    new k8s.apiextensions.CustomResource(
+      `${name}-servicemonitor`,
+      obs.serviceMonitor as unknown as k8s.apiextensions.CustomResourceArgs,
+      { ...k8sOpts, dependsOn: [...deps, this.service] },
+    );
+    new k8s.apiextensions.CustomResource(
+      `${name}-prometheusrule`,
+      obs.prometheusRule as unknown as k8s.apiextensions.CustomResourceArgs,
+      { ...k8sOpts, dependsOn: deps },
+    );
+    // The dashboard's queue panels need the consumed queues' names, known at deploy time.
+    const consumed = (args.access?.consumesFrom ?? []).map((q) => q.queueName);
+    const dashboardMap = obs.dashboardConfigMap as { metadata: object; data: object };
+    new k8s.core.v1.ConfigMap(
+      `${name}-dashboard`,
+      {
+        metadata: dashboardMap.metadata,
+        data:
+          consumed.length === 0
+            ? (dashboardMap.data as Record<string, string>)
+            : pulumi.all(consumed).apply(
+                (names) =>
+                  serviceObservability({
+                    ...obsArgs,
+                    consumes: { ...obsArgs.consumes, queueNamePatterns: names.map(exactly) },
+                  }).dashboardConfigMap.data as Record<string, string>,
+              ),
+      },
+      { ...k8sOpts, dependsOn: deps },
+    );
+
     this.registerOutputs({
+      allowedIdentities: this.allowedIdentities,
       serviceAccountName: this.serviceAccountName,
       roleArn: this.roleArn,
       repositoryUrl: this.repositoryUrl,
