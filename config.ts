@@ -719,6 +719,37 @@ const observabilitySchema = z.strictObject({
   }),
 });
 
+const serviceSchema = z
+  .strictObject({
+    minReplicas: int(1, 50, "the fewest replicas").describe(
+      "The fewest replicas the autoscaler keeps (more than one keeps the service up through a node drain).",
+    ),
+    maxReplicas: int(1, 200, "the most replicas").describe(
+      "The most replicas the autoscaler runs.",
+    ),
+    cpu: quantity("the CPU request"),
+    memory: quantity("the memory request and limit"),
+  })
+  .superRefine((s, ctx) => {
+    if (s.maxReplicas < s.minReplicas) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["maxReplicas"],
+        message: "must be at least minReplicas",
+      });
+    }
+  });
+
+const servicesSchema = z.strictObject({
+  namespace: k8sName.describe(
+    "The app namespace the services run in: one of `platform.appNamespaces` (meshed, default-deny).",
+  ),
+  serviceA: serviceSchema.describe("Service A (`Microservice`), autoscaled on CPU."),
+  worker: serviceSchema.describe(
+    "The worker (`Microservice`), autoscaled on its task queue's depth.",
+  ),
+});
+
 /** The typed stack configuration. */
 export const stackConfigSchema = z.strictObject({
   region: awsRegion.describe("The AWS Region (`aws:region`)."),
@@ -740,6 +771,7 @@ export const stackConfigSchema = z.strictObject({
     ),
   messaging: messagingSchema.describe("The SQS work queue, Kafka on MSK and its topics."),
   platform: platformSchema.describe("In-cluster platform: Linkerd, app namespaces, Argo."),
+  services: servicesSchema.describe("The request path's services and how they scale."),
   observability: observabilitySchema.describe(
     "Prometheus, Grafana, Alertmanager, ELK, traces, CloudWatch alarms.",
   ),
@@ -915,6 +947,13 @@ export function parseStackConfig(
       // Combinations that cannot deploy: who reaches the private API endpoint and the brokers?
       for (const problem of firstDeploymentConflicts(c)) {
         ctx.addIssue({ code: "custom", path: problem.path, message: problem.message });
+      }
+      if (!c.platform.appNamespaces.includes(c.services.namespace)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["services", "namespace"],
+          message: `must be one of platform.appNamespaces (${c.platform.appNamespaces.join(", ")}), the meshed namespaces`,
+        });
       }
     })
     .safeParse(input);

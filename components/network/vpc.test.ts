@@ -13,7 +13,7 @@ import { Network, validateNetworkArgs, type NetworkArgs } from "./vpc";
 const ACCOUNT = "111122223333";
 const REGION = "eu-west-1";
 const KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
-const DEFAULT_SERVICES = ["sqs", "kms", "ecr.api", "ecr.dkr", "sts", "logs"];
+const DEFAULT_SERVICES = ["sqs", "kms", "ecr.api", "ecr.dkr", "sts", "logs", "dynamodb"];
 
 const T = {
   network: "acme:network:Network",
@@ -107,7 +107,7 @@ describe("Network (3 AZs, OnePerAz)", () => {
       [T.role]: 1,
       [T.rolePolicy]: 1,
       [T.flowLog]: 1,
-      [T.endpoint]: 7,
+      [T.endpoint]: 8,
       [T.securityGroup]: 1,
       [T.ingress]: 1,
     });
@@ -337,6 +337,7 @@ describe("Network (3 AZs, OnePerAz)", () => {
       assert.deepEqual(e.inputs.securityGroupIds, [sg.id], e.name);
     }
     assert.deepEqual(interfaces.map((e) => e.name).sort(), [
+      "main-vpce-dynamodb",
       "main-vpce-ecr-api",
       "main-vpce-ecr-dkr",
       "main-vpce-kms",

@@ -35,6 +35,9 @@ export const DEFAULT_INTERFACE_ENDPOINTS: readonly string[] = [
   "ecr.dkr",
   "sts",
   "logs",
+  // Service A's request table: app namespaces admit egress to the VPC only, so DynamoDB is
+  // reached over PrivateLink rather than its public endpoint.
+  "dynamodb",
 ];
 
 /** Arguments of {@link Network}. */
@@ -88,7 +91,7 @@ export interface NetworkArgs extends AwsContext {
   /**
    * AWS services that get an Interface VPC endpoint (with private DNS) in the private subnets,
    * named as in `com.amazonaws.<region>.<service>`. S3 always gets a Gateway endpoint instead.
-   * @default ["sqs", "kms", "ecr.api", "ecr.dkr", "sts", "logs"]
+   * @default DEFAULT_INTERFACE_ENDPOINTS (sqs, kms, ecr.api, ecr.dkr, sts, logs, dynamodb)
    * See https://docs.aws.amazon.com/vpc/latest/privatelink/aws-services-privatelink-support.html
    */
   interfaceEndpoints?: string[];
