@@ -392,6 +392,22 @@ export class Queue extends pulumi.ComponentResource {
     return this.consumerOf(this.queueArn);
   }
 
+  /**
+   * IAM statements for a consumer that rejects a message it can never process (it fails its
+   * contract) straight to the dead-letter queue, instead of letting it be received
+   * maxReceiveCount times: SendMessage on the dead-letter queue only.
+   */
+  public grantDeadLetterProducer(): PolicyStatement[] {
+    return [
+      {
+        Effect: "Allow",
+        Action: ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+        Resource: this.deadLetterQueueArn,
+      },
+      this.keyUse(["kms:GenerateDataKey", "kms:Decrypt"]),
+    ];
+  }
+
   /** IAM statements for a role that drains the dead-letter queue (inspection, replay tooling). */
   public grantDeadLetterConsumer(): PolicyStatement[] {
     return this.consumerOf(this.deadLetterQueueArn);

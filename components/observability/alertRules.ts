@@ -163,7 +163,8 @@ export interface AlertRule {
   alert: string;
   expr: string;
   for: Duration;
-  labels: { severity: Severity };
+  /** `severity` always; more static labels where one alert name exists per service. */
+  labels: { severity: Severity } & Record<string, string>;
   annotations: { summary: string; description: string; runbook_url: string };
 }
 

@@ -224,13 +224,17 @@ describe("validateMeshPolicyArgs", () => {
     );
   });
 
-  it("refuses a service nothing could call", () => {
-    const errors = validateMeshPolicyArgs(args({ callers: [{ platform: "prometheus" }] }));
-    assert.deepEqual(
-      errors.map((e) => e.propertyPath),
-      ["callers"],
+  it("accepts a service no one calls (a queue consumer): its API route then admits nobody", () => {
+    const only = args({ callers: [{ platform: "prometheus" }] });
+    assert.deepEqual(validateMeshPolicyArgs(only), []);
+    const kinds = (meshPolicy(only).objects as Obj[]).map((o) => `${o.kind}/${o.metadata.name}`);
+    assert.ok(kinds.includes("HTTPRoute/service-a-api"), "the API route exists");
+    assert.ok(
+      !kinds.includes("AuthorizationPolicy/service-a-api"),
+      "and nothing is authorized on it",
     );
-    assert.match(errors[0].reason, /no meshed client nor the load balancer/);
+    assert.ok(!kinds.some((k) => k.startsWith("MeshTLSAuthentication/")));
+    assert.ok(kinds.includes("AuthorizationPolicy/service-a-metrics"), "Prometheus still scrapes");
   });
 
   it("refuses a caller listed twice", () => {

@@ -125,7 +125,7 @@ export interface MeshPolicyArgs {
    * @default "HTTP/1" (per-route policy needs an HTTP protocol)
    */
   proxyProtocol?: Extract<ProxyProtocol, "HTTP/1" | "HTTP/2" | "gRPC">;
-  /** Who may call the service; at least one meshed client or the load balancer. */
+  /** Who may call the service's API; empty for a service that only consumes messages. */
   callers: ServiceCaller[];
   /**
    * The pod network (the VPC's CIDRs: the VPC CNI gives pods and nodes VPC addresses). The
@@ -184,14 +184,8 @@ export function validateMeshPolicyArgs(args: MeshPolicyArgs): ValidationError[] 
   if (Object.keys(args.podSelector).length === 0) {
     add("podSelector", "is empty and would select every pod of the namespace; give its labels");
   }
-  const meshed = args.callers.filter(isMeshClient);
-  const lb = args.callers.filter(
-    (c): c is Extract<PlatformCaller, { platform: "loadBalancer" }> =>
-      !isMeshClient(c) && c.platform === "loadBalancer",
-  );
-  if (meshed.length === 0 && lb.length === 0) {
-    add("callers", "names no meshed client nor the load balancer, so nothing could call the API");
-  }
+  // No API caller is allowed: a consumer of queues (the worker) serves only its probes and
+  // metrics, and the API route then admits nobody (the namespace's default deny).
   const seen = new Set<string>();
   args.callers.forEach((c, i) => {
     const at = `callers[${i}]`;

@@ -142,6 +142,8 @@ export interface MicroserviceAccess {
   sendsTo?: Queue[];
   /** Queues it receives from and deletes on (`Queue.grantConsumer`). */
   consumesFrom?: Queue[];
+  /** Queues whose dead-letter queue it sends poison messages to (`Queue.grantDeadLetterProducer`). */
+  rejectsTo?: Queue[];
   kafka?: KafkaAccess;
   /** Tables it uses; their statements go in `extraStatements`. */
   tables?: TableRef[];
@@ -202,6 +204,11 @@ export interface MicroserviceArgs extends AwsContext {
    * `SHUTDOWN_DRAIN_DELAY_MS` and `SHUTDOWN_GRACE_MS` lengthen the termination grace period.
    */
   env?: Record<string, string>;
+  /**
+   * Variables whose values come from other resources (a queue's URL, a table's name): Inputs,
+   * never secrets. The same key rules as `env` apply, and a key may not be in both.
+   */
+  resourceEnv?: Record<string, pulumi.Input<string>>;
   /** The collector's OTLP gRPC endpoint (`Tracing.otlpEndpoint`). */
   otlpEndpoint: string;
   imageRetention?: ImageRetention;
@@ -380,8 +387,19 @@ export function validateMicroserviceArgs(args: MicroserviceArgs, name: string): 
 
   validateAccess(args.access ?? {}, add);
 
-  for (const [key, value] of Object.entries(args.env ?? {})) {
-    const at = `env.${key}`;
+  const envEntries: [string, string, unknown][] = [
+    ...Object.entries(args.env ?? {}).map(([k, v]): [string, string, unknown] => ["env", k, v]),
+    ...Object.entries(args.resourceEnv ?? {}).map(([k, v]): [string, string, unknown] => [
+      "resourceEnv",
+      k,
+      v,
+    ]),
+  ];
+  for (const [field, key, value] of envEntries) {
+    const at = `${field}.${key}`;
+    if (field === "resourceEnv" && args.env && key in args.env) {
+      add(at, "is also in env; set it in one of them");
+    }
     if (!ENV_NAME.test(key)) add(at, "is not a variable name; use letters, digits and '_'");
     if ((OWN_ENV as readonly string[]).includes(key)) {
       add(at, "is set by the component from its arguments; remove it from env");
@@ -392,10 +410,10 @@ export function validateMicroserviceArgs(args: MicroserviceArgs, name: string): 
         "looks like a credential; env holds plain values only: give AWS access through access, other secrets through a Secret",
       );
     }
-    if (typeof value !== "string") {
+    if (field === "env" && typeof value !== "string") {
       add(
         at,
-        "must be a plain string (no Output, no secret); env values end up in the Deployment in clear",
+        "must be a plain string (no Output, no secret); env values end up in the Deployment in clear; pass resource attributes in resourceEnv",
       );
     }
   }
@@ -545,7 +563,7 @@ function validateAccess(
   access: MicroserviceAccess,
   add: (propertyPath: string, reason: string) => void,
 ): void {
-  for (const key of ["sendsTo", "consumesFrom"] as const) {
+  for (const key of ["sendsTo", "consumesFrom", "rejectsTo"] as const) {
     (access[key] ?? []).forEach((q, i) => {
       if (!(q instanceof Queue))
         add(`access.${key}[${i}]`, "must be a Queue (components/messaging)");
@@ -631,6 +649,7 @@ export function accessStatements(access: MicroserviceAccess): PolicyStatement[] 
   const statements: PolicyStatement[] = [
     ...(access.sendsTo ?? []).flatMap((q) => q.grantProducer()),
     ...(access.consumesFrom ?? []).flatMap((q) => q.grantConsumer()),
+    ...(access.rejectsTo ?? []).flatMap((q) => q.grantDeadLetterProducer()),
   ];
   const kafka = access.kafka;
   if (kafka) {
@@ -732,6 +751,7 @@ export interface WorkloadValues {
   otlpEndpoint: string;
   resources: MicroserviceResources;
   env: Record<string, string>;
+  resourceEnv?: Record<string, pulumi.Input<string>>;
   contract?: string;
 }
 
@@ -806,7 +826,7 @@ export function deploymentManifest(v: WorkloadValues) {
                 { name: "OTEL_EXPORTER_OTLP_PROTOCOL", value: "grpc" },
                 { name: "AWS_REGION", value: v.region },
                 { name: "PORT", value: String(v.port) },
-                ...Object.entries(v.env)
+                ...Object.entries({ ...v.env, ...v.resourceEnv })
                   .sort(([a], [b]) => a.localeCompare(b))
                   .map(([name, value]) => ({ name, value })),
               ],
@@ -1072,6 +1092,7 @@ export class Microservice extends pulumi.ComponentResource {
         otlpEndpoint: args.otlpEndpoint,
         resources: args.resources,
         env,
+        resourceEnv: args.resourceEnv,
         contract: args.contract,
       }) as k8s.apps.v1.DeploymentArgs,
       { ...k8sOpts, dependsOn: [...deps, serviceAccount, ...identity.ready] },

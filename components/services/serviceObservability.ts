@@ -246,7 +246,9 @@ export function serviceRuleGroup(
     alert,
     expr,
     for: forDuration,
-    labels: { severity },
+    // The service as a static label too: the series carry it already, and with it each service's
+    // rules are distinct to promtool (it refuses identical alert name and labels in one file).
+    labels: { severity, service: args.name },
     annotations: { summary, description, runbook_url: `${base}/${alert}.md` },
   });
   const burn = (
