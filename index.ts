@@ -25,6 +25,12 @@ import {
 import { LoadBalancerController } from "./components/platform";
 import { PlatformKeys } from "./components/security";
 import {
+  AutoscalingSignal,
+  Microservice,
+  RequestTable,
+  requestTableAccess,
+} from "./components/services";
+import {
   ARGO_WORKFLOW_SERVICE_ACCOUNT,
   ArgoEvents,
   ArgoWorkflows,
@@ -176,6 +182,13 @@ const taskQueue = new Queue(
   { providers: [aws_] },
 );
 
+// Service A's idempotency records and request status (services/service-a/src/requestStore.ts).
+const requestTable = new RequestTable(
+  "service-a-requests",
+  { kmsKeyArn: keys.dataKeyArn, region: awsContext.region, protect },
+  { providers: [aws_] },
+);
+
 const kafka = new KafkaCluster(
   "events",
   {
@@ -268,13 +281,17 @@ function inClusterPlatform(topics: KafkaTopics) {
     // the default namespace) comes up after the control plane, and spans sent before are dropped.
     tracing: meshTracingTarget(),
   });
+  const appNamespaces = new Map<string, AppNamespace>();
   for (const namespace of platform.appNamespaces) {
-    new AppNamespace(namespace, {
-      provider: k8sProvider,
-      linkerd,
+    appNamespaces.set(
       namespace,
-      vpcCidrBlock: network.vpcCidrBlock,
-    });
+      new AppNamespace(namespace, {
+        provider: k8sProvider,
+        linkerd,
+        namespace,
+        vpcCidrBlock: network.vpcCidrBlock,
+      }),
+    );
   }
 
   new LoadBalancerController(
@@ -478,6 +495,92 @@ function inClusterPlatform(topics: KafkaTopics) {
     { providers: [aws_], dependsOn: [cluster, argoWorkflows, requestTemplate] },
   );
 
+  // ---- The request path's services (services/): built from their Dockerfiles, meshed, scaled.
+  const { services } = config;
+  const servicesNamespace = appNamespaces.get(services.namespace);
+  const common = {
+    provider: k8sProvider,
+    clusterName: cluster.clusterName,
+    namespace: services.namespace,
+    ecrKeyArn: keys.dataKeyArn,
+    otlpEndpoint: tracing.otlpEndpoint,
+    podNetworkCidrs: [config.network.cidr],
+    ...awsContext,
+  };
+  const resources = (s: typeof services.serviceA) => ({
+    requests: { cpu: s.cpu, memory: s.memory },
+    limits: { memory: s.memory },
+  });
+  new Microservice(
+    "service-a",
+    {
+      ...common,
+      build: { context: ".", dockerfile: "services/service-a/Dockerfile" },
+      contract: "service-a",
+      replicas: { min: services.serviceA.minReplicas, max: services.serviceA.maxReplicas },
+      autoscaling: { on: AutoscalingSignal.Cpu },
+      resources: resources(services.serviceA),
+      access: {
+        sendsTo: [workQueue],
+        tables: [{ tableArn: requestTable.tableArn, keyArn: requestTable.keyArn }],
+        extraStatements: requestTableAccess(requestTable),
+      },
+      env: { SUBMITTER: "sqs", REQUEST_STORE: "dynamodb" },
+      resourceEnv: { WORK_QUEUE_URL: workQueue.queueUrl, REQUEST_TABLE: requestTable.tableName },
+      // The front door (the API Gateway's load balancer) is admitted with issue 13; until then
+      // nothing but the probes and Prometheus reaches Service A.
+      callers: [],
+      slo: { availabilityTarget: 0.999, latencyThresholdSeconds: 0.5, latencyTarget: 0.99 },
+    },
+    {
+      providers: [aws_],
+      dependsOn: [...(servicesNamespace ? [servicesNamespace] : []), tracing, monitoring],
+    },
+  );
+  new Microservice(
+    "worker",
+    {
+      ...common,
+      build: { context: ".", dockerfile: "services/worker/Dockerfile" },
+      replicas: { min: services.worker.minReplicas, max: services.worker.maxReplicas },
+      autoscaling: { on: AutoscalingSignal.Queue, queue: taskQueue, messagesPerReplica: 10 },
+      resources: resources(services.worker),
+      access: {
+        consumesFrom: [taskQueue],
+        rejectsTo: [taskQueue],
+        kafka: {
+          cluster: kafka,
+          produces: ["domain-events"],
+          consumes: ["domain-events"],
+          group: "worker",
+        },
+      },
+      env: {
+        WORKER_TRANSPORT: "sqs",
+        EVENT_BUS: "kafka",
+        KAFKA_AUTH: "iam",
+        KAFKA_TOPIC: "domain-events",
+        KAFKA_GROUP_ID: "worker",
+      },
+      resourceEnv: {
+        TASK_QUEUE_URL: taskQueue.queueUrl,
+        DEAD_LETTER_QUEUE_URL: taskQueue.deadLetterQueueUrl,
+        KAFKA_BROKERS: kafka.bootstrapBrokersSaslIam,
+      },
+      callers: [],
+      slo: {
+        availabilityTarget: 0.999,
+        latencyThresholdSeconds: 0.5,
+        latencyTarget: 0.99,
+        messageSuccessTarget: 0.999,
+      },
+    },
+    {
+      providers: [aws_],
+      dependsOn: [...(servicesNamespace ? [servicesNamespace] : []), tracing, monitoring, topics],
+    },
+  );
+
   return { linkerd, logging, tracing, monitoring };
 }
 const inCluster = bootstrap || !topics ? undefined : inClusterPlatform(topics);
@@ -506,6 +609,7 @@ export const workDeadLetterQueueUrl = workQueue.deadLetterQueueUrl;
 export const taskQueueUrl = taskQueue.queueUrl;
 export const taskQueueArn = taskQueue.queueArn;
 export const taskDeadLetterQueueUrl = taskQueue.deadLetterQueueUrl;
+export const requestTableName = requestTable.tableName;
 export const kafkaClusterArn = kafka.clusterArn;
 export const kafkaBootstrapBrokersSaslIam = kafka.bootstrapBrokersSaslIam;
 export const kafkaTopics = topics?.topicNames;

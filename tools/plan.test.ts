@@ -86,6 +86,7 @@ describe("npm run plan", () => {
       "otlpEndpoint",
       "privateSubnetIds",
       "publicSubnetIds",
+      "requestTableName",
       "taskDeadLetterQueueUrl",
       "taskQueueArn",
       "taskQueueUrl",
@@ -100,7 +101,7 @@ describe("npm run plan", () => {
     assert.ok(urns.has("urn:pulumi:dev::acme-platform::pulumi:providers:tls::default_5_6_1"));
     for (const r of doc.deployment.resources.slice(1)) {
       // The engine registers default providers itself, with no parent.
-      const defaultProvider = /::pulumi:providers:\w+::default_/.test(r.urn);
+      const defaultProvider = /::pulumi:providers:[\w-]+::default_/.test(r.urn);
       if (!defaultProvider)
         assert.ok(r.parent && urns.has(r.parent), `${r.urn} has a registered parent`);
       for (const dep of r.dependencies ?? [])
@@ -158,10 +159,12 @@ describe("npm run plan", () => {
         "Linkerd",
         "LoadBalancerController",
         "Logging",
+        "Microservice",
         "Monitoring",
         "Network",
         "PlatformKeys",
         "Queue",
+        "RequestTable",
         "RequestWorkflowTemplate",
         "Tracing",
       ].sort(),
@@ -184,6 +187,12 @@ describe("npm run plan", () => {
     // The exporter reads Logging's secrets and needs Monitoring's ServiceMonitor CRD and namespace.
     assert.ok(graph.includes(`${id("Logging")} --> ${id("ElasticsearchExporter")}\n`));
     edge("Monitoring", "Namespace", "ElasticsearchExporter");
+    // The request path (issue 12): Service A sends to the work queue and keeps its table; the
+    // worker consumes the task queue and the brokers.
+    edge("Queue workflow-requests", "Queue", "Microservice service-a");
+    edge("RequestTable service-a-requests", "Table", "Microservice service-a");
+    edge("Queue worker-tasks", "Queue", "Microservice worker");
+    edge("KafkaCluster events", "Cluster", "Microservice worker");
   });
 
   it("gives prod three AZs, a NAT gateway per AZ and protected stateful resources", () => {

@@ -322,7 +322,8 @@ if (require.main === module) {
 
 /**
  * The alert rule groups and the Alertmanager configuration a stack deploys, read from the captured
- * inputs: the `acme-*` PrometheusRules (in RULE_GROUP_NAMES order) and the `alertmanager-config`
+ * inputs: the `acme-*` PrometheusRules (in RULE_GROUP_NAMES order), then every other one (the
+ * services' SLO rules) by name, and the `alertmanager-config`
  * Secret. (The export redacts every Secret's data, as the Kubernetes provider marks it secret; the
  * config names its credentials by file only, so writing it out is safe.)
  */
@@ -342,6 +343,20 @@ export function deployedAlerting(resources: PlanRun["checkable"]): {
     }
     groups.push(...(found[0].inputs.spec as { groups: RuleGroup[] }).groups);
   }
+  // Every other PrometheusRule (each service's SLO and breaker alerts), by name.
+  const platformNames = new Set(RULE_GROUP_NAMES.map((g) => `acme-${g}`));
+  const others = resources
+    .filter(
+      (r) =>
+        r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule" &&
+        !platformNames.has(String((r.inputs?.metadata as { name?: string } | undefined)?.name)),
+    )
+    .sort((a, b) =>
+      String((a.inputs.metadata as { name: string }).name).localeCompare(
+        String((b.inputs.metadata as { name: string }).name),
+      ),
+    );
+  for (const r of others) groups.push(...(r.inputs.spec as { groups: RuleGroup[] }).groups);
   const secrets = resources.filter(
     (r) =>
       r.type === "kubernetes:core/v1:Secret" &&

@@ -84,6 +84,10 @@ describe("a freshly deployed healthy stack fires no alert", () => {
       );
       assert.equal(f.queues.filter((q) => /-dlq-[0-9a-f]{7}$/.test(q)).length, 3);
       assert.deepEqual(f.elasticsearchClusters, ["logs"]);
+      assert.deepEqual(f.services, [
+        { namespace: "services", name: "service-a" },
+        { namespace: "services", name: "worker" },
+      ]);
       assert.deepEqual(
         f.certificates.find((c) => c.name === "linkerd-identity-issuer"),
         { namespace: "linkerd", name: "linkerd-identity-issuer", durationSeconds: 48 * 3600 },

@@ -4,7 +4,7 @@
  * table of healthy values per metric, written as a `promtool test rules` file that expects no
  * alert of any severity at each evaluation time.
  *
- * Only the project's own rules (the `acme-*` PrometheusRules) are evaluated here; the chart's
+ * Only the project's own rules (the `acme-*` PrometheusRules and the services' SLO rules) are evaluated here; the chart's
  * default rules are reviewed in `chartDefaultRules.ts` instead (their text is not in the catalog).
  * Run with `--stack <name> --out <file>`, this module runs the program under mocks once and writes
  * the stack's rule file and facts as JSON, so the test runs each stack in its own process.
@@ -12,6 +12,7 @@
 import { stringify } from "yaml";
 import type { CheckedResource } from "../../tools/checks/graph";
 import { revealSecrets } from "../../tools/stackExport";
+import { KIT_HTTP_BUCKETS_SECONDS } from "../services/serviceObservability";
 import { type RuleGroup } from "./alertRules";
 
 /** What a stack's graph says a healthy deployment exposes. */
@@ -24,6 +25,8 @@ export interface HealthyStackFacts {
   certificates: Array<{ namespace: string; name: string; durationSeconds: number }>;
   /** Every ECK Elasticsearch cluster's name (the exporter's `cluster` label). */
   elasticsearchClusters: string[];
+  /** Every service of components/services (its `<name>-slo` PrometheusRule): the kit's metrics. */
+  services: Array<{ namespace: string; name: string }>;
 }
 
 type Meta = { name?: string; namespace?: string } | undefined;
@@ -51,6 +54,7 @@ export function healthyStackFacts(resources: CheckedResource[]): HealthyStackFac
   const queues = new Set<string>();
   const certificates: HealthyStackFacts["certificates"] = [];
   const clusters = new Set<string>();
+  const services: HealthyStackFacts["services"] = [];
   for (const r of resources) {
     const meta = metaOf(r);
     switch (r.type) {
@@ -83,6 +87,11 @@ export function healthyStackFacts(resources: CheckedResource[]): HealthyStackFac
       case "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch":
         clusters.add(meta?.name as string);
         break;
+      case "kubernetes:monitoring.coreos.com/v1:PrometheusRule":
+        if (meta?.name?.endsWith("-slo") && !meta.name.startsWith("acme-")) {
+          services.push({ namespace: meta.namespace as string, name: meta.name.slice(0, -4) });
+        }
+        break;
     }
   }
   return {
@@ -90,6 +99,7 @@ export function healthyStackFacts(resources: CheckedResource[]): HealthyStackFac
     queues: [...queues].sort(),
     certificates,
     elasticsearchClusters: [...clusters].sort(),
+    services: services.sort((a, b) => a.name.localeCompare(b.name)),
   };
 }
 
@@ -157,6 +167,44 @@ export const HEALTHY_METRICS: Readonly<
         values: counter(600),
       },
     ],
+  },
+  http_server_request_duration_seconds_count: {
+    why: "services (the kit): every request answered 2xx",
+    series: (f) =>
+      f.services.map(({ namespace, name }) => ({
+        series: `http_server_request_duration_seconds_count${labels({ namespace, service: name, method: "POST", route: "/v1/workflow-requests", status_code: "202" })}`,
+        values: counter(600),
+      })),
+  },
+  http_server_request_duration_seconds_bucket: {
+    why: "services (the kit): every request within every latency bound",
+    series: (f) =>
+      f.services.flatMap(({ namespace, name }) =>
+        [...KIT_HTTP_BUCKETS_SECONDS.map(String), "+Inf"].map((le) => ({
+          series: `http_server_request_duration_seconds_bucket${labels({ namespace, service: name, method: "POST", route: "/v1/workflow-requests", status_code: "202", le })}`,
+          values: counter(600),
+        })),
+      ),
+  },
+  circuit_breaker_state: {
+    why: "services (the kit): every circuit breaker closed",
+    series: (f) =>
+      f.services.flatMap(({ namespace, name }) =>
+        ["closed", "open", "half_open"].map((state) => ({
+          series: `circuit_breaker_state${labels({ namespace, service: name, breaker: "dependency", state })}`,
+          values: flat(state === "closed" ? 1 : 0),
+        })),
+      ),
+  },
+  messages_processed_total: {
+    why: "services (the kit): every consumed message processed, none failed",
+    series: (f) =>
+      f.services.flatMap(({ namespace, name }) =>
+        ["processed", "failed"].map((outcome) => ({
+          series: `messages_processed_total${labels({ namespace, service: name, source: "queue", type: "com.acme.example.v1", outcome })}`,
+          values: outcome === "processed" ? counter(60) : flat(0),
+        })),
+      ),
   },
   aws_sqs_approximate_age_of_oldest_message_maximum: {
     why: "YACE: every queue drained (no message waits)",

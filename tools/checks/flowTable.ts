@@ -5,6 +5,8 @@
  */
 import { KAFKA_PORTS } from "../../components/messaging/kafka";
 import { CLUSTER_PROMETHEUS } from "../../components/mesh/appNamespace";
+import { METRICS_PATH } from "../../components/services/meshPolicy";
+import { DEFAULT_PORT, NAME_LABEL, PROBES } from "../../components/services/microservice";
 import { LINKERD_NAMESPACE, LINKERD_VIZ_NAMESPACE } from "../../components/mesh/linkerd";
 import {
   ELASTICSEARCH_EXPORTER_LABELS,
@@ -273,4 +275,26 @@ export const FLOWS: Flow[] = [
     protocol: "UDP",
     why: "name resolution",
   },
+  // Issue 12: the services (components/services Microservice), on their HTTP port.
+  ...["service-a", "worker"].flatMap((service): Flow[] => {
+    const pods = { namespace: APP_NAMESPACES, podLabels: { [NAME_LABEL]: service } };
+    return [
+      {
+        name: `prometheus -> ${service} ${DEFAULT_PORT}`,
+        from: PROMETHEUS,
+        to: pods,
+        port: DEFAULT_PORT,
+        path: METRICS_PATH,
+        why: "the service's ServiceMonitor: request, breaker and message metrics for its SLO alerts",
+      },
+      {
+        name: `kubelet -> ${service} ${DEFAULT_PORT}`,
+        from: { kubelet: true },
+        to: pods,
+        port: DEFAULT_PORT,
+        path: PROBES.readiness,
+        why: "liveness and readiness probes (/healthz, /readyz)",
+      },
+    ];
+  }),
 ];
