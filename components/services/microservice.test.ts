@@ -96,6 +96,7 @@ describe("Microservice", () => {
   let workArn: string;
   let tasksArn: string;
   let tasksUrl: string;
+  let tasksDlqArn: string;
   const urn = (name: string) =>
     [...capture.resources.values()].find(
       (r) => r.type === "acme:services:Microservice" && r.name === name,
@@ -161,7 +162,8 @@ describe("Microservice", () => {
       base({
         autoscaling: { on: AutoscalingSignal.Queue, queue: tasks, messagesPerReplica: 10 },
         replicas: { min: 1, max: 4 },
-        access: { consumesFrom: [tasks] },
+        access: { consumesFrom: [tasks], rejectsTo: [tasks] },
+        resourceEnv: { TASK_QUEUE_URL: tasks.queueUrl },
       }),
     );
     new Microservice(
@@ -178,10 +180,11 @@ describe("Microservice", () => {
       }),
     );
     await capture.settle();
-    [workArn, tasksArn, tasksUrl] = await Promise.all([
+    [workArn, tasksArn, tasksUrl, tasksDlqArn] = await Promise.all([
       resolve(work.queueArn),
       resolve(tasks.queueArn),
       resolve(tasks.queueUrl),
+      resolve(tasks.deadLetterQueueArn),
     ]);
   });
 
@@ -264,7 +267,7 @@ describe("Microservice", () => {
     ]);
   });
 
-  it("grants a consumer exactly receive on its queue and nothing else", () => {
+  it("grants a consumer receive on its queue, send to that queue's DLQ only when it rejects to it, and nothing else", () => {
     const policy = policyOf(one("worker", "aws:iam/rolePolicy:RolePolicy"));
     assert.deepEqual(policy.Statement, [
       {
@@ -281,6 +284,17 @@ describe("Microservice", () => {
       {
         Effect: "Allow",
         Action: ["kms:Decrypt"],
+        Resource: KEY_ARN,
+        Condition: { StringEquals: { "kms:ViaService": `sqs.${TEST_REGION}.amazonaws.com` } },
+      },
+      {
+        Effect: "Allow",
+        Action: ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+        Resource: tasksDlqArn,
+      },
+      {
+        Effect: "Allow",
+        Action: ["kms:GenerateDataKey", "kms:Decrypt"],
         Resource: KEY_ARN,
         Condition: { StringEquals: { "kms:ViaService": `sqs.${TEST_REGION}.amazonaws.com` } },
       },
@@ -301,6 +315,9 @@ describe("Microservice", () => {
       ["service-a", "sqs:SendMessage", tasksArn, "ImplicitlyDenied"],
       ["worker", "sqs:ReceiveMessage", tasksArn, "Allowed"],
       ["worker", "sqs:SendMessage", workArn, "ImplicitlyDenied"],
+      ["worker", "sqs:SendMessage", tasksArn, "ImplicitlyDenied"],
+      ["worker", "sqs:SendMessage", tasksDlqArn, "Allowed"],
+      ["worker", "sqs:ReceiveMessage", tasksDlqArn, "ImplicitlyDenied"],
       ["worker", "dynamodb:PutItem", TABLE_ARN, "ImplicitlyDenied"],
     ];
     const wrong: string[] = [];
@@ -400,6 +417,15 @@ describe("Microservice", () => {
       SHUTDOWN_GRACE_MS: "30000",
       SUBMITTER: "sqs",
     });
+  });
+
+  it("puts values from other resources (resourceEnv) in the container's environment", async () => {
+    const env = (one("worker", DEPLOYMENT).inputs as Json).spec.template.spec.containers[0]
+      .env as Json[];
+    assert.deepEqual(
+      env.filter((e) => e.name === "TASK_QUEUE_URL"),
+      [{ name: "TASK_QUEUE_URL", value: tasksUrl }],
+    );
   });
 
   it("gives the service longer than its drain delay and grace to stop", () => {
