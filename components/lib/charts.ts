@@ -125,6 +125,16 @@ export const CHARTS = {
     repo: "https://argoproj.github.io/argo-helm",
     appVersion: "v1.9.10",
   },
+  /**
+   * KEDA 2.20.2 (operator, metrics API server, admission webhooks and the keda.sh CRDs), which
+   * scales the services that consume a queue on its depth (Microservice's ScaledObject).
+   */
+  keda: {
+    name: "keda",
+    version: "2.20.2",
+    repo: "https://kedacore.github.io/charts",
+    appVersion: "2.20.2",
+  },
 } as const satisfies Record<string, ChartPin>;
 
 /** The code's name for a pinned chart. */

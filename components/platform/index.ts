@@ -1,2 +1,3 @@
 export * from "./loadBalancerController";
 export * from "./loadBalancerControllerPolicy";
+export * from "./keda";

@@ -158,6 +158,21 @@ export const CHART_SECURITY_CONTEXTS: ChartSecurityContextPath[] = [
     undefined,
     ["mainContainer.securityContext", "executor.securityContext"],
   ),
+  // kedacore/charts @ v2.20.2, keda/templates/: manager/deployment.yaml lines 58-62 (pod) and
+  // 66-70, metrics-server/deployment.yaml lines 58-62 and 66-70, webhooks/deployment.yaml lines
+  // 56-60 and 64-68: each takes `<podSecurityContext|securityContext>.<component>` when set, else
+  // the whole map. The images run as 65532 (kedacore/keda @ v2.20.2 Dockerfile: `USER 65532:65532`).
+  ...(
+    [
+      ["operator", "manager/deployment.yaml"],
+      ["metricServer", "metrics-server/deployment.yaml"],
+      ["webhooks", "webhooks/deployment.yaml"],
+    ] as const
+  ).flatMap(([component, file]) =>
+    pod("keda", `keda/templates/${file}`, `podSecurityContext.${component}`, [
+      `securityContext.${component}`,
+    ]),
+  ),
   // jaegertracing/helm-charts @ jaeger-4.11.1, charts/jaeger/templates/: jaeger/jaeger-deploy.yaml
   // lines 125 (pod) and 49, es-maintenance/es-lookback-cronjob.yaml lines 43 and 61,
   // es-maintenance/es-rollover-cronjob.yaml lines 43 and 60 (and es-rollover-hook.yml lines 35 and

@@ -23,6 +23,7 @@ export const REVIEWED_AT = {
   loadBalancerController: "3.5.0",
   argoWorkflows: "1.0.18",
   argoEvents: "2.4.22",
+  keda: "2.20.2",
 } as const satisfies Partial<Record<ChartKey, string>>;
 
 /** A chart whose templates were reviewed. */
