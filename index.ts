@@ -22,7 +22,7 @@ import {
   Tracing,
   withAlertThresholdOverrides,
 } from "./components/observability";
-import { LoadBalancerController } from "./components/platform";
+import { Keda, LoadBalancerController } from "./components/platform";
 import { PlatformKeys } from "./components/security";
 import {
   AutoscalingSignal,
@@ -305,6 +305,18 @@ function inClusterPlatform(topics: KafkaTopics) {
     },
     { providers: [aws_] },
   );
+  // Scales the services that consume a queue on its depth (their ScaledObjects need its CRDs).
+  const keda = new Keda(
+    "platform",
+    {
+      provider: k8sProvider,
+      clusterName: cluster.clusterName,
+      ...awsContext,
+      highAvailability,
+      scaledQueues: [taskQueue],
+    },
+    { providers: [aws_] },
+  );
 
   // ---- Observability: logs and traces in Elasticsearch, metrics and alerts in Prometheus, and
   // CloudWatch alarms for what must page even when the cluster's monitoring is down.
@@ -577,7 +589,13 @@ function inClusterPlatform(topics: KafkaTopics) {
     },
     {
       providers: [aws_],
-      dependsOn: [...(servicesNamespace ? [servicesNamespace] : []), tracing, monitoring, topics],
+      dependsOn: [
+        ...(servicesNamespace ? [servicesNamespace] : []),
+        tracing,
+        monitoring,
+        topics,
+        keda,
+      ],
     },
   );
 

@@ -156,6 +156,7 @@ describe("npm run plan", () => {
         "ElasticsearchExporter",
         "KafkaCluster",
         "KafkaTopics",
+        "Keda",
         "Linkerd",
         "LoadBalancerController",
         "Logging",
@@ -193,6 +194,9 @@ describe("npm run plan", () => {
     edge("RequestTable service-a-requests", "Table", "Microservice service-a");
     edge("Queue worker-tasks", "Queue", "Microservice worker");
     edge("KafkaCluster events", "Cluster", "Microservice worker");
+    // KEDA reads the task queue's depth, and the worker's ScaledObject waits for its CRDs.
+    edge("Queue worker-tasks", "Queue", "Keda");
+    assert.ok(graph.includes(`${id("Keda")} --> ${id("Microservice worker")}\n`));
   });
 
   it("gives prod three AZs, a NAT gateway per AZ and protected stateful resources", () => {
