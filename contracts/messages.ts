@@ -104,3 +104,12 @@ export function validateMessage(name: string, message: unknown): MessageError[] 
     return { field: `${e.instancePath}${missing}${extra}` || "/", message: e.message ?? e.keyword };
   });
 }
+
+/**
+ * The W3C `traceparent` form messages carry, read from the envelope schema (its one definition),
+ * for consumers that must check a value outside a whole-message validation.
+ */
+export const TRACEPARENT_PATTERN = new RegExp(
+  (readSchema(ENVELOPE) as { properties: { traceparent: { pattern: string } } }).properties
+    .traceparent.pattern,
+);

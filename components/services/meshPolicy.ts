@@ -27,6 +27,7 @@
  * `AppNamespaceArgs.services`, or two Servers would select the same port (Linkerd's admission
  * webhook rejects the second).
  */
+import { OPERATIONAL_PATHS } from "../../services/kit/src/conventions";
 import { DNS_LABEL, DNS_LABEL_FORM, throwIfInvalid, type ValidationError } from "../lib";
 import {
   CLUSTER_PROMETHEUS,
@@ -53,8 +54,11 @@ export const LINKERD_POLICY_API = {
 const POLICY_GROUP = "policy.linkerd.io";
 
 /** The paths every service of the kit serves besides its API (services/kit/src/http.ts). */
-export const DEFAULT_PROBE_PATHS = ["/healthz", "/readyz"] as const;
-export const METRICS_PATH = "/metrics";
+export const DEFAULT_PROBE_PATHS = [
+  OPERATIONAL_PATHS.liveness,
+  OPERATIONAL_PATHS.readiness,
+] as const;
+export const METRICS_PATH = OPERATIONAL_PATHS.metrics;
 
 /** The platform's own callers, which are not meshed and so are authenticated by network. */
 export type PlatformCaller =

@@ -48,7 +48,7 @@ function args(overrides: Partial<ServiceObservabilityArgs> = {}): ServiceObserva
 }
 
 describe("service metric names", () => {
-  it("equal the families the service kit registers, buckets included", async () => {
+  it("are exactly the families the service kit registers, with the named buckets", async () => {
     const kit = createMetrics("service-a", { processMetrics: false });
     const families = (await kit.registry.getMetricsAsJSON()).map((m) => m.name).sort();
     assert.deepEqual(families, Object.values(KIT_METRICS).sort());

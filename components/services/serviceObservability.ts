@@ -26,31 +26,19 @@ import {
   type Severity,
 } from "../observability/alertRules";
 import { DATASOURCE_UIDS } from "../observability/grafana";
+import {
+  HTTP_DURATION_BUCKETS_SECONDS,
+  MESSAGE_OUTCOMES,
+  METRIC_NAMES,
+} from "../../services/kit/src/conventions";
 import { METRICS_PATH } from "./meshPolicy";
 
-/**
- * The metric families of the service kit (services/kit/src/metrics.ts), named once here: the kit
- * module registers them with prom-client at import, a runtime dependency the infrastructure
- * program does not load. serviceObservability.test.ts asserts they equal the kit's.
- */
-export const KIT_METRICS = {
-  /** Histogram of HTTP requests served, labels method, route, status_code. */
-  httpRequestDuration: "http_server_request_duration_seconds",
-  /** Counter of messages consumed, labels source, type, outcome. */
-  messagesProcessed: "messages_processed_total",
-  /** Histogram of message processing time, label source. */
-  messageDuration: "message_processing_duration_seconds",
-  /** Gauge, 1 for each breaker's current state, labels breaker, state. */
-  breakerState: "circuit_breaker_state",
-  /** Counter of breaker events (opossum's), labels breaker, event. */
-  breakerEvents: "circuit_breaker_events_total",
-} as const;
-
-/** The kit's HTTP duration buckets (seconds); a latency threshold must be one of them. */
-export const KIT_HTTP_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
-/** The `outcome` of a message the consumer failed to process (kit messaging). */
-export const FAILED_OUTCOME = "failed";
+/** The kit's metric names (one module, no runtime dependencies), as the rules query them. */
+export const KIT_METRICS = METRIC_NAMES;
+/** The kit's HTTP duration buckets; a latency threshold must be one of them. */
+export const KIT_HTTP_BUCKETS_SECONDS = HTTP_DURATION_BUCKETS_SECONDS;
+/** The `outcome` of a message the consumer failed to process. */
+export const FAILED_OUTCOME = MESSAGE_OUTCOMES.failed;
 
 /** One pair of windows: the burn rate must exceed `factor` over both. */
 export interface BurnWindowPair {

@@ -4,6 +4,7 @@
  * problem+json, request metrics, and the operational routes /healthz, /readyz and /metrics.
  */
 import { dereferencedHttpContract } from "@acme/contracts";
+import { STATUS_CODES } from "node:http";
 import Ajv, { type ErrorObject } from "ajv";
 import addFormats from "ajv-formats";
 import Fastify, {
@@ -16,6 +17,7 @@ import Fastify, {
   type RouteHandlerMethod,
 } from "fastify";
 import { DependencyBusyError, DependencyUnavailableError, type Breaker } from "./breaker";
+import { OPERATIONAL_PATHS } from "./conventions";
 import type { Logger } from "./logger";
 import type { ServiceMetrics } from "./metrics";
 import {
@@ -93,6 +95,9 @@ export function toJsonSchema(schema: unknown): unknown {
   return out;
 }
 
+/** The contract's header names by their lower-case form, per server (for naming bad headers). */
+const HEADER_NAMES = new WeakMap<FastifyInstance, Map<string, string>>();
+
 /** Which part of a request an Ajv schema validates, to name fields the way the contract does. */
 type Part = "body" | "headers" | "params" | "querystring";
 
@@ -157,7 +162,7 @@ export function createHttpService(options: HttpServiceOptions): FastifyInstance 
     return503OnClosing: true,
   });
   const headerNames = new Map<string, string>();
-  app.decorate("contractHeaderNames", headerNames);
+  HEADER_NAMES.set(app, headerNames);
 
   const ajv = new Ajv({ allErrors: true, strict: true, coerceTypes: false, useDefaults: false });
   addFormats(ajv);
@@ -222,9 +227,15 @@ export function createHttpService(options: HttpServiceOptions): FastifyInstance 
       const kind = (Object.keys(PROBLEMS) as ProblemKind[]).find(
         (k) => PROBLEMS[k].status === status,
       );
+      // A status no kind of ours has: RFC 9457's default type, titled by the status.
       const p = kind
         ? problem(kind, { detail: error.message })
-        : { ...problem("validation", { detail: error.message }), status };
+        : {
+            type: "about:blank",
+            title: STATUS_CODES[status] ?? "Client error",
+            status,
+            detail: error.message,
+          };
       return sendProblem(reply, p);
     }
     request.log.error({ err: error }, "request failed");
@@ -241,20 +252,20 @@ export function createHttpService(options: HttpServiceOptions): FastifyInstance 
     ),
   );
 
-  app.get("/healthz", async () => ({ status: "ok" }));
-  app.get("/readyz", async (_request, reply) => {
+  app.get(OPERATIONAL_PATHS.liveness, async () => ({ status: "ok" }));
+  app.get(OPERATIONAL_PATHS.readiness, async (_request, reply) => {
     const reasons = options.readiness.reasons();
     if (reasons.length === 0) return { status: "ready" };
     return sendProblem(reply, problem("not-ready", { detail: reasons.join("; ") }));
   });
-  app.get("/metrics", async (_request, reply) => {
+  app.get(OPERATIONAL_PATHS.metrics, async (_request, reply) => {
     reply.type(options.metrics.registry.contentType);
     return options.metrics.registry.metrics();
   });
   return app;
 }
 
-const UNLOGGED = new Set(["/healthz", "/readyz", "/metrics"]);
+const UNLOGGED = new Set<string>(Object.values(OPERATIONAL_PATHS));
 
 /**
  * Registers one route per operation of an HTTP contract, validated with the contract's schemas.
@@ -268,8 +279,8 @@ export function registerContractRoutes(
   const doc = dereferencedHttpContract(contract) as {
     paths: Record<string, Record<string, OpenApiOperation>>;
   };
-  const headerNames = (app as unknown as { contractHeaderNames: Map<string, string> })
-    .contractHeaderNames;
+  const headerNames = HEADER_NAMES.get(app);
+  if (!headerNames) throw new Error("registerContractRoutes needs a server from createHttpService");
   const seen = new Set<string>();
   for (const [route, item] of Object.entries(doc.paths)) {
     for (const method of METHODS) {

@@ -5,5 +5,6 @@ export * from "./http";
 export * from "./lifecycle";
 export * from "./logger";
 export * from "./messaging";
+export * from "./conventions";
 export * from "./metrics";
 export * from "./problem";

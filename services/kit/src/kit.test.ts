@@ -46,6 +46,22 @@ describe("registerContractRoutes", () => {
     );
   });
 
+  it("answers a client error of no known kind with RFC 9457's about:blank, titled by the status", async () => {
+    const app = service();
+    app.get("/teapot", async () => {
+      throw Object.assign(new Error("short and stout"), { statusCode: 418 });
+    });
+    const response = await app.inject({ method: "GET", url: "/teapot" });
+    assert.equal(response.statusCode, 418);
+    assert.equal(response.headers["content-type"], "application/problem+json; charset=utf-8");
+    assert.deepEqual(response.json(), {
+      type: "about:blank",
+      title: "I'm a Teapot",
+      status: 418,
+      detail: "short and stout",
+    });
+  });
+
   it("turns OpenAPI 3.0 schema objects into JSON Schema", () => {
     assert.deepEqual(
       toJsonSchema({

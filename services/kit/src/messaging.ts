@@ -15,7 +15,12 @@ import {
   type Context,
   type Span,
 } from "@opentelemetry/api";
-import { messageContract, validateMessage, type MessageError } from "@acme/contracts";
+import {
+  messageContract,
+  TRACEPARENT_PATTERN,
+  validateMessage,
+  type MessageError,
+} from "@acme/contracts";
 import { suppressTracing } from "@opentelemetry/core";
 
 const tracer = () => trace.getTracer("@acme/service-kit");
@@ -132,7 +137,13 @@ export function recordError(span: Span, error: unknown): void {
   });
 }
 
-const TRACEPARENT = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
+/** The header or attribute that says why a message went to a dead-letter queue or topic. */
+export const REJECTION_REASON = "rejection-reason";
+
+/** A queue's name: the last segment of its URL (span and metric label). */
+export function queueName(url: string): string {
+  return url.replace(/\/+$/, "").split("/").pop() ?? url;
+}
 
 /**
  * The context to continue for an incoming message: the envelope's when it has a valid
@@ -141,9 +152,9 @@ const TRACEPARENT = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}
 export function incomingContext(envelope: unknown, transport: TraceCarrier): Context {
   const e = envelope as TraceCarrier | undefined;
   const carrier =
-    e && typeof e.traceparent === "string" && TRACEPARENT.test(e.traceparent)
+    e && typeof e.traceparent === "string" && TRACEPARENT_PATTERN.test(e.traceparent)
       ? e
-      : transport.traceparent && TRACEPARENT.test(transport.traceparent)
+      : transport.traceparent && TRACEPARENT_PATTERN.test(transport.traceparent)
         ? transport
         : undefined;
   return carrier ? propagation.extract(ROOT_CONTEXT, carrier) : ROOT_CONTEXT;

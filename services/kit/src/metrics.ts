@@ -4,6 +4,7 @@
  * Prometheus conventions and are what the platform's alert rules and dashboards query.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { HTTP_DURATION_BUCKETS_SECONDS, METRIC_NAMES } from "./conventions";
 
 /** The circuit breaker states, as the `state` label of `circuit_breaker_state`. */
 export const BREAKER_STATES = ["closed", "open", "half_open"] as const;
@@ -46,32 +47,32 @@ export function createMetrics(service: string, options: { processMetrics?: boole
   const metrics: ServiceMetrics = {
     registry,
     breakerState: new Gauge({
-      name: "circuit_breaker_state",
+      name: METRIC_NAMES.breakerState,
       help: "Circuit breaker state: 1 for the current state of each breaker, 0 for the others.",
       labelNames: ["breaker", "state"],
       registers: [registry],
     }),
     breakerEvents: new Counter({
-      name: "circuit_breaker_events_total",
+      name: METRIC_NAMES.breakerEvents,
       help: "Circuit breaker events (opossum event names).",
       labelNames: ["breaker", "event"],
       registers: [registry],
     }),
     httpRequestDuration: new Histogram({
-      name: "http_server_request_duration_seconds",
+      name: METRIC_NAMES.httpRequestDuration,
       help: "Duration of HTTP requests served, by route template.",
       labelNames: ["method", "route", "status_code"],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      buckets: [...HTTP_DURATION_BUCKETS_SECONDS],
       registers: [registry],
     }),
     messagesProcessed: new Counter({
-      name: "messages_processed_total",
+      name: METRIC_NAMES.messagesProcessed,
       help: "Messages consumed, by source, message type and outcome (processed, duplicate, rejected, failed).",
       labelNames: ["source", "type", "outcome"],
       registers: [registry],
     }),
     messageDuration: new Histogram({
-      name: "message_processing_duration_seconds",
+      name: METRIC_NAMES.messageDuration,
       help: "Time to process one message.",
       labelNames: ["source"],
       buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300],

@@ -11,11 +11,12 @@ import { FastifyOtelInstrumentation } from "@fastify/otel";
 import { AwsInstrumentation } from "@opentelemetry/instrumentation-aws-sdk";
 import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { startNodeSdk } from "@opentelemetry/sdk-node";
+import { OPERATIONAL_PATHS } from "./conventions";
 import { ExportResultCode } from "@opentelemetry/core";
 import { BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace";
 
 /** Paths that are not traced: probes and scrapes. */
-export const UNTRACED_PATHS = ["/healthz", "/readyz", "/metrics"];
+export const UNTRACED_PATHS: readonly string[] = Object.values(OPERATIONAL_PATHS);
 
 /** The instrumentations every service uses. */
 export function instrumentations() {

@@ -8,7 +8,7 @@ import {
   type MessageAttributeValue,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import { produce } from "@acme/service-kit";
+import { produce, queueName } from "@acme/service-kit";
 import type { RequestStatus, WorkflowRequest } from "./model";
 import type { RequestStore } from "./requestStore";
 import { SERVICE_NAME } from "./config";
@@ -37,7 +37,7 @@ export class SqsSubmitter implements WorkflowSubmitter {
     private readonly queueUrl: string,
     private readonly store: RequestStore,
   ) {
-    this.queueName = queueUrl.split("/").pop() ?? queueUrl;
+    this.queueName = queueName(queueUrl);
     this.fifo = this.queueName.endsWith(".fifo");
   }
 

@@ -14,6 +14,7 @@ import {
   InvalidMessageError,
   problem,
   produce,
+  queueName,
   Readiness,
   sendProblem,
   type Breaker,
@@ -32,7 +33,7 @@ import {
 import { KafkaEventBus, type AuthToken } from "./kafka";
 import { LOCAL_DEAD_LETTER_QUEUE_URL, LOCAL_TASK_QUEUE_URL, LocalQueues } from "./localQueue";
 import { BoundedProcessedIds, type ProcessedIds } from "./processedIds";
-import { createSqsConsumer, queueName, sqsApi, type SqsApi, type SqsConsumer } from "./sqsConsumer";
+import { createSqsConsumer, sqsApi, type SqsApi, type SqsConsumer } from "./sqsConsumer";
 import { createTaskHandler, WORK_TASK_TYPE, type WorkTask } from "./tasks";
 
 export const SERVICE_NAME = "worker";

@@ -3,12 +3,7 @@ import assert from "node:assert/strict";
 import { beforeEach, describe, it } from "node:test";
 import { createMetrics } from "@acme/service-kit";
 import { SpanKind } from "@opentelemetry/api";
-import {
-  createDomainEventHandler,
-  deadLetterTopic,
-  MAX_HANDLING_ATTEMPTS,
-  REJECTION_REASON_HEADER,
-} from "./domainEvents";
+import { createDomainEventHandler, deadLetterTopic, MAX_HANDLING_ATTEMPTS } from "./domainEvents";
 import { InMemoryEventBus } from "./eventBus";
 import { BoundedProcessedIds, type ProcessedIds } from "./processedIds";
 import { captureLogs } from "./testSupport";
@@ -150,7 +145,7 @@ describe("domain-events consumer", () => {
     assert.equal(more.length, 0);
     assert.equal(JSON.parse(dead.value.toString("utf8")).id, "e-stuck");
     assert.equal(
-      dead.headers[REJECTION_REASON_HEADER].toString("utf8"),
+      dead.headers["rejection-reason"].toString("utf8"),
       `handling failed ${MAX_HANDLING_ATTEMPTS} times: store unavailable`,
     );
     assert.equal(

@@ -8,8 +8,10 @@
  */
 import {
   consume,
+  MESSAGE_OUTCOMES,
   incomingContext,
   parseMessage,
+  REJECTION_REASON,
   type Envelope,
   type Logger,
   type ServiceMetrics,
@@ -19,8 +21,22 @@ import type { ProcessedIds } from "./processedIds";
 import type { DomainEventData } from "./tasks";
 
 export const EVENT_CONTRACT = "domain-event";
-/** The header that says why a record was sent to the dead-letter topic. */
-export const REJECTION_REASON_HEADER = "rejection-reason";
+
+/** Publishes a record unchanged (key, value, headers) to `<topic>.dlt`, with why in a header. */
+async function deadLetter(
+  publish: EventBus["publish"],
+  topic: string,
+  record: IncomingRecord,
+  reason: string,
+): Promise<string> {
+  const dlt = deadLetterTopic(topic);
+  await publish(dlt, {
+    ...(record.key !== undefined ? { key: record.key } : {}),
+    value: record.value,
+    headers: { ...record.headers, [REJECTION_REASON]: reason },
+  });
+  return dlt;
+}
 
 /**
  * How many times a valid record is handled before it is given up: then it goes to the
@@ -57,13 +73,8 @@ export function createDomainEventHandler(deps: {
         throw error; // the bus offers it again and does not commit
       }
       attempts.delete(at);
-      const dlt = deadLetterTopic(topic);
       const reason = `handling failed ${attempt} times: ${error instanceof Error ? error.message : String(error)}`;
-      await deps.publish(dlt, {
-        ...(record.key !== undefined ? { key: record.key } : {}),
-        value: record.value,
-        headers: { ...record.headers, [REJECTION_REASON_HEADER]: reason },
-      });
+      const dlt = await deadLetter(deps.publish, topic, record, reason);
       logger.error(
         {
           topic: record.topic,
@@ -74,7 +85,11 @@ export function createDomainEventHandler(deps: {
         },
         "record given up: sent to the dead-letter topic",
       );
-      metrics.messagesProcessed.inc({ source: topic, type: "unknown", outcome: "dead-lettered" });
+      metrics.messagesProcessed.inc({
+        source: topic,
+        type: "unknown",
+        outcome: MESSAGE_OUTCOMES.deadLettered,
+      });
     }
   };
 }
@@ -102,17 +117,12 @@ function handleOne(deps: {
       offset: record.offset.toString(),
     };
     if (!parsed.ok) {
-      const dlt = deadLetterTopic(topic);
-      await deps.publish(dlt, {
-        ...(record.key !== undefined ? { key: record.key } : {}),
-        value: record.value,
-        headers: { ...record.headers, [REJECTION_REASON_HEADER]: parsed.reason },
-      });
+      const dlt = await deadLetter(deps.publish, topic, record, parsed.reason);
       logger.warn(
         { ...where, reason: parsed.reason, dead_letter_topic: dlt },
         "record rejected: sent to the dead-letter topic",
       );
-      count("rejected");
+      count(MESSAGE_OUTCOMES.rejected);
       return;
     }
     const envelope: Envelope<DomainEventData> = parsed.envelope;

@@ -33,10 +33,13 @@ import {
   createBreaker,
   incomingContext,
   parseMessage,
+  queueName,
+  REJECTION_REASON,
   type Breaker,
   type BreakerOptions,
   type Envelope,
   type Logger,
+  type MessageOutcome,
   type Parsed,
   type ServiceMetrics,
   type TraceCarrier,
@@ -71,8 +74,6 @@ export function sqsApi(client: SQSClient): SqsApi {
 
 /** The contract of the task queue. */
 export const TASK_CONTRACT = "work-task";
-/** The message attribute that says why a message was sent to the dead-letter queue. */
-export const REJECTION_REASON = "rejection-reason";
 /** SQS allows 10 message attributes per message. */
 const MAX_ATTRIBUTES = 10;
 const MAX_REASON_LENGTH = 1024;
@@ -108,11 +109,6 @@ export interface SqsConsumer {
   idle(): Promise<void>;
 }
 
-/** The queue's name, the last segment of its URL (the span and metric label). */
-export function queueName(url: string): string {
-  return url.replace(/\/+$/, "").split("/").pop() ?? url;
-}
-
 /** The trace context in a message's transport attributes. */
 export function transportCarrier(message: Message): TraceCarrier {
   const attrs = message.MessageAttributes ?? {};
@@ -135,7 +131,7 @@ function copyAttributes(attrs: Record<string, MessageAttributeValue> | undefined
   return out;
 }
 
-type Outcome = "processed" | "duplicate" | "rejected" | "failed" | "in-progress";
+type Outcome = MessageOutcome;
 
 export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
   const { api, logger, metrics } = options;
