@@ -17,7 +17,8 @@ import {
 } from "../../tools/testing";
 import { CHARTS } from "../lib";
 import { Queue, type QueueArgs } from "../messaging/queue";
-import { Keda, type KedaArgs, kedaValues, validateKedaArgs } from "./keda";
+import { validateManifest } from "../../tools/checks/manifests";
+import { Keda, KEDA_AWS_AUTHENTICATION, type KedaArgs, kedaValues, validateKedaArgs } from "./keda";
 
 const CLUSTER = "acme-test";
 const ROLE = `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/keda-operator`;
@@ -148,6 +149,16 @@ describe("Keda", () => {
         webhooks: spread("keda-admission-webhooks"),
       },
     });
+  });
+
+  it("lets scalers read AWS with the operator's Pod Identity, through a valid ClusterTriggerAuthentication", () => {
+    const auths = ofType(capture, "kubernetes:keda.sh/v1alpha1:ClusterTriggerAuthentication", urn);
+    assert.equal(auths.length, 1);
+    assert.deepEqual(auths[0].inputs.metadata, { name: KEDA_AWS_AUTHENTICATION });
+    assert.deepEqual(auths[0].inputs.spec, {
+      podIdentity: { provider: "aws", identityOwner: "keda" },
+    });
+    assert.deepEqual(validateManifest(auths[0].inputs), []);
   });
 
   it("sets only keys the pinned chart has", () => {

@@ -31,6 +31,13 @@ export const KEDA_OPERATOR_SERVICE_ACCOUNT = "keda-operator";
  * pkg/scalers/aws_sqs_queue_scaler.go lines 95-101 and 180-185). No KMS permission: SSE encrypts
  * message bodies, and only sending (kms:GenerateDataKey) and receiving (kms:Decrypt) use the key.
  */
+/**
+ * The ClusterTriggerAuthentication scalers name to read AWS with the operator's own Pod Identity
+ * (`podIdentity.provider: aws`, `identityOwner: keda`): KEDA's supported path; a trigger's
+ * `identityOwner: operator` metadata is the legacy one KEDA means to remove.
+ */
+export const KEDA_AWS_AUTHENTICATION = "aws-operator-identity";
+
 export const KEDA_QUEUE_ACTIONS = ["sqs:GetQueueAttributes"] as const;
 
 /** Arguments of {@link Keda}. */
@@ -213,6 +220,18 @@ export class Keda extends pulumi.ComponentResource {
         values: kedaValues(args),
       },
       { ...childOpts, dependsOn: [...deps, namespace, ...identity.ready] },
+    );
+
+    new k8s.apiextensions.CustomResource(
+      `${name}-aws-authentication`,
+      {
+        apiVersion: "keda.sh/v1alpha1",
+        kind: "ClusterTriggerAuthentication",
+        metadata: { name: KEDA_AWS_AUTHENTICATION },
+        spec: { podIdentity: { provider: "aws", identityOwner: "keda" } },
+      },
+      // Its CRD comes with the chart.
+      { ...childOpts, dependsOn: [this.release] },
     );
 
     this.roleArn = this.role.arn;

@@ -1,3 +1,4 @@
+import { KEDA_AWS_AUTHENTICATION } from "../platform/keda";
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
@@ -220,7 +221,8 @@ describe("Microservice", () => {
     const hash = buildContextHash(ROOT, "services/service-a/Dockerfile");
     assert.match(hash, /^[a-f0-9]{64}$/);
     assert.equal(image.inputs.push, true);
-    assert.deepEqual(image.inputs.tags, [`${repoUrl}:${hash}`]);
+    // The tag names the platform too: the repository's tags are immutable.
+    assert.deepEqual(image.inputs.tags, [`${repoUrl}:${hash}-linux-amd64`]);
     assert.deepEqual(image.inputs.context, { location: ROOT });
     assert.deepEqual(image.inputs.dockerfile, {
       location: path.join(ROOT, "services/service-a/Dockerfile"),
@@ -451,8 +453,21 @@ describe("Microservice", () => {
     assert.equal(children("service-a", SCALED_OBJECT).length, 0);
     const hpa = one("service-a", HPA).inputs as Json;
     assert.deepEqual(
-      [hpa.spec.minReplicas, hpa.spec.maxReplicas, hpa.spec.metrics[0].resource.target],
-      [2, 6, { type: "Utilization", averageUtilization: 60 }],
+      [hpa.spec.minReplicas, hpa.spec.maxReplicas, hpa.spec.metrics],
+      [
+        2,
+        6,
+        [
+          {
+            type: "ContainerResource",
+            containerResource: {
+              name: "cpu",
+              container: "service-a",
+              target: { type: "Utilization", averageUtilization: 60 },
+            },
+          },
+        ],
+      ],
     );
     assert.equal(children("worker", HPA).length, 0);
     const scaled = one("worker", SCALED_OBJECT).inputs as Json;
@@ -468,18 +483,29 @@ describe("Microservice", () => {
           queueURL: tasksUrl,
           queueLength: "10",
           awsRegion: TEST_REGION,
-          identityOwner: "operator",
         },
+        authenticationRef: { name: KEDA_AWS_AUTHENTICATION, kind: "ClusterTriggerAuthentication" },
       },
     ]);
     assert.deepEqual([scaled.spec.minReplicaCount, scaled.spec.maxReplicaCount], [1, 4]);
   });
 
-  it("keeps one pod through disruptions when there are several, and never blocks a drain", () => {
-    assert.equal((one("service-a", PDB).inputs as Json).spec.minAvailable, 1);
-    assert.equal((one("service-a", PDB).inputs as Json).spec.maxUnavailable, undefined);
-    assert.equal((one("worker", PDB).inputs as Json).spec.maxUnavailable, 1);
-    assert.equal((one("worker", PDB).inputs as Json).spec.minAvailable, undefined);
+  it("lets a disruption take one pod at a time and never blocks a drain on an unhealthy pod", () => {
+    for (const name of ["service-a", "worker"]) {
+      assert.deepEqual((one(name, PDB).inputs as Json).spec, {
+        selector: { matchLabels: { "app.kubernetes.io/name": name } },
+        maxUnavailable: 1,
+        unhealthyPodEvictionPolicy: "AlwaysAllow",
+      });
+    }
+  });
+
+  it("gives the read-only pod one writable place, /tmp, and spreads each rollout's pods over zones", () => {
+    const pod = (one("worker", DEPLOYMENT).inputs as Json).spec.template.spec;
+    assert.deepEqual(pod.volumes, [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }]);
+    assert.deepEqual(pod.containers[0].volumeMounts, [{ name: "tmp", mountPath: "/tmp" }]);
+    assert.equal(pod.containers[0].securityContext.readOnlyRootFilesystem, true);
+    assert.deepEqual(pod.topologySpreadConstraints[0].matchLabelKeys, ["pod-template-hash"]);
   });
 
   it("renders every Kubernetes object valid against kubernetes-models and KEDA's CRD", () => {

@@ -22,6 +22,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { httpContractFile } from "../../contracts";
 import { DockerIgnore } from "../../services/dockerfile";
+import { OPERATIONAL_PATHS } from "../../services/kit/src/conventions";
 import { SHUTDOWN_ENV } from "../../services/kit/src/lifecycle";
 import {
   type AwsContext,
@@ -39,6 +40,7 @@ import {
 } from "../lib";
 import { CLUSTER_PROMETHEUS } from "../mesh/appNamespace";
 import { type KafkaClusterRef } from "../messaging/kafka";
+import { KEDA_AWS_AUTHENTICATION } from "../platform/keda";
 import { CONTRACT_TAG, Queue } from "../messaging/queue";
 import { consumerStatements, producerStatements } from "../messaging/topics";
 import {
@@ -62,7 +64,10 @@ export const HTTP_PORT_NAME = "http";
 /** The uid (and gid) of the images' `node` user (services/README.md, "Images"). */
 export const SERVICE_UID = 1000;
 /** Probe paths every service serves (the kit's health endpoints). */
-export const PROBES = { liveness: "/healthz", readiness: "/readyz" } as const;
+export const PROBES = {
+  liveness: OPERATIONAL_PATHS.liveness,
+  readiness: OPERATIONAL_PATHS.readiness,
+} as const;
 /**
  * How long the preStop hook sleeps before Kubernetes sends SIGTERM: the endpoints controller and
  * the Linkerd proxies of the callers drop the pod meanwhile, so few requests reach a pod that has
@@ -812,8 +817,13 @@ export function deploymentManifest(v: WorkloadValues) {
               topologyKey: "topology.kubernetes.io/zone",
               whenUnsatisfiable: "ScheduleAnyway",
               labelSelector: { matchLabels: { [NAME_LABEL]: v.name } },
+              // Balance each rollout's new pods, not old and new together.
+              matchLabelKeys: ["pod-template-hash"],
             },
           ],
+          // The root filesystem is read-only; /tmp is the one writable place (Node and libraries
+          // may write temporary files there).
+          volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
           containers: [
             {
               name: v.name,
@@ -834,6 +844,7 @@ export function deploymentManifest(v: WorkloadValues) {
                 requests: { ...v.resources.requests },
                 limits: { ...v.resources.limits },
               },
+              volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
               livenessProbe: probe(PROBES.liveness, 10, 3),
               readinessProbe: probe(PROBES.readiness, 5, 2),
               lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SLEEP_SECONDS } } },
@@ -893,8 +904,11 @@ export function podDisruptionBudgetManifest(v: {
     metadata: metadataOf(v),
     spec: {
       selector: { matchLabels: { [NAME_LABEL]: v.name } },
-      // With one replica, minAvailable 1 would block every node drain.
-      ...(v.minReplicas > 1 ? { minAvailable: 1 } : { maxUnavailable: 1 }),
+      // One pod at a time, whatever the replica count (with one replica, minAvailable 1 would
+      // block every drain; with many, it would let a drain take all but one); a crash-looping
+      // pod never blocks a drain.
+      maxUnavailable: 1,
+      unhealthyPodEvictionPolicy: "AlwaysAllow",
     },
   };
 }
@@ -916,11 +930,13 @@ export function horizontalPodAutoscalerManifest(v: {
       scaleTargetRef: scaleTargetRef(v.name),
       minReplicas: v.replicas.min,
       maxReplicas: v.replicas.max,
+      // The service container's CPU only: the pod's total would include the Linkerd proxy's.
       metrics: [
         {
-          type: "Resource",
-          resource: {
+          type: "ContainerResource",
+          containerResource: {
             name: "cpu",
+            container: v.name,
             target: { type: "Utilization", averageUtilization: v.averageUtilization },
           },
         },
@@ -930,9 +946,9 @@ export function horizontalPodAutoscalerManifest(v: {
 }
 
 /**
- * The KEDA ScaledObject on an SQS queue's depth. `identityOwner: operator`: KEDA reads the queue
- * attributes with its operator's own Pod Identity role, which needs sqs:GetQueueAttributes on the
- * queue; the service's role is not shared with KEDA.
+ * The KEDA ScaledObject on an SQS queue's depth. KEDA reads the queue attributes with its
+ * operator's own Pod Identity role (the Keda component's ClusterTriggerAuthentication), which
+ * needs sqs:GetQueueAttributes on the queue; the service's role is not shared with KEDA.
  * https://keda.sh/docs/2.20/scalers/aws-sqs/
  */
 export function scaledObjectManifest<U>(v: {
@@ -960,7 +976,10 @@ export function scaledObjectManifest<U>(v: {
             queueURL: v.queueUrl,
             queueLength: String(v.messagesPerReplica),
             awsRegion: v.region,
-            identityOwner: "operator",
+          },
+          authenticationRef: {
+            name: KEDA_AWS_AUTHENTICATION,
+            kind: "ClusterTriggerAuthentication",
           },
         },
       ],
@@ -1030,13 +1049,16 @@ export class Microservice extends pulumi.ComponentResource {
         { registryId: this.repository.registryId },
         { parent: this },
       );
-      const tag = buildContextHash(args.build.context, args.build.dockerfile);
+      const platform = args.build.platform ?? DEFAULTS.platform;
+      // The platform is a build input too: the repository's tags are immutable, so a rebuild for
+      // another platform must get another tag.
+      const tag = `${buildContextHash(args.build.context, args.build.dockerfile)}-${platform.replace("/", "-")}`;
       const image = new dockerBuild.Image(
         `${name}-image`,
         {
           context: { location: args.build.context },
           dockerfile: { location: path.join(args.build.context, args.build.dockerfile) },
-          platforms: [args.build.platform ?? DEFAULTS.platform],
+          platforms: [platform],
           push: true,
           tags: [pulumi.interpolate`${this.repository.repositoryUrl}:${tag}`],
           registries: [
