@@ -67,6 +67,13 @@ export function breakerOptionsFromEnv(
   return readEnv(specific, env);
 }
 
+/** The breaker options of a configuration read with BREAKER_ENV (the base for per-breaker overrides). */
+export function breakerDefaults(config: BreakerOptions): BreakerOptions {
+  return Object.fromEntries(
+    (Object.keys(BREAKER_ENV) as (keyof BreakerOptions)[]).map((k) => [k, config[k]]),
+  ) as BreakerOptions;
+}
+
 /** The dependency is failing or its breaker is open: answer 503 with `Retry-After`. */
 export class DependencyUnavailableError extends Error {
   readonly statusCode = 503;
@@ -119,7 +126,6 @@ export function isClientError(error: unknown): boolean {
   if (error instanceof ClientError) return true;
   const e = error as AwsLikeError;
   if (!e || typeof e !== "object") return false;
-  if (e.code === "ESEMLOCKED") return true; // overload of our own making, answered 429
   if (e.$fault !== "client") return false;
   const status = e.$metadata?.httpStatusCode;
   const throttled =
@@ -174,7 +180,10 @@ export function createBreaker<A extends unknown[], R>(
       resetTimeout: options.resetTimeoutMs,
       rollingCountTimeout: options.rollingCountTimeoutMs,
       capacity: options.capacity,
-      errorFilter: deps.errorFilter ?? isClientError,
+      // Overload of our own making (capacity) is never the dependency's failure, whatever filter
+      // the caller gives; it is answered 429 below.
+      errorFilter: (e: unknown) =>
+        (e as { code?: string })?.code === "ESEMLOCKED" || (deps.errorFilter ?? isClientError)(e),
     },
   );
   // opossum 10 emits (error, latency, args) on timeout; @types/opossum (8.x) declares only the error.
@@ -209,7 +218,9 @@ export function createBreaker<A extends unknown[], R>(
     // Bound once: a labelled child is cheaper to increment than a label lookup per call.
     const counter = deps.metrics.breakerEvents.labels(name, event);
     counter.inc(0);
-    circuit.on(event as "failure", () => {
+    circuit.on(event as "failure", (detail: unknown) => {
+      // opossum reports a filtered error as a success; a call refused at capacity is neither.
+      if (event === "success" && (detail as { code?: string })?.code === "ESEMLOCKED") return;
       counter.inc();
       if (event === "open" || event === "halfOpen" || event === "close") publishState();
       // Every event is counted; a successful call is not worth a span event on every request.

@@ -40,7 +40,7 @@ export const MESSAGE_OUTCOMES = {
   duplicate: "duplicate",
   rejected: "rejected",
   failed: "failed",
-  /** Another replica holds the message (its visibility was extended elsewhere). */
+  /** A copy of a message this process is handling right now; left for later. */
   inProgress: "in-progress",
   /** Given up after repeated failures and sent to the dead-letter queue or topic. */
   deadLettered: "dead-lettered",

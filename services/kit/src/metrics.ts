@@ -4,7 +4,7 @@
  * Prometheus conventions and are what the platform's alert rules and dashboards query.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import { HTTP_DURATION_BUCKETS_SECONDS, METRIC_NAMES } from "./conventions";
+import { HTTP_DURATION_BUCKETS_SECONDS, MESSAGE_OUTCOMES, METRIC_NAMES } from "./conventions";
 
 /** The circuit breaker states, as the `state` label of `circuit_breaker_state`. */
 export const BREAKER_STATES = ["closed", "open", "half_open"] as const;
@@ -67,7 +67,7 @@ export function createMetrics(service: string, options: { processMetrics?: boole
     }),
     messagesProcessed: new Counter({
       name: METRIC_NAMES.messagesProcessed,
-      help: "Messages consumed, by source, message type and outcome (processed, duplicate, rejected, failed).",
+      help: `Messages consumed, by source, message type and outcome (${Object.values(MESSAGE_OUTCOMES).join(", ")}).`,
       labelNames: ["source", "type", "outcome"],
       registers: [registry],
     }),

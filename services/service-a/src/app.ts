@@ -7,9 +7,8 @@ import { createHash, randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import {
-  BREAKER_ENV,
+  breakerDefaults,
   breakerOptionsFromEnv,
-  type BreakerOptions,
   createBreaker,
   createHttpService,
   createLogger,
@@ -115,14 +114,11 @@ export function buildServiceA(config: Config, deps: Dependencies = {}): ServiceA
           random: deps.random,
         });
 
-  const breakerDefaults = Object.fromEntries(
-    Object.keys(BREAKER_ENV).map((k) => [k, config[k as keyof BreakerOptions]]),
-  ) as BreakerOptions;
   const breaker = (name: string) =>
     createBreaker(
       name,
       (signal, call: Call) => call(signal),
-      breakerOptionsFromEnv(name, deps.env ?? process.env, breakerDefaults),
+      breakerOptionsFromEnv(name, deps.env ?? process.env, breakerDefaults(config)),
       { metrics, logger },
     );
   const breakers = protections ? [breaker(BREAKERS.queue), breaker(BREAKERS.store)] : [];

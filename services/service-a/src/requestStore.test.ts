@@ -66,7 +66,9 @@ describe("DynamoRequestStore", () => {
         leaseUntil: { N: String(NOW + 30_000) },
         [TTL_ATTRIBUTE]: { N: String(NOW / 1000 + 86_400) },
       },
-      ConditionExpression: "attribute_not_exists(pk)",
+      ConditionExpression: "attribute_not_exists(pk) OR #expires < :now",
+      ExpressionAttributeNames: { "#expires": TTL_ATTRIBUTE },
+      ExpressionAttributeValues: { ":now": { N: String(NOW / 1000) } },
       ReturnValuesOnConditionCheckFailure: "ALL_OLD",
     });
   });
@@ -146,6 +148,15 @@ describe("DynamoRequestStore", () => {
     assert.equal(ddb.commandCalls(GetItemCommand)[0].args[0].input.ConsistentRead, true);
     ddb.on(GetItemCommand).resolves({});
     assert.equal(await store.get("r-2"), undefined);
+    // Past its TTL but not yet deleted by DynamoDB: gone.
+    ddb.on(GetItemCommand).resolves({
+      Item: {
+        pk: { S: "req#r-1" },
+        status: { S: JSON.stringify(STATUS) },
+        [TTL_ATTRIBUTE]: { N: String(NOW / 1000 - 1) },
+      },
+    });
+    assert.equal(await store.get("r-1"), undefined);
   });
 
   it("passes other DynamoDB errors on (the breaker counts them)", async () => {
@@ -186,5 +197,11 @@ describe("MemoryRequestStore", () => {
       store.accept("k-2", RESPONSE, STATUS),
       /idempotency key k-2 is not held by request r-1/,
     );
+    // After the TTL the key is free again: a new claim, a new request id.
+    now += 86_400 * 1000;
+    assert.deepEqual(await store.claim({ ...CLAIM, requestId: "r-2" }), {
+      kind: "claimed",
+      requestId: "r-2",
+    });
   });
 });

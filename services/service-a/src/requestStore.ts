@@ -61,6 +61,8 @@ const secondsLeft = (until: number, now: number) => Math.max(1, Math.ceil((until
 interface IdemRecord {
   bodyHash: string;
   requestId: string;
+  /** Epoch milliseconds after which the record is gone (the table's TTL). */
+  expiresAt?: number;
   leaseUntil?: number;
   response?: AcceptedResponse;
 }
@@ -84,7 +86,7 @@ export class MemoryRequestStore implements RequestStore {
   async claim(input: ClaimInput): Promise<Claim> {
     const now = this.now();
     const existing = this.keys.get(input.key);
-    if (existing) {
+    if (existing && (existing.expiresAt ?? Infinity) > now) {
       const decision = decide(existing, input, now);
       if (decision !== "take-over") return decision;
       existing.leaseUntil = now + input.leaseMs;
@@ -94,6 +96,7 @@ export class MemoryRequestStore implements RequestStore {
       bodyHash: input.bodyHash,
       requestId: input.requestId,
       leaseUntil: now + input.leaseMs,
+      expiresAt: now + input.ttlSeconds * 1000,
     });
     return { kind: "claimed", requestId: input.requestId };
   }
@@ -154,7 +157,10 @@ export class DynamoRequestStore implements RequestStore {
             leaseUntil: { N: String(now + input.leaseMs) },
             [TTL_ATTRIBUTE]: expiry(input.ttlSeconds, now),
           },
-          ConditionExpression: `attribute_not_exists(${TABLE_KEY})`,
+          // DynamoDB deletes expired items late (up to days): one past its TTL counts as absent.
+          ConditionExpression: `attribute_not_exists(${TABLE_KEY}) OR #expires < :now`,
+          ExpressionAttributeNames: { "#expires": TTL_ATTRIBUTE },
+          ExpressionAttributeValues: { ":now": { N: String(Math.floor(now / 1000)) } },
           ReturnValuesOnConditionCheckFailure: "ALL_OLD",
         }),
         { abortSignal: signal },
@@ -261,6 +267,8 @@ export class DynamoRequestStore implements RequestStore {
       new GetItemCommand({ TableName: this.table, Key: reqKey(requestId), ConsistentRead: true }),
       { abortSignal: signal },
     );
-    return Item?.status?.S ? (JSON.parse(Item.status.S) as RequestStatus) : undefined;
+    // An item past its TTL that DynamoDB has not deleted yet is gone for us.
+    const expired = Number(Item?.[TTL_ATTRIBUTE]?.N ?? Infinity) < Math.floor(this.now() / 1000);
+    return Item?.status?.S && !expired ? (JSON.parse(Item.status.S) as RequestStatus) : undefined;
   }
 }

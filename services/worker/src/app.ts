@@ -6,6 +6,7 @@
  */
 import { SQSClient } from "@aws-sdk/client-sqs";
 import {
+  breakerDefaults,
   breakerOptionsFromEnv,
   createBreaker,
   createHttpService,
@@ -80,7 +81,8 @@ export function buildWorker(config: WorkerConfig, deps: WorkerDeps = {}): Worker
   const logger = deps.logger ?? createLogger(SERVICE_NAME, { level: config.logLevel });
   const metrics = deps.metrics ?? createMetrics(SERVICE_NAME);
   const env = deps.env ?? process.env;
-  const breakerOptions = (name: string) => breakerOptionsFromEnv(name, env);
+  const breakerOptions = (name: string) =>
+    breakerOptionsFromEnv(name, env, breakerDefaults(config));
 
   const local = config.transport === "local" && !deps.sqs ? new LocalQueues() : undefined;
   const queueUrl =

@@ -23,10 +23,7 @@ async function main(): Promise<void> {
 
   const worker = buildWorker(config);
   const server = worker.httpServer();
-  await worker.start();
-  await server.listen({ port: config.port, host: "0.0.0.0" });
-  worker.logger.info({ port: config.port }, "serving /healthz, /readyz and /metrics");
-
+  // Before starting: a SIGTERM during start-up drains as well.
   shutdownOnSignals({
     logger: worker.logger,
     readiness: worker.readiness,
@@ -39,9 +36,12 @@ async function main(): Promise<void> {
       flushTelemetryStep(telemetry, worker.logger),
     ],
   });
+  await worker.start();
+  await server.listen({ port: config.port, host: "0.0.0.0" });
+  worker.logger.info({ port: config.port }, "serving /healthz, /readyz and /metrics");
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
+  process.stderr.write(`worker failed to start: ${String((error as Error)?.stack ?? error)}\n`);
   process.exit(1);
 });

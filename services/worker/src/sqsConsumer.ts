@@ -33,6 +33,7 @@ import {
   createBreaker,
   incomingContext,
   parseMessage,
+  MESSAGE_OUTCOMES,
   queueName,
   REJECTION_REASON,
   type Breaker,
@@ -239,7 +240,7 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
   async function processMessage(m: Message, parsed: Parsed<WorkTask>): Promise<Outcome> {
     if (!parsed.ok) {
       await reject(m, parsed.reason);
-      return "rejected";
+      return MESSAGE_OUTCOMES.rejected;
     }
     const envelope: Envelope<WorkTask> = parsed.envelope;
     if (inHandIds.has(envelope.id)) {
@@ -249,12 +250,12 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
         { message_id: envelope.id },
         "task already in hand; leaving the copy on the queue",
       );
-      return "in-progress";
+      return MESSAGE_OUTCOMES.inProgress;
     }
     if (await options.processedIds.has(envelope.id)) {
       logger.info({ message_id: envelope.id }, "task processed already; deleting the duplicate");
       await deleteMessage(m);
-      return "duplicate";
+      return MESSAGE_OUTCOMES.duplicate;
     }
     inHandIds.add(envelope.id);
     const stopExtending = keepInvisible(m);
@@ -267,7 +268,7 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
     await options.processedIds.add(envelope.id);
     await deleteMessage(m);
     logger.info({ message_id: envelope.id, type: envelope.type }, "task processed");
-    return "processed";
+    return MESSAGE_OUTCOMES.processed;
   }
 
   async function handle(m: Message, parsed: Parsed<WorkTask>): Promise<void> {
@@ -303,7 +304,7 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
         },
       );
     } catch {
-      outcome = "failed";
+      outcome = MESSAGE_OUTCOMES.failed;
     }
     metrics.messagesProcessed.inc({ source, type, outcome });
     metrics.messageDuration.observe({ source }, (performance.now() - started) / 1000);
