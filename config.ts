@@ -8,7 +8,13 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { DNS_LABEL, LOG_RETENTION_DAYS, REGION } from "./components/lib";
+import {
+  DNS_LABEL,
+  LOG_RETENTION_DAYS,
+  PROM_DURATION,
+  PROM_DURATION_FORM,
+  REGION,
+} from "./components/lib";
 import { NatGatewayStrategy } from "./components/network";
 import {
   alertThresholdConflicts,
@@ -549,10 +555,10 @@ const percent = (what: string) =>
   atLeastZero(what)
     .max(100, { error: `must be at most 100; valid: ${what}, 0 to 100` })
     .describe(what);
-const DURATION_FORM = 'a Prometheus duration, a whole number and one of s, m, h, d, e.g. "5m"';
+const DURATION_FORM = PROM_DURATION_FORM;
 const promDuration = z
   .string({ error: `must be a string; valid: ${DURATION_FORM}` })
-  .refine((v): v is Duration => /^\d+[smhd]$/.test(v), { error: `valid form: ${DURATION_FORM}` })
+  .refine((v): v is Duration => PROM_DURATION.test(v), { error: `valid form: ${DURATION_FORM}` })
   .meta({ form: DURATION_FORM });
 const nonEmpty = (what: string) =>
   z

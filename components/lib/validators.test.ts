@@ -154,6 +154,10 @@ const COPIES: Array<[string, RegExp]> = [
     /\^\[a-z0-9\]\(\[(-a-z0-9|a-z0-9-)\](\*|\{0,61\})\[a-z0-9\]\)\?\$/,
   ],
   ["an inline AWS Region pattern", /\^\[a-z\]\{2\}\(-/],
+  [
+    "a DNS_SUBDOMAIN, GO_DURATION or PROM_DURATION definition",
+    /\bconst\s+(DNS_SUBDOMAIN|GO_DURATION|PROM_DURATION|DURATION)\b[^=]*=\s*(\/|new\s+RegExp|RegExp\()/,
+  ],
   ["an inline reserved namespace list", /["'`]kube-node-lease["'`]/],
 ];
 
@@ -185,13 +189,14 @@ describe("the shared formats are defined once", () => {
       "if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(ns)) {",
       "z.string().regex(/^[a-z]{2}(-[a-z]+)+-\\d$/)",
       'const blocked = new Set(["kube-system", "kube-node-lease"]);',
+      "const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;",
+      "const DURATION = /^\\d+[smhd]$/;",
     ];
     for (const s of samples) assert.notDeepEqual(copiesIn(s), [], s);
     for (const s of [
       'const REGION = "eu-west-1";',
       "if (RESERVED_NAMESPACES.includes(ns)) {",
       "DNS_LABEL.test(name)",
-      "const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;",
       "import { DNS_LABEL, REGION, RESERVED_NAMESPACES } from '../lib';",
     ]) {
       assert.deepEqual(copiesIn(s), [], s);

@@ -31,6 +31,35 @@ export const DNS_LABEL_MAX_LENGTH = 63;
 export const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 
 /**
+ * A DNS-1123 subdomain (most Kubernetes object names): dot-separated labels, 253 characters at
+ * most, as the API server's IsDNS1123Subdomain checks.
+ */
+export const DNS_SUBDOMAIN =
+  /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** A Go duration as time.ParseDuration reads it (Kubernetes `metav1.Duration`, Argo, ...). */
+export const GO_DURATION = /^(-?(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+|0)$/;
+
+/** A Go duration longer than zero. */
+export function isPositiveGoDuration(value: unknown): value is string {
+  return (
+    typeof value === "string" &&
+    GO_DURATION.test(value) &&
+    !value.startsWith("-") &&
+    /[1-9]/.test(value)
+  );
+}
+
+/**
+ * A Prometheus duration in one unit (`5m`, `1h`): whole numbers only, as Prometheus's own parser
+ * requires (it refuses `1.5m`).
+ */
+export const PROM_DURATION = /^\d+[smhd]$/;
+/** How PROM_DURATION is described in errors. */
+export const PROM_DURATION_FORM =
+  'a Prometheus duration, a whole number and one of s, m, h, d, e.g. "5m"';
+
+/**
  * Namespaces Kubernetes creates and owns in every cluster. Platform workloads must not be
  * installed into them: `default` is where unqualified objects land, and the `kube-*` namespaces
  * hold the control plane's own objects (`kube-system`), public cluster information

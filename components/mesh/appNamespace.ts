@@ -14,7 +14,13 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DNS_LABEL, RESERVED_NAMESPACES, throwIfInvalid, type ValidationError } from "../lib";
+import {
+  DNS_LABEL,
+  RESERVED_NAMESPACES,
+  throwIfInvalid,
+  type ValidationError,
+  DNS_SUBDOMAIN,
+} from "../lib";
 import { KAFKA_PORTS } from "../messaging/kafka";
 import {
   DEFAULT_TRACING_NAMESPACE,
@@ -127,7 +133,6 @@ export interface AppNamespaceArgs {
   allowMetricsScrapes?: boolean;
 }
 
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
 const isLabel = (s: string) => DNS_LABEL.test(s);

@@ -7,7 +7,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
-import { throwIfInvalid, ValidationError, dependenciesOf } from "../lib";
+import { dependenciesOf, PROM_DURATION, throwIfInvalid, ValidationError } from "../lib";
 
 /** A Prometheus duration such as `5m` or `1h`. */
 export type Duration = `${number}${"s" | "m" | "h" | "d"}`;
@@ -179,12 +179,11 @@ function promqlString(value: string): string {
   return JSON.stringify(value);
 }
 
-const DURATION = /^\d+(\.\d+)?[smhd]$/;
 const DURATION_SECONDS = { s: 1, m: 60, h: 3600, d: 86400 } as const;
 
 /** A duration in seconds, or undefined when it is not one. */
 function durationSeconds(d: string): number | undefined {
-  if (!DURATION.test(d)) return undefined;
+  if (!PROM_DURATION.test(d)) return undefined;
   return parseFloat(d) * DURATION_SECONDS[d.slice(-1) as keyof typeof DURATION_SECONDS];
 }
 
@@ -236,7 +235,7 @@ export function validateAlertThresholds(t: AlertThresholds, o: RenderOptions): V
         errors.push({ propertyPath: `${group}.${key}`, reason: "must not be empty" });
       if (
         (key === "for" || key.endsWith("For") || key.endsWith("Window") || key === "window") &&
-        !DURATION.test(String(v))
+        !PROM_DURATION.test(String(v))
       )
         errors.push({
           propertyPath: `${group}.${key}`,

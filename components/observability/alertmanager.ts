@@ -11,7 +11,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
-import { throwIfInvalid, ValidationError } from "../lib";
+import { throwIfInvalid, ValidationError, DNS_SUBDOMAIN } from "../lib";
 
 /** A key of a Kubernetes Secret in Alertmanager's namespace. */
 export interface SecretKeyRef {
@@ -100,7 +100,6 @@ export function alertmanagerCredentials(
   return credentials;
 }
 
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 

@@ -18,6 +18,7 @@ import {
   RESERVED_NAMESPACES,
   throwIfInvalid,
   type ValidationError,
+  DNS_SUBDOMAIN,
 } from "../lib";
 import {
   BASIC_AUTH_PASSWORD_KEY,
@@ -45,8 +46,6 @@ export const ELASTICSEARCH_EXPORTER_LABELS: Readonly<Record<string, string>> = {
   "app.kubernetes.io/name": ELASTICSEARCH_EXPORTER_NAME,
   "app.kubernetes.io/component": "metrics",
 };
-
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 /** Arguments of {@link ElasticsearchExporter}; the Elasticsearch fields are `Logging`'s outputs. */
 export interface ElasticsearchExporterArgs {

@@ -22,6 +22,7 @@ import {
   RESERVED_NAMESPACES,
   throwIfInvalid,
   type ValidationError,
+  DNS_SUBDOMAIN,
 } from "../lib";
 import { certManagerPodMonitor } from "../mesh/certManager";
 import { linkerdPodMonitors } from "../mesh/linkerd";
@@ -67,7 +68,6 @@ export const KUBE_PROMETHEUS_STACK_RELEASE = "kube-prometheus-stack";
 /** Alertmanager's service account, fixed so the Pod Identity association can name it (SNS receivers sign with SigV4). */
 export const ALERTMANAGER_SERVICE_ACCOUNT = "alertmanager";
 
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const RETENTION = /^[0-9]+(ms|s|m|h|d|w|y)$/;
 
 /** Prometheus storage. */

@@ -19,6 +19,7 @@ import {
   RESERVED_NAMESPACES,
   throwIfInvalid,
   type ValidationError,
+  DNS_SUBDOMAIN,
 } from "../lib";
 import type { MeshTracing } from "../mesh";
 import { ELASTIC_SUPERUSER_SECRET, JAEGER_INDEX_PREFIX } from "./logging";
@@ -93,8 +94,6 @@ export const OTEL_COLLECTOR_POD_LABELS = {
 } as const;
 /** The namespace the collector runs in unless {@link TracingArgs.namespace} says otherwise. */
 export const DEFAULT_TRACING_NAMESPACE = "tracing";
-
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 /** Where Jaeger finds Elasticsearch: the outputs of `Logging`. */
 export interface TracingElasticsearchArgs {

@@ -16,7 +16,13 @@
  * `exported_service`; the Microservice names its Service after the service, so both agree).
  */
 import { createHash } from "node:crypto";
-import { DNS_LABEL, DNS_LABEL_FORM, throwIfInvalid, type ValidationError } from "../lib";
+import {
+  DNS_LABEL,
+  DNS_LABEL_FORM,
+  PROM_DURATION,
+  throwIfInvalid,
+  type ValidationError,
+} from "../lib";
 import {
   type AlertRule,
   type Duration,
@@ -132,7 +138,6 @@ export interface ServiceObservability {
   dashboardConfigMap: Record<string, unknown>;
 }
 
-const DURATION = /^\d+[smhd]$/;
 const SECONDS = { s: 1, m: 60, h: 3600, d: 86400 } as const;
 const seconds = (d: string) =>
   Number(d.slice(0, -1)) * SECONDS[d.slice(-1) as keyof typeof SECONDS];
@@ -166,7 +171,7 @@ export function validateServiceObservabilityArgs(
       `${s.latencyThresholdSeconds} is not a bucket of ${KIT_METRICS.httpRequestDuration}; use one of ${KIT_HTTP_BUCKETS_SECONDS.join(", ")}`,
     );
   }
-  if (s.breakerOpenFor !== undefined && !DURATION.test(s.breakerOpenFor)) {
+  if (s.breakerOpenFor !== undefined && !PROM_DURATION.test(s.breakerOpenFor)) {
     add("slo.breakerOpenFor", `must be a duration such as 5m, got ${s.breakerOpenFor}`);
   }
   for (const [i, pattern] of (args.consumes?.queueNamePatterns ?? []).entries()) {
@@ -174,10 +179,10 @@ export function validateServiceObservabilityArgs(
     if (problem) add(`consumes.queueNamePatterns[${i}]`, problem);
   }
   windows.forEach((w, i) => {
-    if (!DURATION.test(w.for)) add(`windows[${i}].for`, `must be a duration, got ${w.for}`);
+    if (!PROM_DURATION.test(w.for)) add(`windows[${i}].for`, `must be a duration, got ${w.for}`);
     w.pairs.forEach((p, j) => {
       const at = `windows[${i}].pairs[${j}]`;
-      if (!DURATION.test(p.long) || !DURATION.test(p.short)) {
+      if (!PROM_DURATION.test(p.long) || !PROM_DURATION.test(p.short)) {
         add(at, `windows must be durations such as 1h, got ${p.long} and ${p.short}`);
       } else if (!(seconds(p.short) < seconds(p.long))) {
         add(`${at}.short`, `must be shorter than long (${p.long}), got ${p.short}`);

@@ -18,6 +18,7 @@ import {
   RESERVED_NAMESPACES,
   throwIfInvalid,
   ValidationError,
+  DNS_SUBDOMAIN,
 } from "../lib";
 import { ArtifactBucket } from "./artifactBucket";
 
@@ -39,8 +40,6 @@ export const ARGO_SERVER_SERVICE_ACCOUNT = "argo-workflows-server";
 /** Kubernetes secret keys the chart's SSO and archive settings read. */
 const SSO_CLIENT_ID_KEY = "client-id";
 const SSO_CLIENT_SECRET_KEY = "client-secret";
-
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 /** Single sign-on for the Argo server (OIDC). */
 export interface ArgoSsoArgs {

@@ -8,7 +8,14 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { dependenciesOf, DNS_LABEL, throwIfInvalid, ValidationError } from "../lib";
+import {
+  dependenciesOf,
+  DNS_LABEL,
+  throwIfInvalid,
+  ValidationError,
+  DNS_SUBDOMAIN,
+  isPositiveGoDuration,
+} from "../lib";
 
 /**
  * How the workflow pods relate to the Linkerd mesh.
@@ -76,9 +83,7 @@ export interface WorkflowTemplateSpec {
   mesh?: MeshMode;
 }
 
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const PINNED_IMAGE = /^[a-z0-9]+([._/:-][a-z0-9]+)*@sha256:[a-f0-9]{64}$/;
-const GO_DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
 const CPU = /^(\d+m|\d+(\.\d+)?)$/;
 const MEMORY = /^\d+(Ki|Mi|Gi)$/;
 const MAX_RETRIES = 10;
@@ -108,7 +113,7 @@ export function validateWorkflowTemplateSpec(
   if (spec.command.length === 0 || spec.command.some((c) => c.length === 0)) {
     add("command", "must name the executable (non-empty strings)");
   }
-  if (!DNS_SUBDOMAIN.test(spec.serviceAccountName) || spec.serviceAccountName.length > 253) {
+  if (!DNS_SUBDOMAIN.test(spec.serviceAccountName)) {
     add("serviceAccountName", `"${spec.serviceAccountName}" is not a service account name`);
   }
   if (!CPU.test(spec.resources.cpu)) {
@@ -131,7 +136,7 @@ export function validateWorkflowTemplateSpec(
     add("retry.limit", `must be a whole number from 0 to ${MAX_RETRIES} (got ${spec.retry.limit})`);
   }
   for (const key of ["backoffDuration", "backoffMaxDuration"] as const) {
-    if (!GO_DURATION.test(spec.retry[key])) {
+    if (!isPositiveGoDuration(spec.retry[key])) {
       add(`retry.${key}`, `"${spec.retry[key]}" is not a Go duration such as 30s or 10m`);
     }
   }

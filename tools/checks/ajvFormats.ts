@@ -6,8 +6,10 @@
  */
 import { fullFormats } from "ajv-formats/dist/formats";
 
-/** A Go `time.Duration` string, as `metav1.Duration` parses it. */
-export const GO_DURATION = /^(-?(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+|0)$/;
+import { GO_DURATION } from "../../components/lib/validators";
+
+/** A Go `time.Duration` string, as `metav1.Duration` parses it (defined in components/lib). */
+export { GO_DURATION };
 
 /** Formats of the CRD schemas. */
 export const CRD_FORMATS = {
