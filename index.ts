@@ -144,43 +144,29 @@ const {
   domainEvents,
 } = config.messaging;
 
+/** A queue with its dead-letter queue, on the data key, configured by its `messaging` entry. */
+const queue = (name: string, contract: string, q: typeof workQueueConfig) =>
+  new Queue(
+    name,
+    {
+      contract,
+      kmsKeyArn: keys.dataKeyArn,
+      visibilityTimeoutSeconds: q.visibilityTimeoutSeconds,
+      consumerProcessingTimeoutSeconds: q.consumerProcessingTimeoutSeconds,
+      messageRetentionSeconds: q.messageRetentionSeconds,
+      deadLetter: {
+        maxReceiveCount: q.maxReceiveCount,
+        messageRetentionSeconds: q.deadLetterRetentionSeconds,
+      },
+      region: awsContext.region,
+      protect,
+    },
+    { providers: [aws_] },
+  );
 // Service A puts workflow requests here; Argo Events turns each into a workflow.
-const workQueue = new Queue(
-  "workflow-requests",
-  {
-    contract: "workflow-request",
-    kmsKeyArn: keys.dataKeyArn,
-    visibilityTimeoutSeconds: workQueueConfig.visibilityTimeoutSeconds,
-    consumerProcessingTimeoutSeconds: workQueueConfig.consumerProcessingTimeoutSeconds,
-    messageRetentionSeconds: workQueueConfig.messageRetentionSeconds,
-    deadLetter: {
-      maxReceiveCount: workQueueConfig.maxReceiveCount,
-      messageRetentionSeconds: workQueueConfig.deadLetterRetentionSeconds,
-    },
-    region: awsContext.region,
-    protect,
-  },
-  { providers: [aws_] },
-);
-
+const workQueue = queue("workflow-requests", "workflow-request", workQueueConfig);
 // Workflow steps hand work to the worker here (work-task messages); the worker consumes it.
-const taskQueue = new Queue(
-  "worker-tasks",
-  {
-    contract: "work-task",
-    kmsKeyArn: keys.dataKeyArn,
-    visibilityTimeoutSeconds: taskQueueConfig.visibilityTimeoutSeconds,
-    consumerProcessingTimeoutSeconds: taskQueueConfig.consumerProcessingTimeoutSeconds,
-    messageRetentionSeconds: taskQueueConfig.messageRetentionSeconds,
-    deadLetter: {
-      maxReceiveCount: taskQueueConfig.maxReceiveCount,
-      messageRetentionSeconds: taskQueueConfig.deadLetterRetentionSeconds,
-    },
-    region: awsContext.region,
-    protect,
-  },
-  { providers: [aws_] },
-);
+const taskQueue = queue("worker-tasks", "work-task", taskQueueConfig);
 
 // Service A's idempotency records and request status (services/service-a/src/requestStore.ts).
 const requestTable = new RequestTable(
@@ -509,7 +495,8 @@ function inClusterPlatform(topics: KafkaTopics) {
 
   // ---- The request path's services (services/): built from their Dockerfiles, meshed, scaled.
   const { services } = config;
-  const servicesNamespace = appNamespaces.get(services.namespace);
+  // config.ts guarantees services.namespace is one of platform.appNamespaces.
+  const servicesNamespace = appNamespaces.get(services.namespace) as AppNamespace;
   const common = {
     provider: k8sProvider,
     clusterName: cluster.clusterName,
@@ -546,7 +533,7 @@ function inClusterPlatform(topics: KafkaTopics) {
     },
     {
       providers: [aws_],
-      dependsOn: [...(servicesNamespace ? [servicesNamespace] : []), tracing, monitoring],
+      dependsOn: [servicesNamespace, tracing, monitoring],
     },
   );
   new Microservice(
@@ -589,13 +576,7 @@ function inClusterPlatform(topics: KafkaTopics) {
     },
     {
       providers: [aws_],
-      dependsOn: [
-        ...(servicesNamespace ? [servicesNamespace] : []),
-        tracing,
-        monitoring,
-        topics,
-        keda,
-      ],
+      dependsOn: [servicesNamespace, tracing, monitoring, topics, keda],
     },
   );
 
