@@ -30,3 +30,8 @@ export function stringList(value: unknown): string[] {
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
+
+/** An AWS managed key (`alias/aws/<service>`, by alias name or alias ARN): not ours to control. */
+export function isAwsManagedKeyRef(value: string): boolean {
+  return /(^|:)alias\/aws\//.test(value);
+}

@@ -1,12 +1,11 @@
 import type { AcmeResourcePolicy } from "../../../lib/policy";
 import { validateResourceType } from "../../../lib/policy";
-import { describe, isNonEmptyString, isRecord } from "../../../lib/values";
+import { describe, isNonEmptyString, isRecord, isAwsManagedKeyRef } from "../../../lib/values";
 
 const DYNAMODB_TABLE = "aws:dynamodb/table:Table";
 
 // The AWS managed key (alias/aws/dynamodb and its ARN form): its key policy cannot be edited, so
 // no grant can be scoped or revoked.
-const AWS_MANAGED_KEY = /(^|:)alias\/aws\//;
 
 /**
  * DynamoDB tables must be encrypted with a customer-managed KMS key: `serverSideEncryption` with
@@ -52,7 +51,7 @@ export const acmeDynamodbTableEnforceCmkEncryption: AcmeResourcePolicy = {
         `serverSideEncryption.kmsKeyArn is ${describe(key)}, so the table is encrypted with the ` +
           `AWS managed key alias/aws/dynamodb; ${fix}`,
       );
-    } else if (AWS_MANAGED_KEY.test(key)) {
+    } else if (isAwsManagedKeyRef(key)) {
       reportViolation(`serverSideEncryption.kmsKeyArn is "${key}", an AWS managed key; ${fix}`);
     }
   }),

@@ -1,12 +1,11 @@
 import type { AcmeResourcePolicy } from "../../../lib/policy";
 import { validateResourceType } from "../../../lib/policy";
-import { describe, isNonEmptyString, isRecord } from "../../../lib/values";
+import { describe, isNonEmptyString, isRecord, isAwsManagedKeyRef } from "../../../lib/values";
 
 const ECR_REPOSITORY = "aws:ecr/repository:Repository";
 const KMS_TYPES = ["KMS", "KMS_DSSE"];
 
 // The AWS managed key (alias/aws/ecr and its ARN form): its key policy cannot be edited.
-const AWS_MANAGED_KEY = /(^|:)alias\/aws\//;
 
 /**
  * ECR repositories must be encrypted with a customer-managed KMS key:
@@ -48,7 +47,7 @@ export const acmeEcrRepositoryEnforceCmkEncryption: AcmeResourcePolicy = {
         `encryptionConfigurations[0].kmsKey is ${describe(key)}, so ECR uses the AWS managed key ` +
           `alias/aws/ecr; ${fix}`,
       );
-    } else if (AWS_MANAGED_KEY.test(key)) {
+    } else if (isAwsManagedKeyRef(key)) {
       reportViolation(`encryptionConfigurations[0].kmsKey is "${key}", an AWS managed key; ${fix}`);
     }
   }),

@@ -1,7 +1,7 @@
 import type { ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
 import type { AcmeResourcePolicy } from "../../../lib/policy";
 import { validateResourceType } from "../../../lib/policy";
-import { describe, isNonEmptyString, isRecord } from "../../../lib/values";
+import { describe, isNonEmptyString, isRecord, isAwsManagedKeyRef } from "../../../lib/values";
 
 const S3_SSE =
   "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration";
@@ -13,7 +13,6 @@ const S3_SSE_V2 =
 const KMS_ALGORITHMS = ["aws:kms", "aws:kms:dsse"];
 // AWS managed keys (alias/aws/s3 and its ARN form): their key policy cannot be edited, so no grant
 // can be audited or revoked.
-const AWS_MANAGED_KEY = /(^|:)alias\/aws\//;
 const FIX = "set it to a customer-managed KMS key.";
 
 function check(args: ResourceValidationArgs, reportViolation: ReportViolation): void {
@@ -42,7 +41,7 @@ function check(args: ResourceValidationArgs, reportViolation: ReportViolation): 
         `${at}.applyServerSideEncryptionByDefault.kmsMasterKeyId is ${describe(key)}, so S3 uses ` +
           `the AWS managed key aws/s3; ${FIX}`,
       );
-    } else if (AWS_MANAGED_KEY.test(key)) {
+    } else if (isAwsManagedKeyRef(key)) {
       reportViolation(
         `${at}.applyServerSideEncryptionByDefault.kmsMasterKeyId is "${key}", an AWS managed ` +
           `key; ${FIX}`,

@@ -1,12 +1,11 @@
 import type { AcmeResourcePolicy } from "../../../lib/policy";
 import { validateResourceType } from "../../../lib/policy";
-import { describe, isNonEmptyString } from "../../../lib/values";
+import { describe, isNonEmptyString, isAwsManagedKeyRef } from "../../../lib/values";
 
 const SNS_TOPIC = "aws:sns/topic:Topic";
 
 // The AWS managed key (alias/aws/sns, by alias or alias ARN): its policy cannot be edited, so
 // CloudWatch alarms and other AWS services can never publish to a topic encrypted with it.
-const AWS_MANAGED_KEY = /(^|:)alias\/aws\//;
 
 /**
  * SNS topics must be encrypted at rest with a customer-managed KMS key. The AWS managed
@@ -29,7 +28,7 @@ export const acmeSnsTopicEnforceCmkEncryption: AcmeResourcePolicy = {
     const key: unknown = args.props.kmsMasterKeyId;
     if (!isNonEmptyString(key)) {
       reportViolation(`kmsMasterKeyId is ${describe(key)}, so the topic is not encrypted; ${fix}`);
-    } else if (AWS_MANAGED_KEY.test(key)) {
+    } else if (isAwsManagedKeyRef(key)) {
       reportViolation(
         `kmsMasterKeyId is "${key}", an AWS managed key that CloudWatch alarms cannot use; ${fix}`,
       );

@@ -1,12 +1,11 @@
 import type { AcmeResourcePolicy } from "../../../lib/policy";
 import { validateResourceType } from "../../../lib/policy";
-import { describe, isNonEmptyString } from "../../../lib/values";
+import { describe, isNonEmptyString, isAwsManagedKeyRef } from "../../../lib/values";
 
 const SQS_QUEUE = "aws:sqs/queue:Queue";
 
 // AWS managed keys (alias/aws/sqs and its ARN form): their key policy cannot be edited, so no
 // grant can be audited or revoked, and AWS services cannot be allowed to publish to the queue.
-const AWS_MANAGED_KEY = /(^|:)alias\/aws\//;
 
 /**
  * SQS queues, dead-letter queues included, must be encrypted with a customer-managed KMS key:
@@ -36,7 +35,7 @@ export const acmeSqsQueueEnforceCmkEncryption: AcmeResourcePolicy = {
       reportViolation(
         `kmsMasterKeyId is ${describe(key)}, so the queue uses SSE-SQS or no encryption; ${fix}`,
       );
-    } else if (AWS_MANAGED_KEY.test(key)) {
+    } else if (isAwsManagedKeyRef(key)) {
       reportViolation(`kmsMasterKeyId is "${key}", an AWS managed key; ${fix}`);
     }
   }),
