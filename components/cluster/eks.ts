@@ -14,6 +14,7 @@ import {
   serviceTrustPolicy,
   throwIfInvalid,
   ValidationError,
+  keyUseViaService,
 } from "../lib";
 
 /** The EKS add-ons every cluster runs, each pinned to an exact version. */
@@ -480,16 +481,13 @@ export class EksCluster extends pulumi.ComponentResource {
             },
             {
               Sid: "UseThroughEc2",
-              Effect: "Allow",
-              Action: [
+              ...keyUseViaService(args.volumesKeyArn, "ec2", args.region, [
                 "kms:Encrypt",
                 "kms:Decrypt",
                 "kms:ReEncrypt*",
                 "kms:GenerateDataKey*",
                 "kms:DescribeKey",
-              ],
-              Resource: args.volumesKeyArn,
-              Condition: { StringEquals: { "kms:ViaService": `ec2.${args.region}.amazonaws.com` } },
+              ]),
             },
           ]),
         },
