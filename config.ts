@@ -616,6 +616,7 @@ const alertThresholdsSchema = z
       trustAnchorFor: promDuration,
     }),
     elasticsearch: thresholdGroup({ notGreenFor: promDuration, healthUnknownFor: promDuration }),
+    autoscaling: thresholdGroup({ errorsFor: promDuration, unavailableFor: promDuration }),
     monitoring: thresholdGroup({
       targetsDownPercent: percent("the percent of a job's targets down"),
       targetsDownFor: promDuration,

@@ -22,7 +22,7 @@ describe("AlertRules in the prod plan", () => {
         r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule" &&
         r.urn.includes("acme:observability:AlertRules$"),
     );
-    assert.equal(rules.length, 6);
+    assert.equal(rules.length, 7);
     for (const rule of rules) {
       assert.ok(
         (rule.dependencies ?? []).includes(release.urn),

@@ -63,6 +63,7 @@ const T: AlertThresholds = {
     trustAnchorFor: "1h",
   },
   elasticsearch: { notGreenFor: "15m", healthUnknownFor: "15m" },
+  autoscaling: { errorsFor: "10m", unavailableFor: "10m" },
   monitoring: {
     targetsDownPercent: 10,
     targetsDownFor: "15m",
@@ -269,6 +270,54 @@ const CASES: Record<string, AlertCase> = {
     firing: [gauge(`elasticsearch_exporter_build_info{version="v1.11.0"}`, 1)],
     quiet: [gauge(`elasticsearch_cluster_health_status{cluster="logs", color="green"}`, 0)],
     labels: { color: "green" },
+    start: 0,
+  },
+  KedaScalerErrors: {
+    firing: [
+      counter(
+        `keda_scaler_detail_errors_total{namespace="shop", scaledObject="worker", scaler="awsSqsQueueScaler", metric="s0-aws-sqs-queue", triggerIndex="0", type="scaledobject"}`,
+        1,
+      ),
+    ],
+    quiet: [
+      counter(
+        `keda_scaler_detail_errors_total{namespace="shop", scaledObject="worker", scaler="awsSqsQueueScaler", metric="s0-aws-sqs-queue", triggerIndex="0", type="scaledobject"}`,
+        0,
+      ),
+    ],
+    labels: { namespace: "shop", scaledObject: "worker", scaler: "awsSqsQueueScaler" },
+    start: 1,
+  },
+  KedaScaledObjectErrors: {
+    firing: [
+      counter(`keda_scaled_object_errors_total{namespace="shop", scaledObject="worker"}`, 1),
+    ],
+    quiet: [counter(`keda_scaled_object_errors_total{namespace="shop", scaledObject="worker"}`, 0)],
+    labels: { namespace: "shop", scaledObject: "worker" },
+    start: 1,
+  },
+  // Down or never scraped alike: no `up == 1` of the container.
+  KedaOperatorDown: {
+    firing: [
+      gauge(`up{namespace="keda", container="keda-operator", pod="keda-operator-0"}`, 0),
+      gauge(`up{namespace="keda", container="keda-admission-webhooks", pod="w-0"}`, 1),
+    ],
+    quiet: [
+      gauge(`up{namespace="keda", container="keda-operator", pod="keda-operator-0"}`, 0),
+      gauge(`up{namespace="keda", container="keda-operator", pod="keda-operator-1"}`, 1),
+    ],
+    labels: {},
+    start: 0,
+  },
+  KedaMetricsApiServerDown: {
+    firing: [gauge(`up{namespace="keda", container="keda-operator", pod="keda-operator-0"}`, 1)],
+    quiet: [
+      gauge(
+        `up{namespace="keda", container="keda-operator-metrics-apiserver", pod="keda-operator-metrics-apiserver-0"}`,
+        1,
+      ),
+    ],
+    labels: {},
     start: 0,
   },
   PrometheusTargetsDown: {

@@ -8,6 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { dependenciesOf, PROM_DURATION, throwIfInvalid, ValidationError } from "../lib";
+import { KEDA_NAMESPACE, KEDA_WORKLOADS } from "../platform/keda";
 
 /** A Prometheus duration such as `5m` or `1h`. */
 export type Duration = `${number}${"s" | "m" | "h" | "d"}`;
@@ -78,6 +79,18 @@ export interface AlertThresholds {
      */
     healthUnknownFor: Duration;
   };
+  autoscaling: {
+    /**
+     * How long a KEDA scaler or ScaledObject may keep failing (it cannot read the queue depth, so
+     * the service stops scaling on it) before it alerts. @default 10m
+     */
+    errorsFor: Duration;
+    /**
+     * How long KEDA's operator or metrics API server may have no scrapeable replica before it
+     * alerts: without them no ScaledObject's HPA gets a metric. @default 10m
+     */
+    unavailableFor: Duration;
+  };
   monitoring: {
     /** Percent of a job's targets down above which it alerts. @default 10 */
     targetsDownPercent: number;
@@ -131,6 +144,7 @@ export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = {
     trustAnchorFor: "1h",
   },
   elasticsearch: { notGreenFor: "15m", healthUnknownFor: "15m" },
+  autoscaling: { errorsFor: "10m", unavailableFor: "10m" },
   monitoring: {
     targetsDownPercent: 10,
     targetsDownFor: "15m",
@@ -486,6 +500,46 @@ export function renderRuleGroups(t: AlertThresholds, opts: RenderOptions): RuleG
       ],
     },
     {
+      name: "autoscaling",
+      rules: [
+        // The series carry the ScaledObject's namespace: the PodMonitor honours KEDA's labels.
+        rule(
+          "KedaScalerErrors",
+          "warning",
+          "sum by (namespace, scaledObject, scaler) (rate(keda_scaler_detail_errors_total[5m])) > 0",
+          t.autoscaling.errorsFor,
+          "KEDA cannot read {{ $labels.scaler }} for {{ $labels.namespace }}/{{ $labels.scaledObject }}",
+          `The {{ $labels.scaler }} scaler of ScaledObject {{ $labels.namespace }}/{{ $labels.scaledObject }} has failed for ${t.autoscaling.errorsFor}: the service no longer scales on it.`,
+        ),
+        rule(
+          "KedaScaledObjectErrors",
+          "warning",
+          "sum by (namespace, scaledObject) (rate(keda_scaled_object_errors_total[5m])) > 0",
+          t.autoscaling.errorsFor,
+          "ScaledObject {{ $labels.namespace }}/{{ $labels.scaledObject }} is failing",
+          `KEDA has reported errors for ScaledObject {{ $labels.namespace }}/{{ $labels.scaledObject }} for ${t.autoscaling.errorsFor}.`,
+        ),
+        // The webhooks only validate KEDA objects on change; a scaling outage is these two.
+        ...(
+          [
+            ["operator", "KedaOperatorDown"],
+            ["metricsServer", "KedaMetricsApiServerDown"],
+          ] as const
+        ).map(([workload, alert]) => {
+          // The pods' `app` label is also their container's name (components/platform/keda.ts).
+          const container = KEDA_WORKLOADS.find((w) => w.values === workload)!.app;
+          return rule(
+            alert,
+            "warning",
+            `absent(up{namespace=${promqlString(KEDA_NAMESPACE)}, container=${promqlString(container)}} == 1)`,
+            t.autoscaling.unavailableFor,
+            `No ${container} replica is up`,
+            `Prometheus has scraped no ${container} for ${t.autoscaling.unavailableFor}: the services KEDA scales keep their current replica count.`,
+          );
+        }),
+      ],
+    },
+    {
       name: "monitoring-self",
       rules: [
         rule(
@@ -543,6 +597,7 @@ export const RULE_GROUP_NAMES = [
   "workflows",
   "mesh-certificates",
   "logging",
+  "autoscaling",
   "monitoring-self",
 ] as const;
 

@@ -12,6 +12,7 @@
 import { stringify } from "yaml";
 import type { CheckedResource } from "../../tools/checks/graph";
 import { revealSecrets } from "../../tools/stackExport";
+import { KEDA_NAMESPACE, KEDA_POD_MONITOR, KEDA_WORKLOADS } from "../platform/keda";
 import { KIT_HTTP_BUCKETS_SECONDS } from "../services/serviceObservability";
 import { type RuleGroup } from "./alertRules";
 
@@ -27,6 +28,13 @@ export interface HealthyStackFacts {
   elasticsearchClusters: string[];
   /** Every service of components/services (its `<name>-slo` PrometheusRule): the kit's metrics. */
   services: Array<{ namespace: string; name: string }>;
+  /**
+   * Targets whose `up` carries more than `job`: KEDA's workloads, one container each, scraped by
+   * its PodMonitor (the KEDA alerts select them by namespace and container).
+   */
+  containerTargets: Array<{ job: string; namespace: string; container: string }>;
+  /** Every KEDA ScaledObject (namespace and name). */
+  scaledObjects: Array<{ namespace: string; name: string }>;
 }
 
 type Meta = { name?: string; namespace?: string } | undefined;
@@ -55,11 +63,26 @@ export function healthyStackFacts(resources: CheckedResource[]): HealthyStackFac
   const certificates: HealthyStackFacts["certificates"] = [];
   const clusters = new Set<string>();
   const services: HealthyStackFacts["services"] = [];
+  const containerTargets: HealthyStackFacts["containerTargets"] = [];
+  const scaledObjects: HealthyStackFacts["scaledObjects"] = [];
   for (const r of resources) {
     const meta = metaOf(r);
     switch (r.type) {
       case "kubernetes:monitoring.coreos.com/v1:PodMonitor":
         jobs.add(`${meta?.namespace}/${meta?.name}`);
+        if (meta?.name === KEDA_POD_MONITOR) {
+          for (const w of KEDA_WORKLOADS) {
+            containerTargets.push({
+              job: `${meta.namespace}/${meta.name}`,
+              namespace: KEDA_NAMESPACE,
+              // The pods' `app` label is their container's name.
+              container: w.app,
+            });
+          }
+        }
+        break;
+      case "kubernetes:keda.sh/v1alpha1:ScaledObject":
+        scaledObjects.push({ namespace: meta?.namespace as string, name: meta?.name as string });
         break;
       case "kubernetes:monitoring.coreos.com/v1:ServiceMonitor":
         jobs.add(((r.inputs.spec as { jobLabel?: string }).jobLabel ?? meta?.name) as string);
@@ -100,6 +123,8 @@ export function healthyStackFacts(resources: CheckedResource[]): HealthyStackFac
     certificates,
     elasticsearchClusters: [...clusters].sort(),
     services: services.sort((a, b) => a.name.localeCompare(b.name)),
+    containerTargets,
+    scaledObjects,
   };
 }
 
@@ -136,7 +161,28 @@ export const HEALTHY_METRICS: Readonly<
 > = {
   up: {
     why: "every scrape job the stack configures answers",
-    series: (f) => f.jobs.map((job) => ({ series: `up${labels({ job })}`, values: flat(1) })),
+    series: (f) => [
+      ...f.jobs
+        .filter((job) => !f.containerTargets.some((t) => t.job === job))
+        .map((job) => ({ series: `up${labels({ job })}`, values: flat(1) })),
+      ...f.containerTargets.map((t) => ({ series: `up${labels(t)}`, values: flat(1) })),
+    ],
+  },
+  keda_scaler_detail_errors_total: {
+    why: "KEDA: every ScaledObject's scaler reads its metric",
+    series: (f) =>
+      f.scaledObjects.map(({ namespace, name }) => ({
+        series: `keda_scaler_detail_errors_total${labels({ namespace, scaledObject: name, scaler: "awsSqsQueueScaler", metric: "s0-aws-sqs-queue", triggerIndex: "0", type: "scaledobject" })}`,
+        values: flat(0),
+      })),
+  },
+  keda_scaled_object_errors_total: {
+    why: "KEDA: no ScaledObject error",
+    series: (f) =>
+      f.scaledObjects.map(({ namespace, name }) => ({
+        series: `keda_scaled_object_errors_total${labels({ namespace, scaledObject: name })}`,
+        values: flat(0),
+      })),
   },
   response_total: {
     why: "Linkerd proxies: 100% inbound success",

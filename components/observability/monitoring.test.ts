@@ -433,11 +433,12 @@ describe("Monitoring", () => {
     }
   });
 
-  it("scrapes Linkerd, Argo Events workloads and cert-manager with valid PodMonitors", () => {
+  it("scrapes Linkerd, Argo Events workloads, cert-manager and KEDA with valid PodMonitors", () => {
     const crs = ofType(capture, "kubernetes:monitoring.coreos.com/v1:PodMonitor", devUrn);
     assert.deepEqual(crs.map((c) => c.name).sort(), [
       "dev-argo-events-workloads",
       "dev-cert-manager",
+      "dev-keda",
       "dev-linkerd-control-plane",
       "dev-linkerd-proxy",
     ]);

@@ -27,6 +27,7 @@ import {
 import { certManagerPodMonitor } from "../mesh/certManager";
 import { linkerdPodMonitors } from "../mesh/linkerd";
 import { brokerHosts, mskScrapeConfigs } from "../messaging/kafka";
+import { kedaPodMonitor } from "../platform/keda";
 import { argoEventsPodMonitor } from "../workflows/argoEvents";
 import type { AlertmanagerCredential } from "./alertmanager";
 import { chartDefaultRulesValues, eksUnscrapeableComponentValues } from "./chartDefaultRules";
@@ -340,13 +341,14 @@ export function kubePrometheusStackValues(v: KubePrometheusStackValuesInputs) {
 
 /**
  * The PodMonitors Monitoring creates in its namespace, each from the module of what it scrapes:
- * Linkerd (proxies and control plane), Argo Events workloads and cert-manager.
+ * Linkerd (proxies and control plane), Argo Events workloads, cert-manager and KEDA.
  */
 export function podMonitors(namespace: string): Record<string, unknown>[] {
   return [
     ...linkerdPodMonitors(namespace),
     argoEventsPodMonitor(namespace),
     certManagerPodMonitor(namespace),
+    kedaPodMonitor(namespace),
   ];
 }
 

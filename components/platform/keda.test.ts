@@ -18,7 +18,14 @@ import {
 import { CHARTS } from "../lib";
 import { Queue, type QueueArgs } from "../messaging/queue";
 import { validateManifest } from "../../tools/checks/manifests";
-import { Keda, KEDA_AWS_AUTHENTICATION, type KedaArgs, kedaValues, validateKedaArgs } from "./keda";
+import {
+  Keda,
+  KEDA_AWS_AUTHENTICATION,
+  type KedaArgs,
+  kedaPodMonitor,
+  kedaValues,
+  validateKedaArgs,
+} from "./keda";
 
 const CLUSTER = "acme-test";
 const ROLE = `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/keda-operator`;
@@ -99,6 +106,11 @@ describe("Keda", () => {
       operator: { replicaCount: 1 },
       metricsServer: { replicaCount: 1 },
       webhooks: { replicaCount: 1 },
+      prometheus: {
+        operator: { enabled: true },
+        metricServer: { enabled: true },
+        webhooks: { enabled: true },
+      },
     });
     const namespace = single(capture, "kubernetes:core/v1:Namespace", "keda-namespace");
     assert.deepEqual(namespace.inputs.metadata, {
@@ -138,6 +150,11 @@ describe("Keda", () => {
       operator: { replicaCount: 2 },
       metricsServer: { replicaCount: 2 },
       webhooks: { replicaCount: 2 },
+      prometheus: {
+        operator: { enabled: true },
+        metricServer: { enabled: true },
+        webhooks: { enabled: true },
+      },
       podDisruptionBudget: {
         operator: { maxUnavailable: 1 },
         metricServer: { maxUnavailable: 1 },
@@ -159,6 +176,26 @@ describe("Keda", () => {
       podIdentity: { provider: "aws", identityOwner: "keda" },
     });
     assert.deepEqual(validateManifest(auths[0].inputs), []);
+  });
+
+  it("has every workload's metrics scraped by one valid PodMonitor that keeps KEDA's namespace label", () => {
+    const monitor = kedaPodMonitor("monitoring");
+    assert.deepEqual(validateManifest(monitor), []);
+    assert.deepEqual(monitor.spec, {
+      namespaceSelector: { matchNames: ["keda"] },
+      selector: {
+        matchExpressions: [
+          {
+            key: "app",
+            operator: "In",
+            values: ["keda-operator", "keda-operator-metrics-apiserver", "keda-admission-webhooks"],
+          },
+        ],
+      },
+      podMetricsEndpoints: [
+        { port: "metrics", path: "/metrics", interval: "60s", honorLabels: true },
+      ],
+    });
   });
 
   it("sets only keys the pinned chart has", () => {

@@ -114,27 +114,50 @@ export function kedaOperatorStatements(queueArns: pulumi.Input<string>[]): Polic
   ];
 }
 
-/** The chart's three workloads: the values key of each and the `app` label of its pods. */
-const WORKLOADS = [
-  { values: "operator", pdb: "operator", spread: "operator", app: "keda-operator" },
+/**
+ * The chart's three workloads: the values key of each (the chart spells them differently under
+ * `podDisruptionBudget` and `prometheus`), and the `app` label of its pods, which is
+ * also its container's name (kedacore/charts @ v2.20.2, keda/templates/manager, metrics-server and
+ * webhooks deployment.yaml: `app:` and `- name:` both from `operator.name` / `webhooks.name`).
+ */
+export const KEDA_WORKLOADS = [
+  {
+    values: "operator",
+    pdb: "operator",
+    spread: "operator",
+    prometheus: "operator",
+    app: "keda-operator",
+  },
   {
     values: "metricsServer",
     pdb: "metricServer",
     spread: "metricsServer",
+    prometheus: "metricServer",
     app: "keda-operator-metrics-apiserver",
   },
-  { values: "webhooks", pdb: "webhooks", spread: "webhooks", app: "keda-admission-webhooks" },
+  {
+    values: "webhooks",
+    pdb: "webhooks",
+    spread: "webhooks",
+    prometheus: "webhooks",
+    app: "keda-admission-webhooks",
+  },
 ] as const;
 
 /** The Helm values of the release (exported so tests check them against the chart). */
 export function kedaValues(args: Pick<KedaArgs, "highAvailability">): Record<string, unknown> {
   const replicas = args.highAvailability ? 2 : 1;
-  const each = <T>(key: "values" | "pdb" | "spread", value: (w: (typeof WORKLOADS)[number]) => T) =>
-    Object.fromEntries(WORKLOADS.map((w) => [w[key], value(w)]));
+  const each = <T>(
+    key: "values" | "pdb" | "spread" | "prometheus",
+    value: (w: (typeof KEDA_WORKLOADS)[number]) => T,
+  ) => Object.fromEntries(KEDA_WORKLOADS.map((w) => [w[key], value(w)]));
   return {
     // Named explicitly: the Pod Identity association names this service account.
     serviceAccount: { operator: { create: true, name: KEDA_OPERATOR_SERVICE_ACCOUNT } },
     ...each("values", () => ({ replicaCount: replicas })),
+    // Each workload serves Prometheus metrics on its `metrics` port (8080); the project's own
+    // PodMonitor ({@link kedaPodMonitor}) scrapes them, so the chart's monitors stay off.
+    prometheus: each("prometheus", () => ({ enabled: true })),
     ...(args.highAvailability
       ? {
           // The chart renders each budget only when its map is set (templates/*/poddisruptionbudget.yaml).
@@ -150,6 +173,36 @@ export function kedaValues(args: Pick<KedaArgs, "highAvailability">): Record<str
           ]),
         }
       : {}),
+  };
+}
+
+/** The container port every KEDA workload serves its metrics on (the chart's default name). */
+export const KEDA_METRICS_PORT = "metrics";
+/** The name of {@link kedaPodMonitor}; its scrape job is `<monitoring namespace>/keda`. */
+export const KEDA_POD_MONITOR = "keda";
+
+/**
+ * The PodMonitor of KEDA's three workloads, in the monitoring namespace `namespace` (`Monitoring`
+ * creates it once its CRDs are served). `honorLabels`: KEDA's own `namespace` label names the
+ * ScaledObject's namespace, which the alerts group by; without it Prometheus would rename it
+ * `exported_namespace` and put `keda` in its place.
+ */
+export function kedaPodMonitor(namespace: string): Record<string, unknown> {
+  return {
+    apiVersion: "monitoring.coreos.com/v1",
+    kind: "PodMonitor",
+    metadata: { name: KEDA_POD_MONITOR, namespace },
+    spec: {
+      namespaceSelector: { matchNames: [KEDA_NAMESPACE] },
+      selector: {
+        matchExpressions: [
+          { key: "app", operator: "In", values: KEDA_WORKLOADS.map((w) => w.app) },
+        ],
+      },
+      podMetricsEndpoints: [
+        { port: KEDA_METRICS_PORT, path: "/metrics", interval: "60s", honorLabels: true },
+      ],
+    },
   };
 }
 

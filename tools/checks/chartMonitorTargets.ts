@@ -110,6 +110,24 @@ export const CHART_MONITOR_TARGETS: ChartMonitorTarget[] = [
     ports: [...ports],
     template: `deploy/charts/cert-manager/templates/${file}`,
   })),
+  // kedacore/charts @ v2.20.2, keda/templates/{manager,metrics-server,webhooks}/deployment.yaml:
+  // pod label `app` (lines 28, 28, 29) and the `metrics` container port (manager lines 145-148 and
+  // webhooks lines 117-120, rendered with `prometheus.<workload>.enabled`, which kedaValues sets;
+  // metrics-server lines 154-156, always). Plus each one's other ports.
+  ...(
+    [
+      ["keda-operator", "manager", ["metrics", "metricsservice"]],
+      ["keda-operator-metrics-apiserver", "metrics-server", ["https", "metrics"]],
+      ["keda-admission-webhooks", "webhooks", ["http", "metrics"]],
+    ] as const
+  ).map(([app, dir, ports]) => ({
+    ...reviewed("keda"),
+    kind: "pod" as const,
+    workload: app,
+    labels: { app },
+    ports: [...ports],
+    template: `keda/templates/${dir}/deployment.yaml`,
+  })),
   // The EventSource and Sensor pods the argo-events controller (chart argo-events 2.4.22,
   // appVersion v1.9.10) creates in the objects' namespaces: argoproj/argo-events @ v1.9.10,
   // pkg/reconciler/eventsource/controller.go line 90 and pkg/reconciler/sensor/controller.go line
