@@ -39,6 +39,25 @@ export interface OperationThrottle {
   burstLimit: number;
 }
 
+/**
+ * The HTTP_PROXY integration of one operation over the VPC link v2, as data. API Gateway's OpenAPI
+ * import is not documented to take the VPC link v2 `integrationTarget` (docs/api.md), so by
+ * default the document carries no integration and the ApiGateway component creates one
+ * `aws.apigateway.Integration` per operation from this: `connectionType: "VPC_LINK"`,
+ * `connectionId: vpcLinkId`, `integrationTarget: loadBalancerArn`,
+ * `uri: backendBaseUrl + path`, `integrationHttpMethod: httpMethod`.
+ */
+export interface OperationIntegration {
+  type: "HTTP_PROXY";
+  /** Upper-case method sent to the backend (the operation's own). */
+  httpMethod: string;
+  /** Appended to `ApiRefs.backendBaseUrl` to make the `uri` (the contract's path template). */
+  path: string;
+  /** Path parameters, and the caller header set from the authenticated identity. */
+  requestParameters: Record<string, string>;
+  timeoutMilliseconds: number;
+}
+
 /** One operation of the rendered document. */
 export interface RenderedOperation {
   operationId: string;
@@ -50,6 +69,7 @@ export interface RenderedOperation {
   /** The request validator attached to it (every operation has one). */
   requestValidator: string;
   throttle?: OperationThrottle;
+  integration: OperationIntegration;
 }
 
 /**
