@@ -343,6 +343,26 @@ function awsState(
         },
       };
     }
+    case "aws:acm/certificate:Certificate": {
+      // DNS validation: one CNAME per name on the certificate, as ACM answers it.
+      const names = [inputs.domainName, ...((inputs.subjectAlternativeNames as unknown[]) ?? [])]
+        .map(String)
+        .filter((n, i, all) => all.indexOf(n) === i);
+      const id = arn("acm", `certificate/${uuid(seed)}`);
+      return {
+        id,
+        state: {
+          ...inputs,
+          arn: id,
+          domainValidationOptions: names.map((domainName) => ({
+            domainName,
+            resourceRecordName: `_${hex(`${seed}::${domainName}`, 32)}.${domainName.replace(/^\*\./, "")}.`,
+            resourceRecordType: "CNAME",
+            resourceRecordValue: `_${hex(`${seed}::${domainName}::value`, 32)}.acm-validations.aws.`,
+          })),
+        },
+      };
+    }
     default: {
       // Any other AWS resource: a stable ID and, where the resource has one, an ARN-like value.
       const id = autoName(name, seed);
@@ -434,6 +454,19 @@ export function invokeMocks(ctx: MockContext): Record<string, (inputs: State) =>
         authorizationToken: Buffer.from(`AWS:${password}`).toString("base64"),
         proxyEndpoint: `https://${registry}.dkr.ecr.${ctx.region}.amazonaws.com`,
         expiresAt: "2026-01-01T12:00:00Z",
+      };
+    },
+    // A REST API's resource by path, as its OpenAPI import created it.
+    "aws:apigateway/getResource:getResource": (inputs) => {
+      const path = String(inputs.path);
+      const id = (p: string) => hex(`apigateway-resource::${String(inputs.restApiId)}::${p}`, 10);
+      const parent = path === "/" ? undefined : path.slice(0, path.lastIndexOf("/")) || "/";
+      return {
+        id: id(path),
+        restApiId: inputs.restApiId,
+        path,
+        pathPart: path === "/" ? "" : path.slice(path.lastIndexOf("/") + 1),
+        ...(parent === undefined ? {} : { parentId: id(parent) }),
       };
     },
     "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({

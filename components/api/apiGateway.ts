@@ -7,7 +7,6 @@
  * The document itself comes from a {@link ContractApi} (document.ts); the load balancer from
  * PrivateIngress. This component only supplies the deploy-time references the document needs.
  */
-import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -22,6 +21,7 @@ import {
   throwIfInvalid,
   ValidationError,
 } from "../lib";
+import { documentHash } from "./document";
 import type { ContractApi, RenderedOperation } from "./types";
 
 /**
@@ -467,11 +467,6 @@ export function resourceServersOf(scopes: string[]): Map<string, string[]> {
   return servers;
 }
 
-/** SHA-256 of a rendered document: the deployment's trigger. */
-export function documentHash(body: string): string {
-  return createHash("sha256").update(body).digest("hex");
-}
-
 /**
  * A regional REST API built from a contract, with everything around it:
  *
@@ -617,18 +612,18 @@ export class ApiGateway extends pulumi.ComponentResource {
     );
 
     // The document, rendered once every reference is known.
-    const body = pulumi
+    const document = pulumi
       .all([vpcLink.id, args.loadBalancerArn, args.backendBaseUrl, userPool.arn])
       .apply(([vpcLinkId, loadBalancerArn, backendBaseUrl, userPoolArn]) =>
-        JSON.stringify(
-          args.api.render({
-            vpcLinkId,
-            loadBalancerArn,
-            backendBaseUrl,
-            userPoolArns: [userPoolArn],
-          }),
-        ),
+        args.api.render({
+          vpcLinkId,
+          loadBalancerArn,
+          backendBaseUrl,
+          userPoolArns: [userPoolArn],
+        }),
       );
+    const body = document.apply((d) => JSON.stringify(d));
+    const bodyHash = document.apply(documentHash);
     this.restApi = new aws.apigateway.RestApi(
       name,
       {
@@ -643,15 +638,46 @@ export class ApiGateway extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    // One private integration per operation. The OpenAPI import is not documented to take the VPC
+    // link v2 `integrationTarget` (docs/api.md), so integrations are resources. Importing a changed
+    // document in overwrite mode replaces the methods, and their integrations with them: each
+    // integration is therefore replaced whenever the document changes (deleted first, which finds
+    // it already gone, then created on the new method).
+    const integrations = args.api.operations.map((operation) => {
+      const resource = aws.apigateway.getResourceOutput(
+        { restApiId: this.restApi.id, path: operation.path },
+        { parent: this, dependsOn: [this.restApi] },
+      );
+      return new aws.apigateway.Integration(
+        `${name}-${operation.operationId}`,
+        {
+          restApi: this.restApi.id,
+          resourceId: resource.id,
+          httpMethod: operation.method,
+          type: operation.integration.type,
+          integrationHttpMethod: operation.integration.httpMethod,
+          connectionType: "VPC_LINK",
+          connectionId: vpcLink.id,
+          integrationTarget: args.loadBalancerArn,
+          // The host is a name on the load balancer's certificate: API Gateway checks it.
+          uri: pulumi.interpolate`${args.backendBaseUrl}${operation.integration.path}`,
+          requestParameters: operation.integration.requestParameters,
+          timeoutMilliseconds: operation.integration.timeoutMilliseconds,
+          tlsConfig: { insecureSkipVerification: false },
+        },
+        { parent: this, replacementTrigger: bodyHash, deleteBeforeReplace: true },
+      );
+    });
     const deployment = new aws.apigateway.Deployment(
       name,
       {
         restApi: this.restApi.id,
         description: `${name}: the contract's document`,
         // A new deployment (and the stage moved onto it) whenever the document changes.
-        triggers: { documentSha256: body.apply(documentHash) },
+        triggers: { documentSha256: bodyHash },
       },
-      { parent: this },
+      // Deployed once every method has its integration.
+      { parent: this, dependsOn: integrations },
     );
 
     // API Gateway writes logs with the account's CloudWatch role: one per account and Region.
