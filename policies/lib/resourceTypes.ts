@@ -4,3 +4,19 @@ export const EKS_CLUSTER = "aws:eks/cluster:Cluster";
 export const EC2_LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
 export const CLOUDWATCH_LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
 export const K8S_STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass";
+export const S3_BUCKET_TYPES = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"];
+export const APIGATEWAY_STAGE = "aws:apigateway/stage:Stage";
+export const APIGATEWAY_METHOD_SETTINGS = "aws:apigateway/methodSettings:MethodSettings";
+export const APIGATEWAY_DOMAIN_NAME = "aws:apigateway/domainName:DomainName";
+export const WAFV2_WEB_ACL = "aws:wafv2/webAcl:WebAcl";
+export const WAFV2_WEB_ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation";
+export const WAFV2_WEB_ACL_LOGGING_CONFIGURATION =
+  "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration";
+export const ACM_CERTIFICATE = "aws:acm/certificate:Certificate";
+/** Load balancers, listeners and target groups: `aws.lb` and its `aws.alb` alias (same schema). */
+export const LB_LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer";
+export const LB_LOAD_BALANCER_TYPES = [LB_LOAD_BALANCER, "aws:alb/loadBalancer:LoadBalancer"];
+export const LB_LISTENER = "aws:lb/listener:Listener";
+export const LB_LISTENER_TYPES = [LB_LISTENER, "aws:alb/listener:Listener"];
+export const LB_TARGET_GROUP = "aws:lb/targetGroup:TargetGroup";
+export const LB_TARGET_GROUP_TYPES = [LB_TARGET_GROUP, "aws:alb/targetGroup:TargetGroup"];

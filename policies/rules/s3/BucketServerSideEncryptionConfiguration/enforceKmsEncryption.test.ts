@@ -9,6 +9,7 @@ import {
   sseResource,
   type SseConfigProps,
 } from "../../../fixtures/s3";
+import { ACCESS_LOG_BUCKET, LB_LOAD_BALANCER, lbStack, loadBalancer } from "../../../fixtures/lb";
 import { evaluateProps, testUrn, unknownValue, violationMessages } from "../../../lib/testing";
 import { acmeS3BucketserversideencryptionconfigurationEnforceKmsEncryption as policy } from "./enforceKmsEncryption";
 
@@ -129,5 +130,60 @@ describe(policy.name, () => {
           "known during preview",
       ],
     );
+  });
+
+  describe("the ALB access-log bucket", () => {
+    const SSE_S3 =
+      'rules[0].applyServerSideEncryptionByDefault.sseAlgorithm is "AES256"; set it to ' +
+      '"aws:kms" and kmsMasterKeyId to a customer-managed KMS key.';
+    const sseS3 = (bucket: string, name = bucket) =>
+      sseResource(
+        bucket,
+        { bucket, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
+        name,
+      );
+
+    test("passes SSE-S3 on the bucket an ALB delivers access logs to", async () => {
+      const result = await evaluateS3Stack(policy, lbStack());
+      assert.deepEqual(result.violations, []);
+    });
+
+    test("still reports SSE-S3 on every other bucket of the same stack", async () => {
+      const result = await evaluateS3Stack(policy, [...lbStack(), sseS3("reports")]);
+      assert.deepEqual(
+        result.violations.map((v) => [v.urn, v.message]),
+        [[testUrn(S3_SSE, "reports"), SSE_S3]],
+      );
+    });
+
+    test("reports SSE-S3 when the ALB's access logs are disabled or it is a Network Load Balancer", async () => {
+      const disabled = { accessLogs: { bucket: ACCESS_LOG_BUCKET, enabled: false } };
+      for (const change of [disabled, { loadBalancerType: "network" }]) {
+        const result = await evaluateS3Stack(policy, lbStack(change));
+        assert.deepEqual(
+          result.violations.map((v) => [v.urn, v.message]),
+          [[testUrn(S3_SSE, ACCESS_LOG_BUCKET), SSE_S3]],
+          JSON.stringify(change),
+        );
+      }
+    });
+
+    test("decides the KMS configurations before it reads a load balancer not known yet", async () => {
+      const lb = {
+        type: LB_LOAD_BALANCER,
+        name: "front-door",
+        outputs: { ...loadBalancer(), accessLogs: unknownValue<object>("object") },
+      };
+      const result = await evaluateS3Stack(policy, [
+        sseResource("reports", withDefault({ kmsMasterKeyId: "alias/aws/s3" }), "reports"),
+        sseS3("logs"),
+        lb,
+      ]);
+      assert.deepEqual(
+        result.violations.map((v) => v.urn),
+        [testUrn(S3_SSE, "reports")],
+      );
+      assert.equal(result.undecidable.length, 1);
+    });
   });
 });

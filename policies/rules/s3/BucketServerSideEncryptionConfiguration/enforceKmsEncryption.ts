@@ -1,6 +1,6 @@
-import type { ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
-import type { AcmeResourcePolicy } from "../../../lib/policy";
-import { validateResourceType } from "../../../lib/policy";
+import type { PolicyResource } from "@pulumi/policy";
+import { albAccessLogBuckets } from "../../../lib/loadBalancers";
+import type { AcmeStackPolicy } from "../../../lib/policy";
 import { describe, isNonEmptyString, isRecord, isAwsManagedKeyRef } from "../../../lib/values";
 
 const S3_SSE =
@@ -11,24 +11,34 @@ const S3_SSE_V2 =
 
 /** SSE-KMS and dual-layer SSE-KMS; SSE-S3 (`AES256`) is not encryption with a KMS key. */
 const KMS_ALGORITHMS = ["aws:kms", "aws:kms:dsse"];
+/** SSE-S3: the only default encryption an ALB access-log bucket accepts. */
+const SSE_S3 = "AES256";
 // AWS managed keys (alias/aws/s3 and its ARN form): their key policy cannot be edited, so no grant
 // can be audited or revoked.
 const FIX = "set it to a customer-managed KMS key.";
 
-function check(args: ResourceValidationArgs, reportViolation: ReportViolation): void {
-  const rules: unknown = args.props.rules;
+/**
+ * The problems of one configuration, in the order they are found. `deferred` is true when the
+ * only problem is SSE-S3, which is allowed on an ALB access-log bucket: the caller decides.
+ */
+function problems(config: PolicyResource): { messages: string[]; deferred: boolean } {
+  const messages: string[] = [];
+  let deferred = false;
+  const reportViolation = (message: string) => messages.push(message);
+  const rules: unknown = config.props.rules;
   if (!Array.isArray(rules) || rules.length === 0) {
     reportViolation(
       `rules is ${describe(rules)}; add a rule whose applyServerSideEncryptionByDefault sets ` +
         `sseAlgorithm "aws:kms" and kmsMasterKeyId to a customer-managed KMS key.`,
     );
-    return;
+    return { messages, deferred };
   }
   rules.forEach((rule: unknown, i) => {
     const at = `rules[${i}]`;
     const byDefault = isRecord(rule) ? rule.applyServerSideEncryptionByDefault : undefined;
     const algorithm = isRecord(byDefault) ? byDefault.sseAlgorithm : undefined;
     if (typeof algorithm !== "string" || !KMS_ALGORITHMS.includes(algorithm)) {
+      deferred ||= algorithm === SSE_S3 && rules.length === 1;
       reportViolation(
         `${at}.applyServerSideEncryptionByDefault.sseAlgorithm is ${describe(algorithm)}; set it ` +
           `to "aws:kms" and kmsMasterKeyId to a customer-managed KMS key.`,
@@ -56,6 +66,7 @@ function check(args: ResourceValidationArgs, reportViolation: ReportViolation): 
       );
     }
   });
+  return { messages, deferred };
 }
 
 /**
@@ -64,17 +75,43 @@ function check(args: ResourceValidationArgs, reportViolation: ReportViolation): 
  * Bucket Key keeps KMS request costs and throttling down (it is not offered for dual-layer
  * SSE-KMS, which needs none). Both the v7 resource and its deprecated V2 alias are checked.
  *
+ * The one exception is a bucket an Application Load Balancer of the stack delivers access logs to
+ * (its `accessLogs.bucket`, with `accessLogs.enabled`): ALB access logs support only SSE-S3, so
+ * that bucket's configuration may use `AES256` instead. It is a stack rule for that reason; the
+ * load balancers are read only for a configuration that needs the exception, and last, so a load
+ * balancer not known yet leaves only those configurations undecided.
+ *
  * @severity medium
  * @link https://docs.aws.amazon.com/securityhub/latest/userguide/s3-controls.html#s3-17
  */
-export const acmeS3BucketserversideencryptionconfigurationEnforceKmsEncryption: AcmeResourcePolicy =
-  {
-    name: "acme-s3-bucketserversideencryptionconfiguration-enforce-kms-encryption",
-    description:
-      "Requires S3 default encryption to use SSE-KMS with a customer-managed key and an S3 Bucket Key.",
-    enforcementLevel: "mandatory",
-    severity: "medium",
-    controls: ["S3.17"],
-    resourceType: S3_SSE,
-    validateResource: [validateResourceType(S3_SSE, check), validateResourceType(S3_SSE_V2, check)],
-  };
+export const acmeS3BucketserversideencryptionconfigurationEnforceKmsEncryption: AcmeStackPolicy = {
+  name: "acme-s3-bucketserversideencryptionconfiguration-enforce-kms-encryption",
+  description:
+    "Requires S3 default encryption to use SSE-KMS with a customer-managed key and an S3 Bucket Key.",
+  enforcementLevel: "mandatory",
+  severity: "medium",
+  controls: ["S3.17"],
+  resourceType: S3_SSE,
+  // Not tagged with one type: it checks both SSE configuration types.
+  validateStack: (args, reportViolation) => {
+    const configs = args.resources.filter((r) => r.type === S3_SSE || r.type === S3_SSE_V2);
+    const sseS3Only: Array<{ config: PolicyResource; messages: string[] }> = [];
+    for (const config of configs) {
+      const { messages, deferred } = problems(config);
+      if (deferred) {
+        sseS3Only.push({ config, messages });
+      } else {
+        messages.forEach((m) => reportViolation(m, config.urn));
+      }
+    }
+    if (sseS3Only.length === 0) {
+      return;
+    }
+    const logBuckets = albAccessLogBuckets(args.resources);
+    for (const { config, messages } of sseS3Only) {
+      if (!logBuckets.includes(config.props.bucket as string)) {
+        messages.forEach((m) => reportViolation(m, config.urn));
+      }
+    }
+  },
+};

@@ -13,6 +13,7 @@ import {
   sseResource,
   type StackResource,
 } from "../../../fixtures/s3";
+import { ACCESS_LOG_BUCKET, lbStack } from "../../../fixtures/lb";
 import { testUrn, unknownValue } from "../../../lib/testing";
 import { acmeS3BucketserversideencryptionconfigurationMissingKmsConfiguration as policy } from "./missingKmsConfiguration";
 
@@ -141,5 +142,36 @@ describe(policy.name, () => {
       result.undecidable.map((u) => u.message),
       ["Object value at .serverSideEncryptionConfiguration can't be known during preview"],
     );
+  });
+
+  describe("the ALB access-log bucket", () => {
+    test("passes the SSE-S3 bucket an ALB delivers access logs to", async () => {
+      assert.deepEqual((await evaluateS3Stack(policy, lbStack())).violations, []);
+    });
+
+    test("reports the log bucket without an SSE-S3 configuration", async () => {
+      const stack = lbStack().filter((r) => r.type !== S3_SSE);
+      assert.deepEqual(
+        (await evaluateS3Stack(policy, stack)).violations.map((v) => [v.urn, v.message]),
+        [
+          [
+            testUrn(S3_BUCKET, ACCESS_LOG_BUCKET),
+            `S3 bucket ${ACCESS_LOG_BUCKET} receives Application Load Balancer access logs, ` +
+              "which support only SSE-S3; attach an aws.s3.BucketServerSideEncryptionConfiguration " +
+              'whose rule has sseAlgorithm "AES256".',
+          ],
+        ],
+      );
+    });
+
+    test("still reports an SSE-S3 bucket that no ALB logs to", async () => {
+      const stack = lbStack({ accessLogs: undefined });
+      const result = await evaluateS3Stack(policy, stack);
+      assert.deepEqual(
+        result.violations.map((v) => v.urn),
+        [testUrn(S3_BUCKET, ACCESS_LOG_BUCKET)],
+      );
+      assert.match(result.violations[0].message, /does not encrypt with aws:kms/);
+    });
   });
 });

@@ -1,5 +1,7 @@
 import type { PolicyResource } from "@pulumi/policy";
+import { albAccessLogBuckets } from "../../../lib/loadBalancers";
 import type { AcmeStackPolicy } from "../../../lib/policy";
+import { S3_BUCKET_TYPES } from "../../../lib/resourceTypes";
 import { isRecord } from "../../../lib/values";
 
 const S3_SSE =
@@ -8,7 +10,6 @@ const S3_SSE_TYPES = [
   S3_SSE,
   "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
 ];
-const S3_BUCKET_TYPES = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"];
 const KMS_ALGORITHMS = ["aws:kms", "aws:kms:dsse"];
 
 /** What a rule needs; the key itself is checked by the resource rule. */
@@ -26,6 +27,18 @@ function configEncryptsWithKms(config: PolicyResource): boolean {
   return Array.isArray(rules) && rules.some(isKmsRule);
 }
 
+/** True when a configuration's rules name SSE-S3 (`AES256`). */
+function configEncryptsWithSseS3(config: PolicyResource): boolean {
+  const rules: unknown = config.props.rules;
+  return (
+    Array.isArray(rules) &&
+    rules.some((rule: unknown) => {
+      const byDefault = isRecord(rule) ? rule.applyServerSideEncryptionByDefault : undefined;
+      return isRecord(byDefault) && byDefault.sseAlgorithm === "AES256";
+    })
+  );
+}
+
 /**
  * Every S3 bucket must have default encryption with SSE-KMS. The configuration can be an
  * aws.s3.BucketServerSideEncryptionConfiguration (or its V2 alias), matched by bucket name, or
@@ -33,6 +46,11 @@ function configEncryptsWithKms(config: PolicyResource): boolean {
  * encrypted with SSE-S3, which no KMS key policy governs. The key and Bucket Key settings of each
  * configuration are checked by acme-s3-bucketserversideencryptionconfiguration-enforce-kms-encryption.
  * A bucket whose name is not known yet cannot be matched and is left undecided.
+ *
+ * The exception: a bucket an Application Load Balancer of the stack delivers access logs to
+ * (`accessLogs.bucket`, enabled) needs an SSE-S3 (`AES256`) configuration instead, since ALB
+ * access logs support no other default encryption. The load balancers are read only for a bucket
+ * without SSE-KMS.
  *
  * @severity medium
  * @link https://docs.aws.amazon.com/securityhub/latest/userguide/s3-controls.html#s3-17
@@ -50,10 +68,23 @@ export const acmeS3BucketserversideencryptionconfigurationMissingKmsConfiguratio
     validateStack: (args, reportViolation) => {
       const buckets = args.resources.filter((r) => S3_BUCKET_TYPES.includes(r.type));
       const configs = args.resources.filter((r) => S3_SSE_TYPES.includes(r.type));
+      let logBuckets: string[] | undefined;
       for (const bucket of buckets) {
         const name: unknown = bucket.props.bucket;
         const attached = configs.filter((c) => c.props.bucket === name);
         if (attached.some(configEncryptsWithKms)) {
+          continue;
+        }
+        logBuckets ??= albAccessLogBuckets(args.resources);
+        if (logBuckets.includes(name as string)) {
+          if (!attached.some(configEncryptsWithSseS3)) {
+            reportViolation(
+              `S3 bucket ${bucket.name} receives Application Load Balancer access logs, which ` +
+                "support only SSE-S3; attach an aws.s3.BucketServerSideEncryptionConfiguration " +
+                'whose rule has sseAlgorithm "AES256".',
+              bucket.urn,
+            );
+          }
           continue;
         }
         for (const config of attached) {
