@@ -27,6 +27,10 @@ import { acmeKubernetesElasticsearchEnforceEncryptedStorage } from "./kubernetes
 import { acmeKubernetesPrometheusruleEnforceRunbookUrl } from "./kubernetes/PrometheusRule/enforceRunbookUrl";
 import { acmeKubernetesDeploymentEnforceRestrictedPodSecurity } from "./kubernetes/Deployment/enforceRestrictedPodSecurity";
 import { acmeKubernetesServiceDisallowLoadBalancer } from "./kubernetes/Service/disallowLoadBalancer";
+import { acmeAcmCertificateEnforceKeyLength } from "./acm/Certificate/enforceKeyLength";
+import { apigatewayPolicies } from "./apigateway";
+import { lbPolicies } from "./lb";
+import { acmeWafv2WebaclEnableLogging } from "./wafv2/WebAcl/enableLogging";
 
 export type {
   AcmePolicy,
@@ -60,4 +64,8 @@ export const allPolicies: AcmePolicy[] = [
   ...ecrPolicies,
   acmeKubernetesDeploymentEnforceRestrictedPodSecurity,
   acmeKubernetesServiceDisallowLoadBalancer,
+  ...apigatewayPolicies,
+  acmeWafv2WebaclEnableLogging,
+  ...lbPolicies,
+  acmeAcmCertificateEnforceKeyLength,
 ];

@@ -1,0 +1,21 @@
+/** The load balancer policies, in the order CrossGuard runs them; `rules/index.ts` adds them to the pack. */
+import type { AcmePolicy } from "../../lib/policy";
+import { acmeLbListenerEnforceSecureProtocol } from "./Listener/enforceSecureProtocol";
+import { acmeLbListenerEnforceTlsPolicy } from "./Listener/enforceTlsPolicy";
+import { acmeLbLoadbalancerConfigureDesyncMitigation } from "./LoadBalancer/configureDesyncMitigation";
+import { acmeLbLoadbalancerEnableAccessLogs } from "./LoadBalancer/enableAccessLogs";
+import { acmeLbLoadbalancerEnableDeletionProtection } from "./LoadBalancer/enableDeletionProtection";
+import { acmeLbLoadbalancerEnableDropInvalidHeaders } from "./LoadBalancer/enableDropInvalidHeaders";
+import { acmeLbLoadbalancerEnforceMultiAz } from "./LoadBalancer/enforceMultiAz";
+import { acmeLbTargetgroupEnforceEncryptedProtocol } from "./TargetGroup/enforceEncryptedProtocol";
+
+export const lbPolicies: AcmePolicy[] = [
+  acmeLbLoadbalancerEnableDropInvalidHeaders,
+  acmeLbLoadbalancerEnableAccessLogs,
+  acmeLbLoadbalancerEnableDeletionProtection,
+  acmeLbLoadbalancerConfigureDesyncMitigation,
+  acmeLbLoadbalancerEnforceMultiAz,
+  acmeLbListenerEnforceTlsPolicy,
+  acmeLbListenerEnforceSecureProtocol,
+  acmeLbTargetgroupEnforceEncryptedProtocol,
+];
