@@ -20,6 +20,7 @@ import { DependencyBusyError, DependencyUnavailableError, type Breaker } from ".
 import { OPERATIONAL_PATHS } from "./conventions";
 import type { Logger } from "./logger";
 import type { ServiceMetrics } from "./metrics";
+import { attachTlsListener, type TlsListenerOptions } from "./tls";
 import {
   PROBLEM_CONTENT_TYPE,
   PROBLEMS,
@@ -147,6 +148,11 @@ export interface HttpServiceOptions {
   instrument?: boolean;
   /** The largest request body accepted, in bytes. */
   bodyLimit?: number;
+  /**
+   * A second listener serving the same routes over HTTPS (./tls.ts), started by `app.listen()`
+   * and stopped by `app.close()`; unset: the plain port only.
+   */
+  tls?: TlsListenerOptions;
 }
 
 /** Creates the Fastify server with the shared error handling, metrics and operational routes. */
@@ -262,6 +268,7 @@ export function createHttpService(options: HttpServiceOptions): FastifyInstance 
     reply.type(options.metrics.registry.contentType);
     return options.metrics.registry.metrics();
   });
+  if (options.tls) attachTlsListener(app, options.tls, options.logger);
   return app;
 }
 

@@ -8,3 +8,4 @@ export * from "./messaging";
 export * from "./conventions";
 export * from "./metrics";
 export * from "./problem";
+export * from "./tls";

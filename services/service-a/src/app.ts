@@ -130,7 +130,22 @@ export function buildServiceA(config: Config, deps: Dependencies = {}): ServiceA
   ) => (b ? b.fire(call) : call(AbortSignal.timeout(config.timeoutMs))) as Promise<T>;
 
   const readiness = new Readiness().watch(...breakers);
-  const app = createHttpService({ logger, metrics, readiness, instrument: protections });
+  const app = createHttpService({
+    logger,
+    metrics,
+    readiness,
+    instrument: protections,
+    ...(config.tlsPort !== undefined && config.tlsCertFile && config.tlsKeyFile
+      ? {
+          tls: {
+            port: config.tlsPort,
+            certFile: config.tlsCertFile,
+            keyFile: config.tlsKeyFile,
+            reloadIntervalMs: config.tlsReloadIntervalMs,
+          },
+        }
+      : {}),
+  });
   const ttlSeconds = config.idempotencyTtlHours * 3600;
 
   registerContractRoutes(app, CONTRACT, {

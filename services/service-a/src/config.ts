@@ -9,6 +9,8 @@ import {
   parse,
   readEnv,
   SHUTDOWN_ENV,
+  TLS_ENV,
+  tlsConfigProblems,
   type EnvConfig,
 } from "@acme/service-kit";
 
@@ -65,6 +67,9 @@ export const ENV = {
   }),
   ...BREAKER_ENV,
   ...SHUTDOWN_ENV,
+  // The HTTPS port the API Gateway's load balancer targets; the plain port stays for the kubelet,
+  // Prometheus and meshed callers (docs/api-hops.md).
+  ...TLS_ENV,
 };
 export type Config = EnvConfig<typeof ENV>;
 
@@ -83,6 +88,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if ((config.submitter === "sqs" || config.requestStore === "dynamodb") && !config.awsRegion) {
     problems.push("AWS_REGION is required when SUBMITTER=sqs or REQUEST_STORE=dynamodb");
   }
+  problems.push(...tlsConfigProblems(config));
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

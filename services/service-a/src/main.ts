@@ -7,7 +7,8 @@ import { startTelemetry } from "@acme/service-kit/telemetry";
 const telemetry = startTelemetry("service-a");
 
 async function main(): Promise<void> {
-  const { ConfigError, flushTelemetryStep, shutdownOnSignals } = await import("@acme/service-kit");
+  const { ConfigError, flushTelemetryStep, listenService, shutdownOnSignals } =
+    await import("@acme/service-kit");
   const { readConfig } = await import("./config");
   const { buildServiceA } = await import("./app");
   let config;
@@ -30,9 +31,14 @@ async function main(): Promise<void> {
       flushTelemetryStep(telemetry, service.logger),
     ],
   });
-  await service.app.listen({ port: config.port, host: config.host });
+  const { tlsPort } = await listenService(service.app, { port: config.port, host: config.host });
   service.logger.info(
-    { port: config.port, submitter: config.submitter, request_store: config.requestStore },
+    {
+      port: config.port,
+      tls_port: tlsPort,
+      submitter: config.submitter,
+      request_store: config.requestStore,
+    },
     "service-a listening",
   );
 }
