@@ -144,6 +144,20 @@ export interface MeshPolicyArgs {
   probePaths?: string[];
   /** Timeouts, retries and failure accrual; unset: Linkerd's defaults (none of them). */
   resilience?: ServiceResilience;
+  /**
+   * The service's TLS port for the internal load balancer (docs/api-hops.md): a Server of its own
+   * (`<name>-tls`, proxyProtocol `TLS`: the proxy passes the load balancer's TLS through to the
+   * service), authorized for the load balancer's networks only, unauthenticated (the load
+   * balancer has no mesh identity). Unset: no TLS port.
+   */
+  tls?: MeshTlsPort;
+}
+
+/** The TLS port the load balancer sends to, and the networks its nodes take addresses from. */
+export interface MeshTlsPort {
+  port: number;
+  /** The load balancer's subnets' CIDRs (the private subnets); each narrower than /0. */
+  loadBalancerCidrs: string[];
 }
 
 /** The rendered policy: objects to create, and the annotations for the Service. */
@@ -232,6 +246,23 @@ export function validateMeshPolicyArgs(args: MeshPolicyArgs): ValidationError[] 
       add(`probePaths[${i}]`, `"${p}" would open more than the probe to the pod network`);
     }
   });
+
+  if (args.tls) {
+    const { port, loadBalancerCidrs } = args.tls;
+    if (!Number.isInteger(port) || port < 1 || port > 65535 || PROXY_PORTS.includes(port)) {
+      add("tls.port", `must be 1..65535 and not a Linkerd proxy port (got ${port})`);
+    } else if (port === args.port) {
+      add("tls.port", `is the plain port ${args.port}; give the TLS listener a port of its own`);
+    }
+    if (loadBalancerCidrs.length === 0) {
+      add("tls.loadBalancerCidrs", "lists no network; give the private subnets' CIDRs");
+    }
+    loadBalancerCidrs.forEach((cidr, i) => {
+      if (!isCidr(cidr) || cidr.endsWith("/0")) {
+        add(`tls.loadBalancerCidrs[${i}]`, `"${cidr}" must be an IPv4 CIDR narrower than /0`);
+      }
+    });
+  }
 
   const r = args.resilience;
   if (r) {
@@ -356,6 +387,26 @@ export function meshPolicy(args: MeshPolicyArgs): MeshPolicy {
   );
   if (args.callers.some((c) => !isMeshClient(c) && c.platform === "prometheus")) {
     objects.push(authorize("metrics", podNetwork));
+  }
+
+  // The TLS port: the load balancer's networks only. The proxy cannot read TLS it does not
+  // terminate, so the port is authorized as a whole (no routes), by network.
+  if (args.tls) {
+    objects.push(
+      object(A.server, "Server", `${name}-tls`, {
+        podSelector: { matchLabels: { ...args.podSelector } },
+        port: args.tls.port,
+        proxyProtocol: "TLS",
+        accessPolicy: "deny",
+      }),
+      object(A.networkAuthentication, "NetworkAuthentication", `${name}-tls-load-balancer`, {
+        networks: [...new Set(args.tls.loadBalancerCidrs)].sort().map((cidr) => ({ cidr })),
+      }),
+      object(A.authorizationPolicy, "AuthorizationPolicy", `${name}-tls`, {
+        targetRef: ref("Server", `${name}-tls`),
+        requiredAuthenticationRefs: [ref("NetworkAuthentication", `${name}-tls-load-balancer`)],
+      }),
+    );
   }
 
   // Outbound resilience: routes first, then the catch-all that keeps other requests routed.

@@ -28,6 +28,7 @@ import {
   type MicroserviceArgs,
   PRE_STOP_SLEEP_SECONDS,
   scaledObjectManifest,
+  servingAfterTerminationSeconds,
   terminationGracePeriodSeconds,
   validateMicroserviceArgs,
 } from "./microservice";
@@ -178,6 +179,13 @@ describe("Microservice", () => {
             group: "events",
           },
         },
+      }),
+    );
+    new Microservice(
+      "front",
+      base({
+        tls: { loadBalancerCidrs: LB_CIDRS },
+        env: { SHUTDOWN_DRAIN_DELAY_MS: "8000" },
       }),
     );
     await capture.settle();
@@ -698,6 +706,143 @@ describe("Microservice", () => {
         (queuePanel.targets[0].expr as string).includes(queueName.replace(/\./g, "\\\\.")),
         queuePanel.targets[0].expr,
       );
+    });
+  });
+
+  describe("a TLS port for the load balancer", () => {
+    const CM = "kubernetes:cert-manager.io/v1";
+    it("serves TLS on 8443 beside the plain port, with the certificate's Secret mounted read-only", () => {
+      const pod = (one("front", DEPLOYMENT).inputs as Json).spec.template.spec;
+      const container = pod.containers[0];
+      assert.deepEqual(container.ports, [
+        { name: "http", containerPort: 8080, protocol: "TCP" },
+        { name: "https", containerPort: 8443, protocol: "TCP" },
+      ]);
+      const env = Object.fromEntries((container.env as Json[]).map((e) => [e.name, e.value]));
+      assert.deepEqual(
+        [env.TLS_PORT, env.TLS_CERT_FILE, env.TLS_KEY_FILE],
+        ["8443", "/etc/tls/tls.crt", "/etc/tls/tls.key"],
+      );
+      assert.deepEqual(pod.volumes[1], {
+        name: "tls",
+        secret: { secretName: "front-tls", defaultMode: 0o440 },
+      });
+      assert.deepEqual(container.volumeMounts[1], {
+        name: "tls",
+        mountPath: "/etc/tls",
+        readOnly: true,
+      });
+      assert.equal(pod.securityContext.fsGroup, 1000, "the key is group-readable only");
+      // Probes and scrapes stay on the plain port.
+      assert.equal(container.readinessProbe.httpGet.port, "http");
+      const svc = one("front", SERVICE).inputs as Json;
+      assert.deepEqual(svc.spec.ports[1], {
+        name: "https",
+        port: 8443,
+        targetPort: "https",
+        protocol: "TCP",
+      });
+    });
+
+    it("has cert-manager issue the certificate from the service's own CA, for the Service's names", () => {
+      const certs = children("front", `${CM}:Certificate`).map((r) => r.inputs as Json);
+      const serving = certs.find((c) => c.metadata.name === "front-tls") as Json;
+      assert.deepEqual(serving.spec.dnsNames, [
+        "front",
+        "front.request-path",
+        "front.request-path.svc",
+        "front.request-path.svc.cluster.local",
+      ]);
+      assert.equal(serving.spec.secretName, "front-tls");
+      assert.deepEqual(serving.spec.privateKey, {
+        algorithm: "ECDSA",
+        size: 256,
+        rotationPolicy: "Always",
+      });
+      assert.deepEqual([serving.spec.duration, serving.spec.renewBefore], ["720h0m0s", "240h0m0s"]);
+      assert.deepEqual(serving.spec.issuerRef, {
+        group: "cert-manager.io",
+        kind: "Issuer",
+        name: "front-tls-ca",
+      });
+      const ca = certs.find((c) => c.metadata.name === "front-tls-ca") as Json;
+      assert.equal(ca.spec.isCA, true);
+      const issuers = children("front", `${CM}:Issuer`).map((r) => (r.inputs as Json).spec);
+      assert.deepEqual(issuers, [{ selfSigned: {} }, { ca: { secretName: "front-tls-ca" } }]);
+      // The pods mount the Secret: they wait for the certificate.
+      const servingUrn = children("front", `${CM}:Certificate`).find(
+        (r) => (r.inputs as Json).metadata.name === "front-tls",
+      )!.urn;
+      assert.ok(one("front", DEPLOYMENT).dependencies.includes(servingUrn));
+    });
+
+    it("admits the load balancer's networks on the TLS port only, in Linkerd and by NetworkPolicy", () => {
+      const L = "kubernetes:policy.linkerd.io";
+      const server = children("front", `${L}/v1beta3:Server`)
+        .map((r) => r.inputs as Json)
+        .find((o) => o.metadata.name === "front-tls") as Json;
+      assert.deepEqual([server.spec.port, server.spec.proxyProtocol], [8443, "TLS"]);
+      const policy = children("front", `${L}/v1alpha1:AuthorizationPolicy`)
+        .map((r) => r.inputs as Json)
+        .find((o) => o.metadata.name === "front-tls") as Json;
+      assert.deepEqual(policy.spec.targetRef, {
+        group: "policy.linkerd.io",
+        kind: "Server",
+        name: "front-tls",
+      });
+      const auth = children("front", `${L}/v1alpha1:NetworkAuthentication`)
+        .map((r) => r.inputs as Json)
+        .find((o) => o.metadata.name === "front-tls-load-balancer") as Json;
+      assert.deepEqual(
+        auth.spec.networks,
+        LB_CIDRS.map((cidr) => ({ cidr })),
+      );
+      const netpol = children("front", NETWORK_POLICY)
+        .map((r) => r.inputs as Json)
+        .find((o) => o.metadata.name === "front-allow-load-balancer") as Json;
+      assert.deepEqual(netpol.spec.ingress, [
+        {
+          from: LB_CIDRS.map((cidr) => ({ ipBlock: { cidr } })),
+          ports: [{ protocol: "TCP", port: 8443 }],
+        },
+      ]);
+      // Without tls: none of it.
+      assert.equal(
+        children("worker", `${CM}:Certificate`).length + children("worker", NETWORK_POLICY).length,
+        1,
+        "the worker has its Prometheus NetworkPolicy only",
+      );
+    });
+
+    it("renders every object valid against kubernetes-models and the CRDs", () => {
+      const objects = [...capture.resources.values()].filter(
+        (r) => r.parent === urn("front") && r.type.startsWith("kubernetes:"),
+      );
+      // ServiceAccount, Deployment, Service, PDB, HPA; the 9 mesh objects of a service with one
+      // meshed caller; NetworkPolicy, ServiceMonitor, PrometheusRule, dashboard; then the TLS
+      // port's 4 cert-manager objects, 3 mesh objects and NetworkPolicy.
+      assert.equal(objects.length, 5 + 9 + 4 + 4 + 3 + 1);
+      for (const o of objects)
+        assert.deepEqual(validateManifest(o.inputs), [], `${o.type} ${o.name}`);
+    });
+
+    it("gives the load balancer a deregistration delay within the time a terminating pod serves", () => {
+      assert.equal(servingAfterTerminationSeconds(), PRE_STOP_SLEEP_SECONDS + 5);
+      assert.equal(
+        servingAfterTerminationSeconds({ SHUTDOWN_DRAIN_DELAY_MS: "8000" }),
+        PRE_STOP_SLEEP_SECONDS + 8,
+      );
+    });
+
+    it("refuses a TLS port on the plain port and TLS variables in env", () => {
+      const errors = validateMicroserviceArgs(
+        base({
+          tls: { port: 8080, loadBalancerCidrs: ["0.0.0.0/0"] },
+          env: { TLS_PORT: "9443" },
+        }),
+        "front",
+      ).map((e) => e.propertyPath);
+      assert.deepEqual(errors, ["env.TLS_PORT", "tls.port", "tls.loadBalancerCidrs[0]"]);
     });
   });
 

@@ -61,6 +61,19 @@ import {
 export const DEFAULT_PORT = 8080;
 /** The container's and the Service's port name; the ServiceMonitor and the Server refer to it. */
 export const HTTP_PORT_NAME = "http";
+/** The TLS port's name on the container and the Service (the TargetGroupBinding names it). */
+export const TLS_PORT_NAME = "https";
+/** The TLS port services listen on for the load balancer unless told otherwise. */
+export const DEFAULT_TLS_PORT = 8443;
+/** Where the serving certificate's Secret is mounted (read-only): tls.crt, tls.key, ca.crt. */
+export const TLS_MOUNT_PATH = "/etc/tls";
+/**
+ * The serving certificate's lifetime and renewal (cert-manager Go durations): 30 days, renewed
+ * 10 days before expiry; the service re-reads the files (services/kit/src/tls.ts).
+ */
+export const SERVING_CERT_VALIDITY = { duration: "720h0m0s", renewBefore: "240h0m0s" } as const;
+/** The service's own CA (self-signed by cert-manager): a year, renewed a month before. */
+export const SERVING_CA_VALIDITY = { duration: "8760h0m0s", renewBefore: "720h0m0s" } as const;
 /** The uid (and gid) of the images' `node` user (services/README.md, "Images"). */
 export const SERVICE_UID = 1000;
 /** Probe paths every service serves (the kit's health endpoints). */
@@ -108,6 +121,22 @@ export interface QueueAutoscaling {
    * @default 5
    */
   messagesPerReplica?: number;
+}
+
+/**
+ * A TLS port for the internal load balancer (components/api/privateIngress.ts), beside the plain
+ * one: a certificate cert-manager issues from the service's own CA in its namespace, mounted
+ * read-only, served by the kit's TLS listener; the Service's `https` port; a Linkerd Server
+ * admitting the load balancer's networks; a NetworkPolicy rule for them.
+ */
+export interface MicroserviceTls {
+  /** @default 8443 */
+  port?: number;
+  /**
+   * The load balancer's subnets' CIDRs (the private subnets): the only sources admitted on the
+   * port, by Linkerd (NetworkAuthentication) and by NetworkPolicy.
+   */
+  loadBalancerCidrs: string[];
 }
 
 /** Where the image comes from: built from this repository, or an existing image by digest. */
@@ -225,6 +254,8 @@ export interface MicroserviceArgs extends AwsContext {
   callers: ServiceCaller[];
   /** The service's objectives, for its burn-rate alerts (serviceObservability.ts). */
   slo: ServiceSlo;
+  /** A TLS port for the internal load balancer; unset: the plain port only. */
+  tls?: MicroserviceTls;
   /** Timeouts, retries and failure accrual its callers' proxies apply; unset: none. */
   resilience?: ServiceResilience;
   /**
@@ -258,6 +289,9 @@ const OWN_ENV = [
   "OTEL_EXPORTER_OTLP_PROTOCOL",
   "AWS_REGION",
   "PORT",
+  "TLS_PORT",
+  "TLS_CERT_FILE",
+  "TLS_KEY_FILE",
 ] as const;
 const TABLE_ACTION = /^(dynamodb|kms):[A-Za-z]+$/;
 
@@ -470,7 +504,7 @@ export function validateMicroserviceArgs(args: MicroserviceArgs, name: string): 
   if (Array.isArray(args.callers) && Array.isArray(args.podNetworkCidrs)) {
     for (const e of validateMeshPolicyArgs(meshPolicyArgs(args, name))) {
       const field = e.propertyPath.split(/[.[]/)[0];
-      if (["callers", "podNetworkCidrs", "resilience"].includes(field))
+      if (["callers", "podNetworkCidrs", "resilience", "tls"].includes(field))
         add(e.propertyPath, e.reason);
       else if ((field === "name" && nameOk) || (field === "port" && portOk)) {
         add(e.propertyPath, e.reason);
@@ -503,6 +537,14 @@ export function meshPolicyArgs(args: MicroserviceArgs, name: string): MeshPolicy
     podNetworkCidrs: args.podNetworkCidrs,
     probePaths: [PROBES.liveness, PROBES.readiness],
     resilience: args.resilience,
+    ...(args.tls
+      ? {
+          tls: {
+            port: args.tls.port ?? DEFAULT_TLS_PORT,
+            loadBalancerCidrs: args.tls.loadBalancerCidrs,
+          },
+        }
+      : {}),
   };
 }
 
@@ -553,6 +595,114 @@ export function prometheusNetworkPolicyManifest(v: {
       ],
     },
   };
+}
+
+/**
+ * The NetworkPolicy admitting the load balancer's networks to the TLS port, nothing else (the
+ * namespace denies by default; AppNamespace).
+ */
+export function loadBalancerNetworkPolicyManifest(v: {
+  name: string;
+  namespace: string;
+  tlsPort: number;
+  loadBalancerCidrs: string[];
+}) {
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { ...metadataOf(v), name: `${v.name}-allow-load-balancer` },
+    spec: {
+      podSelector: { matchLabels: podSelectorOf(v.name) },
+      policyTypes: ["Ingress"],
+      ingress: [
+        {
+          from: [...new Set(v.loadBalancerCidrs)].sort().map((cidr) => ({ ipBlock: { cidr } })),
+          ports: [{ protocol: "TCP", port: v.tlsPort }],
+        },
+      ],
+    },
+  };
+}
+
+/** The DNS names of a Service inside the cluster, the serving certificate's names. */
+export function serviceDnsNames(name: string, namespace: string): string[] {
+  return [
+    name,
+    `${name}.${namespace}`,
+    `${name}.${namespace}.svc`,
+    `${name}.${namespace}.svc.cluster.local`,
+  ];
+}
+
+/**
+ * The cert-manager objects of a service's serving certificate, in dependency order: a
+ * self-signed Issuer, the service's CA Certificate, the CA Issuer, and the serving Certificate
+ * whose Secret (`<name>-tls`) the pods mount. The load balancer does not verify target
+ * certificates (AWS ELB docs), so a CA of the service's own is enough; it keeps the leaf renewable
+ * without Pulumi and gives any later verifying client one root to trust (`ca.crt`).
+ */
+export function servingCertificateManifests(v: { name: string; namespace: string }) {
+  const privateKey = { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" };
+  const issuerRef = (issuer: string) => ({
+    group: "cert-manager.io",
+    kind: "Issuer",
+    name: issuer,
+  });
+  const object = (kind: string, objectName: string, spec: object) => ({
+    apiVersion: "cert-manager.io/v1",
+    kind,
+    metadata: { ...metadataOf(v), name: objectName },
+    spec,
+  });
+  const n = servingCertificateNames(v.name);
+  return [
+    object("Issuer", n.selfSignedIssuer, { selfSigned: {} }),
+    object("Certificate", n.caCertificate, {
+      secretName: n.caCertificate,
+      isCA: true,
+      commonName: `${v.name}.${v.namespace} serving CA`,
+      ...SERVING_CA_VALIDITY,
+      privateKey,
+      usages: ["cert sign", "crl sign"],
+      issuerRef: issuerRef(n.selfSignedIssuer),
+    }),
+    object("Issuer", n.caIssuer, { ca: { secretName: n.caCertificate } }),
+    object("Certificate", n.certificate, {
+      secretName: n.secret,
+      commonName: `${v.name}.${v.namespace}.svc`,
+      dnsNames: serviceDnsNames(v.name, v.namespace),
+      isCA: false,
+      ...SERVING_CERT_VALIDITY,
+      privateKey,
+      usages: ["server auth", "digital signature"],
+      issuerRef: issuerRef(n.caIssuer),
+    }),
+  ];
+}
+
+/** The names of a service's serving-certificate objects. */
+export function servingCertificateNames(name: string) {
+  return {
+    selfSignedIssuer: `${name}-tls-selfsigned`,
+    caCertificate: `${name}-tls-ca`,
+    caIssuer: `${name}-tls-ca`,
+    certificate: `${name}-tls`,
+    secret: `${name}-tls`,
+  };
+}
+
+/**
+ * How long a terminating pod keeps serving new requests, in seconds: the preStop sleep, then the
+ * service's drain delay (it still serves, failing /readyz). A load balancer's deregistration
+ * delay should not exceed it (components/api/privateIngress.ts `drainSeconds`).
+ */
+export function servingAfterTerminationSeconds(env: Record<string, string> = {}): number {
+  const raw = env[SHUTDOWN_ENV.drainDelayMs.name];
+  const drainMs =
+    raw === undefined
+      ? (SHUTDOWN_ENV.drainDelayMs.default as number)
+      : (SHUTDOWN_ENV.drainDelayMs.schema.parse(raw) as number);
+  return PRE_STOP_SLEEP_SECONDS + Math.floor(drainMs / 1000);
 }
 
 /**
@@ -758,6 +908,8 @@ export interface WorkloadValues {
   env: Record<string, string>;
   resourceEnv?: Record<string, pulumi.Input<string>>;
   contract?: string;
+  /** The TLS port, when the service serves one (its certificate's Secret is mounted). */
+  tlsPort?: number;
 }
 
 const labelsOf = (name: string) => ({
@@ -782,6 +934,7 @@ export function serviceAccountManifest(v: { name: string; namespace: string }) {
 
 /** The Deployment, without `replicas`: the autoscaler owns that field. */
 export function deploymentManifest(v: WorkloadValues) {
+  const tls = v.tlsPort !== undefined ? { port: v.tlsPort } : undefined;
   const probe = (p: string, periodSeconds: number, failureThreshold: number) => ({
     httpGet: { path: p, port: HTTP_PORT_NAME },
     periodSeconds,
@@ -808,6 +961,8 @@ export function deploymentManifest(v: WorkloadValues) {
             runAsNonRoot: true,
             runAsUser: SERVICE_UID,
             runAsGroup: SERVICE_UID,
+            // The certificate's key is readable by the group only (defaultMode 0440 below).
+            ...(tls ? { fsGroup: SERVICE_UID } : {}),
             seccompProfile: { type: "RuntimeDefault" },
           },
           // Soft spreading: a zone short of capacity delays balance rather than the rollout.
@@ -823,12 +978,28 @@ export function deploymentManifest(v: WorkloadValues) {
           ],
           // The root filesystem is read-only; /tmp is the one writable place (Node and libraries
           // may write temporary files there).
-          volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
+          volumes: [
+            { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+            ...(tls
+              ? [
+                  {
+                    name: "tls",
+                    secret: {
+                      secretName: servingCertificateNames(v.name).secret,
+                      defaultMode: 0o440,
+                    },
+                  },
+                ]
+              : []),
+          ],
           containers: [
             {
               name: v.name,
               image: v.image,
-              ports: [{ name: HTTP_PORT_NAME, containerPort: v.port, protocol: "TCP" }],
+              ports: [
+                { name: HTTP_PORT_NAME, containerPort: v.port, protocol: "TCP" },
+                ...(tls ? [{ name: TLS_PORT_NAME, containerPort: tls.port, protocol: "TCP" }] : []),
+              ],
               env: [
                 { name: "OTEL_SERVICE_NAME", value: v.name },
                 { name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: v.otlpEndpoint },
@@ -836,6 +1007,13 @@ export function deploymentManifest(v: WorkloadValues) {
                 { name: "OTEL_EXPORTER_OTLP_PROTOCOL", value: "grpc" },
                 { name: "AWS_REGION", value: v.region },
                 { name: "PORT", value: String(v.port) },
+                ...(tls
+                  ? [
+                      { name: "TLS_PORT", value: String(tls.port) },
+                      { name: "TLS_CERT_FILE", value: `${TLS_MOUNT_PATH}/tls.crt` },
+                      { name: "TLS_KEY_FILE", value: `${TLS_MOUNT_PATH}/tls.key` },
+                    ]
+                  : []),
                 ...Object.entries({ ...v.env, ...v.resourceEnv })
                   .sort(([a], [b]) => a.localeCompare(b))
                   .map(([name, value]) => ({ name, value })),
@@ -844,7 +1022,10 @@ export function deploymentManifest(v: WorkloadValues) {
                 requests: { ...v.resources.requests },
                 limits: { ...v.resources.limits },
               },
-              volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+              volumeMounts: [
+                { name: "tmp", mountPath: "/tmp" },
+                ...(tls ? [{ name: "tls", mountPath: TLS_MOUNT_PATH, readOnly: true }] : []),
+              ],
               livenessProbe: probe(PROBES.liveness, 10, 3),
               readinessProbe: probe(PROBES.readiness, 5, 2),
               lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SLEEP_SECONDS } } },
@@ -872,6 +1053,8 @@ export function serviceManifest(v: {
   contract?: string;
   /** More annotations (the mesh policy's Service-wide resilience). */
   annotations?: Record<string, string>;
+  /** The TLS port, exposed as `https` (what the TargetGroupBinding names). */
+  tlsPort?: number;
 }) {
   const annotations = {
     ...(v.annotations ?? {}),
@@ -887,7 +1070,12 @@ export function serviceManifest(v: {
     spec: {
       type: "ClusterIP",
       selector: { [NAME_LABEL]: v.name },
-      ports: [{ name: HTTP_PORT_NAME, port: v.port, targetPort: HTTP_PORT_NAME, protocol: "TCP" }],
+      ports: [
+        { name: HTTP_PORT_NAME, port: v.port, targetPort: HTTP_PORT_NAME, protocol: "TCP" },
+        ...(v.tlsPort !== undefined
+          ? [{ name: TLS_PORT_NAME, port: v.tlsPort, targetPort: TLS_PORT_NAME, protocol: "TCP" }]
+          : []),
+      ],
     },
   };
 }
@@ -1006,6 +1194,10 @@ export class Microservice extends pulumi.ComponentResource {
   public readonly service: k8s.core.v1.Service;
   /** The mesh identities admitted on the API route, sorted. */
   public readonly allowedIdentities: string[];
+  /** The TLS port for the load balancer, when `tls` is given. */
+  public readonly tlsPort?: number;
+  /** The Service's port name of the TLS port (`https`), when `tls` is given. */
+  public readonly tlsPortName?: string;
 
   constructor(name: string, args: MicroserviceArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before super(): a bad argument must fail before anything registers.
@@ -1101,6 +1293,32 @@ export class Microservice extends pulumi.ComponentResource {
 
     const k8sOpts = { parent: this, provider: args.provider };
     const mesh = meshPolicy(meshPolicyArgs(args, name));
+    const tlsPort = args.tls ? (args.tls.port ?? DEFAULT_TLS_PORT) : undefined;
+    this.tlsPort = tlsPort;
+    this.tlsPortName = args.tls ? TLS_PORT_NAME : undefined;
+    // The serving certificate (cert-manager, which `opts.dependsOn` must include): the pods start
+    // once its Secret exists, since they mount it.
+    const certificates: pulumi.Resource[] = [];
+    if (args.tls) {
+      for (const object of servingCertificateManifests({ name, namespace: ns })) {
+        const isServing =
+          object.metadata.name === servingCertificateNames(name).certificate &&
+          object.kind === "Certificate";
+        certificates.push(
+          new k8s.apiextensions.CustomResource(
+            `${name}-${object.kind.toLowerCase()}-${object.metadata.name.slice(name.length + 1)}`,
+            {
+              ...object,
+              metadata: {
+                ...object.metadata,
+                ...(isServing ? { annotations: { "pulumi.com/waitFor": "condition=Ready" } } : {}),
+              },
+            } as unknown as k8s.apiextensions.CustomResourceArgs,
+            { ...k8sOpts, dependsOn: [...deps, ...certificates] },
+          ),
+        );
+      }
+    }
     this.allowedIdentities = mesh.allowedIdentities;
     // Pods start once their credentials can be issued (the association and the policy exist).
     this.deployment = new k8s.apps.v1.Deployment(
@@ -1116,8 +1334,9 @@ export class Microservice extends pulumi.ComponentResource {
         env,
         resourceEnv: args.resourceEnv,
         contract: args.contract,
+        tlsPort,
       }) as k8s.apps.v1.DeploymentArgs,
-      { ...k8sOpts, dependsOn: [...deps, serviceAccount, ...identity.ready] },
+      { ...k8sOpts, dependsOn: [...deps, serviceAccount, ...identity.ready, ...certificates] },
     );
     this.service = new k8s.core.v1.Service(
       `${name}-service`,
@@ -1127,6 +1346,7 @@ export class Microservice extends pulumi.ComponentResource {
         port,
         contract: args.contract,
         annotations: mesh.serviceAnnotations,
+        tlsPort,
       }) as k8s.core.v1.ServiceArgs,
       { ...k8sOpts, dependsOn: deps },
     );
@@ -1194,6 +1414,18 @@ export class Microservice extends pulumi.ComponentResource {
       }) as k8s.networking.v1.NetworkPolicyArgs,
       { ...k8sOpts, dependsOn: deps },
     );
+    if (args.tls && tlsPort !== undefined) {
+      new k8s.networking.v1.NetworkPolicy(
+        `${name}-allow-load-balancer`,
+        loadBalancerNetworkPolicyManifest({
+          name,
+          namespace: ns,
+          tlsPort,
+          loadBalancerCidrs: args.tls.loadBalancerCidrs,
+        }) as k8s.networking.v1.NetworkPolicyArgs,
+        { ...k8sOpts, dependsOn: deps },
+      );
+    }
     new k8s.apiextensions.CustomResource(
       `${name}-servicemonitor`,
       obs.serviceMonitor as unknown as k8s.apiextensions.CustomResourceArgs,
