@@ -6,7 +6,12 @@
 import { KAFKA_PORTS } from "../../components/messaging/kafka";
 import { CLUSTER_PROMETHEUS } from "../../components/mesh/appNamespace";
 import { METRICS_PATH } from "../../components/services/meshPolicy";
-import { DEFAULT_PORT, NAME_LABEL, PROBES } from "../../components/services/microservice";
+import {
+  DEFAULT_PORT,
+  DEFAULT_TLS_PORT,
+  NAME_LABEL,
+  PROBES,
+} from "../../components/services/microservice";
 import { LINKERD_NAMESPACE, LINKERD_VIZ_NAMESPACE } from "../../components/mesh/linkerd";
 import {
   ELASTICSEARCH_EXPORTER_LABELS,
@@ -24,8 +29,11 @@ export const APP_NAMESPACES = "<app namespaces>";
 /** One end of a flow. */
 export type FlowEndpoint =
   /** A security group: the URN's name (`events-brokers`), its tag `Name`, or `eks-cluster` for
-   * the group EKS creates for the cluster (output `vpcConfig.clusterSecurityGroupId`). */
-  | { securityGroup: string }
+   * the group EKS creates for the cluster (output `vpcConfig.clusterSecurityGroupId`). With
+   * `inPrivateSubnets`, the group's interfaces take addresses in the private subnets (those
+   * tagged `kubernetes.io/role/internal-elb`, as an internal load balancer's nodes do), so
+   * ipBlocks and NetworkAuthentications covering every private subnet admit it. */
+  | { securityGroup: string; inPrivateSubnets?: boolean }
   /** Pods carrying (at least) `podLabels` in `namespace` (or every app namespace). They sit in
    * the EKS cluster security group at the AWS layer (managed node groups use it). */
   | {
@@ -87,6 +95,14 @@ const PROMETHEUS = {
   namespace: CLUSTER_PROMETHEUS.namespace,
   podLabels: { ...CLUSTER_PROMETHEUS.podLabels },
 };
+/**
+ * The front door (issue 13): the security groups' names the stack must give them. index.ts names
+ * the PrivateIngress `api` (its group is `api-lb`) and the VPC link's group `api-vpc-link`.
+ */
+export const FRONT_DOOR = {
+  loadBalancer: { securityGroup: "api-lb", inPrivateSubnets: true },
+  vpcLink: { securityGroup: "api-vpc-link" },
+} as const;
 const ES_EXPORTER = { namespace: "logging", podLabels: { ...ELASTICSEARCH_EXPORTER_LABELS } };
 
 /** What the stack opens today, and what issue 9 requires. */
@@ -274,6 +290,31 @@ export const FLOWS: Flow[] = [
     port: 53,
     protocol: "UDP",
     why: "name resolution",
+  },
+  // Issue 13: API Gateway -> VPC link -> internal ALB -> Service A's TLS port (docs/api-hops.md).
+  {
+    name: "vpc link -> internal load balancer 443",
+    from: FRONT_DOOR.vpcLink,
+    to: FRONT_DOOR.loadBalancer,
+    port: 443,
+    why: "API Gateway's private integration (VPC link v2) sends HTTPS to the PrivateIngress listener",
+    onlyWhere: "the stack has the front door (ApiGateway and PrivateIngress)",
+  },
+  {
+    name: "internal load balancer -> cluster group 8443",
+    from: FRONT_DOOR.loadBalancer,
+    to: CLUSTER,
+    port: DEFAULT_TLS_PORT,
+    why: "the ALB's HTTPS traffic and health checks reach Service A's pods (in the cluster group)",
+    onlyWhere: "the stack has the front door (PrivateIngress)",
+  },
+  {
+    name: `internal load balancer -> service-a ${DEFAULT_TLS_PORT}`,
+    from: FRONT_DOOR.loadBalancer,
+    to: { namespace: APP_NAMESPACES, podLabels: { [NAME_LABEL]: "service-a" } },
+    port: DEFAULT_TLS_PORT,
+    why: "Service A's TLS port admits the ALB's private-subnet addresses (Linkerd and NetworkPolicy)",
+    onlyWhere: "the stack has the front door (PrivateIngress)",
   },
   // Issue 12: the services (components/services Microservice), on their HTTP port.
   ...["service-a", "worker"].flatMap((service): Flow[] => {

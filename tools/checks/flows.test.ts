@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { CheckedResource } from "./graph";
 import { checkFlows, cidrContains } from "./flows";
-import { APP_NAMESPACES, FLOWS, type Flow } from "./flowTable";
+import { APP_NAMESPACES, FLOWS, FRONT_DOOR, type Flow } from "./flowTable";
 import { CROSS_CHECKS } from "./crossResource";
 import { cachedPlan } from "../planCache";
 
@@ -67,6 +67,55 @@ const brokersIn = ingress("brokers-in", {
   referencedSecurityGroupId: "sg-cluster",
   fromPort: 9098,
   toPort: 9098,
+});
+
+describe("flows: an internal load balancer in the private subnets", () => {
+  const subnet = (name: string, cidrBlock: string, tag: string): CheckedResource => ({
+    urn: urn("aws:ec2/subnet:Subnet", name),
+    type: "aws:ec2/subnet:Subnet",
+    inputs: { cidrBlock, tags: { [tag]: "1" } },
+  });
+  const graph = (cidrs: string[]) => [
+    vpc,
+    cluster,
+    subnet("private-0", "10.0.0.0/19", "kubernetes.io/role/internal-elb"),
+    subnet("private-1", "10.0.32.0/19", "kubernetes.io/role/internal-elb"),
+    subnet("public-0", "10.0.64.0/20", "kubernetes.io/role/elb"),
+    group("lb", "sg-lb"),
+    ns("apps", { "acme.io/app-namespace": "true" }),
+    policy("deny", "apps", { podSelector: {}, policyTypes: ["Ingress"] }),
+    policy("allow-lb", "apps", {
+      podSelector: { matchLabels: { app: "a" } },
+      policyTypes: ["Ingress"],
+      ingress: [
+        {
+          from: cidrs.map((cidr) => ({ ipBlock: { cidr } })),
+          ports: [{ protocol: "TCP", port: 8443 }],
+        },
+      ],
+    }),
+  ];
+  const lbFlow: Flow = {
+    name: "lb -> a",
+    from: { securityGroup: "lb", inPrivateSubnets: true },
+    to: { namespace: "apps", podLabels: { app: "a" } },
+    port: 8443,
+    why: "t",
+  };
+
+  it("admits it when the ipBlocks cover every private subnet", () => {
+    assert.deepEqual(checkFlows(graph(["10.0.0.0/19", "10.0.32.0/19"]), [lbFlow]).errors, []);
+  });
+
+  it("blocks it when a private subnet is left out, or when the group is not said to be there", () => {
+    const errors = checkFlows(graph(["10.0.0.0/19"]), [lbFlow]).errors;
+    assert.match(errors[0], /^lb -> a: blocked by NetworkPolicy/);
+    const anywhere = { ...lbFlow, from: { securityGroup: "lb" } };
+    assert.match(
+      checkFlows(graph(["10.0.0.0/19", "10.0.32.0/19"]), [anywhere]).errors[0],
+      /^lb -> a: blocked by NetworkPolicy/,
+    );
+  });
 });
 
 describe("flows: security groups", () => {
@@ -236,7 +285,15 @@ describe("flows: the prod program", () => {
   it("proves prod's flows open, and names the flow when an SG rule or a NetworkPolicy port breaks", async () => {
     const run = cachedPlan("prod");
     const result = checkFlows(run.checkable);
-    assert.equal(result.checked, FLOWS.length);
+    // Only the front door's flows may be skipped, until index.ts wires it (issue 13); then none.
+    const frontDoorGroups: string[] = Object.values(FRONT_DOOR).map((e) => e.securityGroup);
+    const frontDoor = FLOWS.filter((f) =>
+      [f.from, f.to].some((e) => "securityGroup" in e && frontDoorGroups.includes(e.securityGroup)),
+    );
+    assert.ok(
+      result.checked === FLOWS.length || result.checked === FLOWS.length - frontDoor.length,
+      `checked ${result.checked} of ${FLOWS.length} flows (${frontDoor.length} front-door)`,
+    );
     assert.deepEqual(result.errors, EXPECTED_PROD_FLOW_ERRORS);
 
     const deleted = run.checkable.filter(

@@ -39,6 +39,9 @@ const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const NAMESPACE = "kubernetes:core/v1:Namespace";
 const EKS = "aws:eks/cluster:Cluster";
 const VPC = "aws:ec2/vpc:Vpc";
+const SUBNET = "aws:ec2/subnet:Subnet";
+/** The tag of the private subnets (components/network/vpc.ts), where internal load balancers go. */
+const INTERNAL_ELB_TAG = "kubernetes.io/role/internal-elb";
 const LINKERD_POLICY_KINDS = new Set([
   "Server",
   "AuthorizationPolicy",
@@ -125,6 +128,8 @@ export class FlowGraph {
   readonly namespaceLabels = new Map<string, Record<string, string>>();
   readonly namespaceAnnotations = new Map<string, Record<string, string>>();
   readonly linkerd: LinkerdObject[] = [];
+  /** The private subnets' CIDRs (tagged {@link INTERNAL_ELB_TAG}). */
+  readonly privateSubnetCidrs: string[] = [];
   vpcCidr?: string;
 
   constructor(resources: CheckedResource[]) {
@@ -133,6 +138,10 @@ export class FlowGraph {
     for (const r of rs) {
       const out = obj(revealSecrets(r.outputs));
       if (r.type === VPC) this.vpcCidr = str(r.inputs.cidrBlock) ?? str(out.cidrBlock);
+      if (r.type === SUBNET && obj(r.inputs.tags)[INTERNAL_ELB_TAG] === "1") {
+        const cidr = str(r.inputs.cidrBlock);
+        if (cidr) this.privateSubnetCidrs.push(cidr);
+      }
       if (r.type === SG) {
         const id = str(out.id) ?? r.id ?? "";
         const tagName = str(obj(r.inputs.tags).Name);
@@ -236,7 +245,7 @@ export class FlowGraph {
 /** A concrete endpoint: app namespaces expanded, groups resolved. */
 type End =
   | { kind: "pod"; pod: Pod }
-  | { kind: "group"; group: Group }
+  | { kind: "group"; group: Group; inPrivateSubnets?: boolean }
   | { kind: "vpc" }
   | { kind: "kubelet" };
 
@@ -260,7 +269,7 @@ function expand(g: FlowGraph, e: FlowEndpoint, flow: string): End[] | string {
   if ("securityGroup" in e) {
     const group = g.group(e.securityGroup);
     return group
-      ? [{ kind: "group", group }]
+      ? [{ kind: "group", group, inPrivateSubnets: e.inPrivateSubnets }]
       : `${flow}: no security group named "${e.securityGroup}" in the graph (URN name, tag Name, or "${EKS_CLUSTER_GROUP}"); fix the flow table or the graph`;
   }
   const namespaces = e.namespace === APP_NAMESPACES ? g.appNamespaces() : [e.namespace];
@@ -321,6 +330,18 @@ function sgLayer(
   ingress.forEach((r) => out.used.add(r.key));
 }
 
+/**
+ * Whether `cidrs` together cover every private subnet, for an end whose addresses lie there (an
+ * internal load balancer's nodes): each private subnet inside one of them.
+ */
+function coversPrivateSubnets(g: FlowGraph, end: End, cidrs: Array<string | undefined>): boolean {
+  if (end.kind !== "group" || !end.inPrivateSubnets || g.privateSubnetCidrs.length === 0)
+    return false;
+  return g.privateSubnetCidrs.every((subnet) =>
+    cidrs.some((cidr) => cidr !== undefined && cidrContains(cidr, subnet)),
+  );
+}
+
 /** Whether a NetworkPolicy peer matches the other end of the flow. */
 function peerMatches(g: FlowGraph, policy: Policy, peer: Dict, other: End): boolean {
   if (peer.ipBlock !== undefined) {
@@ -375,9 +396,18 @@ function npLayer(
     arr(p.spec[key]).forEach((rule, i) => {
       const r = obj(rule);
       const peers = r[peersKey] === undefined ? [{}] : arr(r[peersKey]).map(obj);
-      const peerOk = peers.some((peer) =>
-        Object.keys(peer).length === 0 ? true : peerMatches(g, p, peer, other),
-      );
+      const peerOk =
+        peers.some((peer) =>
+          Object.keys(peer).length === 0 ? true : peerMatches(g, p, peer, other),
+        ) ||
+        coversPrivateSubnets(
+          g,
+          other,
+          peers
+            .map((peer) => obj(peer.ipBlock))
+            .filter((b) => arr(b.except).length === 0)
+            .map((b) => str(b.cidr)),
+        );
       if (peerOk && npPortMatches(r.ports, port, protocol)) {
         allowed = true;
         out.used.add(`${p.urn} ${key}[${i}]`);
@@ -428,9 +458,10 @@ function authenticates(g: FlowGraph, ns: string, ref: Dict, src: End): string | 
       ? arr(auth.spec.networks).map((n) => str(obj(n).cidr))
       : [...(chartMade?.networks ?? [])];
     // Pods and nodes have VPC addresses (VPC CNI): a network containing the VPC admits them.
-    const ok = networks.some(
-      (cidr) => cidr !== undefined && g.vpcCidr !== undefined && cidrContains(cidr, g.vpcCidr),
-    );
+    const ok =
+      networks.some(
+        (cidr) => cidr !== undefined && g.vpcCidr !== undefined && cidrContains(cidr, g.vpcCidr),
+      ) || coversPrivateSubnets(g, src, networks);
     return ok ? (auth?.urn ?? chartMade?.template) : undefined;
   }
   if (src.kind !== "pod" || !srcMeshed || src.pod.serviceAccount === undefined) return undefined;
