@@ -49,7 +49,6 @@ describe("PrivateIngress", () => {
     region: TEST_REGION,
     vpcId: "vpc-0123456789abcdef0",
     privateSubnetIds: SUBNETS,
-    vpcLinkSecurityGroupId: VPC_LINK_SG,
     podSecurityGroupId: POD_SG,
     hostedZoneId: ZONE,
     hostName: HOST,
@@ -75,6 +74,7 @@ describe("PrivateIngress", () => {
         },
       }),
     );
+    prod.admitVpcLink(VPC_LINK_SG);
     new PrivateIngress("bootstrap", base({ deletionProtection: false }));
     await capture.settle();
   });
@@ -181,7 +181,7 @@ describe("PrivateIngress", () => {
     );
   });
 
-  it("opens exactly VPC link -> LB on 443 and LB -> pods on the TLS port, both ways", () => {
+  it("opens exactly VPC link -> LB on 443 (admitVpcLink) and LB -> pods on the TLS port, both ways", () => {
     const group = one("api", "aws:ec2/securityGroup:SecurityGroup");
     const lbId = group.id as string;
     assert.equal(group.inputs.ingress, undefined, "no inline rules");
@@ -204,7 +204,6 @@ describe("PrivateIngress", () => {
         `in ${lbId} tcp/443-443 ${VPC_LINK_SG}`,
         `in ${POD_SG} tcp/8443-8443 ${lbId}`,
         `out ${lbId} tcp/8443-8443 ${POD_SG}`,
-        `out ${VPC_LINK_SG} tcp/443-443 ${lbId}`,
       ].sort(),
     );
   });

@@ -17,9 +17,10 @@
  *   service's readiness path, deregistration delay equal to the time a terminating pod keeps
  *   serving. The load balancer does not verify the pods' certificates (AWS: "The load balancer
  *   does not validate these certificates"); the pods are admitted by network.
- * - Security groups: the load balancer's admits only the VPC link's group on 443 and sends only to
- *   the pods' group on the TLS port; the pods' group (the EKS cluster group) admits the load
- *   balancer's group on that port; the VPC link's group may send to the load balancer on 443.
+ * - Security groups: the load balancer's admits only the VPC link's group on 443
+ *   ({@link PrivateIngress.admitVpcLink}; ApiGateway writes the link's egress rule) and sends
+ *   only to the pods' group on the TLS port; the pods' group (the EKS cluster group) admits the
+ *   load balancer's group on that port.
  */
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
@@ -77,11 +78,6 @@ export interface PrivateIngressArgs extends AwsContext {
   vpcId: pulumi.Input<string>;
   /** Every private subnet (`Network.privateSubnetIds`): the load balancer has a node in each. */
   privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
-  /**
-   * The VPC link's security group: the only source the load balancer admits. PrivateIngress
-   * adds the group's egress rule to the load balancer on 443, so the group itself needs no rules.
-   */
-  vpcLinkSecurityGroupId: pulumi.Input<string>;
   /**
    * The pods' security group: the EKS cluster security group
    * (`EksCluster.clusterSecurityGroupId`; managed node groups, and so the pods, use it). It gets
@@ -270,6 +266,8 @@ export class PrivateIngress extends pulumi.ComponentResource {
   /** The load balancer's security group. */
   public readonly securityGroupId: pulumi.Output<string>;
   public readonly accessLogBucketName: pulumi.Output<string>;
+  private readonly componentName: string;
+  private readonly tags: Record<string, string>;
 
   constructor(name: string, args: PrivateIngressArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before super(): a bad argument must fail before anything registers.
@@ -278,6 +276,8 @@ export class PrivateIngress extends pulumi.ComponentResource {
     const deps = dependenciesOf(opts);
     const tags = args.tags ?? {};
     const child = { parent: this };
+    this.componentName = name;
+    this.tags = tags;
 
     // ---- Access logs: a bucket of its own. ELB delivers access logs only to buckets encrypted
     // with SSE-S3 ("The only server-side encryption option that's supported is Amazon S3-managed
@@ -360,19 +360,6 @@ export class PrivateIngress extends pulumi.ComponentResource {
       },
       { ...child, dependsOn: deps },
     );
-    new aws.vpc.SecurityGroupIngressRule(
-      `${name}-lb-from-vpc-link`,
-      {
-        securityGroupId: lbGroup.id,
-        referencedSecurityGroupId: args.vpcLinkSecurityGroupId,
-        ipProtocol: "tcp",
-        fromPort: LISTENER_PORT,
-        toPort: LISTENER_PORT,
-        description: "HTTPS from the API Gateway VPC link",
-        tags,
-      },
-      child,
-    );
     new aws.vpc.SecurityGroupEgressRule(
       `${name}-lb-to-pods`,
       {
@@ -399,20 +386,6 @@ export class PrivateIngress extends pulumi.ComponentResource {
       },
       child,
     );
-    new aws.vpc.SecurityGroupEgressRule(
-      `${name}-vpc-link-to-lb`,
-      {
-        securityGroupId: args.vpcLinkSecurityGroupId,
-        referencedSecurityGroupId: lbGroup.id,
-        ipProtocol: "tcp",
-        fromPort: LISTENER_PORT,
-        toPort: LISTENER_PORT,
-        description: `HTTPS to the internal load balancer ${name}`,
-        tags,
-      },
-      child,
-    );
-
     // ---- The certificate of the listener, validated by DNS in the hosted zone.
     const certificate = new aws.acm.Certificate(
       `${name}-cert`,
@@ -532,5 +505,30 @@ export class PrivateIngress extends pulumi.ComponentResource {
       securityGroupId: this.securityGroupId,
       accessLogBucketName: this.accessLogBucketName,
     });
+  }
+
+  /**
+   * Admits the API Gateway VPC link's security group on the listener port: the only source the
+   * load balancer takes traffic from. A method, not an argument, because the two components
+   * refer to each other: `ApiGateway` takes this load balancer's group for its link's egress rule
+   * (`vpcLink.loadBalancerSecurityGroupId`), so it is created after PrivateIngress, and its
+   * `vpcLinkSecurityGroupId` comes back here. Call it once.
+   */
+  public admitVpcLink(
+    vpcLinkSecurityGroupId: pulumi.Input<string>,
+  ): aws.vpc.SecurityGroupIngressRule {
+    return new aws.vpc.SecurityGroupIngressRule(
+      `${this.componentName}-lb-from-vpc-link`,
+      {
+        securityGroupId: this.securityGroupId,
+        referencedSecurityGroupId: vpcLinkSecurityGroupId,
+        ipProtocol: "tcp",
+        fromPort: LISTENER_PORT,
+        toPort: LISTENER_PORT,
+        description: "HTTPS from the API Gateway VPC link",
+        tags: this.tags,
+      },
+      { parent: this },
+    );
   }
 }
