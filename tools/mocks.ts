@@ -132,24 +132,6 @@ function awsState(
         },
       };
     }
-    case "aws:acm/certificate:Certificate": {
-      // DNS validation: one CNAME per name, as ACM returns it (`_<hash>.<name>.`).
-      const id = arn("acm", `certificate/${uuid(seed)}`);
-      const names = [inputs.domainName, ...((inputs.subjectAlternativeNames as string[]) ?? [])];
-      return {
-        id,
-        state: {
-          ...inputs,
-          arn: id,
-          domainValidationOptions: names.map((domainName) => ({
-            domainName,
-            resourceRecordName: `_${hex(`${seed}${String(domainName)}`, 32)}.${String(domainName)}.`,
-            resourceRecordType: "CNAME",
-            resourceRecordValue: `_${hex(`${seed}${String(domainName)}#value`, 32)}.acm-validations.aws.`,
-          })),
-        },
-      };
-    }
     case "aws:kms/key:Key": {
       const id = uuid(seed);
       return { id, state: { ...inputs, keyId: id, arn: arn("kms", `key/${id}`) } };
