@@ -7,7 +7,8 @@
  * lockfile's packages for the flags given (linked from services/node_modules, since there is no
  * registry in tests), `npm run build` really runs. The final stage's ENTRYPOINT is started from
  * that layout with the final stage's ENV, and the service must answer its probes and a real
- * request, export a trace over OTLP, and exit 0 on SIGTERM.
+ * request, export a trace over OTLP, and exit 0 on SIGTERM. The worker's second entry point
+ * (`dist/handoff.js`, the workflow step) is run the same way against a loopback SQS endpoint.
  */
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -27,7 +28,8 @@ import {
   productionClosure,
   type Stage,
 } from "./dockerfile";
-import { EXTERNAL } from "./kit/build";
+import { createHash } from "node:crypto";
+import { EXTERNAL, EXTRA_ENTRIES } from "./kit/build";
 
 const ROOT = path.resolve(__dirname, "..");
 const SERVICES = path.join(ROOT, "services");
@@ -331,6 +333,64 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+const HANDOFF_TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+/**
+ * Runs the image's `dist/handoff.js` with the task queue on a loopback HTTP server that answers
+ * SendMessage as SQS does (AWS JSON protocol, with the body's MD5 the SDK checks).
+ */
+async function runHandoffImage(
+  cwd: string,
+  env: Record<string, string | undefined>,
+  argv?: string[],
+): Promise<{ code: number | null; output: string; received: Record<string, unknown>[] }> {
+  const received: Record<string, unknown>[] = [];
+  const sqs = http.createServer((req, res) => {
+    let text = "";
+    req.on("data", (d: Buffer) => (text += d.toString()));
+    req.on("end", () => {
+      const input = JSON.parse(text) as Record<string, unknown>;
+      received.push(input);
+      const md5 = createHash("md5").update(String(input.MessageBody)).digest("hex");
+      res.writeHead(200, { "content-type": "application/x-amz-json-1.0" });
+      res.end(JSON.stringify({ MessageId: "m-1", MD5OfMessageBody: md5 }));
+    });
+  });
+  await new Promise<void>((resolve) => sqs.listen(0, "127.0.0.1", resolve));
+  try {
+    const { port } = sqs.address() as AddressInfo;
+    const child = spawn(
+      process.execPath,
+      [
+        "--enable-source-maps",
+        "dist/handoff.js",
+        ...(argv ?? [
+          "--request-id",
+          "0f8fad5b-d9cb-469f-a165-70867728950e",
+          "--workflow-template",
+          "service-a-request",
+          "--parameters",
+          "{}",
+          "--traceparent",
+          `00-${HANDOFF_TRACE_ID}-00f067aa0ba902b7-01`,
+        ]),
+      ],
+      {
+        cwd,
+        env: { ...env, TASK_QUEUE_URL: `http://127.0.0.1:${port}/111122223333/task-queue` },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    return { code, output, received };
+  } finally {
+    sqs.close();
+  }
+}
+
 for (const service of RUNNABLE) {
   describe(`the ${service} image, emulated stage by stage and run`, () => {
     let tmp: string;
@@ -432,6 +492,43 @@ for (const service of RUNNABLE) {
           collected.some((c) => c.path === "/v1/traces"),
           `no trace export reached the collector:\n${output}`,
         );
+      }
+
+      // Every extra entry the service has is in the image, its requires installed.
+      for (const name of Object.keys(EXTRA_ENTRIES)) {
+        if (!fs.existsSync(path.join(SERVICES, service, "src", `${name}.ts`))) continue;
+        const extra = fs.readFileSync(path.join(cwd, "dist", `${name}.js`), "utf8");
+        for (const m of extra.matchAll(/\brequire\("((?:@[^/"]+\/)?[^/"]+)[^"]*"\)/g)) {
+          if (isBuiltin(m[1])) continue;
+          assert.ok(closure.has(`node_modules/${m[1]}`), `dist/${name}.js requires ${m[1]}`);
+        }
+      }
+      if (service === "worker") {
+        const base = {
+          PATH: process.env.PATH,
+          ...image,
+          AWS_REGION: "eu-west-1",
+          AWS_ACCESS_KEY_ID: "test",
+          AWS_SECRET_ACCESS_KEY: "test",
+          OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlp}`,
+        };
+        collected.length = 0;
+        const run = await runHandoffImage(cwd, base);
+        assert.equal(run.code, 0, `dist/handoff.js must exit 0:\n${run.output}`);
+        assert.equal(run.received.length, 1, "one SendMessage reached the loopback queue");
+        const body = JSON.parse(run.received[0].MessageBody as string) as { traceparent: string };
+        assert.equal(body.traceparent.split("-")[1], HANDOFF_TRACE_ID);
+        assert.ok(
+          collected.some((c) => c.path === "/v1/traces"),
+          `the handoff's spans reached the collector before it exited:\n${run.output}`,
+        );
+        const bad = await runHandoffImage(cwd, base, [
+          ...["--request-id", "not-a-uuid", "--workflow-template", "service-a-request"],
+          ...["--parameters", "{}", "--traceparent", ""],
+        ]);
+        assert.equal(bad.code, 2, bad.output);
+        assert.match(bad.output, /--request-id must match format "uuid"/);
+        assert.equal(bad.received.length, 0, "nothing sent on bad arguments");
       }
     });
   });

@@ -1,6 +1,7 @@
 /**
  * Bundles a service for its image: `src/main.ts` of the service in the current directory becomes
- * one CommonJS file, `dist/main.js` (with its source map), that plain `node` runs. Each service's
+ * one CommonJS file, `dist/main.js` (with its source map), that plain `node` runs; each entry of
+ * EXTRA_ENTRIES the service has (`src/<name>.ts`) becomes `dist/<name>.js` beside it. Each service's
  * `npm run build` runs this from the service's directory; the Dockerfiles run that script.
  *
  * Why a bundle: the sources are TypeScript that tsx runs in development, and the kit and the
@@ -14,6 +15,7 @@
  * dependencies only, and tsx belongs to the repository root. Usage:
  *   node ../kit/build.ts [--outdir <dir>] [--metafile <file>]
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { build } from "esbuild";
 
@@ -43,11 +45,30 @@ export const EXTERNAL: readonly { pattern: string; why: string }[] = [
   },
 ];
 
-/** The bundle's options (shared by every service; the entry and output are per service). */
+/**
+ * Entry points beside `main` that a service's image may carry, each with what runs it. A service
+ * has one when `src/<name>.ts` exists; it is bundled to `dist/<name>.js` with the same options.
+ */
+export const EXTRA_ENTRIES: Readonly<Record<string, string>> = {
+  handoff:
+    "The worker's workflow step: the reference WorkflowTemplate runs `node dist/handoff.js` in the worker's image to send a work-task to the task queue (services/worker/src/handoff.ts).",
+};
+
+/** The entry points of the service in `serviceDir`: `main`, then its EXTRA_ENTRIES. */
+export function entryPoints(serviceDir: string): Record<string, string> {
+  const entries: Record<string, string> = { main: path.join(serviceDir, "src", "main.ts") };
+  for (const name of Object.keys(EXTRA_ENTRIES)) {
+    const source = path.join(serviceDir, "src", `${name}.ts`);
+    if (fs.existsSync(source)) entries[name] = source;
+  }
+  return entries;
+}
+
+/** The bundle's options (shared by every service; the entries and output are per service). */
 function options(serviceDir: string, outdir: string) {
   return {
     absWorkingDir: serviceDir,
-    entryPoints: { main: path.join(serviceDir, "src", "main.ts") },
+    entryPoints: entryPoints(serviceDir),
     outdir,
     bundle: true,
     platform: "node" as const,
@@ -83,7 +104,6 @@ async function main(): Promise<void> {
   const result = await build(options(serviceDir, outdir));
   if (result.errors.length > 0) throw new Error(`esbuild reported ${result.errors.length} errors`);
   if (metafile) {
-    const fs = await import("node:fs");
     fs.writeFileSync(path.resolve(metafile), JSON.stringify(result.metafile));
   }
   process.stdout.write(`${path.basename(serviceDir)}: bundled into ${outdir}\n`);

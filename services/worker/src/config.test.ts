@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { ConfigError, envTable } from "@acme/service-kit";
-import { ENV_SPEC, readWorkerConfig } from "./config";
+import { ENV_SPEC, HANDOFF_ENV_SPEC, readWorkerConfig } from "./config";
 
 function problemsOf(env: NodeJS.ProcessEnv): string[] {
   try {
@@ -76,6 +76,15 @@ describe("worker configuration", () => {
     });
     assert.deepEqual(config.kafkaBrokers, ["b-1:9098", "b-2:9098"]);
     assert.equal(config.kafkaAuth, "iam");
+  });
+
+  it("documents the handoff's variables in the README by exactly the generated table", () => {
+    const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+    const table = envTable(HANDOFF_ENV_SPEC);
+    assert.ok(
+      readme.includes(`\n${table}\n`),
+      `services/worker/README.md must contain the table envTable(HANDOFF_ENV_SPEC) renders:\n${table}`,
+    );
   });
 
   it("is documented in the README by exactly the generated table", () => {

@@ -94,6 +94,22 @@ export const WORKER_ENV = {
   }),
 };
 
+/**
+ * The variables of the workflow step's handoff (`dist/handoff.js`, src/handoff.ts): the same names
+ * as the worker's, required here since the step only sends to the task queue.
+ */
+export const HANDOFF_ENV_SPEC = {
+  taskQueueUrl: envVar("TASK_QUEUE_URL", parse.url(), {
+    doc: "URL of the SQS task queue the step sends its `work-task` message to.",
+  }),
+  awsRegion: envVar("AWS_REGION", parse.text(), {
+    doc: "AWS Region of the task queue.",
+  }),
+  logLevel: WORKER_ENV.logLevel,
+};
+
+export type HandoffConfig = EnvConfig<typeof HANDOFF_ENV_SPEC>;
+
 /** Everything the worker reads from the environment, in README order. */
 export const ENV_SPEC = { ...WORKER_ENV, ...BREAKER_ENV, ...SHUTDOWN_ENV };
 
