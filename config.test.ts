@@ -172,6 +172,26 @@ const cases: Array<[string, Record<string, string>, string, RegExp]> = [
     /reserved by AWS/,
   ],
   [
+    "a request template that still names its own image",
+    withChange("platform", (p) => {
+      const workflows = p.workflows as { requestTemplate: Record<string, unknown> };
+      workflows.requestTemplate.image = "registry.acme.example/step@sha256:" + "0".repeat(64);
+      return p;
+    }),
+    "acme-platform:platform.workflows.requestTemplate.image",
+    /^removed: the step runs the worker's image .*delete this key from Pulumi\.<stack>\.yaml$/,
+  ],
+  [
+    "a request template that still names its own command",
+    withChange("platform", (p) => {
+      const workflows = p.workflows as { requestTemplate: Record<string, unknown> };
+      workflows.requestTemplate.command = ["/app/run-request"];
+      return p;
+    }),
+    "acme-platform:platform.workflows.requestTemplate.command",
+    /^removed: the step runs `node --enable-source-maps dist\/handoff\.js`/,
+  ],
+  [
     "a boolean given as text",
     { ...dev, "acme-platform:protectStatefulResources": "yes" },
     "acme-platform:protectStatefulResources",

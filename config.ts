@@ -498,24 +498,14 @@ const platformSchema = z.strictObject({
     ),
     requestTemplate: z
       .strictObject({
-        image: z
-          .string()
-          .regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)+@sha256:[a-f0-9]{64}$/, {
-            error: "valid form: registry/repository@sha256:<64 hex> (pinned by digest)",
-          })
-          .describe(
-            "The step's image, pinned by digest; CI sets it when Service A's step is released.",
-          ),
-        command: z
-          .array(z.string().min(1))
-          .min(1, { error: "needs the command to run" })
-          .describe("The step's command."),
         cpu: quantity("the step's CPU request"),
         memory: quantity("the step's memory"),
         activeDeadlineSeconds: int(60, 86400, "the longest a workflow may run"),
         retryLimit: int(0, 10, "retries of the step"),
       })
-      .describe("The WorkflowTemplate that runs Service A's requests (one container step)."),
+      .describe(
+        "The WorkflowTemplate that runs Service A's requests: one step, the worker's handoff (`dist/handoff.js` in the worker's image).",
+      ),
     sso: z
       .strictObject({
         issuer: z.url({ error: "must be the OIDC issuer URL" }).describe("The OIDC issuer URL."),
@@ -914,6 +904,17 @@ function parseValue(raw: string): unknown {
   }
 }
 
+/**
+ * Keys that no longer exist, with why and what to do: a stack that still sets one gets this
+ * instead of a bare "unknown key".
+ */
+export const REMOVED_KEYS: Readonly<Record<string, string>> = {
+  [`${PROJECT}:platform.workflows.requestTemplate.image`]:
+    "removed: the step runs the worker's image (the stack builds it and pins it by digest); delete this key from Pulumi.<stack>.yaml",
+  [`${PROJECT}:platform.workflows.requestTemplate.command`]:
+    "removed: the step runs `node --enable-source-maps dist/handoff.js` in the worker's image; delete this key from Pulumi.<stack>.yaml",
+};
+
 function keyFor(path: PropertyKey[]): string {
   const [head, ...rest] = path.map(String);
   const foreign = Object.entries(FOREIGN_KEYS).find(([, field]) => field === head);
@@ -968,7 +969,8 @@ export function parseStackConfig(
     for (const issue of result.error.issues) {
       if (issue.code === "unrecognized_keys") {
         for (const k of issue.keys) {
-          issues.push({ key: keyFor([...issue.path, k]), message: "unknown key; remove it" });
+          const key = keyFor([...issue.path, k]);
+          issues.push({ key, message: REMOVED_KEYS[key] ?? "unknown key; remove it" });
         }
       } else if (issue.code === "invalid_type" && issue.input === undefined) {
         issues.push({

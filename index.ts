@@ -35,6 +35,7 @@ import {
   ArgoEvents,
   ArgoWorkflows,
   ArtifactBucket,
+  HANDOFF_COMMAND,
   RequestWorkflowTemplate,
 } from "./components/workflows";
 import { loadStackConfig, PROJECT } from "./config";
@@ -440,57 +441,12 @@ function inClusterPlatform(topics: KafkaTopics) {
       sso: platform.workflows.sso,
       highAvailability,
       serviceMonitor: platform.workflows.serviceMonitor,
+      // The reference step sends work-tasks to the worker's task queue.
+      workflowGrants: taskQueue.grantProducer(),
       // Meshed: the namespace's pods need the Linkerd control plane to start; the chart renders its
       // ServiceMonitor only once the Prometheus operator's CRDs are served.
     },
     { providers: [aws_], dependsOn: [linkerd, monitoring] },
-  );
-
-  const template = platform.workflows.requestTemplate;
-  const requestTemplate = new RequestWorkflowTemplate(
-    "service-a-request",
-    {
-      provider: k8sProvider,
-      namespace: platform.workflows.namespace,
-      templateName: "service-a-request",
-      spec: {
-        image: template.image,
-        command: template.command,
-        serviceAccountName: ARGO_WORKFLOW_SERVICE_ACCOUNT,
-        resources: { cpu: template.cpu, memory: template.memory },
-        activeDeadlineSeconds: template.activeDeadlineSeconds,
-        retry: {
-          limit: template.retryLimit,
-          backoffDuration: "10s",
-          backoffFactor: 2,
-          backoffMaxDuration: "5m",
-        },
-        ttl: { secondsAfterSuccess: 3600, secondsAfterFailure: 604800 },
-      },
-    },
-    { dependsOn: [argoWorkflows] },
-  );
-
-  new ArgoEvents(
-    "platform",
-    {
-      provider: k8sProvider,
-      namespace: platform.workflows.namespace,
-      clusterName: cluster.clusterName,
-      ...awsContext,
-      workQueue,
-      events: {
-        clusterArn: kafka.clusterArn,
-        topic: "domain-events",
-        consumerGroup: "argo-events",
-        grantConsumer: topics.grantConsumer("domain-events", "argo-events"),
-        bridgeKmsKeyArn: keys.dataKeyArn,
-      },
-      workflowTemplateName: requestTemplate.templateName,
-      highAvailability,
-      storageClassName: DEFAULT_STORAGE_CLASS,
-    },
-    { providers: [aws_], dependsOn: [cluster, argoWorkflows, requestTemplate] },
   );
 
   // ---- The request path's services (services/): built from their Dockerfiles, meshed, scaled.
@@ -536,7 +492,7 @@ function inClusterPlatform(topics: KafkaTopics) {
       dependsOn: [servicesNamespace, tracing, monitoring],
     },
   );
-  new Microservice(
+  const worker = new Microservice(
     "worker",
     {
       ...common,
@@ -578,6 +534,60 @@ function inClusterPlatform(topics: KafkaTopics) {
       providers: [aws_],
       dependsOn: [servicesNamespace, tracing, monitoring, topics, keda],
     },
+  );
+
+  // ---- The request workflow: its step is the worker's handoff to the task queue.
+  const template = platform.workflows.requestTemplate;
+  const requestTemplate = new RequestWorkflowTemplate(
+    "service-a-request",
+    {
+      provider: k8sProvider,
+      namespace: platform.workflows.namespace,
+      templateName: "service-a-request",
+      spec: {
+        // The worker's image, by digest: the step is its handoff entry point.
+        image: worker.imageRef,
+        command: [...HANDOFF_COMMAND],
+        handoff: {
+          taskQueueUrl: taskQueue.queueUrl,
+          region: awsContext.region,
+          otlpEndpoint: tracing.otlpEndpoint,
+        },
+        serviceAccountName: ARGO_WORKFLOW_SERVICE_ACCOUNT,
+        resources: { cpu: template.cpu, memory: template.memory },
+        activeDeadlineSeconds: template.activeDeadlineSeconds,
+        retry: {
+          limit: template.retryLimit,
+          backoffDuration: "10s",
+          backoffFactor: 2,
+          backoffMaxDuration: "5m",
+        },
+        ttl: { secondsAfterSuccess: 3600, secondsAfterFailure: 604800 },
+      },
+    },
+    { dependsOn: [argoWorkflows] },
+  );
+
+  new ArgoEvents(
+    "platform",
+    {
+      provider: k8sProvider,
+      namespace: platform.workflows.namespace,
+      clusterName: cluster.clusterName,
+      ...awsContext,
+      workQueue,
+      events: {
+        clusterArn: kafka.clusterArn,
+        topic: "domain-events",
+        consumerGroup: "argo-events",
+        grantConsumer: topics.grantConsumer("domain-events", "argo-events"),
+        bridgeKmsKeyArn: keys.dataKeyArn,
+      },
+      workflowTemplateName: requestTemplate.templateName,
+      highAvailability,
+      storageClassName: DEFAULT_STORAGE_CLASS,
+    },
+    { providers: [aws_], dependsOn: [cluster, argoWorkflows, requestTemplate] },
   );
 
   return { linkerd, logging, tracing, monitoring };

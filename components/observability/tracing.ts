@@ -448,6 +448,23 @@ export function otelCollectorHost(namespace: string): string {
 }
 
 /**
+ * The OpenTelemetry SDK variables a workload needs to export its spans to the collector:
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` = `Tracing.otlpEndpoint`, the collector's gRPC port, hence
+ * `OTEL_EXPORTER_OTLP_PROTOCOL=grpc` (the SDK defaults to http/protobuf), and the service name its
+ * spans carry (contracts/tracing.md).
+ */
+export function otelSdkEnv(
+  serviceName: string,
+  otlpEndpoint: string,
+): { name: string; value: string }[] {
+  return [
+    { name: "OTEL_SERVICE_NAME", value: serviceName },
+    { name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: otlpEndpoint },
+    { name: "OTEL_EXPORTER_OTLP_PROTOCOL", value: "grpc" },
+  ];
+}
+
+/**
  * Where Linkerd's proxies and controllers export spans: the collector's OTLP gRPC port, under its
  * mesh identity. Known before the collector exists, so the Linkerd component (which the collector's
  * meshed namespace waits for) can take it.

@@ -56,4 +56,45 @@ describe("the request path's identities (prod plan, IAM evaluation)", () => {
     }
     assert.deepEqual(wrong, []);
   });
+
+  it("lets the workflow pods (the handoff step) send to the task queue with its key, nothing more on the queues", async () => {
+    const queue = "aws:sqs/queue:Queue";
+    const work = arn(queue, "workflow-requests");
+    const tasks = arn(queue, "worker-tasks");
+    const dataKey = arn("aws:kms/key:Key", "platform-data");
+    // The Argo workflow pods' role: the artifact bucket's grant and the steps' grants.
+    const policies = Object.fromEntries(
+      ["artifacts", "steps"].map((p) => [
+        p,
+        JSON.parse(
+          String(named("aws:iam/rolePolicy:RolePolicy", `platform-workflow-${p}`).inputs.policy),
+        ),
+      ]),
+    );
+    // KMS honours IAM policies only where the key policy delegates to the account.
+    const keyPolicy = JSON.parse(String(named("aws:kms/key:Key", "platform-data").inputs.policy));
+    const viaSqs = { "kms:ViaService": "sqs.eu-west-1.amazonaws.com" };
+    const rows: Array<[string, string, Record<string, string>, IamDecision]> = [
+      ["sqs:SendMessage", tasks, {}, "Allowed"],
+      ["kms:GenerateDataKey", dataKey, viaSqs, "Allowed"],
+      ["kms:GenerateDataKey", dataKey, {}, "ImplicitlyDenied"],
+      ["sqs:ReceiveMessage", tasks, {}, "ImplicitlyDenied"],
+      ["sqs:DeleteMessage", tasks, {}, "ImplicitlyDenied"],
+      ["sqs:SendMessage", work, {}, "ImplicitlyDenied"],
+      ["sqs:ReceiveMessage", work, {}, "ImplicitlyDenied"],
+    ];
+    const wrong: string[] = [];
+    for (const [action, resource, context, expected] of rows) {
+      const actual = await simulateIam({
+        principal: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/platform-workflow`,
+        identityPolicies: policies,
+        resourcePolicy: action.startsWith("kms:") ? keyPolicy : undefined,
+        action,
+        resource,
+        context,
+      });
+      if (actual !== expected) wrong.push(`${action} ${resource}: ${actual}, expected ${expected}`);
+    }
+    assert.deepEqual(wrong, []);
+  });
 });

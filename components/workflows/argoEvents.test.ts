@@ -630,6 +630,7 @@ describe("ArgoEvents", () => {
             { name: "requestId", value: "" },
             { name: "workflowTemplate", value: TEMPLATE },
             { name: "parameters", value: "{}" },
+            { name: "traceparent", value: "" },
           ],
         },
       },
@@ -767,6 +768,14 @@ describe("ArgoEvents", () => {
                       src: { dependencyName: "workflow-request", dataKey: "body.data.parameters" },
                       dest: "spec.arguments.parameters.2.value",
                     },
+                    {
+                      src: {
+                        dependencyName: "workflow-request",
+                        dataKey: "body.traceparent",
+                        value: "",
+                      },
+                      dest: "spec.arguments.parameters.3.value",
+                    },
                   ],
                 },
               },
@@ -798,6 +807,14 @@ describe("ArgoEvents", () => {
                         dataTemplate: "{{ .Input.body.value | b64dec }}",
                       },
                       dest: "spec.arguments.parameters.2.value",
+                    },
+                    {
+                      src: {
+                        dependencyName: "domain-event",
+                        dataTemplate: "{{ (.Input.body.value | b64dec | fromJson).traceparent }}",
+                        value: "",
+                      },
+                      dest: "spec.arguments.parameters.3.value",
                     },
                   ],
                 },

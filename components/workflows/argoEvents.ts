@@ -269,6 +269,7 @@ export function workflowFromTemplate(
           { name: "requestId", value: "" },
           { name: "workflowTemplate", value: template },
           { name: "parameters", value: "{}" },
+          { name: "traceparent", value: "" },
         ],
       },
     },
@@ -281,6 +282,14 @@ export function workflowFromTemplate(
  */
 const RECORD_ID =
   'printf "%s/%.0f/%.0f" .Input.body.topic .Input.body.partition .Input.body.offset';
+
+/**
+ * A Go-template pipeline reading `traceparent` from the domain event inside a bridged record
+ * (`value` is the record's base64 JSON). argo-events v1.9.10 renders it with
+ * `template.New("param").Funcs(sprig.FuncMap())` (pkg/sensors/triggers/params.go) and pins
+ * Masterminds/sprig v3.3.0 (go.mod), whose FuncMap has `b64dec` and `fromJson` (functions.go).
+ */
+export const DOMAIN_EVENT_TRACEPARENT = "{{ (.Input.body.value | b64dec | fromJson).traceparent }}";
 
 /** Trigger retries: three attempts 2 s, 4 s and 8 s apart (plus jitter). */
 const TRIGGER_RETRY = { steps: 3, duration: "2s", factor: 2, jitter: 0.2 };
@@ -710,6 +719,16 @@ export function sensorSpec(v: SensorSpecInputs): Record<string, unknown> {
                   },
                   dest: "spec.arguments.parameters.2.value",
                 },
+                {
+                  // The request's trace context, so the workflow's step continues it. A message
+                  // without one (the contract requires it) gets "" and the step starts a trace.
+                  src: {
+                    dependencyName: SENSOR_DEPENDENCIES.workflowRequest,
+                    dataKey: "body.traceparent",
+                    value: "",
+                  },
+                  dest: "spec.arguments.parameters.3.value",
+                },
               ],
             },
           },
@@ -753,6 +772,17 @@ export function sensorSpec(v: SensorSpecInputs): Record<string, unknown> {
                     dataTemplate: "{{ .Input.body.value | b64dec }}",
                   },
                   dest: "spec.arguments.parameters.2.value",
+                },
+                {
+                  // The event's own trace context, from inside the base64 value: v1.9.10 renders
+                  // dataTemplate with sprig v3.3.0, which has b64dec and fromJson. A value that is
+                  // not JSON or has no traceparent fails the template and falls back to "".
+                  src: {
+                    dependencyName: SENSOR_DEPENDENCIES.domainEvent,
+                    dataTemplate: DOMAIN_EVENT_TRACEPARENT,
+                    value: "",
+                  },
+                  dest: "spec.arguments.parameters.3.value",
                 },
               ],
             },

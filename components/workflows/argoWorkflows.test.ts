@@ -14,7 +14,7 @@ import {
   single,
   TEST_REGION,
 } from "../../tools/testing";
-import { CHARTS, policyDocument } from "../lib";
+import { CHARTS, policyDocument, type PolicyStatement } from "../lib";
 import {
   ARGO_WORKFLOWS_FREE_FORM_VALUES,
   ArgoWorkflows,
@@ -38,6 +38,15 @@ const ARCHIVE_DB = {
 
 const resolve = <T>(output: pulumi.Output<T>) =>
   new Promise<T>((done) => output.apply((value) => done(value)));
+
+/** What a step might need: sending to one queue. */
+const STEP_GRANTS: PolicyStatement[] = [
+  {
+    Effect: "Allow",
+    Action: ["sqs:SendMessage"],
+    Resource: `arn:aws:sqs:${TEST_REGION}:${MOCK_ACCOUNT_ID}:worker-tasks`,
+  },
+];
 
 describe("ArgoWorkflows", () => {
   let capture: Capture;
@@ -119,6 +128,7 @@ describe("ArgoWorkflows", () => {
         sso: SSO,
         archive: true,
         archiveDatabase: ARCHIVE_DB,
+        workflowGrants: STEP_GRANTS,
       }),
       { dependsOn: [linkerd] },
     );
@@ -325,6 +335,20 @@ describe("ArgoWorkflows", () => {
       assert.ok(r.dependencies.includes(policy.urn), `release waits for ${child} grant`);
     }
     assert.equal(ofType(capture, "aws:iam/role:Role", devUrn).length, 2, "no controller role");
+  });
+
+  it("adds the steps' grants to the workflow role as a second policy, only when given", async () => {
+    const steps = single(capture, "aws:iam/rolePolicy:RolePolicy", "prod-workflow-steps");
+    assert.equal(steps.inputs.role, single(capture, "aws:iam/role:Role", "prod-workflow").id);
+    assert.deepEqual(policyOf(steps), { Version: "2012-10-17", Statement: STEP_GRANTS });
+    assert.ok(release(prodUrn).dependencies.includes(steps.urn), "release waits for the grant");
+    assert.deepEqual(
+      ofType(capture, "aws:iam/rolePolicy:RolePolicy", devUrn)
+        .map((p) => p.name)
+        .sort(),
+      ["dev-server-artifacts", "dev-workflow-artifacts"],
+      "no steps policy without workflowGrants",
+    );
   });
 
   it("waits for the resources it is given, such as the mesh", async () => {

@@ -120,6 +120,13 @@ export interface ArgoWorkflowsArgs extends Pick<AwsContext, "accountId"> {
    * so install the Prometheus Operator CRDs first (see `dependsOn`).
    */
   serviceMonitor: boolean;
+  /**
+   * Further IAM statements for the workflow pods' role, beyond the artifact bucket: what the
+   * steps do (e.g. `Queue.grantProducer()` of the task queue the reference step sends to). They
+   * go into a second inline policy, `<name>-workflow-steps`.
+   * @default none
+   */
+  workflowGrants?: PolicyStatement[];
 }
 
 const isHttpsUrl = (value: unknown): boolean => {
@@ -390,6 +397,7 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
       serviceAccount: string,
       description: string,
       grant: PolicyStatement[],
+      steps: PolicyStatement[] = [],
     ) => {
       return podIdentityRole(
         `${name}-${child}`,
@@ -399,7 +407,10 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
           clusterName: args.clusterName,
           namespace: args.namespace,
           serviceAccount,
-          inlinePolicies: { [`${name}-${child}-artifacts`]: policyDocument(grant) },
+          inlinePolicies: {
+            [`${name}-${child}-artifacts`]: policyDocument(grant),
+            ...(steps.length > 0 ? { [`${name}-${child}-steps`]: policyDocument(steps) } : {}),
+          },
         },
         { parent: this },
       );
@@ -409,6 +420,7 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
       ARGO_WORKFLOW_SERVICE_ACCOUNT,
       "Argo workflow pods",
       bucket.grantReadWrite(),
+      args.workflowGrants,
     );
     const server = podIdentity(
       "server",

@@ -1,4 +1,6 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -7,20 +9,25 @@ import { validateManifest } from "../../tools/checks/manifests";
 import type { Capture } from "../../tools/mocks";
 import { mockPlatform, ofType } from "../../tools/testing";
 import {
+  HANDOFF_COMMAND,
   MeshMode,
   RequestWorkflowTemplate,
+  validateImage,
   validateWorkflowTemplateSpec,
   WORKFLOW_PARAMETERS,
   workflowTemplate,
   type WorkflowTemplateSpec,
 } from "./workflowTemplate";
 
-const IMAGE = `registry.example.com/service-a/workflow-step@sha256:${"a1".repeat(32)}`;
+const IMAGE = `111122223333.dkr.ecr.eu-west-1.amazonaws.com/worker@sha256:${"a1".repeat(32)}`;
+const TASK_QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/111122223333/worker-tasks";
+const OTLP = "http://otel-collector-opentelemetry-collector.tracing.svc:4317";
 
 function spec(overrides: Partial<WorkflowTemplateSpec> = {}): WorkflowTemplateSpec {
   return {
     image: IMAGE,
-    command: ["/app/run-request"],
+    command: [...HANDOFF_COMMAND],
+    handoff: { taskQueueUrl: TASK_QUEUE_URL, region: "eu-west-1", otlpEndpoint: OTLP },
     serviceAccountName: "argo-workflow",
     resources: { cpu: "250m", memory: "512Mi" },
     activeDeadlineSeconds: 3600,
@@ -46,6 +53,7 @@ const EXPECTED = {
         { name: "requestId" },
         { name: "workflowTemplate", value: "service-a-request" },
         { name: "parameters", value: "{}" },
+        { name: "traceparent", value: "" },
       ],
     },
     serviceAccountName: "argo-workflow",
@@ -57,9 +65,10 @@ const EXPECTED = {
     podMetadata: { annotations: { "config.linkerd.io/proxy-enable-native-sidecar": "true" } },
     securityContext: {
       runAsNonRoot: true,
-      runAsUser: 65532,
-      runAsGroup: 65532,
-      fsGroup: 65532,
+      // The worker image's user (services/worker/Dockerfile: USER 1000:1000).
+      runAsUser: 1000,
+      runAsGroup: 1000,
+      fsGroup: 1000,
       seccompProfile: { type: "RuntimeDefault" },
     },
     templates: [
@@ -72,12 +81,25 @@ const EXPECTED = {
         },
         container: {
           image: IMAGE,
-          command: ["/app/run-request"],
+          command: ["node", "--enable-source-maps", "dist/handoff.js"],
           args: [
             "--request-id",
             "{{workflow.parameters.requestId}}",
+            "--workflow-template",
+            "{{workflow.parameters.workflowTemplate}}",
             "--parameters",
             "{{workflow.parameters.parameters}}",
+            "--traceparent",
+            "{{workflow.parameters.traceparent}}",
+            "--task",
+            "main",
+          ],
+          env: [
+            { name: "TASK_QUEUE_URL", value: TASK_QUEUE_URL },
+            { name: "AWS_REGION", value: "eu-west-1" },
+            { name: "OTEL_SERVICE_NAME", value: "worker-handoff" },
+            { name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: OTLP },
+            { name: "OTEL_EXPORTER_OTLP_PROTOCOL", value: "grpc" },
           ],
           resources: {
             requests: { cpu: "250m", memory: "512Mi" },
@@ -158,6 +180,35 @@ describe("workflowTemplate", () => {
       annotations: { "linkerd.io/inject": "disabled" },
     });
     assert.deepEqual(validateCustomResource(out), []);
+  });
+
+  it("runs as the worker image's user: the Dockerfile's USER is the template's runAsUser", () => {
+    const dockerfile = fs.readFileSync(
+      path.join(__dirname, "..", "..", "services", "worker", "Dockerfile"),
+      "utf8",
+    );
+    const user = /^USER (\d+):(\d+)$/m.exec(dockerfile);
+    assert.ok(user, "services/worker/Dockerfile has a numeric USER uid:gid");
+    const pod = (rendered as { spec: { securityContext: Json } }).spec.securityContext;
+    assert.equal(pod.runAsUser, Number(user[1]));
+    assert.equal(pod.runAsGroup, Number(user[2]));
+  });
+
+  it("checks an image that is a plain string at once, and leaves an Output to resolve", () => {
+    assert.deepEqual(validateImage(IMAGE), []);
+    assert.deepEqual(
+      validateImage("worker:latest").map((e) => e.propertyPath),
+      ["image"],
+    );
+    assert.deepEqual(
+      validateWorkflowTemplateSpec(
+        "service-a-request",
+        "workflows",
+        spec({ image: pulumi.output("worker:latest") }),
+      ),
+      [],
+      "an Output is checked when it resolves (RequestWorkflowTemplate)",
+    );
   });
 
   it("reports every invalid argument by its path", () => {

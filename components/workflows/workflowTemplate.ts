@@ -4,7 +4,13 @@
  * repository, and garbage collection of pods and finished workflows.
  *
  * The sensor of `ArgoEvents` submits Workflows that reference this template by name and pass
- * three arguments: `requestId`, `workflowTemplate` and `parameters` (a JSON object as text).
+ * four arguments: `requestId`, `workflowTemplate`, `parameters` (a JSON object as text) and
+ * `traceparent` (the request message's trace context, or empty).
+ *
+ * The step is the worker's handoff (`dist/handoff.js` in the worker's image,
+ * services/worker/src/handoff.ts): it sends one `work-task` to the worker's task queue in the
+ * request's trace. Issue 14 replaces this hand-built template with a portable workflow
+ * definition; until then the step's container is spelled out here.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -16,6 +22,8 @@ import {
   DNS_SUBDOMAIN,
   isPositiveGoDuration,
 } from "../lib";
+import { otelSdkEnv } from "../observability/tracing";
+import { SERVICE_UID } from "../services/microservice";
 
 /**
  * How the workflow pods relate to the Linkerd mesh.
@@ -40,15 +48,36 @@ export const MESH_ANNOTATIONS: Record<MeshMode, Record<string, string>> = {
 };
 
 /** The arguments every submitted workflow passes (see `workflowFromTemplate` in argoEvents.ts). */
-export const WORKFLOW_PARAMETERS = ["requestId", "workflowTemplate", "parameters"] as const;
+export const WORKFLOW_PARAMETERS = [
+  "requestId",
+  "workflowTemplate",
+  "parameters",
+  "traceparent",
+] as const;
 
-/** UID/GID of the step: the distroless `nonroot` user. */
-const STEP_UID = 65532;
+/**
+ * UID/GID of the step: the worker image's user (`USER 1000:1000` in services/worker/Dockerfile,
+ * the uid every Microservice runs as), which owns nothing writable; the image needs none.
+ */
+const STEP_UID = SERVICE_UID;
+
+/** The step's name: the task name the handoff puts in its work-task (`--task`). */
+export const STEP_NAME = "main";
+
+/** The command that runs the handoff in the worker's image (services/worker/src/handoff.ts). */
+export const HANDOFF_COMMAND = ["node", "--enable-source-maps", "dist/handoff.js"] as const;
+
+/** The OTel service name of the step's spans. */
+export const HANDOFF_SERVICE_NAME = "worker-handoff";
 
 /** What the template runs and how. */
 export interface WorkflowTemplateSpec {
-  /** The step's image, pinned by digest (`repo@sha256:<64 hex>`) so a retry runs the same code. */
-  image: string;
+  /**
+   * The step's image, pinned by digest (`repo@sha256:<64 hex>`) so a retry runs the same code: the
+   * worker's (`Microservice.imageRef`). Checked when known (a plain string at validation, an
+   * Output when it resolves).
+   */
+  image: pulumi.Input<string>;
   /**
    * The command to run. Required: Argo's emissary executor needs it, and would otherwise look the
    * image's entrypoint up in the registry from the controller.
@@ -60,6 +89,15 @@ export interface WorkflowTemplateSpec {
    * archived logs to the artifact bucket.
    */
   serviceAccountName: string;
+  /** Where the handoff sends its task and its spans. */
+  handoff: {
+    /** The worker's task queue (`Queue.queueUrl`). */
+    taskQueueUrl: pulumi.Input<string>;
+    /** The queue's Region. */
+    region: string;
+    /** The collector's OTLP gRPC endpoint (`Tracing.otlpEndpoint`). */
+    otlpEndpoint: string;
+  };
   /** CPU request and memory request (= limit) of the step, as Kubernetes quantities. */
   resources: { cpu: string; memory: string };
   /** The longest a workflow may run, retries included, before Argo fails it. */
@@ -92,6 +130,18 @@ function isPositiveInteger(value: unknown): value is number {
   return typeof value === "number" && Number.isInteger(value) && value > 0;
 }
 
+/** Checks the step's image is pinned by digest. */
+export function validateImage(image: string): ValidationError[] {
+  return PINNED_IMAGE.test(image)
+    ? []
+    : [
+        {
+          propertyPath: "image",
+          reason: `"${image}" must be pinned by digest: <repository>@sha256:<64 hex>`,
+        },
+      ];
+}
+
 /** Validates a template name, namespace and {@link WorkflowTemplateSpec}; returns every problem. */
 export function validateWorkflowTemplateSpec(
   templateName: string,
@@ -107,9 +157,7 @@ export function validateWorkflowTemplateSpec(
   if (!DNS_LABEL.test(namespace)) {
     add("namespace", `"${namespace}" must be a DNS-1123 label of at most 63 characters`);
   }
-  if (!PINNED_IMAGE.test(spec.image)) {
-    add("image", `"${spec.image}" must be pinned by digest: <repository>@sha256:<64 hex>`);
-  }
+  if (typeof spec.image === "string") errors.push(...validateImage(spec.image));
   if (spec.command.length === 0 || spec.command.some((c) => c.length === 0)) {
     add("command", "must name the executable (non-empty strings)");
   }
@@ -175,12 +223,13 @@ export function workflowTemplate(
       labels: { "app.kubernetes.io/managed-by": "pulumi" },
     },
     spec: {
-      entrypoint: "main",
+      entrypoint: STEP_NAME,
       arguments: {
         parameters: [
           { name: "requestId" },
           { name: "workflowTemplate", value: templateName },
           { name: "parameters", value: "{}" },
+          { name: "traceparent", value: "" },
         ],
       },
       serviceAccountName: spec.serviceAccountName,
@@ -205,7 +254,7 @@ export function workflowTemplate(
       },
       templates: [
         {
-          name: "main",
+          name: STEP_NAME,
           retryStrategy: {
             limit: spec.retry.limit,
             retryPolicy: "Always",
@@ -221,8 +270,19 @@ export function workflowTemplate(
             args: [
               "--request-id",
               "{{workflow.parameters.requestId}}",
+              "--workflow-template",
+              "{{workflow.parameters.workflowTemplate}}",
               "--parameters",
               "{{workflow.parameters.parameters}}",
+              "--traceparent",
+              "{{workflow.parameters.traceparent}}",
+              "--task",
+              STEP_NAME,
+            ],
+            env: [
+              { name: "TASK_QUEUE_URL", value: spec.handoff.taskQueueUrl },
+              { name: "AWS_REGION", value: spec.handoff.region },
+              ...otelSdkEnv(HANDOFF_SERVICE_NAME, spec.handoff.otlpEndpoint),
             ],
             resources: {
               requests: { cpu: spec.resources.cpu, memory: spec.resources.memory },
@@ -277,13 +337,23 @@ export class RequestWorkflowTemplate extends pulumi.ComponentResource {
     const deps = dependenciesOf(opts);
 
     this.templateName = args.templateName;
+    // An image from another resource (the worker's digest) is checked once it is known.
+    const image = pulumi.output(args.spec.image).apply((value) => {
+      const problems = validateImage(value);
+      if (problems.length > 0) {
+        throw new pulumi.ResourceError(
+          `RequestWorkflowTemplate: ${problems.map((p) => `${p.propertyPath}: ${p.reason}`).join("; ")}`,
+          this,
+        );
+      }
+      return value;
+    });
     this.workflowTemplate = new k8s.apiextensions.CustomResource(
       name,
-      workflowTemplate(
-        args.templateName,
-        args.namespace,
-        args.spec,
-      ) as k8s.apiextensions.CustomResourceArgs,
+      workflowTemplate(args.templateName, args.namespace, {
+        ...args.spec,
+        image,
+      }) as k8s.apiextensions.CustomResourceArgs,
       { parent: this, provider: args.provider, dependsOn: deps },
     );
     this.registerOutputs({ templateName: this.templateName });

@@ -4,6 +4,7 @@
  * path (security groups, NetworkPolicies) and reports any opening no flow here accounts for.
  */
 import { KAFKA_PORTS } from "../../components/messaging/kafka";
+import { ARGO_WORKFLOW_SERVICE_ACCOUNT } from "../../components/workflows/argoWorkflows";
 import { CLUSTER_PROMETHEUS } from "../../components/mesh/appNamespace";
 import { METRICS_PATH } from "../../components/services/meshPolicy";
 import {
@@ -316,6 +317,30 @@ export const FLOWS: Flow[] = [
     why: "Service A's TLS port admits the ALB's private-subnet addresses (Linkerd and NetworkPolicy)",
     onlyWhere: "the stack has the front door (PrivateIngress)",
   },
+  // Issue 12: the reference workflow's step (the worker's handoff, components/workflows
+  // workflowTemplate.ts) sends its work-task to SQS and its spans to the collector.
+  ...[
+    {
+      name: "workflow pods -> VPC endpoints 443",
+      to: { securityGroup: "platform-endpoints" },
+      port: 443,
+      why: "the handoff step sends to the task queue (SQS, KMS, STS) through the interface endpoints",
+    },
+    {
+      name: "workflow pods -> otel collector 4317",
+      to: { namespace: DEFAULT_TRACING_NAMESPACE, podLabels: OTEL_COLLECTOR_POD_LABELS },
+      port: 4317,
+      why: "the handoff step exports its spans over OTLP/gRPC",
+    },
+  ].map((f): Flow => ({
+    ...f,
+    from: {
+      // platform.workflows.namespace of every stack (Pulumi.<stack>.yaml).
+      namespace: "workflows",
+      podLabels: {},
+      serviceAccount: ARGO_WORKFLOW_SERVICE_ACCOUNT,
+    },
+  })),
   // Issue 12: the services (components/services Microservice), on their HTTP port.
   ...["service-a", "worker"].flatMap((service): Flow[] => {
     const pods = { namespace: APP_NAMESPACES, podLabels: { [NAME_LABEL]: service } };
