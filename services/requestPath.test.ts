@@ -1,9 +1,10 @@
 /**
  * One request through the whole asynchronous path, with one trace: the HTTP request to Service A,
  * its message on the (faked) work queue, the workflow step that hands a task to the worker through
- * the (faked) task queue, the worker's processing and the domain event it publishes. The workflow
- * engine is not in this repository's code: its step is played here with the kit, as the reference
- * workflow template's step does it (continue the message's trace, send a work-task).
+ * the (faked) task queue, the worker's processing and the domain event it publishes. Argo Events
+ * and Argo Workflows are not run here: the step is the worker's handoff (`runHandoff`, what
+ * `dist/handoff.js` runs), given the arguments the sensor and the template pass (the message's
+ * `data` and its `traceparent`).
  */
 import { finishedSpans, resetSpans } from "@acme/service-kit/testing";
 import * as assert from "node:assert/strict";
@@ -18,10 +19,11 @@ import {
 } from "@aws-sdk/client-sqs";
 import { SpanKind } from "@opentelemetry/api";
 import { mockClient } from "aws-sdk-client-mock";
-import { consume, incomingContext, produce, type Envelope } from "@acme/service-kit";
+import type { Envelope } from "@acme/service-kit";
 import { buildServiceA } from "./service-a/src/app";
 import { readConfig } from "./service-a/src/config";
 import type { WorkflowRequest } from "./service-a/src/model";
+import { runHandoff } from "./worker/src/handoffStep";
 import { QUEUE_URL as TASK_QUEUE_URL, sqsClient, testWorker } from "./worker/src/testSupport";
 
 const WORK_QUEUE_URL =
@@ -80,40 +82,22 @@ describe("the request path, end to end", () => {
     assert.equal(toWorkQueue.QueueUrl, WORK_QUEUE_URL);
     const request = JSON.parse(toWorkQueue.MessageBody ?? "") as Envelope<WorkflowRequest>;
 
-    // 2. The workflow step: continues the request's trace and hands a task to the worker.
-    await consume(
-      incomingContext(request, {
-        traceparent: toWorkQueue.MessageAttributes?.traceparent?.StringValue,
-      }),
-      { system: "aws_sqs", name: "acme-dev-workflow-requests" },
-      request.id,
-      () =>
-        produce(
-          {
-            contract: "work-task",
-            type: "com.acme.workflow.task.v1",
-            source: `/workflows/${request.data.workflowTemplate}`,
-            data: {
-              requestId: request.data.requestId,
-              workflowTemplate: request.data.workflowTemplate,
-              task: "render",
-              sequence: 0,
-              parameters: request.data.parameters,
-            },
-          },
-          { system: "aws_sqs", name: "task-queue" },
-          (envelope, carrier) =>
-            client.send(
-              new SendMessageCommand({
-                QueueUrl: TASK_QUEUE_URL,
-                MessageBody: JSON.stringify(envelope),
-                MessageAttributes: {
-                  traceparent: { DataType: "String", StringValue: carrier.traceparent },
-                },
-              }),
-            ),
-        ),
+    // 2. The workflow step: the sensor passes the message's requestId, parameters and traceparent;
+    // the handoff continues that trace and hands a task to the worker.
+    const code = await runHandoff(
+      [
+        ...["--request-id", request.data.requestId],
+        ...["--workflow-template", request.data.workflowTemplate],
+        ...["--parameters", JSON.stringify(request.data.parameters)],
+        ...["--traceparent", request.traceparent],
+      ],
+      {
+        env: { TASK_QUEUE_URL, AWS_REGION: "eu-west-1", LOG_LEVEL: "error" },
+        sqs: client,
+        log: { write: () => undefined },
+      },
     );
+    assert.equal(code, 0, "the handoff sent its task");
     const toTaskQueue = sent[1];
     assert.equal(toTaskQueue.QueueUrl, TASK_QUEUE_URL);
 
@@ -160,7 +144,7 @@ describe("the request path, end to end", () => {
     const path = [
       find(SpanKind.SERVER, "request"),
       find(SpanKind.PRODUCER, "send acme-dev-workflow-requests"),
-      find(SpanKind.CONSUMER, "process acme-dev-workflow-requests"),
+      find(SpanKind.CONSUMER, "handoff main"),
       find(SpanKind.PRODUCER, "send task-queue"),
       find(SpanKind.CONSUMER, "process task-queue"),
       find(SpanKind.PRODUCER, "send domain-events"),
@@ -169,10 +153,13 @@ describe("the request path, end to end", () => {
       path.map((s) => s.spanContext().traceId),
       path.map(() => traceId),
     );
-    // Each hop's consumer is the child of the producer span whose context the message carried.
+    // Each hop's consumer is the child of the producer span whose context the message carried
+    // (the step's span: of the context the sensor passed on), and each producer of its consumer.
     assert.equal(path[2].parentSpanContext?.spanId, parentIdOf(request.traceparent));
     assert.equal(path[1].spanContext().spanId, parentIdOf(request.traceparent));
     assert.equal(path[4].parentSpanContext?.spanId, parentIdOf(task.traceparent));
     assert.equal(path[3].spanContext().spanId, parentIdOf(task.traceparent));
+    assert.equal(path[3].parentSpanContext?.spanId, path[2].spanContext().spanId);
+    assert.equal(path[5].parentSpanContext?.spanId, path[4].spanContext().spanId);
   });
 });
