@@ -41,6 +41,7 @@ import {
 import { CLUSTER_PROMETHEUS } from "../mesh/appNamespace";
 import { type KafkaClusterRef } from "../messaging/kafka";
 import { KEDA_AWS_AUTHENTICATION } from "../platform/keda";
+import { otelSdkEnv } from "../observability/tracing";
 import { CONTRACT_TAG, Queue } from "../messaging/queue";
 import { consumerStatements, producerStatements } from "../messaging/topics";
 import {
@@ -284,9 +285,7 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SECRET_LIKE = /(SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIAL|PRIVATE_?KEY|API_?KEY|ACCESS_?KEY)/i;
 /** The variables the component sets; env may not override them. */
 const OWN_ENV = [
-  "OTEL_SERVICE_NAME",
-  "OTEL_EXPORTER_OTLP_ENDPOINT",
-  "OTEL_EXPORTER_OTLP_PROTOCOL",
+  ...otelSdkEnv("", "").map((e) => e.name),
   "AWS_REGION",
   "PORT",
   "TLS_PORT",
@@ -1001,10 +1000,7 @@ export function deploymentManifest(v: WorkloadValues) {
                 ...(tls ? [{ name: TLS_PORT_NAME, containerPort: tls.port, protocol: "TCP" }] : []),
               ],
               env: [
-                { name: "OTEL_SERVICE_NAME", value: v.name },
-                { name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: v.otlpEndpoint },
-                // Tracing.otlpEndpoint is the collector's gRPC port; the SDK defaults to http/protobuf.
-                { name: "OTEL_EXPORTER_OTLP_PROTOCOL", value: "grpc" },
+                ...otelSdkEnv(v.name, v.otlpEndpoint),
                 { name: "AWS_REGION", value: v.region },
                 { name: "PORT", value: String(v.port) },
                 ...(tls
