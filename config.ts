@@ -8,8 +8,11 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { CACHE_SIZES, ExecutionLoggingLevel, WAF_EVALUATION_WINDOWS } from "./components/api";
 import {
   DNS_LABEL,
+  FQDN,
+  HOSTED_ZONE_ID,
   LOG_RETENTION_DAYS,
   PROM_DURATION,
   PROM_DURATION_FORM,
@@ -747,6 +750,79 @@ const servicesSchema = z.strictObject({
   ),
 });
 
+const fqdn = (what: string) =>
+  z
+    .string({ error: `must be a string; valid: ${what}` })
+    .regex(FQDN, { error: `valid form: a fully qualified lower-case DNS name (${what})` })
+    .describe(what);
+
+const apiSchema = z
+  .strictObject({
+    hostedZone: z
+      .strictObject({
+        id: z
+          .string()
+          .regex(HOSTED_ZONE_ID, { error: "valid form: a Route 53 hosted zone ID, Z..." })
+          .describe("The Route 53 public hosted zone's ID."),
+        name: fqdn("the zone's domain name, e.g. acme.example"),
+      })
+      .describe(
+        "The Route 53 public hosted zone ACM validates certificates in (DNS): the internal load balancer's name `service-a.internal.<name>` and the custom domain live in it.",
+      ),
+    customDomain: fqdn("the API's public host name, e.g. api.acme.example")
+      .optional()
+      .describe(
+        "Serve the API on this name (in `hostedZone`), with a TLS 1.3 certificate, and disable the default execute-api endpoint. Without it clients call the default endpoint.",
+      ),
+    stageName: k8sName.describe(
+      "The API Gateway stage name (the first path segment of the default URL).",
+    ),
+    throttle: z
+      .strictObject({
+        rateLimit: int(1, 10000, "steady-state requests per second over the stage"),
+        burstLimit: int(1, 5000, "burst bucket size of the stage"),
+      })
+      .describe("Stage-wide throttling; operations the contract rate-limits get their own."),
+    waf: z
+      .strictObject({
+        rateLimit: int(10, 2_000_000_000, "requests one client IP may make per window"),
+        evaluationWindowSec: z
+          .union(WAF_EVALUATION_WINDOWS.map((w) => z.literal(w)))
+          .describe(`The rate window in seconds: ${WAF_EVALUATION_WINDOWS.join(", ")}.`),
+      })
+      .describe("The WAF rate-based rule (the AWS managed rule groups are always on)."),
+    cognitoDomainPrefix: k8sName.describe(
+      "Prefix of the Cognito domain that serves the OAuth2 token endpoint (`<prefix>.auth.<region>.amazoncognito.com`); unique in the Region, without aws, amazon or cognito.",
+    ),
+    accessTokenValidityMinutes: int(5, 1440, "minutes an access token is valid").default(60),
+    executionLoggingLevel: z
+      .enum(Object.values(ExecutionLoggingLevel))
+      .default(ExecutionLoggingLevel.Info)
+      .describe("Execution logging on every method: INFO (every request) or ERROR."),
+    logRetentionInDays: logRetention.describe(
+      "Retention of the API's access, execution and WAF log groups, and of the load balancer's access logs.",
+    ),
+    cache: z
+      .strictObject({
+        sizeGb: z.enum(CACHE_SIZES).describe("Cache cluster size in GB."),
+        ttlSeconds: int(0, 3600, "seconds a response stays cached"),
+      })
+      .optional()
+      .describe("The stage cache (encrypted); off when absent."),
+    manageAccountCloudWatchRole: bool(
+      "set the account's API Gateway CloudWatch role (one per account and Region)",
+    ).default(true),
+  })
+  .superRefine((api, ctx) => {
+    if (api.customDomain && !api.customDomain.endsWith(`.${api.hostedZone.name}`)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["customDomain"],
+        message: `"${api.customDomain}" is not in hostedZone.name "${api.hostedZone.name}"; use a name under it or another zone`,
+      });
+    }
+  });
+
 /** The typed stack configuration. */
 export const stackConfigSchema = z.strictObject({
   region: awsRegion.describe("The AWS Region (`aws:region`)."),
@@ -769,6 +845,9 @@ export const stackConfigSchema = z.strictObject({
   messaging: messagingSchema.describe("The SQS work queue, Kafka on MSK and its topics."),
   platform: platformSchema.describe("In-cluster platform: Linkerd, app namespaces, Argo."),
   services: servicesSchema.describe("The request path's services and how they scale."),
+  api: apiSchema.describe(
+    "The front door: API Gateway from Service A's contract, Cognito, WAF, and the internal load balancer it reaches Service A through.",
+  ),
   observability: observabilitySchema.describe(
     "Prometheus, Grafana, Alertmanager, ELK, traces, CloudWatch alarms.",
   ),

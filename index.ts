@@ -3,6 +3,7 @@
  * Nothing else lives here; every resource belongs to a component under components/.
  */
 import * as aws from "@pulumi/aws";
+import { ApiGateway, contractApi, PrivateIngress } from "./components/api";
 import { DEFAULT_STORAGE_CLASS, Deployer, EksCluster } from "./components/cluster";
 import { type AwsContext, baseTags } from "./components/lib";
 import { KafkaCluster, KafkaTopics, Queue } from "./components/messaging";
@@ -27,8 +28,11 @@ import { PlatformKeys } from "./components/security";
 import {
   AutoscalingSignal,
   Microservice,
+  PROBES,
   RequestTable,
   requestTableAccess,
+  servingAfterTerminationSeconds,
+  TLS_PORT_NAME,
 } from "./components/services";
 import {
   ARGO_WORKFLOW_SERVICE_ACCOUNT,
@@ -281,7 +285,7 @@ function inClusterPlatform(topics: KafkaTopics) {
     );
   }
 
-  new LoadBalancerController(
+  const loadBalancerController = new LoadBalancerController(
     "platform",
     {
       provider: k8sProvider,
@@ -466,7 +470,8 @@ function inClusterPlatform(topics: KafkaTopics) {
     requests: { cpu: s.cpu, memory: s.memory },
     limits: { memory: s.memory },
   });
-  new Microservice(
+  const serviceAEnv = { SUBMITTER: "sqs", REQUEST_STORE: "dynamodb" };
+  const serviceA = new Microservice(
     "service-a",
     {
       ...common,
@@ -480,16 +485,18 @@ function inClusterPlatform(topics: KafkaTopics) {
         tables: [{ tableArn: requestTable.tableArn, keyArn: requestTable.keyArn }],
         extraStatements: requestTableAccess(requestTable),
       },
-      env: { SUBMITTER: "sqs", REQUEST_STORE: "dynamodb" },
+      env: serviceAEnv,
       resourceEnv: { WORK_QUEUE_URL: workQueue.queueUrl, REQUEST_TABLE: requestTable.tableName },
-      // The front door (the API Gateway's load balancer) is admitted with issue 13; until then
-      // nothing but the probes and Prometheus reaches Service A.
+      // No meshed caller: the front door's load balancer reaches the TLS port below, admitted by
+      // network (it has no mesh identity); the plain port serves the probes and Prometheus only.
       callers: [],
+      tls: { loadBalancerCidrs: network.privateCidrBlocks },
       slo: { availabilityTarget: 0.999, latencyThresholdSeconds: 0.5, latencyTarget: 0.99 },
     },
     {
       providers: [aws_],
-      dependsOn: [servicesNamespace, tracing, monitoring],
+      // cert-manager issues its serving certificate.
+      dependsOn: [servicesNamespace, tracing, monitoring, certManager],
     },
   );
   const worker = new Microservice(
@@ -590,7 +597,73 @@ function inClusterPlatform(topics: KafkaTopics) {
     { providers: [aws_], dependsOn: [cluster, argoWorkflows, requestTemplate] },
   );
 
-  return { linkerd, logging, tracing, monitoring };
+  // ---- The front door (docs/api.md, docs/api-hops.md): API Gateway built from Service A's
+  // contract -> VPC link v2 -> the internal load balancer -> Service A's TLS port. Both are named
+  // "api": the flow table (tools/checks/flowTable.ts) knows their security groups by that name.
+  const { api } = config;
+  const ingress = new PrivateIngress(
+    "api",
+    {
+      ...awsContext,
+      vpcId: network.vpcId,
+      privateSubnetIds: network.privateSubnetIds,
+      podSecurityGroupId: cluster.clusterSecurityGroupId,
+      hostedZoneId: api.hostedZone.id,
+      hostName: `service-a.internal.${api.hostedZone.name}`,
+      targetPort: serviceA.tlsPort as number,
+      healthCheckPath: PROBES.readiness,
+      drainSeconds: servingAfterTerminationSeconds(serviceAEnv),
+      deletionProtection: protect,
+      accessLogRetentionDays: api.logRetentionInDays,
+      accessLogForceDestroy: !protect,
+      protect,
+      targets: {
+        provider: k8sProvider,
+        namespace: serviceA.namespace,
+        serviceName: serviceA.serviceName,
+        servicePort: TLS_PORT_NAME,
+      },
+    },
+    // The TargetGroupBinding's CRD comes with the controller's chart.
+    { providers: [aws_], dependsOn: [loadBalancerController, serviceA] },
+  );
+  const gateway = new ApiGateway(
+    "api",
+    {
+      ...awsContext,
+      api: contractApi("service-a"),
+      stageName: api.stageName,
+      loadBalancerArn: ingress.loadBalancerArn,
+      backendBaseUrl: ingress.backendBaseUrl,
+      vpcLink: {
+        vpcId: network.vpcId,
+        subnetIds: network.privateSubnetIdList,
+        loadBalancerSecurityGroupId: ingress.securityGroupId,
+        listenerPort: ingress.listenerPort,
+      },
+      logs: {
+        kmsKeyArn: keys.logsKeyArn,
+        retentionInDays: api.logRetentionInDays,
+        executionLoggingLevel: api.executionLoggingLevel,
+      },
+      throttle: api.throttle,
+      ...(api.cache ? { cache: api.cache } : {}),
+      waf: api.waf,
+      cognito: {
+        domainPrefix: api.cognitoDomainPrefix,
+        accessTokenValidityMinutes: api.accessTokenValidityMinutes,
+      },
+      ...(api.customDomain
+        ? { customDomain: { domainName: api.customDomain, hostedZoneId: api.hostedZone.id } }
+        : {}),
+      manageAccountCloudWatchRole: api.manageAccountCloudWatchRole,
+      protect,
+    },
+    { providers: [aws_] },
+  );
+  ingress.admitVpcLink(gateway.vpcLinkSecurityGroupId);
+
+  return { linkerd, logging, tracing, monitoring, gateway };
 }
 const inCluster = bootstrap || !topics ? undefined : inClusterPlatform(topics);
 
@@ -628,3 +701,11 @@ export const elasticsearchUrl = inCluster?.logging.elasticsearchUrl;
 export const jaegerQueryUrl = inCluster?.tracing.jaegerQueryUrl;
 export const otlpEndpoint = inCluster?.tracing.otlpEndpoint;
 export const grafanaAdminSecret = inCluster?.monitoring.grafanaAdminSecretName;
+/** The front door: where clients call, and how they get a token (docs/api-gateway.md). */
+export const apiUrl = inCluster?.gateway.invokeUrl;
+export const apiTokenEndpoint = inCluster?.gateway.tokenEndpoint;
+export const apiUserPoolId = inCluster?.gateway.userPoolId;
+export const apiClientId = inCluster?.gateway.clientId;
+/** A Pulumi secret: `pulumi stack output apiClientSecret --show-secrets`. */
+export const apiClientSecret = inCluster?.gateway.clientSecret;
+export const apiWebAclArn = inCluster?.gateway.webAclArn;

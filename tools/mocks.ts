@@ -343,6 +343,41 @@ function awsState(
         },
       };
     }
+    case "aws:apigateway/restApi:RestApi": {
+      // API Gateway ids: 10 lower-case letters and digits.
+      const id = hex(seed, 10);
+      return {
+        id,
+        state: {
+          ...inputs,
+          arn: `arn:aws:apigateway:${region}::/restapis/${id}`,
+          executionArn: arn("execute-api", id),
+          rootResourceId: hex(`${seed}::root`, 10),
+        },
+      };
+    }
+    case "aws:apigateway/stage:Stage": {
+      const restApi = String(inputs.restApi);
+      const stage = String(inputs.stageName);
+      return {
+        id: `ags-${restApi}-${stage}`,
+        state: {
+          ...inputs,
+          arn: `arn:aws:apigateway:${region}::/restapis/${restApi}/stages/${stage}`,
+          executionArn: arn("execute-api", `${restApi}/${stage}`),
+          invokeUrl: `https://${restApi}.execute-api.${region}.amazonaws.com/${stage}`,
+        },
+      };
+    }
+    case "aws:wafv2/webAcl:WebAcl": {
+      const id = uuid(seed);
+      const acl = named("name");
+      const scope = inputs.scope === "CLOUDFRONT" ? "global" : "regional";
+      return {
+        id,
+        state: { ...inputs, name: acl, arn: arn("wafv2", `${scope}/webacl/${acl}/${id}`) },
+      };
+    }
     case "aws:acm/certificate:Certificate": {
       // DNS validation: one CNAME per name on the certificate, as ACM answers it.
       const names = [inputs.domainName, ...((inputs.subjectAlternativeNames as unknown[]) ?? [])]

@@ -72,6 +72,12 @@ describe("npm run plan", () => {
     const [stack] = doc.deployment.resources;
     assert.equal(stack.type, "pulumi:pulumi:Stack");
     assert.deepEqual(Object.keys(stack.outputs).sort(), [
+      "apiClientId",
+      "apiClientSecret",
+      "apiTokenEndpoint",
+      "apiUrl",
+      "apiUserPoolId",
+      "apiWebAclArn",
       "defaultStorageClass",
       "eksClusterEndpoint",
       "eksClusterName",
@@ -129,6 +135,11 @@ describe("npm run plan", () => {
       false,
       "the kubeconfig stays a secret",
     );
+    // The API client's secret is an output only as a secret.
+    assert.deepEqual(stack.outputs.apiClientSecret, {
+      "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+      ciphertext: "offline-plan:redacted",
+    });
   });
 
   it("draws the components and their edges", () => {
@@ -146,6 +157,7 @@ describe("npm run plan", () => {
       [...new Set(nodes.map((m) => m[2]))].sort(),
       [
         "AlertRules",
+        "ApiGateway",
         "AppNamespace",
         "ArgoEvents",
         "ArgoWorkflows",
@@ -164,6 +176,7 @@ describe("npm run plan", () => {
         "Monitoring",
         "Network",
         "PlatformKeys",
+        "PrivateIngress",
         "Queue",
         "RequestTable",
         "RequestWorkflowTemplate",
@@ -214,8 +227,9 @@ describe("npm run plan", () => {
       ...prod.of("aws:s3/bucket:Bucket"),
       ...prod.of("kafka:index/topic:Topic"),
     ];
-    // Log groups: EKS control plane, MSK brokers, VPC flow logs, the deployer's builds.
-    assert.equal(stateful.length, 5 + 4 + 1 + 1 + 2 + 1 + 2);
+    // Log groups: EKS control plane, MSK brokers, VPC flow logs, the deployer's builds, and the
+    // API's access, execution and WAF logs; buckets: workflow artifacts, the load balancer's logs.
+    assert.equal(stateful.length, 5 + 7 + 1 + 1 + 2 + 2 + 2);
     for (const r of stateful) assert.equal(r.protect, true, `${r.urn} is protected`);
     assert.equal(plans.dev.of("aws:ec2/natGateway:NatGateway").length, 1);
     // Topic management is per stack: dev through the MSK API, prod through the Kafka admin API.

@@ -12,7 +12,8 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   type AwsContext,
   DNS_LABEL,
-  DNS_SUBDOMAIN,
+  FQDN,
+  HOSTED_ZONE_ID,
   KMS_KEY_ARN,
   LOG_RETENTION_DAYS,
   managedPolicyArn,
@@ -134,7 +135,6 @@ const FULL_SCOPE = /^([^/\s]+)\/([^/\s]+)$/;
 const COGNITO_RESERVED_WORDS = ["aws", "amazon", "cognito"];
 const LOAD_BALANCER_ARN =
   /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:loadbalancer\/(app|net)\/[^/]+\/[0-9a-f]+$/;
-const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,31}$/;
 
 /** Where the VPC link sits and what it may reach. */
 export interface VpcLinkArgs {
@@ -390,7 +390,7 @@ export function validateApiGatewayArgs(args: ApiGatewayArgs): ValidationError[] 
 
   if (args.customDomain !== undefined) {
     const domain = args.customDomain.domainName;
-    if (typeof domain !== "string" || !DNS_SUBDOMAIN.test(domain) || !domain.includes(".")) {
+    if (typeof domain !== "string" || !FQDN.test(domain)) {
       add(
         "customDomain.domainName",
         `"${String(domain)}" is not a fully qualified lower-case domain name (api.example.com)`,

@@ -1,3 +1,4 @@
 export * from "./types";
 export * from "./apiGateway";
+export * from "./document";
 export * from "./privateIngress";

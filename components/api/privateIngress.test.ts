@@ -66,6 +66,7 @@ describe("PrivateIngress", () => {
     prod = new PrivateIngress(
       "api",
       base({
+        protect: true,
         targets: {
           provider,
           namespace: "request-path",
@@ -89,6 +90,8 @@ describe("PrivateIngress", () => {
     assert.equal(lb.enableDeletionProtection, true);
     const other = one("bootstrap", "aws:lb/loadBalancer:LoadBalancer").inputs as Json;
     assert.equal(other.enableDeletionProtection, false, "deletion protection follows the argument");
+    assert.equal(one("api", "aws:s3/bucket:Bucket").protect, true, "the log bucket is protected");
+    assert.equal(one("bootstrap", "aws:s3/bucket:Bucket").protect, false, "unless not asked");
     const group = one("api", "aws:ec2/securityGroup:SecurityGroup");
     assert.deepEqual(lb.securityGroups, [group.id]);
   });

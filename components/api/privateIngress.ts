@@ -30,6 +30,7 @@ import {
   dependenciesOf,
   DNS_LABEL,
   DNS_LABEL_FORM,
+  FQDN,
   policyDocument,
   type PolicyStatement,
   REGION,
@@ -58,7 +59,6 @@ export const TARGET_GROUP_BINDING_API = "elbv2.k8s.aws/v1beta1";
 const PROXY_PORTS = [4140, 4143, 4190, 4191];
 /** Load balancer and target group names are at most 32 characters; Pulumi adds `-` + 7. */
 const MAX_NAME = 24;
-const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/;
 
 /** Service A's Service, whose endpoints the controller registers into the target group. */
@@ -110,6 +110,11 @@ export interface PrivateIngressArgs extends AwsContext {
    * @default false
    */
   accessLogForceDestroy?: boolean;
+  /**
+   * Protect the access-log bucket from `pulumi destroy` (production keeps its logs).
+   * @default false
+   */
+  protect?: boolean;
   /** Register Service A's pods (a TargetGroupBinding); unset: the AWS side only (bootstrap run). */
   targets?: TargetGroupBindingArgs;
   /** Tags for every AWS resource (baseTags of the stack). */
@@ -135,7 +140,7 @@ export function validatePrivateIngressArgs(
   if (!REGION.test(String(args.region))) {
     add("region", `"${String(args.region)}" is not an AWS Region code; use the form eu-west-1`);
   }
-  if (typeof args.hostName !== "string" || !HOST_NAME.test(args.hostName)) {
+  if (typeof args.hostName !== "string" || !FQDN.test(args.hostName)) {
     add(
       "hostName",
       `"${String(args.hostName)}" is not a lower-case DNS name; give the backend's name in the hosted zone, e.g. service-a.internal.example.com`,
@@ -285,7 +290,7 @@ export class PrivateIngress extends pulumi.ComponentResource {
     const bucket = new aws.s3.Bucket(
       `${name}-access-logs`,
       { forceDestroy: args.accessLogForceDestroy ?? false, tags },
-      { ...child, dependsOn: deps },
+      { ...child, dependsOn: deps, protect: args.protect ?? false },
     );
     const bucketName = bucket.bucket;
     new aws.s3.BucketOwnershipControls(

@@ -398,6 +398,9 @@ describe("first deployment, per stack (offline plan)", () => {
       msk: "kafka",
       appautoscaling: "application-autoscaling",
       cloudwatch: "cloudwatch",
+      apigatewayv2: "apigateway",
+      cognito: "cognito-idp",
+      lb: "elasticloadbalancing",
     };
     for (const stack of ["dev", "staging", "prod"]) {
       const aws = plans[stack].filter((r) => r.custom && r.type.startsWith("aws:"));

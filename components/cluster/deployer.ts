@@ -9,6 +9,7 @@
  * as an ephemeral runner and runs the job's steps.
  * https://docs.aws.amazon.com/codebuild/latest/userguide/action-runner.html
  */
+import { PUSH_TO_CLOUDWATCH_POLICY } from "../api/apiGateway";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -114,6 +115,12 @@ export const DEPLOYER_SERVICES: Readonly<Record<string, string>> = {
   s3: "the workflow artifact bucket",
   cloudwatch: "the alarms that page when in-cluster monitoring is down",
   pipes: "the MSK -> SQS EventBridge pipe",
+  apigateway: "the REST API, its stage, integrations, VPC link (v2), domain and account log role",
+  "cognito-idp": "the user pool, its domain, resource servers and the API's client",
+  wafv2: "the API's web ACL, its association and logging",
+  acm: "the certificates of the internal load balancer and the API's custom domain",
+  route53: "the certificates' DNS validation records and the custom domain's alias",
+  elasticloadbalancing: "the internal load balancer, its listener and target group",
   "application-autoscaling": "MSK broker storage autoscaling",
   codebuild: "this deployer itself",
 };
@@ -129,6 +136,7 @@ export const DEPLOYER_PASSED_TO_SERVICES = [
   "vpc-flow-logs.amazonaws.com",
   "pipes.amazonaws.com",
   "codebuild.amazonaws.com",
+  "apigateway.amazonaws.com",
 ] as const;
 
 /** Service-linked roles the first deployment in an account creates through these services. */
@@ -149,6 +157,7 @@ export const DEPLOYER_ATTACHABLE_POLICIES: readonly string[] = [
   EKS_MANAGED_POLICIES.cluster,
   ...EKS_MANAGED_POLICIES.node,
   EKS_MANAGED_POLICIES.ebsCsi,
+  PUSH_TO_CLOUDWATCH_POLICY,
 ];
 
 /** Validates {@link DeployerArgs}; returns every problem. */

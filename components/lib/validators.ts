@@ -37,6 +37,15 @@ export const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 export const DNS_SUBDOMAIN =
   /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
+/**
+ * A fully qualified, lower-case DNS host name with at least two labels and an alphabetic top-level
+ * label (`service-a.internal.example.com`): what ACM certificates and Route 53 records take here.
+ */
+export const FQDN = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+/** A Route 53 hosted zone ID (`Z` and up to 31 upper-case letters and digits). */
+export const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,31}$/;
+
 /** A Go duration as time.ParseDuration reads it (Kubernetes `metav1.Duration`, Argo, ...). */
 export const GO_DURATION = /^(-?(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+|0)$/;
 

@@ -243,8 +243,12 @@ export class Network extends pulumi.ComponentResource {
   public readonly publicSubnetIds: pulumi.Output<string[]>;
   /** Private subnet IDs, one per AZ, in AZ order. */
   public readonly privateSubnetIds: pulumi.Output<string[]>;
+  /** The same IDs one Output each, for arguments that count the subnets before deployment. */
+  public readonly privateSubnetIdList: pulumi.Output<string>[];
   /** CIDR blocks reserved for intra subnets, one per AZ; no subnets exist for them yet. */
   public readonly intraCidrBlocks: string[];
+  /** The private subnets' CIDR blocks, one per zone, known before deployment (the plan's). */
+  public readonly privateCidrBlocks: string[];
   /** Private route table IDs, one per AZ, in AZ order. */
   public readonly privateRouteTableIds: pulumi.Output<string[]>;
   /** NAT gateway IDs: one per AZ (`OnePerAz`) or one (`Single`). */
@@ -517,7 +521,9 @@ export class Network extends pulumi.ComponentResource {
     this.vpcCidrBlock = vpc.cidrBlock;
     this.publicSubnetIds = pulumi.all(publicSubnets.map((s) => s.id));
     this.privateSubnetIds = pulumi.all(privateSubnetIds);
+    this.privateSubnetIdList = privateSubnetIds;
     this.intraCidrBlocks = plan.intra;
+    this.privateCidrBlocks = plan.private;
     this.privateRouteTableIds = pulumi.all(privateRouteTableIds);
     this.natGatewayIds = pulumi.all(natGateways.map((n) => n.id));
     this.flowLogGroupArn = flowLogGroup.arn;
