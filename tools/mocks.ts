@@ -295,6 +295,23 @@ function awsState(
     case "aws:sqs/redrivePolicy:RedrivePolicy":
     case "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy":
       return { id: String(inputs.queueUrl), state: { ...inputs } };
+    case "aws:sfn/stateMachine:StateMachine": {
+      // A state machine's ARN names it with a colon; its ID is the ARN.
+      const machine =
+        (inputs.name as string | undefined) ??
+        `${String(inputs.namePrefix ?? `${name}-`)}${hex(seed, 7)}`;
+      const smArn = arn("states", `stateMachine:${machine}`);
+      return { id: smArn, state: { ...inputs, name: machine, arn: smArn, status: "ACTIVE" } };
+    }
+    case "aws:pipes/pipe:Pipe": {
+      const pipeName =
+        (inputs.name as string | undefined) ??
+        `${String(inputs.namePrefix ?? `${name}-`)}${hex(seed, 7)}`;
+      return {
+        id: pipeName,
+        state: { ...inputs, name: pipeName, arn: arn("pipes", `pipe/${pipeName}`) },
+      };
+    }
     case "aws:sns/topic:Topic": {
       // SNS identifies a topic by its ARN: the provider's ID is the ARN.
       const fifo = inputs.fifoTopic === true;
