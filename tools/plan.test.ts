@@ -267,8 +267,12 @@ describe("npm run plan", () => {
     }
   });
 
-  it("writes a file the policy CLI accepts", () => {
-    const result = run("tools/policy.ts", [path.join(plans.prod.out, "stack.json")]);
+  it("writes a file the policy CLI accepts under the stack's pack config", () => {
+    const result = run("tools/policy.ts", [
+      path.join(plans.prod.out, "stack.json"),
+      "--config",
+      path.join(ROOT, "policies", "config", "prod.json"),
+    ]);
     assert.equal(result.status, 0, result.stdout + result.stderr);
   });
 

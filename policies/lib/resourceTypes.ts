@@ -20,3 +20,5 @@ export const LB_LISTENER = "aws:lb/listener:Listener";
 export const LB_LISTENER_TYPES = [LB_LISTENER, "aws:alb/listener:Listener"];
 export const LB_TARGET_GROUP = "aws:lb/targetGroup:TargetGroup";
 export const LB_TARGET_GROUP_TYPES = [LB_TARGET_GROUP, "aws:alb/targetGroup:TargetGroup"];
+export const SFN_STATE_MACHINE = "aws:sfn/stateMachine:StateMachine";
+export const PIPES_PIPE = "aws:pipes/pipe:Pipe";

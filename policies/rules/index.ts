@@ -31,6 +31,8 @@ import { acmeAcmCertificateEnforceKeyLength } from "./acm/Certificate/enforceKey
 import { apigatewayPolicies } from "./apigateway";
 import { lbPolicies } from "./lb";
 import { acmeWafv2WebaclEnableLogging } from "./wafv2/WebAcl/enableLogging";
+import { sfnPolicies } from "./sfn";
+import { acmePipesPipeEnforceCmkEncryption } from "./pipes/Pipe/enforceCmkEncryption";
 
 export type {
   AcmePolicy,
@@ -68,4 +70,6 @@ export const allPolicies: AcmePolicy[] = [
   acmeWafv2WebaclEnableLogging,
   ...lbPolicies,
   acmeAcmCertificateEnforceKeyLength,
+  ...sfnPolicies,
+  acmePipesPipeEnforceCmkEncryption,
 ];
