@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
@@ -7,6 +8,7 @@ import {
   withAlertThresholdOverrides,
 } from "./components/observability/alertRules";
 import { ConfigError, parseStackConfig, PROJECT } from "./config";
+import { TASK_COMPLETED_TYPE, WORK_TASK_TYPE } from "./services/worker/src/tasks";
 import { installMocks, MOCK_ACCOUNT_ID, PlatformMocks } from "./tools/mocks";
 import { loadStackConfig } from "./tools/stackFile";
 
@@ -45,6 +47,15 @@ function withThresholds(thresholds: unknown): Record<string, string> {
 }
 
 const THRESHOLDS = `${PROJECT}:observability.alerting.thresholds`;
+
+/** The dev config with `platform.workflows.eventTriggers` set to `triggers`. */
+function withEventTriggers(triggers: unknown): Record<string, string> {
+  return withChange("platform", (p) => ({
+    ...p,
+    workflows: { ...(p.workflows as object), eventTriggers: triggers },
+  }));
+}
+const EVENT_TRIGGERS = `${PROJECT}:platform.workflows.eventTriggers`;
 
 const cases: Array<[string, Record<string, string>, string, RegExp]> = [
   [
@@ -190,6 +201,33 @@ const cases: Array<[string, Record<string, string>, string, RegExp]> = [
     }),
     "acme-platform:platform.workflows.requestTemplate.command",
     /^removed: the step runs `node --enable-source-maps dist\/handoff\.js`/,
+  ],
+  [
+    "an event trigger whose type is not a domain-event type",
+    withEventTriggers([{ type: "orders.OrderPlaced" }]),
+    `${EVENT_TRIGGERS}.0.type`,
+    /^"orders\.OrderPlaced" is not a domain-event type; valid form: com\.acme\.<bounded context>\.<event name>\.v<major> \(the pattern \^com\\\.acme\\\.\[a-z-\]\+\\\.\[a-z-\]\+\\\.v\[0-9\]\+\$ of contracts\/messages\/domain-event\.schema\.json\), e\.g\. com\.acme\.orders\.order-placed\.v1$/,
+  ],
+  [
+    "an event trigger on the workflow system's own events",
+    withEventTriggers([{ type: "com.acme.workflow.task-completed.v1" }]),
+    `${EVENT_TRIGGERS}.0.type`,
+    /belongs to the workflow system itself \(com\.acme\.workflow\.\*\): the worker publishes such an event for every task, so a workflow it started would start another, in a loop; list events of other bounded contexts$/,
+  ],
+  [
+    "an event trigger listed twice",
+    withEventTriggers([
+      { type: "com.acme.orders.order-placed.v1" },
+      { type: "com.acme.orders.order-placed.v1" },
+    ]),
+    `${EVENT_TRIGGERS}.1.type`,
+    /^"com\.acme\.orders\.order-placed\.v1" is listed twice; list each type once$/,
+  ],
+  [
+    "an event trigger with an unknown field",
+    withEventTriggers([{ type: "com.acme.orders.order-placed.v1", template: "x" }]),
+    `${EVENT_TRIGGERS}.0.template`,
+    /unknown key; remove it/,
   ],
   [
     "a boolean given as text",
@@ -482,5 +520,56 @@ describe("first-deployment configuration (docs/first-deployment.md)", () => {
       bootstrap: true,
     });
     assert.equal(parseStackConfig(staging).deployer?.bootstrap, false);
+  });
+});
+
+describe("workflow event triggers (platform.workflows.eventTriggers)", () => {
+  it("lists none in every committed stack, and defaults to none when the key is absent", () => {
+    for (const stack of ["dev", "staging", "prod"]) {
+      const { config } = loadStackConfig(__dirname, stack);
+      assert.deepEqual(parseStackConfig(config).platform.workflows.eventTriggers, [], stack);
+    }
+    const absent = withChange("platform", (p) => {
+      delete (p.workflows as Record<string, unknown>).eventTriggers;
+      return p;
+    });
+    assert.deepEqual(parseStackConfig(absent).platform.workflows.eventTriggers, []);
+  });
+
+  it("accepts domain-event types of other bounded contexts", () => {
+    const triggers = [
+      { type: "com.acme.orders.order-placed.v1" },
+      { type: "com.acme.billing.invoice-paid.v12" },
+    ];
+    assert.deepEqual(
+      parseStackConfig(withEventTriggers(triggers)).platform.workflows.eventTriggers,
+      triggers,
+    );
+  });
+
+  it("refuses every event type the worker's source names, so its own output never starts a workflow", () => {
+    // Every CloudEvents type literal in the worker's code: what it publishes and what it sends.
+    const dir = path.join(__dirname, "services/worker/src");
+    const types = new Set<string>();
+    for (const file of fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))) {
+      for (const m of fs
+        .readFileSync(path.join(dir, file), "utf8")
+        .matchAll(/"(com\.acme\.[a-z0-9.-]+\.v[0-9]+)"/g)) {
+        types.add(m[1]);
+      }
+    }
+    assert.ok(types.has(TASK_COMPLETED_TYPE), `the scan finds ${TASK_COMPLETED_TYPE}`);
+    assert.ok(types.has(WORK_TASK_TYPE), `the scan finds ${WORK_TASK_TYPE}`);
+    for (const type of types) {
+      const issues = issuesOf(withEventTriggers([{ type }]));
+      assert.deepEqual(
+        issues.map((i) => i.key),
+        [`${EVENT_TRIGGERS}.0.type`],
+        type,
+      );
+      assert.match(issues[0].message, /in a loop/, type);
+    }
   });
 });

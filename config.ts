@@ -20,6 +20,10 @@ import {
 } from "./components/lib";
 import { NatGatewayStrategy } from "./components/network";
 import {
+  DOMAIN_EVENT_TYPE_PATTERN,
+  eventTriggerTypeProblem,
+} from "./components/workflows/argoEvents";
+import {
   alertThresholdConflicts,
   type AlertThresholdOverrides,
   DEFAULT_ALERT_THRESHOLDS,
@@ -508,6 +512,39 @@ const platformSchema = z.strictObject({
       })
       .describe(
         "The WorkflowTemplate that runs Service A's requests: one step, the worker's handoff (`dist/handoff.js` in the worker's image).",
+      ),
+    eventTriggers: z
+      .array(
+        z.strictObject({
+          type: z
+            .string({ error: "must be a string; valid: a domain-event type" })
+            .superRefine((type, ctx) => {
+              const problem = eventTriggerTypeProblem(type);
+              if (problem) ctx.addIssue({ code: "custom", message: problem });
+            })
+            .meta({
+              form: `a domain-event type (${DOMAIN_EVENT_TYPE_PATTERN.source}), not com.acme.workflow.*`,
+              description:
+                "The CloudEvents `type` of the domain events that start a workflow, e.g. `com.acme.orders.order-placed.v1`.",
+            }),
+        }),
+      )
+      .superRefine((triggers, ctx) => {
+        const seen = new Set<string>();
+        triggers.forEach((t, i) => {
+          if (seen.has(t.type)) {
+            ctx.addIssue({
+              code: "custom",
+              path: [i, "type"],
+              message: `"${t.type}" is listed twice; list each type once`,
+            });
+          }
+          seen.add(t.type);
+        });
+      })
+      .default([])
+      .describe(
+        "Domain events (on the `domain-events` topic) that start a workflow from the request template, one entry per CloudEvents `type`. Empty (the default): no EventBridge pipe, bridge queue, event source or sensor trigger for domain events exists, and workflows start from the work queue only. Types of the workflow system itself (`com.acme.workflow.*`, which the worker publishes for every task) are refused: they would start workflows in a loop. See docs/workflows-events.md.",
       ),
     sso: z
       .strictObject({

@@ -583,13 +583,19 @@ function inClusterPlatform(topics: KafkaTopics) {
       clusterName: cluster.clusterName,
       ...awsContext,
       workQueue,
-      events: {
-        clusterArn: kafka.clusterArn,
-        topic: "domain-events",
-        consumerGroup: "argo-events",
-        grantConsumer: topics.grantConsumer("domain-events", "argo-events"),
-        bridgeKmsKeyArn: keys.dataKeyArn,
-      },
+      // Domain events start workflows only for the types the stack lists; none: no bridge.
+      ...(platform.workflows.eventTriggers.length > 0
+        ? {
+            events: {
+              clusterArn: kafka.clusterArn,
+              topic: "domain-events",
+              consumerGroup: "argo-events",
+              grantConsumer: topics.grantConsumer("domain-events", "argo-events"),
+              bridgeKmsKeyArn: keys.dataKeyArn,
+              eventTypes: platform.workflows.eventTriggers.map((t) => t.type),
+            },
+          }
+        : {}),
       workflowTemplateName: requestTemplate.templateName,
       highAvailability,
       storageClassName: DEFAULT_STORAGE_CLASS,

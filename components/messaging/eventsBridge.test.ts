@@ -17,7 +17,13 @@ import {
   TEST_REGION,
 } from "../../tools/testing";
 import type { PolicyStatement } from "../lib";
-import { EventsBridge, type EventsBridgeArgs, validateEventsBridgeArgs } from "./eventsBridge";
+import {
+  EventsBridge,
+  type EventsBridgeArgs,
+  PIPE_FILTER_PATTERN_MAX,
+  pipeFilterPattern,
+  validateEventsBridgeArgs,
+} from "./eventsBridge";
 import type { KafkaClusterRef } from "./kafka";
 import { Queue } from "./queue";
 import { KafkaTopics } from "./topics";
@@ -37,6 +43,8 @@ const CLUSTER: KafkaClusterRef = {
 };
 const KAFKA = `arn:aws:kafka:${TEST_REGION}:${MOCK_ACCOUNT_ID}`;
 const TOPIC_ARN = `${KAFKA}:topic/acme-test-events/${UUID}/${TOPIC}`;
+const ORDER_PLACED = "com.acme.orders.order-placed.v1";
+const PAYMENT_FAILED = "com.acme.payments.payment-failed.v2";
 const OVER_TLS = { "aws:SecureTransport": "true" };
 const VIA_SQS = { "kms:ViaService": `sqs.${TEST_REGION}.amazonaws.com` };
 
@@ -56,6 +64,7 @@ describe("EventsBridge", () => {
     consumerGroup: GROUP,
     grantConsumer: topics.grantConsumer(TOPIC, GROUP),
     kmsKeyArn: DATA_KEY,
+    eventTypes: [ORDER_PLACED, PAYMENT_FAILED],
     visibilityTimeoutSeconds: 120,
     consumer: "Argo Events",
     region: TEST_REGION,
@@ -180,7 +189,7 @@ describe("EventsBridge", () => {
     ]);
   });
 
-  it("reads the topic as the consumer group from the end, into the bridge queue", () => {
+  it("reads the topic as the consumer group from the end, forwarding the listed types into the bridge queue", () => {
     const pipe = single(capture, "aws:pipes/pipe:Pipe", "events-domain-events");
     const role = single(capture, "aws:iam/role:Role", "events-domain-events-pipe");
     assert.deepEqual(pipe.inputs, {
@@ -195,6 +204,9 @@ describe("EventsBridge", () => {
           startingPosition: "LATEST",
           batchSize: 10,
           maximumBatchingWindowInSeconds: 1,
+        },
+        filterCriteria: {
+          filters: [{ pattern: `{"value":{"type":["${ORDER_PLACED}","${PAYMENT_FAILED}"]}}` }],
         },
       },
       target: bridgeQueueArn,
@@ -238,19 +250,66 @@ describe("EventsBridge", () => {
     assert.deepEqual(single(capture, "aws:iam/role:Role", "events-domain-events-pipe").aliases, []);
   });
 
+  it("filters on the type inside the record's JSON value: one filter, the types as a match list", () => {
+    // The pipe matches `value` as JSON when the record value is JSON (see pipeFilterPattern).
+    assert.deepEqual(JSON.parse(pipeFilterPattern([ORDER_PLACED])), {
+      value: { type: [ORDER_PLACED] },
+    });
+  });
+
   it("reports every invalid argument by its path, and throws before registering", async () => {
     const bad = {
       topic: "domain events",
       consumerGroup: "argo-*",
       grantConsumer: [] as PolicyStatement[],
+      eventTypes: [ORDER_PLACED, ORDER_PLACED],
     };
     assert.deepEqual(
-      validateEventsBridgeArgs(bad).map((e) => e.propertyPath),
-      ["topic", "consumerGroup", "grantConsumer"],
+      validateEventsBridgeArgs(bad).map((e) => [e.propertyPath, e.reason]),
+      [
+        ["topic", '"domain events" is not a Kafka topic name'],
+        [
+          "consumerGroup",
+          '"argo-*" must be 1 to 200 characters without "*", "?" or spaces (a wildcard would widen the grant)',
+        ],
+        [
+          "grantConsumer",
+          "is empty; pass KafkaTopics.grantConsumer(topic, consumerGroup) so the pipe can read the topic",
+        ],
+        ["eventTypes[1]", `"${ORDER_PLACED}" is listed twice; list it once`],
+      ],
+    );
+    assert.deepEqual(
+      validateEventsBridgeArgs({
+        ...bad,
+        topic: TOPIC,
+        consumerGroup: GROUP,
+        grantConsumer: args().grantConsumer,
+        eventTypes: [],
+      }),
+      [
+        {
+          propertyPath: "eventTypes",
+          reason: "is empty; list the event types to forward, or create no bridge",
+        },
+      ],
+    );
+    // A pattern over the pipe's 4096 characters: 60 types of 70 characters.
+    const many = Array.from(
+      { length: 60 },
+      (_, i) =>
+        `com.acme.orders.${"x".repeat(50)}-${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}.v1`,
+    );
+    const long = validateEventsBridgeArgs({ ...args(), eventTypes: many });
+    assert.equal(long.length, 1);
+    assert.equal(long[0].propertyPath, "eventTypes");
+    assert.match(
+      long[0].reason,
+      new RegExp(`at most ${PIPE_FILTER_PATTERN_MAX}: list fewer types$`),
     );
     await capture.settle();
     const before = capture.resources.size;
-    assert.throws(() => new EventsBridge("bad", args(bad)), /EventsBridge: 3 invalid arguments/);
+    assert.throws(() => new EventsBridge("bad", args(bad)), /EventsBridge: 4 invalid arguments/);
     await capture.settle();
     assert.equal(capture.resources.size, before);
   });

@@ -32,6 +32,12 @@ export interface EventsBridgeArgs extends AwsContext {
   /** The customer-managed key of the queue (the platform's data key ARN). */
   kmsKeyArn: pulumi.Input<string>;
   /**
+   * The CloudEvents `type`s to forward, at least one: the pipe filters on the `type` field of
+   * each record's JSON value ({@link pipeFilterPattern}) and drops every other record, so the
+   * queue and its consumer only see these.
+   */
+  eventTypes: string[];
+  /**
    * The visibility timeout the consumer receives with, in seconds: the queue's timeout and the
    * consumer's processing time both (see `Queue`).
    */
@@ -48,9 +54,23 @@ export interface EventsBridgeArgs extends AwsContext {
 
 const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 
+/** The longest filter pattern a pipe takes (`Filter.Pattern`, CloudFormation AWS::Pipes::Pipe). */
+export const PIPE_FILTER_PATTERN_MAX = 4096;
+
+/**
+ * The pipe's filter pattern: records whose value, decoded from base64 and parsed as JSON, has a
+ * `type` equal to one of `eventTypes`. An MSK pipe filters on the record's `value` key, which it
+ * matches as JSON when the value is JSON (the event-pattern engine of Lambda's Kafka event source
+ * mappings; docs: EventBridge "Event filtering in Amazon EventBridge Pipes", Lambda "Filtering
+ * events from Amazon MSK and self-managed Apache Kafka event sources").
+ */
+export function pipeFilterPattern(eventTypes: readonly string[]): string {
+  return JSON.stringify({ value: { type: [...eventTypes] } });
+}
+
 /** Validates what {@link EventsBridgeArgs} says about the topic; returns every problem. */
 export function validateEventsBridgeArgs(
-  args: Pick<EventsBridgeArgs, "topic" | "consumerGroup" | "grantConsumer">,
+  args: Pick<EventsBridgeArgs, "topic" | "consumerGroup" | "grantConsumer" | "eventTypes">,
 ): ValidationError[] {
   const errors: ValidationError[] = [];
   const add = (propertyPath: string, reason: string) => errors.push({ propertyPath, reason });
@@ -69,6 +89,21 @@ export function validateEventsBridgeArgs(
       "is empty; pass KafkaTopics.grantConsumer(topic, consumerGroup) so the pipe can read the topic",
     );
   }
+  if (args.eventTypes.length === 0) {
+    add("eventTypes", "is empty; list the event types to forward, or create no bridge");
+  }
+  const seen = new Set<string>();
+  args.eventTypes.forEach((type, i) => {
+    if (seen.has(type)) add(`eventTypes[${i}]`, `"${type}" is listed twice; list it once`);
+    seen.add(type);
+  });
+  const pattern = pipeFilterPattern(args.eventTypes);
+  if (pattern.length > PIPE_FILTER_PATTERN_MAX) {
+    add(
+      "eventTypes",
+      `make a filter pattern of ${pattern.length} characters; a pipe takes at most ${PIPE_FILTER_PATTERN_MAX}: list fewer types`,
+    );
+  }
   return errors;
 }
 
@@ -78,7 +113,8 @@ export function validateEventsBridgeArgs(
  * - Queue `name` (contract `domain-event`) with a dead-letter queue after 5 receives, encrypted
  *   with `kmsKeyArn`, kept four days.
  * - Pipe `name`, physical name `<name>-` plus a generated suffix, reading `topic` as
- *   `consumerGroup` from the end, 10 records a batch.
+ *   `consumerGroup` from the end, 10 records a batch, forwarding only records whose JSON value
+ *   has one of `eventTypes` as its `type`.
  * - Its role, assumable only by a pipe of this account whose name has that prefix, holding
  *   `grantConsumer`, broker discovery, the interfaces the pipe creates in the cluster's subnets
  *   and the queue's producer grant.
@@ -181,6 +217,8 @@ export class EventsBridge extends pulumi.ComponentResource {
             batchSize: 10,
             maximumBatchingWindowInSeconds: 1,
           },
+          // Only the listed event types go on: the pipe drops (and commits) every other record.
+          filterCriteria: { filters: [{ pattern: pipeFilterPattern(args.eventTypes) }] },
         },
         target: this.queue.queueArn,
         desiredState: "RUNNING",

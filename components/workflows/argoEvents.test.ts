@@ -6,6 +6,7 @@
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
+import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
@@ -38,18 +39,23 @@ import {
   ARGO_EVENTS_FREE_FORM_VALUES,
   type ArgoEventsArgs,
   argoEventsValues,
+  DOMAIN_EVENT_PARAMETER_NAMES,
+  DOMAIN_EVENT_PARAMETERS,
+  DOMAIN_EVENT_REQUEST_ID,
   exactFilterValue,
   JETSTREAM_VERSION,
   sensorSpec,
   type SensorSpecInputs,
   validateArgoEventsArgs,
 } from "./argoEvents";
+import { HandoffArgumentError, parseHandoffArgs } from "../../services/worker/src/handoffStep";
 import { WORKFLOW_PARAMETERS } from "./workflowTemplate";
 
 const NS = "workflows";
 const TEMPLATE = "service-a-request";
 const TOPIC = "domain-events";
 const GROUP = "argo-events";
+const ORDER_PLACED = "com.acme.orders.order-placed.v1";
 const DATA_KEY = `arn:aws:kms:${TEST_REGION}:${MOCK_ACCOUNT_ID}:key/0f1e2d3c-4b5a-4987-8877-665544332211`;
 const UUID = "5c7a1e3b-2f4d-4e6a-9b8c-0d1e2f3a4b5c-2";
 const CLUSTER: KafkaClusterRef = {
@@ -153,7 +159,9 @@ describe("ArgoEvents", () => {
   let topics: KafkaTopics;
   let dev: ArgoEvents;
   let ha: ArgoEvents;
+  let plain: ArgoEvents;
   let devUrn: string;
+  let plainUrn: string;
   let workQueueName: string;
   let workQueueArn: string;
   let bridgeQueueName: string;
@@ -174,6 +182,7 @@ describe("ArgoEvents", () => {
       consumerGroup: GROUP,
       grantConsumer: topics.grantConsumer(TOPIC, GROUP),
       bridgeKmsKeyArn: DATA_KEY,
+      eventTypes: [ORDER_PLACED],
     },
     workflowTemplateName: TEMPLATE,
     highAvailability: false,
@@ -221,16 +230,26 @@ describe("ArgoEvents", () => {
       { dependsOn: [namespace] },
     );
     new ArgoEvents("long", args({ workflowTemplateName: "a-very-long-template-name-for-reports" }));
+    // A stack that lists no event triggers: the work queue only.
+    plain = new ArgoEvents("plain", args({ events: undefined }));
     await capture.settle();
-    [devUrn, workQueueName, workQueueArn, bridgeQueueName, bridgeQueueArn, haBridgeQueueName] =
-      await Promise.all([
-        resolve(dev.urn),
-        resolve(workQueue.queueName),
-        resolve(workQueue.queueArn),
-        resolve(dev.bridgeQueue.queueName),
-        resolve(dev.bridgeQueue.queueArn),
-        resolve(ha.bridgeQueue.queueName),
-      ]);
+    [
+      devUrn,
+      plainUrn,
+      workQueueName,
+      workQueueArn,
+      bridgeQueueName,
+      bridgeQueueArn,
+      haBridgeQueueName,
+    ] = await Promise.all([
+      resolve(dev.urn),
+      resolve(plain.urn),
+      resolve(workQueue.queueName),
+      resolve(workQueue.queueArn),
+      resolve(dev.bridgeQueue!.queueName),
+      resolve(dev.bridgeQueue!.queueArn),
+      resolve(ha.bridgeQueue!.queueName),
+    ]);
   });
 
   describe("the Helm release", () => {
@@ -556,7 +575,7 @@ describe("ArgoEvents", () => {
       );
       assert.deepEqual(
         policy,
-        JSON.parse(await resolve(policyDocument(dev.bridgeQueue.grantConsumer()))),
+        JSON.parse(await resolve(policyDocument(dev.bridgeQueue!.grantConsumer()))),
       );
       assert.equal((policy.Statement[0] as { Resource: string }).Resource, bridgeQueueArn);
     });
@@ -608,6 +627,13 @@ describe("ArgoEvents", () => {
         single(capture, "aws:iam/role:Role", "events-bridge").inputs.description,
         `EventBridge pipe: ${TOPIC} on MSK to the Argo Events bridge queue`,
       );
+      // Only the listed types leave the topic.
+      assert.deepEqual(
+        (pipe.inputs.sourceParameters as { filterCriteria: unknown }).filterCriteria,
+        {
+          filters: [{ pattern: `{"value":{"type":["${ORDER_PLACED}"]}}` }],
+        },
+      );
       // argo-events receives with a fixed visibility timeout of 120 s.
       const queue = single(capture, "aws:sqs/queue:Queue", "events-domain-events");
       assert.equal(queue.inputs.visibilityTimeoutSeconds, 120);
@@ -645,9 +671,12 @@ describe("ArgoEvents", () => {
       eventBusName: "events",
       serviceAccountName: "events-sensor",
       workQueueEventSourceName: "events-work-queue",
-      domainEventsEventSourceName: "events-domain-events",
+      domainEvents: {
+        eventSourceName: "events-domain-events",
+        topic: TOPIC,
+        eventTypes: [ORDER_PLACED],
+      },
       workflowTemplateName: TEMPLATE,
-      topic: TOPIC,
       highAvailability: false,
     };
 
@@ -663,9 +692,12 @@ describe("ArgoEvents", () => {
         eventBusName: "bus",
         serviceAccountName: "sa",
         workQueueEventSourceName: "wq",
-        domainEventsEventSourceName: "de",
+        domainEvents: {
+          eventSourceName: "de",
+          topic: "orders.v1",
+          eventTypes: ["com.acme.orders.order-placed.v1", "com.acme.billing.invoice-paid.v2"],
+        },
         workflowTemplateName: "nightly.report",
-        topic: "orders.v1",
         highAvailability: true,
       }) as { metadata: unknown; spec: Record<string, unknown> };
       const spec = manifest.spec as {
@@ -694,7 +726,19 @@ describe("ArgoEvents", () => {
               ["body.data.workflowTemplate", ["^nightly\\.report$"]],
             ],
           ],
-          ["de", [["body.topic", ["^orders\\.v1$"]]]],
+          [
+            "de",
+            [
+              ["body.topic", ["^orders\\.v1$"]],
+              [
+                "body.value",
+                [
+                  "^com\\.acme\\.orders\\.order-placed\\.v1$",
+                  "^com\\.acme\\.billing\\.invoice-paid\\.v2$",
+                ],
+              ],
+            ],
+          ],
         ],
       );
       assert.deepEqual(typeErrors(manifest as Record<string, unknown>), []);
@@ -739,7 +783,15 @@ describe("ArgoEvents", () => {
               eventSourceName: "events-domain-events",
               eventName: "domain-events",
               filters: {
-                data: [{ path: "body.topic", type: "string", value: ["^domain-events$"] }],
+                data: [
+                  { path: "body.topic", type: "string", value: ["^domain-events$"] },
+                  {
+                    path: "body.value",
+                    type: "string",
+                    template: "{{ (.Input | b64dec | fromJson).type }}",
+                    value: ["^com\\.acme\\.orders\\.order-placed\\.v1$"],
+                  },
+                ],
               },
             },
           ],
@@ -798,13 +850,22 @@ describe("ArgoEvents", () => {
                       dest: "metadata.name",
                     },
                     {
-                      src: { dependencyName: "domain-event", dataTemplate: `{{ ${record} }}` },
+                      src: {
+                        dependencyName: "domain-event",
+                        dataTemplate:
+                          `{{ $h := ${record} | sha256sum }}{{ substr 0 8 $h }}-{{ substr 8 12 $h }}-` +
+                          "{{ substr 12 16 $h }}-{{ substr 16 20 $h }}-{{ substr 20 32 $h }}",
+                      },
                       dest: "spec.arguments.parameters.0.value",
                     },
                     {
                       src: {
                         dependencyName: "domain-event",
-                        dataTemplate: "{{ .Input.body.value | b64dec }}",
+                        dataTemplate:
+                          "{{ $e := .Input.body.value | b64dec | fromJson }}" +
+                          '{{ dict "eventId" $e.id "eventType" $e.type "aggregateType" $e.data.aggregateType ' +
+                          '"aggregateId" $e.data.aggregateId "sequence" (printf "%.0f" $e.data.sequence) ' +
+                          `"record" (${record}) | toJson }}`,
                       },
                       dest: "spec.arguments.parameters.2.value",
                     },
@@ -846,6 +907,105 @@ describe("ArgoEvents", () => {
       // A 22-character prefix, a dash and 40 hash characters.
       assert.equal(prefix, "a-very-long-template-n");
       assert.equal(prefix.length + 1 + 40, 63);
+    });
+
+    it("without event types: the work-queue dependency and trigger only, waiting for no domain-event source", () => {
+      const sensor = cr("Sensor", "plain-workflows");
+      const spec = specOf(sensor) as {
+        dependencies: Array<Record<string, unknown>>;
+        triggers: Array<Record<string, unknown>>;
+      };
+      const full = specOf(cr("Sensor", "events-workflows")) as typeof spec;
+      const renamed = (v: unknown) =>
+        JSON.parse(JSON.stringify(v).replaceAll('"events-work-queue"', '"plain-work-queue"'));
+      assert.deepEqual(spec.dependencies, [renamed(full.dependencies[0])]);
+      assert.deepEqual(spec.triggers, [renamed(full.triggers[0])]);
+      assert.deepEqual(
+        spec.dependencies.map((d) => d.name),
+        ["workflow-request"],
+      );
+      assert.deepEqual(
+        spec.triggers.map((t) => (t.template as { name: string }).name),
+        ["submit-from-work-queue"],
+      );
+      assert.deepEqual(
+        sensor.dependencies.filter((urn) => urn.includes("argoproj.io/v1alpha1:EventSource")),
+        [single(capture, "kubernetes:argoproj.io/v1alpha1:EventSource", "plain-work-queue").urn],
+      );
+    });
+
+    it("without event types: no bridge, no bridge queue, no domain-event source or identity", () => {
+      const children = [...capture.resources.values()].filter((r) => r.name.startsWith("plain-"));
+      assert.deepEqual(
+        children.filter((r) => r.name.includes("domain-events") || r.name.includes("bridge")),
+        [],
+      );
+      for (const type of [
+        "acme:messaging:EventsBridge",
+        "aws:pipes/pipe:Pipe",
+        "aws:sqs/queue:Queue",
+        "aws:iam/role:Role",
+      ]) {
+        const names = ofType(capture, type)
+          .filter((r) => r.name.startsWith("plain-"))
+          .map((r) => r.name);
+        // The work-queue source's role is the only AWS identity left.
+        assert.deepEqual(names, type === "aws:iam/role:Role" ? ["plain-work-queue-source"] : []);
+      }
+      assert.equal(plain.bridgeQueue, undefined);
+      assert.equal(plain.pipeArn, undefined);
+      assert.equal(plain.bridgeRoleArn, undefined);
+      assert.equal(plain.domainEventsSourceRoleArn, undefined);
+      assert.equal(plain.domainEventsEventSourceName, undefined);
+      assert.equal(single(capture, "acme:workflows:ArgoEvents", "plain").urn, plainUrn);
+    });
+
+    it("hands the worker's handoff a domain event it accepts: a UUID requestId and string parameters", () => {
+      // What the templates render for one record, computed here as sprig would: sha256sum is
+      // lower-case hex, substr cuts it, dict|toJson writes the object with sorted keys.
+      const recordName = `${TOPIC}/2/41`;
+      const hex = createHash("sha256").update(recordName).digest("hex");
+      const requestId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+      const parameters = {
+        aggregateId: "order-7",
+        aggregateType: "order",
+        eventId: "3f1c9a52-8d2e-4b7a-9c61-0e5f4d3b2a19",
+        eventType: ORDER_PLACED,
+        record: recordName,
+        sequence: "4",
+      };
+      assert.deepEqual(Object.keys(parameters).sort(), [...DOMAIN_EVENT_PARAMETER_NAMES].sort());
+      for (const name of DOMAIN_EVENT_PARAMETER_NAMES) {
+        assert.ok(DOMAIN_EVENT_PARAMETERS.includes(`"${name}" `), `the template writes ${name}`);
+      }
+      assert.ok(DOMAIN_EVENT_REQUEST_ID.includes("| sha256sum }}"));
+      const argv = (id: string, params: string) => [
+        "--request-id",
+        id,
+        "--workflow-template",
+        TEMPLATE,
+        "--parameters",
+        params,
+        "--traceparent",
+        "",
+      ];
+      assert.deepEqual(
+        parseHandoffArgs(argv(requestId, JSON.stringify(parameters))).parameters,
+        parameters,
+      );
+      // What the trigger passed before: the record name as the id and the whole event.
+      const event = {
+        id: parameters.eventId,
+        type: ORDER_PLACED,
+        data: { sequence: 4, payload: {} },
+      };
+      assert.throws(
+        () => parseHandoffArgs(argv(recordName, JSON.stringify(event))),
+        (e: Error) =>
+          e instanceof HandoffArgumentError &&
+          e.problems.some((p) => p.startsWith('--request-id must match format "uuid"')) &&
+          e.problems.some((p) => p.startsWith("--parameters must be string")),
+      );
     });
 
     it("runs three sensor replicas in HA (an odd count for the leader election)", () => {
@@ -905,8 +1065,9 @@ describe("ArgoEvents", () => {
 
     it("renders every custom resource valid for the CRD and for argo-events' Go types (strict)", () => {
       const resources = ours();
-      // A bus, two sources and a sensor for each of the three instances.
-      assert.equal(resources.length, 12);
+      // A bus, two sources and a sensor for each of the three instances with event types; a bus,
+      // one source and a sensor for the one without.
+      assert.equal(resources.length, 4 * 3 + 3);
       for (const r of resources) {
         assert.deepEqual(validateManifest(manifestOf(r)), [], `${r.name} against the CRD`);
         assert.deepEqual(typeErrors(manifestOf(r)), [], `${r.name} against the Go types`);
@@ -1018,6 +1179,11 @@ describe("ArgoEvents", () => {
           consumerGroup: "argo-*",
           grantConsumer: [] as PolicyStatement[],
           bridgeKmsKeyArn: DATA_KEY,
+          eventTypes: [
+            "com.acme.workflow.task-completed.v1",
+            "orders.placed",
+            "com.acme.workflow.task-completed.v1",
+          ],
         },
       });
       assert.deepEqual(
@@ -1030,6 +1196,10 @@ describe("ArgoEvents", () => {
           "events.topic",
           "events.consumerGroup",
           "events.grantConsumer",
+          "events.eventTypes[2]",
+          "events.eventTypes[0]",
+          "events.eventTypes[1]",
+          "events.eventTypes[2]",
           "storageClassName",
           "eventBusVolumeSize",
         ],

@@ -9,6 +9,8 @@
  * chart's appVersion) cannot authenticate to MSK with IAM, and the cluster accepts IAM only. See
  * docs/workflows-events.md ("Kafka: why a bridge") for the source references and the migration.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import type * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -24,6 +26,7 @@ import {
   throwIfInvalid,
   ValidationError,
 } from "../lib";
+import { MESSAGE_CONTRACTS_DIR } from "../lib/contracts";
 import { EventsBridge, validateEventsBridgeArgs } from "../messaging/eventsBridge";
 import type { Queue } from "../messaging/queue";
 
@@ -38,6 +41,42 @@ export const JETSTREAM_VERSION = "2.10.10";
 
 /** CloudEvents `type` of a workflow request (contracts/messages/workflow-request.schema.json). */
 export const WORKFLOW_REQUEST_TYPE = "com.acme.workflow.requested.v1";
+
+/**
+ * The CloudEvents `type` form of a domain event, read from its one definition: the `type` pattern
+ * of contracts/messages/domain-event.schema.json (`com.acme.<context>.<event>.v<major>`).
+ */
+export const DOMAIN_EVENT_TYPE_PATTERN = new RegExp(
+  (
+    JSON.parse(
+      fs.readFileSync(path.join(MESSAGE_CONTRACTS_DIR, "domain-event.schema.json"), "utf8"),
+    ) as { properties: { type: { pattern: string } } }
+  ).properties.type.pattern,
+);
+
+/**
+ * The prefix of every type of the workflow bounded context (`com.acme.workflow.`), taken from
+ * {@link WORKFLOW_REQUEST_TYPE}. Its events are the workflow system's own output: the worker
+ * publishes `com.acme.workflow.task-completed.v1` for every task a workflow hands it, so a
+ * workflow started by one would start the next, without end. None of them may start a workflow.
+ */
+export const WORKFLOW_CONTEXT_TYPE_PREFIX =
+  WORKFLOW_REQUEST_TYPE.split(".").slice(0, 3).join(".") + ".";
+
+/**
+ * What is wrong with `type` as a domain-event type that starts workflows, or undefined. The one
+ * check behind the stack configuration (`platform.workflows.eventTriggers[].type`) and
+ * {@link validateArgoEventsArgs}.
+ */
+export function eventTriggerTypeProblem(type: string): string | undefined {
+  if (!DOMAIN_EVENT_TYPE_PATTERN.test(type)) {
+    return `"${type}" is not a domain-event type; valid form: com.acme.<bounded context>.<event name>.v<major> (the pattern ${DOMAIN_EVENT_TYPE_PATTERN.source} of contracts/messages/domain-event.schema.json), e.g. com.acme.orders.order-placed.v1`;
+  }
+  if (type.startsWith(WORKFLOW_CONTEXT_TYPE_PREFIX)) {
+    return `"${type}" belongs to the workflow system itself (${WORKFLOW_CONTEXT_TYPE_PREFIX}*): the worker publishes such an event for every task, so a workflow it started would start another, in a loop; list events of other bounded contexts`;
+  }
+  return undefined;
+}
 
 /** Names of the sensor's dependencies; trigger conditions and parameters refer to them. */
 export const SENSOR_DEPENDENCIES = {
@@ -104,6 +143,12 @@ export interface DomainEventsArgs {
   grantConsumer: PolicyStatement[];
   /** The customer-managed key of the bridge queue (the platform's data key ARN). */
   bridgeKmsKeyArn: pulumi.Input<string>;
+  /**
+   * The domain-event types that start a workflow, at least one. The pipe forwards only records
+   * whose JSON value has one of these `type`s and the sensor checks the type again; the workflow
+   * context's own types are refused ({@link eventTriggerTypeProblem}).
+   */
+  eventTypes: string[];
 }
 
 /** Arguments of {@link ArgoEvents}. */
@@ -119,8 +164,12 @@ export interface ArgoEventsArgs extends AwsContext {
   clusterName: pulumi.Input<string>;
   /** The SQS work queue Service A writes workflow requests to. */
   workQueue: WorkQueueRef;
-  /** The domain-event topic, bridged to SQS (see the module comment). */
-  events: DomainEventsArgs;
+  /**
+   * The domain events that start workflows, bridged to SQS (see the module comment). Without it
+   * no bridge, no domain-event source and no domain-event trigger exist: workflows start from
+   * the work queue only.
+   */
+  events?: DomainEventsArgs;
   /**
    * The WorkflowTemplate the sensor submits from, in `namespace`. Requests naming another
    * template are filtered out: the trigger is an allow-list of one.
@@ -166,8 +215,16 @@ export function validateArgoEventsArgs(name: string, args: ArgoEventsArgs): Vali
   if (!REGION.test(args.region)) {
     add("region", `"${args.region}" is not an AWS Region code; use the form eu-west-1`);
   }
-  // The bridge's own checks (topic, consumer group, grant), reported under `events`.
-  for (const e of validateEventsBridgeArgs(args.events)) add(`events.${e.propertyPath}`, e.reason);
+  if (args.events) {
+    // The bridge's own checks (topic, consumer group, grant, types), reported under `events`.
+    for (const e of validateEventsBridgeArgs(args.events)) {
+      add(`events.${e.propertyPath}`, e.reason);
+    }
+    args.events.eventTypes.forEach((type, i) => {
+      const problem = eventTriggerTypeProblem(type);
+      if (problem) add(`events.eventTypes[${i}]`, problem);
+    });
+  }
   if (args.storageClassName !== undefined && !DNS_LABEL.test(args.storageClassName)) {
     add("storageClassName", `"${args.storageClassName}" is not a StorageClass name`);
   }
@@ -291,6 +348,39 @@ const RECORD_ID =
  */
 export const DOMAIN_EVENT_TRACEPARENT = "{{ (.Input.body.value | b64dec | fromJson).traceparent }}";
 
+/**
+ * A data-filter template reading the event's `type` from a bridged record's base64 `value` (the
+ * filter's `.Input` is the string at its `path`).
+ */
+export const DOMAIN_EVENT_TYPE_TEMPLATE = "{{ (.Input | b64dec | fromJson).type }}";
+
+/**
+ * The workflow's `requestId` for a domain event: the SHA-256 of `<topic>/<partition>/<offset>`,
+ * cut into the 8-4-4-4-12 form of a UUID (the form the contract's `format: uuid` checks), so one
+ * record always gives the same id. sprig v3.3.0 has `sha256sum` (lower-case hex) and `substr`.
+ */
+export const DOMAIN_EVENT_REQUEST_ID = `{{ $h := ${RECORD_ID} | sha256sum }}{{ substr 0 8 $h }}-{{ substr 8 12 $h }}-{{ substr 12 16 $h }}-{{ substr 16 20 $h }}-{{ substr 20 32 $h }}`;
+
+/**
+ * The workflow's `parameters` for a domain event: a JSON object of strings, as the work-task
+ * contract requires (`parameters`: names `^[A-Za-z][A-Za-z0-9_-]*$`, string values of at most 8192
+ * characters). It names the event (envelope `id` and `type`, `aggregateType`, `aggregateId`,
+ * `sequence`) and the record (`<topic>/<partition>/<offset>`), each bounded by the domain-event
+ * contract; the event's `payload` is not copied, as its size has no bound. sprig's `dict` and
+ * `toJson` (v3.3.0) write the object; JSON numbers arrive as floats, hence `%.0f`.
+ */
+export const DOMAIN_EVENT_PARAMETERS = `{{ $e := .Input.body.value | b64dec | fromJson }}{{ dict "eventId" $e.id "eventType" $e.type "aggregateType" $e.data.aggregateType "aggregateId" $e.data.aggregateId "sequence" (printf "%.0f" $e.data.sequence) "record" (${RECORD_ID}) | toJson }}`;
+
+/** The parameter names {@link DOMAIN_EVENT_PARAMETERS} writes. */
+export const DOMAIN_EVENT_PARAMETER_NAMES = [
+  "eventId",
+  "eventType",
+  "aggregateType",
+  "aggregateId",
+  "sequence",
+  "record",
+] as const;
+
 /** Trigger retries: three attempts 2 s, 4 s and 8 s apart (plus jitter). */
 const TRIGGER_RETRY = { steps: 3, duration: "2s", factor: 2, jitter: 0.2 };
 
@@ -314,15 +404,16 @@ export class ArgoEvents extends pulumi.ComponentResource {
   public readonly release: k8s.helm.v3.Release;
   public readonly eventBusName: string;
   public readonly workQueueEventSourceName: string;
-  public readonly domainEventsEventSourceName: string;
   public readonly sensorName: string;
   public readonly sensorServiceAccountName: string;
   public readonly workQueueSourceRoleArn: pulumi.Output<string>;
-  public readonly domainEventsSourceRoleArn: pulumi.Output<string>;
-  public readonly bridgeRoleArn: pulumi.Output<string>;
-  public readonly pipeArn: pulumi.Output<string>;
+  // The domain-event side exists only with `args.events`; each of these is undefined without it.
+  public readonly domainEventsEventSourceName?: string;
+  public readonly domainEventsSourceRoleArn?: pulumi.Output<string>;
+  public readonly bridgeRoleArn?: pulumi.Output<string>;
+  public readonly pipeArn?: pulumi.Output<string>;
   /** The bridge queue (with its dead-letter queue) between the pipe and the event source. */
-  public readonly bridgeQueue: Queue;
+  public readonly bridgeQueue?: Queue;
 
   constructor(name: string, args: ArgoEventsArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before super(): a bad argument must fail before anything, the component included, registers.
@@ -338,7 +429,6 @@ export class ArgoEvents extends pulumi.ComponentResource {
 
     this.eventBusName = name;
     this.workQueueEventSourceName = `${name}-work-queue`;
-    this.domainEventsEventSourceName = `${name}-domain-events`;
     this.sensorName = `${name}-workflows`;
     this.sensorServiceAccountName = `${name}-sensor`;
 
@@ -502,40 +592,54 @@ export class ArgoEvents extends pulumi.ComponentResource {
     );
 
     // --- The domain-event bridge: MSK (IAM) -> EventBridge pipe -> SQS ----------------------
-    const bridge = new EventsBridge(
-      `${name}-domain-events`,
-      {
-        clusterArn: args.events.clusterArn,
-        topic: args.events.topic,
-        consumerGroup: args.events.consumerGroup,
-        grantConsumer: args.events.grantConsumer,
-        kmsKeyArn: args.events.bridgeKmsKeyArn,
-        // argo-events receives with a fixed visibility timeout of 120 s and deletes a message as
-        // soon as the EventBus has it, so 120 s covers the whole of its processing.
-        visibilityTimeoutSeconds: 120,
-        consumer: "Argo Events",
-        region: args.region,
-        accountId: args.accountId,
-        partition: args.partition,
-        // The name the role had when this component created it (the URN is aliased).
-        roleResourceName: `${name}-bridge`,
-      },
-      { parent: this },
-    );
-    this.bridgeQueue = bridge.queue;
-    const domainEventsSource = sourceIdentity(
-      "domain-events",
-      "Argo Events: receive bridged domain events from the bridge queue",
-      this.bridgeQueue.grantConsumer(),
-    );
-    const domainEventsEventSource = sqsEventSource(
-      `${name}-domain-events`,
-      this.domainEventsEventSourceName,
-      "domain-events",
-      domainEventsSource.serviceAccount,
-      this.bridgeQueue.queueName,
-      domainEventsSource.ready,
-    );
+    // Only when the stack lists event types: otherwise nothing reads the topic for workflows.
+    let domainEvents:
+      | { eventSource: pulumi.Resource; eventSourceName: string; events: DomainEventsArgs }
+      | undefined;
+    if (args.events) {
+      const events = args.events;
+      const bridge = new EventsBridge(
+        `${name}-domain-events`,
+        {
+          clusterArn: events.clusterArn,
+          topic: events.topic,
+          consumerGroup: events.consumerGroup,
+          grantConsumer: events.grantConsumer,
+          kmsKeyArn: events.bridgeKmsKeyArn,
+          eventTypes: events.eventTypes,
+          // argo-events receives with a fixed visibility timeout of 120 s and deletes a message
+          // as soon as the EventBus has it, so 120 s covers the whole of its processing.
+          visibilityTimeoutSeconds: 120,
+          consumer: "Argo Events",
+          region: args.region,
+          accountId: args.accountId,
+          partition: args.partition,
+          // The name the role had when this component created it (the URN is aliased).
+          roleResourceName: `${name}-bridge`,
+        },
+        { parent: this },
+      );
+      const eventSourceName = `${name}-domain-events`;
+      const domainEventsSource = sourceIdentity(
+        "domain-events",
+        "Argo Events: receive bridged domain events from the bridge queue",
+        bridge.queue.grantConsumer(),
+      );
+      const eventSource = sqsEventSource(
+        `${name}-domain-events`,
+        eventSourceName,
+        "domain-events",
+        domainEventsSource.serviceAccount,
+        bridge.queue.queueName,
+        domainEventsSource.ready,
+      );
+      this.bridgeQueue = bridge.queue;
+      this.domainEventsEventSourceName = eventSourceName;
+      this.domainEventsSourceRoleArn = domainEventsSource.role.arn;
+      this.bridgeRoleArn = bridge.roleArn;
+      this.pipeArn = bridge.pipeArn;
+      domainEvents = { eventSource, eventSourceName, events };
+    }
 
     // --- The sensor -------------------------------------------------------------------------
     const sensorAccount = new k8s.core.v1.ServiceAccount(
@@ -573,9 +677,16 @@ export class ArgoEvents extends pulumi.ComponentResource {
         eventBusName: this.eventBusName,
         serviceAccountName: this.sensorServiceAccountName,
         workQueueEventSourceName: this.workQueueEventSourceName,
-        domainEventsEventSourceName: this.domainEventsEventSourceName,
+        ...(domainEvents
+          ? {
+              domainEvents: {
+                eventSourceName: domainEvents.eventSourceName,
+                topic: domainEvents.events.topic,
+                eventTypes: domainEvents.events.eventTypes,
+              },
+            }
+          : {}),
         workflowTemplateName: template,
-        topic: args.events.topic,
         highAvailability: ha,
       }) as k8s.apiextensions.CustomResourceArgs,
       {
@@ -585,15 +696,12 @@ export class ArgoEvents extends pulumi.ComponentResource {
           eventBus,
           sensorBinding,
           workQueueEventSource,
-          domainEventsEventSource,
+          ...(domainEvents ? [domainEvents.eventSource] : []),
         ],
       },
     );
 
     this.workQueueSourceRoleArn = workQueueSource.role.arn;
-    this.domainEventsSourceRoleArn = domainEventsSource.role.arn;
-    this.bridgeRoleArn = bridge.roleArn;
-    this.pipeArn = bridge.pipeArn;
     this.registerOutputs({
       eventBusName: this.eventBusName,
       workQueueEventSourceName: this.workQueueEventSourceName,
@@ -604,7 +712,7 @@ export class ArgoEvents extends pulumi.ComponentResource {
       domainEventsSourceRoleArn: this.domainEventsSourceRoleArn,
       bridgeRoleArn: this.bridgeRoleArn,
       pipeArn: this.pipeArn,
-      bridgeQueueUrl: this.bridgeQueue.queueUrl,
+      bridgeQueueUrl: this.bridgeQueue?.queueUrl,
     });
   }
 }
@@ -617,26 +725,180 @@ export interface SensorSpecInputs {
   eventBusName: string;
   /** The sensor's service account (allowed to submit from the template, see {@link sensorRules}). */
   serviceAccountName: string;
-  /** The SQS event source of the work queue and the one of the bridge queue. */
+  /** The SQS event source of the work queue. */
   workQueueEventSourceName: string;
-  domainEventsEventSourceName: string;
-  /** The one WorkflowTemplate both triggers submit from. */
+  /**
+   * The domain events that start workflows: the bridge queue's event source, the Kafka topic
+   * (bridged records carry it in `body.topic`) and the event types. Without it the sensor has
+   * the work-queue dependency and trigger only.
+   */
+  domainEvents?: { eventSourceName: string; topic: string; eventTypes: string[] };
+  /** The one WorkflowTemplate every trigger submits from. */
   workflowTemplateName: string;
-  /** The Kafka topic of the domain events (bridged records carry it in `body.topic`). */
-  topic: string;
   /** Three replicas (active-passive) instead of one. */
   highAvailability: boolean;
 }
 
 /**
- * The Sensor manifest: one dependency per event source (work-queue requests filtered to this
- * template and the request type, bridged records filtered to the topic) and one trigger per
- * dependency, each submitting a Workflow from the template with a name derived from the event
- * (the idempotency key, or topic/partition/offset), so a redelivered event cannot start a second
- * workflow.
+ * The Sensor manifest: a dependency on work-queue requests (filtered to this template and the
+ * request type) and its trigger; with `domainEvents`, also a dependency on bridged records
+ * (filtered to the topic and the listed event types) and its trigger. Each trigger submits a
+ * Workflow from the template with a name derived from the event (the idempotency key, or
+ * topic/partition/offset), so a redelivered event cannot start a second workflow.
  */
 export function sensorSpec(v: SensorSpecInputs): Record<string, unknown> {
   const prefix = workflowNamePrefix(v.workflowTemplateName);
+  const dependencies: Record<string, unknown>[] = [
+    {
+      name: SENSOR_DEPENDENCIES.workflowRequest,
+      eventSourceName: v.workQueueEventSourceName,
+      eventName: "workflow-requests",
+      filters: {
+        data: [
+          {
+            path: "body.type",
+            type: "string",
+            value: [exactFilterValue(WORKFLOW_REQUEST_TYPE)],
+          },
+          {
+            path: "body.data.workflowTemplate",
+            type: "string",
+            value: [exactFilterValue(v.workflowTemplateName)],
+          },
+        ],
+      },
+    },
+  ];
+  const triggers: Record<string, unknown>[] = [
+    {
+      template: {
+        name: "submit-from-work-queue",
+        conditions: SENSOR_DEPENDENCIES.workflowRequest,
+        argoWorkflow: {
+          operation: "submit",
+          source: {
+            resource: workflowFromTemplate(v.workflowTemplateName, v.namespace, "work-queue"),
+          },
+          parameters: [
+            {
+              // Same idempotency key, same name: a second submit fails as AlreadyExists.
+              src: {
+                dependencyName: SENSOR_DEPENDENCIES.workflowRequest,
+                dataTemplate: `${prefix}-{{ .Input.body.data.idempotencyKey | sha256sum | trunc 40 }}`,
+              },
+              dest: "metadata.name",
+            },
+            {
+              src: {
+                dependencyName: SENSOR_DEPENDENCIES.workflowRequest,
+                dataKey: "body.data.requestId",
+              },
+              dest: "spec.arguments.parameters.0.value",
+            },
+            {
+              // A JSON object: the trigger writes its text, as parameters are strings.
+              src: {
+                dependencyName: SENSOR_DEPENDENCIES.workflowRequest,
+                dataKey: "body.data.parameters",
+              },
+              dest: "spec.arguments.parameters.2.value",
+            },
+            {
+              // The request's trace context, so the workflow's step continues it. A message
+              // without one (the contract requires it) gets "" and the step starts a trace.
+              src: {
+                dependencyName: SENSOR_DEPENDENCIES.workflowRequest,
+                dataKey: "body.traceparent",
+                value: "",
+              },
+              dest: "spec.arguments.parameters.3.value",
+            },
+          ],
+        },
+      },
+      retryStrategy: TRIGGER_RETRY,
+      atLeastOnce: true,
+    },
+  ];
+  if (v.domainEvents) {
+    dependencies.push({
+      name: SENSOR_DEPENDENCIES.domainEvent,
+      eventSourceName: v.domainEvents.eventSourceName,
+      eventName: "domain-events",
+      filters: {
+        data: [
+          {
+            path: "body.topic",
+            type: "string",
+            value: [exactFilterValue(v.domainEvents.topic)],
+          },
+          {
+            // The pipe already forwards only these types; checked again here, so a record put
+            // on the bridge queue by anything else cannot start a workflow of another type.
+            // v1.9.10 renders a data filter's template with sprig over the value at `path`
+            // (pkg/sensors/dependencies/filter.go) and compares what it renders.
+            path: "body.value",
+            type: "string",
+            template: DOMAIN_EVENT_TYPE_TEMPLATE,
+            value: v.domainEvents.eventTypes.map(exactFilterValue),
+          },
+        ],
+      },
+    });
+    triggers.push({
+      template: {
+        name: "submit-from-domain-event",
+        conditions: SENSOR_DEPENDENCIES.domainEvent,
+        argoWorkflow: {
+          operation: "submit",
+          source: {
+            resource: workflowFromTemplate(v.workflowTemplateName, v.namespace, "domain-events"),
+          },
+          parameters: [
+            {
+              // topic/partition/offset names one record, so a redelivery maps to the
+              // same workflow name.
+              src: {
+                dependencyName: SENSOR_DEPENDENCIES.domainEvent,
+                dataTemplate: `${prefix}-{{ ${RECORD_ID} | sha256sum | trunc 40 }}`,
+              },
+              dest: "metadata.name",
+            },
+            {
+              // A UUID-shaped id from the same record name (the contract's requestId is a
+              // UUID): a retried step hands off the same request, and so the same task id.
+              src: {
+                dependencyName: SENSOR_DEPENDENCIES.domainEvent,
+                dataTemplate: DOMAIN_EVENT_REQUEST_ID,
+              },
+              dest: "spec.arguments.parameters.0.value",
+            },
+            {
+              // What identifies the event, as the string parameters the contract takes.
+              src: {
+                dependencyName: SENSOR_DEPENDENCIES.domainEvent,
+                dataTemplate: DOMAIN_EVENT_PARAMETERS,
+              },
+              dest: "spec.arguments.parameters.2.value",
+            },
+            {
+              // The event's own trace context, from inside the base64 value: v1.9.10 renders
+              // dataTemplate with sprig v3.3.0, which has b64dec and fromJson. A value that is
+              // not JSON or has no traceparent fails the template and falls back to "".
+              src: {
+                dependencyName: SENSOR_DEPENDENCIES.domainEvent,
+                dataTemplate: DOMAIN_EVENT_TRACEPARENT,
+                value: "",
+              },
+              dest: "spec.arguments.parameters.3.value",
+            },
+          ],
+        },
+      },
+      retryStrategy: TRIGGER_RETRY,
+      atLeastOnce: true,
+    });
+  }
   return {
     apiVersion: "argoproj.io/v1alpha1",
     kind: "Sensor",
@@ -650,147 +912,8 @@ export function sensorSpec(v: SensorSpecInputs): Record<string, unknown> {
         securityContext: POD_SECURITY,
         container: { resources: SMALL_RESOURCES, securityContext: CONTAINER_SECURITY },
       },
-      dependencies: [
-        {
-          name: SENSOR_DEPENDENCIES.workflowRequest,
-          eventSourceName: v.workQueueEventSourceName,
-          eventName: "workflow-requests",
-          filters: {
-            data: [
-              {
-                path: "body.type",
-                type: "string",
-                value: [exactFilterValue(WORKFLOW_REQUEST_TYPE)],
-              },
-              {
-                path: "body.data.workflowTemplate",
-                type: "string",
-                value: [exactFilterValue(v.workflowTemplateName)],
-              },
-            ],
-          },
-        },
-        {
-          name: SENSOR_DEPENDENCIES.domainEvent,
-          eventSourceName: v.domainEventsEventSourceName,
-          eventName: "domain-events",
-          filters: {
-            data: [
-              {
-                path: "body.topic",
-                type: "string",
-                value: [exactFilterValue(v.topic)],
-              },
-            ],
-          },
-        },
-      ],
-      triggers: [
-        {
-          template: {
-            name: "submit-from-work-queue",
-            conditions: SENSOR_DEPENDENCIES.workflowRequest,
-            argoWorkflow: {
-              operation: "submit",
-              source: {
-                resource: workflowFromTemplate(v.workflowTemplateName, v.namespace, "work-queue"),
-              },
-              parameters: [
-                {
-                  // Same idempotency key, same name: a second submit fails as AlreadyExists.
-                  src: {
-                    dependencyName: SENSOR_DEPENDENCIES.workflowRequest,
-                    dataTemplate: `${prefix}-{{ .Input.body.data.idempotencyKey | sha256sum | trunc 40 }}`,
-                  },
-                  dest: "metadata.name",
-                },
-                {
-                  src: {
-                    dependencyName: SENSOR_DEPENDENCIES.workflowRequest,
-                    dataKey: "body.data.requestId",
-                  },
-                  dest: "spec.arguments.parameters.0.value",
-                },
-                {
-                  // A JSON object: the trigger writes its text, as parameters are strings.
-                  src: {
-                    dependencyName: SENSOR_DEPENDENCIES.workflowRequest,
-                    dataKey: "body.data.parameters",
-                  },
-                  dest: "spec.arguments.parameters.2.value",
-                },
-                {
-                  // The request's trace context, so the workflow's step continues it. A message
-                  // without one (the contract requires it) gets "" and the step starts a trace.
-                  src: {
-                    dependencyName: SENSOR_DEPENDENCIES.workflowRequest,
-                    dataKey: "body.traceparent",
-                    value: "",
-                  },
-                  dest: "spec.arguments.parameters.3.value",
-                },
-              ],
-            },
-          },
-          retryStrategy: TRIGGER_RETRY,
-          atLeastOnce: true,
-        },
-        {
-          template: {
-            name: "submit-from-domain-event",
-            conditions: SENSOR_DEPENDENCIES.domainEvent,
-            argoWorkflow: {
-              operation: "submit",
-              source: {
-                resource: workflowFromTemplate(
-                  v.workflowTemplateName,
-                  v.namespace,
-                  "domain-events",
-                ),
-              },
-              parameters: [
-                {
-                  // topic/partition/offset names one record, so a redelivery maps to the
-                  // same workflow name.
-                  src: {
-                    dependencyName: SENSOR_DEPENDENCIES.domainEvent,
-                    dataTemplate: `${prefix}-{{ ${RECORD_ID} | sha256sum | trunc 40 }}`,
-                  },
-                  dest: "metadata.name",
-                },
-                {
-                  src: {
-                    dependencyName: SENSOR_DEPENDENCIES.domainEvent,
-                    dataTemplate: `{{ ${RECORD_ID} }}`,
-                  },
-                  dest: "spec.arguments.parameters.0.value",
-                },
-                {
-                  // The pipe delivers the Kafka record value base64-encoded.
-                  src: {
-                    dependencyName: SENSOR_DEPENDENCIES.domainEvent,
-                    dataTemplate: "{{ .Input.body.value | b64dec }}",
-                  },
-                  dest: "spec.arguments.parameters.2.value",
-                },
-                {
-                  // The event's own trace context, from inside the base64 value: v1.9.10 renders
-                  // dataTemplate with sprig v3.3.0, which has b64dec and fromJson. A value that is
-                  // not JSON or has no traceparent fails the template and falls back to "".
-                  src: {
-                    dependencyName: SENSOR_DEPENDENCIES.domainEvent,
-                    dataTemplate: DOMAIN_EVENT_TRACEPARENT,
-                    value: "",
-                  },
-                  dest: "spec.arguments.parameters.3.value",
-                },
-              ],
-            },
-          },
-          retryStrategy: TRIGGER_RETRY,
-          atLeastOnce: true,
-        },
-      ],
+      dependencies,
+      triggers,
     },
   };
 }
