@@ -1,7 +1,8 @@
 /**
  * Argo Events in the workflow namespace: the controller (Helm, namespaced), a JetStream EventBus,
- * an SQS EventSource on the work queue, the domain-event topic bridged from MSK into SQS, and a
- * Sensor that submits a Workflow from a WorkflowTemplate for each event. Every identity is scoped
+ * an SQS EventSource on the work queue, the domain events a stack lists bridged from MSK into SQS
+ * (none by default: then no bridge), and a Sensor that submits a Workflow from a WorkflowTemplate
+ * for each event. Every identity is scoped
  * to one source: one IAM role per event source (EKS Pod Identity), one role for the bridge, and a
  * Kubernetes Role for the sensor that can start workflows and nothing else.
  *
@@ -392,9 +393,9 @@ const TRIGGER_RETRY = { steps: 3, duration: "2s", factor: 2, jitter: 0.2 };
  * - EventSource `<name>-work-queue`: SQS long polling on the work queue, with the pod's own
  *   credentials (EKS Pod Identity; aws-sdk-go v1.47.11 in v1.9.10 is the first v1 SDK with the
  *   Pod Identity container provider). The role holds exactly `workQueue.grantConsumer()`.
- * - The domain-event bridge: an EventBridge pipe reads `events.topic` with IAM (its role holds
- *   `events.grantConsumer`) and writes each record to a bridge queue; EventSource
- *   `<name>-domain-events` polls that queue with its own Pod Identity role.
+ * - With `events` only, the domain-event bridge: an EventBridge pipe reads `events.topic` with IAM
+ *   (its role holds `events.grantConsumer`) and writes each record of a listed type to a bridge
+ *   queue; EventSource `<name>-domain-events` polls that queue with its own Pod Identity role.
  * - Sensor `<name>-workflows`: one trigger per dependency, each submitting a Workflow from
  *   `workflowTemplateName` with a name derived from the event, so a redelivered event cannot
  *   start a second workflow. Its service account may create and list workflows and read that one
