@@ -1,3 +1,4 @@
 export * from "./locate";
 export * from "./messages";
 export * from "./openapi";
+export * from "./workflowNames";

@@ -30,6 +30,7 @@ import {
 import { MESSAGE_CONTRACTS_DIR } from "../lib/contracts";
 import { EventsBridge, validateEventsBridgeArgs } from "../messaging/eventsBridge";
 import type { Queue } from "../messaging/queue";
+import { workflowNamePrefix } from "../../contracts/workflowNames";
 
 /** Value paths the chart reads but only shows commented out in values.yaml (templates/…/pdb.yaml). */
 export const ARGO_EVENTS_FREE_FORM_VALUES = ["controller.pdb.minAvailable"];
@@ -297,14 +298,8 @@ export function exactFilterValue(value: string): string {
   return `^${value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`;
 }
 
-/**
- * The name prefix of workflows started from `template`: at most 22 characters, so that the
- * prefix, a dash and 40 hash characters stay within the 63 characters a label value allows
- * (Argo copies the workflow name into the pods' `workflows.argoproj.io/workflow` label).
- */
-export function workflowNamePrefix(template: string): string {
-  return template.slice(0, 22).replace(/-+$/, "");
-}
+// The naming rule Service A's status adapter shares (contracts/workflowNames.ts).
+export { workflowNamePrefix };
 
 /** The Workflow object the sensor submits: a reference to the template plus its arguments. */
 export function workflowFromTemplate(

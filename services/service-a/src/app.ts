@@ -5,6 +5,7 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SFNClient } from "@aws-sdk/client-sfn";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import {
   breakerDefaults,
@@ -32,18 +33,33 @@ import {
   type WorkflowRequest,
   type WorkflowRequestInput,
 } from "./model";
+import {
+  ArgoStatusSource,
+  kubernetesApiUrl,
+  serviceAccountCredentials,
+  type KubernetesCredentials,
+} from "./argoStatus";
 import { DynamoRequestStore, MemoryRequestStore, type RequestStore } from "./requestStore";
+import { withEngineView, type WorkflowStatusSource } from "./status";
+import { StepFunctionsStatusSource } from "./stepFunctionsStatus";
 import { LocalSubmitter, SqsSubmitter, type WorkflowSubmitter } from "./submitter";
 
 /** The HTTP contract Service A serves (contracts/http/service-a.openapi.yaml). */
 export const CONTRACT = "service-a";
 /** The breakers, by dependency. */
-export const BREAKERS = { queue: "work-queue", store: "request-store" } as const;
+export const BREAKERS = {
+  queue: "work-queue",
+  store: "request-store",
+  engine: "workflow-engine",
+} as const;
 
 /** What tests and the benchmark may replace. */
 export interface Dependencies {
   sqs?: SQSClient;
   dynamodb?: DynamoDBClient;
+  sfn?: SFNClient;
+  /** The Kubernetes credentials (default: the pod's service account, re-read every minute). */
+  kubernetesCredentials?: () => Promise<KubernetesCredentials>;
   logger?: Logger;
   metrics?: ServiceMetrics;
   /** Random numbers for the local submitter's injected failures. */
@@ -67,6 +83,8 @@ export interface ServiceA {
   breakers: Breaker<[Call], unknown>[];
   submitter: WorkflowSubmitter;
   store: RequestStore;
+  /** Where request status comes from; undefined with `WORKFLOW_ENGINE=none` (the record alone). */
+  statusSource?: WorkflowStatusSource;
   metrics: ServiceMetrics;
   logger: Logger;
 }
@@ -106,23 +124,32 @@ export function buildServiceA(config: Config, deps: Dependencies = {}): ServiceA
       ? new SqsSubmitter(
           deps.sqs ?? new SQSClient({ region: config.awsRegion }),
           config.workQueueUrl as string,
-          store,
         )
-      : new LocalSubmitter(store, {
+      : new LocalSubmitter({
           failureRate: config.localFailureRate,
           latencyMs: config.localLatencyMs,
           random: deps.random,
         });
 
-  const breaker = (name: string) =>
+  const statusSource = createStatusSource(config, deps);
+
+  const breaker = (name: string, required = true) =>
     createBreaker(
       name,
       (signal, call: Call) => call(signal),
       breakerOptionsFromEnv(name, deps.env ?? process.env, breakerDefaults(config)),
-      { metrics, logger },
+      { metrics, logger, required },
     );
-  const breakers = protections ? [breaker(BREAKERS.queue), breaker(BREAKERS.store)] : [];
-  const [queueBreaker, storeBreaker] = breakers;
+  // The engine's breaker is not required for readiness: with the engine's API down, status reads
+  // fail fast with 503 while submissions, which do not touch it, go on.
+  const breakers = protections
+    ? [
+        breaker(BREAKERS.queue),
+        breaker(BREAKERS.store),
+        ...(statusSource ? [breaker(BREAKERS.engine, false)] : []),
+      ]
+    : [];
+  const [queueBreaker, storeBreaker, engineBreaker] = breakers;
   /** Calls a dependency through its breaker (or straight, in the bare benchmark build). */
   const through = <T>(
     b: Breaker<[Call], unknown> | undefined,
@@ -241,15 +268,40 @@ export function buildServiceA(config: Config, deps: Dependencies = {}): ServiceA
 
     async getWorkflowRequest(request, reply) {
       const { requestId } = request.params as { requestId: string };
-      const status = await through(storeBreaker, (signal) => submitter.status(requestId, signal));
-      if (!status) {
+      const stored = await through(storeBreaker, (signal) => store.find(requestId, signal));
+      if (!stored) {
         return sendProblem(
           reply,
           problem("not-found", { detail: `no workflow request ${requestId}` }),
         );
       }
-      return status;
+      if (!statusSource) return stored.status;
+      const view = await through(engineBreaker, (signal) => statusSource.status(stored, signal));
+      return withEngineView(stored.status, view);
     },
   });
-  return { app, readiness, breakers, submitter, store, metrics, logger };
+  return { app, readiness, breakers, submitter, store, statusSource, metrics, logger };
+}
+
+/** The status source `WORKFLOW_ENGINE` selects (readConfig has checked what each needs). */
+export function createStatusSource(
+  config: Config,
+  deps: Pick<Dependencies, "sfn" | "kubernetesCredentials"> = {},
+): WorkflowStatusSource | undefined {
+  if (config.workflowEngine === "argo") {
+    return new ArgoStatusSource({
+      apiUrl: kubernetesApiUrl(config.kubernetesHost as string, config.kubernetesPort),
+      namespace: config.argoNamespace as string,
+      workflowTemplate: config.argoWorkflowTemplate as string,
+      credentials:
+        deps.kubernetesCredentials ?? serviceAccountCredentials(config.serviceAccountDir),
+    });
+  }
+  if (config.workflowEngine === "step-functions") {
+    return new StepFunctionsStatusSource(
+      deps.sfn ?? new SFNClient({ region: config.awsRegion }),
+      config.stateMachineArn as string,
+    );
+  }
+  return undefined;
 }

@@ -13,6 +13,9 @@ import {
   tlsConfigProblems,
   type EnvConfig,
 } from "@acme/service-kit";
+import { SERVICE_ACCOUNT_DIR } from "./argoStatus";
+import { WORKFLOW_ENGINES } from "./status";
+import { isStateMachineArn } from "./statusAccess";
 
 export const SERVICE_NAME = "service-a";
 
@@ -65,6 +68,34 @@ export const ENV = {
     default: 0,
     doc: "With `SUBMITTER=local`, milliseconds each submission takes.",
   }),
+  workflowEngine: envVar("WORKFLOW_ENGINE", parse.oneOf(WORKFLOW_ENGINES), {
+    default: "none",
+    doc: "Where `GET /v1/workflow-requests/{requestId}` reads a request's status: `argo` (its Workflow, from the Kubernetes API), `step-functions` (DescribeExecution) or `none` (the status recorded at acceptance, always `accepted`: local runs).",
+  }),
+  argoNamespace: envVar("ARGO_NAMESPACE", parse.text(), {
+    optional: true,
+    doc: "The namespace the Argo Events sensor submits Workflows to; required when `WORKFLOW_ENGINE=argo`.",
+  }),
+  argoWorkflowTemplate: envVar("ARGO_WORKFLOW_TEMPLATE", parse.text(), {
+    optional: true,
+    doc: "The WorkflowTemplate the sensor submits requests from (it prefixes each Workflow's name, contracts/workflowNames.ts); required when `WORKFLOW_ENGINE=argo`.",
+  }),
+  kubernetesHost: envVar("KUBERNETES_SERVICE_HOST", parse.text(), {
+    optional: true,
+    doc: "The Kubernetes API server's address; the kubelet sets it in every pod. Required when `WORKFLOW_ENGINE=argo`.",
+  }),
+  kubernetesPort: envVar("KUBERNETES_SERVICE_PORT", parse.int(1, 65535), {
+    default: 443,
+    doc: "The Kubernetes API server's HTTPS port; the kubelet sets it in every pod.",
+  }),
+  serviceAccountDir: envVar("KUBERNETES_SERVICE_ACCOUNT_DIR", parse.text(), {
+    default: SERVICE_ACCOUNT_DIR,
+    doc: "Where the pod's service-account `token` and the cluster's `ca.crt` are mounted (the token is re-read every minute, as the kubelet rotates it).",
+  }),
+  stateMachineArn: envVar("STATE_MACHINE_ARN", parse.text(), {
+    optional: true,
+    doc: "The request state machine's ARN; required when `WORKFLOW_ENGINE=step-functions`.",
+  }),
   ...BREAKER_ENV,
   ...SHUTDOWN_ENV,
   // The HTTPS port the API Gateway's load balancer targets; the plain port stays for the kubelet,
@@ -85,8 +116,48 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
       "REQUEST_TABLE is required when REQUEST_STORE=dynamodb: set it to the table's name",
     );
   }
-  if ((config.submitter === "sqs" || config.requestStore === "dynamodb") && !config.awsRegion) {
-    problems.push("AWS_REGION is required when SUBMITTER=sqs or REQUEST_STORE=dynamodb");
+  if (
+    (config.submitter === "sqs" ||
+      config.requestStore === "dynamodb" ||
+      config.workflowEngine === "step-functions") &&
+    !config.awsRegion
+  ) {
+    problems.push(
+      "AWS_REGION is required when SUBMITTER=sqs, REQUEST_STORE=dynamodb or WORKFLOW_ENGINE=step-functions",
+    );
+  }
+  if (config.workflowEngine === "argo") {
+    if (!config.argoNamespace) {
+      problems.push(
+        "ARGO_NAMESPACE is required when WORKFLOW_ENGINE=argo: set it to the namespace the sensor submits Workflows to",
+      );
+    }
+    if (!config.argoWorkflowTemplate) {
+      problems.push(
+        "ARGO_WORKFLOW_TEMPLATE is required when WORKFLOW_ENGINE=argo: set it to the WorkflowTemplate the sensor submits from",
+      );
+    }
+    if (!config.kubernetesHost) {
+      problems.push(
+        "KUBERNETES_SERVICE_HOST is required when WORKFLOW_ENGINE=argo: the kubelet sets it in a pod; elsewhere set it to the API server's address",
+      );
+    }
+  }
+  if (config.workflowEngine === "step-functions") {
+    if (!config.stateMachineArn) {
+      problems.push(
+        "STATE_MACHINE_ARN is required when WORKFLOW_ENGINE=step-functions: set it to the request state machine's ARN",
+      );
+    } else if (!isStateMachineArn(config.stateMachineArn)) {
+      problems.push(
+        `STATE_MACHINE_ARN="${config.stateMachineArn}" is not a state machine ARN (arn:<partition>:states:<region>:<account>:stateMachine:<name>)`,
+      );
+    }
+    if (config.requestStore !== "dynamodb") {
+      problems.push(
+        "REQUEST_STORE=dynamodb is required when WORKFLOW_ENGINE=step-functions: each execution records its name in the request table",
+      );
+    }
   }
   problems.push(...tlsConfigProblems(config));
   if (problems.length > 0) throw new ConfigError(problems);

@@ -39,5 +39,27 @@ export interface RequestStatus {
   updatedAt: string;
 }
 
+/** A request's status as the contract spells it. */
+export type WorkflowStatus = RequestStatus["status"];
+
+/**
+ * What the request store holds for a request: its status as recorded at acceptance, and what the
+ * status adapters need to find the engine's run (services/service-a/src/status.ts).
+ */
+export interface StoredRequest {
+  /** The status recorded when the request was accepted (`accepted`). */
+  status: RequestStatus;
+  /**
+   * The request's idempotency key: names its Argo Workflow. Absent on records written before
+   * Service A stored it; their status is the recorded one.
+   */
+  idempotencyKey?: string;
+  /**
+   * The Step Functions execution's name, written onto the record by the execution's first state
+   * (statusAccess.ts, `recordExecutionState`); absent until the execution has started.
+   */
+  executionName?: string;
+}
+
 /** The status URL of a request. */
 export const statusUrl = (requestId: string) => `/v1/workflow-requests/${requestId}`;

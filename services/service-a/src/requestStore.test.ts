@@ -122,16 +122,51 @@ describe("DynamoRequestStore", () => {
   it("stores the answer and the status in one transaction conditioned on holding the key", async () => {
     ddb.on(TransactWriteItemsCommand).resolves({});
     await store.accept("k-1", RESPONSE, STATUS, 86_400);
-    const [update, put] =
+    const [update, request] =
       ddb.commandCalls(TransactWriteItemsCommand)[0].args[0].input.TransactItems ?? [];
     assert.equal(update.Update?.ConditionExpression, "requestId = :rid");
     assert.deepEqual(update.Update?.Key, { pk: { S: "idem#k-1" } });
     assert.equal(update.Update?.UpdateExpression, "SET #response = :response REMOVE leaseUntil");
-    assert.deepEqual(put.Put?.Item, {
-      pk: { S: "req#r-1" },
-      status: { S: JSON.stringify(STATUS) },
-      [TTL_ATTRIBUTE]: { N: String(NOW / 1000 + 86_400) },
+    // The request item is updated, never put: an execution's name written first must survive.
+    assert.equal(request.Put, undefined);
+    assert.deepEqual(request.Update, {
+      TableName: TABLE,
+      Key: { pk: { S: "req#r-1" } },
+      UpdateExpression: "SET #status = :status, idempotencyKey = :key, #expires = :expires",
+      ExpressionAttributeNames: { "#status": "status", "#expires": TTL_ATTRIBUTE },
+      ExpressionAttributeValues: {
+        ":status": { S: JSON.stringify(STATUS) },
+        ":key": { S: "k-1" },
+        ":expires": { N: String(NOW / 1000 + 86_400) },
+      },
     });
+  });
+
+  it("finds a request's record: status, idempotency key and the execution's name once written", async () => {
+    ddb.on(GetItemCommand).resolves({
+      Item: {
+        pk: { S: "req#r-1" },
+        status: { S: JSON.stringify(STATUS) },
+        idempotencyKey: { S: "k-1" },
+        executionName: { S: "4f3c1b9e-7a2d-4c65-9a51-0d9c1f7e2b10" },
+        [TTL_ATTRIBUTE]: { N: String(NOW / 1000 + 60) },
+      },
+    });
+    assert.deepEqual(await store.find("r-1"), {
+      status: STATUS,
+      idempotencyKey: "k-1",
+      executionName: "4f3c1b9e-7a2d-4c65-9a51-0d9c1f7e2b10",
+    });
+    // Written before Service A stored the key: the status alone.
+    ddb.on(GetItemCommand).resolves({
+      Item: { pk: { S: "req#r-1" }, status: { S: JSON.stringify(STATUS) } },
+    });
+    assert.deepEqual(await store.find("r-1"), { status: STATUS });
+    // Only the execution's name (it started before Service A stored the answer): not accepted yet.
+    ddb.on(GetItemCommand).resolves({
+      Item: { pk: { S: "req#r-1" }, executionName: { S: "e-1" } },
+    });
+    assert.equal(await store.find("r-1"), undefined);
   });
 
   it("releases only its own unanswered claim, and reads status consistently", async () => {
@@ -187,6 +222,8 @@ describe("MemoryRequestStore", () => {
     await store.accept("k-1", RESPONSE, STATUS);
     assert.deepEqual(await store.claim(CLAIM), { kind: "replay", response: RESPONSE });
     assert.deepEqual(await store.get("r-1"), STATUS);
+    assert.deepEqual(await store.find("r-1"), { status: STATUS, idempotencyKey: "k-1" });
+    assert.equal(await store.find("r-unknown"), undefined);
     await store.release("k-1", "r-1");
     assert.deepEqual(
       await store.claim(CLAIM),

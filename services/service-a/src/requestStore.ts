@@ -2,8 +2,9 @@
  * Where Service A keeps idempotency records and request status. One table, two kinds of item:
  *  - `idem#<Idempotency-Key>`: the body's hash, the request id, and either a lease (a submission
  *    is in progress) or the stored answer (it was accepted);
- *  - `req#<requestId>`: the request's status, written in the same transaction that stores the
- *    answer, so a request is visible exactly when it was accepted.
+ *  - `req#<requestId>`: the request's status and idempotency key, written in the same transaction
+ *    that stores the answer, so a request is visible exactly when it was accepted; a Step
+ *    Functions execution adds its name (statusAccess.ts), possibly before that transaction.
  * Both expire through the table's TTL attribute.
  */
 import {
@@ -16,9 +17,9 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from "@aws-sdk/client-dynamodb";
-import type { AcceptedResponse, RequestStatus } from "./model";
-
-import { TABLE_KEY, TTL_ATTRIBUTE } from "./table";
+import type { AcceptedResponse, RequestStatus, StoredRequest } from "./model";
+import { EXECUTION_NAME_ATTRIBUTE } from "./statusAccess";
+import { REQUEST_ITEM_PREFIX, TABLE_KEY, TTL_ATTRIBUTE } from "./table";
 
 export { TABLE_KEY, TTL_ATTRIBUTE };
 
@@ -52,8 +53,10 @@ export interface RequestStore {
   ): Promise<void>;
   /** Gives up a claim after a failed submission, so a retry can proceed at once. */
   release(key: string, requestId: string, signal?: AbortSignal): Promise<void>;
-  /** A request's status. */
+  /** A request's status as recorded at acceptance. */
   get(requestId: string, signal?: AbortSignal): Promise<RequestStatus | undefined>;
+  /** A request's record: its recorded status and what finds its run in the engine. */
+  find(requestId: string, signal?: AbortSignal): Promise<StoredRequest | undefined>;
 }
 
 const secondsLeft = (until: number, now: number) => Math.max(1, Math.ceil((until - now) / 1000));
@@ -80,7 +83,7 @@ function decide(existing: IdemRecord, input: ClaimInput, now: number): Claim | "
 /** One process only: for local runs and tests. */
 export class MemoryRequestStore implements RequestStore {
   private readonly keys = new Map<string, IdemRecord>();
-  private readonly requests = new Map<string, RequestStatus>();
+  private readonly requests = new Map<string, StoredRequest>();
   constructor(private readonly now: () => number = Date.now) {}
 
   async claim(input: ClaimInput): Promise<Claim> {
@@ -108,7 +111,7 @@ export class MemoryRequestStore implements RequestStore {
     }
     record.response = response;
     delete record.leaseUntil;
-    this.requests.set(status.requestId, status);
+    this.requests.set(status.requestId, { status, idempotencyKey: key });
   }
 
   async release(key: string, requestId: string): Promise<void> {
@@ -117,12 +120,16 @@ export class MemoryRequestStore implements RequestStore {
   }
 
   async get(requestId: string): Promise<RequestStatus | undefined> {
+    return this.requests.get(requestId)?.status;
+  }
+
+  async find(requestId: string): Promise<StoredRequest | undefined> {
     return this.requests.get(requestId);
   }
 }
 
 const idemKey = (key: string) => ({ [TABLE_KEY]: { S: `idem#${key}` } });
-const reqKey = (id: string) => ({ [TABLE_KEY]: { S: `req#${id}` } });
+const reqKey = (id: string) => ({ [TABLE_KEY]: { S: `${REQUEST_ITEM_PREFIX}${id}` } });
 const expiry = (ttlSeconds: number, now: number) => ({
   N: String(Math.floor(now / 1000) + ttlSeconds),
 });
@@ -230,12 +237,17 @@ export class DynamoRequestStore implements RequestStore {
             },
           },
           {
-            Put: {
+            // An update, not a put: a Step Functions execution may already have written its
+            // name onto the item (statusAccess.ts), and a put would erase it.
+            Update: {
               TableName: this.table,
-              Item: {
-                ...reqKey(status.requestId),
-                status: { S: JSON.stringify(status) },
-                [TTL_ATTRIBUTE]: expiry(ttlSeconds, now),
+              Key: reqKey(status.requestId),
+              UpdateExpression: "SET #status = :status, idempotencyKey = :key, #expires = :expires",
+              ExpressionAttributeNames: { "#status": "status", "#expires": TTL_ATTRIBUTE },
+              ExpressionAttributeValues: {
+                ":status": { S: JSON.stringify(status) },
+                ":key": { S: key },
+                ":expires": expiry(ttlSeconds, now),
               },
             },
           },
@@ -263,12 +275,24 @@ export class DynamoRequestStore implements RequestStore {
   }
 
   async get(requestId: string, signal?: AbortSignal): Promise<RequestStatus | undefined> {
+    return (await this.find(requestId, signal))?.status;
+  }
+
+  async find(requestId: string, signal?: AbortSignal): Promise<StoredRequest | undefined> {
     const { Item } = await this.client.send(
       new GetItemCommand({ TableName: this.table, Key: reqKey(requestId), ConsistentRead: true }),
       { abortSignal: signal },
     );
-    // An item past its TTL that DynamoDB has not deleted yet is gone for us.
+    // An item past its TTL that DynamoDB has not deleted yet is gone for us; one with only an
+    // execution's name was not accepted (yet).
     const expired = Number(Item?.[TTL_ATTRIBUTE]?.N ?? Infinity) < Math.floor(this.now() / 1000);
-    return Item?.status?.S && !expired ? (JSON.parse(Item.status.S) as RequestStatus) : undefined;
+    if (!Item?.status?.S || expired) return undefined;
+    return {
+      status: JSON.parse(Item.status.S) as RequestStatus,
+      ...(Item.idempotencyKey?.S ? { idempotencyKey: Item.idempotencyKey.S } : {}),
+      ...(Item[EXECUTION_NAME_ATTRIBUTE]?.S
+        ? { executionName: Item[EXECUTION_NAME_ATTRIBUTE].S }
+        : {}),
+    };
   }
 }

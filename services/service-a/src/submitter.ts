@@ -1,5 +1,5 @@
 /**
- * How Service A hands a request to the workflow engine, and reads its status back. `sqs` sends a
+ * How Service A hands a request to the workflow engine (status.ts reads it back). `sqs` sends a
  * workflow-request message to the work queue (the engine consumes it); `local` keeps requests in
  * the process, for development and tests, with injectable latency and failures.
  */
@@ -9,8 +9,7 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import { produce, queueName } from "@acme/service-kit";
-import type { RequestStatus, WorkflowRequest } from "./model";
-import type { RequestStore } from "./requestStore";
+import type { WorkflowRequest } from "./model";
 import { SERVICE_NAME } from "./config";
 
 /** The message contract and CloudEvents type of what Service A sends. */
@@ -24,8 +23,6 @@ export const SOURCE = `/services/${SERVICE_NAME}`;
 export interface WorkflowSubmitter {
   /** Hands the request to the engine; resolves once it is durably accepted. */
   submit(request: WorkflowRequest, signal?: AbortSignal): Promise<void>;
-  /** The request's status, or undefined when unknown. */
-  status(requestId: string, signal?: AbortSignal): Promise<RequestStatus | undefined>;
 }
 
 /** Sends each request as a workflow-request message to the work queue. */
@@ -35,7 +32,6 @@ export class SqsSubmitter implements WorkflowSubmitter {
   constructor(
     private readonly sqs: SQSClient,
     private readonly queueUrl: string,
-    private readonly store: RequestStore,
   ) {
     this.queueName = queueName(queueUrl);
     this.fifo = this.queueName.endsWith(".fifo");
@@ -67,10 +63,6 @@ export class SqsSubmitter implements WorkflowSubmitter {
       },
     );
   }
-
-  status(requestId: string, signal?: AbortSignal): Promise<RequestStatus | undefined> {
-    return this.store.get(requestId, signal);
-  }
 }
 
 /** Options of the local submitter. */
@@ -99,10 +91,7 @@ export class LocalSubmitter implements WorkflowSubmitter {
   /** The messages "sent", newest last. */
   readonly sent: unknown[] = [];
   private readonly random: () => number;
-  constructor(
-    private readonly store: RequestStore,
-    private readonly options: LocalSubmitterOptions,
-  ) {
+  constructor(private readonly options: LocalSubmitterOptions) {
     this.random = options.random ?? Math.random;
   }
 
@@ -116,10 +105,6 @@ export class LocalSubmitter implements WorkflowSubmitter {
         this.sent.push(envelope);
       },
     );
-  }
-
-  status(requestId: string): Promise<RequestStatus | undefined> {
-    return this.store.get(requestId);
   }
 }
 

@@ -8,3 +8,5 @@
 export const TABLE_KEY = "pk";
 /** The table's TTL attribute (epoch seconds). */
 export const TTL_ATTRIBUTE = "expiresAt";
+/** The partition key prefix of a request's status item: `req#<requestId>`. */
+export const REQUEST_ITEM_PREFIX = "req#";
