@@ -75,9 +75,12 @@ export function serviceAccountCredentials(
         readFile(path.join(dir, "token"), "utf8"),
         readFile(path.join(dir, "ca.crt"), "utf8"),
       ]).then(([token, ca]) => ({ token: token.trim(), ca }));
-      // A failed read is not cached: the next call tries again.
-      value.catch(() => (cached = undefined));
-      cached = { at: now(), value };
+      const entry = { at: now(), value };
+      // A failed read is not kept: the next call tries again.
+      value.catch(() => {
+        if (cached === entry) cached = undefined;
+      });
+      cached = entry;
     }
     return cached.value;
   };

@@ -1,0 +1,83 @@
+import * as assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  executionArn,
+  isStateMachineArn,
+  recordExecutionIamStatements,
+  recordExecutionState,
+  SERVICE_A_STATUS_RBAC,
+  serviceAStatusIamStatements,
+} from "./statusAccess";
+
+const STATE_MACHINE =
+  "arn:aws:states:eu-west-1:111122223333:stateMachine:acme-prod-service-a-request";
+
+describe("what the platform grants for status reads", () => {
+  it("RBAC: get on Argo workflows, nothing else (no list, no watch, no other resource)", () => {
+    assert.deepEqual(SERVICE_A_STATUS_RBAC, [
+      { apiGroups: ["argoproj.io"], resources: ["workflows"], verbs: ["get"] },
+    ]);
+  });
+
+  it("IAM: DescribeExecution on this state machine's executions only, in any partition", () => {
+    assert.deepEqual(serviceAStatusIamStatements(STATE_MACHINE), [
+      {
+        Sid: "DescribeWorkflowExecutions",
+        Effect: "Allow",
+        Action: ["states:DescribeExecution"],
+        Resource: ["arn:aws:states:eu-west-1:111122223333:execution:acme-prod-service-a-request:*"],
+      },
+    ]);
+    assert.equal(
+      executionArn("arn:aws-cn:states:cn-north-1:111122223333:stateMachine:req", "e-1"),
+      "arn:aws-cn:states:cn-north-1:111122223333:execution:req:e-1",
+    );
+    assert.throws(
+      () => serviceAStatusIamStatements("arn:aws:states:eu-west-1:111122223333:activity:req"),
+      /is not a state machine ARN/,
+    );
+    assert.equal(isStateMachineArn(STATE_MACHINE), true);
+    assert.equal(isStateMachineArn(`${STATE_MACHINE}:live`), false, "an alias or version is not");
+  });
+
+  it("the state machine's first state records its name on the request item, once per request", () => {
+    const state = recordExecutionState({
+      tableName: "acme-prod-service-a-requests",
+      requestIdPath: "$.data.requestId",
+      next: "Handoff",
+      onDuplicate: "AlreadyRunning",
+    }) as {
+      Resource: string;
+      Parameters: Record<string, unknown>;
+      Catch: { ErrorEquals: string[]; Next: string }[];
+      Next: string;
+      ResultPath: null;
+    };
+    assert.equal(state.Resource, "arn:aws:states:::dynamodb:updateItem");
+    assert.deepEqual(state.Parameters.Key, {
+      pk: { "S.$": "States.Format('req#{}', $.data.requestId)" },
+    });
+    assert.equal(state.Parameters.ConditionExpression, "attribute_not_exists(#execution)");
+    assert.deepEqual(state.Parameters.ExpressionAttributeNames, { "#execution": "executionName" });
+    assert.deepEqual(state.Parameters.ExpressionAttributeValues, {
+      ":execution": { "S.$": "$$.Execution.Name" },
+    });
+    assert.deepEqual(state.Catch, [
+      {
+        ErrorEquals: ["DynamoDB.ConditionalCheckFailedException"],
+        ResultPath: null,
+        Next: "AlreadyRunning",
+      },
+    ]);
+    assert.equal(state.Next, "Handoff");
+    assert.equal(state.ResultPath, null, "the state's input passes on unchanged");
+    const [grant] = recordExecutionIamStatements(
+      "arn:aws:dynamodb:eu-west-1:111122223333:table/acme-prod-service-a-requests",
+    );
+    assert.deepEqual(grant.Action, ["dynamodb:UpdateItem"]);
+    assert.deepEqual(grant.Condition?.["ForAllValues:StringLike"], {
+      "dynamodb:LeadingKeys": ["req#*"],
+      "dynamodb:Attributes": ["pk", "executionName"],
+    });
+  });
+});
