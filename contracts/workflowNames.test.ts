@@ -59,9 +59,7 @@ describe("workflow names (shared by the sensor and Service A)", () => {
         eventBusName: "events",
         serviceAccountName: "events-sensor",
         workQueueEventSourceName: "events-work-queue",
-        domainEventsEventSourceName: "events-domain-events",
         workflowTemplateName: template,
-        topic: "domain-events",
         highAvailability: false,
       }) as { spec: { triggers: Trigger[] } };
       const trigger = spec.spec.triggers.find((t) => t.template.name === "submit-from-work-queue");
