@@ -23,52 +23,30 @@ import {
   isPositiveGoDuration,
 } from "../lib";
 import { otelSdkEnv } from "../observability/tracing";
-import { SERVICE_UID } from "../services/microservice";
+import {
+  CPU_QUANTITY,
+  HANDOFF_SERVICE_NAME,
+  MAX_RETRIES,
+  MEMORY_QUANTITY,
+  STEP_NAME,
+  validateImage,
+} from "./definition";
+import {
+  containerResources,
+  containerSecurityContext,
+  MESH_ANNOTATIONS,
+  MeshMode,
+  podSecurityContext,
+} from "./engines/kubernetes";
 
-/**
- * How the workflow pods relate to the Linkerd mesh.
- * - `native-sidecar` (recommended): stay meshed (mTLS to meshed services) with the proxy as a
- *   Kubernetes native sidecar (`config.linkerd.io/proxy-enable-native-sidecar: "true"`). The
- *   kubelet stops a native sidecar once the main and wait containers exit, so the pod completes;
- *   a classic sidecar would keep it running, as Argo cannot stop an injected proxy by itself.
- * - `disabled`: `linkerd.io/inject: disabled`. For steps that only call AWS APIs and must not
- *   depend on the mesh; such pods cannot reach services whose policy requires mesh identity.
- * See docs/workflows-events.md ("Workflow pods and Linkerd").
- */
-export const MeshMode = {
-  NativeSidecar: "native-sidecar",
-  Disabled: "disabled",
-} as const;
-export type MeshMode = (typeof MeshMode)[keyof typeof MeshMode];
-
-/** The pod annotations of each {@link MeshMode}. */
-export const MESH_ANNOTATIONS: Record<MeshMode, Record<string, string>> = {
-  [MeshMode.NativeSidecar]: { "config.linkerd.io/proxy-enable-native-sidecar": "true" },
-  [MeshMode.Disabled]: { "linkerd.io/inject": "disabled" },
-};
-
-/** The arguments every submitted workflow passes (see `workflowFromTemplate` in argoEvents.ts). */
-export const WORKFLOW_PARAMETERS = [
-  "requestId",
-  "workflowTemplate",
-  "parameters",
-  "traceparent",
-] as const;
-
-/**
- * UID/GID of the step: the worker image's user (`USER 1000:1000` in services/worker/Dockerfile,
- * the uid every Microservice runs as), which owns nothing writable; the image needs none.
- */
-const STEP_UID = SERVICE_UID;
-
-/** The step's name: the task name the handoff puts in its work-task (`--task`). */
-export const STEP_NAME = "main";
-
-/** The command that runs the handoff in the worker's image (services/worker/src/handoff.ts). */
-export const HANDOFF_COMMAND = ["node", "--enable-source-maps", "dist/handoff.js"] as const;
-
-/** The OTel service name of the step's spans. */
-export const HANDOFF_SERVICE_NAME = "worker-handoff";
+export { MeshMode, MESH_ANNOTATIONS } from "./engines/kubernetes";
+export {
+  HANDOFF_COMMAND,
+  HANDOFF_SERVICE_NAME,
+  STEP_NAME,
+  validateImage,
+  WORKFLOW_PARAMETERS,
+} from "./definition";
 
 /** What the template runs and how. */
 export interface WorkflowTemplateSpec {
@@ -121,25 +99,8 @@ export interface WorkflowTemplateSpec {
   mesh?: MeshMode;
 }
 
-const PINNED_IMAGE = /^[a-z0-9]+([._/:-][a-z0-9]+)*@sha256:[a-f0-9]{64}$/;
-const CPU = /^(\d+m|\d+(\.\d+)?)$/;
-const MEMORY = /^\d+(Ki|Mi|Gi)$/;
-const MAX_RETRIES = 10;
-
 function isPositiveInteger(value: unknown): value is number {
   return typeof value === "number" && Number.isInteger(value) && value > 0;
-}
-
-/** Checks the step's image is pinned by digest. */
-export function validateImage(image: string): ValidationError[] {
-  return PINNED_IMAGE.test(image)
-    ? []
-    : [
-        {
-          propertyPath: "image",
-          reason: `"${image}" must be pinned by digest: <repository>@sha256:<64 hex>`,
-        },
-      ];
 }
 
 /** Validates a template name, namespace and {@link WorkflowTemplateSpec}; returns every problem. */
@@ -164,10 +125,10 @@ export function validateWorkflowTemplateSpec(
   if (!DNS_SUBDOMAIN.test(spec.serviceAccountName)) {
     add("serviceAccountName", `"${spec.serviceAccountName}" is not a service account name`);
   }
-  if (!CPU.test(spec.resources.cpu)) {
+  if (!CPU_QUANTITY.test(spec.resources.cpu)) {
     add("resources.cpu", `"${spec.resources.cpu}" is not a CPU quantity such as 250m or 1`);
   }
-  if (!MEMORY.test(spec.resources.memory)) {
+  if (!MEMORY_QUANTITY.test(spec.resources.memory)) {
     add("resources.memory", `"${spec.resources.memory}" is not a memory quantity such as 512Mi`);
   }
   if (!isPositiveInteger(spec.activeDeadlineSeconds)) {
@@ -245,13 +206,7 @@ export function workflowTemplate(
       },
       workflowMetadata: { labels: { "acme.io/workflow-template": templateName } },
       podMetadata: { annotations: { ...MESH_ANNOTATIONS[mesh] } },
-      securityContext: {
-        runAsNonRoot: true,
-        runAsUser: STEP_UID,
-        runAsGroup: STEP_UID,
-        fsGroup: STEP_UID,
-        seccompProfile: { type: "RuntimeDefault" },
-      },
+      securityContext: podSecurityContext(),
       templates: [
         {
           name: STEP_NAME,
@@ -284,16 +239,8 @@ export function workflowTemplate(
               { name: "AWS_REGION", value: spec.handoff.region },
               ...otelSdkEnv(HANDOFF_SERVICE_NAME, spec.handoff.otlpEndpoint),
             ],
-            resources: {
-              requests: { cpu: spec.resources.cpu, memory: spec.resources.memory },
-              limits: { memory: spec.resources.memory },
-            },
-            securityContext: {
-              allowPrivilegeEscalation: false,
-              readOnlyRootFilesystem: true,
-              runAsNonRoot: true,
-              capabilities: { drop: ["ALL"] },
-            },
+            resources: containerResources(spec.resources),
+            securityContext: containerSecurityContext(),
           },
         },
       ],
