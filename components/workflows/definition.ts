@@ -223,6 +223,10 @@ function validateStep(
     add(`${at}.command`, "must name the executable (non-empty strings)");
   }
   (step.args ?? []).forEach((arg, i) => {
+    if (typeof arg === "string" && arg.includes("{{")) {
+      // Argo would substitute it; a parameter is passed as a ParameterRef, never as template text.
+      add(`${at}.args[${i}]`, `"${arg}" contains "{{"; pass parameters as { param: "<name>" }`);
+    }
     if (isParameterRef(arg) && !(WORKFLOW_PARAMETERS as readonly string[]).includes(arg.param)) {
       add(
         `${at}.args[${i}]`,
