@@ -39,7 +39,7 @@ describe("validateWorkflowDefinition", () => {
           retry: { limit: 11, initialInterval: "1m", factor: 0.5, maxInterval: "30s" },
           timeoutSeconds: 1.5,
         }),
-        step("dag", { dependsOn: ["nope", "dag"] }),
+        step("dag", { dependencies: ["nope", "dag"] }),
         step("fetch", { env: [], args: [] }),
       ],
     };
@@ -63,8 +63,8 @@ describe("validateWorkflowDefinition", () => {
         "steps[1].name",
         "steps[2]",
         "steps[2].name",
-        "steps[1].dependsOn[0]",
-        "steps[1].dependsOn[1]",
+        "steps[1].dependencies[0]",
+        "steps[1].dependencies[1]",
       ],
     );
   });
@@ -73,16 +73,16 @@ describe("validateWorkflowDefinition", () => {
     const def: WorkflowDefinition = {
       ...diamond(),
       steps: [
-        step("a", { dependsOn: ["c"] }),
-        step("b", { dependsOn: ["a"] }),
-        step("c", { dependsOn: ["b", "ghost"] }),
+        step("a", { dependencies: ["c"] }),
+        step("b", { dependencies: ["a"] }),
+        step("c", { dependencies: ["b", "ghost"] }),
       ],
     };
     const errors = validateWorkflowDefinition(def);
     assert.deepEqual(
       errors.map((e) => [e.propertyPath, e.reason]),
       [
-        ["steps[2].dependsOn[1]", '"ghost" is not a step of workflow "report" (a, b, c)'],
+        ["steps[2].dependencies[1]", '"ghost" is not a step of workflow "report" (a, b, c)'],
         ["steps", "dependency cycle: a -> c -> b -> a"],
       ],
     );
@@ -91,7 +91,7 @@ describe("validateWorkflowDefinition", () => {
 
   it("requires every step, the on-failure step included, to carry the trace context", () => {
     const def = diamond();
-    def.steps[1] = step("transform", { dependsOn: ["fetch"], env: [] });
+    def.steps[1] = step("transform", { dependencies: ["fetch"], env: [] });
     def.onFailure = { ...step("notify-failure"), env: [], args: ["--quiet"] };
     assert.deepEqual(
       validateWorkflowDefinition(def).map((e) => [e.propertyPath, e.reason]),
@@ -111,10 +111,13 @@ describe("validateWorkflowDefinition", () => {
   it("bounds step timeouts by the total and keeps the on-failure step out of the DAG", () => {
     const def = diamond();
     def.steps[0] = step("fetch", { timeoutSeconds: 9000 });
-    def.onFailure = { ...step("publish"), dependsOn: ["fetch"] } as WorkflowDefinition["onFailure"];
+    def.onFailure = {
+      ...step("publish"),
+      dependencies: ["fetch"],
+    } as WorkflowDefinition["onFailure"];
     assert.deepEqual(
       validateWorkflowDefinition(def).map((e) => e.propertyPath),
-      ["steps[0].timeoutSeconds", "onFailure.name", "onFailure.dependsOn"],
+      ["steps[0].timeoutSeconds", "onFailure.name", "onFailure.dependencies"],
     );
   });
 

@@ -105,7 +105,7 @@ export interface ContainerStep {
   /** The pod's service account (a Kubernetes object name). */
   serviceAccountName: string;
   /** Steps that must succeed before this one starts (names). */
-  dependsOn?: string[];
+  dependencies?: string[];
   /** Retries on failure; none when unset. */
   retry?: RetryPolicy;
   /** The longest one attempt may run, in seconds. */
@@ -113,7 +113,7 @@ export interface ContainerStep {
 }
 
 /** The step that runs once when the workflow fails; it has no dependencies of its own. */
-export type FailureStep = Omit<ContainerStep, "dependsOn">;
+export type FailureStep = Omit<ContainerStep, "dependencies">;
 
 /** A workflow, independent of the engine that runs it. */
 export interface WorkflowDefinition {
@@ -122,7 +122,7 @@ export interface WorkflowDefinition {
    * is also the `workflowTemplate` a request names).
    */
   name: string;
-  /** The steps, a DAG through `dependsOn`. */
+  /** The steps, a DAG through `dependencies`. */
   steps: ContainerStep[];
   /** Runs when any step fails for good (after its retries), then the workflow fails. */
   onFailure?: FailureStep;
@@ -209,7 +209,7 @@ export function carriesTraceContext(step: FailureStep): boolean {
 }
 
 function validateStep(
-  step: FailureStep & { dependsOn?: string[] },
+  step: FailureStep & { dependencies?: string[] },
   at: string,
   add: (path: string, reason: string) => void,
   errors: ValidationError[],
@@ -310,9 +310,9 @@ function validateStep(
  * `[a, b, ..., a]`, or undefined.
  */
 export function findCycle(
-  steps: readonly { name: string; dependsOn?: string[] }[],
+  steps: readonly { name: string; dependencies?: string[] }[],
 ): string[] | undefined {
-  const deps = new Map(steps.map((s) => [s.name, s.dependsOn ?? []]));
+  const deps = new Map(steps.map((s) => [s.name, s.dependencies ?? []]));
   const state = new Map<string, "visiting" | "done">();
   const stack: string[] = [];
   const visit = (name: string): string[] | undefined => {
@@ -366,8 +366,8 @@ export function validateWorkflowDefinition(def: WorkflowDefinition): ValidationE
   });
   def.steps.forEach((step, i) => {
     const seen = new Set<string>();
-    (step.dependsOn ?? []).forEach((dep, j) => {
-      const at = `steps[${i}].dependsOn[${j}]`;
+    (step.dependencies ?? []).forEach((dep, j) => {
+      const at = `steps[${i}].dependencies[${j}]`;
       if (dep === step.name) add(at, `step "${step.name}" depends on itself`);
       else if (!names.has(dep)) {
         add(
@@ -379,7 +379,10 @@ export function validateWorkflowDefinition(def: WorkflowDefinition): ValidationE
     });
   });
   const cycle = findCycle(
-    def.steps.map((s) => ({ ...s, dependsOn: (s.dependsOn ?? []).filter((d) => d !== s.name) })),
+    def.steps.map((s) => ({
+      ...s,
+      dependencies: (s.dependencies ?? []).filter((d) => d !== s.name),
+    })),
   );
   if (cycle) add("steps", `dependency cycle: ${cycle.join(" -> ")}`);
   if (def.onFailure) {
@@ -390,9 +393,9 @@ export function validateWorkflowDefinition(def: WorkflowDefinition): ValidationE
         `"${def.onFailure.name}" is also the name of steps[${names.get(def.onFailure.name)}]`,
       );
     }
-    if ("dependsOn" in def.onFailure) {
+    if ("dependencies" in def.onFailure) {
       add(
-        "onFailure.dependsOn",
+        "onFailure.dependencies",
         "the on-failure step runs after any failure; it takes no dependencies",
       );
     }

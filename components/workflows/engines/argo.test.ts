@@ -99,7 +99,10 @@ describe("compileArgo", () => {
 
   it("names the service account per template only when the steps differ", () => {
     const def = diamond();
-    def.steps[3] = step("publish", { dependsOn: ["transform"], serviceAccountName: "publisher" });
+    def.steps[3] = step("publish", {
+      dependencies: ["transform"],
+      serviceAccountName: "publisher",
+    });
     const out = compileArgo(def, ARGO_TARGET) as Template;
     assert.equal(out.spec.serviceAccountName, undefined);
     const publish = out.spec.templates.find((t) => t.name === "publish") as Json;
@@ -114,7 +117,7 @@ describe("compileArgo", () => {
   it("refuses a fractional backoff factor, naming the workflow, the step and the feature", () => {
     const def = diamond();
     def.steps[1] = step("transform", {
-      dependsOn: ["fetch"],
+      dependencies: ["fetch"],
       retry: { limit: 2, initialInterval: "5s", factor: 1.5, maxInterval: "1m" },
     });
     assert.throws(

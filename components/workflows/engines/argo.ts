@@ -151,7 +151,9 @@ export function compileArgo(def: WorkflowDefinition, target: ArgoTarget): Record
             tasks: def.steps.map((s) => ({
               name: s.name,
               template: s.name,
-              ...((s.dependsOn ?? []).length > 0 ? { dependencies: [...(s.dependsOn ?? [])] } : {}),
+              ...((s.dependencies ?? []).length > 0
+                ? { dependencies: [...(s.dependencies ?? [])] }
+                : {}),
             })),
           },
         },
@@ -191,7 +193,7 @@ export function argoStructure(compiled: Record<string, unknown>): WorkflowStruct
   const templates = new Map(
     (spec.templates as Json[]).map((t) => [t.name as string, t] as [string, Json]),
   );
-  const stepOf = (name: string): Omit<StepStructure, "dependsOn"> => {
+  const stepOf = (name: string): Omit<StepStructure, "dependencies"> => {
     const t = templates.get(name) as Json;
     const container = t.container as Json;
     const retry = t.retryStrategy as
@@ -216,13 +218,16 @@ export function argoStructure(compiled: Record<string, unknown>): WorkflowStruct
   };
   const tasks = ((templates.get(spec.entrypoint as string) as Json).dag as Json).tasks as Json[];
   const reduced = reducedDependencies(
-    tasks.map((t) => ({ name: t.name as string, dependsOn: (t.dependencies as string[]) ?? [] })),
+    tasks.map((t) => ({
+      name: t.name as string,
+      dependencies: (t.dependencies as string[]) ?? [],
+    })),
   );
   const steps = tasks
     .map((t) => ({
       ...stepOf(t.template as string),
       name: t.name as string,
-      dependsOn: reduced.get(t.name as string) ?? [],
+      dependencies: reduced.get(t.name as string) ?? [],
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
   let onFailure: WorkflowStructure["onFailure"];

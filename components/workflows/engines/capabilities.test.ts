@@ -29,8 +29,8 @@ const FIXTURES: Record<Feature, { def: () => WorkflowDefinition; step?: string }
       steps: [
         step("a"),
         step("b"),
-        step("c", { dependsOn: ["a", "b"] }),
-        step("d", { dependsOn: ["b"] }),
+        step("c", { dependencies: ["a", "b"] }),
+        step("d", { dependencies: ["b"] }),
       ],
       onFailure: undefined,
     }),
@@ -41,7 +41,7 @@ const FIXTURES: Record<Feature, { def: () => WorkflowDefinition; step?: string }
     def: () => {
       const def = diamond();
       def.steps[1] = step("transform", {
-        dependsOn: ["fetch"],
+        dependencies: ["fetch"],
         retry: { limit: 2, initialInterval: "5s", factor: 1.5, maxInterval: "1m" },
       });
       return def;
@@ -149,9 +149,9 @@ describe("seriesParallel", () => {
   it("keeps independent chains as parallel sequences", () => {
     const steps = [
       step("a"),
-      step("b", { dependsOn: ["a"] }),
+      step("b", { dependencies: ["a"] }),
       step("x"),
-      step("y", { dependsOn: ["x"] }),
+      step("y", { dependencies: ["x"] }),
     ];
     assert.deepEqual(seriesParallel(steps), {
       tree: {

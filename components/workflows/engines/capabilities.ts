@@ -178,9 +178,9 @@ export type SeriesParallel =
 
 /** For each step, every step it transitively depends on. */
 export function ancestors(
-  steps: readonly { name: string; dependsOn?: readonly string[] }[],
+  steps: readonly { name: string; dependencies?: readonly string[] }[],
 ): Map<string, Set<string>> {
-  const deps = new Map(steps.map((s) => [s.name, s.dependsOn ?? []]));
+  const deps = new Map(steps.map((s) => [s.name, s.dependencies ?? []]));
   const memo = new Map<string, Set<string>>();
   const of = (name: string): Set<string> => {
     const known = memo.get(name);
@@ -199,7 +199,7 @@ export function ancestors(
 
 /** The direct dependencies left once implied ones are removed (the transitive reduction). */
 export function reducedDependencies(
-  steps: readonly { name: string; dependsOn?: readonly string[] }[],
+  steps: readonly { name: string; dependencies?: readonly string[] }[],
 ): Map<string, string[]> {
   const anc = ancestors(steps);
   const result = new Map<string, string[]>();
@@ -220,7 +220,7 @@ export function reducedDependencies(
  * step where no such nesting exists.
  */
 export function seriesParallel(
-  steps: readonly { name: string; dependsOn?: readonly string[] }[],
+  steps: readonly { name: string; dependencies?: readonly string[] }[],
 ): { tree: SeriesParallel } | { offending: string } {
   const anc = ancestors(steps);
   const before = (a: string, b: string) => anc.get(b)?.has(a) ?? false;
@@ -283,7 +283,7 @@ export function criticalPathSeconds(steps: readonly ContainerStep[]): number {
     const known = memo.get(name);
     if (known !== undefined) return known;
     const step = byName.get(name) as ContainerStep;
-    const start = Math.max(0, ...(step.dependsOn ?? []).map(finish));
+    const start = Math.max(0, ...(step.dependencies ?? []).map(finish));
     const value = start + worstCaseSeconds(step);
     memo.set(name, value);
     return value;
@@ -301,7 +301,7 @@ export function featuresUsed(def: WorkflowDefinition): FeatureUse[] {
       { feature: Feature.StepTimeout, step: step.name },
       { feature: Feature.TraceContext, step: step.name },
     );
-    if (((step as ContainerStep).dependsOn ?? []).length > 0) {
+    if (((step as ContainerStep).dependencies ?? []).length > 0) {
       uses.push({ feature: Feature.DagDependencies, step: step.name });
     }
     if (step.retry) {
@@ -346,7 +346,7 @@ export interface RetryStructure {
 export interface StepStructure {
   name: string;
   /** Direct dependencies after transitive reduction, sorted. */
-  dependsOn: string[];
+  dependencies: string[];
   command: string[];
   args: StepArg[];
   serviceAccountName: string;
@@ -363,7 +363,7 @@ export interface WorkflowStructure {
   timeoutSeconds: number;
   /** Sorted by name. */
   steps: StepStructure[];
-  onFailure?: Omit<StepStructure, "dependsOn">;
+  onFailure?: Omit<StepStructure, "dependencies">;
 }
 
 /** The structure a definition should compile to, for comparison with what an engine produced. */
@@ -390,7 +390,7 @@ export function definitionStructure(def: WorkflowDefinition): WorkflowStructure 
     name: def.name,
     timeoutSeconds: def.timeoutSeconds,
     steps: def.steps
-      .map((s) => ({ ...toStructure(s), dependsOn: reduced.get(s.name) ?? [] }))
+      .map((s) => ({ ...toStructure(s), dependencies: reduced.get(s.name) ?? [] }))
       .sort((a, b) => a.name.localeCompare(b.name)),
     ...(def.onFailure ? { onFailure: toStructure(def.onFailure) } : {}),
   };

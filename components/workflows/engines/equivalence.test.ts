@@ -57,12 +57,12 @@ describe("engine equivalence", () => {
           serviceAccountName: "argo-workflow",
           retry: { limit: 3, initialIntervalSeconds: 30, factor: 2, maxIntervalSeconds: 600 },
           timeoutSeconds: 3600,
-          dependsOn: [],
+          dependencies: [],
         },
       ],
     });
     assert.deepEqual(
-      both(diamond()).argo.steps.map((s) => [s.name, s.dependsOn]),
+      both(diamond()).argo.steps.map((s) => [s.name, s.dependencies]),
       [
         ["fetch", []],
         ["publish", ["transform", "validate"]],

@@ -74,10 +74,10 @@ export function diamond(): WorkflowDefinition {
     timeoutSeconds: 7200,
     steps: [
       step("fetch"),
-      step("transform", { dependsOn: ["fetch"] }),
-      step("validate", { dependsOn: ["fetch"], retry: undefined, timeoutSeconds: 120 }),
+      step("transform", { dependencies: ["fetch"] }),
+      step("validate", { dependencies: ["fetch"], retry: undefined, timeoutSeconds: 120 }),
       // "fetch" is implied by the other two; the compilers keep the order, not the redundancy.
-      step("publish", { dependsOn: ["transform", "validate", "fetch"] }),
+      step("publish", { dependencies: ["transform", "validate", "fetch"] }),
     ],
     onFailure: {
       ...step("notify-failure"),

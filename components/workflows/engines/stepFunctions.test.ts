@@ -240,8 +240,8 @@ describe("compileStepFunctions", () => {
     def.steps = [
       step("a"),
       step("b", { retry: { limit: 1, initialInterval: "500ms", factor: 2, maxInterval: "1s" } }),
-      step("c", { dependsOn: ["a", "b"] }),
-      step("d", { dependsOn: ["b"] }),
+      step("c", { dependencies: ["a", "b"] }),
+      step("d", { dependencies: ["b"] }),
     ];
     def.timeoutSeconds = 900;
     assert.throws(

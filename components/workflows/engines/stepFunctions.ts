@@ -354,7 +354,7 @@ function readArg(value: unknown): StepArg {
   return match ? { param: match[1] as WorkflowParameter } : (value as string);
 }
 
-function taskStructure(name: string, state: Json): Omit<StepStructure, "dependsOn"> {
+function taskStructure(name: string, state: Json): Omit<StepStructure, "dependencies"> {
   const job = (state.Arguments as Json).Job as Json;
   const pod = ((job.spec as Json).template as Json).spec as Json;
   const container = (pod.containers as Json[])[0];
@@ -380,7 +380,7 @@ function taskStructure(name: string, state: Json): Omit<StepStructure, "dependsO
 
 /** Reads a compiled ASL document back into the engine-neutral structure. */
 export function stepFunctionsStructure(compiled: Record<string, unknown>): WorkflowStructure {
-  const steps: Array<Omit<StepStructure, "dependsOn"> & { after: string[] }> = [];
+  const steps: Array<Omit<StepStructure, "dependencies"> & { after: string[] }> = [];
   let onFailure: string | undefined;
   // Walks a chain of states; every step depends on every step that finished before it.
   const walk = (states: Json, start: string, before: string[]): string[] => {
@@ -406,12 +406,12 @@ export function stepFunctionsStructure(compiled: Record<string, unknown>): Workf
   const top = compiled.States as Json;
   const first = (top[SFN_STATES.parameters] as Json).Next as string;
   walk(top, first, []);
-  const reduced = reducedDependencies(steps.map((s) => ({ name: s.name, dependsOn: s.after })));
+  const reduced = reducedDependencies(steps.map((s) => ({ name: s.name, dependencies: s.after })));
   return {
     name: /"([^"]+)"/.exec(compiled.Comment as string)?.[1] ?? "",
     timeoutSeconds: compiled.TimeoutSeconds as number,
     steps: steps
-      .map(({ after: _after, ...s }) => ({ ...s, dependsOn: reduced.get(s.name) ?? [] }))
+      .map(({ after: _after, ...s }) => ({ ...s, dependencies: reduced.get(s.name) ?? [] }))
       .sort((a, b) => a.name.localeCompare(b.name)),
     ...(onFailure ? { onFailure: taskStructure(onFailure, top[onFailure] as Json) } : {}),
   };
