@@ -25,6 +25,28 @@ export interface PolicyStatement {
 export const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 
 /**
+ * What an EventBridge pipe's role needs to use a customer-managed key for the pipe itself
+ * (`kmsKeyIdentifier`): Pipes encrypts the pipe's settings under its ARN as encryption context,
+ * so the grant is limited to pipes matching `pipesArnPattern`, plus `kms:DescribeKey`.
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-encryption-pipes-cmkey.html
+ */
+export function pipeKeyStatements(
+  keyArn: pulumi.Input<string>,
+  pipesArnPattern: pulumi.Input<string>,
+): PolicyStatement[] {
+  return [
+    {
+      Sid: "DataKeyForThisPipe",
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: keyArn,
+      Condition: { StringLike: { "kms:EncryptionContext:aws:pipes:arn": pipesArnPattern } },
+    },
+    { Sid: "DescribeDataKey", Effect: "Allow", Action: "kms:DescribeKey", Resource: keyArn },
+  ];
+}
+
+/**
  * Use of a key only through one AWS service in one Region: `kms:ViaService` limits the key to
  * requests that service makes on the role's behalf, so the same permission cannot decrypt data of
  * other services that share the key (the data key serves SQS, MSK, S3 and DynamoDB).

@@ -186,6 +186,19 @@ describe("EventsBridge", () => {
         Resource: DATA_KEY,
         Condition: { StringEquals: VIA_SQS },
       },
+      // The pipe itself is encrypted with the data key: use under this pipe's ARN only.
+      {
+        Sid: "DataKeyForThisPipe",
+        Effect: "Allow",
+        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+        Resource: DATA_KEY,
+        Condition: {
+          StringLike: {
+            "kms:EncryptionContext:aws:pipes:arn": `arn:aws:pipes:${TEST_REGION}:${MOCK_ACCOUNT_ID}:pipe/events-domain-events-*`,
+          },
+        },
+      },
+      { Sid: "DescribeDataKey", Effect: "Allow", Action: "kms:DescribeKey", Resource: DATA_KEY },
     ]);
   });
 
@@ -211,6 +224,7 @@ describe("EventsBridge", () => {
       },
       target: bridgeQueueArn,
       desiredState: "RUNNING",
+      kmsKeyIdentifier: DATA_KEY,
     });
     assert.ok(
       pipe.dependencies.includes(

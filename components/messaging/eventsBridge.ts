@@ -8,6 +8,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
   type AwsContext,
+  pipeKeyStatements,
   policyDocument,
   type PolicyStatement,
   serviceTrustPolicy,
@@ -151,6 +152,7 @@ export class EventsBridge extends pulumi.ComponentResource {
       { parent: this, ...moved(name, "acme:messaging:Queue") },
     );
     const pipePrefix = `${name}-`;
+    const pipesArn = pulumi.interpolate`arn:${args.partition}:pipes:${args.region}:${args.accountId}:pipe/${pipePrefix}*`;
     const role = new aws.iam.Role(
       roleName,
       {
@@ -159,7 +161,7 @@ export class EventsBridge extends pulumi.ComponentResource {
           condition: {
             StringEquals: { "aws:SourceAccount": args.accountId },
             ArnLike: {
-              "aws:SourceArn": pulumi.interpolate`arn:${args.partition}:pipes:${args.region}:${args.accountId}:pipe/${pipePrefix}*`,
+              "aws:SourceArn": pipesArn,
             },
           },
         }),
@@ -195,6 +197,8 @@ export class EventsBridge extends pulumi.ComponentResource {
             Resource: "*",
           },
           ...this.queue.grantProducer(),
+          // The pipe itself is encrypted with the same key (kmsKeyIdentifier below).
+          ...pipeKeyStatements(args.kmsKeyArn, pipesArn),
         ]),
       },
       { parent: this, ...moved(roleName, "aws:iam/rolePolicy:RolePolicy") },
@@ -222,6 +226,8 @@ export class EventsBridge extends pulumi.ComponentResource {
         },
         target: this.queue.queueArn,
         desiredState: "RUNNING",
+        // The pipe's settings (source, filter, target) at rest under the data key.
+        kmsKeyIdentifier: args.kmsKeyArn,
       },
       { parent: this, dependsOn: [policy], ...moved(name, "aws:pipes/pipe:Pipe") },
     );

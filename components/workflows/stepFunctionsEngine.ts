@@ -14,6 +14,7 @@ import {
   KMS_KEY_ARN,
   keyUseViaService,
   LOG_RETENTION_DAYS,
+  pipeKeyStatements,
   policyDocument,
   type PolicyStatement,
   REGION,
@@ -411,20 +412,7 @@ export function pipeStatements(
       Action: "states:StartExecution",
       Resource: stateMachineArn,
     },
-    {
-      // The pipe's own settings are encrypted with the data key under the pipe's ARN as context.
-      // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-encryption-pipes-cmkey.html
-      Sid: "DataKeyForThisPipe",
-      Effect: "Allow",
-      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-      Resource: args.dataKeyArn,
-      Condition: { StringLike: { "kms:EncryptionContext:aws:pipes:arn": pipes } },
-    },
-    {
-      Sid: "DescribeDataKey",
-      Effect: "Allow",
-      Action: "kms:DescribeKey",
-      Resource: args.dataKeyArn,
-    },
+    // The pipe's own settings are encrypted with the data key under the pipe's ARN as context.
+    ...pipeKeyStatements(args.dataKeyArn, pipes),
   ];
 }
