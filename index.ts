@@ -39,7 +39,8 @@ import {
   ArgoEvents,
   ArgoWorkflows,
   ArtifactBucket,
-  HANDOFF_COMMAND,
+  compileArgo,
+  referenceWorkflow,
   RequestWorkflowTemplate,
 } from "./components/workflows";
 import { loadStackConfig, PROJECT } from "./config";
@@ -58,6 +59,8 @@ const partition = aws.getPartitionOutput({}, { provider: aws_ }).partition;
 const awsContext: AwsContext = { accountId: identity.accountId, partition, region: config.region };
 const clusterName = `acme-${config.environment}`;
 const protect = config.protectStatefulResources;
+/** The request workflow's name: the WorkflowTemplate (or state machine) Service A's requests name. */
+const REQUEST_WORKFLOW = "service-a-request";
 
 const keys = new PlatformKeys(
   "platform",
@@ -543,34 +546,32 @@ function inClusterPlatform(topics: KafkaTopics) {
     },
   );
 
-  // ---- The request workflow: its step is the worker's handoff to the task queue.
+  // ---- The request workflow: defined once (definition.ts), its step the worker's handoff to the
+  // task queue, compiled to the stack's engine (docs/workflow-engines.md).
   const template = platform.workflows.requestTemplate;
+  const requestWorkflow = referenceWorkflow({
+    name: REQUEST_WORKFLOW,
+    // The worker's image, by digest: the step is its handoff entry point.
+    image: worker.imageRef,
+    serviceAccountName: ARGO_WORKFLOW_SERVICE_ACCOUNT,
+    handoff: {
+      taskQueueUrl: taskQueue.queueUrl,
+      region: awsContext.region,
+      otlpEndpoint: tracing.otlpEndpoint,
+    },
+    resources: { cpu: template.cpu, memory: template.memory },
+    timeoutSeconds: template.activeDeadlineSeconds,
+    // maxInterval is the longest wait between two attempts (Argo `backoff.cap`).
+    retry: { limit: template.retryLimit, initialInterval: "10s", factor: 2, maxInterval: "5m" },
+  });
   const requestTemplate = new RequestWorkflowTemplate(
-    "service-a-request",
+    REQUEST_WORKFLOW,
     {
       provider: k8sProvider,
-      namespace: platform.workflows.namespace,
-      templateName: "service-a-request",
-      spec: {
-        // The worker's image, by digest: the step is its handoff entry point.
-        image: worker.imageRef,
-        command: [...HANDOFF_COMMAND],
-        handoff: {
-          taskQueueUrl: taskQueue.queueUrl,
-          region: awsContext.region,
-          otlpEndpoint: tracing.otlpEndpoint,
-        },
-        serviceAccountName: ARGO_WORKFLOW_SERVICE_ACCOUNT,
-        resources: { cpu: template.cpu, memory: template.memory },
-        activeDeadlineSeconds: template.activeDeadlineSeconds,
-        retry: {
-          limit: template.retryLimit,
-          backoffDuration: "10s",
-          backoffFactor: 2,
-          backoffMaxDuration: "5m",
-        },
+      manifest: compileArgo(requestWorkflow, {
+        namespace: platform.workflows.namespace,
         ttl: { secondsAfterSuccess: 3600, secondsAfterFailure: 604800 },
-      },
+      }),
     },
     { dependsOn: [argoWorkflows] },
   );

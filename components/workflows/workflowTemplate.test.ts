@@ -18,6 +18,8 @@ import {
   workflowTemplate,
   type WorkflowTemplateSpec,
 } from "./workflowTemplate";
+import { compileArgo } from "./engines/argo";
+import { ARGO_TARGET, reference } from "./engines/fixtures";
 
 const IMAGE = `111122223333.dkr.ecr.eu-west-1.amazonaws.com/worker@sha256:${"a1".repeat(32)}`;
 const TASK_QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/111122223333/worker-tasks";
@@ -253,21 +255,21 @@ describe("RequestWorkflowTemplate", () => {
   let capture: Capture;
   let provider: k8s.Provider;
   let urn: string;
+  // What index.ts registers: the reference workflow compiled by compileArgo.
+  const compiled = compileArgo(reference(), ARGO_TARGET);
 
   before(async () => {
     capture = await mockPlatform();
     provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
     const component = new RequestWorkflowTemplate("service-a-request", {
       provider,
-      namespace: "workflows",
-      templateName: "service-a-request",
-      spec: spec(),
+      manifest: compiled,
     });
     await capture.settle();
     urn = await new Promise<string>((resolve) => component.urn.apply(resolve));
   });
 
-  it("creates the one WorkflowTemplate through the given provider", () => {
+  it("creates the one compiled WorkflowTemplate through the given provider", () => {
     const [template, ...others] = ofType(
       capture,
       "kubernetes:argoproj.io/v1alpha1:WorkflowTemplate",
@@ -275,27 +277,34 @@ describe("RequestWorkflowTemplate", () => {
     );
     assert.equal(others.length, 0);
     assert.equal(template.name, "service-a-request");
-    assert.deepEqual(template.inputs, EXPECTED);
+    assert.deepEqual(template.inputs, compiled);
+    assert.equal(
+      (template.inputs as { metadata: Json }).metadata.name,
+      "service-a-request",
+      "the name the sensor and Service A's requests use",
+    );
     const [k8sProvider] = ofType(capture, "pulumi:providers:kubernetes");
     assert.equal(template.provider, `${k8sProvider.urn}::${k8sProvider.id}`);
     assert.deepEqual(validateManifest(template.inputs), []);
+    assert.deepEqual(validateCustomResource(template.inputs), []);
   });
 
-  it("rejects bad arguments with every problem named and registers nothing", async () => {
+  it("rejects a manifest that is not a compiled WorkflowTemplate with every problem named and registers nothing", async () => {
     const before = capture.resources.size;
+    const bad = clone(compiled) as Json & { metadata: Json; spec: { templates: Json[] } };
+    bad.kind = "Workflow";
+    bad.metadata.name = "Bad_Name";
+    (bad.spec.templates[1].container as Json).image = "busybox";
     assert.throws(
-      () =>
-        new RequestWorkflowTemplate("bad", {
-          provider,
-          namespace: "workflows",
-          templateName: "Bad_Name",
-          spec: spec({ image: "busybox" }),
-        }),
+      () => new RequestWorkflowTemplate("bad", { provider, manifest: bad }),
       (e: Error) =>
         pulumi.InputPropertiesError.isInstance(e) &&
-        /RequestWorkflowTemplate: 2 invalid arguments/.test(e.message) &&
-        /- templateName: "Bad_Name"/.test(e.message) &&
-        /- image: "busybox" must be pinned by digest/.test(e.message),
+        /RequestWorkflowTemplate: 3 invalid arguments/.test(e.message) &&
+        /- manifest\.kind: must be an argoproj\.io\/v1alpha1 WorkflowTemplate/.test(e.message) &&
+        /- manifest\.metadata\.name: "Bad_Name"/.test(e.message) &&
+        /- manifest\.spec\.templates\[1\]\.container\.image: "busybox" must be pinned by digest/.test(
+          e.message,
+        ),
     );
     await capture.settle();
     assert.equal(capture.resources.size, before);

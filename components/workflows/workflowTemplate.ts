@@ -9,8 +9,11 @@
  *
  * The step is the worker's handoff (`dist/handoff.js` in the worker's image,
  * services/worker/src/handoff.ts): it sends one `work-task` to the worker's task queue in the
- * request's trace. Issue 14 replaces this hand-built template with a portable workflow
- * definition; until then the step's container is spelled out here.
+ * request's trace.
+ *
+ * {@link RequestWorkflowTemplate} registers the template `compileArgo` compiles from the portable
+ * definition (issue 14). {@link workflowTemplate}, the hand-built template it replaced, is no
+ * longer deployed: it stays as the baseline engines/argo.test.ts compares the compiler with.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -252,17 +255,54 @@ export function workflowTemplate(
 export interface RequestWorkflowTemplateArgs {
   /** The Kubernetes provider of the cluster. */
   provider: k8s.Provider;
-  /** The workflow namespace. */
-  namespace: string;
-  /** The WorkflowTemplate's name (physical; the sensor refers to it). */
-  templateName: string;
-  /** What runs; see {@link WorkflowTemplateSpec}. */
-  spec: WorkflowTemplateSpec;
+  /**
+   * The WorkflowTemplate as `compileArgo` (engines/argo.ts) emits it. Its `metadata.name` is the
+   * physical name the sensor refers to; a step image that is an Output (the worker's digest) is
+   * checked when it resolves.
+   */
+  manifest: Record<string, unknown>;
+}
+
+type Json = Record<string, unknown>;
+
+/** Checks what can be checked of a manifest before anything registers; returns every problem. */
+export function validateWorkflowTemplateManifest(manifest: Json): ValidationError[] {
+  const errors: ValidationError[] = [];
+  const add = (propertyPath: string, reason: string) => errors.push({ propertyPath, reason });
+  if (manifest.apiVersion !== "argoproj.io/v1alpha1" || manifest.kind !== "WorkflowTemplate") {
+    add(
+      "manifest.kind",
+      `must be an argoproj.io/v1alpha1 WorkflowTemplate (got ${String(manifest.apiVersion)} ${String(manifest.kind)}); pass compileArgo's output`,
+    );
+  }
+  const metadata = (manifest.metadata ?? {}) as Json;
+  for (const key of ["name", "namespace"] as const) {
+    const value = metadata[key];
+    if (typeof value !== "string" || !DNS_LABEL.test(value)) {
+      add(
+        `manifest.metadata.${key}`,
+        `"${String(value)}" must be a DNS-1123 label of at most 63 characters`,
+      );
+    }
+  }
+  const templates = ((manifest.spec ?? {}) as Json).templates;
+  if (!Array.isArray(templates) || templates.length === 0) {
+    add("manifest.spec.templates", "must list the templates; pass compileArgo's output");
+  } else {
+    (templates as Json[]).forEach((t, i) => {
+      const image = (t.container as Json | undefined)?.image;
+      if (typeof image === "string") {
+        errors.push(...validateImage(image, `manifest.spec.templates[${i}].container.image`));
+      }
+    });
+  }
+  return errors;
 }
 
 /**
- * A WorkflowTemplate for Service A's workflow requests (`acme:workflows:RequestWorkflowTemplate`),
- * built by {@link workflowTemplate}.
+ * The WorkflowTemplate of Service A's workflow requests (`acme:workflows:RequestWorkflowTemplate`):
+ * registers the template `compileArgo` compiled from the portable definition
+ * (`referenceWorkflow`, definition.ts) through the cluster's provider.
  */
 export class RequestWorkflowTemplate extends pulumi.ComponentResource {
   /** The template's name, for `ArgoEvents.workflowTemplateName`. */
@@ -275,32 +315,47 @@ export class RequestWorkflowTemplate extends pulumi.ComponentResource {
     opts?: pulumi.ComponentResourceOptions,
   ) {
     // Validate before super(): a bad argument must fail before anything, the component included, registers.
-    throwIfInvalid(
-      "RequestWorkflowTemplate",
-      validateWorkflowTemplateSpec(args.templateName, args.namespace, args.spec),
-    );
+    throwIfInvalid("RequestWorkflowTemplate", validateWorkflowTemplateManifest(args.manifest));
     super("acme:workflows:RequestWorkflowTemplate", name, {}, opts);
     // Waits for opts.dependsOn (the convention in components/lib/options.ts).
     const deps = dependenciesOf(opts);
 
-    this.templateName = args.templateName;
+    const manifest = args.manifest as Json & { metadata: Json; spec: Json & { templates: Json[] } };
+    this.templateName = manifest.metadata.name as string;
     // An image from another resource (the worker's digest) is checked once it is known.
-    const image = pulumi.output(args.spec.image).apply((value) => {
-      const problems = validateImage(value);
-      if (problems.length > 0) {
-        throw new pulumi.ResourceError(
-          `RequestWorkflowTemplate: ${problems.map((p) => `${p.propertyPath}: ${p.reason}`).join("; ")}`,
-          this,
-        );
-      }
-      return value;
-    });
+    const checked = (image: unknown, at: string) =>
+      pulumi.Output.isInstance(image)
+        ? (image as pulumi.Output<string>).apply((value) => {
+            const problems = validateImage(value, at);
+            if (problems.length > 0) {
+              throw new pulumi.ResourceError(
+                `RequestWorkflowTemplate: ${problems.map((p) => `${p.propertyPath}: ${p.reason}`).join("; ")}`,
+                this,
+              );
+            }
+            return value;
+          })
+        : image;
+    const templates = manifest.spec.templates.map((t, i) =>
+      t.container
+        ? {
+            ...t,
+            container: {
+              ...(t.container as Json),
+              image: checked(
+                (t.container as Json).image,
+                `manifest.spec.templates[${i}].container.image`,
+              ),
+            },
+          }
+        : t,
+    );
     this.workflowTemplate = new k8s.apiextensions.CustomResource(
       name,
-      workflowTemplate(args.templateName, args.namespace, {
-        ...args.spec,
-        image,
-      }) as k8s.apiextensions.CustomResourceArgs,
+      {
+        ...manifest,
+        spec: { ...manifest.spec, templates },
+      } as unknown as k8s.apiextensions.CustomResourceArgs,
       { parent: this, provider: args.provider, dependsOn: deps },
     );
     this.registerOutputs({ templateName: this.templateName });
