@@ -573,3 +573,80 @@ describe("workflow event triggers (platform.workflows.eventTriggers)", () => {
     }
   });
 });
+
+describe("workflow engine (platform.workflows.engine)", () => {
+  const ENGINE = `${PROJECT}:platform.workflows.engine`;
+  const withEngine = (engine: unknown, cluster?: (c: Record<string, unknown>) => unknown) => {
+    const raw = withChange("platform", (p) => ({
+      ...p,
+      workflows: { ...(p.workflows as object), engine },
+    }));
+    if (!cluster) return raw;
+    const key = `${PROJECT}:cluster`;
+    return {
+      ...raw,
+      [key]: JSON.stringify(cluster(JSON.parse(raw[key]) as Record<string, unknown>)),
+    };
+  };
+
+  it("is argo in every committed stack, and defaults to argo when the key is absent", () => {
+    for (const stack of ["dev", "staging", "prod"]) {
+      const { config } = loadStackConfig(__dirname, stack);
+      assert.equal(parseStackConfig(config).platform.workflows.engine, "argo", stack);
+    }
+    const absent = withChange("platform", (p) => {
+      delete (p.workflows as Record<string, unknown>).engine;
+      return p;
+    });
+    assert.equal(parseStackConfig(absent).platform.workflows.engine, "argo");
+    assert.equal(
+      parseStackConfig(withEngine("step-functions")).platform.workflows.engine,
+      "step-functions",
+      "dev's public endpoint admits the engine",
+    );
+  });
+
+  it("refuses an unknown engine, listing the valid ones", () => {
+    assert.deepEqual(issuesOf(withEngine("temporal")), [
+      { key: ENGINE, message: 'must be one of "argo", "step-functions"' },
+    ]);
+  });
+
+  it("refuses step-functions with a private endpoint, naming both keys, the AWS limitation and the alternatives", () => {
+    const issues = issuesOf(
+      withEngine("step-functions", (c) => ({
+        ...c,
+        endpointPublicAccess: false,
+        publicAccessCidrs: [],
+      })),
+    ).filter((i) => i.key === ENGINE);
+    assert.equal(issues.length, 1);
+    const [{ message }] = issues;
+    assert.match(
+      message,
+      /needs acme-platform:cluster\.endpointPublicAccess true, and it is false/,
+    );
+    assert.match(message, /supports only Kubernetes APIs with public endpoint access/);
+    assert.match(message, /connect-eks\.html/);
+    assert.match(message, /use "argo", or give the cluster a public endpoint/);
+  });
+
+  it("refuses step-functions with domain-event triggers, which only the Argo Events sensor runs", () => {
+    const raw = withChange("platform", (p) => ({
+      ...p,
+      workflows: {
+        ...(p.workflows as object),
+        engine: "step-functions",
+        eventTriggers: [{ type: "com.acme.orders.order-placed.v1" }],
+      },
+    }));
+    assert.deepEqual(
+      issuesOf(raw).map((i) => i.key),
+      [EVENT_TRIGGERS],
+    );
+    assert.match(
+      issuesOf(raw)[0].message,
+      /must be empty with acme-platform:platform\.workflows\.engine "step-functions"/,
+    );
+  });
+});

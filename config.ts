@@ -23,6 +23,10 @@ import {
   DOMAIN_EVENT_TYPE_PATTERN,
   eventTriggerTypeProblem,
 } from "./components/workflows/argoEvents";
+import { EngineName } from "./components/workflows/engines/capabilities";
+
+/** The workflow engines a stack can select (`platform.workflows.engine`). */
+export const WORKFLOW_ENGINE_NAMES = [EngineName.Argo, EngineName.StepFunctions] as const;
 import {
   alertThresholdConflicts,
   type AlertThresholdOverrides,
@@ -491,6 +495,14 @@ const platformSchema = z.strictObject({
     .min(1, { error: "needs at least one namespace" })
     .describe("Meshed, default-deny namespaces for the microservices (`AppNamespace`)."),
   workflows: z.strictObject({
+    engine: z
+      .enum(WORKFLOW_ENGINE_NAMES, {
+        error: `must be one of ${WORKFLOW_ENGINE_NAMES.map((e) => `"${e}"`).join(", ")}`,
+      })
+      .default(EngineName.Argo)
+      .describe(
+        'The engine the request workflow is compiled to (docs/workflow-engines.md). "argo": a WorkflowTemplate submitted by the Argo Events sensor from the work queue. "step-functions": a STANDARD state machine started by an EventBridge pipe from the work queue, its steps Kubernetes Jobs run through `eks:runJob.sync`; no Argo Events is installed. Step Functions reaches only a public cluster endpoint, so it needs `cluster.endpointPublicAccess: true`, and it cannot start workflows from domain events (`eventTriggers` must be empty).',
+      ),
     namespace: k8sName.describe("The namespace Argo Workflows and Argo Events run in (meshed)."),
     artifactExpirationDays: int(1, 3650, "days before artifacts expire").describe(
       "Days before workflow artifacts expire from the artifact bucket.",
@@ -946,6 +958,37 @@ export function firstDeploymentConflicts(c: {
 }
 
 /**
+ * Combinations the Step Functions engine cannot run (docs/workflows.md, "The Step Functions
+ * engine"): each names the keys involved, the reason and the alternatives.
+ */
+export function workflowEngineConflicts(c: {
+  cluster: { endpointPublicAccess: boolean };
+  platform: { workflows: { engine: EngineName; eventTriggers: Array<{ type: string }> } };
+}): Array<{ path: string[]; message: string }> {
+  const problems: Array<{ path: string[]; message: string }> = [];
+  if (c.platform.workflows.engine !== EngineName.StepFunctions) return problems;
+  if (!c.cluster.endpointPublicAccess) {
+    problems.push({
+      path: ["platform", "workflows", "engine"],
+      message:
+        `"${EngineName.StepFunctions}" needs ${PROJECT}:cluster.endpointPublicAccess true, and it is false: ` +
+        "AWS documents that the Step Functions EKS integration (eks:runJob) supports only Kubernetes APIs with public endpoint access " +
+        "(https://docs.aws.amazon.com/step-functions/latest/dg/connect-eks.html), so no step could start on this cluster; " +
+        `use "${EngineName.Argo}", or give the cluster a public endpoint (refused in prod by EKS.1; see docs/workflows.md)`,
+    });
+  }
+  if (c.platform.workflows.eventTriggers.length > 0) {
+    problems.push({
+      path: ["platform", "workflows", "eventTriggers"],
+      message:
+        `must be empty with ${PROJECT}:platform.workflows.engine "${EngineName.StepFunctions}": domain events start workflows ` +
+        `through the Argo Events sensor, which a Step Functions stack does not install; remove the triggers or use "${EngineName.Argo}"`,
+    });
+  }
+  return problems;
+}
+
+/**
  * Keys that hold credentials: each must be a Pulumi secret (`--secret`), and they never live in a
  * committed stack file in clear text. The offline plan, which cannot decrypt anything, plans with
  * a secret placeholder for each one a stack file does not hold.
@@ -1069,7 +1112,7 @@ export function parseStackConfig(
   const result = stackConfigSchema
     .superRefine((c, ctx) => {
       // Combinations that cannot deploy: who reaches the private API endpoint and the brokers?
-      for (const problem of firstDeploymentConflicts(c)) {
+      for (const problem of [...firstDeploymentConflicts(c), ...workflowEngineConflicts(c)]) {
         ctx.addIssue({ code: "custom", path: problem.path, message: problem.message });
       }
       if (!c.platform.appNamespaces.includes(c.services.namespace)) {

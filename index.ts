@@ -39,9 +39,13 @@ import {
   ArgoEvents,
   ArgoWorkflows,
   ArtifactBucket,
+  aslDefinition,
   compileArgo,
+  compileStepFunctions,
+  EngineName,
   referenceWorkflow,
   RequestWorkflowTemplate,
+  StepFunctionsEngine,
 } from "./components/workflows";
 import { loadStackConfig, PROJECT } from "./config";
 
@@ -68,6 +72,9 @@ const keys = new PlatformKeys(
     aliasPrefix: `acme/${config.environment}`,
     ...awsContext,
     deletionWindowInDays: config.keys.deletionWindowInDays,
+    // The Step Functions engine's state machine and pipe, encrypted with the data key, deliver
+    // vended logs: log delivery must decrypt with it.
+    dataKeyLogDelivery: config.platform.workflows.engine === EngineName.StepFunctions,
     protect,
   },
   { providers: [aws_] },
@@ -171,7 +178,8 @@ const queue = (name: string, contract: string, q: typeof workQueueConfig) =>
     },
     { providers: [aws_] },
   );
-// Service A puts workflow requests here; Argo Events turns each into a workflow.
+// Service A puts workflow requests here; the engine (the Argo Events sensor, or the Step Functions
+// engine's pipe) turns each into a workflow.
 const workQueue = queue("workflow-requests", "workflow-request", workQueueConfig);
 // Workflow steps hand work to the worker here (work-task messages); the worker consumes it.
 const taskQueue = queue("worker-tasks", "work-task", taskQueueConfig);
@@ -381,6 +389,7 @@ function inClusterPlatform(topics: KafkaTopics) {
     {
       provider: k8sProvider,
       highAvailability,
+      argoEvents: platform.workflows.engine === EngineName.Argo,
       prometheus: observability.prometheus,
       storageClassName: DEFAULT_STORAGE_CLASS,
       // The config names its receivers' credentials by file only; their values come from the
@@ -564,45 +573,77 @@ function inClusterPlatform(topics: KafkaTopics) {
     // maxInterval is the longest wait between two attempts (Argo `backoff.cap`).
     retry: { limit: template.retryLimit, initialInterval: "10s", factor: 2, maxInterval: "5m" },
   });
-  const requestTemplate = new RequestWorkflowTemplate(
-    REQUEST_WORKFLOW,
-    {
-      provider: k8sProvider,
-      manifest: compileArgo(requestWorkflow, {
-        namespace: platform.workflows.namespace,
-        ttl: { secondsAfterSuccess: 3600, secondsAfterFailure: 604800 },
-      }),
-    },
-    { dependsOn: [argoWorkflows] },
-  );
-
-  new ArgoEvents(
-    "platform",
-    {
-      provider: k8sProvider,
-      namespace: platform.workflows.namespace,
-      clusterName: cluster.clusterName,
-      ...awsContext,
-      workQueue,
-      // Domain events start workflows only for the types the stack lists; none: no bridge.
-      ...(platform.workflows.eventTriggers.length > 0
-        ? {
-            events: {
-              clusterArn: kafka.clusterArn,
-              topic: "domain-events",
-              consumerGroup: "argo-events",
-              grantConsumer: topics.grantConsumer("domain-events", "argo-events"),
-              bridgeKmsKeyArn: keys.dataKeyArn,
-              eventTypes: platform.workflows.eventTriggers.map((t) => t.type),
+  if (platform.workflows.engine === EngineName.StepFunctions) {
+    // A state machine started by an EventBridge pipe from the work queue; its step is a Job in the
+    // workflow namespace, run as ARGO_WORKFLOW_SERVICE_ACCOUNT (ArgoWorkflows creates the namespace
+    // and that account with the task-queue grant). No WorkflowTemplate, no Argo Events.
+    new StepFunctionsEngine(
+      REQUEST_WORKFLOW,
+      {
+        ...awsContext,
+        definition: aslDefinition(
+          compileStepFunctions(requestWorkflow, {
+            cluster: {
+              name: cluster.clusterName,
+              endpoint: cluster.endpoint,
+              certificateAuthority: cluster.cluster.certificateAuthority.data,
             },
-          }
-        : {}),
-      workflowTemplateName: requestTemplate.templateName,
-      highAvailability,
-      storageClassName: DEFAULT_STORAGE_CLASS,
-    },
-    { providers: [aws_], dependsOn: [cluster, argoWorkflows, requestTemplate] },
-  );
+            namespace: platform.workflows.namespace,
+            jobTtlSecondsAfterFinished: 3600,
+          }),
+        ),
+        clusterName: cluster.clusterName,
+        namespace: platform.workflows.namespace,
+        workQueue,
+        dataKeyArn: keys.dataKeyArn,
+        logsKeyArn: keys.logsKeyArn,
+        // The CloudWatch retention the stack sets for its cluster's logs.
+        logRetentionInDays: config.cluster.logRetentionInDays,
+        protect,
+      },
+      { providers: [aws_], dependsOn: [cluster, argoWorkflows] },
+    );
+  } else {
+    const requestTemplate = new RequestWorkflowTemplate(
+      REQUEST_WORKFLOW,
+      {
+        provider: k8sProvider,
+        manifest: compileArgo(requestWorkflow, {
+          namespace: platform.workflows.namespace,
+          ttl: { secondsAfterSuccess: 3600, secondsAfterFailure: 604800 },
+        }),
+      },
+      { dependsOn: [argoWorkflows] },
+    );
+
+    new ArgoEvents(
+      "platform",
+      {
+        provider: k8sProvider,
+        namespace: platform.workflows.namespace,
+        clusterName: cluster.clusterName,
+        ...awsContext,
+        workQueue,
+        // Domain events start workflows only for the types the stack lists; none: no bridge.
+        ...(platform.workflows.eventTriggers.length > 0
+          ? {
+              events: {
+                clusterArn: kafka.clusterArn,
+                topic: "domain-events",
+                consumerGroup: "argo-events",
+                grantConsumer: topics.grantConsumer("domain-events", "argo-events"),
+                bridgeKmsKeyArn: keys.dataKeyArn,
+                eventTypes: platform.workflows.eventTriggers.map((t) => t.type),
+              },
+            }
+          : {}),
+        workflowTemplateName: requestTemplate.templateName,
+        highAvailability,
+        storageClassName: DEFAULT_STORAGE_CLASS,
+      },
+      { providers: [aws_], dependsOn: [cluster, argoWorkflows, requestTemplate] },
+    );
+  }
 
   // ---- The front door (docs/api.md, docs/api-hops.md): API Gateway built from Service A's
   // contract -> VPC link v2 -> the internal load balancer -> Service A's TLS port. Both are named

@@ -461,6 +461,14 @@ describe("Monitoring", () => {
     for (const m of podMonitors("monitoring-prod")) {
       assert.deepEqual(validateManifest(m), []);
     }
+    // A Step Functions stack runs no Argo Events: no monitor that would select nothing.
+    const names = (options?: { argoEvents?: boolean }) =>
+      podMonitors("monitoring-prod", options).map((m) => (m.metadata as Json).name);
+    assert.ok(names().includes("argo-events-workloads"));
+    assert.deepEqual(
+      names({ argoEvents: false }),
+      names().filter((n) => n !== "argo-events-workloads"),
+    );
   });
 
   it("discovers SQS and MSK metrics in CloudWatch with YACE", () => {

@@ -103,6 +103,12 @@ export interface MonitoringArgs extends AwsContext {
   namespace?: string;
   /** Alertmanager with 3 replicas and Prometheus with 2, spread over zones (prod). */
   highAvailability: boolean;
+  /**
+   * Whether the stack runs Argo Events (the Argo workflow engine), whose workloads a PodMonitor
+   * scrapes; a Step Functions stack has none.
+   * @default true
+   */
+  argoEvents?: boolean;
   prometheus: PrometheusArgs;
   /**
    * The StorageClass of Prometheus' and Alertmanager's volumes. It must encrypt
@@ -341,12 +347,16 @@ export function kubePrometheusStackValues(v: KubePrometheusStackValuesInputs) {
 
 /**
  * The PodMonitors Monitoring creates in its namespace, each from the module of what it scrapes:
- * Linkerd (proxies and control plane), Argo Events workloads, cert-manager and KEDA.
+ * Linkerd (proxies and control plane), Argo Events workloads (when the stack runs them),
+ * cert-manager and KEDA.
  */
-export function podMonitors(namespace: string): Record<string, unknown>[] {
+export function podMonitors(
+  namespace: string,
+  options: { argoEvents?: boolean } = {},
+): Record<string, unknown>[] {
   return [
     ...linkerdPodMonitors(namespace),
-    argoEventsPodMonitor(namespace),
+    ...((options.argoEvents ?? true) ? [argoEventsPodMonitor(namespace)] : []),
     certManagerPodMonitor(namespace),
     kedaPodMonitor(namespace),
   ];
@@ -550,7 +560,7 @@ export class Monitoring extends pulumi.ComponentResource {
     );
 
     // The CRDs come with the release, so the monitors wait for it.
-    for (const m of podMonitors(namespaceName)) {
+    for (const m of podMonitors(namespaceName, { argoEvents: args.argoEvents })) {
       new k8s.apiextensions.CustomResource(
         `${name}-${(m.metadata as { name: string }).name}`,
         m as k8s.apiextensions.CustomResourceArgs,

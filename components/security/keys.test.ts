@@ -33,6 +33,11 @@ describe("PlatformKeys", () => {
       deletionWindowInDays: 7,
       protect: true,
     });
+    new PlatformKeys("delivering", {
+      ...baseArgs,
+      aliasPrefix: "acme/sfn",
+      dataKeyLogDelivery: true,
+    });
     await capture.settle();
     component = await new Promise<string>((resolve) => keys.urn.apply(resolve));
   });
@@ -119,6 +124,32 @@ describe("PlatformKeys", () => {
       policyOf(single(capture, "aws:kms/key:Key", "keys-cluster-secrets")).Statement.length,
       1,
     );
+  });
+
+  it("lets log delivery decrypt with the data key for this account's log groups only when asked", () => {
+    const statements = policyOf(single(capture, "aws:kms/key:Key", "delivering-data")).Statement;
+    assert.equal(statements.length, 2);
+    assert.deepEqual(statements[1], {
+      Sid: "LogDeliveryOfVendedLogs",
+      Effect: "Allow",
+      Principal: { Service: "delivery.logs.amazonaws.com" },
+      Action: "kms:Decrypt",
+      Resource: "*",
+      Condition: {
+        StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID },
+        StringLike: {
+          "kms:EncryptionContext:SourceArn": `arn:aws:logs:${TEST_REGION}:${MOCK_ACCOUNT_ID}:*`,
+        },
+      },
+    });
+    for (const domain of ["logs", "cluster-secrets", "volumes", "alerts"]) {
+      assert.ok(
+        policyOf(single(capture, "aws:kms/key:Key", `delivering-${domain}`)).Statement.every(
+          (st) => st.Sid !== "LogDeliveryOfVendedLogs",
+        ),
+        `only the data key gets the statement (${domain})`,
+      );
+    }
   });
 
   it("lets the Auto Scaling service-linked role use the volumes key without naming it as a principal", async () => {

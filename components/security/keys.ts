@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { alertsKeyStatements } from "../observability/alarms";
 import {
   type AwsContext,
+  logDeliveryKeyStatement,
   policyDocument,
   PolicyStatement,
   throwIfInvalid,
@@ -39,6 +40,14 @@ export interface PlatformKeysArgs extends AwsContext {
   deletionWindowInDays?: number;
   /** Protect the keys from `pulumi destroy` (a deleted key makes its data unreadable). */
   protect?: boolean;
+  /**
+   * Resources encrypted with the data key deliver vended logs (the Step Functions engine's state
+   * machine and pipe): the data key's policy then lets `delivery.logs.amazonaws.com` decrypt for
+   * this account's log groups ({@link logDeliveryKeyStatement}). Without it, their execution logs
+   * never reach CloudWatch Logs.
+   * @default false
+   */
+  dataKeyLogDelivery?: boolean;
 }
 
 /** Validates {@link PlatformKeysArgs}; returns every problem. */
@@ -110,7 +119,9 @@ export class PlatformKeys extends pulumi.ComponentResource {
     };
     const serviceStatements: Record<KeyDomain, PolicyStatement[]> = {
       [KeyDomain.Alerts]: alertsKeyStatements(args.region, args.accountId, args.partition),
-      [KeyDomain.Data]: [],
+      [KeyDomain.Data]: args.dataKeyLogDelivery
+        ? [logDeliveryKeyStatement(args.region, args.accountId, args.partition)]
+        : [],
       [KeyDomain.ClusterSecrets]: [],
       [KeyDomain.Logs]: [
         {
