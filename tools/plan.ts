@@ -293,7 +293,8 @@ export async function main(argv: string[]): Promise<number> {
       (v) => `  ${v.enforcementLevel} ${v.policyName} ${v.urn}: ${v.message}`,
     ),
     `Engine checks: ${checks.releasesChecked} Helm release(s) against their pinned charts, ` +
-      `${checks.objectsChecked} Kubernetes object(s) against their schemas: ${checks.errors.length} error(s)`,
+      `${checks.objectsChecked} Kubernetes object(s) against their schemas, ` +
+      `${checks.stateMachinesChecked} state machine(s) with asl-validator: ${checks.errors.length} error(s)`,
     ...checks.errors.map((e) => `  error ${e}`),
     ...checks.skipped.map((s) => `  skipped ${s}`),
     `Cross-resource checks: ${cross.results.map((r) => `${r.name} ${r.checked} ${r.unit}`).join(", ") || "none"}: ${cross.errors.length} error(s)`,

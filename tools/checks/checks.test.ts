@@ -154,6 +154,24 @@ describe("Kubernetes objects against their schemas", () => {
 });
 
 describe("engine checks over a captured graph", () => {
+  it("validates every state machine's definition with asl-validator, naming the machine", () => {
+    const machine = (name: string, definition: unknown) => ({
+      urn: `urn:pulumi:test::p::aws:sfn/stateMachine:StateMachine::${name}`,
+      type: "aws:sfn/stateMachine:StateMachine",
+      inputs: { definition: JSON.stringify(definition) },
+    });
+    const good = { StartAt: "Done", States: { Done: { Type: "Succeed" } } };
+    // A Next that names no state: Step Functions refuses it at create time.
+    const bad = { StartAt: "Go", States: { Go: { Type: "Pass", Next: "Nowhere" } } };
+    const result = checkGraph([machine("good", good), machine("bad", bad)]);
+    assert.equal(result.stateMachinesChecked, 2);
+    assert.equal(result.errors.length > 0, true);
+    assert.ok(
+      result.errors.every((e) => e.includes("StateMachine::bad: ASL: ")),
+      result.errors.join("\n"),
+    );
+  });
+
   const release = (values: Record<string, unknown>) => ({
     urn: "urn:pulumi:test::p::kubernetes:helm.sh/v3:Release::argo",
     type: "kubernetes:helm.sh/v3:Release",

@@ -1,8 +1,10 @@
 /**
  * Runs the engines' own checks over a captured graph, as the plan's last gate before the policy
  * pack: every Helm release's values against its pinned chart, every Kubernetes object against its
- * schema (CRDs from the shared catalog, built-in kinds from kubernetes-models).
+ * schema (CRDs from the shared catalog, built-in kinds from kubernetes-models), every Step
+ * Functions state machine's definition with asl-validator (JSONata expressions parsed).
  */
+import aslValidator from "asl-validator";
 import { checkHelmValues } from "./helmValues";
 import { HELM_FREE_FORM } from "./helmFreeForm";
 import { isBuiltInKind, validateManifest, type Manifest } from "./manifests";
@@ -31,9 +33,24 @@ export interface GraphCheckResult {
   skipped: string[];
   releasesChecked: number;
   objectsChecked: number;
+  /** State machine definitions validated as ASL. */
+  stateMachinesChecked: number;
 }
 
 const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
+const STATE_MACHINE = "aws:sfn/stateMachine:StateMachine";
+
+/** asl-validator's findings for one definition (JSON text), or a parse error. */
+export function aslErrors(definition: string): string[] {
+  let asl: unknown;
+  try {
+    asl = JSON.parse(definition);
+  } catch (e) {
+    return [`definition is not JSON: ${(e as Error).message}`];
+  }
+  const { isValid, errors } = aslValidator(asl as never);
+  return isValid ? [] : errors.map((e) => e.message);
+}
 
 /** Checks every Release and Kubernetes object in `resources`. */
 export function checkGraph(resources: CheckedResource[]): GraphCheckResult {
@@ -42,6 +59,7 @@ export function checkGraph(resources: CheckedResource[]): GraphCheckResult {
     skipped: [],
     releasesChecked: 0,
     objectsChecked: 0,
+    stateMachinesChecked: 0,
   };
   const shared = hasShared();
   const releases = resources.filter((r) => r.type === HELM_RELEASE);
@@ -91,6 +109,11 @@ export function checkGraph(resources: CheckedResource[]): GraphCheckResult {
       ),
     );
     result.objectsChecked++;
+  }
+  for (const machine of resources.filter((r) => r.type === STATE_MACHINE)) {
+    const definition = revealSecrets(machine.inputs.definition);
+    result.errors.push(...aslErrors(String(definition)).map((e) => `${machine.urn}: ASL: ${e}`));
+    result.stateMachinesChecked++;
   }
   if (skippedCrs > 0) {
     result.skipped.push(
