@@ -15,13 +15,14 @@ import {
   ValidationError,
 } from "../lib";
 import { listMessageContracts, messageContract, MessageContract } from "../lib/contracts";
+import { SQS_MAX_VISIBILITY_TIMEOUT_SECONDS } from "../../services/kit/src/conventions";
 
 /** The tag both queues carry: `<contract name>@<contract version>`. */
 export const CONTRACT_TAG = "acme.io/contract";
 
 /** SQS's own limits, shared by the validation and the argument docs. */
 const RETENTION = { min: 60, max: 1209600 };
-const MAX_VISIBILITY_TIMEOUT = 43200;
+const MAX_VISIBILITY_TIMEOUT = SQS_MAX_VISIBILITY_TIMEOUT_SECONDS;
 const DATA_KEY_REUSE = { min: 60, max: 86400, default: 300 };
 const MAX_RECEIVE_COUNT = 1000;
 const MAX_RECEIVE_WAIT = 20;

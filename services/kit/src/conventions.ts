@@ -46,3 +46,11 @@ export const MESSAGE_OUTCOMES = {
   deadLettered: "dead-lettered",
 } as const;
 export type MessageOutcome = (typeof MESSAGE_OUTCOMES)[keyof typeof MESSAGE_OUTCOMES];
+
+/**
+ * SQS's limit on a message's invisibility, counted from when it was received: a visibility timeout
+ * (the queue's, or any ChangeMessageVisibility) cannot take it past 12 hours. The queues' settings
+ * (components/messaging/queue.ts) and the consumers' extensions both stop there.
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-visibility-timeout.html
+ */
+export const SQS_MAX_VISIBILITY_TIMEOUT_SECONDS = 43_200;

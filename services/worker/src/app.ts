@@ -55,6 +55,8 @@ export interface WorkerDeps {
   generateToken?: (options: { region: string }) => Promise<AuthToken>;
   /** Visibility extension interval (tests); defaults to half the visibility timeout. */
   visibilityExtendIntervalMs?: number;
+  /** SQS's visibility limit after receipt (tests); defaults to the real 12 hours. */
+  maxVisibilityMs?: number;
 }
 
 export interface Worker {
@@ -136,6 +138,7 @@ export function buildWorker(config: WorkerConfig, deps: WorkerDeps = {}): Worker
     ...(deps.visibilityExtendIntervalMs
       ? { visibilityExtendIntervalMs: deps.visibilityExtendIntervalMs }
       : {}),
+    ...(deps.maxVisibilityMs ? { maxVisibilityMs: deps.maxVisibilityMs } : {}),
   });
   const eventHandler = createDomainEventHandler({
     topic: config.kafkaTopic,

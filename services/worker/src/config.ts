@@ -11,6 +11,7 @@ import {
   parse,
   readEnv,
   SHUTDOWN_ENV,
+  SQS_MAX_VISIBILITY_TIMEOUT_SECONDS,
   type EnvConfig,
 } from "@acme/service-kit";
 
@@ -44,10 +45,14 @@ export const WORKER_ENV = {
     default: 10,
     doc: "The most messages one ReceiveMessage call asks for (1 to 10).",
   }),
-  sqsVisibilityTimeoutSeconds: envVar("SQS_VISIBILITY_TIMEOUT_SECONDS", parse.int(10, 43_200), {
-    default: 60,
-    doc: "Visibility timeout the worker holds on a message in hand; it is extended every half of this while the handler works.",
-  }),
+  sqsVisibilityTimeoutSeconds: envVar(
+    "SQS_VISIBILITY_TIMEOUT_SECONDS",
+    parse.int(10, SQS_MAX_VISIBILITY_TIMEOUT_SECONDS),
+    {
+      default: 60,
+      doc: "Visibility timeout the worker holds on a message in hand; it is extended every half of this while the handler works.",
+    },
+  ),
   concurrency: envVar("WORKER_CONCURRENCY", parse.int(1, 1000), {
     default: 10,
     doc: "The most task messages handled at once; polling waits while this many are in hand.",

@@ -285,6 +285,48 @@ describe("SQS task consumer", () => {
     assert.equal(sqs.commandCalls(DeleteMessageCommand).length, 1);
   });
 
+  it("never extends visibility past SQS's limit after receipt, and says so once when it is reached", async () => {
+    const message = sqsMessage(workTask());
+    sqs.on(ChangeMessageVisibilityCommand).resolves({});
+    const drained = scriptReceives(sqs, [async () => [message]]);
+    const release = deferred();
+    const held: EventBus = {
+      publish: async () => {
+        await release.promise;
+      },
+      subscribe: async () => ({ stop: async () => {} }),
+      close: async () => {},
+    };
+    // The limit is 2.5 s here; extensions every 100 ms ask for what is left, capped by the 60 s timeout.
+    const { worker, logs } = testWorker(client, {
+      bus: held,
+      visibilityExtendIntervalMs: 100,
+      maxVisibilityMs: 2500,
+    });
+    worker.tasks.start();
+    await drained;
+    const limit =
+      "a message in hand reached SQS's visibility limit: it will be received again while its handler runs";
+    while (!logs.some((l) => l.message === limit)) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const callsAtLimit = sqs.commandCalls(ChangeMessageVisibilityCommand).length;
+    await new Promise((r) => setTimeout(r, 300));
+    release.resolve();
+    await worker.tasks.stop();
+
+    const asked = sqs
+      .commandCalls(ChangeMessageVisibilityCommand)
+      .map((c) => c.args[0].input.VisibilityTimeout as number);
+    assert.ok(asked.length > 0, "it extended while time was left");
+    assert.ok(
+      asked.every((seconds) => seconds >= 1 && seconds <= 2),
+      `asked ${asked.join(", ")}`,
+    );
+    assert.equal(asked.length, callsAtLimit, "no extension after the limit");
+    assert.equal(logs.filter((l) => l.message === limit).length, 1);
+  });
+
   it("pauses polling while a breaker is open and reports it in readiness", async () => {
     sqs.on(ReceiveMessageCommand).rejects(new Error("ServiceUnavailable"));
     const { worker, logs } = testWorker(client, {

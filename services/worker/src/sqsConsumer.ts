@@ -36,6 +36,7 @@ import {
   MESSAGE_OUTCOMES,
   queueName,
   REJECTION_REASON,
+  SQS_MAX_VISIBILITY_TIMEOUT_SECONDS,
   type Breaker,
   type BreakerOptions,
   type Envelope,
@@ -96,6 +97,13 @@ export interface SqsConsumerOptions {
   metrics: ServiceMetrics;
   /** How often visibility is extended while a handler works; defaults to half the timeout. */
   visibilityExtendIntervalMs?: number;
+  /**
+   * How long after receipt a message can stay invisible: SQS refuses to extend past 12 hours
+   * (`SQS_MAX_VISIBILITY_TIMEOUT_SECONDS`). Extensions ask for what is left and stop there, with
+   * one error log: the message then comes back to the queue while its handler still runs.
+   * Tests shorten it.
+   */
+  maxVisibilityMs?: number;
   /** Pause after a failed receive before polling again. */
   pollErrorDelayMs?: number;
 }
@@ -193,16 +201,31 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
       api.deleteMessage({ QueueUrl: options.queueUrl, ReceiptHandle: m.ReceiptHandle }, signal),
     );
 
-  /** Extends the message's visibility every `extendEveryMs` until stopped. */
+  const maxVisibilityMs = options.maxVisibilityMs ?? SQS_MAX_VISIBILITY_TIMEOUT_SECONDS * 1000;
+
+  /**
+   * Extends the message's visibility every `extendEveryMs` until stopped, never past
+   * `maxVisibilityMs` after its receipt (SQS would refuse every further call).
+   */
   function keepInvisible(m: Message): () => void {
+    const receivedAt = Date.now();
     const timer = setInterval(() => {
+      const leftSeconds = Math.floor((maxVisibilityMs - (Date.now() - receivedAt)) / 1000);
+      if (leftSeconds < 1) {
+        clearInterval(timer);
+        logger.error(
+          { sqs_message_id: m.MessageId, max_visibility_ms: maxVisibilityMs },
+          "a message in hand reached SQS's visibility limit: it will be received again while its handler runs",
+        );
+        return;
+      }
       queueBreaker
         .fire((signal) =>
           api.changeMessageVisibility(
             {
               QueueUrl: options.queueUrl,
               ReceiptHandle: m.ReceiptHandle,
-              VisibilityTimeout: options.visibilityTimeoutSeconds,
+              VisibilityTimeout: Math.min(options.visibilityTimeoutSeconds, leftSeconds),
             },
             signal,
           ),
