@@ -159,6 +159,10 @@ const COPIES: Array<[string, RegExp]> = [
     /\bconst\s+(DNS_SUBDOMAIN|GO_DURATION|PROM_DURATION|DURATION)\b[^=]*=\s*(\/|new\s+RegExp|RegExp\()/,
   ],
   ["an inline reserved namespace list", /["'`]kube-node-lease["'`]/],
+  [
+    "an ENV_NAME, FQDN or HOSTED_ZONE_ID definition",
+    /\bconst\s+(ENV_NAME|FQDN|HOST_NAME|HOSTED_ZONE_ID)\b[^=]*=\s*(\/|new\s+RegExp|RegExp\()/,
+  ],
 ];
 
 function copiesIn(text: string): string[] {
@@ -191,6 +195,8 @@ describe("the shared formats are defined once", () => {
       'const blocked = new Set(["kube-system", "kube-node-lease"]);',
       "const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;",
       "const DURATION = /^\\d+[smhd]$/;",
+      "const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;",
+      "const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,31}$/;",
     ];
     for (const s of samples) assert.notDeepEqual(copiesIn(s), [], s);
     for (const s of [

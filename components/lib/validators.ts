@@ -43,6 +43,9 @@ export const DNS_SUBDOMAIN =
  */
 export const FQDN = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
+/** An environment variable name: a C identifier, what shells and the kit's `envVar` names accept. */
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 /** A Route 53 hosted zone ID (`Z` and up to 31 upper-case letters and digits). */
 export const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,31}$/;
 

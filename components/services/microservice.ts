@@ -29,6 +29,7 @@ import {
   dependenciesOf,
   DNS_LABEL,
   DNS_LABEL_FORM,
+  ENV_NAME,
   podIdentityRole,
   policyDocument,
   type PolicyStatement,
@@ -279,8 +280,6 @@ const MAX_REPLICAS = 100;
 const IMAGE_BY_DIGEST = /^[a-z0-9][a-z0-9._/:-]*@sha256:[a-f0-9]{64}$/;
 /** Kubernetes resource quantities (apimachinery resource.Quantity), decimal and binary suffixes. */
 const QUANTITY = /^\d+(\.\d+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
-/** A C identifier: what shells and the kit's `envVar` names accept. */
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Keys that name credentials; their values belong in a Secret or in the Pod Identity role. */
 const SECRET_LIKE = /(SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIAL|PRIVATE_?KEY|API_?KEY|ACCESS_?KEY)/i;
 /** The variables the component sets; env may not override them. */

@@ -30,7 +30,7 @@ import {
 import { MESSAGE_CONTRACTS_DIR } from "../lib/contracts";
 import { EventsBridge, validateEventsBridgeArgs } from "../messaging/eventsBridge";
 import type { Queue } from "../messaging/queue";
-import { workflowNamePrefix } from "../../contracts/workflowNames";
+import { WORKFLOW_NAME_HASH_LENGTH, workflowNamePrefix } from "../../contracts/workflowNames";
 
 /** Value paths the chart reads but only shows commented out in values.yaml (templates/…/pdb.yaml). */
 export const ARGO_EVENTS_FREE_FORM_VALUES = ["controller.pdb.minAvailable"];
@@ -780,7 +780,7 @@ export function sensorSpec(v: SensorSpecInputs): Record<string, unknown> {
               // Same idempotency key, same name: a second submit fails as AlreadyExists.
               src: {
                 dependencyName: SENSOR_DEPENDENCIES.workflowRequest,
-                dataTemplate: `${prefix}-{{ .Input.body.data.idempotencyKey | sha256sum | trunc 40 }}`,
+                dataTemplate: `${prefix}-{{ .Input.body.data.idempotencyKey | sha256sum | trunc ${WORKFLOW_NAME_HASH_LENGTH} }}`,
               },
               dest: "metadata.name",
             },
@@ -856,7 +856,7 @@ export function sensorSpec(v: SensorSpecInputs): Record<string, unknown> {
               // same workflow name.
               src: {
                 dependencyName: SENSOR_DEPENDENCIES.domainEvent,
-                dataTemplate: `${prefix}-{{ ${RECORD_ID} | sha256sum | trunc 40 }}`,
+                dataTemplate: `${prefix}-{{ ${RECORD_ID} | sha256sum | trunc ${WORKFLOW_NAME_HASH_LENGTH} }}`,
               },
               dest: "metadata.name",
             },

@@ -13,6 +13,7 @@ import {
   DNS_LABEL,
   DNS_LABEL_FORM,
   DNS_SUBDOMAIN,
+  ENV_NAME,
   isPositiveGoDuration,
   throwIfInvalid,
   type ValidationError,
@@ -144,8 +145,6 @@ const PINNED_IMAGE = /^[a-z0-9]+([._/:-][a-z0-9]+)*@sha256:[a-f0-9]{64}$/;
 export const CPU_QUANTITY = /^(\d+m|\d+(\.\d+)?)$/;
 /** A memory quantity such as `512Mi`. */
 export const MEMORY_QUANTITY = /^\d+(Ki|Mi|Gi)$/;
-// The same form as Microservice's env check (components/services/microservice.ts, not exported).
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** The command that runs the worker's handoff in the worker's image (services/worker/src/handoff.ts). */
 export const HANDOFF_COMMAND = ["node", "--enable-source-maps", "dist/handoff.js"] as const;
