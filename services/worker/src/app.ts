@@ -57,6 +57,8 @@ export interface WorkerDeps {
   visibilityExtendIntervalMs?: number;
   /** SQS's visibility limit after receipt (tests); defaults to the real 12 hours. */
   maxVisibilityMs?: number;
+  /** The clock of that limit (tests); defaults to `Date.now`. */
+  now?: () => number;
 }
 
 export interface Worker {
@@ -139,6 +141,7 @@ export function buildWorker(config: WorkerConfig, deps: WorkerDeps = {}): Worker
       ? { visibilityExtendIntervalMs: deps.visibilityExtendIntervalMs }
       : {}),
     ...(deps.maxVisibilityMs ? { maxVisibilityMs: deps.maxVisibilityMs } : {}),
+    ...(deps.now ? { now: deps.now } : {}),
   });
   const eventHandler = createDomainEventHandler({
     topic: config.kafkaTopic,

@@ -104,6 +104,8 @@ export interface SqsConsumerOptions {
    * Tests shorten it.
    */
   maxVisibilityMs?: number;
+  /** The clock the visibility limit is measured with (tests); defaults to `Date.now`. */
+  now?: () => number;
   /** Pause after a failed receive before polling again. */
   pollErrorDelayMs?: number;
 }
@@ -202,15 +204,17 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
     );
 
   const maxVisibilityMs = options.maxVisibilityMs ?? SQS_MAX_VISIBILITY_TIMEOUT_SECONDS * 1000;
+  const now = options.now ?? Date.now;
 
   /**
    * Extends the message's visibility every `extendEveryMs` until stopped, never past
-   * `maxVisibilityMs` after its receipt (SQS would refuse every further call).
+   * `maxVisibilityMs` after `receivedAt` (SQS would refuse every further call). `receivedAt` is
+   * when the receive was asked for: no later than SQS's own clock start, so the limit is never
+   * overshot.
    */
-  function keepInvisible(m: Message): () => void {
-    const receivedAt = Date.now();
+  function keepInvisible(m: Message, receivedAt: number): () => void {
     const timer = setInterval(() => {
-      const leftSeconds = Math.floor((maxVisibilityMs - (Date.now() - receivedAt)) / 1000);
+      const leftSeconds = Math.floor((maxVisibilityMs - (now() - receivedAt)) / 1000);
       if (leftSeconds < 1) {
         clearInterval(timer);
         logger.error(
@@ -260,7 +264,11 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
     await deleteMessage(m);
   }
 
-  async function processMessage(m: Message, parsed: Parsed<WorkTask>): Promise<Outcome> {
+  async function processMessage(
+    m: Message,
+    parsed: Parsed<WorkTask>,
+    receivedAt: number,
+  ): Promise<Outcome> {
     if (!parsed.ok) {
       await reject(m, parsed.reason);
       return MESSAGE_OUTCOMES.rejected;
@@ -281,7 +289,7 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
       return MESSAGE_OUTCOMES.duplicate;
     }
     inHandIds.add(envelope.id);
-    const stopExtending = keepInvisible(m);
+    const stopExtending = keepInvisible(m, receivedAt);
     try {
       await options.handler(envelope);
     } finally {
@@ -294,7 +302,7 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
     return MESSAGE_OUTCOMES.processed;
   }
 
-  async function handle(m: Message, parsed: Parsed<WorkTask>): Promise<void> {
+  async function handle(m: Message, parsed: Parsed<WorkTask>, receivedAt: number): Promise<void> {
     const started = performance.now();
     const envelope = parsed.ok
       ? parsed.envelope
@@ -311,7 +319,7 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
         async (span) => {
           span.setAttribute("messaging.sqs.receive_count", receiveCount);
           try {
-            return await processMessage(m, parsed);
+            return await processMessage(m, parsed, receivedAt);
           } catch (error) {
             logger.error(
               {
@@ -333,7 +341,7 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
     metrics.messageDuration.observe({ source }, (performance.now() - started) / 1000);
   }
 
-  function dispatch(messages: Message[]): void {
+  function dispatch(messages: Message[], receivedAt: number): void {
     const parsed = messages.map((m) => parseMessage<WorkTask>(TASK_CONTRACT, m.Body));
     // One span for the batch, linked to each message's context; each message then gets its own
     // CONSUMER span as a child of its context (contracts/tracing.md, consumers, rule 3).
@@ -360,7 +368,7 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
       ROOT_CONTEXT,
     );
     const all = messages.map((m, i) => {
-      const work = handle(m, parsed[i]);
+      const work = handle(m, parsed[i], receivedAt);
       inHand.add(work);
       void work.finally(() => {
         inHand.delete(work);
@@ -390,6 +398,7 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
         continue;
       }
       let result: ReceiveMessageResult;
+      const requestedAt = now();
       try {
         result = await receiveBreaker.fire({
           QueueUrl: options.queueUrl,
@@ -407,7 +416,7 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
           await sleep(options.pollErrorDelayMs ?? 1000);
         continue;
       }
-      if (result.Messages && result.Messages.length > 0) dispatch(result.Messages);
+      if (result.Messages && result.Messages.length > 0) dispatch(result.Messages, requestedAt);
     }
   }
 
