@@ -58,7 +58,7 @@ describe("the workflow step's handoff", () => {
     assert.ok(!Number.isNaN(Date.parse(body.time)), `time ${body.time}`);
     assert.deepEqual(body, {
       specversion: "1.0",
-      id: taskIdFor(REQUEST_ID, "main"),
+      id: taskIdFor(REQUEST_ID, "main", 0),
       source: HANDOFF_SOURCE,
       type: "com.acme.workflow.task.v1",
       time: body.time,
@@ -183,6 +183,27 @@ describe("the workflow step's handoff", () => {
     assert.equal(producer?.status.message, "AccessDenied");
   });
 
+  it("gives the same task name at another sequence another id (two tasks, not a duplicate)", async () => {
+    sqs.on(SendMessageCommand).resolves({ MessageId: "m" });
+    for (const sequence of ["0", "1"]) {
+      assert.equal(
+        await runHandoff(argv({ "--sequence": sequence }), { env: ENV, sqs: client, log: sink() }),
+        HANDOFF_EXIT.sent,
+      );
+    }
+    const bodies = sqs
+      .commandCalls(SendMessageCommand)
+      .map((c) => JSON.parse(c.args[0].input.MessageBody ?? "") as Envelope<WorkTask>);
+    assert.deepEqual(
+      bodies.map((b) => [b.data.sequence, b.id]),
+      [
+        [0, taskIdFor(REQUEST_ID, "main", 0)],
+        [1, taskIdFor(REQUEST_ID, "main", 1)],
+      ],
+    );
+    assert.notEqual(bodies[0].id, bodies[1].id);
+  });
+
   it("gives a retried step's task the same id, and the worker processes it once", async () => {
     sqs.on(SendMessageCommand).resolves({ MessageId: "m" });
     for (let attempt = 0; attempt < 2; attempt++) {
@@ -195,10 +216,11 @@ describe("the workflow step's handoff", () => {
     const ids = sent.map((s) => (JSON.parse(s.MessageBody ?? "") as Envelope).id);
     assert.equal(ids.length, 2);
     assert.equal(ids[0], ids[1]);
-    assert.notEqual(taskIdFor(REQUEST_ID, "main"), taskIdFor(REQUEST_ID, "other"));
+    assert.equal(ids[0], taskIdFor(REQUEST_ID, "main", 0));
+    assert.notEqual(taskIdFor(REQUEST_ID, "main", 0), taskIdFor(REQUEST_ID, "other", 0));
     assert.notEqual(
-      taskIdFor(REQUEST_ID, "main"),
-      taskIdFor("1b4e28ba-2fa1-11d2-883f-0016d3cca427", "main"),
+      taskIdFor(REQUEST_ID, "main", 0),
+      taskIdFor("1b4e28ba-2fa1-11d2-883f-0016d3cca427", "main", 0),
     );
 
     // Both deliveries reach the worker, the second after the first was processed (the copy a

@@ -10,11 +10,11 @@
  *   empty. The message is sent with the kit's `produce`, so the envelope and the `traceparent`
  *   attribute carry the PRODUCER span's context, a child of the step's span
  *   (contracts/tracing.md, producers).
- * - The envelope id is derived from the request id and the task name ({@link taskIdFor}): Argo
- *   retries a failed step (`retryStrategy`), and a retry after a send that reached SQS but was
- *   reported failed sends the same id again, which the worker's `ProcessedIds` drops.
+ * - The envelope id is derived from the request id, the task name and the sequence
+ *   ({@link taskIdFor}): Argo retries a failed step (`retryStrategy`), and a retry after a send
+ *   that reached SQS but was reported failed sends the same id again, which the worker's
+ *   `ProcessedIds` drops (in the replica that processed the first copy: the store is in memory).
  */
-import { createHash } from "node:crypto";
 import { SendMessageCommand, SQSClient, type MessageAttributeValue } from "@aws-sdk/client-sqs";
 import { context, propagation, ROOT_CONTEXT, SpanKind, trace } from "@opentelemetry/api";
 import { TRACEPARENT_PATTERN, validateMessage } from "@acme/contracts";
@@ -28,7 +28,7 @@ import {
   type Envelope,
 } from "@acme/service-kit";
 import { HANDOFF_ENV_SPEC, type HandoffConfig } from "./config";
-import { WORK_TASK_TYPE, type WorkTask } from "./tasks";
+import { derivedId, WORK_TASK_TYPE, type WorkTask } from "./tasks";
 
 /** The CloudEvents `source` of the tasks workflow steps send. */
 export const HANDOFF_SOURCE = "/workflows/handoff";
@@ -172,7 +172,7 @@ export function workTaskData(args: HandoffArgs): WorkTask {
 function sampleEnvelope(args: HandoffArgs): Envelope<WorkTask> {
   return {
     specversion: "1.0",
-    id: taskIdFor(args.requestId, args.task),
+    id: taskIdFor(args.requestId, args.task, args.sequence),
     source: HANDOFF_SOURCE,
     type: WORK_TASK_TYPE,
     time: new Date(0).toISOString(),
@@ -184,12 +184,12 @@ function sampleEnvelope(args: HandoffArgs): Envelope<WorkTask> {
 
 /**
  * The envelope id of the task a step hands off for one request: the same for every retry of the
- * step, different for each request and each step (UUID-shaped, from SHA-256).
+ * step, different for each request, each step and each position in the request's history (a
+ * step handing off the same task name twice, at sequences 0 and 1, sends two tasks, not one
+ * the worker would drop as a duplicate).
  */
-export function taskIdFor(requestId: string, task: string): string {
-  const h = createHash("sha256").update(`${WORK_TASK_TYPE}\u0000${requestId}\u0000${task}`);
-  const hex = h.digest("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+export function taskIdFor(requestId: string, task: string, sequence: number): string {
+  return derivedId(WORK_TASK_TYPE, requestId, task, sequence);
 }
 
 /** The SQS calls the handoff makes (an `SQSClient` satisfies it). */
@@ -230,7 +230,7 @@ export async function handOff(
           type: WORK_TASK_TYPE,
           source: HANDOFF_SOURCE,
           subject: args.requestId,
-          id: taskIdFor(args.requestId, args.task),
+          id: taskIdFor(args.requestId, args.task, args.sequence),
           data: workTaskData(args),
         },
         { system: "aws_sqs", name },

@@ -36,7 +36,16 @@ export const WORKER_SOURCE = "/services/worker";
  * with the same id, which consumers drop as a duplicate.
  */
 export function eventIdFor(taskId: string, type: string): string {
-  const h = createHash("sha256").update(`${type}\u0000${taskId}`).digest("hex");
+  return derivedId(type, taskId);
+}
+
+/**
+ * A UUID-shaped id derived from `parts` (the first 128 bits of the SHA-256 of the parts joined
+ * by NUL): the same parts always give the same id. Envelope ids the worker and its handoff
+ * derive, so that a message sent again is recognised as a duplicate.
+ */
+export function derivedId(...parts: readonly (string | number)[]): string {
+  const h = createHash("sha256").update(parts.join("\u0000")).digest("hex");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
