@@ -1,7 +1,7 @@
 /**
  * How a Workflow started for a workflow request is named: the one rule the Argo Events sensor
  * (components/workflows/argoEvents.ts) and Service A's status adapter
- * (services/service-a/src/status/argo.ts) both follow. The sensor names the Workflow it submits
+ * (services/service-a/src/argoStatus.ts) both follow. The sensor names the Workflow it submits
  * `<prefix>-<the first 40 hex digits of the SHA-256 of the idempotency key>`, so a redelivered
  * message maps to the same name and a second submit fails as AlreadyExists; Service A derives the
  * same name to read the Workflow back.
