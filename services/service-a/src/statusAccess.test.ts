@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import * as dynamodb from "@aws-sdk/client-dynamodb";
 import {
   executionArn,
   isStateMachineArn,
@@ -50,6 +51,7 @@ describe("what the platform grants for status reads", () => {
       Resource: string;
       Parameters: Record<string, unknown>;
       Catch: { ErrorEquals: string[]; Next: string }[];
+      Retry: { ErrorEquals: string[] }[];
       Next: string;
       ResultPath: null;
     };
@@ -69,6 +71,17 @@ describe("what the platform grants for status reads", () => {
         Next: "AlreadyRunning",
       },
     ]);
+    // Step Functions names a DynamoDB error `DynamoDB.<the error code DynamoDB returns>`; a name
+    // DynamoDB never returns would never be retried.
+    for (const name of state.Retry.flatMap((r) => r.ErrorEquals)) {
+      if (name.startsWith("States.")) continue;
+      const code = name.replace(/^DynamoDB\./, "");
+      const error = (dynamodb as Record<string, unknown>)[code];
+      assert.ok(
+        typeof error === "function" && (error as { prototype: unknown }).prototype instanceof Error,
+        `${name}: DynamoDB returns no error ${code} (@aws-sdk/client-dynamodb has no such class)`,
+      );
+    }
     assert.equal(state.Next, "Handoff");
     assert.equal(state.ResultPath, null, "the state's input passes on unchanged");
     const [grant] = recordExecutionIamStatements(

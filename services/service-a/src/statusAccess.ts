@@ -113,10 +113,12 @@ export function recordExecutionState(args: RecordExecutionStateArgs): Record<str
     ResultPath: null,
     Retry: [
       {
+        // `DynamoDB.` and DynamoDB's own error code (InternalServerError has no `Exception`).
         ErrorEquals: [
           "DynamoDB.ProvisionedThroughputExceededException",
+          "DynamoDB.RequestLimitExceeded",
           "DynamoDB.ThrottlingException",
-          "DynamoDB.InternalServerErrorException",
+          "DynamoDB.InternalServerError",
           "States.Timeout",
         ],
         IntervalSeconds: 1,
