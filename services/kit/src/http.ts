@@ -149,8 +149,9 @@ export interface HttpServiceOptions {
   /** The largest request body accepted, in bytes. */
   bodyLimit?: number;
   /**
-   * A second listener serving the same routes over HTTPS (./tls.ts), started by `app.listen()`
-   * and stopped by `app.close()`; unset: the plain port only.
+   * A second listener serving the same routes over HTTPS (./tls.ts), started by
+   * `listenService(app, …)` (not by `app.listen()` alone) and stopped by `app.close()`; unset:
+   * the plain port only.
    */
   tls?: TlsListenerOptions;
 }
