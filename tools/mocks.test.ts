@@ -22,16 +22,32 @@ class Box extends pulumi.ComponentResource {
   }
 }
 
+const valueOf = <T>(output: pulumi.Output<T>) =>
+  new Promise<T>((done) => output.apply((value) => done(value)));
+
 describe("offline-plan mocks and capture", () => {
   let capture: Capture;
+  let api: aws.apigateway.RestApi;
+  let certificate: aws.acm.Certificate;
   before(async () => {
     capture = await mockPlatform();
     new Box("box");
+    api = new aws.apigateway.RestApi("api", {
+      body: JSON.stringify({ openapi: "3.0.1", paths: { "/v1/requests/{id}": {} } }),
+    });
+    certificate = new aws.acm.Certificate("cert", {
+      domainName: "api.acme.example",
+      subjectAlternativeNames: ["*.api.acme.example"],
+      validationMethod: "DNS",
+    });
     await capture.settle();
   });
 
   it("waits for resources created inside apply", () => {
-    const names = [...capture.resources.values()].map((r) => r.name).sort();
+    const names = [...capture.resources.values()]
+      .filter((r) => r.name.startsWith("box"))
+      .map((r) => r.name)
+      .sort();
     assert.deepEqual(names, ["box", "box-early", "box-late"]);
   });
 
@@ -64,5 +80,37 @@ describe("offline-plan mocks and capture", () => {
     assert.equal(identity.accountId, "111122223333");
     const zones = await aws.getAvailabilityZones({ state: "available" });
     assert.deepEqual(zones.names.slice(0, 3), ["eu-west-1a", "eu-west-1b", "eu-west-1c"]);
+  });
+
+  it("looks up only the REST API resources its OpenAPI body created, as the provider does", async () => {
+    const restApiId = await valueOf(api.id);
+    const lookup = (path: string) => aws.apigateway.getResource({ restApiId, path });
+    const [root, v1, requests, one] = await Promise.all(
+      ["/", "/v1", "/v1/requests", "/v1/requests/{id}"].map(lookup),
+    );
+    assert.equal(root.id, await valueOf(api.rootResourceId));
+    assert.equal(v1.parentId, root.id);
+    assert.equal(one.parentId, requests.id);
+    assert.equal(one.pathPart, "{id}");
+    assert.match(one.id, /^[0-9a-z]{10}$/);
+    await assert.rejects(lookup("/v2"), /no Resource found matching path \(\/v2\)/);
+    await assert.rejects(
+      aws.apigateway.getResource({ restApiId: "abcdefghij", path: "/" }),
+      /no Resource found/,
+    );
+  });
+
+  it("gives a wildcard and its base name one ACM validation record, in ACM's form", async () => {
+    const options = await valueOf(certificate.domainValidationOptions);
+    assert.deepEqual(
+      options.map((o) => o.domainName),
+      ["api.acme.example", "*.api.acme.example"],
+    );
+    assert.equal(options[0].resourceRecordName, options[1].resourceRecordName);
+    assert.match(options[0].resourceRecordName!, /^_[0-9a-f]{32}\.api\.acme\.example\.$/);
+    assert.match(
+      options[0].resourceRecordValue!,
+      /^_[0-9a-f]{32}\.[a-z]{10}\.acm-validations\.aws\.$/,
+    );
   });
 });

@@ -41,6 +41,38 @@ function autoName(name: string, seed: string): string {
   return `${name}-${hex(seed, 7)}`;
 }
 
+/** Lower-case letters only, as in the middle label of ACM's validation record values. */
+function letters(seed: string, length: number): string {
+  return [...hex(seed, length)]
+    .map((c) => String.fromCharCode(97 + (parseInt(c, 16) % 26)))
+    .join("");
+}
+
+/** The ID of a REST API's resource at `path`; the root's is the API's `rootResourceId`. */
+function apiResourceId(restApiId: string, path: string): string {
+  return hex(`apigateway-resource::${restApiId}::${path}`, 10);
+}
+
+/**
+ * The resource paths an OpenAPI import creates: each path of the document and every path above
+ * it (API Gateway builds the tree), and the root.
+ */
+function importedResourcePaths(body: unknown): Set<string> {
+  const paths = new Set(["/"]);
+  if (typeof body !== "string") return paths;
+  let document: { paths?: Record<string, unknown> };
+  try {
+    document = JSON.parse(body) as typeof document;
+  } catch {
+    return paths;
+  }
+  for (const p of Object.keys(document.paths ?? {})) {
+    const parts = p.split("/").filter((x) => x !== "");
+    for (let i = 1; i <= parts.length; i++) paths.add(`/${parts.slice(0, i).join("/")}`);
+  }
+  return paths;
+}
+
 type State = Record<string, unknown>;
 
 /** Per-type output shapes: id and the computed attributes the AWS provider returns. */
@@ -369,7 +401,7 @@ function awsState(
           ...inputs,
           arn: `arn:aws:apigateway:${region}::/restapis/${id}`,
           executionArn: arn("execute-api", id),
-          rootResourceId: hex(`${seed}::root`, 10),
+          rootResourceId: apiResourceId(id, "/"),
         },
       };
     }
@@ -389,14 +421,14 @@ function awsState(
     case "aws:wafv2/webAcl:WebAcl": {
       const id = uuid(seed);
       const acl = named("name");
-      const scope = inputs.scope === "CLOUDFRONT" ? "global" : "regional";
-      return {
-        id,
-        state: { ...inputs, name: acl, arn: arn("wafv2", `${scope}/webacl/${acl}/${id}`) },
-      };
+      // CloudFront web ACLs live in us-east-1, whatever the stack's Region.
+      const global = inputs.scope === "CLOUDFRONT";
+      const aclArn = `arn:aws:wafv2:${global ? "us-east-1" : region}:${acct}:${global ? "global" : "regional"}/webacl/${acl}/${id}`;
+      return { id, state: { ...inputs, name: acl, arn: aclArn } };
     }
     case "aws:acm/certificate:Certificate": {
       // DNS validation: one CNAME per name on the certificate, as ACM answers it.
+      // A wildcard and its base name share one record, as ACM answers them.
       const names = [inputs.domainName, ...((inputs.subjectAlternativeNames as unknown[]) ?? [])]
         .map(String)
         .filter((n, i, all) => all.indexOf(n) === i);
@@ -406,12 +438,16 @@ function awsState(
         state: {
           ...inputs,
           arn: id,
-          domainValidationOptions: names.map((domainName) => ({
-            domainName,
-            resourceRecordName: `_${hex(`${seed}::${domainName}`, 32)}.${domainName.replace(/^\*\./, "")}.`,
-            resourceRecordType: "CNAME",
-            resourceRecordValue: `_${hex(`${seed}::${domainName}::value`, 32)}.acm-validations.aws.`,
-          })),
+          status: "PENDING_VALIDATION",
+          domainValidationOptions: names.map((domainName) => {
+            const base = domainName.replace(/^\*\./, "");
+            return {
+              domainName,
+              resourceRecordName: `_${hex(`${seed}::${base}`, 32)}.${base}.`,
+              resourceRecordType: "CNAME",
+              resourceRecordValue: `_${hex(`${seed}::${base}::value`, 32)}.${letters(`${seed}::${base}`, 10)}.acm-validations.aws.`,
+            };
+          }),
         },
       };
     }
@@ -472,8 +508,14 @@ function tlsState(type: string, name: string, inputs: State): { id: string; stat
   }
 }
 
-/** Invokes the program makes on purpose, with the answers AWS would give. */
-export function invokeMocks(ctx: MockContext): Record<string, (inputs: State) => State> {
+/**
+ * Invokes the program makes on purpose, with the answers AWS would give. `restApis` holds the
+ * resource paths of each REST API created so far (by ID), which `getResource` looks paths up in.
+ */
+export function invokeMocks(
+  ctx: MockContext,
+  restApis: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
+): Record<string, (inputs: State) => State> {
   return {
     "aws:index/getCallerIdentity:getCallerIdentity": () => ({
       accountId: ctx.accountId,
@@ -508,17 +550,22 @@ export function invokeMocks(ctx: MockContext): Record<string, (inputs: State) =>
         expiresAt: "2026-01-01T12:00:00Z",
       };
     },
-    // A REST API's resource by path, as its OpenAPI import created it.
+    // A REST API's resource by path, as its OpenAPI import created it; a path the document
+    // does not have fails, as the provider's lookup does.
     "aws:apigateway/getResource:getResource": (inputs) => {
+      const restApiId = String(inputs.restApiId);
       const path = String(inputs.path);
-      const id = (p: string) => hex(`apigateway-resource::${String(inputs.restApiId)}::${p}`, 10);
+      if (!restApis.get(restApiId)?.has(path)) {
+        const message = `no Resource found matching path (${path}) in REST API (${restApiId})`;
+        throw Object.assign(new Error(message), { details: message });
+      }
       const parent = path === "/" ? undefined : path.slice(0, path.lastIndexOf("/")) || "/";
       return {
-        id: id(path),
-        restApiId: inputs.restApiId,
+        id: apiResourceId(restApiId, path),
+        restApiId,
         path,
         pathPart: path === "/" ? "" : path.slice(path.lastIndexOf("/") + 1),
-        ...(parent === undefined ? {} : { parentId: id(parent) }),
+        ...(parent === undefined ? {} : { parentId: apiResourceId(restApiId, parent) }),
       };
     },
     "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({
@@ -537,8 +584,11 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
   /** Every invoke token the program called, in order. */
   public readonly calls: string[] = [];
 
+  /** The resource paths of each REST API created so far, by ID (its OpenAPI body's paths). */
+  private readonly restApis = new Map<string, Set<string>>();
+
   constructor(private readonly ctx: MockContext) {
-    this.invokes = invokeMocks(ctx);
+    this.invokes = invokeMocks(ctx, this.restApis);
   }
 
   newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
@@ -546,7 +596,13 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
     if (args.type.startsWith("pulumi:providers:")) {
       return { id: uuid(`${args.type}::${args.name}`), state: inputs };
     }
-    if (args.type.startsWith("aws:")) return awsState(args.type, args.name, inputs, this.ctx);
+    if (args.type.startsWith("aws:")) {
+      const result = awsState(args.type, args.name, inputs, this.ctx);
+      if (args.type === "aws:apigateway/restApi:RestApi") {
+        this.restApis.set(result.id, importedResourcePaths(inputs.body));
+      }
+      return result;
+    }
     if (args.type.startsWith("kubernetes:")) return kubernetesState(args.type, args.name, inputs);
     if (args.type.startsWith("tls:")) return tlsState(args.type, args.name, inputs);
     if (args.type === "docker-build:index:Image") {
