@@ -306,7 +306,7 @@ const CASES: Record<string, AlertCase> = {
       gauge(`up{namespace="keda", container="keda-operator", pod="keda-operator-0"}`, 0),
       gauge(`up{namespace="keda", container="keda-operator", pod="keda-operator-1"}`, 1),
     ],
-    labels: {},
+    labels: { namespace: "keda" },
     start: 0,
   },
   KedaMetricsApiServerDown: {
@@ -317,7 +317,7 @@ const CASES: Record<string, AlertCase> = {
         1,
       ),
     ],
-    labels: {},
+    labels: { namespace: "keda" },
     start: 0,
   },
   PrometheusTargetsDown: {

@@ -337,11 +337,12 @@ export function renderRuleGroups(t: AlertThresholds, opts: RenderOptions): RuleG
     forDuration: Duration,
     summary: string,
     description: string,
+    staticLabels: Record<string, string> = {},
   ): AlertRule => ({
     alert,
     expr,
     for: forDuration,
-    labels: { severity },
+    labels: { ...staticLabels, severity },
     annotations: { summary, description, runbook_url: `${base}/${alert}.md` },
   });
 
@@ -535,6 +536,9 @@ export function renderRuleGroups(t: AlertThresholds, opts: RenderOptions): RuleG
             t.autoscaling.unavailableFor,
             `No ${container} replica is up`,
             `Prometheus has scraped no ${container} for ${t.autoscaling.unavailableFor}: the services KEDA scales keep their current replica count.`,
+            // absent() of a comparison has no labels: name the namespace, which Alertmanager
+            // groups and inhibits by.
+            { namespace: KEDA_NAMESPACE },
           );
         }),
       ],
