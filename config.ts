@@ -24,9 +24,6 @@ import {
   eventTriggerTypeProblem,
 } from "./components/workflows/argoEvents";
 import { EngineName } from "./components/workflows/engines/capabilities";
-
-/** The workflow engines a stack can select (`platform.workflows.engine`). */
-export const WORKFLOW_ENGINE_NAMES = [EngineName.Argo, EngineName.StepFunctions] as const;
 import {
   alertThresholdConflicts,
   type AlertThresholdOverrides,
@@ -34,6 +31,9 @@ import {
   type Duration,
   regexProblem,
 } from "./components/observability/alertRules";
+
+/** The workflow engines a stack can select (`platform.workflows.engine`), from `EngineName`. */
+const WORKFLOW_ENGINE_NAMES = Object.values(EngineName) as [EngineName, ...EngineName[]];
 
 /** The Pulumi project name, which is also the namespace of every key below. */
 export const PROJECT = "acme-platform";

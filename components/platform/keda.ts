@@ -26,18 +26,18 @@ export const KEDA_NAMESPACE = "keda";
 export const KEDA_OPERATOR_SERVICE_ACCOUNT = "keda-operator";
 
 /**
- * The one SQS action the `aws-sqs-queue` scaler calls: it reads ApproximateNumberOfMessages (and,
- * by default, ...NotVisible) with GetQueueAttributes (kedacore/keda @ v2.20.2
- * pkg/scalers/aws_sqs_queue_scaler.go lines 95-101 and 180-185). No KMS permission: SSE encrypts
- * message bodies, and only sending (kms:GenerateDataKey) and receiving (kms:Decrypt) use the key.
- */
-/**
  * The ClusterTriggerAuthentication scalers name to read AWS with the operator's own Pod Identity
  * (`podIdentity.provider: aws`, `identityOwner: keda`): KEDA's supported path; a trigger's
  * `identityOwner: operator` metadata is the legacy one KEDA means to remove.
  */
 export const KEDA_AWS_AUTHENTICATION = "aws-operator-identity";
 
+/**
+ * The one SQS action the `aws-sqs-queue` scaler calls: it reads ApproximateNumberOfMessages (and,
+ * by default, ...NotVisible) with GetQueueAttributes (kedacore/keda @ v2.20.2
+ * pkg/scalers/aws_sqs_queue_scaler.go lines 95-101 and 180-185). No KMS permission: SSE encrypts
+ * message bodies, and only sending (kms:GenerateDataKey) and receiving (kms:Decrypt) use the key.
+ */
 export const KEDA_QUEUE_ACTIONS = ["sqs:GetQueueAttributes"] as const;
 
 /** Arguments of {@link Keda}. */
@@ -47,7 +47,7 @@ export interface KedaArgs extends AwsContext {
   /** The EKS cluster name, for the operator's Pod Identity association and its role's trust. */
   clusterName: pulumi.Input<string>;
   /**
-   * The queues whose depth ScaledObjects scale on (`identityOwner: operator`): the operator's role
+   * The queues whose depth ScaledObjects scale on (through {@link KEDA_AWS_AUTHENTICATION}): the operator's role
    * may call `sqs:GetQueueAttributes` on exactly these. At least one; a queue a ScaledObject names
    * but this list does not is a scaler that fails with AccessDenied and never scales.
    */
@@ -211,7 +211,7 @@ export function kedaPodMonitor(namespace: string): Record<string, unknown> {
  * metrics API server and the webhooks, and it has no mesh identity.
  *
  * The operator's AWS identity is an IAM role associated with its service account through EKS Pod
- * Identity (`podIdentityRole`), used by ScaledObjects with `identityOwner: operator`: the scaled
+ * Identity (`podIdentityRole`), used by the triggers that name {@link KEDA_AWS_AUTHENTICATION}: the scaled
  * service's own role is never lent to KEDA, and KEDA can read queue depth but no message. The
  * association exists before the release, because the Pod Identity agent gives credentials to pods
  * that start after it.
