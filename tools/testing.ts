@@ -4,7 +4,10 @@
  */
 import * as assert from "node:assert/strict";
 import { runSimulation, type EvaluationResult } from "@cloud-copilot/iam-simulate";
+import type * as pulumi from "@pulumi/pulumi";
 import type { ChartPin } from "../components/lib/charts";
+import type { QueueArgs } from "../components/messaging/queue";
+import { checkHelmValues } from "./checks/helmValues";
 import {
   installMocks,
   MOCK_ACCOUNT_ID,
@@ -24,6 +27,44 @@ export function pinnedChart(pin: ChartPin): {
   return { chart: pin.name, version: pin.version, repositoryOpts: { repo: pin.repo } };
 }
 export { MOCK_ACCOUNT_ID };
+
+/** The value of an output, once the mocks resolve it. */
+export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise<T>((done) => output.apply((value) => done(value)));
+}
+
+/**
+ * The arguments of a test `Queue` (the workflow-request contract, a 900 s visibility timeout for a
+ * 600 s consumer, four days' retention, five receives), with `overrides`.
+ */
+export function testQueueArgs(kmsKeyArn: string, overrides: Partial<QueueArgs> = {}): QueueArgs {
+  return {
+    contract: "workflow-request",
+    kmsKeyArn,
+    visibilityTimeoutSeconds: 900,
+    consumerProcessingTimeoutSeconds: 600,
+    messageRetentionSeconds: 345600,
+    deadLetter: { maxReceiveCount: 5 },
+    region: TEST_REGION,
+    ...overrides,
+  };
+}
+
+/** Asserts each named Helm release sets only values its pinned chart has (`checkHelmValues`). */
+export function assertChartHasValues(
+  capture: Capture,
+  pin: ChartPin,
+  releaseNames: string[],
+): void {
+  for (const name of releaseNames) {
+    const release = single(capture, "kubernetes:helm.sh/v3:Release", name);
+    assert.deepEqual(
+      checkHelmValues(pin.name, pin.version, release.inputs.values as Record<string, unknown>),
+      [],
+      `release ${name}`,
+    );
+  }
+}
 
 /** Installs the platform mocks for project `acme-platform`, stack `test`. */
 export function mockPlatform(): Promise<Capture> {

@@ -3,7 +3,6 @@ import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
 import { validateManifest } from "../../tools/checks/manifests";
 import type { Capture, CapturedResource } from "../../tools/mocks";
 import {
@@ -14,13 +13,15 @@ import {
   simulateIam,
   TEST_REGION,
   type IamDecision,
+  testQueueArgs,
+  valueOf,
 } from "../../tools/testing";
 import { SHUTDOWN_ENV } from "../../services/kit/src/lifecycle";
 import type { PolicyStatement } from "../lib";
 import type { KafkaClusterRef } from "../messaging/kafka";
 import { CLUSTER_PROMETHEUS, meshIdentity } from "../mesh/appNamespace";
 import { LINKERD_ANNOTATIONS } from "../mesh/resilience";
-import { CONTRACT_TAG, Queue, type QueueArgs } from "../messaging/queue";
+import { CONTRACT_TAG, Queue } from "../messaging/queue";
 import {
   AutoscalingSignal,
   buildContextHash,
@@ -75,18 +76,7 @@ const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
 const SLO = { availabilityTarget: 0.999, latencyThresholdSeconds: 0.5, latencyTarget: 0.99 };
 const LB_CIDRS = ["10.0.0.0/20", "10.0.16.0/20"];
 
-const resolve = <T>(output: pulumi.Output<T>) =>
-  new Promise<T>((done) => output.apply((value) => done(value)));
-
-const queueArgs: QueueArgs = {
-  contract: "workflow-request",
-  kmsKeyArn: KEY_ARN,
-  visibilityTimeoutSeconds: 900,
-  consumerProcessingTimeoutSeconds: 600,
-  messageRetentionSeconds: 345600,
-  deadLetter: { maxReceiveCount: 5 },
-  region: TEST_REGION,
-};
+const queueArgs = testQueueArgs(KEY_ARN);
 
 describe("Microservice", () => {
   let capture: Capture;
@@ -190,10 +180,10 @@ describe("Microservice", () => {
     );
     await capture.settle();
     [workArn, tasksArn, tasksUrl, tasksDlqArn] = await Promise.all([
-      resolve(work.queueArn),
-      resolve(tasks.queueArn),
-      resolve(tasks.queueUrl),
-      resolve(tasks.deadLetterQueueArn),
+      valueOf(work.queueArn),
+      valueOf(tasks.queueArn),
+      valueOf(tasks.queueUrl),
+      valueOf(tasks.deadLetterQueueArn),
     ]);
   });
 
@@ -225,7 +215,7 @@ describe("Microservice", () => {
 
   it("builds and pushes the image tagged by its context hash, and deploys it by digest", async () => {
     const image = one("service-a", IMAGE);
-    const repoUrl = await resolve(serviceA.repositoryUrl);
+    const repoUrl = await valueOf(serviceA.repositoryUrl);
     const hash = buildContextHash(ROOT, "services/service-a/Dockerfile");
     assert.match(hash, /^[a-f0-9]{64}$/);
     assert.equal(image.inputs.push, true);
@@ -239,7 +229,7 @@ describe("Microservice", () => {
     assert.equal(registry.address, repoUrl);
     assert.equal(registry.username, "AWS");
     assert.equal(registry.password[SECRET_SIG] !== undefined, true, "the ECR token stays secret");
-    const ref = await resolve(serviceA.imageRef);
+    const ref = await valueOf(serviceA.imageRef);
     assert.match(ref, new RegExp(`^${repoUrl.replace(/\./g, "\\.")}@sha256:[a-f0-9]{64}$`));
     const container = (one("service-a", DEPLOYMENT).inputs as Json).spec.template.spec
       .containers[0];
@@ -248,7 +238,7 @@ describe("Microservice", () => {
 
   it("builds nothing for a service given an image by digest, and runs that image", async () => {
     assert.equal(children("worker", IMAGE).length, 0);
-    assert.equal(await resolve(worker.imageRef), WORKER_IMAGE);
+    assert.equal(await valueOf(worker.imageRef), WORKER_IMAGE);
     const container = (one("worker", DEPLOYMENT).inputs as Json).spec.template.spec.containers[0];
     assert.equal(container.image, WORKER_IMAGE);
   });
@@ -556,8 +546,8 @@ describe("Microservice", () => {
     const component = [...capture.resources.values()].find((r) => r.urn === urn("worker"));
     assert.deepEqual(component?.outputs, {
       serviceAccountName: "worker",
-      roleArn: await resolve(worker.roleArn),
-      repositoryUrl: await resolve(worker.repositoryUrl),
+      roleArn: await valueOf(worker.roleArn),
+      repositoryUrl: await valueOf(worker.repositoryUrl),
       imageRef: WORKER_IMAGE,
       serviceName: "worker",
       allowedIdentities: [meshIdentity({ namespace: "request-path", serviceAccount: "service-a" })],
@@ -699,7 +689,7 @@ describe("Microservice", () => {
       const map = one("worker", CONFIG_MAP).inputs as Json;
       assert.equal(map.metadata.labels.grafana_dashboard, "1");
       const dashboard = JSON.parse(map.data["worker.json"] as string) as Json;
-      const queueName = await resolve(tasks.queueName);
+      const queueName = await valueOf(tasks.queueName);
       const queuePanel = (dashboard.panels as Json[]).find((p) => /Queue depth/.test(p.title));
       assert.ok(queuePanel, "the worker's dashboard charts its queue");
       assert.ok(

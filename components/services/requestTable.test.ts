@@ -14,6 +14,7 @@ import {
   simulateIam,
   single,
   TEST_REGION,
+  valueOf,
 } from "../../tools/testing";
 import { TABLE_KEY, TTL_ATTRIBUTE } from "../../services/service-a/src/table";
 import { policyDocument } from "../lib";
@@ -35,8 +36,6 @@ const args = (overrides: Partial<RequestTableArgs> = {}): RequestTableArgs => ({
   region: TEST_REGION,
   ...overrides,
 });
-const resolve = <T>(output: pulumi.Output<T>) =>
-  new Promise<T>((done) => output.apply((value) => done(value)));
 
 describe("RequestTable", () => {
   let capture: Capture;
@@ -60,7 +59,7 @@ describe("RequestTable", () => {
     new RequestTable("protected", args({ protect: true }));
     new RequestTable("other", args());
     await capture.settle();
-    requestsUrn = await resolve(requests.urn);
+    requestsUrn = await valueOf(requests.urn);
     dataKeyArn = single(capture, "aws:kms/key:Key", "keys-data").outputs.arn as string;
   });
 
@@ -72,7 +71,7 @@ describe("RequestTable", () => {
     );
     // The gate from opts.dependsOn, and the key its encryption input names.
     assert.deepEqual(children[0].dependencies, [
-      await resolve(gate.urn),
+      await valueOf(gate.urn),
       single(capture, "aws:kms/key:Key", "keys-data").urn,
     ]);
     assert.deepEqual(single(capture, TABLE, "other").dependencies, []);
@@ -121,7 +120,7 @@ describe("RequestTable", () => {
   });
 
   it("grants the item operations on this table and the key only through DynamoDB", async () => {
-    assert.deepEqual(JSON.parse(await resolve(policyDocument(requestTableAccess(requests)))), {
+    assert.deepEqual(JSON.parse(await valueOf(policyDocument(requestTableAccess(requests)))), {
       Version: "2012-10-17",
       Statement: [
         {
@@ -172,7 +171,7 @@ describe("RequestTable", () => {
       }) as Promise<IamDecision>;
 
     before(async () => {
-      access = JSON.parse(await resolve(policyDocument(requestTableAccess(requests))));
+      access = JSON.parse(await valueOf(policyDocument(requestTableAccess(requests))));
       keyPolicy = JSON.parse(
         single(capture, "aws:kms/key:Key", "keys-data").inputs.policy as string,
       );
