@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import * as aws from "@pulumi/aws";
+import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import type { Capture } from "./mocks";
 import { mockPlatform } from "./testing";
@@ -29,6 +30,8 @@ describe("offline-plan mocks and capture", () => {
   let capture: Capture;
   let api: aws.apigateway.RestApi;
   let certificate: aws.acm.Certificate;
+  let pushed: dockerBuild.Image;
+  let local: dockerBuild.Image;
   before(async () => {
     capture = await mockPlatform();
     new Box("box");
@@ -40,6 +43,9 @@ describe("offline-plan mocks and capture", () => {
       subjectAlternativeNames: ["*.api.acme.example"],
       validationMethod: "DNS",
     });
+    const tags = ["111122223333.dkr.ecr.eu-west-1.amazonaws.com/app:v1"];
+    pushed = new dockerBuild.Image("pushed", { push: true, tags });
+    local = new dockerBuild.Image("local", { push: false, tags });
     await capture.settle();
   });
 
@@ -112,5 +118,16 @@ describe("offline-plan mocks and capture", () => {
       options[0].resourceRecordValue!,
       /^_[0-9a-f]{32}\.[a-z]{10}\.acm-validations\.aws\.$/,
     );
+  });
+
+  it("gives a pushed build a digest and a ref of its first tag with it; an unpushed one neither", async () => {
+    const digest = await valueOf(pushed.digest);
+    assert.match(digest, /^sha256:[0-9a-f]{64}$/);
+    assert.equal(
+      await valueOf(pushed.ref),
+      `111122223333.dkr.ecr.eu-west-1.amazonaws.com/app:v1@${digest}`,
+    );
+    assert.equal(await valueOf(local.digest), "");
+    assert.equal(await valueOf(local.ref), "111122223333.dkr.ecr.eu-west-1.amazonaws.com/app:v1");
   });
 });

@@ -606,10 +606,12 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
     if (args.type.startsWith("kubernetes:")) return kubernetesState(args.type, args.name, inputs);
     if (args.type.startsWith("tls:")) return tlsState(args.type, args.name, inputs);
     if (args.type === "docker-build:index:Image") {
-      // A pushed build: the registry's manifest digest, as `docker buildx build --push` reports it.
-      const digest = `sha256:${hex(`${args.type}::${args.name}`, 64)}`;
+      // A pushed build has the registry's manifest digest, and `ref` is its first tag with that
+      // digest (`<repository>:<tag>@sha256:...`); an unexported build has no digest, `ref` a tag.
+      const pushed = inputs.push === true || ((inputs.exports as unknown[]) ?? []).length > 0;
+      const digest = pushed ? `sha256:${hex(`${args.type}::${args.name}`, 64)}` : "";
       const tags = (inputs.tags as string[] | undefined) ?? [];
-      const ref = tags.length > 0 ? `${tags[0].replace(/:[^:/]+$/, "")}@${digest}` : "";
+      const ref = tags.length === 0 ? "" : pushed ? `${tags[0]}@${digest}` : tags[0];
       return {
         id: autoName(args.name, `${args.type}::${args.name}`),
         state: { ...inputs, digest, ref, contextHash: hex(`${args.name}#context`, 64) },
