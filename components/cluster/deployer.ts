@@ -9,9 +9,9 @@
  * as an ephemeral runner and runs the job's steps.
  * https://docs.aws.amazon.com/codebuild/latest/userguide/action-runner.html
  */
-import { PUSH_TO_CLOUDWATCH_POLICY } from "../api/apiGateway";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { PUSH_TO_CLOUDWATCH_POLICY } from "../api/apiGateway";
 import {
   type AwsContext,
   LOG_RETENTION_DAYS,
