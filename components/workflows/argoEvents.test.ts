@@ -49,7 +49,7 @@ import {
   validateArgoEventsArgs,
 } from "./argoEvents";
 import { HandoffArgumentError, parseHandoffArgs } from "../../services/worker/src/handoffStep";
-import { WORKFLOW_PARAMETERS } from "./workflowTemplate";
+import { WORKFLOW_PARAMETERS } from "./definition";
 
 const NS = "workflows";
 const TEMPLATE = "service-a-request";

@@ -4,15 +4,13 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   findCycle,
   goDurationSeconds,
-  HANDOFF_COMMAND,
   referenceWorkflow,
   validateWorkflowDefinition,
   WORKFLOW_PARAMETERS,
   worstCaseSeconds,
   type WorkflowDefinition,
 } from "./definition";
-import { diamond, IMAGE, reference, referenceArgs, step } from "./engines/fixtures";
-import { workflowTemplate } from "./workflowTemplate";
+import { diamond, OTLP, reference, referenceArgs, step, TASK_QUEUE_URL } from "./engines/fixtures";
 
 describe("validateWorkflowDefinition", () => {
   it("accepts the reference workflow and the diamond", () => {
@@ -133,25 +131,28 @@ describe("validateWorkflowDefinition", () => {
 });
 
 describe("referenceWorkflow", () => {
-  it("is today's handoff step: same command, args and env as the hand-built template", () => {
+  it("is today's handoff step: the command, args and env the worker's handoff reads", () => {
     const [main] = reference().steps;
-    const today = workflowTemplate("service-a-request", "workflows", {
-      image: IMAGE,
-      command: [...HANDOFF_COMMAND],
-      serviceAccountName: "argo-workflow",
-      handoff: referenceArgs().handoff,
-      resources: { cpu: "250m", memory: "512Mi" },
-      activeDeadlineSeconds: 3600,
-      retry: { limit: 3, backoffDuration: "30s", backoffFactor: 2, backoffMaxDuration: "10m" },
-      ttl: { secondsAfterSuccess: 3600, secondsAfterFailure: 604800 },
-    }) as { spec: { templates: Array<{ container: { args: string[]; env: unknown[] } }> } };
-    const container = today.spec.templates[0].container;
     assert.deepEqual(main.command, ["node", "--enable-source-maps", "dist/handoff.js"]);
-    assert.deepEqual(
-      main.args?.map((a) => (typeof a === "string" ? a : `{{workflow.parameters.${a.param}}}`)),
-      container.args,
-    );
-    assert.deepEqual(main.env, container.env);
+    assert.deepEqual(main.args, [
+      "--request-id",
+      { param: "requestId" },
+      "--workflow-template",
+      { param: "workflowTemplate" },
+      "--parameters",
+      { param: "parameters" },
+      "--traceparent",
+      { param: "traceparent" },
+      "--task",
+      "main",
+    ]);
+    assert.deepEqual(main.env, [
+      { name: "TASK_QUEUE_URL", value: TASK_QUEUE_URL },
+      { name: "AWS_REGION", value: "eu-west-1" },
+      { name: "OTEL_SERVICE_NAME", value: "worker-handoff" },
+      { name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: OTLP },
+      { name: "OTEL_EXPORTER_OTLP_PROTOCOL", value: "grpc" },
+    ]);
   });
 
   it("passes each of the four parameters the sensor submits", () => {

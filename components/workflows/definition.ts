@@ -457,7 +457,7 @@ export interface ReferenceWorkflowArgs {
 /**
  * Today's request workflow in the portable definition: one step, the worker's handoff
  * (`node --enable-source-maps dist/handoff.js`, services/worker/src/handoff.ts) with the arguments
- * the hand-built WorkflowTemplate passes, which sends one `work-task` to the worker's task queue in
+ * the hand-built WorkflowTemplate passed, which sends one `work-task` to the worker's task queue in
  * the request's trace.
  */
 export function referenceWorkflow(args: ReferenceWorkflowArgs): WorkflowDefinition {

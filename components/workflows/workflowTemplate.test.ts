@@ -8,38 +8,23 @@ import { validateCustomResource } from "../../tools/checks/crdSchemas";
 import { validateManifest } from "../../tools/checks/manifests";
 import type { Capture } from "../../tools/mocks";
 import { mockPlatform, ofType } from "../../tools/testing";
-import {
-  HANDOFF_COMMAND,
-  MeshMode,
-  RequestWorkflowTemplate,
-  validateImage,
-  validateWorkflowTemplateSpec,
-  WORKFLOW_PARAMETERS,
-  workflowTemplate,
-  type WorkflowTemplateSpec,
-} from "./workflowTemplate";
+import { referenceWorkflow, validateImage, WORKFLOW_PARAMETERS } from "./definition";
 import { compileArgo } from "./engines/argo";
-import { ARGO_TARGET, reference } from "./engines/fixtures";
+import {
+  ARGO_TARGET,
+  IMAGE,
+  OTLP,
+  reference,
+  referenceArgs,
+  TASK_QUEUE_URL,
+} from "./engines/fixtures";
+import { MeshMode } from "./engines/kubernetes";
+import { RequestWorkflowTemplate, validateWorkflowTemplateManifest } from "./workflowTemplate";
 
-const IMAGE = `111122223333.dkr.ecr.eu-west-1.amazonaws.com/worker@sha256:${"a1".repeat(32)}`;
-const TASK_QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/111122223333/worker-tasks";
-const OTLP = "http://otel-collector-opentelemetry-collector.tracing.svc:4317";
-
-function spec(overrides: Partial<WorkflowTemplateSpec> = {}): WorkflowTemplateSpec {
-  return {
-    image: IMAGE,
-    command: [...HANDOFF_COMMAND],
-    handoff: { taskQueueUrl: TASK_QUEUE_URL, region: "eu-west-1", otlpEndpoint: OTLP },
-    serviceAccountName: "argo-workflow",
-    resources: { cpu: "250m", memory: "512Mi" },
-    activeDeadlineSeconds: 3600,
-    retry: { limit: 3, backoffDuration: "30s", backoffFactor: 2, backoffMaxDuration: "10m" },
-    ttl: { secondsAfterSuccess: 3600, secondsAfterFailure: 604800 },
-    ...overrides,
-  };
-}
-
-/** The expected rendering of `spec()` as `service-a-request` in `workflows`. */
+/**
+ * What `compileArgo` makes of the reference workflow (fixtures.ts): the template index.ts deploys,
+ * with the settings of the hand-built template it replaced, entered through a DAG.
+ */
 const EXPECTED = {
   apiVersion: "argoproj.io/v1alpha1",
   kind: "WorkflowTemplate",
@@ -49,7 +34,7 @@ const EXPECTED = {
     labels: { "app.kubernetes.io/managed-by": "pulumi" },
   },
   spec: {
-    entrypoint: "main",
+    entrypoint: "dag",
     arguments: {
       parameters: [
         { name: "requestId" },
@@ -74,12 +59,16 @@ const EXPECTED = {
       seccompProfile: { type: "RuntimeDefault" },
     },
     templates: [
+      { name: "dag", dag: { tasks: [{ name: "main", template: "main" }] } },
       {
         name: "main",
+        activeDeadlineSeconds: 3600,
         retryStrategy: {
           limit: 3,
           retryPolicy: "Always",
-          backoff: { duration: "30s", factor: 2, maxDuration: "10m" },
+          // `cap` is the longest wait between attempts (the hand-built template's `maxDuration`
+          // bounded the time since the first attempt, which Step Functions cannot express).
+          backoff: { duration: "30s", factor: 2, cap: "10m" },
         },
         container: {
           image: IMAGE,
@@ -122,8 +111,8 @@ const EXPECTED = {
 type Json = Record<string, unknown>;
 const clone = <T>(value: T): T => structuredClone(value);
 
-describe("workflowTemplate", () => {
-  const rendered = workflowTemplate("service-a-request", "workflows", spec());
+describe("the compiled request WorkflowTemplate", () => {
+  const rendered = compileArgo(reference(), ARGO_TARGET);
 
   it("renders the exact template: bounded, retried, non-root, archived, collected", () => {
     assert.deepEqual(rendered, EXPECTED);
@@ -153,11 +142,11 @@ describe("workflowTemplate", () => {
 
   it("fails schema validation when container args is a string, naming the field", () => {
     const wrong = clone(rendered) as { spec: { templates: Array<{ container: Json }> } };
-    wrong.spec.templates[0].container.args = "x";
+    wrong.spec.templates[1].container.args = "x";
     assert.deepEqual(validateCustomResource(wrong), [
       {
         object: "argoproj.io/v1alpha1/WorkflowTemplate workflows/service-a-request",
-        path: "spec.templates.0.container.args",
+        path: "spec.templates.1.container.args",
         message: "must be array",
       },
     ]);
@@ -173,11 +162,9 @@ describe("workflowTemplate", () => {
   });
 
   it("takes the pods out of the mesh when asked, and the result still validates", () => {
-    const out = workflowTemplate(
-      "service-a-request",
-      "workflows",
-      spec({ mesh: MeshMode.Disabled }),
-    ) as { spec: Json };
+    const out = compileArgo(reference(), { ...ARGO_TARGET, mesh: MeshMode.Disabled }) as {
+      spec: Json;
+    };
     assert.deepEqual(out.spec.podMetadata, {
       annotations: { "linkerd.io/inject": "disabled" },
     });
@@ -202,51 +189,42 @@ describe("workflowTemplate", () => {
       validateImage("worker:latest").map((e) => e.propertyPath),
       ["image"],
     );
+    const unresolved = compileArgo(
+      referenceWorkflow(referenceArgs({ image: pulumi.output("worker:latest") })),
+      ARGO_TARGET,
+    );
     assert.deepEqual(
-      validateWorkflowTemplateSpec(
-        "service-a-request",
-        "workflows",
-        spec({ image: pulumi.output("worker:latest") }),
-      ),
+      validateWorkflowTemplateManifest(unresolved),
       [],
       "an Output is checked when it resolves (RequestWorkflowTemplate)",
     );
   });
 
-  it("reports every invalid argument by its path", () => {
-    const bad = spec({
-      image: "registry.example.com/service-a/workflow-step:latest",
-      command: [],
-      serviceAccountName: "Argo_Workflow",
-      resources: { cpu: "lots", memory: "512MB" },
-      activeDeadlineSeconds: 0,
-      retry: { limit: 11, backoffDuration: "30", backoffFactor: 0, backoffMaxDuration: "ten" },
-      ttl: { secondsAfterSuccess: 1.5, secondsAfterFailure: -1 },
-      mesh: "sidecar" as MeshMode,
-    });
+  it("reports every problem of a manifest by its path", () => {
+    assert.deepEqual(validateWorkflowTemplateManifest(rendered), []);
+    const bad = clone(rendered) as Json & { metadata: Json; spec: { templates: Json[] } };
+    bad.apiVersion = "argoproj.io/v1beta1";
+    bad.metadata.name = "Service_A";
+    bad.metadata.namespace = "Workflows";
+    (bad.spec.templates[1].container as Json).image =
+      "registry.example.com/service-a/workflow-step:latest";
     assert.deepEqual(
-      validateWorkflowTemplateSpec("Service_A", "Workflows", bad).map((e) => e.propertyPath),
+      validateWorkflowTemplateManifest(bad).map((e) => e.propertyPath),
       [
-        "templateName",
-        "namespace",
-        "image",
-        "command",
-        "serviceAccountName",
-        "resources.cpu",
-        "resources.memory",
-        "activeDeadlineSeconds",
-        "retry.limit",
-        "retry.backoffDuration",
-        "retry.backoffMaxDuration",
-        "retry.backoffFactor",
-        "ttl.secondsAfterSuccess",
-        "ttl.secondsAfterFailure",
-        "mesh",
+        "manifest.kind",
+        "manifest.metadata.name",
+        "manifest.metadata.namespace",
+        "manifest.spec.templates[1].container.image",
       ],
     );
-    assert.throws(
-      () => workflowTemplate("service-a-request", "workflows", spec({ activeDeadlineSeconds: 0 })),
-      /workflowTemplate: 1 invalid argument:\n {2}- activeDeadlineSeconds: must be a whole number of seconds above 0 \(got 0\)/,
+    assert.deepEqual(
+      validateWorkflowTemplateManifest({}).map((e) => e.propertyPath),
+      [
+        "manifest.kind",
+        "manifest.metadata.name",
+        "manifest.metadata.namespace",
+        "manifest.spec.templates",
+      ],
     );
   });
 });

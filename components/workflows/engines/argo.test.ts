@@ -1,29 +1,20 @@
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { validateCustomResource } from "../../../tools/checks/crdSchemas";
-import { HANDOFF_COMMAND } from "../definition";
-import { workflowTemplate } from "../workflowTemplate";
-import { ARGO_EXIT_HANDLER, argoStructure, compileArgo } from "./argo";
+import { referenceWorkflow, WORKFLOW_PARAMETERS } from "../definition";
+import { ARGO_EXIT_HANDLER, argoStructure, compileArgo, type ArgoTarget } from "./argo";
 import { UnsupportedFeatureError } from "./capabilities";
 import { ARGO_TARGET, diamond, IMAGE, reference, referenceArgs, step } from "./fixtures";
+import {
+  containerResources,
+  containerSecurityContext,
+  MESH_ANNOTATIONS,
+  MeshMode,
+  podSecurityContext,
+} from "./kubernetes";
 
 type Json = Record<string, unknown>;
 type Template = { spec: Json & { templates: Json[] } };
-
-/** Today's hand-built template for the same request workflow. */
-function today(): Template {
-  const args = referenceArgs();
-  return workflowTemplate("service-a-request", "workflows", {
-    image: IMAGE,
-    command: [...HANDOFF_COMMAND],
-    serviceAccountName: args.serviceAccountName,
-    handoff: args.handoff,
-    resources: args.resources,
-    activeDeadlineSeconds: args.timeoutSeconds,
-    retry: { limit: 3, backoffDuration: "30s", backoffFactor: 2, backoffMaxDuration: "10m" },
-    ttl: ARGO_TARGET.ttl,
-  }) as Template;
-}
 
 describe("compileArgo", () => {
   const compiled = compileArgo(reference(), ARGO_TARGET) as Template;
@@ -33,29 +24,82 @@ describe("compileArgo", () => {
     assert.deepEqual(validateCustomResource(compileArgo(diamond(), ARGO_TARGET)), []);
   });
 
-  it("keeps every workflow-level setting of today's template: identity, arguments, pod security, logs, GC, TTL, mesh", () => {
-    const { templates: _t, entrypoint: _e, ...workflowSettings } = compiled.spec;
-    const { templates: _t2, entrypoint: _e2, ...todaySettings } = today().spec;
-    assert.deepEqual(workflowSettings, todaySettings);
-    assert.deepEqual((compiled as Json).metadata, (today() as Json).metadata);
+  it("takes every workflow-level setting from the definition and the target: identity, arguments, pod security, logs, GC, TTL, mesh", () => {
+    // Not the fixtures' values, so a setting copied from elsewhere would show.
+    const target: ArgoTarget = {
+      namespace: "batch",
+      ttl: { secondsAfterSuccess: 60, secondsAfterFailure: 120 },
+      mesh: MeshMode.Disabled,
+    };
+    const def = referenceWorkflow(
+      referenceArgs({
+        name: "nightly-report",
+        serviceAccountName: "reporter",
+        timeoutSeconds: 900,
+      }),
+    );
+    const out = compileArgo(def, target) as Template & { metadata: Json };
+    assert.deepEqual(out.metadata, {
+      name: "nightly-report",
+      namespace: "batch",
+      labels: { "app.kubernetes.io/managed-by": "pulumi" },
+    });
+    const { templates: _t, ...settings } = out.spec;
+    assert.deepEqual(settings, {
+      entrypoint: "dag",
+      arguments: {
+        parameters: [
+          { name: "requestId" },
+          { name: "workflowTemplate", value: "nightly-report" },
+          { name: "parameters", value: "{}" },
+          { name: "traceparent", value: "" },
+        ],
+      },
+      serviceAccountName: "reporter",
+      activeDeadlineSeconds: 900,
+      archiveLogs: true,
+      podGC: { strategy: "OnPodSuccess" },
+      ttlStrategy: { secondsAfterSuccess: 60, secondsAfterFailure: 120 },
+      workflowMetadata: { labels: { "acme.io/workflow-template": "nightly-report" } },
+      podMetadata: { annotations: { ...MESH_ANNOTATIONS[MeshMode.Disabled] } },
+      securityContext: podSecurityContext(),
+    });
+    assert.deepEqual(
+      (settings.arguments as { parameters: Json[] }).parameters.map((p) => p.name),
+      [...WORKFLOW_PARAMETERS],
+      "the arguments the sensor passes",
+    );
   });
 
-  it("runs the same container with the same security context, and supersedes the retry cap", () => {
-    const step = compiled.spec.templates.find((t) => t.name === "main") as Json;
-    const old = today().spec.templates[0];
-    assert.deepEqual(step.container, old.container);
-    assert.equal(step.activeDeadlineSeconds, 3600, "one attempt is bounded too");
-    // Today's `maxDuration: 10m` stops retrying 10 minutes after the first attempt started; the
-    // definition's maxInterval is the longest wait between attempts, Argo's `cap`.
-    assert.deepEqual(step.retryStrategy, {
+  it("runs the step's container with the platform's security context, and caps each retry wait", () => {
+    const [main] = reference().steps;
+    const template = compiled.spec.templates.find((t) => t.name === "main") as Json;
+    assert.deepEqual(template.container, {
+      image: IMAGE,
+      command: main.command,
+      args: [
+        "--request-id",
+        "{{workflow.parameters.requestId}}",
+        "--workflow-template",
+        "{{workflow.parameters.workflowTemplate}}",
+        "--parameters",
+        "{{workflow.parameters.parameters}}",
+        "--traceparent",
+        "{{workflow.parameters.traceparent}}",
+        "--task",
+        "main",
+      ],
+      env: main.env,
+      resources: containerResources(referenceArgs().resources),
+      securityContext: containerSecurityContext(),
+    });
+    assert.equal(template.activeDeadlineSeconds, 3600, "one attempt is bounded too");
+    // The definition's maxInterval is the longest wait between attempts: Argo's `cap`, not
+    // `maxDuration` (which bounds the time since the first attempt started).
+    assert.deepEqual(template.retryStrategy, {
       limit: 3,
       retryPolicy: "Always",
       backoff: { duration: "30s", factor: 2, cap: "10m" },
-    });
-    assert.deepEqual(old.retryStrategy, {
-      limit: 3,
-      retryPolicy: "Always",
-      backoff: { duration: "30s", factor: 2, maxDuration: "10m" },
     });
   });
 
