@@ -19,18 +19,13 @@ import {
 import {
   checkCapabilities,
   EngineName,
+  readStepArg,
   reducedDependencies,
   type StepStructure,
   type WorkflowEngine,
   type WorkflowStructure,
 } from "./capabilities";
-import {
-  containerResources,
-  containerSecurityContext,
-  MESH_ANNOTATIONS,
-  MeshMode,
-  podSecurityContext,
-} from "./kubernetes";
+import { MESH_ANNOTATIONS, MeshMode, podSecurityContext, stepContainer } from "./kubernetes";
 
 /** Where and how the WorkflowTemplate runs: what the portable definition leaves to the platform. */
 export interface ArgoTarget {
@@ -77,17 +72,7 @@ function containerTemplate(step: FailureStep): Record<string, unknown> {
           },
         }
       : {}),
-    container: {
-      image: step.image,
-      command: [...step.command],
-      args: (step.args ?? []).map(argoValue),
-      env: (step.env ?? []).map((e) => ({
-        name: e.name,
-        value: isParameterRef(e.value) ? argoValue(e.value) : e.value,
-      })),
-      resources: containerResources(step.resources),
-      securityContext: containerSecurityContext(),
-    },
+    container: stepContainer(step, argoValue),
   };
 }
 
@@ -182,10 +167,7 @@ export function compileArgo(def: WorkflowDefinition, target: ArgoTarget): Record
 
 type Json = Record<string, unknown>;
 
-function readArg(value: unknown): StepArg {
-  const match = typeof value === "string" ? ARGO_REF.exec(value) : null;
-  return match ? { param: match[1] as WorkflowParameter } : (value as string);
-}
+const readArg = (value: unknown): StepArg => readStepArg(ARGO_REF, value);
 
 /** Reads a compiled WorkflowTemplate back into the engine-neutral structure. */
 export function argoStructure(compiled: Record<string, unknown>): WorkflowStructure {

@@ -10,6 +10,7 @@ import {
   type ContainerStep,
   type StepArg,
   type WorkflowDefinition,
+  type WorkflowParameter,
 } from "../definition";
 
 /** The engines a stack can select (`workflows.engine`). */
@@ -406,4 +407,13 @@ export interface WorkflowEngine<Target, Compiled> {
   compile(def: WorkflowDefinition, target: Target): Compiled;
   /** Reads a compiled document back into the engine-neutral {@link WorkflowStructure}. */
   structure(compiled: Compiled): WorkflowStructure;
+}
+
+/**
+ * Reads back one container argument an engine rendered: a whole-string match of `reference` (whose
+ * first group is the parameter's name) is that parameter, anything else a literal.
+ */
+export function readStepArg(reference: RegExp, value: unknown): StepArg {
+  const match = typeof value === "string" ? reference.exec(value) : null;
+  return match ? { param: match[1] as WorkflowParameter } : (value as string);
 }

@@ -1,10 +1,10 @@
 /**
  * The pod settings every workflow step gets, whatever engine starts its pod: Argo (a workflow pod)
- * or Step Functions (`eks:runJob.sync`, a Job's pod). Defined once here and used by
- * workflowTemplate.ts and both compilers, so the engines cannot drift on pod security.
+ * or Step Functions (`eks:runJob.sync`, a Job's pod). Defined once here and used by both
+ * compilers, so the engines cannot drift on pod security or on what a step's container runs.
  */
 import { SERVICE_UID } from "../../services/microservice";
-import type { StepResources } from "../definition";
+import { isParameterRef, type FailureStep, type StepArg, type StepResources } from "../definition";
 
 /**
  * How the workflow pods relate to the Linkerd mesh.
@@ -60,5 +60,28 @@ export function containerResources(resources: StepResources): Record<string, unk
   return {
     requests: { cpu: resources.cpu, memory: resources.memory },
     limits: { memory: resources.memory },
+  };
+}
+
+/**
+ * A step's container, the same whichever engine runs it: image, command, args, env, resources and
+ * security context. `render` writes an argument in the engine's expression language (a parameter
+ * reference, or a literal the engine must not mistake for an expression); an env value that is
+ * another resource's Output passes as it is.
+ */
+export function stepContainer(
+  step: FailureStep,
+  render: (value: StepArg) => string,
+): Record<string, unknown> {
+  return {
+    image: step.image,
+    command: [...step.command],
+    args: (step.args ?? []).map(render),
+    env: (step.env ?? []).map((e) => ({
+      name: e.name,
+      value: isParameterRef(e.value) || typeof e.value === "string" ? render(e.value) : e.value,
+    })),
+    resources: containerResources(step.resources),
+    securityContext: containerSecurityContext(),
   };
 }

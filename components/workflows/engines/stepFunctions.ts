@@ -28,11 +28,11 @@ import {
   type FailureStep,
   type StepArg,
   type WorkflowDefinition,
-  type WorkflowParameter,
 } from "../definition";
 import {
   checkCapabilities,
   EngineName,
+  readStepArg,
   reducedDependencies,
   seriesParallel,
   type SeriesParallel,
@@ -40,13 +40,7 @@ import {
   type WorkflowEngine,
   type WorkflowStructure,
 } from "./capabilities";
-import {
-  containerResources,
-  containerSecurityContext,
-  MESH_ANNOTATIONS,
-  MeshMode,
-  podSecurityContext,
-} from "./kubernetes";
+import { MESH_ANNOTATIONS, MeshMode, podSecurityContext, stepContainer } from "./kubernetes";
 
 /** The integration that runs a Kubernetes Job and waits for it. */
 export const RUN_JOB_SYNC = "arn:aws:states:::eks:runJob.sync";
@@ -184,24 +178,7 @@ function taskState(
               restartPolicy: "Never",
               serviceAccountName: step.serviceAccountName,
               securityContext: podSecurityContext(),
-              containers: [
-                {
-                  name: "main",
-                  image: step.image,
-                  command: [...step.command],
-                  args: (step.args ?? []).map(sfnValue),
-                  env: (step.env ?? []).map((e) => ({
-                    name: e.name,
-                    value: isParameterRef(e.value)
-                      ? sfnValue(e.value)
-                      : typeof e.value === "string"
-                        ? sfnValue(e.value)
-                        : e.value,
-                  })),
-                  resources: containerResources(step.resources),
-                  securityContext: containerSecurityContext(),
-                },
-              ],
+              containers: [{ name: "main", ...stepContainer(step, sfnValue) }],
             },
           },
         },
@@ -349,10 +326,7 @@ export function aslDefinition(compiled: Record<string, unknown>): pulumi.Output<
 
 type Json = Record<string, unknown>;
 
-function readArg(value: unknown): StepArg {
-  const match = typeof value === "string" ? SFN_REF.exec(value) : null;
-  return match ? { param: match[1] as WorkflowParameter } : (value as string);
-}
+const readArg = (value: unknown): StepArg => readStepArg(SFN_REF, value);
 
 function taskStructure(name: string, state: Json): Omit<StepStructure, "dependencies"> {
   const job = (state.Arguments as Json).Job as Json;
