@@ -310,6 +310,15 @@ describe("StepFunctionsEngine", () => {
         Resource: stateMachineArn,
       },
       {
+        Sid: "DataKeyForThisStateMachinesInput",
+        Effect: "Allow",
+        Action: "kms:GenerateDataKey",
+        Resource: DATA_KEY,
+        Condition: {
+          StringEquals: { "kms:EncryptionContext:aws:states:stateMachineArn": stateMachineArn },
+        },
+      },
+      {
         Sid: "DataKeyForThisPipe",
         Effect: "Allow",
         Action: ["kms:Decrypt", "kms:GenerateDataKey"],

@@ -412,6 +412,18 @@ export function pipeStatements(
       Action: "states:StartExecution",
       Resource: stateMachineArn,
     },
+    {
+      // The machine is encrypted with the data key: a StartExecution caller has the execution
+      // input encrypted under the machine's ARN as context (as Step Functions' callers of a
+      // customer-managed-key machine need it; not verifiable offline, docs/workflows.md).
+      Sid: "DataKeyForThisStateMachinesInput",
+      Effect: "Allow",
+      Action: "kms:GenerateDataKey",
+      Resource: args.dataKeyArn,
+      Condition: {
+        StringEquals: { "kms:EncryptionContext:aws:states:stateMachineArn": stateMachineArn },
+      },
+    },
     // The pipe's own settings are encrypted with the data key under the pipe's ARN as context.
     ...pipeKeyStatements(args.dataKeyArn, pipes),
   ];
