@@ -132,28 +132,28 @@ export interface WorkflowDefinition {
 }
 
 /** The most retries a step may ask for. */
-export const MAX_RETRIES = 10;
+const MAX_RETRIES = 10;
 
 /**
  * Step names the compilers use for their own templates or states; a step may not take them.
  * (Step Functions' own states are capitalised, so they cannot clash with a DNS label.)
  */
-export const RESERVED_STEP_NAMES: readonly string[] = ["dag", "exit-handler"];
+const RESERVED_STEP_NAMES: readonly string[] = ["dag", "exit-handler"];
 
 const PINNED_IMAGE = /^[a-z0-9]+([._/:-][a-z0-9]+)*@sha256:[a-f0-9]{64}$/;
 /** A CPU quantity such as `250m` or `1`. */
-export const CPU_QUANTITY = /^(\d+m|\d+(\.\d+)?)$/;
+const CPU_QUANTITY = /^(\d+m|\d+(\.\d+)?)$/;
 /** A memory quantity such as `512Mi`. */
-export const MEMORY_QUANTITY = /^\d+(Ki|Mi|Gi)$/;
+const MEMORY_QUANTITY = /^\d+(Ki|Mi|Gi)$/;
 
 /** The command that runs the worker's handoff in the worker's image (services/worker/src/handoff.ts). */
-export const HANDOFF_COMMAND = ["node", "--enable-source-maps", "dist/handoff.js"] as const;
+const HANDOFF_COMMAND = ["node", "--enable-source-maps", "dist/handoff.js"] as const;
 
 /** The OTel service name of the handoff step's spans. */
-export const HANDOFF_SERVICE_NAME = "worker-handoff";
+const HANDOFF_SERVICE_NAME = "worker-handoff";
 
 /** The reference workflow's one step: the task name the handoff puts in its work-task (`--task`). */
-export const STEP_NAME = "main";
+const STEP_NAME = "main";
 
 /** True for a {@link ParameterRef}. */
 export function isParameterRef(value: unknown): value is ParameterRef {
@@ -202,7 +202,7 @@ function isPositiveInteger(value: unknown): value is number {
 }
 
 /** True when a step passes the trace context on: `traceparent` in its args or env. */
-export function carriesTraceContext(step: FailureStep): boolean {
+function carriesTraceContext(step: FailureStep): boolean {
   const refs = [...(step.args ?? []), ...(step.env ?? []).map((e) => e.value)];
   return refs.some((v) => isParameterRef(v) && v.param === "traceparent");
 }

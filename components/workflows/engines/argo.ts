@@ -45,7 +45,7 @@ export const ARGO_DAG_TEMPLATE = "dag";
 /** The exit-handler template that runs the on-failure step. */
 export const ARGO_EXIT_HANDLER = "exit-handler";
 /** The condition of the on-failure task: anything but success. */
-export const ARGO_ON_FAILURE_WHEN = "{{workflow.status}} != Succeeded";
+const ARGO_ON_FAILURE_WHEN = "{{workflow.status}} != Succeeded";
 
 const ARGO_REF = /^\{\{workflow\.parameters\.([A-Za-z]+)\}\}$/;
 

@@ -178,7 +178,7 @@ export type SeriesParallel =
   | { kind: "parallel"; branches: SeriesParallel[] };
 
 /** For each step, every step it transitively depends on. */
-export function ancestors(
+function ancestors(
   steps: readonly { name: string; dependencies?: readonly string[] }[],
 ): Map<string, Set<string>> {
   const deps = new Map(steps.map((s) => [s.name, s.dependencies ?? []]));
@@ -277,7 +277,7 @@ export function seriesParallel(
 }
 
 /** The longest path through the DAG when every step takes its worst case, in seconds. */
-export function criticalPathSeconds(steps: readonly ContainerStep[]): number {
+function criticalPathSeconds(steps: readonly ContainerStep[]): number {
   const byName = new Map(steps.map((s) => [s.name, s]));
   const memo = new Map<string, number>();
   const finish = (name: string): number => {
