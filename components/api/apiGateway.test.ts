@@ -16,6 +16,7 @@ import {
   accessLogFormat,
   ApiGateway,
   type ApiGatewayArgs,
+  clientTokenValidity,
   methodSettingsPath,
   resourceServersOf,
   validateApiGatewayArgs,
@@ -516,8 +517,27 @@ describe("ApiGateway", () => {
     assert.equal(client.inputs.enableTokenRevocation, true);
     assert.equal("callbackUrls" in client.inputs, false);
     assert.equal(one(domainUrn, T.client).inputs.accessTokenValidity, 15);
+    assert.deepEqual(
+      [client.inputs.idTokenValidity, client.inputs.refreshTokenValidity],
+      [5, 60],
+      "ID and refresh tokens at Cognito's minimums",
+    );
     for (const server of under(plainUrn, T.resourceServer)) {
       assert.ok(client.dependencies.includes(server.urn), "scopes exist before the client");
+    }
+  });
+
+  it("never lets the access token outlive the refresh token, which Cognito refuses", () => {
+    assert.deepEqual(clientTokenValidity(1440), {
+      accessTokenValidity: 1440,
+      idTokenValidity: 5,
+      refreshTokenValidity: 1440,
+    });
+    for (const minutes of [5, 60, 61, 720, 1440]) {
+      const v = clientTokenValidity(minutes);
+      assert.ok(v.refreshTokenValidity >= 60, `${minutes}: refresh at least 60 minutes`);
+      assert.ok(v.refreshTokenValidity >= v.accessTokenValidity, `${minutes}: access <= refresh`);
+      assert.ok(v.refreshTokenValidity >= v.idTokenValidity, `${minutes}: ID <= refresh`);
     }
   });
 

@@ -126,6 +126,26 @@ export type ExecutionLoggingLevel =
 const WAF_RATE_LIMIT = { min: 10, max: 2_000_000_000 };
 /** Cognito's bounds on an access token's lifetime, in minutes (5 minutes to 1 day). */
 const ACCESS_TOKEN_MINUTES = { min: 5, max: 1440, default: 60 };
+/** Cognito's shortest refresh token lifetime, in minutes. */
+const MIN_REFRESH_TOKEN_MINUTES = 60;
+
+/**
+ * The client's token lifetimes, in minutes: the access token's as asked, the ID token's at its
+ * minimum, and the refresh token's at its minimum unless the access token lives longer: Cognito
+ * refuses an access or ID token that outlives the refresh token ("Invalid range for token
+ * validity"), so a 1440-minute access token needs a refresh token of at least 1440 minutes.
+ */
+export function clientTokenValidity(accessTokenMinutes: number): {
+  accessTokenValidity: number;
+  idTokenValidity: number;
+  refreshTokenValidity: number;
+} {
+  return {
+    accessTokenValidity: accessTokenMinutes,
+    idTokenValidity: ACCESS_TOKEN_MINUTES.min,
+    refreshTokenValidity: Math.max(MIN_REFRESH_TOKEN_MINUTES, accessTokenMinutes),
+  };
+}
 const MAX_CACHE_TTL_SECONDS = 3600;
 /** API Gateway stage names: letters, digits, `-` and `_`, at most 128. */
 const STAGE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
@@ -597,12 +617,10 @@ export class ApiGateway extends pulumi.ComponentResource {
         allowedOauthFlowsUserPoolClient: true,
         allowedOauthFlows: ["client_credentials"],
         allowedOauthScopes: [...args.api.scopes],
-        // No user sign-in flow; client credentials never issue ID or refresh tokens, and the
-        // lifetimes below are the minimums should a flow ever be added.
+        // No user sign-in flow; client credentials never issue ID or refresh tokens, and their
+        // lifetimes are the shortest Cognito accepts should a flow ever be added.
         explicitAuthFlows: ["ALLOW_REFRESH_TOKEN_AUTH"],
-        accessTokenValidity: accessTokenMinutes,
-        idTokenValidity: ACCESS_TOKEN_MINUTES.min,
-        refreshTokenValidity: 60,
+        ...clientTokenValidity(accessTokenMinutes),
         tokenValidityUnits: { accessToken: "minutes", idToken: "minutes", refreshToken: "minutes" },
         enableTokenRevocation: true,
         preventUserExistenceErrors: "ENABLED",
