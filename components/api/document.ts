@@ -553,21 +553,29 @@ export function documentIntegration(op: RenderedOperation, refs: ApiRefs): Recor
 // Gateway responses: API Gateway's own errors as the contract's problem+json.
 // ---------------------------------------------------------------------------------------------
 
+/** The problems gateway responses answer; several response types share one. */
+const INVALID = { status: 400, kind: "validation", title: "The request is invalid" } as const;
+const DENIED = { status: 403, kind: "forbidden", title: "Access denied" } as const;
+const TOO_MANY = { status: 429, kind: "too-many-requests", title: "Too many requests" } as const;
+const INTERNAL = { status: 500, kind: "internal", title: "Internal error" } as const;
+const UNAVAILABLE = {
+  status: 504,
+  kind: "dependency-unavailable",
+  title: "A dependency is unavailable",
+} as const;
+const forbidden = (title: string) => ({ status: 403, kind: "forbidden", title }) as const;
+
 /** Each gateway response type, its status and the problem it answers. */
 export const GATEWAY_RESPONSES = {
-  BAD_REQUEST_BODY: { status: 400, kind: "validation", title: "The request is invalid" },
-  BAD_REQUEST_PARAMETERS: { status: 400, kind: "validation", title: "The request is invalid" },
+  BAD_REQUEST_BODY: INVALID,
+  BAD_REQUEST_PARAMETERS: INVALID,
   UNAUTHORIZED: { status: 401, kind: "unauthorized", title: "Authentication is required" },
-  EXPIRED_TOKEN: { status: 403, kind: "forbidden", title: "The token has expired" },
-  INVALID_SIGNATURE: { status: 403, kind: "forbidden", title: "The request signature is invalid" },
-  MISSING_AUTHENTICATION_TOKEN: {
-    status: 403,
-    kind: "forbidden",
-    title: "No such route, or authentication is missing",
-  },
-  ACCESS_DENIED: { status: 403, kind: "forbidden", title: "Access denied" },
-  INVALID_API_KEY: { status: 403, kind: "forbidden", title: "Access denied" },
-  WAF_FILTERED: { status: 403, kind: "forbidden", title: "The request was blocked" },
+  EXPIRED_TOKEN: forbidden("The token has expired"),
+  INVALID_SIGNATURE: forbidden("The request signature is invalid"),
+  MISSING_AUTHENTICATION_TOKEN: forbidden("No such route, or authentication is missing"),
+  ACCESS_DENIED: DENIED,
+  INVALID_API_KEY: DENIED,
+  WAF_FILTERED: forbidden("The request was blocked"),
   RESOURCE_NOT_FOUND: { status: 404, kind: "not-found", title: "Not found" },
   REQUEST_TOO_LARGE: {
     status: 413,
@@ -579,24 +587,16 @@ export const GATEWAY_RESPONSES = {
     kind: "unsupported-media-type",
     title: "Unsupported media type",
   },
-  THROTTLED: { status: 429, kind: "too-many-requests", title: "Too many requests" },
-  QUOTA_EXCEEDED: { status: 429, kind: "too-many-requests", title: "Too many requests" },
-  AUTHORIZER_FAILURE: { status: 500, kind: "internal", title: "Internal error" },
-  AUTHORIZER_CONFIGURATION_ERROR: { status: 500, kind: "internal", title: "Internal error" },
-  API_CONFIGURATION_ERROR: { status: 500, kind: "internal", title: "Internal error" },
-  INTEGRATION_FAILURE: {
-    status: 504,
-    kind: "dependency-unavailable",
-    title: "A dependency is unavailable",
-  },
-  INTEGRATION_TIMEOUT: {
-    status: 504,
-    kind: "dependency-unavailable",
-    title: "A dependency is unavailable",
-  },
+  THROTTLED: TOO_MANY,
+  QUOTA_EXCEEDED: TOO_MANY,
+  AUTHORIZER_FAILURE: INTERNAL,
+  AUTHORIZER_CONFIGURATION_ERROR: INTERNAL,
+  API_CONFIGURATION_ERROR: INTERNAL,
+  INTEGRATION_FAILURE: UNAVAILABLE,
+  INTEGRATION_TIMEOUT: UNAVAILABLE,
   // The catch-alls get a fixed status so the body's `status` always equals the answer's.
   DEFAULT_4XX: { status: 400, kind: "bad-request", title: "Bad request" },
-  DEFAULT_5XX: { status: 500, kind: "internal", title: "Internal error" },
+  DEFAULT_5XX: INTERNAL,
 } as const;
 
 /** Seconds a throttled client is told to wait (the contract's 429 carries Retry-After). */
