@@ -622,7 +622,11 @@ describe("ApiGateway", () => {
 
   it("serves a custom domain with a DNS-validated certificate and the TLS 1.3 policy", () => {
     const certificate = one(domainUrn, T.certificate);
-    assert.deepEqual(certificate.inputs, { domainName: DOMAIN, validationMethod: "DNS" });
+    assert.deepEqual(certificate.inputs, {
+      domainName: DOMAIN,
+      validationMethod: "DNS",
+      keyAlgorithm: "RSA_2048",
+    });
     const records = under(domainUrn, T.record);
     const validationRecord = records.find((r) => r.name === "edge-domain-validation");
     // The record ACM asked for (tools/mocks.ts answers like ACM: one CNAME per name).

@@ -22,6 +22,7 @@ import {
   throwIfInvalid,
   ValidationError,
 } from "../lib";
+import { dnsValidatedCertificate } from "./certificate";
 import { documentHash } from "./document";
 import type { ContractApi, RenderedOperation } from "./types";
 
@@ -904,36 +905,9 @@ export class ApiGateway extends pulumi.ComponentResource {
 
   /** The certificate, domain, mapping and alias record; returns the domain's URL. */
   private customDomain(name: string, args: CustomDomainArgs): pulumi.Output<string> {
-    const certificate = new aws.acm.Certificate(
+    const { certificateArn } = dnsValidatedCertificate(
       `${name}-domain`,
-      { domainName: args.domainName, validationMethod: "DNS" },
-      { parent: this },
-    );
-    const option = certificate.domainValidationOptions.apply((options) => {
-      const found = (options ?? []).find((o) => o.domainName === args.domainName);
-      if (!found) {
-        throw new pulumi.ResourceError(
-          `ACM returned no DNS validation record for ${args.domainName}`,
-          certificate,
-        );
-      }
-      return found;
-    });
-    const validationRecord = new aws.route53.Record(
-      `${name}-domain-validation`,
-      {
-        zoneId: args.hostedZoneId,
-        name: option.resourceRecordName,
-        type: option.resourceRecordType,
-        records: [option.resourceRecordValue],
-        ttl: 60,
-        allowOverwrite: true,
-      },
-      { parent: this },
-    );
-    const validation = new aws.acm.CertificateValidation(
-      `${name}-domain`,
-      { certificateArn: certificate.arn, validationRecordFqdns: [validationRecord.fqdn] },
+      { domainName: args.domainName, hostedZoneId: args.hostedZoneId },
       { parent: this },
     );
     const domainName = new aws.apigateway.DomainName(
@@ -941,7 +915,7 @@ export class ApiGateway extends pulumi.ComponentResource {
       {
         domainName: args.domainName,
         // The validation's ARN: the domain waits until the certificate is issued.
-        regionalCertificateArn: validation.certificateArn,
+        regionalCertificateArn: certificateArn,
         endpointConfiguration: { types: "REGIONAL" },
         securityPolicy: TLS_SECURITY_POLICY,
         endpointAccessMode: ENDPOINT_ACCESS_MODE,

@@ -37,6 +37,7 @@ import {
   throwIfInvalid,
   type ValidationError,
 } from "../lib";
+import { dnsValidatedCertificate } from "./certificate";
 
 /**
  * The listener's TLS policy: AWS's recommended policy (TLS 1.3 and 1.2 with ECDHE and AES-GCM
@@ -48,8 +49,6 @@ import {
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09";
 /** The port the listener takes HTTPS on (the integration URI's default port). */
 export const LISTENER_PORT = 443;
-/** The key of the listener's ACM certificate; RSA 2048 satisfies ACM.2. */
-export const CERTIFICATE_KEY_ALGORITHM = "RSA_2048";
 /**
  * The TargetGroupBinding's API (the pinned aws-load-balancer-controller's storage version,
  * ../shared/crds/elbv2.k8s.aws/TargetGroupBinding.v1beta1.json).
@@ -392,33 +391,10 @@ export class PrivateIngress extends pulumi.ComponentResource {
       child,
     );
     // ---- The certificate of the listener, validated by DNS in the hosted zone.
-    const certificate = new aws.acm.Certificate(
+    const certificate = dnsValidatedCertificate(
       `${name}-cert`,
-      {
-        domainName: args.hostName,
-        validationMethod: "DNS",
-        keyAlgorithm: CERTIFICATE_KEY_ALGORITHM,
-        tags,
-      },
+      { domainName: args.hostName, hostedZoneId: args.hostedZoneId, tags },
       { ...child, dependsOn: deps },
-    );
-    // One name, one validation record.
-    const validation = certificate.domainValidationOptions.apply((options) => options[0]);
-    const record = new aws.route53.Record(
-      `${name}-cert-validation`,
-      {
-        zoneId: args.hostedZoneId,
-        name: validation.resourceRecordName,
-        type: validation.resourceRecordType,
-        records: [validation.resourceRecordValue],
-        ttl: 300,
-      },
-      child,
-    );
-    const validated = new aws.acm.CertificateValidation(
-      `${name}-cert`,
-      { certificateArn: certificate.arn, validationRecordFqdns: [record.fqdn] },
-      child,
     );
 
     // ---- Load balancer, target group, listener.
@@ -471,7 +447,7 @@ export class PrivateIngress extends pulumi.ComponentResource {
         port: LISTENER_PORT,
         protocol: "HTTPS",
         sslPolicy: TLS_POLICY,
-        certificateArn: validated.certificateArn,
+        certificateArn: certificate.certificateArn,
         defaultActions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
         tags,
       },
@@ -498,7 +474,7 @@ export class PrivateIngress extends pulumi.ComponentResource {
     this.listenerArn = listener.arn;
     this.backendBaseUrl = `https://${args.hostName}`;
     this.targetGroupArn = targetGroup.arn;
-    this.certificateArn = validated.certificateArn;
+    this.certificateArn = certificate.certificateArn;
     this.securityGroupId = lbGroup.id;
     this.accessLogBucketName = bucketName;
     this.registerOutputs({
