@@ -482,7 +482,12 @@ function inClusterPlatform(topics: KafkaTopics) {
     requests: { cpu: s.cpu, memory: s.memory },
     limits: { memory: s.memory },
   });
-  const serviceAEnv = { SUBMITTER: "sqs", REQUEST_STORE: "dynamodb" };
+  const serviceAEnv = {
+    SUBMITTER: "sqs",
+    REQUEST_STORE: "dynamodb",
+    // The front door's private integration sends its stage in the path (docs/api-hops.md).
+    STRIP_PATH_PREFIX: `/${config.api.stageName}`,
+  };
   const serviceA = new Microservice(
     "service-a",
     {

@@ -79,6 +79,17 @@ describe("the front door (prod plan)", () => {
     assert.equal(association.inputs?.webAclArn, one("aws:wafv2/webAcl:WebAcl").outputs?.arn);
   });
 
+  it("has Service A drop the stage the private integration puts in front of the path", () => {
+    const stage = one("aws:apigateway/stage:Stage");
+    const deployment = ofType("kubernetes:apps/v1:Deployment").find((d) =>
+      d.urn.endsWith("::service-a-deployment"),
+    );
+    assert.ok(deployment, "Service A's Deployment");
+    const container = (deployment.inputs?.spec as Json).template.spec.containers[0] as Json;
+    const env = Object.fromEntries((container.env as Json[]).map((e: Json) => [e.name, e.value]));
+    assert.equal(env.STRIP_PATH_PREFIX, `/${String(stage.inputs?.stageName)}`);
+  });
+
   it("registers Service A's TLS port into the load balancer's target group", () => {
     const binding = one("kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding");
     const group = one("aws:lb/targetGroup:TargetGroup");

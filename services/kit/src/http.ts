@@ -4,7 +4,7 @@
  * problem+json, request metrics, and the operational routes /healthz, /readyz and /metrics.
  */
 import { dereferencedHttpContract } from "@acme/contracts";
-import { STATUS_CODES } from "node:http";
+import { type IncomingMessage, STATUS_CODES } from "node:http";
 import Ajv, { type ErrorObject } from "ajv";
 import addFormats from "ajv-formats";
 import Fastify, {
@@ -154,11 +154,39 @@ export interface HttpServiceOptions {
    * the plain port only.
    */
   tls?: TlsListenerOptions;
+  /**
+   * A leading path segment removed before routing (`/prod` turns `/prod/v1/x` into `/v1/x`):
+   * API Gateway's private integrations send the stage in the path to the backend ("API Gateway
+   * includes the stage portion of the API endpoint in the request to your backend resources",
+   * Private integrations for REST APIs). Only a URL that starts with the segment is changed.
+   */
+  stripPathPrefix?: string;
+}
+
+/** A path prefix {@link HttpServiceOptions.stripPathPrefix} accepts: one segment. */
+export const PATH_PREFIX = /^\/[A-Za-z0-9_-]+$/;
+
+/** `url` without `prefix` when it starts with it (as a whole segment), else `url`. */
+export function stripPathPrefix(url: string, prefix: string): string {
+  if (url === prefix) return "/";
+  const next = url.charAt(prefix.length);
+  return url.startsWith(prefix) && (next === "/" || next === "?")
+    ? (next === "?" ? "/" : "") + url.slice(prefix.length)
+    : url;
 }
 
 /** Creates the Fastify server with the shared error handling, metrics and operational routes. */
 export function createHttpService(options: HttpServiceOptions): FastifyInstance {
+  const prefix = options.stripPathPrefix;
+  if (prefix !== undefined && !PATH_PREFIX.test(prefix)) {
+    throw new Error(
+      `stripPathPrefix "${prefix}" must be one path segment such as /prod (letters, digits, '-', '_')`,
+    );
+  }
   const app = Fastify({
+    rewriteUrl: prefix
+      ? (req: IncomingMessage) => stripPathPrefix(req.url ?? "/", prefix)
+      : undefined,
     loggerInstance: options.logger as FastifyBaseLogger,
     // One line per request is written in onResponse, with the route template and trace id.
     logController: new LogController({

@@ -3,7 +3,13 @@ import * as assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { describe, it } from "node:test";
 import { context, trace } from "@opentelemetry/api";
-import { createHttpService, Readiness, registerContractRoutes, toJsonSchema } from "./http";
+import {
+  createHttpService,
+  Readiness,
+  registerContractRoutes,
+  stripPathPrefix,
+  toJsonSchema,
+} from "./http";
 import { flushTelemetryStep, shutdownSequence } from "./lifecycle";
 import { createLogger } from "./logger";
 import { createMetrics } from "./metrics";
@@ -70,6 +76,50 @@ describe("registerContractRoutes", () => {
         "x-note": 1,
       }),
       { type: "object", properties: { a: { type: ["string", "null"] } } },
+    );
+  });
+});
+
+describe("stripPathPrefix (API Gateway's stage in the backend path)", () => {
+  it("removes the stage segment before routing, and nothing else", async () => {
+    const app = createHttpService({
+      logger: createLogger("kit-test", { level: "silent" }),
+      metrics: createMetrics("kit-test", { processMetrics: false }),
+      readiness: new Readiness(),
+      stripPathPrefix: "/prod",
+    });
+    app.get("/v1/things", async (request) => ({ url: request.url }));
+    const get = async (url: string) => {
+      const r = await app.inject({ method: "GET", url });
+      return { status: r.statusCode, body: r.statusCode === 200 ? r.json() : undefined };
+    };
+    assert.deepEqual(await get("/prod/v1/things?a=1"), {
+      status: 200,
+      body: { url: "/v1/things?a=1" },
+    });
+    assert.deepEqual(await get("/v1/things"), { status: 200, body: { url: "/v1/things" } });
+    // A segment that only starts like the prefix is left alone.
+    assert.equal((await get("/production/v1/things")).status, 404);
+    await app.close();
+  });
+
+  it("maps URLs exactly", () => {
+    assert.equal(stripPathPrefix("/prod", "/prod"), "/");
+    assert.equal(stripPathPrefix("/prod?x=1", "/prod"), "/?x=1");
+    assert.equal(stripPathPrefix("/prod/a", "/prod"), "/a");
+    assert.equal(stripPathPrefix("/prodx/a", "/prod"), "/prodx/a");
+  });
+
+  it("refuses a prefix that is not one segment, naming it", () => {
+    assert.throws(
+      () =>
+        createHttpService({
+          logger: createLogger("kit-test", { level: "silent" }),
+          metrics: createMetrics("kit-test", { processMetrics: false }),
+          readiness: new Readiness(),
+          stripPathPrefix: "prod/v1",
+        }),
+      /stripPathPrefix "prod\/v1" must be one path segment/,
     );
   });
 });

@@ -162,6 +162,7 @@ export function buildServiceA(config: Config, deps: Dependencies = {}): ServiceA
     metrics,
     readiness,
     instrument: protections,
+    ...(config.stripPathPrefix ? { stripPathPrefix: config.stripPathPrefix } : {}),
     ...(config.tlsPort !== undefined && config.tlsCertFile && config.tlsKeyFile
       ? {
           tls: {

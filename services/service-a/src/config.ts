@@ -101,6 +101,10 @@ export const ENV = {
   // The HTTPS port the API Gateway's load balancer targets; the plain port stays for the kubelet,
   // Prometheus and meshed callers (docs/api-hops.md).
   ...TLS_ENV,
+  stripPathPrefix: envVar("STRIP_PATH_PREFIX", parse.text(), {
+    optional: true,
+    doc: "A leading path segment removed before routing, e.g. `/prod`: API Gateway's private integration sends its stage in the path (docs/api-hops.md).",
+  }),
 };
 export type Config = EnvConfig<typeof ENV>;
 
