@@ -37,6 +37,19 @@ const FIXTURES: Record<Feature, { def: () => WorkflowDefinition; step?: string }
     step: "c",
   },
   [Feature.RetryBackoff]: { def: reference, step: "main" },
+  [Feature.ResourcesBeyondFargate]: {
+    def: () => {
+      const def = diamond();
+      def.steps[2] = step("validate", {
+        dependencies: ["fetch"],
+        retry: undefined,
+        timeoutSeconds: 120,
+        resources: { cpu: "16", memory: "128Gi" },
+      });
+      return def;
+    },
+    step: "validate",
+  },
   [Feature.FractionalBackoffFactor]: {
     def: () => {
       const def = diamond();

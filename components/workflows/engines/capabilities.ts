@@ -12,6 +12,7 @@ import {
   type WorkflowDefinition,
   type WorkflowParameter,
 } from "../definition";
+import { fargateSize } from "./ecs";
 
 /** The engines a stack can select (`workflows.engine`). */
 export const EngineName = {
@@ -33,6 +34,7 @@ export const Feature = {
   OnFailureStep: "on-failure-step",
   OnFailureAfterTotalTimeout: "on-failure-after-total-timeout",
   TraceContext: "trace-context",
+  ResourcesBeyondFargate: "resources-beyond-fargate",
 } as const;
 export type Feature = (typeof Feature)[keyof typeof Feature];
 
@@ -51,7 +53,7 @@ export const CAPABILITIES: Record<Feature, { description: string } & Record<Engi
       argo: { supported: true, how: "a container template" },
       "step-functions": {
         supported: true,
-        how: "a Task state `arn:aws:states:::eks:runJob.sync` running a batch/v1 Job in the workflow namespace",
+        how: "a Task state: `arn:aws:states:::ecs:runTask.sync` running a Fargate task in the private subnets (runner `fargate`), or `arn:aws:states:::eks:runJob.sync` running a batch/v1 Job in the workflow namespace (runner `eks`, public cluster endpoint only)",
       },
     },
     [Feature.DagDependencies]: {
@@ -139,6 +141,15 @@ export const CAPABILITIES: Record<Feature, { description: string } & Record<Engi
       description: "The `traceparent` parameter reaches every step's container (an arg or env).",
       argo: { supported: true, how: "`{{workflow.parameters.traceparent}}`" },
       "step-functions": { supported: true, how: "`{% $states.input.traceparent %}`" },
+    },
+    [Feature.ResourcesBeyondFargate]: {
+      description:
+        "A step whose CPU and memory requests no Fargate task size holds (at most 16 vCPU, 120 GiB, in fixed combinations).",
+      argo: { supported: true, how: "a pod of any size the nodes can hold" },
+      "step-functions": {
+        supported: true,
+        how: "runner `eks` only; runner `fargate` refuses it at compile time (engines/ecs.ts FARGATE_SIZES)",
+      },
     },
   };
 
@@ -302,6 +313,9 @@ export function featuresUsed(def: WorkflowDefinition): FeatureUse[] {
       { feature: Feature.StepTimeout, step: step.name },
       { feature: Feature.TraceContext, step: step.name },
     );
+    if (fargateSize(step.resources) === undefined) {
+      uses.push({ feature: Feature.ResourcesBeyondFargate, step: step.name });
+    }
     if (((step as ContainerStep).dependencies ?? []).length > 0) {
       uses.push({ feature: Feature.DagDependencies, step: step.name });
     }

@@ -9,7 +9,8 @@ import {
   type WorkflowDefinition,
 } from "../definition";
 import type { ArgoTarget } from "./argo";
-import type { StepFunctionsTarget } from "./stepFunctions";
+import { fargateContainer } from "./ecs";
+import type { EksJobRunner, FargateTaskFacts, FargateTaskRunner } from "./stepFunctions";
 
 export const IMAGE = `111122223333.dkr.ecr.eu-west-1.amazonaws.com/worker@sha256:${"a1".repeat(32)}`;
 export const TASK_QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/111122223333/worker-tasks";
@@ -38,7 +39,7 @@ export const ARGO_TARGET: ArgoTarget = {
   ttl: { secondsAfterSuccess: 3600, secondsAfterFailure: 604800 },
 };
 
-export const SFN_TARGET: StepFunctionsTarget = {
+export const SFN_TARGET: EksJobRunner = {
   cluster: {
     name: "platform",
     endpoint: "https://0123456789ABCDEF0123456789ABCDEF.gr7.eu-west-1.eks.amazonaws.com",
@@ -84,4 +85,38 @@ export function diamond(): WorkflowDefinition {
       retry: { limit: 1, initialInterval: "10s", factor: 1, maxInterval: "10s" },
     },
   };
+}
+
+/** The log settings the Fargate fixtures' containers use. */
+export const FARGATE_LOGGING = {
+  logGroupName: "/aws/ecs/workflows",
+  region: "eu-west-1",
+  streamPrefix: "report",
+};
+
+/** The task definition ARN the Fargate fixtures register for a step. */
+export const taskDefinitionArn = (stepName: string) =>
+  `arn:aws:ecs:eu-west-1:111122223333:task-definition/wf-${stepName}:3`;
+
+/** A Fargate runner with one task definition per step of `def` (its on-failure step included). */
+export function fargateTarget(def: WorkflowDefinition): FargateTaskRunner {
+  const all = def.onFailure ? [...def.steps, def.onFailure] : def.steps;
+  return {
+    runner: "fargate",
+    clusterArn: "arn:aws:ecs:eu-west-1:111122223333:cluster/workflows",
+    subnets: ["subnet-0a", "subnet-0b"],
+    securityGroups: ["sg-0steps"],
+    taskDefinitions: Object.fromEntries(all.map((s) => [s.name, taskDefinitionArn(s.name)])),
+  };
+}
+
+/** What the structure reader needs of those task definitions, from the engine's own builder. */
+export function fargateFacts(def: WorkflowDefinition): Record<string, FargateTaskFacts> {
+  const all = def.onFailure ? [...def.steps, def.onFailure] : def.steps;
+  return Object.fromEntries(
+    all.map((s) => [
+      taskDefinitionArn(s.name),
+      { container: fargateContainer(s, FARGATE_LOGGING), serviceAccountName: s.serviceAccountName },
+    ]),
+  );
 }

@@ -7,9 +7,16 @@
  *   serialises `data.parameters` back to JSON text (`$string`) in one expression, and a container's
  *   args array can mix literals and `{% $states.input.requestId %}` elements at any depth. JSONPath
  *   would need `.$` keys at every level and `States.Array(...)` for every args list.
- * - Each container step is a Task `arn:aws:states:::eks:runJob.sync` running a batch/v1 Job in the
- *   workflow namespace of the EKS cluster, with the pod settings of engines/kubernetes.ts. The Job
- *   never retries itself (`backoffLimit: 0`): retries are the Task's `Retry`, so there is one owner.
+ * - Each container step is a Task state, on one of two runners (the target's `runner`):
+ *   - `fargate` (the default): `arn:aws:states:::ecs:runTask.sync` runs the step's task definition
+ *     (engines/ecs.ts) on Fargate in the private subnets, with the arguments and the parameter-fed
+ *     environment as the container's overrides. Step Functions' EKS integration reaches only a
+ *     public cluster endpoint, which staging and prod do not have.
+ *   - `eks`: `arn:aws:states:::eks:runJob.sync` runs a batch/v1 Job in the workflow namespace of
+ *     the EKS cluster, with the pod settings of engines/kubernetes.ts. The Job never retries
+ *     itself (`backoffLimit: 0`): retries are the Task's `Retry`, so there is one owner.
+ * - With `recordExecution`, the first state after the parameters writes the execution's name onto
+ *   the request's item (services/service-a/src/statusAccess.ts), so Service A can read its status.
  * - The DAG becomes sequences and Parallel states through its series-parallel decomposition
  *   (capabilities.ts), which keeps the order exact; other DAGs are refused.
  *
@@ -32,6 +39,8 @@ import {
 import {
   checkCapabilities,
   EngineName,
+  Feature,
+  UnsupportedFeatureError,
   readStepArg,
   reducedDependencies,
   seriesParallel,
@@ -40,16 +49,30 @@ import {
   type WorkflowEngine,
   type WorkflowStructure,
 } from "./capabilities";
+import { recordExecutionState } from "../../../services/service-a/src/statusAccess";
+import { FARGATE_CONTAINER, fargateSize } from "./ecs";
 import { MESH_ANNOTATIONS, MeshMode, podSecurityContext, stepContainer } from "./kubernetes";
 
 /** The integration that runs a Kubernetes Job and waits for it. */
 export const RUN_JOB_SYNC = "arn:aws:states:::eks:runJob.sync";
+
+/** The integration that runs an ECS task and waits for it to stop. */
+export const RUN_TASK_SYNC = "arn:aws:states:::ecs:runTask.sync";
+
+/** Where the container steps run (docs/workflow-engines.md, "Runners"). */
+export const StepRunner = {
+  Fargate: "fargate",
+  Eks: "eks",
+} as const;
+export type StepRunner = (typeof StepRunner)[keyof typeof StepRunner];
 
 /** The states the compiler adds around the steps (capitalised: no DNS-label step can clash). */
 export const SFN_STATES = {
   read: "ReadRequest",
   reject: "RejectRequest",
   parameters: "Parameters",
+  record: "RecordExecution",
+  duplicate: "AlreadyStarted",
   failed: "Failed",
 } as const;
 
@@ -69,8 +92,9 @@ export const STEP_FUNCTIONS_INPUT = {
   ],
 } as const;
 
-/** Where and how the Jobs run: what the portable definition leaves to the platform. */
-export interface StepFunctionsTarget {
+/** Kubernetes Jobs through `eks:runJob.sync`: the cluster's API endpoint must be public. */
+export interface EksJobRunner {
+  runner?: typeof StepRunner.Eks;
   /** The EKS cluster (DescribeCluster: name, endpoint, certificateAuthority.data). */
   cluster: {
     name: pulumi.Input<string>;
@@ -94,6 +118,37 @@ export interface StepFunctionsTarget {
    */
   logs?: { tailLines: number; limitBytes: number };
 }
+
+/** Fargate tasks through `ecs:runTask.sync`, in private subnets. */
+export interface FargateTaskRunner {
+  runner: typeof StepRunner.Fargate;
+  /** The ECS cluster the tasks run in. */
+  clusterArn: pulumi.Input<string>;
+  /** Private subnets; the tasks get no public address. */
+  subnets: pulumi.Input<string>[];
+  securityGroups: pulumi.Input<string>[];
+  /**
+   * Each step's task definition ARN (with revision), by step name, registered from
+   * engines/ecs.ts `fargateContainer()` and `fargateSize()`.
+   */
+  taskDefinitions: Record<string, pulumi.Input<string>>;
+}
+
+/** Where and how the steps run: what the portable definition leaves to the platform. */
+export type StepFunctionsTarget = (EksJobRunner | FargateTaskRunner) & {
+  /**
+   * Record each execution's name on the request's item of Service A's request table (the first
+   * state after the parameters); a second execution for the same request ends at once.
+   */
+  recordExecution?: {
+    tableName: pulumi.Input<string>;
+    /** How long an item the execution creates lives if Service A never completes it. */
+    ttlSeconds: number;
+  };
+};
+
+const isFargate = (target: StepFunctionsTarget): target is FargateTaskRunner & typeof target =>
+  target.runner === StepRunner.Fargate;
 
 /** A JSONata expression as Step Functions reads it in a string field. */
 const jsonata = (expression: string) => `{% ${expression} %}`;
@@ -134,10 +189,81 @@ function jobName(def: WorkflowDefinition, step: FailureStep): string {
   );
 }
 
+function retryOf(step: FailureStep): Record<string, unknown> {
+  return step.retry
+    ? {
+        Retry: [
+          {
+            ErrorEquals: ["States.ALL"],
+            IntervalSeconds: goDurationSeconds(step.retry.initialInterval),
+            BackoffRate: step.retry.factor,
+            MaxAttempts: step.retry.limit,
+            MaxDelaySeconds: goDurationSeconds(step.retry.maxInterval),
+          },
+        ],
+      }
+    : {};
+}
+
 function taskState(
   def: WorkflowDefinition,
   step: FailureStep,
   target: StepFunctionsTarget,
+): Record<string, unknown> {
+  return isFargate(target) ? fargateTaskState(step, target) : eksTaskState(def, step, target);
+}
+
+/**
+ * A step as a Fargate task: its task definition holds the image, entry point, static environment,
+ * user and logging; the execution sets the arguments and the parameter-fed environment. Step
+ * Functions stops the task when the state times out or the execution is stopped.
+ */
+function fargateTaskState(step: FailureStep, target: FargateTaskRunner): Record<string, unknown> {
+  const env = (step.env ?? []).flatMap((e) =>
+    isParameterRef(e.value) ? [{ name: e.name, value: e.value }] : [],
+  );
+  const args = step.args ?? [];
+  return {
+    Type: "Task",
+    Resource: RUN_TASK_SYNC,
+    Arguments: {
+      Cluster: target.clusterArn,
+      TaskDefinition: target.taskDefinitions[step.name],
+      LaunchType: "FARGATE",
+      PlatformVersion: "LATEST",
+      NetworkConfiguration: {
+        AwsvpcConfiguration: {
+          Subnets: target.subnets,
+          SecurityGroups: target.securityGroups,
+          AssignPublicIp: "DISABLED",
+        },
+      },
+      Overrides: {
+        ContainerOverrides: [
+          {
+            Name: FARGATE_CONTAINER,
+            ...(args.length > 0 ? { Command: args.map(sfnValue) } : {}),
+            ...(env.length > 0
+              ? { Environment: env.map((e) => ({ Name: e.name, Value: sfnValue(e.value) })) }
+              : {}),
+          },
+        ],
+      },
+      // The task carries its definition's tags (workflow and step), and who started it.
+      PropagateTags: "TASK_DEFINITION",
+      StartedBy: jsonata("$substring($states.context.Execution.Name, 0, 36)"),
+    },
+    TimeoutSeconds: step.timeoutSeconds,
+    ...retryOf(step),
+    // The next state gets the parameters again, not the task's description.
+    Output: jsonata("$states.input"),
+  };
+}
+
+function eksTaskState(
+  def: WorkflowDefinition,
+  step: FailureStep,
+  target: EksJobRunner,
 ): Record<string, unknown> {
   const mesh = target.mesh ?? MeshMode.NativeSidecar;
   const logs = target.logs ?? { tailLines: 100, limitBytes: 16384 };
@@ -185,19 +311,7 @@ function taskState(
       },
     },
     TimeoutSeconds: step.timeoutSeconds,
-    ...(step.retry
-      ? {
-          Retry: [
-            {
-              ErrorEquals: ["States.ALL"],
-              IntervalSeconds: goDurationSeconds(step.retry.initialInterval),
-              BackoffRate: step.retry.factor,
-              MaxAttempts: step.retry.limit,
-              MaxDelaySeconds: goDurationSeconds(step.retry.maxInterval),
-            },
-          ],
-        }
-      : {}),
+    ...retryOf(step),
     // The next state gets the parameters again, not the Job's status and logs.
     Output: jsonata("$states.input"),
   };
@@ -263,6 +377,7 @@ export function compileStepFunctions(
 ): Record<string, unknown> {
   assertValidWorkflow(def);
   checkCapabilities(EngineName.StepFunctions, def);
+  if (isFargate(target)) checkFargate(def, target);
   const sp = seriesParallel(def.steps);
   if (!("tree" in sp))
     throw new Error("unreachable: checkCapabilities refuses non-series-parallel DAGs");
@@ -295,7 +410,27 @@ export function compileStepFunctions(
       Error: "InvalidRequest",
       Cause: `expected a pipe batch of one SQS record whose body is a workflow request for "${def.name}"`,
     },
-    [SFN_STATES.parameters]: { Type: "Pass", Output: jsonata(parametersExpression()), Next: first },
+    [SFN_STATES.parameters]: {
+      Type: "Pass",
+      Output: jsonata(parametersExpression()),
+      Next: target.recordExecution ? SFN_STATES.record : first,
+    },
+    ...(target.recordExecution
+      ? {
+          [SFN_STATES.record]: recordExecutionState({
+            tableName: target.recordExecution.tableName,
+            requestId: "$states.input.requestId",
+            ttlSeconds: target.recordExecution.ttlSeconds,
+            next: first,
+            onDuplicate: SFN_STATES.duplicate,
+          }),
+          [SFN_STATES.duplicate]: {
+            Type: "Succeed",
+            Comment:
+              "A redelivered request: its first execution runs the workflow and is the one Service A reports.",
+          },
+        }
+      : {}),
     ...body,
   };
   if (def.onFailure) {
@@ -319,6 +454,32 @@ export function compileStepFunctions(
   };
 }
 
+/**
+ * What the `fargate` runner cannot run: a step no Fargate size holds (an {@link
+ * UnsupportedFeatureError}), or a step without a task definition (a wiring error).
+ */
+function checkFargate(def: WorkflowDefinition, target: FargateTaskRunner): void {
+  const all = def.onFailure ? [...def.steps, def.onFailure] : def.steps;
+  const tooLarge = all.filter((step) => fargateSize(step.resources) === undefined);
+  if (tooLarge.length > 0) {
+    throw new UnsupportedFeatureError(
+      tooLarge.map((step) => ({
+        feature: Feature.ResourcesBeyondFargate,
+        step: step.name,
+        engine: EngineName.StepFunctions,
+        workflow: def.name,
+        how: `cpu ${step.resources.cpu} and memory ${step.resources.memory} fit no Fargate task size; lower them or use the eks runner`,
+      })),
+    );
+  }
+  const missing = all.filter((step) => target.taskDefinitions[step.name] === undefined);
+  if (missing.length > 0) {
+    throw new Error(
+      `workflow "${def.name}": the fargate runner has no task definition for step(s) ${missing.map((s) => `"${s.name}"`).join(", ")}; register one per step (engines/ecs.ts) and pass it in taskDefinitions`,
+    );
+  }
+}
+
 /** The ASL text of a compiled document, once every Output in it is known. */
 export function aslDefinition(compiled: Record<string, unknown>): pulumi.Output<string> {
   return pulumi.jsonStringify(pulumi.output(compiled));
@@ -328,16 +489,24 @@ type Json = Record<string, unknown>;
 
 const readArg = (value: unknown): StepArg => readStepArg(SFN_REF, value);
 
-function taskStructure(name: string, state: Json): Omit<StepStructure, "dependencies"> {
-  const job = (state.Arguments as Json).Job as Json;
-  const pod = ((job.spec as Json).template as Json).spec as Json;
-  const container = (pod.containers as Json[])[0];
+/**
+ * What the structure reader needs of a `fargate` step's task definition, which the ASL names only:
+ * its container (engines/ecs.ts `fargateContainer()`) and the service account whose grants its
+ * task role carries.
+ */
+export interface FargateTaskFacts {
+  container: Record<string, unknown>;
+  serviceAccountName: string;
+}
+
+function taskStructure(
+  name: string,
+  state: Json,
+  tasks: Record<string, FargateTaskFacts>,
+): Omit<StepStructure, "dependencies"> {
   const retry = (state.Retry as Json[] | undefined)?.[0];
-  return {
+  const common = {
     name,
-    command: container.command as string[],
-    args: (container.args as unknown[]).map(readArg),
-    serviceAccountName: pod.serviceAccountName as string,
     ...(retry
       ? {
           retry: {
@@ -350,10 +519,35 @@ function taskStructure(name: string, state: Json): Omit<StepStructure, "dependen
       : {}),
     timeoutSeconds: state.TimeoutSeconds as number,
   };
+  const args = state.Arguments as Json;
+  if (state.Resource === RUN_TASK_SYNC) {
+    const taskDefinition = args.TaskDefinition as string;
+    const facts = tasks[taskDefinition];
+    if (!facts) throw new Error(`state "${name}": no task definition facts for ${taskDefinition}`);
+    const override = ((args.Overrides as Json).ContainerOverrides as Json[])[0];
+    return {
+      ...common,
+      command: facts.container.entryPoint as string[],
+      args: ((override.Command as unknown[] | undefined) ?? []).map(readArg),
+      serviceAccountName: facts.serviceAccountName,
+    };
+  }
+  const job = args.Job as Json;
+  const pod = ((job.spec as Json).template as Json).spec as Json;
+  const container = (pod.containers as Json[])[0];
+  return {
+    ...common,
+    command: container.command as string[],
+    args: (container.args as unknown[]).map(readArg),
+    serviceAccountName: pod.serviceAccountName as string,
+  };
 }
 
 /** Reads a compiled ASL document back into the engine-neutral structure. */
-export function stepFunctionsStructure(compiled: Record<string, unknown>): WorkflowStructure {
+export function stepFunctionsStructure(
+  compiled: Record<string, unknown>,
+  tasks: Record<string, FargateTaskFacts> = {},
+): WorkflowStructure {
   const steps: Array<Omit<StepStructure, "dependencies"> & { after: string[] }> = [];
   let onFailure: string | undefined;
   // Walks a chain of states; every step depends on every step that finished before it.
@@ -363,7 +557,7 @@ export function stepFunctionsStructure(compiled: Record<string, unknown>): Workf
     while (name) {
       const state = states[name] as Json;
       if (state.Type === "Task") {
-        steps.push({ ...taskStructure(name, state), after: done });
+        steps.push({ ...taskStructure(name, state, tasks), after: done });
         done = [...done, name];
       } else if (state.Type === "Parallel") {
         const ends = (state.Branches as Json[]).map((b) =>
@@ -378,7 +572,12 @@ export function stepFunctionsStructure(compiled: Record<string, unknown>): Workf
     return done;
   };
   const top = compiled.States as Json;
-  const first = (top[SFN_STATES.parameters] as Json).Next as string;
+  const afterParameters = (top[SFN_STATES.parameters] as Json).Next as string;
+  // The execution-record state is bookkeeping, not a step of the workflow.
+  const first =
+    afterParameters === SFN_STATES.record
+      ? ((top[SFN_STATES.record] as Json).Next as string)
+      : afterParameters;
   walk(top, first, []);
   const reduced = reducedDependencies(steps.map((s) => ({ name: s.name, dependencies: s.after })));
   return {
@@ -387,7 +586,7 @@ export function stepFunctionsStructure(compiled: Record<string, unknown>): Workf
     steps: steps
       .map(({ after: _after, ...s }) => ({ ...s, dependencies: reduced.get(s.name) ?? [] }))
       .sort((a, b) => a.name.localeCompare(b.name)),
-    ...(onFailure ? { onFailure: taskStructure(onFailure, top[onFailure] as Json) } : {}),
+    ...(onFailure ? { onFailure: taskStructure(onFailure, top[onFailure] as Json, tasks) } : {}),
   };
 }
 

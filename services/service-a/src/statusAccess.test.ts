@@ -44,32 +44,41 @@ describe("what the platform grants for status reads", () => {
   it("the state machine's first state records its name on the request item, once per request", () => {
     const state = recordExecutionState({
       tableName: "acme-prod-service-a-requests",
-      requestIdPath: "$.data.requestId",
+      requestId: "$states.input.requestId",
+      ttlSeconds: 86400,
       next: "Handoff",
       onDuplicate: "AlreadyRunning",
     }) as {
       Resource: string;
-      Parameters: Record<string, unknown>;
+      Arguments: Record<string, unknown>;
       Catch: { ErrorEquals: string[]; Next: string }[];
       Retry: { ErrorEquals: string[] }[];
       Next: string;
-      ResultPath: null;
+      Output: string;
     };
     assert.equal(state.Resource, "arn:aws:states:::dynamodb:updateItem");
-    assert.deepEqual(state.Parameters.Key, {
-      pk: { "S.$": "States.Format('req#{}', $.data.requestId)" },
+    assert.equal(state.Arguments.TableName, "acme-prod-service-a-requests");
+    assert.deepEqual(state.Arguments.Key, {
+      pk: { S: "{% 'req#' & $states.input.requestId %}" },
     });
-    assert.equal(state.Parameters.ConditionExpression, "attribute_not_exists(#execution)");
-    assert.deepEqual(state.Parameters.ExpressionAttributeNames, { "#execution": "executionName" });
-    assert.deepEqual(state.Parameters.ExpressionAttributeValues, {
-      ":execution": { "S.$": "$$.Execution.Name" },
+    assert.equal(state.Arguments.ConditionExpression, "attribute_not_exists(#execution)");
+    assert.equal(
+      state.Arguments.UpdateExpression,
+      "SET #execution = :execution, #expires = if_not_exists(#expires, :expires)",
+      "the name always, an expiry only where Service A has not set one",
+    );
+    assert.deepEqual(state.Arguments.ExpressionAttributeNames, {
+      "#execution": "executionName",
+      "#expires": "expiresAt",
+    });
+    assert.deepEqual(state.Arguments.ExpressionAttributeValues, {
+      ":execution": { S: "{% $states.context.Execution.Name %}" },
+      ":expires": {
+        N: "{% $string($floor($toMillis($states.context.Execution.StartTime) / 1000) + 86400) %}",
+      },
     });
     assert.deepEqual(state.Catch, [
-      {
-        ErrorEquals: ["DynamoDB.ConditionalCheckFailedException"],
-        ResultPath: null,
-        Next: "AlreadyRunning",
-      },
+      { ErrorEquals: ["DynamoDB.ConditionalCheckFailedException"], Next: "AlreadyRunning" },
     ]);
     // Step Functions names a DynamoDB error `DynamoDB.<the error code DynamoDB returns>`; a name
     // DynamoDB never returns would never be retried.
@@ -83,14 +92,14 @@ describe("what the platform grants for status reads", () => {
       );
     }
     assert.equal(state.Next, "Handoff");
-    assert.equal(state.ResultPath, null, "the state's input passes on unchanged");
+    assert.equal(state.Output, "{% $states.input %}", "the state's input passes on unchanged");
     const [grant] = recordExecutionIamStatements(
       "arn:aws:dynamodb:eu-west-1:111122223333:table/acme-prod-service-a-requests",
     );
     assert.deepEqual(grant.Action, ["dynamodb:UpdateItem"]);
     assert.deepEqual(grant.Condition?.["ForAllValues:StringLike"], {
       "dynamodb:LeadingKeys": ["req#*"],
-      "dynamodb:Attributes": ["pk", "executionName"],
+      "dynamodb:Attributes": ["pk", "executionName", "expiresAt"],
     });
   });
 });

@@ -3,7 +3,7 @@
  * workflow engine (services/service-a/src/status.ts), as data the Pulumi program imports. No
  * imports but the table's key schema: the program loads this file without the AWS SDK.
  */
-import { REQUEST_ITEM_PREFIX, TABLE_KEY } from "./table";
+import { REQUEST_ITEM_PREFIX, TABLE_KEY, TTL_ATTRIBUTE } from "./table";
 
 /**
  * The Kubernetes RBAC rules of the Role bound to Service A's service account in the workflows
@@ -64,15 +64,23 @@ export function serviceAStatusIamStatements(stateMachineArn: string): IamStateme
 /** The request item's attribute the execution writes its name to. */
 export const EXECUTION_NAME_ATTRIBUTE = "executionName";
 
-/** What {@link recordExecutionState} needs. */
-export interface RecordExecutionStateArgs {
+/**
+ * What {@link recordExecutionState} needs. `T` is the table name's type: a string, or the Pulumi
+ * program's Output (this module does not import Pulumi).
+ */
+export interface RecordExecutionStateArgs<T = string> {
   /** The request table's name (`REQUEST_TABLE`). */
-  tableName: string;
+  tableName: T;
   /**
-   * The JSONPath of the request's `requestId` in the state's input, e.g. `$.data.requestId`
-   * when the pipe's input template passes the message's envelope.
+   * The JSONata expression of the request's `requestId` in the state's input, e.g.
+   * `$states.input.requestId` after the compiler's Parameters state.
    */
-  requestIdPath: string;
+  requestId: string;
+  /**
+   * Seconds from the execution's start after which an item the execution created expires, when
+   * Service A never stored its answer on it (Service A's accept sets the expiry it keeps).
+   */
+  ttlSeconds: number;
   /** The state after the name is recorded. */
   next: string;
   /**
@@ -83,8 +91,8 @@ export interface RecordExecutionStateArgs {
 }
 
 /**
- * The first state of the request state machine (ASL, JSONPath): writes the execution's name onto
- * the request's item in the request table, so Service A can describe it.
+ * A state of the request state machine (ASL, JSONata, as the workflow compiler emits): writes the
+ * execution's name onto the request's item in the request table, so Service A can describe it.
  *
  * Why: the EventBridge Pipe that starts the execution (FIRE_AND_FORGET, StartExecution) takes no
  * execution name (PipeTargetStateMachineParameters has only `InvocationType`), so Service A
@@ -93,24 +101,30 @@ export interface RecordExecutionStateArgs {
  * execution of a request the one Service A reports; a duplicate goes to `onDuplicate`.
  *
  * The item may not exist yet (the execution can start before Service A stores the answer); the
- * write creates it with the name only and Service A's accept adds the rest (an update, not a put).
+ * write creates it with the name and an expiry, and Service A's accept adds the rest and its own
+ * expiry (an update, not a put). The state passes its input on unchanged.
  */
-export function recordExecutionState(args: RecordExecutionStateArgs): Record<string, unknown> {
+export function recordExecutionState<T>(args: RecordExecutionStateArgs<T>): Record<string, unknown> {
   return {
     Type: "Task",
     Comment: "Record this execution's name on the request, for Service A's status reads.",
     Resource: "arn:aws:states:::dynamodb:updateItem",
-    Parameters: {
+    Arguments: {
       TableName: args.tableName,
       Key: {
-        [TABLE_KEY]: { "S.$": `States.Format('${REQUEST_ITEM_PREFIX}{}', ${args.requestIdPath})` },
+        [TABLE_KEY]: { S: `{% '${REQUEST_ITEM_PREFIX}' & ${args.requestId} %}` },
       },
-      UpdateExpression: "SET #execution = :execution",
+      UpdateExpression: "SET #execution = :execution, #expires = if_not_exists(#expires, :expires)",
       ConditionExpression: "attribute_not_exists(#execution)",
-      ExpressionAttributeNames: { "#execution": EXECUTION_NAME_ATTRIBUTE },
-      ExpressionAttributeValues: { ":execution": { "S.$": "$$.Execution.Name" } },
+      ExpressionAttributeNames: { "#execution": EXECUTION_NAME_ATTRIBUTE, "#expires": TTL_ATTRIBUTE },
+      ExpressionAttributeValues: {
+        ":execution": { S: "{% $states.context.Execution.Name %}" },
+        ":expires": {
+          N: `{% $string($floor($toMillis($states.context.Execution.StartTime) / 1000) + ${args.ttlSeconds}) %}`,
+        },
+      },
     },
-    ResultPath: null,
+    Output: "{% $states.input %}",
     Retry: [
       {
         // `DynamoDB.` and DynamoDB's own error code (InternalServerError has no `Exception`).
@@ -130,7 +144,6 @@ export function recordExecutionState(args: RecordExecutionStateArgs): Record<str
     Catch: [
       {
         ErrorEquals: ["DynamoDB.ConditionalCheckFailedException"],
-        ResultPath: null,
         Next: args.onDuplicate,
       },
     ],
@@ -152,7 +165,7 @@ export function recordExecutionIamStatements(tableArn: string): IamStatement[] {
       Condition: {
         "ForAllValues:StringLike": {
           "dynamodb:LeadingKeys": [`${REQUEST_ITEM_PREFIX}*`],
-          "dynamodb:Attributes": [TABLE_KEY, EXECUTION_NAME_ATTRIBUTE],
+          "dynamodb:Attributes": [TABLE_KEY, EXECUTION_NAME_ATTRIBUTE, TTL_ATTRIBUTE],
         },
         // As AWS's attribute-level examples do: no returned values beyond what it wrote.
         StringEqualsIfExists: { "dynamodb:ReturnValues": ["NONE", "UPDATED_NEW"] },
