@@ -65,7 +65,10 @@ describe("fargateSize", () => {
       [256, 512, 1024, 2048, 4096, 8192, 16384],
     );
     for (const size of FARGATE_SIZES) {
-      assert.deepEqual([...size.memoryMiB].sort((a, b) => a - b), size.memoryMiB);
+      assert.deepEqual(
+        [...size.memoryMiB].sort((a, b) => a - b),
+        size.memoryMiB,
+      );
       assert.ok(size.memoryMiB[0] >= size.cpu * 2, `${size.cpu}: at least 2 MiB per unit`);
     }
   });

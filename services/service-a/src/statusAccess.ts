@@ -104,7 +104,9 @@ export interface RecordExecutionStateArgs<T = string> {
  * write creates it with the name and an expiry, and Service A's accept adds the rest and its own
  * expiry (an update, not a put). The state passes its input on unchanged.
  */
-export function recordExecutionState<T>(args: RecordExecutionStateArgs<T>): Record<string, unknown> {
+export function recordExecutionState<T>(
+  args: RecordExecutionStateArgs<T>,
+): Record<string, unknown> {
   return {
     Type: "Task",
     Comment: "Record this execution's name on the request, for Service A's status reads.",
@@ -116,7 +118,10 @@ export function recordExecutionState<T>(args: RecordExecutionStateArgs<T>): Reco
       },
       UpdateExpression: "SET #execution = :execution, #expires = if_not_exists(#expires, :expires)",
       ConditionExpression: "attribute_not_exists(#execution)",
-      ExpressionAttributeNames: { "#execution": EXECUTION_NAME_ATTRIBUTE, "#expires": TTL_ATTRIBUTE },
+      ExpressionAttributeNames: {
+        "#execution": EXECUTION_NAME_ATTRIBUTE,
+        "#expires": TTL_ATTRIBUTE,
+      },
       ExpressionAttributeValues: {
         ":execution": { S: "{% $states.context.Execution.Name %}" },
         ":expires": {
