@@ -612,14 +612,29 @@ describe("workflow engine (platform.workflows.engine)", () => {
     ]);
   });
 
-  it("refuses step-functions with a private endpoint, naming both keys, the AWS limitation and the alternatives", () => {
-    const issues = issuesOf(
-      withEngine("step-functions", (c) => ({
-        ...c,
-        endpointPublicAccess: false,
-        publicAccessCidrs: [],
-      })),
-    ).filter((i) => i.key === ENGINE);
+  it("runs step-functions steps on Fargate by default, which prod's private endpoint admits", () => {
+    const { config } = loadStackConfig(__dirname, "prod");
+    const key = `${PROJECT}:platform`;
+    const platform = JSON.parse(config[key]) as { workflows: Record<string, unknown> };
+    platform.workflows.engine = "step-functions";
+    const parsed = parseStackConfig({ ...config, [key]: JSON.stringify(platform) });
+    assert.equal(parsed.cluster.endpointPublicAccess, false);
+    assert.equal(parsed.platform.workflows.stepRunner, "fargate");
+  });
+
+  it("refuses the eks runner with a private endpoint, naming both keys, the AWS limitation and the alternatives", () => {
+    const raw = withEngine("step-functions", (c) => ({
+      ...c,
+      endpointPublicAccess: false,
+      publicAccessCidrs: [],
+    }));
+    const key = `${PROJECT}:platform`;
+    const platform = JSON.parse(raw[key]) as { workflows: Record<string, unknown> };
+    platform.workflows.stepRunner = "eks";
+    raw[key] = JSON.stringify(platform);
+    const issues = issuesOf(raw).filter(
+      (i) => i.key === `${PROJECT}:platform.workflows.stepRunner`,
+    );
     assert.equal(issues.length, 1);
     const [{ message }] = issues;
     assert.match(
@@ -628,7 +643,7 @@ describe("workflow engine (platform.workflows.engine)", () => {
     );
     assert.match(message, /supports only Kubernetes APIs with public endpoint access/);
     assert.match(message, /connect-eks\.html/);
-    assert.match(message, /use "argo", or give the cluster a public endpoint/);
+    assert.match(message, /use "fargate" \(the default\), or "argo" as the engine/);
   });
 
   it("refuses step-functions with domain-event triggers, which only the Argo Events sensor runs", () => {

@@ -24,6 +24,7 @@ import {
   eventTriggerTypeProblem,
 } from "./components/workflows/argoEvents";
 import { EngineName } from "./components/workflows/engines/capabilities";
+import { StepRunner } from "./components/workflows/engines/stepFunctions";
 import {
   alertThresholdConflicts,
   type AlertThresholdOverrides,
@@ -501,7 +502,15 @@ const platformSchema = z.strictObject({
       })
       .default(EngineName.Argo)
       .describe(
-        'The engine the request workflow is compiled to (docs/workflow-engines.md). "argo": a WorkflowTemplate submitted by the Argo Events sensor from the work queue. "step-functions": a STANDARD state machine started by an EventBridge pipe from the work queue, its steps Kubernetes Jobs run through `eks:runJob.sync`; no Argo Events is installed. Step Functions reaches only a public cluster endpoint, so it needs `cluster.endpointPublicAccess: true`, and it cannot start workflows from domain events (`eventTriggers` must be empty).',
+        'The engine the request workflow is compiled to (docs/workflow-engines.md). "argo": a WorkflowTemplate submitted by the Argo Events sensor from the work queue. "step-functions": a STANDARD state machine started by an EventBridge pipe from the work queue, its steps run by `stepRunner`; no Argo Events is installed. Step Functions cannot start workflows from domain events (`eventTriggers` must be empty).',
+      ),
+    stepRunner: z
+      .enum([StepRunner.Fargate, StepRunner.Eks], {
+        error: `must be "${StepRunner.Fargate}" or "${StepRunner.Eks}"`,
+      })
+      .default(StepRunner.Fargate)
+      .describe(
+        'Where the Step Functions engine runs the steps (ignored by "argo"). "fargate": an `ecs:runTask.sync` Fargate task per step in the private subnets, with a task role holding the workflow service account\'s grants. "eks": a Kubernetes Job per step through `eks:runJob.sync`, which AWS supports only on a public cluster endpoint that Step Functions can reach, so it needs `cluster.endpointPublicAccess: true` (refused in prod by EKS.1).',
       ),
     namespace: k8sName.describe("The namespace Argo Workflows and Argo Events run in (meshed)."),
     artifactExpirationDays: int(1, 3650, "days before artifacts expire").describe(
@@ -963,18 +972,24 @@ export function firstDeploymentConflicts(c: {
  */
 export function workflowEngineConflicts(c: {
   cluster: { endpointPublicAccess: boolean };
-  platform: { workflows: { engine: EngineName; eventTriggers: Array<{ type: string }> } };
+  platform: {
+    workflows: {
+      engine: EngineName;
+      stepRunner: StepRunner;
+      eventTriggers: Array<{ type: string }>;
+    };
+  };
 }): Array<{ path: string[]; message: string }> {
   const problems: Array<{ path: string[]; message: string }> = [];
   if (c.platform.workflows.engine !== EngineName.StepFunctions) return problems;
-  if (!c.cluster.endpointPublicAccess) {
+  if (c.platform.workflows.stepRunner === StepRunner.Eks && !c.cluster.endpointPublicAccess) {
     problems.push({
-      path: ["platform", "workflows", "engine"],
+      path: ["platform", "workflows", "stepRunner"],
       message:
-        `"${EngineName.StepFunctions}" needs ${PROJECT}:cluster.endpointPublicAccess true, and it is false: ` +
+        `"${StepRunner.Eks}" needs ${PROJECT}:cluster.endpointPublicAccess true, and it is false: ` +
         "AWS documents that the Step Functions EKS integration (eks:runJob) supports only Kubernetes APIs with public endpoint access " +
         "(https://docs.aws.amazon.com/step-functions/latest/dg/connect-eks.html), so no step could start on this cluster; " +
-        `use "${EngineName.Argo}", or give the cluster a public endpoint (refused in prod by EKS.1; see docs/workflows.md)`,
+        `use "${StepRunner.Fargate}" (the default), or "${EngineName.Argo}" as the engine (docs/workflow-engines.md)`,
     });
   }
   if (c.platform.workflows.eventTriggers.length > 0) {

@@ -43,9 +43,13 @@ import {
   compileArgo,
   compileStepFunctions,
   EngineName,
+  fargateRunStatements,
+  FargateSteps,
+  REQUEST_WORKFLOW,
   referenceWorkflow,
   RequestWorkflowTemplate,
   StepFunctionsEngine,
+  StepRunner,
 } from "./components/workflows";
 import { loadStackConfig, PROJECT } from "./config";
 
@@ -63,8 +67,6 @@ const partition = aws.getPartitionOutput({}, { provider: aws_ }).partition;
 const awsContext: AwsContext = { accountId: identity.accountId, partition, region: config.region };
 const clusterName = `acme-${config.environment}`;
 const protect = config.protectStatefulResources;
-/** The request workflow's name: the WorkflowTemplate (or state machine) Service A's requests name. */
-const REQUEST_WORKFLOW = "service-a-request";
 
 const keys = new PlatformKeys(
   "platform",
@@ -255,17 +257,23 @@ const topics =
       );
 
 const { platform } = config;
-const artifacts = new ArtifactBucket(
-  "workflow-artifacts",
-  {
-    kmsKeyArn: keys.dataKeyArn,
-    region: awsContext.region,
-    artifactExpirationDays: platform.workflows.artifactExpirationDays,
-    noncurrentVersionExpirationDays: platform.workflows.noncurrentVersionExpirationDays,
-    protect,
-  },
-  { providers: [aws_] },
-);
+/** Whether the stack runs Argo Workflows (docs/workflow-engines.md, "What each stack creates"). */
+const runsArgoWorkflows =
+  platform.workflows.engine === EngineName.Argo || platform.workflows.stepRunner === StepRunner.Eks;
+// Argo Workflows' artifact repository.
+const artifacts = runsArgoWorkflows
+  ? new ArtifactBucket(
+      "workflow-artifacts",
+      {
+        kmsKeyArn: keys.dataKeyArn,
+        region: awsContext.region,
+        artifactExpirationDays: platform.workflows.artifactExpirationDays,
+        noncurrentVersionExpirationDays: platform.workflows.noncurrentVersionExpirationDays,
+        protect,
+      },
+      { providers: [aws_] },
+    )
+  : undefined;
 
 /** Everything that goes through the Kubernetes API (and what only it uses): the second run on. */
 function inClusterPlatform(topics: KafkaTopics) {
@@ -446,24 +454,29 @@ function inClusterPlatform(topics: KafkaTopics) {
     { dependsOn: [monitoring] },
   );
 
-  const argoWorkflows = new ArgoWorkflows(
-    "platform",
-    {
-      provider: k8sProvider,
-      namespace: platform.workflows.namespace,
-      clusterName: cluster.clusterName,
-      accountId: awsContext.accountId,
-      artifactBucket: artifacts,
-      sso: platform.workflows.sso,
-      highAvailability,
-      serviceMonitor: platform.workflows.serviceMonitor,
-      // The reference step sends work-tasks to the worker's task queue.
-      workflowGrants: taskQueue.grantProducer(),
-      // Meshed: the namespace's pods need the Linkerd control plane to start; the chart renders its
-      // ServiceMonitor only once the Prometheus operator's CRDs are served.
-    },
-    { providers: [aws_], dependsOn: [linkerd, monitoring] },
-  );
+  // The reference step sends work-tasks to the worker's task queue, whoever runs it.
+  const workflowGrants = taskQueue.grantProducer();
+  // Argo Workflows runs the steps on the argo engine, and creates the workflow namespace and
+  // service account the Step Functions engine's eks runner uses; Fargate steps need neither.
+  const argoWorkflows = artifacts
+    ? new ArgoWorkflows(
+        "platform",
+        {
+          provider: k8sProvider,
+          namespace: platform.workflows.namespace,
+          clusterName: cluster.clusterName,
+          accountId: awsContext.accountId,
+          artifactBucket: artifacts,
+          sso: platform.workflows.sso,
+          highAvailability,
+          serviceMonitor: platform.workflows.serviceMonitor,
+          workflowGrants,
+          // Meshed: the namespace's pods need the Linkerd control plane to start; the chart renders
+          // its ServiceMonitor only once the Prometheus operator's CRDs are served.
+        },
+        { providers: [aws_], dependsOn: [linkerd, monitoring] },
+      )
+    : undefined;
 
   // ---- The request path's services (services/): built from their Dockerfiles, meshed, scaled.
   const { services } = config;
@@ -478,6 +491,7 @@ function inClusterPlatform(topics: KafkaTopics) {
     podNetworkCidrs: [config.network.cidr],
     ...awsContext,
   };
+  const SERVICE_A_IDEMPOTENCY_TTL_HOURS = 24;
   const resources = (s: typeof services.serviceA) => ({
     requests: { cpu: s.cpu, memory: s.memory },
     limits: { memory: s.memory },
@@ -485,6 +499,9 @@ function inClusterPlatform(topics: KafkaTopics) {
   const serviceAEnv = {
     SUBMITTER: "sqs",
     REQUEST_STORE: "dynamodb",
+    // How long a request's answer and status are kept (also the expiry of a status item a Step
+    // Functions execution creates first).
+    IDEMPOTENCY_TTL_HOURS: String(SERVICE_A_IDEMPOTENCY_TTL_HOURS),
     // The front door's private integration sends its stage in the path (docs/api-hops.md).
     STRIP_PATH_PREFIX: `/${config.api.stageName}`,
   };
@@ -579,26 +596,62 @@ function inClusterPlatform(topics: KafkaTopics) {
     retry: { limit: template.retryLimit, initialInterval: "10s", factor: 2, maxInterval: "5m" },
   });
   if (platform.workflows.engine === EngineName.StepFunctions) {
-    // A state machine started by an EventBridge pipe from the work queue; its step is a Job in the
-    // workflow namespace, run as ARGO_WORKFLOW_SERVICE_ACCOUNT (ArgoWorkflows creates the namespace
-    // and that account with the task-queue grant). No WorkflowTemplate, no Argo Events.
+    // A state machine started by an EventBridge pipe from the work queue. Its step runs as a
+    // Fargate task whose task role holds the workflow service account's grants (the default), or
+    // as a Job in the workflow namespace run as ARGO_WORKFLOW_SERVICE_ACCOUNT (runner eks, public
+    // endpoint only: ArgoWorkflows creates the namespace and that account). Each execution records
+    // its name on the request, for Service A. No WorkflowTemplate, no Argo Events.
+    const fargate =
+      platform.workflows.stepRunner === StepRunner.Fargate
+        ? new FargateSteps(
+            REQUEST_WORKFLOW,
+            {
+              ...awsContext,
+              workflow: requestWorkflow,
+              vpcId: network.vpcId,
+              subnetIds: network.privateSubnetIds,
+              taskRoleStatements: { [ARGO_WORKFLOW_SERVICE_ACCOUNT]: workflowGrants },
+              logsKeyArn: keys.logsKeyArn,
+              logRetentionInDays: config.cluster.logRetentionInDays,
+              protect,
+            },
+            { providers: [aws_] },
+          )
+        : undefined;
+    const recordExecution = {
+      tableName: requestTable.tableName,
+      // An item the execution creates lives as long as Service A keeps a request's answer.
+      ttlSeconds: SERVICE_A_IDEMPOTENCY_TTL_HOURS * 3600,
+    };
     new StepFunctionsEngine(
       REQUEST_WORKFLOW,
       {
         ...awsContext,
         definition: aslDefinition(
           compileStepFunctions(requestWorkflow, {
-            cluster: {
-              name: cluster.clusterName,
-              endpoint: cluster.endpoint,
-              certificateAuthority: cluster.cluster.certificateAuthority.data,
-            },
-            namespace: platform.workflows.namespace,
-            jobTtlSecondsAfterFinished: 3600,
+            ...(fargate
+              ? fargate.target
+              : {
+                  cluster: {
+                    name: cluster.clusterName,
+                    endpoint: cluster.endpoint,
+                    certificateAuthority: cluster.cluster.certificateAuthority.data,
+                  },
+                  namespace: platform.workflows.namespace,
+                  jobTtlSecondsAfterFinished: 3600,
+                }),
+            recordExecution,
           }),
         ),
-        clusterName: cluster.clusterName,
-        namespace: platform.workflows.namespace,
+        runner: fargate
+          ? { kind: "fargate", statements: fargateRunStatements(fargate, awsContext) }
+          : {
+              kind: "eks",
+              clusterName: cluster.clusterName,
+              namespace: platform.workflows.namespace,
+            },
+        recordExecution: { tableArn: requestTable.tableArn, keyArn: requestTable.keyArn },
+        alarmTopicArn: alarms.topicArn,
         workQueue,
         dataKeyArn: keys.dataKeyArn,
         logsKeyArn: keys.logsKeyArn,
@@ -606,7 +659,7 @@ function inClusterPlatform(topics: KafkaTopics) {
         logRetentionInDays: config.cluster.logRetentionInDays,
         protect,
       },
-      { providers: [aws_], dependsOn: [cluster, argoWorkflows] },
+      { providers: [aws_], dependsOn: [cluster, ...(argoWorkflows ? [argoWorkflows] : [])] },
     );
   } else {
     const requestTemplate = new RequestWorkflowTemplate(
@@ -618,7 +671,7 @@ function inClusterPlatform(topics: KafkaTopics) {
           ttl: { secondsAfterSuccess: 3600, secondsAfterFailure: 604800 },
         }),
       },
-      { dependsOn: [argoWorkflows] },
+      { dependsOn: argoWorkflows ? [argoWorkflows] : [] },
     );
 
     new ArgoEvents(
@@ -646,7 +699,10 @@ function inClusterPlatform(topics: KafkaTopics) {
         highAvailability,
         storageClassName: DEFAULT_STORAGE_CLASS,
       },
-      { providers: [aws_], dependsOn: [cluster, argoWorkflows, requestTemplate] },
+      {
+        providers: [aws_],
+        dependsOn: [cluster, requestTemplate, ...(argoWorkflows ? [argoWorkflows] : [])],
+      },
     );
   }
 
@@ -749,7 +805,7 @@ export const kafkaClusterArn = kafka.clusterArn;
 export const kafkaBootstrapBrokersSaslIam = kafka.bootstrapBrokersSaslIam;
 export const kafkaTopics = topics?.topicNames;
 export const linkerdTrustAnchorNotAfter = inCluster?.linkerd.trustAnchorNotAfter;
-export const workflowArtifactBucket = artifacts.bucketName;
+export const workflowArtifactBucket = artifacts?.bucketName;
 export const elasticsearchUrl = inCluster?.logging.elasticsearchUrl;
 export const jaegerQueryUrl = inCluster?.tracing.jaegerQueryUrl;
 export const otlpEndpoint = inCluster?.tracing.otlpEndpoint;

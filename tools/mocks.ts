@@ -335,6 +335,25 @@ function awsState(
       const smArn = arn("states", `stateMachine:${machine}`);
       return { id: smArn, state: { ...inputs, name: machine, arn: smArn, status: "ACTIVE" } };
     }
+    case "aws:ecs/cluster:Cluster": {
+      const clusterName = named("name");
+      const clusterArn = arn("ecs", `cluster/${clusterName}`);
+      return { id: clusterArn, state: { ...inputs, name: clusterName, arn: clusterArn } };
+    }
+    case "aws:ecs/taskDefinition:TaskDefinition": {
+      // Each registration is a new revision; a plan registers the first.
+      const family = String(inputs.family);
+      const tdArn = arn("ecs", `task-definition/${family}:1`);
+      return {
+        id: family,
+        state: {
+          ...inputs,
+          arn: tdArn,
+          arnWithoutRevision: arn("ecs", `task-definition/${family}`),
+          revision: 1,
+        },
+      };
+    }
     case "aws:pipes/pipe:Pipe": {
       const pipeName =
         (inputs.name as string | undefined) ??

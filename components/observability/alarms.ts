@@ -22,6 +22,7 @@ export const ALARM_RUNBOOKS = {
   DeadLetterQueueMessages: "docs/runbooks/DeadLetterQueueMessages.md",
   KafkaBrokerDiskUsage: "docs/runbooks/KafkaBrokerDiskUsage.md",
   AlertingHeartbeatMissing: "docs/runbooks/AlertingHeartbeatMissing.md",
+  WorkflowExecutionsFailed: "docs/runbooks/WorkflowExecutionsFailed.md",
 } as const;
 
 /**

@@ -147,6 +147,12 @@ const CPU_QUANTITY = /^(\d+m|\d+(\.\d+)?)$/;
 const MEMORY_QUANTITY = /^\d+(Ki|Mi|Gi)$/;
 
 /** The command that runs the worker's handoff in the worker's image (services/worker/src/handoff.ts). */
+/**
+ * The request workflow's name: the WorkflowTemplate (or state machine, and the Fargate steps'
+ * cluster and security group) that Service A's requests name.
+ */
+export const REQUEST_WORKFLOW = "service-a-request";
+
 const HANDOFF_COMMAND = ["node", "--enable-source-maps", "dist/handoff.js"] as const;
 
 /** The OTel service name of the handoff step's spans. */

@@ -5,3 +5,4 @@ export * from "./definition";
 export * from "./engines";
 export * from "./workflowTemplate";
 export * from "./stepFunctionsEngine";
+export * from "./fargateSteps";

@@ -75,8 +75,7 @@ describe("StepFunctionsEngine", () => {
 
   const args = (overrides: Partial<StepFunctionsEngineArgs> = {}): StepFunctionsEngineArgs => ({
     definition: DEFINITION,
-    clusterName: "acme-test",
-    namespace: "workflows",
+    runner: { kind: "eks", clusterName: "acme-test", namespace: "workflows" },
     workQueue,
     dataKeyArn: DATA_KEY,
     logsKeyArn: LOGS_KEY,
@@ -356,7 +355,7 @@ describe("StepFunctionsEngine", () => {
   it("reports every invalid argument by its path, and throws before registering", async () => {
     const bad = args({
       definition: '{"States": {}}',
-      namespace: "Workflows",
+      runner: { kind: "eks", clusterName: "acme-test", namespace: "Workflows" },
       dataKeyArn: "alias/acme/data",
       logsKeyArn: "1a2b3c4d",
       logRetentionInDays: 10,
@@ -368,7 +367,7 @@ describe("StepFunctionsEngine", () => {
       validateStepFunctionsEngineArgs(bad).map((e) => e.propertyPath),
       [
         "definition",
-        "namespace",
+        "runner.namespace",
         "dataKeyArn",
         "logsKeyArn",
         "logRetentionInDays",

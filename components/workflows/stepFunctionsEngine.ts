@@ -1,8 +1,9 @@
 /**
  * The AWS side of the Step Functions workflow engine: a STANDARD state machine that runs the
- * compiled workflow (its container steps are `eks:runJob.sync` Jobs in the workflows namespace),
- * its execution role and EKS access entry, and the EventBridge pipe that starts one execution per
- * message of the work queue. The ASL comes from the workflow compiler; this component does not
+ * compiled workflow (its container steps are Fargate tasks, fargateSteps.ts, or `eks:runJob.sync`
+ * Jobs in the workflows namespace), its execution role (with the ECS grants, or an EKS access
+ * entry), the EventBridge pipe that starts one execution per message of the work queue, and an
+ * alarm on executions that fail. The ASL comes from the workflow compiler; this component does not
  * read it beyond checking that it is a JSON state machine.
  */
 import * as aws from "@pulumi/aws";
@@ -24,6 +25,9 @@ import {
   vendedLogGroupPrefix,
 } from "../lib";
 import type { Queue } from "../messaging/queue";
+import { ALARM_RUNBOOKS } from "../observability/alarms";
+import { REQUEST_TABLE_KEY_ACTIONS } from "../services/requestTable";
+import { recordExecutionIamStatements } from "../../services/service-a/src/statusAccess";
 
 /** Step Functions' range for `kmsDataKeyReusePeriodSeconds` (API_EncryptionConfiguration). */
 const DATA_KEY_REUSE = { min: 60, max: 900, default: 300 };
@@ -68,13 +72,22 @@ export interface StepFunctionsEngineArgs extends AwsContext {
    * endpoint and certificate authority in their parameters, and `Namespace` set to `namespace`.
    */
   definition: pulumi.Input<string>;
-  /** The EKS cluster the Jobs run on (the access entry is created on it). */
-  clusterName: pulumi.Input<string>;
   /**
-   * The namespace the Jobs run in, a DNS label. The state machine's role may act in this
-   * namespace only.
+   * Where the container steps run, as the definition was compiled for:
+   * - `fargate`: the role gets `statements` (fargateSteps.ts `fargateRunStatements()`);
+   * - `eks`: the role gets an access entry on `clusterName`, AmazonEKSEditPolicy in `namespace`
+   *   (a DNS label) only.
    */
-  namespace: string;
+  runner:
+    | { kind: "fargate"; statements: PolicyStatement[] }
+    | { kind: "eks"; clusterName: pulumi.Input<string>; namespace: string };
+  /**
+   * The request table the definition's execution-record state writes to (Service A's, with its
+   * key); the role may update request items' execution name and expiry only.
+   */
+  recordExecution?: { tableArn: pulumi.Input<string>; keyArn: pulumi.Input<string> };
+  /** The SNS topic the failed-executions alarm notifies (the platform's alerts topic). */
+  alarmTopicArn?: pulumi.Input<string>;
   /** The work queue (contract `workflow-request`); each message starts one execution. */
   workQueue: Queue;
   /**
@@ -128,8 +141,8 @@ export function validateStepFunctionsEngineArgs(args: StepFunctionsEngineArgs): 
     const problem = definitionProblem(args.definition);
     if (problem) add("definition", problem);
   }
-  if (!DNS_LABEL.test(args.namespace)) {
-    add("namespace", `"${args.namespace}" is not ${DNS_LABEL_FORM}`);
+  if (args.runner.kind === "eks" && !DNS_LABEL.test(args.runner.namespace)) {
+    add("runner.namespace", `"${args.runner.namespace}" is not ${DNS_LABEL_FORM}`);
   }
   for (const key of ["dataKeyArn", "logsKeyArn"] as const) {
     const value = args[key];
@@ -216,7 +229,10 @@ export class StepFunctionsEngine extends pulumi.ComponentResource {
     const role = new aws.iam.Role(
       name,
       {
-        description: `Step Functions: the workflows of ${name}, run as Jobs in ${args.namespace}`,
+        description:
+          args.runner.kind === "eks"
+            ? `Step Functions: the workflows of ${name}, run as Jobs in ${args.runner.namespace}`
+            : `Step Functions: the workflows of ${name}, run as Fargate tasks`,
         // Confused-deputy protection: Step Functions sends the state machine's ARN and account.
         assumeRolePolicy: serviceTrustPolicy("states.amazonaws.com", {
           condition: {
@@ -232,21 +248,26 @@ export class StepFunctionsEngine extends pulumi.ComponentResource {
       { role: role.id, policy: policyDocument(stateMachineStatements(args, stateMachines)) },
       { parent: this },
     );
-    const entry = new aws.eks.AccessEntry(
-      name,
-      { clusterName: args.clusterName, principalArn: role.arn, type: "STANDARD" },
-      { parent: this },
-    );
-    const access = new aws.eks.AccessPolicyAssociation(
-      name,
-      {
-        clusterName: args.clusterName,
-        principalArn: role.arn,
-        policyArn: pulumi.interpolate`arn:${partition}:eks::aws:cluster-access-policy/${WORKFLOW_ACCESS_POLICY}`,
-        accessScope: { type: "namespace", namespaces: [args.namespace] },
-      },
-      { parent: this, dependsOn: [entry] },
-    );
+    const ready: pulumi.Resource[] = [policy];
+    if (args.runner.kind === "eks") {
+      const entry = new aws.eks.AccessEntry(
+        name,
+        { clusterName: args.runner.clusterName, principalArn: role.arn, type: "STANDARD" },
+        { parent: this },
+      );
+      ready.push(
+        new aws.eks.AccessPolicyAssociation(
+          name,
+          {
+            clusterName: args.runner.clusterName,
+            principalArn: role.arn,
+            policyArn: pulumi.interpolate`arn:${partition}:eks::aws:cluster-access-policy/${WORKFLOW_ACCESS_POLICY}`,
+            accessScope: { type: "namespace", namespaces: [args.runner.namespace] },
+          },
+          { parent: this, dependsOn: [entry] },
+        ),
+      );
+    }
     const stateMachine = new aws.sfn.StateMachine(
       name,
       {
@@ -271,8 +292,8 @@ export class StepFunctionsEngine extends pulumi.ComponentResource {
         },
         tracingConfiguration: { enabled: true },
       },
-      // The role must hold its policies and Kubernetes access before the first execution.
-      { parent: this, dependsOn: [policy, access] },
+      // The role must hold its policies (and Kubernetes access) before the first execution.
+      { parent: this, dependsOn: ready },
     );
 
     // --- The trigger: work queue -> pipe -> state machine ---------------------------------------
@@ -329,6 +350,45 @@ export class StepFunctionsEngine extends pulumi.ComponentResource {
       { parent: this, dependsOn: [pipePolicy] },
     );
 
+    if (args.alarmTopicArn) {
+      // An execution that did not succeed lost its request's work: the pipe deleted the message
+      // when the execution started (FIRE_AND_FORGET); the execution's input is in its history.
+      new aws.cloudwatch.MetricAlarm(
+        `${name}-failed`,
+        {
+          alarmDescription: pulumi.interpolate`Executions of state machine ${stateMachine.name} failed, timed out or were aborted. Runbook: ${ALARM_RUNBOOKS.WorkflowExecutionsFailed}`,
+          comparisonOperator: "GreaterThanThreshold",
+          threshold: 0,
+          evaluationPeriods: 1,
+          metricQueries: [
+            ...(["ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"] as const).map(
+              (metricName, i) => ({
+                id: `m${i}`,
+                metric: {
+                  namespace: "AWS/States",
+                  metricName,
+                  dimensions: { StateMachineArn: stateMachine.arn },
+                  stat: "Sum",
+                  period: 300,
+                },
+              }),
+            ),
+            {
+              id: "failed",
+              expression: "FILL(m0, 0) + FILL(m1, 0) + FILL(m2, 0)",
+              label: "Executions that did not succeed",
+              returnData: true,
+            },
+          ],
+          // No executions, no datapoints: healthy.
+          treatMissingData: "notBreaching",
+          alarmActions: [args.alarmTopicArn],
+          okActions: [args.alarmTopicArn],
+        },
+        { parent: this },
+      );
+    }
+
     this.stateMachineArn = stateMachine.arn;
     this.roleArn = role.arn;
     this.pipeArn = pipe.arn;
@@ -351,7 +411,10 @@ export class StepFunctionsEngine extends pulumi.ComponentResource {
  * @internal
  */
 export function stateMachineStatements(
-  args: Pick<StepFunctionsEngineArgs, "dataKeyArn" | "region" | "accountId" | "partition">,
+  args: Pick<
+    StepFunctionsEngineArgs,
+    "dataKeyArn" | "region" | "accountId" | "partition" | "runner" | "recordExecution"
+  >,
   stateMachines: pulumi.Input<string>,
 ): PolicyStatement[] {
   // Encryption-context keys are strings, so they take String operators (not ArnLike).
@@ -391,6 +454,21 @@ export function stateMachineStatements(
         "kms:EncryptionContext:SourceArn": pulumi.interpolate`arn:${args.partition}:logs:${args.region}:${args.accountId}:*`,
       }),
     },
+    ...(args.runner.kind === "fargate" ? args.runner.statements : []),
+    ...(args.recordExecution
+      ? [
+          ...recordExecutionIamStatements(args.recordExecution.tableArn),
+          {
+            Sid: "RequestTableKey",
+            ...keyUseViaService(
+              args.recordExecution.keyArn,
+              "dynamodb",
+              args.region,
+              REQUEST_TABLE_KEY_ACTIONS,
+            ),
+          },
+        ]
+      : []),
   ];
 }
 

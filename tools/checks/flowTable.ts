@@ -5,6 +5,7 @@
  */
 import { KAFKA_PORTS } from "../../components/messaging/kafka";
 import { ARGO_WORKFLOW_SERVICE_ACCOUNT } from "../../components/workflows/argoWorkflows";
+import { REQUEST_WORKFLOW } from "../../components/workflows/definition";
 import { CLUSTER_PROMETHEUS } from "../../components/mesh/appNamespace";
 import { METRICS_PATH } from "../../components/services/meshPolicy";
 import {
@@ -90,6 +91,11 @@ export interface Flow {
 const CLUSTER = { securityGroup: "eks-cluster" } as const;
 /** The in-VPC deployer's group (components/cluster/deployer.ts). */
 const DEPLOYER = { securityGroup: "platform-deployer" } as const;
+/**
+ * The Step Functions engine's Fargate steps (components/workflows/fargateSteps.ts): index.ts names
+ * the FargateSteps after the request workflow, and its group takes that name.
+ */
+export const FARGATE_STEPS = { securityGroup: REQUEST_WORKFLOW } as const;
 const APP_PODS = { namespace: APP_NAMESPACES, podLabels: {} };
 const KUBE_DNS = { namespace: "kube-system", podLabels: { "k8s-app": "kube-dns" } };
 const PROMETHEUS = {
@@ -139,6 +145,14 @@ export const FLOWS: Flow[] = [
     port: 443,
     why: "the deployer calls AWS APIs (STS, KMS, logs, ...) through the interface endpoints",
     onlyWhere: "the stack has an in-VPC deployer",
+  },
+  {
+    name: "Fargate workflow steps -> VPC endpoints 443",
+    from: FARGATE_STEPS,
+    to: { securityGroup: "platform-endpoints" },
+    port: 443,
+    why: "a step sends to the task queue (SQS), pulls its image (ECR) and logs through the interface endpoints",
+    onlyWhere: "the stack runs the Step Functions engine with the fargate runner",
   },
   {
     name: "cluster -> brokers 9098",

@@ -9,6 +9,7 @@ import { stepFunctionsEngine } from "./stepFunctions";
 
 export * from "./argo";
 export * from "./capabilities";
+export * from "./ecs";
 export * from "./kubernetes";
 export * from "./stepFunctions";
 

@@ -125,7 +125,7 @@ export interface FargateTaskRunner {
   /** The ECS cluster the tasks run in. */
   clusterArn: pulumi.Input<string>;
   /** Private subnets; the tasks get no public address. */
-  subnets: pulumi.Input<string>[];
+  subnets: pulumi.Input<pulumi.Input<string>[]>;
   securityGroups: pulumi.Input<string>[];
   /**
    * Each step's task definition ARN (with revision), by step name, registered from

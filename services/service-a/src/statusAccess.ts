@@ -38,11 +38,11 @@ export function executionArn(stateMachineArn: string, executionName: string): st
 }
 
 /** A statement of an IAM policy document. */
-export interface IamStatement {
+export interface IamStatement<T = string> {
   Sid: string;
   Effect: "Allow";
   Action: string[];
-  Resource: string[];
+  Resource: T[];
   Condition?: Record<string, Record<string, string[]>>;
 }
 
@@ -160,7 +160,7 @@ export function recordExecutionState<T>(
  * The state machine role's grant for {@link recordExecutionState}: `dynamodb:UpdateItem` on the
  * request table, limited to request items (`req#…`) and to the one attribute it writes.
  */
-export function recordExecutionIamStatements(tableArn: string): IamStatement[] {
+export function recordExecutionIamStatements<T>(tableArn: T): IamStatement<T>[] {
   return [
     {
       Sid: "RecordExecutionOnRequest",
