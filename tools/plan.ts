@@ -4,6 +4,7 @@
  * policy pack on it.
  *
  *   npm run plan -- --stack <name> [--config <file>] [--out <dir>]
+ *   npm run plan -- --project bootstrap --stack <name> [--out <dir>]   (bootstrap/plan.ts)
  *
  * Exit codes: 0 clean; 1 a mandatory policy violation or a program/validation error; 2 bad usage
  * or bad configuration (every bad key named), in which case no stack.json is written.
@@ -311,8 +312,21 @@ export async function main(argv: string[]): Promise<number> {
   return mandatory.length > 0 || checks.errors.length > 0 || cross.errors.length > 0 ? 1 : 0;
 }
 
+/** `--project bootstrap` plans the bootstrap project (bootstrap/plan.ts) instead. */
+async function dispatch(argv: string[]): Promise<number> {
+  const at = argv.indexOf("--project");
+  if (at === -1) return main(argv);
+  const project = argv[at + 1];
+  const rest = [...argv.slice(0, at), ...argv.slice(at + 2)];
+  if (project === "bootstrap") return (await import("../bootstrap/plan")).main(rest);
+  console.error(
+    `--project must be "bootstrap" (or omitted for the main project), not "${project}"`,
+  );
+  return 2;
+}
+
 if (require.main === module) {
-  main(process.argv.slice(2)).then(
+  dispatch(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e: unknown) => {
       console.error(e);

@@ -1,0 +1,144 @@
+/**
+ * The offline plan of the bootstrap project: runs bootstrap/index.ts for a stack under the same
+ * mocks as the main project's plan (tools/mocks.ts), writes the graph as a stack export and runs
+ * the policy pack and the cross-resource checks on it.
+ *
+ *   npm run plan -- --project bootstrap --stack <name> [--out <dir>]
+ *
+ * Exit codes as tools/plan.ts: 0 clean; 1 a mandatory violation, a failed check or a program
+ * error; 2 bad usage or bad configuration (every bad key named), with no stack.json written.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../config";
+import { evaluateStackExport } from "../policies/lib/runner";
+import { runCrossChecks } from "../tools/checks/crossResource";
+import { principalsCheck } from "../tools/checks/principals";
+import type { CheckedResource } from "../tools/checks/graph";
+import { installMocks, MOCK_ACCOUNT_ID, PlatformMocks } from "../tools/mocks";
+import { toStackExport, type StackExport } from "../tools/stackExport";
+import { loadStackConfig, StackFileError } from "../tools/stackFile";
+import { parseBootstrapConfig, type BootstrapConfig } from "./config";
+
+const PROJECT_DIR = __dirname;
+
+/** The bootstrap program's graph under mocks. */
+export interface BootstrapPlanRun {
+  export: StackExport;
+  config: BootstrapConfig;
+  checkable: CheckedResource[];
+  /** The stack's outputs (index.ts exports), resolved. */
+  outputs: Record<string, unknown>;
+}
+
+/** Runs bootstrap/index.ts for `stack` under mocks and returns its graph. */
+export async function runBootstrapProgram(options: {
+  stack: string;
+  configFile?: string;
+}): Promise<BootstrapPlanRun> {
+  const loaded = loadStackConfig(PROJECT_DIR, options.stack, options.configFile);
+  const config = parseBootstrapConfig(loaded.config);
+  const mocks = new PlatformMocks({ accountId: MOCK_ACCOUNT_ID, region: config.region });
+  const capture = await installMocks(mocks, loaded.project, options.stack, false);
+  pulumi.runtime.setAllConfig(loaded.config, loaded.secretKeys);
+  await pulumi.runtime.runInPulumiStack(
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loads the program as the language host does
+    async () => require(path.join(PROJECT_DIR, "index.ts")) as Record<string, unknown>,
+  );
+  await capture.settle();
+  if (capture.errors.length > 0) {
+    throw new Error(
+      `registration failed:\n${capture.errors.map((e) => `  - ${e.message}`).join("\n")}`,
+    );
+  }
+  const resources = [...capture.resources.values()];
+  const version = (pkg: string) =>
+    (
+      JSON.parse(fs.readFileSync(require.resolve(`${pkg}/package.json`), "utf8")) as {
+        version: string;
+      }
+    ).version;
+  const stack = resources.find((r) => r.type === "pulumi:pulumi:Stack");
+  return {
+    export: toStackExport(resources, version("@pulumi/pulumi"), new Date(), {
+      aws: version("@pulumi/aws"),
+    }),
+    config,
+    checkable: resources.map(({ urn, type, inputs, id, outputs }) => ({
+      urn,
+      type,
+      inputs,
+      id,
+      outputs,
+    })),
+    outputs: stack?.outputs ?? {},
+  };
+}
+
+/** The CLI (argv without `--project bootstrap`); returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let stack: string | undefined;
+  let outDir: string | undefined;
+  let configFile: string | undefined;
+  for (let i = 0; i < argv.length; i += 2) {
+    const [flag, value] = [argv[i], argv[i + 1]];
+    if (value === undefined || value.startsWith("--")) {
+      console.error(`${flag} needs a value`);
+      return 2;
+    }
+    if (flag === "--stack") stack = value;
+    else if (flag === "--out") outDir = path.resolve(value);
+    else if (flag === "--config") configFile = path.resolve(value);
+    else {
+      console.error(`unknown argument "${flag}" (bootstrap plans take --stack, --out, --config)`);
+      return 2;
+    }
+  }
+  if (!stack || !/^[A-Za-z0-9_.-]+$/.test(stack)) {
+    console.error("usage: npm run plan -- --project bootstrap --stack <name> [--out <dir>]");
+    return 2;
+  }
+  let run: BootstrapPlanRun;
+  try {
+    run = await runBootstrapProgram({ stack, configFile });
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof StackFileError) {
+      console.error(`plan: ${e.message}\nplan: no stack.json written.`);
+      return 2;
+    }
+    console.error(`plan: the program failed: ${(e as Error).message}`);
+    return 1;
+  }
+  const out = outDir ?? path.join(PROJECT_DIR, "..", "out", `bootstrap-${stack}`);
+  fs.mkdirSync(out, { recursive: true });
+  const stackJson = path.join(out, "stack.json");
+  fs.writeFileSync(stackJson, JSON.stringify(run.export, null, 2) + "\n");
+  const result = await evaluateStackExport(run.export, {});
+  const mandatory = result.violations.filter((v) => v.enforcementLevel === "mandatory");
+  const cross = runCrossChecks(
+    run.checkable,
+    {
+      accountId: MOCK_ACCOUNT_ID,
+      partition: "aws",
+      region: run.config.region,
+      // The other checks (flows, pods, monitors) are about the main project's network and cluster.
+    },
+    [principalsCheck],
+  );
+  const custom = run.export.deployment.resources.filter((r) => r.custom);
+  console.log(
+    [
+      `Offline plan of bootstrap stack "${stack}": ${custom.length} resources`,
+      `Policies: ${result.policiesRun} run on ${result.resourcesChecked} resources: ` +
+        `${mandatory.length} mandatory violation(s), ${result.violations.length - mandatory.length} advisory`,
+      ...result.violations.map(
+        (v) => `  ${v.enforcementLevel} ${v.policyName} ${v.urn}: ${v.message}`,
+      ),
+      `Cross-resource checks: ${cross.results.map((r) => `${r.name} ${r.checked} ${r.unit}`).join(", ")}: ${cross.errors.length} error(s)`,
+      ...cross.errors.map((e) => `  error ${e}`),
+      `Wrote ${path.relative(process.cwd(), stackJson)}`,
+    ].join("\n"),
+  );
+  return mandatory.length > 0 || cross.errors.length > 0 ? 1 : 0;
+}
