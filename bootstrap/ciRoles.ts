@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DEPLOYER_SERVICES, deployerPolicyStatements } from "../components/cluster/deployer";
 import { type AwsContext, policyDocument, type PolicyStatement } from "../components/lib";
 import {
+  CI_ENVIRONMENTS,
   ciRoleName,
   ciRoleSubjects,
   GITHUB_OIDC_AUDIENCE,
@@ -71,6 +72,26 @@ function otherStacksStateDenied(ownObjects: pulumi.Input<string>[]): PolicyState
     NotResource: ownObjects,
   };
   return [statement];
+}
+
+/**
+ * Denies the deploy role of `env` every object of the other environments' stacks (the deployer
+ * grants it reuses allow `s3:*` on `*` for the program's own buckets).
+ */
+export function otherEnvironmentsStateDenied(
+  stateBucketArn: pulumi.Input<string>,
+  env: CiEnvironment,
+): PolicyStatement {
+  const others = CI_ENVIRONMENTS.filter((e) => e !== env).flatMap((e) => {
+    const keys = stackStateKeys(MAIN_PROJECT, e);
+    return [keys.checkpoint, keys.history, keys.backups, keys.locks];
+  });
+  return {
+    Sid: "NotOtherEnvironmentsState",
+    Effect: "Deny",
+    Action: "s3:*",
+    Resource: others.map((k) => pulumi.interpolate`${stateBucketArn}/${k}`),
+  };
 }
 
 /** The trust policy of a CI role: GitHub's OIDC provider, this audience, exactly these subjects. */
@@ -157,6 +178,7 @@ export class CiRoles extends pulumi.ComponentResource {
                   roleArn: role.arn,
                 }),
                 ...state.grantStackReadWrite(MAIN_PROJECT, env),
+                otherEnvironmentsStateDenied(state.bucketArn, env),
               ];
         new aws.iam.RolePolicy(
           `${name}-${env}-${kind}`,
