@@ -117,7 +117,8 @@ describe("Deployer", () => {
       auth: { type: "CODECONNECTIONS", resource: CONNECTION },
     });
     const env = project.inputs.environment as Record<string, unknown>;
-    assert.equal(env.privilegedMode, false);
+    // The services' images are built during `pulumi up`: the Docker daemon needs privileged mode.
+    assert.equal(env.privilegedMode, true);
     assert.equal(env.computeType, "BUILD_GENERAL1_MEDIUM");
     assert.deepEqual(project.inputs.logsConfig, {
       cloudwatchLogs: { status: "ENABLED", groupName: "/aws/codebuild/acme-test-deployer" },

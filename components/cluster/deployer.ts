@@ -491,8 +491,11 @@ export class Deployer extends pulumi.ComponentResource {
           computeType: args.computeType ?? "BUILD_GENERAL1_MEDIUM",
           image: args.image ?? "aws/codebuild/amazonlinux-x86_64-standard:5.0",
           imagePullCredentialsType: "CODEBUILD",
-          // No Docker daemon: nothing here builds images (CodeBuild.5).
-          privilegedMode: false,
+          // `pulumi up` builds the services' images (Microservice, @pulumi/docker-build), which
+          // needs the Docker daemon CodeBuild starts only in privileged mode. FSBP CodeBuild.5
+          // advises against it; each build runs in its own CodeBuild VM, and the runner's role can
+          // deploy the stack anyway, so the daemon adds no reach (docs/cluster.md, "The deployer").
+          privilegedMode: true,
         },
         vpcConfig: {
           vpcId: args.vpcId,
