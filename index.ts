@@ -31,6 +31,8 @@ import {
   PROBES,
   RequestTable,
   requestTableAccess,
+  serviceAArgoStatus,
+  serviceAStepFunctionsStatus,
   servingAfterTerminationSeconds,
   TLS_PORT_NAME,
 } from "./components/services";
@@ -496,43 +498,6 @@ function inClusterPlatform(topics: KafkaTopics) {
     requests: { cpu: s.cpu, memory: s.memory },
     limits: { memory: s.memory },
   });
-  const serviceAEnv = {
-    SUBMITTER: "sqs",
-    REQUEST_STORE: "dynamodb",
-    // How long a request's answer and status are kept (also the expiry of a status item a Step
-    // Functions execution creates first).
-    IDEMPOTENCY_TTL_HOURS: String(SERVICE_A_IDEMPOTENCY_TTL_HOURS),
-    // The front door's private integration sends its stage in the path (docs/api-hops.md).
-    STRIP_PATH_PREFIX: `/${config.api.stageName}`,
-  };
-  const serviceA = new Microservice(
-    "service-a",
-    {
-      ...common,
-      build: { context: ".", dockerfile: "services/service-a/Dockerfile" },
-      contract: "service-a",
-      replicas: { min: services.serviceA.minReplicas, max: services.serviceA.maxReplicas },
-      autoscaling: { on: AutoscalingSignal.Cpu },
-      resources: resources(services.serviceA),
-      access: {
-        sendsTo: [workQueue],
-        tables: [{ tableArn: requestTable.tableArn, keyArn: requestTable.keyArn }],
-        extraStatements: requestTableAccess(requestTable),
-      },
-      env: serviceAEnv,
-      resourceEnv: { WORK_QUEUE_URL: workQueue.queueUrl, REQUEST_TABLE: requestTable.tableName },
-      // No meshed caller: the front door's load balancer reaches the TLS port below, admitted by
-      // network (it has no mesh identity); the plain port serves the probes and Prometheus only.
-      callers: [],
-      tls: { loadBalancerCidrs: network.privateCidrBlocks },
-      slo: { availabilityTarget: 0.999, latencyThresholdSeconds: 0.5, latencyTarget: 0.99 },
-    },
-    {
-      providers: [aws_],
-      // cert-manager issues its serving certificate.
-      dependsOn: [servicesNamespace, tracing, monitoring, certManager],
-    },
-  );
   const worker = new Microservice(
     "worker",
     {
@@ -595,6 +560,7 @@ function inClusterPlatform(topics: KafkaTopics) {
     // maxInterval is the longest wait between two attempts (Argo `backoff.cap`).
     retry: { limit: template.retryLimit, initialInterval: "10s", factor: 2, maxInterval: "5m" },
   });
+  let stepFunctions: StepFunctionsEngine | undefined;
   if (platform.workflows.engine === EngineName.StepFunctions) {
     // A state machine started by an EventBridge pipe from the work queue. Its step runs as a
     // Fargate task whose task role holds the workflow service account's grants (the default), or
@@ -623,7 +589,7 @@ function inClusterPlatform(topics: KafkaTopics) {
       // An item the execution creates lives as long as Service A keeps a request's answer.
       ttlSeconds: SERVICE_A_IDEMPOTENCY_TTL_HOURS * 3600,
     };
-    new StepFunctionsEngine(
+    stepFunctions = new StepFunctionsEngine(
       REQUEST_WORKFLOW,
       {
         ...awsContext,
@@ -705,6 +671,70 @@ function inClusterPlatform(topics: KafkaTopics) {
       },
     );
   }
+
+  // Service A reads each request's status from the engine the stack selects (its README, "Request
+  // status"): on Argo its Workflow through the Kubernetes API, on Step Functions DescribeExecution.
+  const status = stepFunctions
+    ? { ...serviceAStepFunctionsStatus(stepFunctions.stateMachineArn), kubernetesApi: undefined }
+    : {
+        ...serviceAArgoStatus({
+          namespace: platform.workflows.namespace,
+          workflowTemplate: REQUEST_WORKFLOW,
+          serviceIpv4Cidr: cluster.cluster.kubernetesNetworkConfig.serviceIpv4Cidr,
+        }),
+        resourceEnv: {},
+        executionReads: [],
+      };
+  const serviceAEnv = {
+    SUBMITTER: "sqs",
+    REQUEST_STORE: "dynamodb",
+    // How long a request's answer and status are kept (also the expiry of a status item a Step
+    // Functions execution creates first).
+    IDEMPOTENCY_TTL_HOURS: String(SERVICE_A_IDEMPOTENCY_TTL_HOURS),
+    // The front door's private integration sends its stage in the path (docs/api-hops.md).
+    STRIP_PATH_PREFIX: `/${config.api.stageName}`,
+    ...status.env,
+  };
+  const serviceA = new Microservice(
+    "service-a",
+    {
+      ...common,
+      build: { context: ".", dockerfile: "services/service-a/Dockerfile" },
+      contract: "service-a",
+      replicas: { min: services.serviceA.minReplicas, max: services.serviceA.maxReplicas },
+      autoscaling: { on: AutoscalingSignal.Cpu },
+      resources: resources(services.serviceA),
+      access: {
+        sendsTo: [workQueue],
+        tables: [{ tableArn: requestTable.tableArn, keyArn: requestTable.keyArn }],
+        extraStatements: requestTableAccess(requestTable),
+        executionReads: status.executionReads,
+      },
+      env: serviceAEnv,
+      resourceEnv: {
+        WORK_QUEUE_URL: workQueue.queueUrl,
+        REQUEST_TABLE: requestTable.tableName,
+        ...status.resourceEnv,
+      },
+      kubernetesApi: status.kubernetesApi,
+      // No meshed caller: the front door's load balancer reaches the TLS port below, admitted by
+      // network (it has no mesh identity); the plain port serves the probes and Prometheus only.
+      callers: [],
+      tls: { loadBalancerCidrs: network.privateCidrBlocks },
+      slo: { availabilityTarget: 0.999, latencyThresholdSeconds: 0.5, latencyTarget: 0.99 },
+    },
+    {
+      providers: [aws_],
+      // cert-manager issues its serving certificate; its Role lives in the workflows namespace.
+      dependsOn: [
+        servicesNamespace,
+        tracing,
+        monitoring,
+        certManager,
+        ...(status.kubernetesApi && argoWorkflows ? [argoWorkflows] : []),
+      ],
+    },
+  );
 
   // ---- The front door (docs/api.md, docs/api-hops.md): API Gateway built from Service A's
   // contract -> VPC link v2 -> the internal load balancer -> Service A's TLS port. Both are named

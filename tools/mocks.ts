@@ -264,6 +264,13 @@ function awsState(
             clusterSecurityGroupId: `sg-${hex(seed + "csg", 17)}`,
             vpcId: `vpc-${hex(seed + "vpc", 17)}`,
           },
+          // Unset, EKS picks 172.20.0.0/16 when the VPC is in 10.0.0.0/8 (every stack's is), else
+          // 10.100.0.0/16 (EKS API CreateCluster, KubernetesNetworkConfigRequest.serviceIpv4Cidr).
+          kubernetesNetworkConfig: {
+            ipFamily: "ipv4",
+            serviceIpv4Cidr: "172.20.0.0/16",
+            ...((inputs.kubernetesNetworkConfig as State | undefined) ?? {}),
+          },
           platformVersion: "eks.1",
           status: "ACTIVE",
         },

@@ -1,2 +1,3 @@
 export * from "./microservice";
 export * from "./requestTable";
+export * from "./serviceAStatus";

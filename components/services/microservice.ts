@@ -93,6 +93,22 @@ export const PRE_STOP_SLEEP_SECONDS = 5;
 const TERMINATION_MARGIN_SECONDS = 5;
 /** The label every object carries and the selectors use. */
 export const NAME_LABEL = "app.kubernetes.io/name";
+/**
+ * Where a service with `kubernetesApi` finds its API token (`token`) and the cluster's CA
+ * (`ca.crt`): the directory Kubernetes client libraries read in-cluster credentials from, and
+ * where automounting would put them (services/service-a/src/argoStatus.ts SERVICE_ACCOUNT_DIR).
+ */
+export const KUBERNETES_API_CREDENTIALS_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+/**
+ * The projected token's lifetime: the shortest the API server accepts (`expirationSeconds` is at
+ * least 600). The kubelet replaces it at 80% of that; clients re-read the file (Service A every
+ * minute), so a leaked token is good for ten minutes at most.
+ */
+export const KUBERNETES_API_TOKEN_SECONDS = 600;
+/** The port of the `kubernetes` Service, which pods dial to reach the API server. */
+export const KUBERNETES_API_PORT = 443;
+/** The verbs a service's Role may grant: reads. A service that writes objects needs a review, not a flag. */
+export const KUBERNETES_API_READ_VERBS = ["get", "list", "watch"] as const;
 
 /** What drives the number of replicas. */
 export const AutoscalingSignal = {
@@ -188,6 +204,39 @@ export interface MicroserviceAccess {
    * and KMS actions only, no wildcard actions, each naming its resources.
    */
   extraStatements?: PolicyStatement[];
+  /**
+   * Statements reading Step Functions executions (e.g. `serviceAStatusAccess(stateMachineArn)`):
+   * `Allow` only, {@link EXECUTION_READ_ACTIONS} only, each naming its resources, which must be
+   * execution ARNs (`arn:<partition>:states:<region>:<account>:execution:<machine>:<name or *>`).
+   */
+  executionReads?: PolicyStatement[];
+}
+
+/** One rule of a Role (rbac.authorization.k8s.io/v1 PolicyRule): named groups, resources and verbs. */
+export interface KubernetesRoleRule {
+  apiGroups: readonly string[];
+  resources: readonly string[];
+  verbs: readonly string[];
+}
+
+/**
+ * Calls the service makes to the Kubernetes API (e.g. Service A reading Argo Workflows). Without
+ * it the pods hold no API token at all (the ServiceAccount and the pod set
+ * `automountServiceAccountToken: false`).
+ */
+export interface MicroserviceKubernetesApi {
+  /**
+   * What it may do, per namespace: each entry is a Role with `rules` and a RoleBinding to the
+   * service's account, in that namespace. Never a ClusterRole. Reads only
+   * ({@link KUBERNETES_API_READ_VERBS}), no `*`, one entry per namespace.
+   */
+  roles: { namespace: string; rules: readonly KubernetesRoleRule[] }[];
+  /**
+   * The cluster's Service IPv4 CIDR (`aws.eks.Cluster.kubernetesNetworkConfig.serviceIpv4Cidr`).
+   * Its first address is the `kubernetes` Service's ClusterIP, the one address the service's
+   * NetworkPolicy lets it reach on {@link KUBERNETES_API_PORT}.
+   */
+  serviceIpv4Cidr: pulumi.Input<string>;
 }
 
 /** CPU and memory as Kubernetes quantities (`250m`, `256Mi`). */
@@ -261,6 +310,12 @@ export interface MicroserviceArgs extends AwsContext {
   /** Timeouts, retries and failure accrual its callers' proxies apply; unset: none. */
   resilience?: ServiceResilience;
   /**
+   * Kubernetes API calls the service makes: namespaced Roles bound to its account, a projected
+   * short-lived token and the cluster CA at {@link KUBERNETES_API_CREDENTIALS_DIR} in the
+   * service's container only, and a NetworkPolicy to the API server. Unset: no token, no access.
+   */
+  kubernetesApi?: MicroserviceKubernetesApi;
+  /**
    * The pod network (the VPC's CIDRs, `network.vpcCidrBlock`), plain: the kubelet's probes and the
    * unmeshed Prometheus are authenticated by it in the mesh.
    */
@@ -292,6 +347,30 @@ const OWN_ENV = [
   "TLS_KEY_FILE",
 ] as const;
 const TABLE_ACTION = /^(dynamodb|kms):[A-Za-z]+$/;
+/** What `access.executionReads` may grant: reading one execution's status, nothing that lists or starts. */
+export const EXECUTION_READ_ACTIONS = ["states:DescribeExecution"] as const;
+const EXECUTION_ARN =
+  /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[A-Za-z0-9_-]{1,80}:[^:]+$/;
+const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+/**
+ * The `kubernetes` Service's ClusterIP in a cluster whose Service CIDR is `serviceIpv4Cidr`: its
+ * first address, which the API server allocates to that Service. Throws when it is not an IPv4 CIDR.
+ */
+export function kubernetesServiceIp(serviceIpv4Cidr: string): string {
+  const m = IPV4_CIDR.exec(serviceIpv4Cidr);
+  const octets = m ? m.slice(1, 5).map(Number) : [];
+  const bits = m ? Number(m[5]) : -1;
+  if (!m || octets.some((o) => o > 255) || bits < 8 || bits > 30) {
+    throw new Error(
+      `"${serviceIpv4Cidr}" is not a Service IPv4 CIDR; give the cluster's kubernetesNetworkConfig.serviceIpv4Cidr (e.g. 172.20.0.0/16)`,
+    );
+  }
+  const addr = ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0;
+  const mask = (~0 << (32 - bits)) >>> 0;
+  const first = (((addr & mask) >>> 0) + 1) >>> 0;
+  return [24, 16, 8, 0].map((shift) => (first >>> shift) & 255).join(".");
+}
 
 function isIntegerIn(value: unknown, min: number, max: number): value is number {
   return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max;
@@ -423,6 +502,7 @@ export function validateMicroserviceArgs(args: MicroserviceArgs, name: string): 
   quantity("resources.limits.cpu", args.resources?.limits?.cpu, false);
 
   validateAccess(args.access ?? {}, add);
+  if (args.kubernetesApi !== undefined) validateKubernetesApi(args.kubernetesApi, add);
 
   const envEntries: [string, string, unknown][] = [
     ...Object.entries(args.env ?? {}).map(([k, v]): [string, string, unknown] => ["env", k, v]),
@@ -792,6 +872,89 @@ function validateAccess(
       }
     }
   });
+  (access.executionReads ?? []).forEach((s, i) => {
+    const at = `access.executionReads[${i}]`;
+    if (s.Effect !== "Allow" || s.Principal !== undefined) {
+      add(at, "must be an identity Allow statement without Principal");
+    }
+    const actions = Array.isArray(s.Action) ? s.Action : [s.Action];
+    const bad = actions.filter((a) => !(EXECUTION_READ_ACTIONS as readonly string[]).includes(a));
+    if (bad.length > 0) {
+      add(
+        at,
+        `grants ${bad.join(", ")}; execution reads are ${EXECUTION_READ_ACTIONS.join(", ")} only`,
+      );
+    }
+    const resources =
+      s.Resource === undefined ? [] : Array.isArray(s.Resource) ? s.Resource : [s.Resource];
+    if (resources.length === 0) add(at, "names no Resource; name the state machine's executions");
+    for (const r of resources) {
+      // Outputs (the state machine's ARN) are checked by the plan's tests.
+      if (typeof r === "string" && !EXECUTION_ARN.test(r)) {
+        add(
+          at,
+          `names ${r}, which is not an execution ARN (arn:<partition>:states:<region>:<account>:execution:<machine>:<name or *>)`,
+        );
+      }
+    }
+  });
+}
+
+function validateKubernetesApi(
+  api: MicroserviceKubernetesApi,
+  add: (propertyPath: string, reason: string) => void,
+): void {
+  if (typeof api.serviceIpv4Cidr === "string") {
+    try {
+      kubernetesServiceIp(api.serviceIpv4Cidr);
+    } catch (e) {
+      add("kubernetesApi.serviceIpv4Cidr", (e as Error).message);
+    }
+  }
+  const roles = Array.isArray(api.roles) ? api.roles : [];
+  if (roles.length === 0) {
+    add(
+      "kubernetesApi.roles",
+      "lists no Role; name the namespaces and rules the service reads, or remove kubernetesApi",
+    );
+  }
+  const seen = new Set<string>();
+  roles.forEach((role, i) => {
+    const at = `kubernetesApi.roles[${i}]`;
+    if (typeof role.namespace !== "string" || !DNS_LABEL.test(role.namespace)) {
+      add(
+        `${at}.namespace`,
+        `"${String(role.namespace)}" is not a namespace name; use ${DNS_LABEL_FORM}`,
+      );
+    } else if (seen.has(role.namespace)) {
+      add(
+        `${at}.namespace`,
+        `"${role.namespace}" has a Role already; merge the rules into one entry`,
+      );
+    }
+    seen.add(role.namespace);
+    const rules = Array.isArray(role.rules) ? role.rules : [];
+    if (rules.length === 0) add(`${at}.rules`, "lists no rule; a Role must grant something");
+    rules.forEach((rule, j) => {
+      for (const key of ["apiGroups", "resources", "verbs"] as const) {
+        const values: readonly string[] = Array.isArray(rule[key]) ? rule[key] : [];
+        // An empty list grants nothing (the core API group is named by "", not by omission).
+        if (values.length === 0) add(`${at}.rules[${j}].${key}`, "is empty; name what is granted");
+        if (values.some((v) => v.includes("*"))) {
+          add(`${at}.rules[${j}].${key}`, "holds a wildcard; name each group, resource and verb");
+        }
+      }
+      const writes = (Array.isArray(rule.verbs) ? rule.verbs : []).filter(
+        (v: string) => !(KUBERNETES_API_READ_VERBS as readonly string[]).includes(v),
+      );
+      if (writes.length > 0) {
+        add(
+          `${at}.rules[${j}].verbs`,
+          `grants ${writes.join(", ")}; a service's Role reads only (${KUBERNETES_API_READ_VERBS.join(", ")})`,
+        );
+      }
+    });
+  });
 }
 
 /**
@@ -826,7 +989,7 @@ export function accessStatements(access: MicroserviceAccess): PolicyStatement[] 
     }
     statements.push(...seen);
   }
-  statements.push(...(access.extraStatements ?? []));
+  statements.push(...(access.extraStatements ?? []), ...(access.executionReads ?? []));
   return statements;
 }
 
@@ -908,6 +1071,8 @@ export interface WorkloadValues {
   contract?: string;
   /** The TLS port, when the service serves one (its certificate's Secret is mounted). */
   tlsPort?: number;
+  /** Mount a projected API token and the cluster CA ({@link kubernetesApiVolume}). */
+  kubernetesApi?: boolean;
 }
 
 const labelsOf = (name: string) => ({
@@ -920,13 +1085,103 @@ const metadataOf = (v: { name: string; namespace: string }) => ({
   labels: labelsOf(v.name),
 });
 
-/** The ServiceAccount: no API token, the service never calls Kubernetes. */
+/**
+ * The ServiceAccount: no automounted API token. A service that calls the API (`kubernetesApi`)
+ * gets a projected one in its own container only ({@link kubernetesApiVolume}).
+ */
 export function serviceAccountManifest(v: { name: string; namespace: string }) {
   return {
     apiVersion: "v1",
     kind: "ServiceAccount",
     metadata: metadataOf(v),
     automountServiceAccountToken: false,
+  };
+}
+
+/**
+ * The API credentials of a service with `kubernetesApi`: a projected volume of a bound
+ * service-account token and the cluster CA (the `kube-root-ca.crt` ConfigMap every namespace has),
+ * mounted read-only in the service's container at {@link KUBERNETES_API_CREDENTIALS_DIR}.
+ *
+ * Why a projected token rather than automounting: automount puts a token in every container and
+ * EKS extends its lifetime to a year for legacy clients (kube-apiserver
+ * `--service-account-extend-token-expiration`); this one lives {@link KUBERNETES_API_TOKEN_SECONDS}
+ * seconds, reaches only the service's container (not the Linkerd proxy, which has its own identity
+ * token), and carries no namespace file the service does not read. No `audience`: the token is then
+ * issued for the API server's own audience, the only one it is for.
+ */
+export function kubernetesApiVolume() {
+  return {
+    name: "kube-api",
+    projected: {
+      sources: [
+        {
+          serviceAccountToken: { path: "token", expirationSeconds: KUBERNETES_API_TOKEN_SECONDS },
+        },
+        { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
+      ],
+    },
+  };
+}
+
+/**
+ * The NetworkPolicy letting the service's pods reach the API server: the `kubernetes` Service's
+ * ClusterIP on 443. The VPC CNI's policy agent filters a pod's egress before kube-proxy rewrites a
+ * ClusterIP to the control plane's addresses, so the ClusterIP is what the rule must admit; the
+ * control plane's addresses (in the VPC) are on 443, which AppNamespace's platform egress admits.
+ */
+export function kubernetesApiNetworkPolicyManifest<I>(v: {
+  name: string;
+  namespace: string;
+  /** `<the kubernetes Service's ClusterIP>/32` ({@link kubernetesServiceIp}). */
+  apiServiceCidr: I;
+}) {
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { ...metadataOf(v), name: `${v.name}-allow-kubernetes-api` },
+    spec: {
+      podSelector: { matchLabels: podSelectorOf(v.name) },
+      policyTypes: ["Egress"],
+      egress: [
+        {
+          to: [{ ipBlock: { cidr: v.apiServiceCidr } }],
+          ports: [{ protocol: "TCP", port: KUBERNETES_API_PORT }],
+        },
+      ],
+    },
+  };
+}
+
+/**
+ * The Role granting `rules` in `roleNamespace` and the RoleBinding to the service's account (in
+ * the service's namespace); both named after the service.
+ */
+export function kubernetesApiRoleManifests(v: {
+  name: string;
+  namespace: string;
+  roleNamespace: string;
+  rules: readonly KubernetesRoleRule[];
+}) {
+  const metadata = { name: v.name, namespace: v.roleNamespace, labels: labelsOf(v.name) };
+  return {
+    role: {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata,
+      rules: v.rules.map((r) => ({
+        apiGroups: [...r.apiGroups],
+        resources: [...r.resources],
+        verbs: [...r.verbs],
+      })),
+    },
+    roleBinding: {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata,
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: v.name },
+      subjects: [{ kind: "ServiceAccount", name: v.name, namespace: v.namespace }],
+    },
   };
 }
 
@@ -989,6 +1244,7 @@ export function deploymentManifest(v: WorkloadValues) {
                   },
                 ]
               : []),
+            ...(v.kubernetesApi ? [kubernetesApiVolume()] : []),
           ],
           containers: [
             {
@@ -1020,6 +1276,15 @@ export function deploymentManifest(v: WorkloadValues) {
               volumeMounts: [
                 { name: "tmp", mountPath: "/tmp" },
                 ...(tls ? [{ name: "tls", mountPath: TLS_MOUNT_PATH, readOnly: true }] : []),
+                ...(v.kubernetesApi
+                  ? [
+                      {
+                        name: kubernetesApiVolume().name,
+                        mountPath: KUBERNETES_API_CREDENTIALS_DIR,
+                        readOnly: true,
+                      },
+                    ]
+                  : []),
               ],
               livenessProbe: probe(PROBES.liveness, 10, 3),
               readinessProbe: probe(PROBES.readiness, 5, 2),
@@ -1314,6 +1579,30 @@ export class Microservice extends pulumi.ComponentResource {
         );
       }
     }
+    // Kubernetes API access: a Role and RoleBinding per namespace (never cluster-wide), ready
+    // before the pods that use them start.
+    const rbac: pulumi.Resource[] = [];
+    for (const role of args.kubernetesApi?.roles ?? []) {
+      const manifests = kubernetesApiRoleManifests({
+        name,
+        namespace: ns,
+        roleNamespace: role.namespace,
+        rules: role.rules,
+      });
+      const k8sRole = new k8s.rbac.v1.Role(
+        `${name}-k8s-role-${role.namespace}`,
+        manifests.role as k8s.rbac.v1.RoleArgs,
+        { parent: this, provider: args.provider, dependsOn: deps },
+      );
+      rbac.push(
+        k8sRole,
+        new k8s.rbac.v1.RoleBinding(
+          `${name}-k8s-rolebinding-${role.namespace}`,
+          manifests.roleBinding as k8s.rbac.v1.RoleBindingArgs,
+          { parent: this, provider: args.provider, dependsOn: [...deps, k8sRole, serviceAccount] },
+        ),
+      );
+    }
     this.allowedIdentities = mesh.allowedIdentities;
     // Pods start once their credentials can be issued (the association and the policy exist).
     this.deployment = new k8s.apps.v1.Deployment(
@@ -1330,8 +1619,12 @@ export class Microservice extends pulumi.ComponentResource {
         resourceEnv: args.resourceEnv,
         contract: args.contract,
         tlsPort,
+        kubernetesApi: args.kubernetesApi !== undefined,
       }) as k8s.apps.v1.DeploymentArgs,
-      { ...k8sOpts, dependsOn: [...deps, serviceAccount, ...identity.ready, ...certificates] },
+      {
+        ...k8sOpts,
+        dependsOn: [...deps, serviceAccount, ...identity.ready, ...certificates, ...rbac],
+      },
     );
     this.service = new k8s.core.v1.Service(
       `${name}-service`,
@@ -1409,6 +1702,19 @@ export class Microservice extends pulumi.ComponentResource {
       }) as k8s.networking.v1.NetworkPolicyArgs,
       { ...k8sOpts, dependsOn: deps },
     );
+    if (args.kubernetesApi) {
+      new k8s.networking.v1.NetworkPolicy(
+        `${name}-allow-kubernetes-api`,
+        kubernetesApiNetworkPolicyManifest({
+          name,
+          namespace: ns,
+          apiServiceCidr: pulumi
+            .output(args.kubernetesApi.serviceIpv4Cidr)
+            .apply((cidr) => `${kubernetesServiceIp(cidr)}/32`),
+        }) as k8s.networking.v1.NetworkPolicyArgs,
+        { ...k8sOpts, dependsOn: deps },
+      );
+    }
     if (args.tls && tlsPort !== undefined) {
       new k8s.networking.v1.NetworkPolicy(
         `${name}-allow-load-balancer`,

@@ -11,6 +11,7 @@ import { METRICS_PATH } from "../../components/services/meshPolicy";
 import {
   DEFAULT_PORT,
   DEFAULT_TLS_PORT,
+  KUBERNETES_API_PORT,
   NAME_LABEL,
   PROBES,
 } from "../../components/services/microservice";
@@ -52,7 +53,15 @@ export type FlowEndpoint =
    * The kubelet of the destination pod's node. NetworkPolicies never apply to it: "traffic to and
    * from the node where a Pod is running is always allowed" (Kubernetes NetworkPolicy docs).
    */
-  | { kubelet: true };
+  | { kubelet: true }
+  /**
+   * The Kubernetes API server as pods dial it, a destination only: the `kubernetes` Service's
+   * ClusterIP (the first address of the EKS cluster's `kubernetesNetworkConfig.serviceIpv4Cidr`),
+   * which the VPC CNI's policy agent sees before kube-proxy rewrites it to the control plane's
+   * interfaces. Those carry the EKS cluster security group, whose self-referencing rule (EKS
+   * creates it, outside the graph) admits the pods' group, so the check has no AWS layer for it.
+   */
+  | { kubernetesApi: true };
 
 /**
  * Linkerd NetworkAuthentications that charts create (not in the graph), as the pinned chart
@@ -86,6 +95,11 @@ export interface Flow {
    * ends skip it instead of failing. Without it, a missing end is an error.
    */
   onlyWhere?: string;
+  /**
+   * With `onlyWhere`: the flow exists only where the graph binds a Role to the service account of
+   * this name (a RoleBinding subject), e.g. an API client granted on some stacks only.
+   */
+  onlyWhereRoleBoundTo?: string;
 }
 
 const CLUSTER = { securityGroup: "eks-cluster" } as const;
@@ -355,6 +369,18 @@ export const FLOWS: Flow[] = [
       serviceAccount: ARGO_WORKFLOW_SERVICE_ACCOUNT,
     },
   })),
+  // Issue 14: Service A reads each request's Workflow from the Kubernetes API on Argo stacks
+  // (components/services/serviceAStatus.ts); on Step Functions stacks it has no Role and no flow.
+  {
+    name: `service-a -> Kubernetes API ${KUBERNETES_API_PORT}`,
+    from: { namespace: APP_NAMESPACES, podLabels: { [NAME_LABEL]: "service-a" } },
+    to: { kubernetesApi: true },
+    port: KUBERNETES_API_PORT,
+    why: "Service A gets the request's Argo Workflow by name (SERVICE_A_STATUS_RBAC) for its status reads",
+    onlyWhere:
+      "the stack runs Argo Workflows: Service A's Role in the workflows namespace is bound",
+    onlyWhereRoleBoundTo: "service-a",
+  },
   // Issue 12: the services (components/services Microservice), on their HTTP port.
   ...["service-a", "worker"].flatMap((service): Flow[] => {
     const pods = { namespace: APP_NAMESPACES, podLabels: { [NAME_LABEL]: service } };

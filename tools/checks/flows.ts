@@ -29,6 +29,7 @@ import {
   type FlowEndpoint,
 } from "./flowTable";
 import { APP_NAMESPACE_LABEL } from "../../components/mesh/appNamespace";
+import { kubernetesServiceIp } from "../../components/services/microservice";
 import { revealSecrets } from "../stackExport";
 import { selects } from "./monitors";
 
@@ -40,6 +41,7 @@ const NAMESPACE = "kubernetes:core/v1:Namespace";
 const EKS = "aws:eks/cluster:Cluster";
 const VPC = "aws:ec2/vpc:Vpc";
 const SUBNET = "aws:ec2/subnet:Subnet";
+const ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding";
 /** The tag of the private subnets (components/network/vpc.ts), where internal load balancers go. */
 const INTERNAL_ELB_TAG = "kubernetes.io/role/internal-elb";
 const LINKERD_POLICY_KINDS = new Set([
@@ -131,6 +133,10 @@ export class FlowGraph {
   /** The private subnets' CIDRs (tagged {@link INTERNAL_ELB_TAG}). */
   readonly privateSubnetCidrs: string[] = [];
   vpcCidr?: string;
+  /** The `kubernetes` Service's ClusterIP, from the EKS cluster's Service CIDR. */
+  apiServiceIp?: string;
+  /** Service accounts some RoleBinding of the graph names as a subject. */
+  readonly boundServiceAccounts = new Set<string>();
 
   constructor(resources: CheckedResource[]) {
     const rs = resources.map((r) => ({ ...r, inputs: obj(revealSecrets(r.inputs)) }));
@@ -175,7 +181,13 @@ export class FlowGraph {
       if (r.type === EKS) {
         const id = str(obj(out.vpcConfig).clusterSecurityGroupId);
         if (id) this.groups.push({ id, urn: r.urn, names: [EKS_CLUSTER_GROUP], external: true });
+        const serviceCidr = str(obj(out.kubernetesNetworkConfig).serviceIpv4Cidr);
+        if (serviceCidr) this.apiServiceIp = kubernetesServiceIp(serviceCidr);
       }
+      if (r.type === ROLE_BINDING)
+        for (const subject of arr(r.inputs.subjects).map(obj))
+          if (str(subject.kind) === "ServiceAccount" && str(subject.name))
+            this.boundServiceAccounts.add(String(subject.name));
       if (r.type === SG_IN || r.type === SG_OUT) {
         const i = r.inputs;
         this.rules.push({
@@ -247,13 +259,15 @@ type End =
   | { kind: "pod"; pod: Pod }
   | { kind: "group"; group: Group; inPrivateSubnets?: boolean }
   | { kind: "vpc" }
-  | { kind: "kubelet" };
+  | { kind: "kubelet" }
+  | { kind: "kubernetesApi" };
 
 function describe(e: End): string {
   if (e.kind === "pod")
     return `pods ${JSON.stringify(e.pod.labels)} in namespace ${e.pod.namespace}`;
   if (e.kind === "group") return `security group ${e.group.urn}`;
   if (e.kind === "kubelet") return "the node's kubelet";
+  if (e.kind === "kubernetesApi") return "the Kubernetes API (the kubernetes Service's ClusterIP)";
   return "the VPC";
 }
 
@@ -266,6 +280,7 @@ export interface FlowOutcome {
 function expand(g: FlowGraph, e: FlowEndpoint, flow: string): End[] | string {
   if ("cidr" in e) return [{ kind: "vpc" }];
   if ("kubelet" in e) return [{ kind: "kubelet" }];
+  if ("kubernetesApi" in e) return [{ kind: "kubernetesApi" }];
   if ("securityGroup" in e) {
     const group = g.group(e.securityGroup);
     return group
@@ -346,6 +361,12 @@ function coversPrivateSubnets(g: FlowGraph, end: End, cidrs: Array<string | unde
 function peerMatches(g: FlowGraph, policy: Policy, peer: Dict, other: End): boolean {
   if (peer.ipBlock !== undefined) {
     const b = obj(peer.ipBlock);
+    if (other.kind === "kubernetesApi")
+      return (
+        g.apiServiceIp !== undefined &&
+        cidrContains(String(b.cidr), `${g.apiServiceIp}/32`) &&
+        arr(b.except).length === 0
+      );
     if (other.kind === "pod" || g.vpcCidr === undefined) return false;
     return cidrContains(String(b.cidr), g.vpcCidr) && arr(b.except).length === 0;
   }
@@ -574,6 +595,12 @@ export function evaluateFlow(g: FlowGraph, flow: Flow): FlowOutcome | string {
   if (typeof froms === "string") return froms;
   const tos = expand(g, flow.to, flow.name);
   if (typeof tos === "string") return tos;
+  if (froms.some((e) => e.kind === "kubernetesApi"))
+    return `${flow.name}: the Kubernetes API is a destination only`;
+  if (tos.some((e) => e.kind === "kubernetesApi") && g.apiServiceIp === undefined)
+    out.blocked.push(
+      "no EKS cluster with kubernetesNetworkConfig.serviceIpv4Cidr in the graph (the kubernetes Service's ClusterIP is unknown)",
+    );
   for (const src of froms)
     for (const dst of tos) {
       if (src.kind === "pod") npLayer(g, src.pod, "Egress", dst, flow.port, protocol, out);
@@ -588,9 +615,16 @@ export function evaluateFlow(g: FlowGraph, flow: Flow): FlowOutcome | string {
   return out;
 }
 
-/** Whether every security-group end of a flow is in the graph (for `onlyWhere` flows). */
+/**
+ * Whether every security-group end of a flow is in the graph, and the Role binding it asks for
+ * (`onlyWhereRoleBoundTo`), for `onlyWhere` flows.
+ */
 function endsPresent(g: FlowGraph, flow: Flow): boolean {
-  return [flow.from, flow.to].every((e) => !("securityGroup" in e) || g.group(e.securityGroup));
+  return (
+    [flow.from, flow.to].every((e) => !("securityGroup" in e) || g.group(e.securityGroup)) &&
+    (flow.onlyWhereRoleBoundTo === undefined ||
+      g.boundServiceAccounts.has(flow.onlyWhereRoleBoundTo))
+  );
 }
 
 /** Runs the check with a given table (the plan uses FLOWS); `onlyWhere` flows whose ends are absent are skipped. */
