@@ -22,9 +22,13 @@ import type { KafkaClusterRef } from "../messaging/kafka";
 import { CLUSTER_PROMETHEUS, meshIdentity } from "../mesh/appNamespace";
 import { LINKERD_ANNOTATIONS } from "../mesh/resilience";
 import { CONTRACT_TAG, Queue } from "../messaging/queue";
+import { SERVICE_ACCOUNT_DIR } from "../../services/service-a/src/argoStatus";
 import {
   AutoscalingSignal,
   buildContextHash,
+  KUBERNETES_API_CREDENTIALS_DIR,
+  KUBERNETES_API_TOKEN_SECONDS,
+  kubernetesServiceIp,
   Microservice,
   type MicroserviceArgs,
   PRE_STOP_SLEEP_SECONDS,
@@ -75,6 +79,8 @@ const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
 const SLO = { availabilityTarget: 0.999, latencyThresholdSeconds: 0.5, latencyTarget: 0.99 };
 const LB_CIDRS = ["10.0.0.0/20", "10.0.16.0/20"];
+const READ_WORKFLOWS = [{ apiGroups: ["argoproj.io"], resources: ["workflows"], verbs: ["get"] }];
+const EXECUTIONS = `arn:aws:states:${TEST_REGION}:${MOCK_ACCOUNT_ID}:execution:requests:*`;
 
 const queueArgs = testQueueArgs(KEY_ARN);
 
@@ -176,6 +182,20 @@ describe("Microservice", () => {
       base({
         tls: { loadBalancerCidrs: LB_CIDRS },
         env: { SHUTDOWN_DRAIN_DELAY_MS: "8000" },
+      }),
+    );
+    new Microservice(
+      "reader",
+      base({
+        kubernetesApi: {
+          roles: [{ namespace: "workflows", rules: READ_WORKFLOWS }],
+          serviceIpv4Cidr: "172.20.0.0/16",
+        },
+        access: {
+          executionReads: [
+            { Effect: "Allow", Action: ["states:DescribeExecution"], Resource: [EXECUTIONS] },
+          ],
+        },
       }),
     );
     await capture.settle();
@@ -833,6 +853,155 @@ describe("Microservice", () => {
         "front",
       ).map((e) => e.propertyPath);
       assert.deepEqual(errors, ["env.TLS_PORT", "tls.port", "tls.loadBalancerCidrs[0]"]);
+    });
+  });
+
+  describe("Kubernetes API access (kubernetesApi)", () => {
+    const ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role";
+    const ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding";
+    it("mounts a short-lived projected token and the cluster CA in the service's container only, where Service A reads them", () => {
+      assert.equal(KUBERNETES_API_CREDENTIALS_DIR, SERVICE_ACCOUNT_DIR);
+      const pod = (one("reader", DEPLOYMENT).inputs as Json).spec.template.spec;
+      assert.equal(pod.automountServiceAccountToken, false, "no automounted token");
+      const volume = (pod.volumes as Json[]).find((v) => v.name === "kube-api") as Json;
+      assert.deepEqual(volume.projected.sources, [
+        { serviceAccountToken: { path: "token", expirationSeconds: 600 } },
+        { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
+      ]);
+      assert.equal(KUBERNETES_API_TOKEN_SECONDS, 600, "the shortest lifetime the API accepts");
+      assert.equal(pod.containers.length, 1);
+      assert.deepEqual(
+        (pod.containers[0].volumeMounts as Json[]).find((m) => m.name === "kube-api"),
+        { name: "kube-api", mountPath: SERVICE_ACCOUNT_DIR, readOnly: true },
+      );
+      // A service without kubernetesApi gets no token in any form.
+      const plain = (one("worker", DEPLOYMENT).inputs as Json).spec.template.spec;
+      assert.equal(plain.automountServiceAccountToken, false);
+      assert.deepEqual(
+        (plain.volumes as Json[]).filter((v) => v.projected !== undefined),
+        [],
+      );
+    });
+
+    it("binds exactly one Role with exactly the given rules, in the given namespace, to the service's account", () => {
+      const role = one("reader", ROLE).inputs as Json;
+      assert.deepEqual(role.metadata.namespace, "workflows");
+      assert.deepEqual(role.rules, READ_WORKFLOWS);
+      const binding = one("reader", ROLE_BINDING).inputs as Json;
+      assert.equal(binding.metadata.namespace, "workflows");
+      assert.deepEqual(binding.roleRef, {
+        apiGroup: "rbac.authorization.k8s.io",
+        kind: "Role",
+        name: role.metadata.name,
+      });
+      assert.deepEqual(binding.subjects, [
+        { kind: "ServiceAccount", name: "reader", namespace: "request-path" },
+      ]);
+      const clusterWide = [...capture.resources.values()].filter((r) =>
+        /:ClusterRole(Binding)?$/.test(r.type),
+      );
+      assert.deepEqual(clusterWide, []);
+      for (const name of ["service-a", "worker", "events", "front"]) {
+        assert.equal(children(name, ROLE).length + children(name, ROLE_BINDING).length, 0, name);
+      }
+    });
+
+    it("lets the pods reach the kubernetes Service's ClusterIP on 443, nothing else", () => {
+      const policies = children("reader", NETWORK_POLICY).map((r) => r.inputs as Json);
+      const api = policies.find((p) => p.metadata.name === "reader-allow-kubernetes-api") as Json;
+      assert.deepEqual(api.spec.policyTypes, ["Egress"]);
+      assert.deepEqual(api.spec.podSelector, {
+        matchLabels: { "app.kubernetes.io/name": "reader" },
+      });
+      assert.deepEqual(api.spec.egress, [
+        { to: [{ ipBlock: { cidr: "172.20.0.1/32" } }], ports: [{ protocol: "TCP", port: 443 }] },
+      ]);
+      assert.equal(
+        children("worker", NETWORK_POLICY).filter((r) => /kubernetes-api/.test(r.name)).length,
+        0,
+      );
+    });
+
+    it("renders the Role, RoleBinding, NetworkPolicy and Deployment valid against kubernetes-models", () => {
+      for (const type of [ROLE, ROLE_BINDING, DEPLOYMENT])
+        assert.deepEqual(validateManifest(one("reader", type).inputs), [], type);
+      const api = children("reader", NETWORK_POLICY).find((r) => /kubernetes-api/.test(r.name))!;
+      assert.deepEqual(validateManifest(api.inputs), []);
+    });
+
+    it("grants execution reads on the role's policy", () => {
+      const statements = policyOf(one("reader", "aws:iam/rolePolicy:RolePolicy"), "policy")
+        .Statement as Json[];
+      assert.deepEqual(statements, [
+        { Effect: "Allow", Action: ["states:DescribeExecution"], Resource: [EXECUTIONS] },
+      ]);
+    });
+
+    it("finds the kubernetes Service's ClusterIP as the Service CIDR's first address", () => {
+      assert.equal(kubernetesServiceIp("172.20.0.0/16"), "172.20.0.1");
+      assert.equal(kubernetesServiceIp("10.100.0.0/16"), "10.100.0.1");
+      assert.equal(kubernetesServiceIp("10.100.7.9/16"), "10.100.0.1");
+      assert.equal(kubernetesServiceIp("192.168.4.0/22"), "192.168.4.1");
+      assert.throws(() => kubernetesServiceIp("172.20.0.0"), /serviceIpv4Cidr/);
+      assert.throws(() => kubernetesServiceIp("300.20.0.0/16"), /not a Service IPv4 CIDR/);
+    });
+
+    it("refuses wildcards, writes, a repeated namespace, no roles, a bad CIDR, and execution grants beyond DescribeExecution", () => {
+      const errors = validateMicroserviceArgs(
+        base({
+          kubernetesApi: {
+            roles: [
+              {
+                namespace: "workflows",
+                rules: [{ apiGroups: ["*"], resources: ["workflows"], verbs: ["get", "delete"] }],
+              },
+              { namespace: "workflows", rules: [] },
+              { namespace: "Bad", rules: READ_WORKFLOWS },
+            ],
+            serviceIpv4Cidr: "172.20.0.0",
+          },
+          access: {
+            executionReads: [
+              {
+                Effect: "Allow",
+                Action: ["states:DescribeExecution", "states:StartExecution"],
+                Resource: [
+                  `arn:aws:states:${TEST_REGION}:${MOCK_ACCOUNT_ID}:stateMachine:requests`,
+                ],
+              },
+            ],
+          },
+        }),
+        "reader",
+      );
+      assert.deepEqual(
+        errors.map((e) => e.propertyPath),
+        [
+          "access.executionReads[0]",
+          "access.executionReads[0]",
+          "kubernetesApi.serviceIpv4Cidr",
+          "kubernetesApi.roles[0].rules[0].apiGroups",
+          "kubernetesApi.roles[0].rules[0].verbs",
+          "kubernetesApi.roles[1].namespace",
+          "kubernetesApi.roles[1].rules",
+          "kubernetesApi.roles[2].namespace",
+        ],
+      );
+      const reasons = errors.map((e) => e.reason).join("\n");
+      assert.match(
+        reasons,
+        /grants states:StartExecution; execution reads are states:DescribeExecution only/,
+      );
+      assert.match(reasons, /not an execution ARN/);
+      assert.match(reasons, /grants delete; a service's Role reads only/);
+      assert.match(reasons, /has a Role already/);
+      assert.deepEqual(
+        validateMicroserviceArgs(
+          base({ kubernetesApi: { roles: [], serviceIpv4Cidr: "172.20.0.0/16" } }),
+          "reader",
+        ).map((e) => e.propertyPath),
+        ["kubernetesApi.roles"],
+      );
     });
   });
 
