@@ -1126,9 +1126,10 @@ export function kubernetesApiVolume() {
 
 /**
  * The NetworkPolicy letting the service's pods reach the API server: the `kubernetes` Service's
- * ClusterIP on 443. The VPC CNI's policy agent filters a pod's egress before kube-proxy rewrites a
- * ClusterIP to the control plane's addresses, so the ClusterIP is what the rule must admit; the
- * control plane's addresses (in the VPC) are on 443, which AppNamespace's platform egress admits.
+ * ClusterIP on 443. Pods dial the ClusterIP, and the VPC CNI's policy agent is reported to match
+ * egress before kube-proxy rewrites it (EKS users admit `172.20.0.1/32`); if it matched after, the
+ * control plane's addresses are in the VPC on 443, which AppNamespace's platform egress admits.
+ * Either way one rule admits the connection; neither admits anything else on the ClusterIP range.
  */
 export function kubernetesApiNetworkPolicyManifest<I>(v: {
   name: string;
