@@ -1,9 +1,10 @@
 /**
  * Service A's status reads as the stacks deploy them: on the prod plan (Argo), its env names the
  * namespace and WorkflowTemplate the sensor uses, and one Role of SERVICE_A_STATUS_RBAC in the
- * workflows namespace is bound to its account, nothing cluster-wide; on dev planned with Step
- * Functions (the `--config` example of docs/workflow-engines.md), its env names the state machine
- * and its role may describe that machine's executions only.
+ * workflows namespace is bound to its account, nothing cluster-wide; planned with Step Functions
+ * (prod with the Fargate runner, the `--config` example of docs/workflow-engines.md, and dev with
+ * the eks runner), its env names the state machine and its role may describe that machine's
+ * executions only.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -19,6 +20,7 @@ import { cachedPlan, type CachedPlan } from "../../tools/planCache";
 import type { ExportedResource } from "../../tools/stackExport";
 import { simulateIam, MOCK_ACCOUNT_ID, type IamDecision } from "../../tools/testing";
 import { EngineName } from "../workflows/engines/capabilities";
+import { StepRunner } from "../workflows/engines/stepFunctions";
 import { KUBERNETES_API_CREDENTIALS_DIR } from "./microservice";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -35,15 +37,17 @@ function platformOf(file: string): { workflows: { engine: string; namespace: str
 }
 
 /**
- * Pulumi.dev.yaml with only the engine changed, as components/workflows
+ * A stack file with only the engine (and optionally the runner) changed, as components/workflows
  * stepFunctionsStack.plan.test.ts writes it (the same bytes: the plan cache serves both).
  */
-function devWithStepFunctions(): string {
-  const stackFile = parseYaml(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")) as {
-    config: Record<string, { workflows: { engine: string } }>;
+function withStepFunctions(stack: string, stepRunner?: StepRunner): string {
+  const stackFile = parseYaml(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
+    config: Record<string, { workflows: Record<string, unknown> }>;
   };
-  stackFile.config["acme-platform:platform"].workflows.engine = EngineName.StepFunctions;
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sfn-")), "Pulumi.dev.yaml");
+  const platform = stackFile.config["acme-platform:platform"];
+  platform.workflows.engine = EngineName.StepFunctions;
+  if (stepRunner) platform.workflows.stepRunner = stepRunner;
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sfn-")), `Pulumi.${stack}.yaml`);
   fs.writeFileSync(file, stringifyYaml(stackFile));
   return file;
 }
@@ -160,75 +164,81 @@ describe("Service A's status reads on the prod plan (Argo)", () => {
   });
 });
 
-describe("Service A's status reads on dev planned with Step Functions (--config)", () => {
-  let run: CachedPlan;
-  let resources: ExportedResource[];
-  let machineArn: string;
-  const of = (type: string) => resources.filter((r) => r.type === type);
-  before(() => {
-    run = cachedPlan("dev", devWithStepFunctions());
-    resources = run.export.deployment.resources;
-    const machines = of("aws:sfn/stateMachine:StateMachine");
-    assert.equal(machines.length, 1);
-    machineArn = String(machines[0].outputs?.arn);
-  });
+for (const [stack, stepRunner] of [
+  ["prod", undefined],
+  ["dev", StepRunner.Eks],
+] as const) {
+  describe(`Service A's status reads on ${stack} planned with Step Functions (--config, runner ${stepRunner ?? "default"})`, () => {
+    let run: CachedPlan;
+    let resources: ExportedResource[];
+    let machineArn: string;
+    const of = (type: string) => resources.filter((r) => r.type === type);
+    before(() => {
+      run = cachedPlan(stack, withStepFunctions(stack, stepRunner));
+      resources = run.export.deployment.resources;
+      const machines = of("aws:sfn/stateMachine:StateMachine");
+      assert.equal(machines.length, 1);
+      machineArn = String(machines[0].outputs?.arn);
+    });
 
-  it("plans cleanly", () => {
-    assert.equal(run.status, 0, `plan failed:\n${run.stderr}\n${run.stdout}`);
-    assert.match(run.stdout, /Cross-resource checks: .*: 0 error\(s\)/);
-  });
+    it("plans cleanly", () => {
+      assert.equal(run.status, 0, `plan failed:\n${run.stderr}\n${run.stdout}`);
+      assert.match(run.stdout, /Cross-resource checks: .*: 0 error\(s\)/);
+    });
 
-  it("reads from Step Functions, naming the stack's state machine", () => {
-    const { env } = serviceA(resources);
-    assert.deepEqual(
-      [env.WORKFLOW_ENGINE, env.STATE_MACHINE_ARN, env.REQUEST_STORE],
-      ["step-functions", machineArn, "dynamodb"],
-    );
-    assert.equal(env.ARGO_NAMESPACE, undefined);
-  });
+    it("reads from Step Functions, naming the stack's state machine", () => {
+      const { env } = serviceA(resources);
+      assert.deepEqual(
+        [env.WORKFLOW_ENGINE, env.STATE_MACHINE_ARN, env.REQUEST_STORE],
+        ["step-functions", machineArn, "dynamodb"],
+      );
+      assert.equal(env.ARGO_NAMESPACE, undefined);
+    });
 
-  it("holds serviceAStatusIamStatements(the machine's ARN) on its role: DescribeExecution on that machine's executions only", async () => {
-    const policy = accessPolicy(resources);
-    const status = policy.Statement.filter((s) =>
-      (s.Action as string[]).some((a) => a.startsWith("states:")),
-    );
-    assert.deepEqual(status, serviceAStatusIamStatements(machineArn));
-    const execution = (machine: string, name: string) =>
-      `${machine.replace(":stateMachine:", ":execution:")}:${name}`;
-    const other = machineArn.replace(/:stateMachine:.*$/, ":stateMachine:someone-elses");
-    const rows: Array<[string, string, IamDecision]> = [
-      ["states:DescribeExecution", execution(machineArn, "abc-123"), "Allowed"],
-      ["states:DescribeExecution", execution(other, "abc-123"), "ImplicitlyDenied"],
-      ["states:StartExecution", machineArn, "ImplicitlyDenied"],
-      ["states:StopExecution", execution(machineArn, "abc-123"), "ImplicitlyDenied"],
-    ];
-    const wrong: string[] = [];
-    for (const [action, resource, expected] of rows) {
-      const actual = await simulateIam({
-        principal: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/service-a`,
-        identityPolicies: { access: policy },
-        action,
-        resource,
-      });
-      if (actual !== expected) wrong.push(`${action} ${resource}: ${actual}, expected ${expected}`);
-    }
-    assert.deepEqual(wrong, []);
-  });
+    it("holds serviceAStatusIamStatements(the machine's ARN) on its role: DescribeExecution on that machine's executions only", async () => {
+      const policy = accessPolicy(resources);
+      const status = policy.Statement.filter((s) =>
+        (s.Action as string[]).some((a) => a.startsWith("states:")),
+      );
+      assert.deepEqual(status, serviceAStatusIamStatements(machineArn));
+      const execution = (machine: string, name: string) =>
+        `${machine.replace(":stateMachine:", ":execution:")}:${name}`;
+      const other = machineArn.replace(/:stateMachine:.*$/, ":stateMachine:someone-elses");
+      const rows: Array<[string, string, IamDecision]> = [
+        ["states:DescribeExecution", execution(machineArn, "abc-123"), "Allowed"],
+        ["states:DescribeExecution", execution(other, "abc-123"), "ImplicitlyDenied"],
+        ["states:StartExecution", machineArn, "ImplicitlyDenied"],
+        ["states:StopExecution", execution(machineArn, "abc-123"), "ImplicitlyDenied"],
+      ];
+      const wrong: string[] = [];
+      for (const [action, resource, expected] of rows) {
+        const actual = await simulateIam({
+          principal: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/service-a`,
+          identityPolicies: { access: policy },
+          action,
+          resource,
+        });
+        if (actual !== expected)
+          wrong.push(`${action} ${resource}: ${actual}, expected ${expected}`);
+      }
+      assert.deepEqual(wrong, []);
+    });
 
-  it("gives Service A no Kubernetes API access: no Role, binding, token or API NetworkPolicy", () => {
-    const named = resources.filter(
-      (r) =>
-        [ROLE, ROLE_BINDING, NETWORK_POLICY].includes(r.type) &&
-        /::service-a-(k8s-|allow-kubernetes-api)/.test(r.urn),
-    );
-    assert.deepEqual(
-      named.map((r) => r.urn),
-      [],
-    );
-    const { pod } = serviceA(resources);
-    assert.deepEqual(
-      (pod.volumes as { projected?: unknown }[]).filter((v) => v.projected !== undefined),
-      [],
-    );
+    it("gives Service A no Kubernetes API access: no Role, binding, token or API NetworkPolicy", () => {
+      const named = resources.filter(
+        (r) =>
+          [ROLE, ROLE_BINDING, NETWORK_POLICY].includes(r.type) &&
+          /::service-a-(k8s-|allow-kubernetes-api)/.test(r.urn),
+      );
+      assert.deepEqual(
+        named.map((r) => r.urn),
+        [],
+      );
+      const { pod } = serviceA(resources);
+      assert.deepEqual(
+        (pod.volumes as { projected?: unknown }[]).filter((v) => v.projected !== undefined),
+        [],
+      );
+    });
   });
-});
+}
