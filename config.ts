@@ -652,6 +652,9 @@ const alertThresholdsSchema = z
     kafka: thresholdGroup({
       consumerLagMessages: atLeastZero("the consumer offset lag in messages"),
       for: promDuration,
+      underReplicatedFor: promDuration,
+      offlinePartitionsFor: promDuration,
+      noActiveControllerFor: promDuration,
     }),
     workflows: thresholdGroup({
       failedWorkflows: atLeastZero("failed workflows per window"),
@@ -665,8 +668,11 @@ const alertThresholdsSchema = z
       issuerFor: promDuration,
       trustAnchorMinRemainingHours: atLeastZero("hours left on the trust anchor"),
       trustAnchorFor: promDuration,
+      notReadyFor: promDuration,
+      renewalOverdueFor: promDuration,
     }),
     elasticsearch: thresholdGroup({ notGreenFor: promDuration, healthUnknownFor: promDuration }),
+    events: thresholdGroup({ failuresFor: promDuration }),
     autoscaling: thresholdGroup({ errorsFor: promDuration, unavailableFor: promDuration }),
     monitoring: thresholdGroup({
       targetsDownPercent: percent("the percent of a job's targets down"),

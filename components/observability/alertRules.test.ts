@@ -52,7 +52,13 @@ const T: AlertThresholds = {
     deadLetterMessages: 0,
     deadLetterFor: "5m",
   },
-  kafka: { consumerLagMessages: 10_000, for: "15m" },
+  kafka: {
+    consumerLagMessages: 10_000,
+    for: "15m",
+    underReplicatedFor: "15m",
+    offlinePartitionsFor: "5m",
+    noActiveControllerFor: "5m",
+  },
   workflows: { failedWorkflows: 0, window: "15m", for: "1m" },
   certificates: {
     issuerNamespace: "linkerd",
@@ -61,8 +67,11 @@ const T: AlertThresholds = {
     issuerFor: "15m",
     trustAnchorMinRemainingHours: 1440,
     trustAnchorFor: "1h",
+    notReadyFor: "15m",
+    renewalOverdueFor: "1h",
   },
   elasticsearch: { notGreenFor: "15m", healthUnknownFor: "15m" },
+  events: { failuresFor: "10m" },
   autoscaling: { errorsFor: "10m", unavailableFor: "10m" },
   monitoring: {
     targetsDownPercent: 10,
@@ -138,6 +147,11 @@ const amNotify = (percent: number): Series[] => [
   counter(`alertmanager_notifications_failed_total{integration="slack"}`, percent),
   counter(`alertmanager_notifications_total{integration="slack"}`, 100),
 ];
+const broker = (id: number) => `job="msk-jmx-exporter", instance="b-${id}.msk.example"`;
+const msk = 'dimension_Cluster_Name="platform-msk"';
+const sensor = 'namespace="workflows", sensor_name="requests", trigger_name="submit"';
+const eventSource = 'namespace="workflows", eventsource_name="requests", event_name="queue"';
+const cert = 'namespace="api", name="ingress-tls"';
 const issuer = `certmanager_certificate_expiration_timestamp_seconds{namespace="${T.certificates.issuerNamespace}", name="${T.certificates.issuerCertificate}"}`;
 const issuerMin = T.certificates.issuerMinRemainingHours * 3600;
 const anchorMin = T.certificates.trustAnchorMinRemainingHours * 3600;
@@ -225,6 +239,75 @@ const CASES: Record<string, AlertCase> = {
     ],
     labels: { dimension_Consumer_Group: "billing", dimension_Topic: "orders" },
     start: 0,
+  },
+  // Per broker: a healthy broker beside the lagging one stays out of the alert.
+  KafkaUnderReplicatedPartitions: {
+    firing: [
+      gauge(`kafka_server_ReplicaManager_Value{${broker(1)}, name="UnderReplicatedPartitions"}`, 3),
+      gauge(`kafka_server_ReplicaManager_Value{${broker(2)}, name="UnderReplicatedPartitions"}`, 0),
+      // Another ReplicaManager gauge, not under-replication.
+      gauge(`kafka_server_ReplicaManager_Value{${broker(1)}, name="LeaderCount"}`, 40),
+    ],
+    quiet: [
+      gauge(`kafka_server_ReplicaManager_Value{${broker(1)}, name="UnderReplicatedPartitions"}`, 0),
+      gauge(`kafka_server_ReplicaManager_Value{${broker(1)}, name="LeaderCount"}`, 40),
+    ],
+    labels: { instance: "b-1.msk.example" },
+    start: 0,
+  },
+  KafkaOfflinePartitions: {
+    firing: [gauge(`aws_kafka_offline_partitions_count_maximum{${msk}}`, 1)],
+    quiet: [gauge(`aws_kafka_offline_partitions_count_maximum{${msk}}`, 0)],
+    labels: { dimension_Cluster_Name: "platform-msk" },
+    start: 0,
+  },
+  KafkaNoActiveController: {
+    firing: [gauge(`aws_kafka_active_controller_count_maximum{${msk}}`, 0)],
+    quiet: [gauge(`aws_kafka_active_controller_count_maximum{${msk}}`, 1)],
+    labels: { dimension_Cluster_Name: "platform-msk" },
+    start: 0,
+  },
+  ArgoEventsTriggerFailing: {
+    firing: [
+      counter(`argo_events_action_failed_total{${sensor}}`, 1),
+      counter(`argo_events_action_triggered_total{${sensor}}`, 10),
+    ],
+    quiet: [
+      counter(`argo_events_action_failed_total{${sensor}}`, 0),
+      counter(`argo_events_action_triggered_total{${sensor}}`, 10),
+    ],
+    labels: { namespace: "workflows", sensor_name: "requests", trigger_name: "submit" },
+    start: 1,
+  },
+  ArgoEventsEventSourceFailing: {
+    firing: [counter(`argo_events_events_processing_failed_total{${eventSource}}`, 1)],
+    quiet: [
+      counter(`argo_events_events_processing_failed_total{${eventSource}}`, 0),
+      counter(`argo_events_events_sent_total{${eventSource}}`, 10),
+    ],
+    labels: { namespace: "workflows", eventsource_name: "requests", event_name: "queue" },
+    start: 1,
+  },
+  CertManagerCertificateNotReady: {
+    firing: [
+      gauge(`certmanager_certificate_ready_status{${cert}, condition="True"}`, 0),
+      gauge(`certmanager_certificate_ready_status{${cert}, condition="False"}`, 1),
+      gauge(`certmanager_certificate_ready_status{${cert}, condition="Unknown"}`, 0),
+    ],
+    quiet: [
+      gauge(`certmanager_certificate_ready_status{${cert}, condition="True"}`, 1),
+      gauge(`certmanager_certificate_ready_status{${cert}, condition="False"}`, 0),
+      gauge(`certmanager_certificate_ready_status{${cert}, condition="Unknown"}`, 0),
+    ],
+    labels: { namespace: "api", name: "ingress-tls" },
+    start: 0,
+  },
+  // The renewal time is the epoch: past from the first minute on (time() is 0 at 0m).
+  CertManagerCertificateRenewalOverdue: {
+    firing: [gauge(`certmanager_certificate_renewal_timestamp_seconds{${cert}}`, 0)],
+    quiet: [gauge(`certmanager_certificate_renewal_timestamp_seconds{${cert}}`, 30 * 86400)],
+    labels: { namespace: "api", name: "ingress-tls" },
+    start: 1,
   },
   ArgoWorkflowsFailed: {
     firing: [
@@ -582,7 +665,7 @@ describe("alert threshold overrides", () => {
       { kafka: { for: "30m", consumerLagMessages: undefined } },
       base,
     );
-    assert.deepEqual(merged.kafka, { consumerLagMessages: 5, for: "30m" });
+    assert.deepEqual(merged.kafka, { ...T.kafka, consumerLagMessages: 5, for: "30m" });
   });
 
   it("rejects an override that names no threshold", () => {

@@ -52,6 +52,19 @@ export interface AlertThresholds {
     /** Sum of offset lag per consumer group and topic (MSK CloudWatch via YACE). @default 10000 */
     consumerLagMessages: number;
     for: Duration;
+    /**
+     * How long a broker may report under-replicated partitions (open monitoring's JMX exporter)
+     * before it warns. A rolling broker restart (MSK patching, a configuration update) holds some
+     * for a few minutes per broker. @default 15m
+     */
+    underReplicatedFor: Duration;
+    /**
+     * How long MSK may report an offline partition (no leader: neither readable nor writable)
+     * before it pages. YACE reads 5-minute CloudWatch periods every 5 minutes. @default 5m
+     */
+    offlinePartitionsFor: Duration;
+    /** How long MSK may report no active controller before it pages. @default 5m */
+    noActiveControllerFor: Duration;
   };
   workflows: {
     /** Failed or errored workflows per namespace in `window` above which it alerts. @default 0 */
@@ -69,6 +82,13 @@ export interface AlertThresholds {
     /** Hours left on the trust anchor below which it alerts (60 days). @default 1440 */
     trustAnchorMinRemainingHours: number;
     trustAnchorFor: Duration;
+    /** How long any cert-manager Certificate may stay not Ready before it warns. @default 15m */
+    notReadyFor: Duration;
+    /**
+     * How far past its renewal time a Certificate may be before it warns: cert-manager renews at
+     * that time, so a renewal time in the past means renewal keeps failing. @default 1h
+     */
+    renewalOverdueFor: Duration;
   };
   elasticsearch: {
     /** How long the cluster may be yellow or red before it alerts. @default 15m */
@@ -78,6 +98,13 @@ export interface AlertThresholds {
      * not run) before it alerts. @default 15m
      */
     healthUnknownFor: Duration;
+  };
+  events: {
+    /**
+     * How long an Argo Events Sensor's triggers or EventSource's events may keep failing (no
+     * workflow is submitted for the events) before it warns. @default 10m
+     */
+    failuresFor: Duration;
   };
   autoscaling: {
     /**
@@ -133,7 +160,13 @@ export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = {
     deadLetterMessages: 0,
     deadLetterFor: "5m",
   },
-  kafka: { consumerLagMessages: 10_000, for: "15m" },
+  kafka: {
+    consumerLagMessages: 10_000,
+    for: "15m",
+    underReplicatedFor: "15m",
+    offlinePartitionsFor: "5m",
+    noActiveControllerFor: "5m",
+  },
   workflows: { failedWorkflows: 0, window: "15m", for: "1m" },
   certificates: {
     issuerNamespace: "linkerd",
@@ -142,8 +175,11 @@ export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = {
     issuerFor: "15m",
     trustAnchorMinRemainingHours: 1440,
     trustAnchorFor: "1h",
+    notReadyFor: "15m",
+    renewalOverdueFor: "1h",
   },
   elasticsearch: { notGreenFor: "15m", healthUnknownFor: "15m" },
+  events: { failuresFor: "10m" },
   autoscaling: { errorsFor: "10m", unavailableFor: "10m" },
   monitoring: {
     targetsDownPercent: 10,
@@ -441,6 +477,39 @@ export function renderRuleGroups(t: AlertThresholds, opts: RenderOptions): RuleG
           "Consumer group {{ $labels.dimension_Consumer_Group }} lags on {{ $labels.dimension_Topic }}",
           `The offset lag of {{ $labels.dimension_Consumer_Group }} on topic {{ $labels.dimension_Topic }} is above ${t.kafka.consumerLagMessages} messages.`,
         ),
+        // MSK broker health. Under-replication is a broker metric, read from open monitoring's JMX
+        // exporter (job msk-jmx-exporter, `instance` = broker host). Offline partitions and the
+        // active controller are controller metrics: on a KRaft cluster (the recommended version)
+        // the controllers are MSK's own nodes, which open monitoring does not expose, so those two
+        // come from MSK's CloudWatch metrics through YACE (DEFAULT level, `Cluster Name`).
+        // Budget: a replica out of sync for 15m (past a rolling restart's per-broker minutes).
+        rule(
+          "KafkaUnderReplicatedPartitions",
+          "warning",
+          `max by (instance) (kafka_server_ReplicaManager_Value{name="UnderReplicatedPartitions"}) > 0`,
+          t.kafka.underReplicatedFor,
+          "Broker {{ $labels.instance }} has under-replicated partitions",
+          `Broker {{ $labels.instance }} has reported under-replicated partitions for ${t.kafka.underReplicatedFor}: a replica is out of sync, and one more broker loss can take partitions offline.`,
+        ),
+        // Budget: pages within 5m of `for:` plus YACE's 5m period and scrape, so 10-15 minutes.
+        rule(
+          "KafkaOfflinePartitions",
+          "critical",
+          "max by (dimension_Cluster_Name) (aws_kafka_offline_partitions_count_maximum) > 0",
+          t.kafka.offlinePartitionsFor,
+          "MSK cluster {{ $labels.dimension_Cluster_Name }} has offline partitions",
+          `MSK cluster {{ $labels.dimension_Cluster_Name }} has reported partitions without a leader for ${t.kafka.offlinePartitionsFor}: producers and consumers of those partitions fail.`,
+        ),
+        // Budget: as above. Only the missing controller: YACE's 5-minute Maximum cannot count two;
+        // the CloudWatch alarm (alarms.ts) sums the brokers' reports per minute and sees both.
+        rule(
+          "KafkaNoActiveController",
+          "critical",
+          "max by (dimension_Cluster_Name) (aws_kafka_active_controller_count_maximum) < 1",
+          t.kafka.noActiveControllerFor,
+          "MSK cluster {{ $labels.dimension_Cluster_Name }} has no active controller",
+          `MSK cluster {{ $labels.dimension_Cluster_Name }} has reported no active controller for ${t.kafka.noActiveControllerFor}: no leader elections, topic or partition changes.`,
+        ),
       ],
     },
     {
@@ -453,6 +522,24 @@ export function renderRuleGroups(t: AlertThresholds, opts: RenderOptions): RuleG
           t.workflows.for,
           "Workflows failed in {{ $labels.namespace }}",
           `More than ${t.workflows.failedWorkflows} Argo workflows ended Failed or Error in {{ $labels.namespace }} in the last ${t.workflows.window}.`,
+        ),
+        // The Argo engine's trigger (workflows/argoEvents.ts): its EventSource and Sensor pods are
+        // scraped by the argo-events-workloads PodMonitor. Budget: warns after 10m of failures.
+        rule(
+          "ArgoEventsTriggerFailing",
+          "warning",
+          "sum by (namespace, sensor_name, trigger_name) (rate(argo_events_action_failed_total[5m])) > 0",
+          t.events.failuresFor,
+          "Sensor {{ $labels.namespace }}/{{ $labels.sensor_name }} cannot fire {{ $labels.trigger_name }}",
+          `Trigger {{ $labels.trigger_name }} of Sensor {{ $labels.namespace }}/{{ $labels.sensor_name }} has failed for ${t.events.failuresFor}: its events submit no workflow.`,
+        ),
+        rule(
+          "ArgoEventsEventSourceFailing",
+          "warning",
+          "sum by (namespace, eventsource_name, event_name) (rate(argo_events_events_processing_failed_total[5m])) > 0",
+          t.events.failuresFor,
+          "EventSource {{ $labels.namespace }}/{{ $labels.eventsource_name }} fails to process {{ $labels.event_name }}",
+          `EventSource {{ $labels.namespace }}/{{ $labels.eventsource_name }} has failed to process or publish {{ $labels.event_name }} events for ${t.events.failuresFor}: they do not reach the Sensor.`,
         ),
       ],
     },
@@ -474,6 +561,24 @@ export function renderRuleGroups(t: AlertThresholds, opts: RenderOptions): RuleG
           c.trustAnchorFor,
           "The Linkerd trust anchor expires soon",
           `The Linkerd trust anchor expires in less than ${c.trustAnchorMinRemainingHours}h; rotate it before it does.`,
+        ),
+        // Every cert-manager Certificate (the issuer above included). Budget: warns after 15m
+        // not Ready (issuance takes seconds), and 1h past a renewal time that did not move.
+        rule(
+          "CertManagerCertificateNotReady",
+          "warning",
+          `max by (namespace, name) (certmanager_certificate_ready_status{condition!="True"}) == 1`,
+          c.notReadyFor,
+          "Certificate {{ $labels.namespace }}/{{ $labels.name }} is not ready",
+          `cert-manager has reported Certificate {{ $labels.namespace }}/{{ $labels.name }} not Ready for ${c.notReadyFor}: it cannot issue it.`,
+        ),
+        rule(
+          "CertManagerCertificateRenewalOverdue",
+          "warning",
+          "time() - max by (namespace, name) (certmanager_certificate_renewal_timestamp_seconds) > 0",
+          c.renewalOverdueFor,
+          "Certificate {{ $labels.namespace }}/{{ $labels.name }} is overdue for renewal",
+          `Certificate {{ $labels.namespace }}/{{ $labels.name }} has been past its renewal time for ${c.renewalOverdueFor}: cert-manager keeps failing to renew it.`,
         ),
       ],
     },

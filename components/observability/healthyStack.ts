@@ -277,6 +277,70 @@ export const HEALTHY_METRICS: Readonly<
       },
     ],
   },
+  kafka_server_ReplicaManager_Value: {
+    why: "MSK open monitoring: every broker's replicas in sync",
+    series: () =>
+      [1, 2, 3].flatMap((b) =>
+        (["UnderReplicatedPartitions", "UnderMinIsrPartitionCount"] as const).map((name) => ({
+          series: `kafka_server_ReplicaManager_Value${labels({ job: "msk-jmx-exporter", instance: `b-${b}.msk.internal`, name })}`,
+          values: flat(0),
+        })),
+      ),
+  },
+  aws_kafka_offline_partitions_count_maximum: {
+    why: "YACE: every partition has a leader",
+    series: () => [
+      {
+        series: `aws_kafka_offline_partitions_count_maximum${labels({ dimension_Cluster_Name: "platform" })}`,
+        values: flat(0),
+      },
+    ],
+  },
+  aws_kafka_active_controller_count_maximum: {
+    why: "YACE: the cluster has its active controller",
+    series: () => [
+      {
+        series: `aws_kafka_active_controller_count_maximum${labels({ dimension_Cluster_Name: "platform" })}`,
+        values: flat(1),
+      },
+    ],
+  },
+  argo_events_action_failed_total: {
+    why: "Argo Events: every Sensor trigger fires",
+    series: () => [
+      {
+        series: `argo_events_action_failed_total${labels({ namespace: "workflows", sensor_name: "requests", trigger_name: "submit" })}`,
+        values: flat(0),
+      },
+    ],
+  },
+  argo_events_events_processing_failed_total: {
+    why: "Argo Events: every EventSource event reaches the event bus",
+    series: () => [
+      {
+        series: `argo_events_events_processing_failed_total${labels({ namespace: "workflows", eventsource_name: "requests", event_name: "queue" })}`,
+        values: flat(0),
+      },
+    ],
+  },
+  certmanager_certificate_ready_status: {
+    why: "cert-manager: every certificate Ready",
+    series: (f) =>
+      f.certificates.flatMap((c) =>
+        (["True", "False", "Unknown"] as const).map((condition) => ({
+          series: `certmanager_certificate_ready_status${labels({ namespace: c.namespace, name: c.name, condition })}`,
+          values: flat(condition === "True" ? 1 : 0),
+        })),
+      ),
+  },
+  certmanager_certificate_renewal_timestamp_seconds: {
+    why: "cert-manager: every certificate renews in the future (at 2/3 of its duration, the default)",
+    series: (f) =>
+      f.certificates.map((c) => ({
+        series: `certmanager_certificate_renewal_timestamp_seconds${labels({ namespace: c.namespace, name: c.name })}`,
+        values: flat(Math.round((2 * c.durationSeconds) / 3)),
+      })),
+  },
   argo_workflows_total_count: {
     why: "Argo: workflows succeed, none fail",
     series: () => [

@@ -508,7 +508,14 @@ describe("Monitoring", () => {
         [
           "AWS/Kafka",
           [TEST_REGION],
-          ["EstimatedMaxTimeLag", "MaxOffsetLag", "SumOffsetLag", "KafkaDataLogsDiskUsed"],
+          [
+            "EstimatedMaxTimeLag",
+            "MaxOffsetLag",
+            "SumOffsetLag",
+            "KafkaDataLogsDiskUsed",
+            "OfflinePartitionsCount",
+            "ActiveControllerCount",
+          ],
         ],
       ],
     );

@@ -45,6 +45,10 @@ export const YACE_METRICS: Readonly<Record<string, ReadonlyArray<[string, string
     ["MaxOffsetLag", ["Maximum"]],
     ["SumOffsetLag", ["Maximum"]],
     ["KafkaDataLogsDiskUsed", ["Maximum"]],
+    // Controller health (DEFAULT level, `Cluster Name`): KafkaOfflinePartitions and
+    // KafkaNoActiveController read these, since a KRaft cluster's controllers are not scraped.
+    ["OfflinePartitionsCount", ["Maximum"]],
+    ["ActiveControllerCount", ["Maximum"]],
   ],
 };
 
