@@ -15,6 +15,7 @@ import {
   alertmanagerCredentials,
   alertmanagerSnsTopicArns,
   CloudWatchAlarms,
+  RequestPathAlarms,
   ElasticsearchExporter,
   KUBE_PROMETHEUS_STACK_RELEASE,
   Logging,
@@ -801,6 +802,19 @@ function inClusterPlatform(topics: KafkaTopics) {
     { providers: [aws_] },
   );
   ingress.admitVpcLink(gateway.vpcLinkSecurityGroupId);
+  // The AWS-managed hops of the request path, on the alert topic: the gateway and the pipe.
+  new RequestPathAlarms(
+    "platform",
+    {
+      topicArn: alarms.topicArn,
+      api: { apiName: gateway.restApi.name, stageName: gateway.stage.stageName },
+      // arn:<partition>:pipes:<region>:<account>:pipe/<name>
+      ...(stepFunctions
+        ? { workflowPipeName: stepFunctions.pipeArn.apply((arn) => arn.split("/").pop()!) }
+        : {}),
+    },
+    { providers: [aws_] },
+  );
 
   return { linkerd, logging, tracing, monitoring, gateway };
 }

@@ -425,6 +425,8 @@ function awsState(
         id,
         state: {
           ...inputs,
+          // Auto-named like any named resource (the CloudWatch ApiName dimension reads it).
+          name: named("name"),
           arn: `arn:aws:apigateway:${region}::/restapis/${id}`,
           executionArn: arn("execute-api", id),
           rootResourceId: apiResourceId(id, "/"),

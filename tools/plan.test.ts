@@ -178,6 +178,7 @@ describe("npm run plan", () => {
         "PlatformKeys",
         "PrivateIngress",
         "Queue",
+        "RequestPathAlarms",
         "RequestTable",
         "RequestWorkflowTemplate",
         "Tracing",
@@ -198,6 +199,8 @@ describe("npm run plan", () => {
     edge("EksCluster", "kubernetes provider", "CertManager");
     edge("Queue workflow-requests", "Queue", "ArgoEvents");
     edge("Queue worker-tasks", "Queue", "CloudWatchAlarms");
+    edge("ApiGateway", "RestApi, Stage", "RequestPathAlarms");
+    edge("CloudWatchAlarms", "Topic", "RequestPathAlarms");
     // The exporter reads Logging's secrets and needs Monitoring's ServiceMonitor CRD and namespace.
     assert.ok(graph.includes(`${id("Logging")} --> ${id("ElasticsearchExporter")}\n`));
     edge("Monitoring", "Namespace", "ElasticsearchExporter");

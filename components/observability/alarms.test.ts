@@ -10,7 +10,9 @@ import {
   alertsKeyStatements,
   CloudWatchAlarms,
   CloudWatchAlarmsArgs,
+  RequestPathAlarms,
   validateCloudWatchAlarmsArgs,
+  validateRequestPathAlarmsArgs,
 } from "./alarms";
 
 const KEY_ARN = `arn:aws:kms:${TEST_REGION}:${MOCK_ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
@@ -143,11 +145,17 @@ describe("CloudWatchAlarms", () => {
   it("alarms on each MSK broker's data disk usage at the threshold", () => {
     const names = ofType(capture, "aws:cloudwatch/metricAlarm:MetricAlarm", component)
       .map((a) => a.name)
-      .filter((n) => n.includes("kafka"));
+      .filter((n) => n.includes("kafka"))
+      .sort();
     assert.deepEqual(names, [
+      "alarms-kafka-active-controller",
       "alarms-kafka-broker-1-disk",
+      "alarms-kafka-broker-1-under-replicated",
       "alarms-kafka-broker-2-disk",
+      "alarms-kafka-broker-2-under-replicated",
       "alarms-kafka-broker-3-disk",
+      "alarms-kafka-broker-3-under-replicated",
+      "alarms-kafka-offline-partitions",
     ]);
     const alarm = single(
       capture,
@@ -166,6 +174,92 @@ describe("CloudWatchAlarms", () => {
       comparisonOperator: "GreaterThanOrEqualToThreshold",
       threshold: 80,
       treatMissingData: "missing",
+      alarmActions: [topicArn],
+      okActions: [topicArn],
+    });
+  });
+
+  it("pages after 15 minutes of under-replicated partitions on each MSK broker", () => {
+    const alarm = single(
+      capture,
+      "aws:cloudwatch/metricAlarm:MetricAlarm",
+      "alarms-kafka-broker-3-under-replicated",
+    );
+    assert.equal(alarm.parent, component);
+    assert.deepEqual(alarm.inputs, {
+      alarmDescription:
+        "Broker 3 of MSK cluster acme-events has had under-replicated partitions for 15 minutes. Runbook: docs/runbooks/KafkaUnderReplicatedPartitions.md",
+      namespace: "AWS/Kafka",
+      metricName: "UnderReplicatedPartitions",
+      dimensions: { "Cluster Name": "acme-events", "Broker ID": "3" },
+      statistic: "Maximum",
+      period: 300,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: 0,
+      treatMissingData: "missing",
+      alarmActions: [topicArn],
+      okActions: [topicArn],
+    });
+  });
+
+  it("pages after 3 minutes with an offline partition in the MSK cluster", () => {
+    const alarm = single(
+      capture,
+      "aws:cloudwatch/metricAlarm:MetricAlarm",
+      "alarms-kafka-offline-partitions",
+    );
+    assert.deepEqual(alarm.inputs, {
+      alarmDescription:
+        "MSK cluster acme-events has had offline partitions (no leader: neither readable nor writable) for 3 minutes. Runbook: docs/runbooks/KafkaOfflinePartitions.md",
+      namespace: "AWS/Kafka",
+      metricName: "OfflinePartitionsCount",
+      dimensions: { "Cluster Name": "acme-events" },
+      statistic: "Maximum",
+      period: 60,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: 0,
+      treatMissingData: "missing",
+      alarmActions: [topicArn],
+      okActions: [topicArn],
+    });
+  });
+
+  it("pages when the per-minute sum of active controllers is not 1, or missing, for 3 minutes", () => {
+    const alarm = single(
+      capture,
+      "aws:cloudwatch/metricAlarm:MetricAlarm",
+      "alarms-kafka-active-controller",
+    );
+    assert.deepEqual(alarm.inputs, {
+      alarmDescription:
+        "MSK cluster acme-events has not had exactly one active controller for 3 minutes, or has stopped reporting. Runbook: docs/runbooks/KafkaNoActiveController.md",
+      metricQueries: [
+        {
+          id: "controllers",
+          metric: {
+            namespace: "AWS/Kafka",
+            metricName: "ActiveControllerCount",
+            dimensions: { "Cluster Name": "acme-events" },
+            stat: "Sum",
+            period: 60,
+          },
+        },
+        {
+          id: "offBy",
+          expression: "ABS(controllers - 1)",
+          label: "Active controllers away from one",
+          returnData: true,
+        },
+      ],
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: 0,
+      treatMissingData: "breaching",
       alarmActions: [topicArn],
       okActions: [topicArn],
     });
@@ -295,6 +389,150 @@ describe("CloudWatchAlarms", () => {
     );
     await capture.settle();
     assert.equal(capture.resources.size, before, "nothing, not even the component, registers");
+  });
+});
+
+describe("RequestPathAlarms", () => {
+  const TOPIC = `arn:aws:sns:${TEST_REGION}:${MOCK_ACCOUNT_ID}:alerts`;
+  let capture: Capture;
+  let component: string;
+
+  before(async () => {
+    capture = await mockPlatform();
+    const alarms = new RequestPathAlarms("path", {
+      topicArn: TOPIC,
+      api: { apiName: pulumi.output("service-a"), stageName: "v1" },
+      workflowPipeName: pulumi.output("requests-pipe-1a2b3c4"),
+    });
+    new RequestPathAlarms("tuned", {
+      topicArn: TOPIC,
+      api: { apiName: "service-a", stageName: "v1", serverErrorRatio: 0.01, latencyP99Ms: 800 },
+    });
+    await capture.settle();
+    component = await new Promise<string>((resolve) => alarms.urn.apply(resolve));
+  });
+
+  const alarm = (name: string) => single(capture, "aws:cloudwatch/metricAlarm:MetricAlarm", name);
+
+  it("pages after 5 minutes with more than 5% of the stage's requests answered 5XX", () => {
+    const a = alarm("path-api-5xx");
+    assert.equal(a.parent, component);
+    assert.deepEqual(a.inputs, {
+      alarmDescription:
+        "More than 5% of requests to API service-a (stage v1) were answered 5XX for 5 minutes. Runbook: docs/runbooks/ApiGatewayServerErrors.md",
+      namespace: "AWS/ApiGateway",
+      metricName: "5XXError",
+      dimensions: { ApiName: "service-a", Stage: "v1" },
+      statistic: "Average",
+      period: 60,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 5,
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: 0.05,
+      treatMissingData: "notBreaching",
+      alarmActions: [TOPIC],
+      okActions: [TOPIC],
+    });
+  });
+
+  it("pages after 15 minutes of a p99 latency above 2500 ms", () => {
+    assert.deepEqual(alarm("path-api-latency").inputs, {
+      alarmDescription:
+        "The p99 latency of API service-a (stage v1) has been above 2500 ms for 15 minutes. Runbook: docs/runbooks/ApiGatewayLatencyHigh.md",
+      namespace: "AWS/ApiGateway",
+      metricName: "Latency",
+      dimensions: { ApiName: "service-a", Stage: "v1" },
+      extendedStatistic: "p99",
+      period: 300,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: 2500,
+      treatMissingData: "notBreaching",
+      alarmActions: [TOPIC],
+      okActions: [TOPIC],
+    });
+  });
+
+  it("takes the stage's own thresholds", () => {
+    assert.equal(alarm("tuned-api-5xx").inputs.threshold, 0.01);
+    assert.equal(alarm("tuned-api-latency").inputs.threshold, 800);
+    assert.match(alarm("tuned-api-5xx").inputs.alarmDescription as string, /^More than 1% /);
+  });
+
+  it("pages on any failed or timed-out execution of the workflow pipe", () => {
+    assert.deepEqual(alarm("path-workflow-pipe").inputs, {
+      alarmDescription:
+        "Executions of EventBridge pipe requests-pipe-1a2b3c4 failed or timed out: requests are not starting workflows. Runbook: docs/runbooks/WorkflowPipeFailures.md",
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: 0,
+      evaluationPeriods: 1,
+      metricQueries: [
+        {
+          id: "m0",
+          metric: {
+            namespace: "AWS/EventBridge/Pipes",
+            metricName: "ExecutionFailed",
+            dimensions: { PipeName: "requests-pipe-1a2b3c4" },
+            stat: "Sum",
+            period: 300,
+          },
+        },
+        {
+          id: "m1",
+          metric: {
+            namespace: "AWS/EventBridge/Pipes",
+            metricName: "ExecutionTimeout",
+            dimensions: { PipeName: "requests-pipe-1a2b3c4" },
+            stat: "Sum",
+            period: 300,
+          },
+        },
+        {
+          id: "failed",
+          expression: "FILL(m0, 0) + FILL(m1, 0)",
+          label: "Pipe executions that failed or timed out",
+          returnData: true,
+        },
+      ],
+      treatMissingData: "notBreaching",
+      alarmActions: [TOPIC],
+      okActions: [TOPIC],
+    });
+  });
+
+  it("creates no pipe alarm without a pipe (the Argo engine)", () => {
+    const tuned = ofType(capture, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) =>
+      a.name.startsWith("tuned-"),
+    );
+    assert.deepEqual(tuned.map((a) => a.name).sort(), ["tuned-api-5xx", "tuned-api-latency"]);
+  });
+
+  it("rejects thresholds outside their range, naming each, before registering anything", async () => {
+    const bad = {
+      topicArn: TOPIC,
+      api: { apiName: "a", stageName: "v1", serverErrorRatio: 5, latencyP99Ms: 30_000 },
+    };
+    assert.deepEqual(
+      validateRequestPathAlarmsArgs(bad).map((e) => [e.propertyPath, e.reason]),
+      [
+        [
+          "api.serverErrorRatio",
+          "must be above 0 and below 1 (a share of requests, e.g. 0.05), got 5",
+        ],
+        [
+          "api.latencyP99Ms",
+          "must be above 0 and below API Gateway's 29000 ms integration timeout, got 30000",
+        ],
+      ],
+    );
+    const before = capture.resources.size;
+    assert.throws(
+      () => new RequestPathAlarms("bad", bad),
+      /RequestPathAlarms: 2 invalid arguments/,
+    );
+    await capture.settle();
+    assert.equal(capture.resources.size, before);
   });
 });
 

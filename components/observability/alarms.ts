@@ -23,6 +23,26 @@ export const ALARM_RUNBOOKS = {
   KafkaBrokerDiskUsage: "docs/runbooks/KafkaBrokerDiskUsage.md",
   AlertingHeartbeatMissing: "docs/runbooks/AlertingHeartbeatMissing.md",
   WorkflowExecutionsFailed: "docs/runbooks/WorkflowExecutionsFailed.md",
+  // Shared with the Prometheus alerts of the same failure (alertRules.ts): one runbook each.
+  KafkaOfflinePartitions: "docs/runbooks/KafkaOfflinePartitions.md",
+  KafkaNoActiveController: "docs/runbooks/KafkaNoActiveController.md",
+  KafkaUnderReplicatedPartitions: "docs/runbooks/KafkaUnderReplicatedPartitions.md",
+  ApiGatewayServerErrors: "docs/runbooks/ApiGatewayServerErrors.md",
+  ApiGatewayLatencyHigh: "docs/runbooks/ApiGatewayLatencyHigh.md",
+  WorkflowPipeFailures: "docs/runbooks/WorkflowPipeFailures.md",
+} as const;
+
+/**
+ * The MSK broker health alarms' windows. MSK publishes its DEFAULT-level metrics every minute.
+ * Offline partitions and the controller count page after three bad minutes in a row; a replica
+ * out of sync pages after three 5-minute periods (15 minutes), past the few minutes per broker a
+ * rolling restart (MSK patching, a configuration update) holds partitions under-replicated.
+ */
+export const KAFKA_HEALTH_ALARM = {
+  clusterPeriodSeconds: 60,
+  clusterPeriods: 3,
+  underReplicatedPeriodSeconds: 300,
+  underReplicatedPeriods: 3,
 } as const;
 
 /**
@@ -41,7 +61,11 @@ export interface DeadLetterQueueAlarm {
   queueName: pulumi.Input<string>;
 }
 
-/** The MSK cluster whose brokers' disks are watched. */
+/**
+ * The MSK cluster whose broker health is watched: each broker's data disk and under-replicated
+ * partitions, and the cluster's offline partitions and active controller count (all at MSK's
+ * free DEFAULT monitoring level).
+ */
 export interface KafkaDiskAlarm {
   /** The MSK cluster name, the `Cluster Name` dimension. */
   clusterName: pulumi.Input<string>;
@@ -278,7 +302,86 @@ export class CloudWatchAlarms extends pulumi.ComponentResource {
           },
           { parent: this },
         );
+        // Budget: pages after 15 minutes of a replica out of sync on this broker.
+        alarms[`kafka-broker-${brokerId}-under-replicated`] = new aws.cloudwatch.MetricAlarm(
+          `${name}-kafka-broker-${brokerId}-under-replicated`,
+          {
+            alarmDescription: pulumi.interpolate`Broker ${brokerId} of MSK cluster ${kafka.clusterName} has had under-replicated partitions for ${(KAFKA_HEALTH_ALARM.underReplicatedPeriods * KAFKA_HEALTH_ALARM.underReplicatedPeriodSeconds) / 60} minutes. Runbook: ${ALARM_RUNBOOKS.KafkaUnderReplicatedPartitions}`,
+            namespace: "AWS/Kafka",
+            metricName: "UnderReplicatedPartitions",
+            dimensions: { "Cluster Name": kafka.clusterName, "Broker ID": String(brokerId) },
+            statistic: "Maximum",
+            period: KAFKA_HEALTH_ALARM.underReplicatedPeriodSeconds,
+            evaluationPeriods: KAFKA_HEALTH_ALARM.underReplicatedPeriods,
+            datapointsToAlarm: KAFKA_HEALTH_ALARM.underReplicatedPeriods,
+            comparisonOperator: "GreaterThanThreshold",
+            threshold: 0,
+            // A broker that stops reporting keeps its last state; the controller alarm pages on
+            // a cluster that stops reporting.
+            treatMissingData: "missing",
+            ...actions,
+          },
+          { parent: this },
+        );
       }
+      const minutes =
+        (KAFKA_HEALTH_ALARM.clusterPeriods * KAFKA_HEALTH_ALARM.clusterPeriodSeconds) / 60;
+      // Budget: pages after 3 minutes with a partition that has no leader. Every broker reports
+      // the metric under `Cluster Name` (the controller its count, the others 0): Maximum.
+      alarms["kafka-offline-partitions"] = new aws.cloudwatch.MetricAlarm(
+        `${name}-kafka-offline-partitions`,
+        {
+          alarmDescription: pulumi.interpolate`MSK cluster ${kafka.clusterName} has had offline partitions (no leader: neither readable nor writable) for ${minutes} minutes. Runbook: ${ALARM_RUNBOOKS.KafkaOfflinePartitions}`,
+          namespace: "AWS/Kafka",
+          metricName: "OfflinePartitionsCount",
+          dimensions: { "Cluster Name": kafka.clusterName },
+          statistic: "Maximum",
+          period: KAFKA_HEALTH_ALARM.clusterPeriodSeconds,
+          evaluationPeriods: KAFKA_HEALTH_ALARM.clusterPeriods,
+          datapointsToAlarm: KAFKA_HEALTH_ALARM.clusterPeriods,
+          comparisonOperator: "GreaterThanThreshold",
+          threshold: 0,
+          treatMissingData: "missing",
+          ...actions,
+        },
+        { parent: this },
+      );
+      // Budget: pages after 3 minutes without exactly one active controller. Each broker (each
+      // controller node on KRaft) reports 1 when it is the active controller, else 0, so the
+      // per-minute Sum is the number of active controllers: |sum - 1| > 0 catches none and two.
+      alarms["kafka-active-controller"] = new aws.cloudwatch.MetricAlarm(
+        `${name}-kafka-active-controller`,
+        {
+          alarmDescription: pulumi.interpolate`MSK cluster ${kafka.clusterName} has not had exactly one active controller for ${minutes} minutes, or has stopped reporting. Runbook: ${ALARM_RUNBOOKS.KafkaNoActiveController}`,
+          metricQueries: [
+            {
+              id: "controllers",
+              metric: {
+                namespace: "AWS/Kafka",
+                metricName: "ActiveControllerCount",
+                dimensions: { "Cluster Name": kafka.clusterName },
+                stat: "Sum",
+                period: KAFKA_HEALTH_ALARM.clusterPeriodSeconds,
+              },
+            },
+            {
+              id: "offBy",
+              expression: "ABS(controllers - 1)",
+              label: "Active controllers away from one",
+              returnData: true,
+            },
+          ],
+          evaluationPeriods: KAFKA_HEALTH_ALARM.clusterPeriods,
+          datapointsToAlarm: KAFKA_HEALTH_ALARM.clusterPeriods,
+          comparisonOperator: "GreaterThanThreshold",
+          threshold: 0,
+          // MSK reports this every minute from ACTIVE on; silence means the cluster, or its
+          // monitoring, is gone: page.
+          treatMissingData: "breaching",
+          ...actions,
+        },
+        { parent: this },
+      );
     }
     const heartbeat = new aws.sns.Topic(
       `${name}-heartbeat`,
@@ -328,5 +431,178 @@ export class CloudWatchAlarms extends pulumi.ComponentResource {
     this.alarms = alarms;
 
     this.registerOutputs({ topicArn: this.topicArn, heartbeatTopicArn: this.heartbeatTopicArn });
+  }
+}
+
+/** The API Gateway REST API stage to alarm on. */
+export interface ApiGatewayAlarm {
+  /** The REST API's name, the `ApiName` dimension. */
+  apiName: pulumi.Input<string>;
+  /** The stage name, the `Stage` dimension. */
+  stageName: pulumi.Input<string>;
+  /**
+   * Share of requests answered 5XX (the `5XXError` Average) above which it alarms, above 0 and
+   * below 1. @default API_ALARM_DEFAULTS.serverErrorRatio (0.05)
+   */
+  serverErrorRatio?: number;
+  /**
+   * p99 of `Latency` (milliseconds, the gateway's whole answer) above which it alarms; below
+   * API Gateway's 29 s integration timeout. @default API_ALARM_DEFAULTS.latencyP99Ms (2500)
+   */
+  latencyP99Ms?: number;
+}
+
+/** The owned defaults of {@link ApiGatewayAlarm}, reviewed as alerting posture. */
+export const API_ALARM_DEFAULTS = {
+  /** 5% of requests failing: far above Service A's 99.9% objective, so an outage, not noise. */
+  serverErrorRatio: 0.05,
+  /** Service A answers 202 and queues the work; 2.5 s at p99 is a path in trouble. */
+  latencyP99Ms: 2500,
+  /** 5XX: five bad minutes in a row; latency: three bad 5-minute periods. */
+  serverErrorPeriodSeconds: 60,
+  serverErrorPeriods: 5,
+  latencyPeriodSeconds: 300,
+  latencyPeriods: 3,
+} as const;
+
+/** API Gateway REST integrations time out at 29 s (components/api/document.ts). */
+const API_GATEWAY_TIMEOUT_MS = 29_000;
+
+/** Arguments of {@link RequestPathAlarms}. */
+export interface RequestPathAlarmsArgs {
+  /** The alert topic the alarms notify ({@link CloudWatchAlarms.topicArn}). */
+  topicArn: pulumi.Input<string>;
+  /** The front door. @default none */
+  api?: ApiGatewayAlarm;
+  /**
+   * The EventBridge pipe that starts the Step Functions engine's executions (the `PipeName`
+   * dimension). @default none (the Argo engine has no pipe)
+   */
+  workflowPipeName?: pulumi.Input<string>;
+}
+
+/** Validates {@link RequestPathAlarmsArgs}; returns every problem. */
+export function validateRequestPathAlarmsArgs(args: RequestPathAlarmsArgs): ValidationError[] {
+  const errors: ValidationError[] = [];
+  const ratio = args.api?.serverErrorRatio;
+  if (ratio !== undefined && !(ratio > 0 && ratio < 1)) {
+    errors.push({
+      propertyPath: "api.serverErrorRatio",
+      reason: `must be above 0 and below 1 (a share of requests, e.g. 0.05), got ${ratio}`,
+    });
+  }
+  const latency = args.api?.latencyP99Ms;
+  if (latency !== undefined && !(latency > 0 && latency < API_GATEWAY_TIMEOUT_MS)) {
+    errors.push({
+      propertyPath: "api.latencyP99Ms",
+      reason: `must be above 0 and below API Gateway's ${API_GATEWAY_TIMEOUT_MS} ms integration timeout, got ${latency}`,
+    });
+  }
+  return errors;
+}
+
+/**
+ * CloudWatch alarms on the AWS-managed hops of the request path, which no in-cluster exporter
+ * sees and which must page even when the cluster is down: the API Gateway stage (5XX share,
+ * including the integration's 502/504 when the VPC link, load balancer or Service A fail, and p99
+ * latency) and the Step Functions engine's EventBridge pipe (executions that fail or time out).
+ * Created after the gateway and the engine, so apart from {@link CloudWatchAlarms}.
+ */
+export class RequestPathAlarms extends pulumi.ComponentResource {
+  public readonly alarms: Readonly<Record<string, aws.cloudwatch.MetricAlarm>>;
+
+  constructor(name: string, args: RequestPathAlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
+    throwIfInvalid("RequestPathAlarms", validateRequestPathAlarmsArgs(args));
+    super("acme:observability:RequestPathAlarms", name, {}, opts);
+    const actions = { alarmActions: [args.topicArn], okActions: [args.topicArn] };
+    const alarms: Record<string, aws.cloudwatch.MetricAlarm> = {};
+    const d = API_ALARM_DEFAULTS;
+
+    if (args.api) {
+      const api = args.api;
+      const dimensions = { ApiName: api.apiName, Stage: api.stageName };
+      const ratio = api.serverErrorRatio ?? d.serverErrorRatio;
+      const latency = api.latencyP99Ms ?? d.latencyP99Ms;
+      // Budget: pages after 5 minutes with more than 5% of requests failing.
+      alarms["api-5xx"] = new aws.cloudwatch.MetricAlarm(
+        `${name}-api-5xx`,
+        {
+          alarmDescription: pulumi.interpolate`More than ${ratio * 100}% of requests to API ${api.apiName} (stage ${api.stageName}) were answered 5XX for ${(d.serverErrorPeriods * d.serverErrorPeriodSeconds) / 60} minutes. Runbook: ${ALARM_RUNBOOKS.ApiGatewayServerErrors}`,
+          namespace: "AWS/ApiGateway",
+          metricName: "5XXError",
+          dimensions,
+          // Average of a 0/1 per request: the share of requests answered 5XX.
+          statistic: "Average",
+          period: d.serverErrorPeriodSeconds,
+          evaluationPeriods: d.serverErrorPeriods,
+          datapointsToAlarm: d.serverErrorPeriods,
+          comparisonOperator: "GreaterThanThreshold",
+          threshold: ratio,
+          // No requests, no datapoints: nothing failed.
+          treatMissingData: "notBreaching",
+          ...actions,
+        },
+        { parent: this },
+      );
+      // Budget: pages after 15 minutes of a slow p99.
+      alarms["api-latency"] = new aws.cloudwatch.MetricAlarm(
+        `${name}-api-latency`,
+        {
+          alarmDescription: pulumi.interpolate`The p99 latency of API ${api.apiName} (stage ${api.stageName}) has been above ${latency} ms for ${(d.latencyPeriods * d.latencyPeriodSeconds) / 60} minutes. Runbook: ${ALARM_RUNBOOKS.ApiGatewayLatencyHigh}`,
+          namespace: "AWS/ApiGateway",
+          metricName: "Latency",
+          dimensions,
+          extendedStatistic: "p99",
+          period: d.latencyPeriodSeconds,
+          evaluationPeriods: d.latencyPeriods,
+          datapointsToAlarm: d.latencyPeriods,
+          comparisonOperator: "GreaterThanThreshold",
+          threshold: latency,
+          treatMissingData: "notBreaching",
+          ...actions,
+        },
+        { parent: this },
+      );
+    }
+
+    if (args.workflowPipeName !== undefined) {
+      // Budget: pages on the first 5-minute period with a failed or timed-out pipe execution.
+      // The message goes back to the queue and, after maxReceiveCount, to its dead-letter queue
+      // (which alarms too), but a pipe that cannot start executions (its role, the key, the
+      // state machine) fails every message: this says so before they dead-letter.
+      alarms["workflow-pipe"] = new aws.cloudwatch.MetricAlarm(
+        `${name}-workflow-pipe`,
+        {
+          alarmDescription: pulumi.interpolate`Executions of EventBridge pipe ${args.workflowPipeName} failed or timed out: requests are not starting workflows. Runbook: ${ALARM_RUNBOOKS.WorkflowPipeFailures}`,
+          comparisonOperator: "GreaterThanThreshold",
+          threshold: 0,
+          evaluationPeriods: 1,
+          metricQueries: [
+            ...(["ExecutionFailed", "ExecutionTimeout"] as const).map((metricName, i) => ({
+              id: `m${i}`,
+              metric: {
+                namespace: "AWS/EventBridge/Pipes",
+                metricName,
+                dimensions: { PipeName: args.workflowPipeName! },
+                stat: "Sum",
+                period: 300,
+              },
+            })),
+            {
+              id: "failed",
+              expression: "FILL(m0, 0) + FILL(m1, 0)",
+              label: "Pipe executions that failed or timed out",
+              returnData: true,
+            },
+          ],
+          // No messages, no executions: healthy.
+          treatMissingData: "notBreaching",
+          ...actions,
+        },
+        { parent: this },
+      );
+    }
+    this.alarms = alarms;
+    this.registerOutputs({});
   }
 }
