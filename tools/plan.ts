@@ -29,6 +29,9 @@ import { toMermaid } from "./graph";
 import { installMocks, MOCK_ACCOUNT_ID, PlatformMocks } from "./mocks";
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { evaluateStackExport, PolicyConfigError } from "../policies/lib/runner";
+import { coverageOf, coverageSummary, loadControls } from "../policies/lib/coverage";
+import { allPolicies } from "../policies/rules";
+import { WAIVERS } from "../policies/waivers";
 import { loadStackConfig, StackFileError } from "./stackFile";
 import { revealSecrets, toStackExport, type StackExport } from "./stackExport";
 
@@ -293,6 +296,15 @@ export async function main(argv: string[]): Promise<number> {
     ...result.violations.map(
       (v) => `  ${v.enforcementLevel} ${v.policyName} ${v.urn}: ${v.message}`,
     ),
+    `Control coverage: ${coverageSummary(
+      coverageOf(new Set(resources.filter((r) => r.custom).map((r) => r.type)), {
+        stack: options.stack,
+        controls: loadControls(),
+        policies: allPolicies,
+        waivers: WAIVERS,
+        config: policyConfig,
+      }),
+    )} (npm run policy -- --coverage ${path.relative(process.cwd(), stackJson)})`,
     `Engine checks: ${checks.releasesChecked} Helm release(s) against their pinned charts, ` +
       `${checks.objectsChecked} Kubernetes object(s) against their schemas, ` +
       `${checks.stateMachinesChecked} state machine(s) with asl-validator: ${checks.errors.length} error(s)`,

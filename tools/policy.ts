@@ -2,22 +2,45 @@
  * Checks a `pulumi stack export` file against the acme policy pack, offline.
  *
  *   npm run policy -- <stack-export.json> [--config policy-config.json]
+ *   npm run policy -- --coverage <stack-export.json> [--config policy-config.json] [--stack name]
  *
  * The config file has the format of `pulumi preview --policy-pack-config`. Prints one line per
  * violation (`<enforcement> <policy> <urn>: <message>`), one per check that could not be decided,
  * and a summary. Exit codes: 0 clean (advisory violations allowed), 1 mandatory violations,
  * 2 bad usage or an unreadable input.
+ *
+ * `--coverage` prints instead, for the resource types of the export, every applicable control of
+ * the shared set with the rules naming it and its status (enforced, waived in
+ * `policies/waivers.ts`, or missing), counted by category (policies/lib/coverage.ts); it exits 1
+ * when a control is missing. The stack (for stack-scoped waivers) is read from the URNs unless
+ * `--stack` names it, and its pack config defaults to `policies/config/<stack>.json`, as in the
+ * offline plan: a rule the config disables enforces nothing.
  */
 import * as fs from "node:fs";
+import * as path from "node:path";
 import type { PolicyPackConfig } from "@pulumi/policy";
+import {
+  CoverageError,
+  coverageOf,
+  formatCoverage,
+  loadControls,
+  stackOfExport,
+} from "../policies/lib/coverage";
+import { allPolicies } from "../policies/rules";
+import { WAIVERS } from "../policies/waivers";
 import {
   evaluateStackExport,
   PolicyConfigError,
   PolicyRunError,
   StackExportError,
+  type ExportResource,
 } from "../policies/lib/runner";
 
-const USAGE = "usage: npm run policy -- <stack-export.json> [--config policy-config.json]";
+const USAGE =
+  "usage: npm run policy -- [--coverage] <stack-export.json> [--config policy-config.json] " +
+  "[--stack name]";
+
+const REPO_ROOT = path.resolve(__dirname, "..");
 
 /**
  * Where the CLI writes; tests pass their own.
@@ -42,15 +65,25 @@ class InputError extends Error {}
 interface Arguments {
   exportFile?: string;
   configFile?: string;
+  stack?: string;
+  coverage: boolean;
   help: boolean;
 }
 
 function parseArguments(argv: string[]): Arguments {
-  const args: Arguments = { help: false };
+  const args: Arguments = { help: false, coverage: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "-h" || arg === "--help") {
       args.help = true;
+    } else if (arg === "--coverage") {
+      args.coverage = true;
+    } else if (arg === "--stack" || arg.startsWith("--stack=")) {
+      const value = arg === "--stack" ? argv[++i] : arg.slice("--stack=".length);
+      if (!value || !/^[A-Za-z0-9_.-]+$/.test(value)) {
+        throw new UsageError("--stack needs a stack name");
+      }
+      args.stack = value;
     } else if (arg === "--config" || arg.startsWith("--config=")) {
       const value = arg === "--config" ? argv[++i] : arg.slice("--config=".length);
       if (!value) throw new UsageError("--config needs a file name");
@@ -111,6 +144,10 @@ export async function main(argv: string[], output: Output = consoleOutput): Prom
       config = parsed as PolicyPackConfig;
     }
 
+    if (args.coverage) {
+      return coverage(doc, args, config, output);
+    }
+
     let result;
     try {
       result = await evaluateStackExport(doc, { config });
@@ -150,6 +187,49 @@ export async function main(argv: string[], output: Output = consoleOutput): Prom
     }
     throw e;
   }
+}
+
+/** `--coverage`: the report; 1 when a control is missing. */
+function coverage(
+  doc: unknown,
+  args: Arguments,
+  config: PolicyPackConfig | undefined,
+  output: Output,
+): number {
+  const resources = (doc as { deployment?: { resources?: unknown } }).deployment?.resources;
+  if (!Array.isArray(resources)) {
+    throw new InputError(`${args.exportFile}: deployment.resources is not an array`);
+  }
+  const live = (resources as ExportResource[]).filter((r) => r.custom === true && !r.delete);
+  const stack = args.stack ?? stackOfExport(live);
+  if (!stack) {
+    throw new UsageError(
+      `${args.exportFile} has no resources to read the stack from; pass --stack`,
+    );
+  }
+  let packConfig = config;
+  if (!args.configFile) {
+    const stackConfig = path.join(REPO_ROOT, "policies", "config", `${stack}.json`);
+    if (fs.existsSync(stackConfig)) {
+      packConfig = readJson(stackConfig, "policy config") as PolicyPackConfig;
+      output.out(`Policy config: ${path.relative(process.cwd(), stackConfig)}`);
+    }
+  }
+  let report;
+  try {
+    report = coverageOf(new Set(live.map((r) => r.type)), {
+      stack,
+      controls: loadControls(),
+      policies: allPolicies,
+      waivers: WAIVERS,
+      config: packConfig,
+    });
+  } catch (e) {
+    if (e instanceof CoverageError) throw new InputError(e.message);
+    throw e;
+  }
+  formatCoverage(report).forEach((line) => output.out(line));
+  return report.total.missing > 0 ? 1 : 0;
 }
 
 if (require.main === module) {
