@@ -25,7 +25,7 @@ import {
   withAlertThresholdOverrides,
 } from "./components/observability";
 import { Keda, LoadBalancerController } from "./components/platform";
-import { PlatformKeys } from "./components/security";
+import { PlatformKeys, ServerAccessLogBucket } from "./components/security";
 import {
   AutoscalingSignal,
   Microservice,
@@ -263,6 +263,18 @@ const { platform } = config;
 /** Whether the stack runs Argo Workflows (docs/workflow-engines.md, "What each stack creates"). */
 const runsArgoWorkflows =
   platform.workflows.engine === EngineName.Argo || platform.workflows.stepRunner === StepRunner.Eks;
+// Every bucket of the stack delivers its S3 server access logs here (S3.9), kept as long as the
+// stack keeps its other network audit logs (the VPC flow logs).
+const serverAccessLogs = new ServerAccessLogBucket(
+  "s3-access-logs",
+  {
+    accountId: awsContext.accountId,
+    retentionDays: config.network.flowLogRetentionInDays,
+    forceDestroy: !protect,
+    protect,
+  },
+  { providers: [aws_] },
+);
 // Argo Workflows' artifact repository.
 const artifacts = runsArgoWorkflows
   ? new ArtifactBucket(
@@ -273,6 +285,7 @@ const artifacts = runsArgoWorkflows
         artifactExpirationDays: platform.workflows.artifactExpirationDays,
         noncurrentVersionExpirationDays: platform.workflows.noncurrentVersionExpirationDays,
         protect,
+        serverAccessLogs,
       },
       { providers: [aws_] },
     )
@@ -756,6 +769,7 @@ function inClusterPlatform(topics: KafkaTopics) {
       deletionProtection: protect,
       accessLogRetentionDays: api.logRetentionInDays,
       accessLogForceDestroy: !protect,
+      serverAccessLogs,
       protect,
       targets: {
         provider: k8sProvider,

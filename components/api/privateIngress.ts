@@ -37,6 +37,7 @@ import {
   throwIfInvalid,
   type ValidationError,
 } from "../lib";
+import { logServerAccess, type ServerAccessLogging } from "../security/serverAccessLogBucket";
 import { dnsValidatedCertificate } from "./certificate";
 
 /**
@@ -109,6 +110,12 @@ export interface PrivateIngressArgs extends AwsContext {
    * @default false
    */
   accessLogForceDestroy?: boolean;
+  /**
+   * Where the access-log bucket delivers its own S3 server access logs (S3.9): the stack's
+   * {@link ServerAccessLogBucket}. Without it the bucket does not log requests, which the pack's
+   * `acme-s3-bucket-enable-server-access-logging` rejects.
+   */
+  serverAccessLogs?: ServerAccessLogging;
   /**
    * Protect the access-log bucket from `pulumi destroy` (production keeps its logs).
    * @default false
@@ -353,6 +360,9 @@ export class PrivateIngress extends pulumi.ComponentResource {
       },
       { ...child, dependsOn: [publicAccessBlock] },
     );
+    if (args.serverAccessLogs) {
+      logServerAccess(`${name}-access-logs`, bucketName, args.serverAccessLogs, child);
+    }
 
     // ---- Security groups. Rules are separate resources (the flows check reads them one by one).
     const lbGroup = new aws.ec2.SecurityGroup(

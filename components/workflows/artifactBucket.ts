@@ -13,6 +13,7 @@ import {
   ValidationError,
   KMS_KEY_ARN,
 } from "../lib";
+import { logServerAccess, type ServerAccessLogging } from "../security/serverAccessLogBucket";
 
 /** A key prefix for grants: no wildcard characters, no leading slash, ends in "/". */
 const KEY_PREFIX = /^[A-Za-z0-9!_.'()-][A-Za-z0-9!_.'()/-]*\/$/;
@@ -53,6 +54,12 @@ export interface ArtifactBucketArgs extends Pick<AwsContext, "region"> {
   forceDestroy?: boolean;
   /** Protect the bucket from `pulumi destroy`. */
   protect?: boolean;
+  /**
+   * Where the bucket delivers its S3 server access logs (S3.9): the stack's
+   * {@link ServerAccessLogBucket}. Without it the bucket does not log requests, which the pack's
+   * `acme-s3-bucket-enable-server-access-logging` rejects.
+   */
+  serverAccessLogs?: ServerAccessLogging;
 }
 
 function isIntegerIn(value: unknown, min: number, max: number): value is number {
@@ -98,6 +105,7 @@ export function validateArtifactBucketArgs(args: ArtifactBucketArgs): Validation
  *   `BucketOwnerEnforced`, so ACLs are disabled and the account owns every object.
  * - Lifecycle: artifacts expire, then noncurrent versions, orphaned delete markers and unfinished
  *   multipart uploads are removed.
+ * - Server access logs go to the stack's log bucket when `serverAccessLogs` names it.
  *
  * Roles get access through {@link grantReadWrite} and {@link grantRead}, which return IAM
  * statements scoped to this bucket and to the data key used through S3 for this bucket.
@@ -209,6 +217,10 @@ export class ArtifactBucket extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [versioning] },
     );
+
+    if (args.serverAccessLogs) {
+      logServerAccess(name, bucket, args.serverAccessLogs, { parent: this });
+    }
 
     this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });
   }

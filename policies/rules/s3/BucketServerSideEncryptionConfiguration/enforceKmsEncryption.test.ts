@@ -3,8 +3,11 @@ import { describe, test } from "node:test";
 import {
   CMK_ARN,
   evaluateS3Stack,
+  S3_BUCKET_LOGGING,
   S3_SSE,
   S3_SSE_V2,
+  s3StackWithLogs,
+  SERVER_ACCESS_LOG_BUCKET,
   sseConfig,
   sseResource,
   type SseConfigProps,
@@ -31,6 +34,19 @@ function withDefault(change: Record<string, unknown>): SseConfigProps {
 const CUSTOMER_KEY = "set it to a customer-managed KMS key.";
 
 describe(policy.name, () => {
+  test("passes SSE-S3 on the bucket a BucketLogging delivers server access logs to", async () => {
+    assert.deepEqual((await evaluateS3Stack(policy, s3StackWithLogs())).violations, []);
+  });
+
+  test("reports SSE-S3 on that bucket once nothing logs to it", async () => {
+    const stack = s3StackWithLogs().filter((r) => r.type !== S3_BUCKET_LOGGING);
+    const result = await evaluateS3Stack(policy, stack);
+    assert.deepEqual(
+      result.violations.map((v) => v.urn),
+      [testUrn(S3_SSE, SERVER_ACCESS_LOG_BUCKET)],
+    );
+  });
+
   test("passes SSE-KMS with a customer-managed key and a bucket key", async () => {
     assert.deepEqual(await violationMessages(policy, sseConfig()), []);
   });

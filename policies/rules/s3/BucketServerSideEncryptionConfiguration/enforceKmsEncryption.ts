@@ -1,5 +1,5 @@
 import type { PolicyResource } from "@pulumi/policy";
-import { albAccessLogBuckets } from "../../../lib/loadBalancers";
+import { sseS3LogBuckets } from "../../../lib/logBuckets";
 import type { AcmeStackPolicy } from "../../../lib/policy";
 import { describe, isNonEmptyString, isRecord, isAwsManagedKeyRef } from "../../../lib/values";
 
@@ -75,9 +75,10 @@ function problems(config: PolicyResource): { messages: string[]; deferred: boole
  * Bucket Key keeps KMS request costs and throttling down (it is not offered for dual-layer
  * SSE-KMS, which needs none). Both the v7 resource and its deprecated V2 alias are checked.
  *
- * The one exception is a bucket an Application Load Balancer of the stack delivers access logs to
- * (its `accessLogs.bucket`, with `accessLogs.enabled`): ALB access logs support only SSE-S3, so
- * that bucket's configuration may use `AES256` instead. It is a stack rule for that reason; the
+ * The exceptions are a bucket an Application Load Balancer of the stack delivers access logs to
+ * (its `accessLogs.bucket`, with `accessLogs.enabled`) and the `targetBucket` of a BucketLogging
+ * of the stack: ALB access logs and S3 server access logs support only SSE-S3, so those buckets'
+ * configurations may use `AES256` instead. It is a stack rule for that reason; the
  * load balancers are read only for a configuration that needs the exception, and last, so a load
  * balancer not known yet leaves only those configurations undecided.
  *
@@ -107,7 +108,7 @@ export const acmeS3BucketserversideencryptionconfigurationEnforceKmsEncryption: 
     if (sseS3Only.length === 0) {
       return;
     }
-    const logBuckets = albAccessLogBuckets(args.resources);
+    const logBuckets = sseS3LogBuckets(args.resources);
     for (const { config, messages } of sseS3Only) {
       if (!logBuckets.includes(config.props.bucket as string)) {
         messages.forEach((m) => reportViolation(m, config.urn));

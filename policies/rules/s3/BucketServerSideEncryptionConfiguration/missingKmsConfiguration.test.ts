@@ -8,7 +8,10 @@ import {
   S3_BUCKET_V2,
   S3_SSE,
   S3_SSE_V2,
+  S3_BUCKET_LOGGING,
   s3Stack,
+  s3StackWithLogs,
+  SERVER_ACCESS_LOG_BUCKET,
   sseConfig,
   sseResource,
   type StackResource,
@@ -144,6 +147,21 @@ describe(policy.name, () => {
     );
   });
 
+  describe("the S3 server access log bucket", () => {
+    test("passes the SSE-S3 bucket a BucketLogging delivers server access logs to", async () => {
+      assert.deepEqual((await evaluateS3Stack(policy, s3StackWithLogs())).violations, []);
+    });
+
+    test("reports the same SSE-S3 bucket once nothing logs to it", async () => {
+      const stack = s3StackWithLogs().filter((r) => r.type !== S3_BUCKET_LOGGING);
+      const result = await evaluateS3Stack(policy, stack);
+      assert.deepEqual(
+        result.violations.map((v) => v.urn),
+        [testUrn(S3_BUCKET, SERVER_ACCESS_LOG_BUCKET)],
+      );
+    });
+  });
+
   describe("the ALB access-log bucket", () => {
     test("passes the SSE-S3 bucket an ALB delivers access logs to", async () => {
       assert.deepEqual((await evaluateS3Stack(policy, lbStack())).violations, []);
@@ -156,8 +174,8 @@ describe(policy.name, () => {
         [
           [
             testUrn(S3_BUCKET, ACCESS_LOG_BUCKET),
-            `S3 bucket ${ACCESS_LOG_BUCKET} receives Application Load Balancer access logs, ` +
-              "which support only SSE-S3; attach an aws.s3.BucketServerSideEncryptionConfiguration " +
+            `S3 bucket ${ACCESS_LOG_BUCKET} receives Application Load Balancer or S3 server ` +
+              "access logs, which support only SSE-S3; attach an aws.s3.BucketServerSideEncryptionConfiguration " +
               'whose rule has sseAlgorithm "AES256".',
           ],
         ],

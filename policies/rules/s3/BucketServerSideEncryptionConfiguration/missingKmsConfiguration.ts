@@ -1,5 +1,5 @@
 import type { PolicyResource } from "@pulumi/policy";
-import { albAccessLogBuckets } from "../../../lib/loadBalancers";
+import { sseS3LogBuckets } from "../../../lib/logBuckets";
 import type { AcmeStackPolicy } from "../../../lib/policy";
 import { S3_BUCKET_TYPES } from "../../../lib/resourceTypes";
 import { isRecord } from "../../../lib/values";
@@ -48,8 +48,9 @@ function configEncryptsWithSseS3(config: PolicyResource): boolean {
  * A bucket whose name is not known yet cannot be matched and is left undecided.
  *
  * The exception: a bucket an Application Load Balancer of the stack delivers access logs to
- * (`accessLogs.bucket`, enabled) needs an SSE-S3 (`AES256`) configuration instead, since ALB
- * access logs support no other default encryption. The load balancers are read only for a bucket
+ * (`accessLogs.bucket`, enabled), or the `targetBucket` of a BucketLogging of the stack, needs an
+ * SSE-S3 (`AES256`) configuration instead, since ALB access logs and S3 server access logs support
+ * no other default encryption. The load balancers are read only for a bucket
  * without SSE-KMS.
  *
  * @severity medium
@@ -75,12 +76,12 @@ export const acmeS3BucketserversideencryptionconfigurationMissingKmsConfiguratio
         if (attached.some(configEncryptsWithKms)) {
           continue;
         }
-        logBuckets ??= albAccessLogBuckets(args.resources);
+        logBuckets ??= sseS3LogBuckets(args.resources);
         if (logBuckets.includes(name as string)) {
           if (!attached.some(configEncryptsWithSseS3)) {
             reportViolation(
-              `S3 bucket ${bucket.name} receives Application Load Balancer access logs, which ` +
-                "support only SSE-S3; attach an aws.s3.BucketServerSideEncryptionConfiguration " +
+              `S3 bucket ${bucket.name} receives Application Load Balancer or S3 server access ` +
+                "logs, which support only SSE-S3; attach an aws.s3.BucketServerSideEncryptionConfiguration " +
                 'whose rule has sseAlgorithm "AES256".',
               bucket.urn,
             );
