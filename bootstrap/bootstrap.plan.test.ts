@@ -12,7 +12,7 @@ import { revealSecrets } from "../tools/stackExport";
 import { MOCK_ACCOUNT_ID, simulateIam, type IamDecision } from "../tools/testing";
 import { parseBootstrapConfig } from "./config";
 import { ciRoleName, GITHUB_OIDC_AUDIENCE, oidcSubject, type GithubRepository } from "./identities";
-import { runBootstrapProgram, type BootstrapPlanRun } from "./plan";
+import { bootstrapPolicyConfig, runBootstrapProgram, type BootstrapPlanRun } from "./plan";
 
 const ACCOUNT = MOCK_ACCOUNT_ID;
 const BUCKET = "acme-pulumi-state-111122223333";
@@ -91,12 +91,20 @@ describe("bootstrap offline plan (stack main)", () => {
     run = await runBootstrapProgram({ stack: "main" });
   });
 
-  it("passes the policy pack with no violation", async () => {
-    const result = await evaluateStackExport(run.export, {});
+  it("passes the policy pack with its config, the state bucket's access logging advisory", async () => {
+    const result = await evaluateStackExport(run.export, { config: bootstrapPolicyConfig() });
     assert.ok(result.resourcesChecked >= 20);
     assert.deepEqual(
-      result.violations.map((v) => `${v.policyName} ${v.urn}: ${v.message}`),
-      [],
+      result.violations.map(
+        (v) => `${v.enforcementLevel} ${v.policyName} ${v.urn.split("::").pop()}`,
+      ),
+      ["advisory acme-s3-bucket-enable-server-access-logging pulumi-state"],
+    );
+    // Without the config the same finding is mandatory: the config is what lets it through.
+    const strict = await evaluateStackExport(run.export, {});
+    assert.deepEqual(
+      strict.violations.map((v) => v.enforcementLevel),
+      ["mandatory"],
     );
   });
 

@@ -481,9 +481,10 @@ function awsState(
     }
     default: {
       // Any other AWS resource: a stable ID and, where the resource has one, an ARN-like value.
+      // An `arn` input names another resource (aws.sns.TopicPolicy's topic) and stays as given.
       const id = autoName(name, seed);
       const [, mod] = type.split(":");
-      return { id, state: { ...inputs, arn: arn(mod.split("/")[0], id) } };
+      return { id, state: { ...inputs, arn: inputs.arn ?? arn(mod.split("/")[0], id) } };
     }
   }
 }

@@ -199,3 +199,16 @@ export function checkTlsOnly(
     );
   }
 }
+
+/**
+ * The labels of a resource policy's statements that allow everyone: `Allow` with a `"*"`
+ * principal and no condition that pins the caller to accounts, organizations or services
+ * ({@link isConstrained}). SQS.3, SNS.4, S3.2 and CKV_AWS_32 all ask for none.
+ */
+export function publicAllowLabels(statements: readonly PolicyStatement[]): string[] {
+  return statements.flatMap((statement, i) =>
+    statement.Effect === "Allow" && hasWildcardPrincipal(statement) && !isConstrained(statement)
+      ? [statementLabel(statement, i)]
+      : [],
+  );
+}

@@ -4,6 +4,15 @@
  */
 import type { AcmePolicy } from "../lib/policy";
 import { acmeCloudwatchLoggroupMissingKmsKey } from "./cloudwatch/LogGroup/missingKmsKey";
+import { acmeCloudwatchLoggroupConfigureRetention } from "./cloudwatch/LogGroup/configureRetention";
+import { acmeEksClusterEnforceSupportedVersion } from "./eks/Cluster/enforceSupportedVersion";
+import { acmeEksNodegroupDisallowUnrestrictedSsh } from "./eks/NodeGroup/disallowUnrestrictedSsh";
+import { acmeKmsKeyEnforceEnabledState } from "./kms/Key/enforceEnabledState";
+import { acmeAcmCertificateEnableAutomaticRenewal } from "./acm/Certificate/enableAutomaticRenewal";
+import { acmeAcmCertificateEnableTransparencyLogging } from "./acm/Certificate/enableTransparencyLogging";
+import { acmeAcmCertificateDisallowWildcardDomain } from "./acm/Certificate/disallowWildcardDomain";
+import { acmeKubernetesServiceEnforceLoadBalancerTls } from "./kubernetes/Service/enforceLoadBalancerTls";
+import { acmeKubernetesServiceEnforceInternalLoadBalancer } from "./kubernetes/Service/enforceInternalLoadBalancer";
 import { acmeEc2LaunchtemplateEnforceEbsEncryption } from "./ec2/LaunchTemplate/enforceEbsEncryption";
 import { acmeEc2LaunchtemplateEnforceImdsv2 } from "./ec2/LaunchTemplate/enforceImdsv2";
 import { acmeEksClusterConfigureEndpointAccess } from "./eks/Cluster/configureEndpointAccess";
@@ -52,6 +61,16 @@ export const allPolicies: AcmePolicy[] = [
   acmeEc2LaunchtemplateEnforceEbsEncryption,
   acmeEc2LaunchtemplateEnforceImdsv2,
   acmeCloudwatchLoggroupMissingKmsKey,
+  // Issue 16: the controls the coverage report found unenforced.
+  acmeCloudwatchLoggroupConfigureRetention,
+  acmeEksClusterEnforceSupportedVersion,
+  acmeEksNodegroupDisallowUnrestrictedSsh,
+  acmeKmsKeyEnforceEnabledState,
+  acmeAcmCertificateEnableAutomaticRenewal,
+  acmeAcmCertificateEnableTransparencyLogging,
+  acmeAcmCertificateDisallowWildcardDomain,
+  acmeKubernetesServiceEnforceLoadBalancerTls,
+  acmeKubernetesServiceEnforceInternalLoadBalancer,
   acmeKubernetesStorageclassEnforceEbsEncryption,
   acmeKubernetesStorageclassEnforceSingleDefault,
   acmeKubernetesReleaseEnforceLinkerdCertificates,

@@ -6,6 +6,10 @@ import { acmeApigatewayStageEnableAccessLogging } from "./Stage/enableAccessLogg
 import { acmeApigatewayStageEnableExecutionLogging } from "./Stage/enableExecutionLogging";
 import { acmeApigatewayStageEnableXrayTracing } from "./Stage/enableXrayTracing";
 import { acmeApigatewayStageMissingWebAcl } from "./Stage/missingWebAcl";
+import { acmeApigatewayIntegrationEnforceHttpsVpcLink } from "./Integration/enforceHttpsVpcLink";
+import { acmeApigatewayMethodsettingsDisableDataTrace } from "./MethodSettings/disableDataTrace";
+import { acmeApigatewayRestapiConfigureEndpointType } from "./RestApi/configureEndpointType";
+import { acmeApigatewayRestapiDisableDefaultEndpoint } from "./RestApi/disableDefaultEndpoint";
 
 export const apigatewayPolicies: AcmePolicy[] = [
   acmeApigatewayStageEnableExecutionLogging,
@@ -14,4 +18,8 @@ export const apigatewayPolicies: AcmePolicy[] = [
   acmeApigatewayMethodsettingsEnforceCacheEncryption,
   acmeApigatewayDomainnameEnforceTlsPolicy,
   acmeApigatewayStageEnableAccessLogging,
+  acmeApigatewayMethodsettingsDisableDataTrace,
+  acmeApigatewayIntegrationEnforceHttpsVpcLink,
+  acmeApigatewayRestapiDisableDefaultEndpoint,
+  acmeApigatewayRestapiConfigureEndpointType,
 ];

@@ -4,10 +4,12 @@ import { acmeEcrRepositoryEnableScanOnPush } from "./Repository/enableScanOnPush
 import { acmeEcrRepositoryEnforceCmkEncryption } from "./Repository/enforceCmkEncryption";
 import { acmeEcrRepositoryEnforceImmutableTags } from "./Repository/enforceImmutableTags";
 import { acmeEcrRepositoryMissingLifecyclePolicy } from "./Repository/missingLifecyclePolicy";
+import { acmeEcrRepositorypolicyDisallowPublicAccess } from "./RepositoryPolicy/disallowPublicAccess";
 
 export const ecrPolicies: AcmePolicy[] = [
   acmeEcrRepositoryEnforceCmkEncryption,
   acmeEcrRepositoryEnforceImmutableTags,
   acmeEcrRepositoryEnableScanOnPush,
   acmeEcrRepositoryMissingLifecyclePolicy,
+  acmeEcrRepositorypolicyDisallowPublicAccess,
 ];

@@ -8,6 +8,9 @@ import { acmeLbLoadbalancerEnableDeletionProtection } from "./LoadBalancer/enabl
 import { acmeLbLoadbalancerEnableDropInvalidHeaders } from "./LoadBalancer/enableDropInvalidHeaders";
 import { acmeLbLoadbalancerEnforceMultiAz } from "./LoadBalancer/enforceMultiAz";
 import { acmeLbTargetgroupEnforceEncryptedProtocol } from "./TargetGroup/enforceEncryptedProtocol";
+import { acmeLbLoadbalancerEnableCrossZoneLoadBalancing } from "./LoadBalancer/enableCrossZoneLoadBalancing";
+import { acmeLbLoadbalancerEnforceInternalVpcLinkTarget } from "./LoadBalancer/enforceInternalVpcLinkTarget";
+import { acmeLbLoadbalancerMissingWebAcl } from "./LoadBalancer/missingWebAcl";
 
 export const lbPolicies: AcmePolicy[] = [
   acmeLbLoadbalancerEnableDropInvalidHeaders,
@@ -18,4 +21,7 @@ export const lbPolicies: AcmePolicy[] = [
   acmeLbListenerEnforceTlsPolicy,
   acmeLbListenerEnforceSecureProtocol,
   acmeLbTargetgroupEnforceEncryptedProtocol,
+  acmeLbLoadbalancerMissingWebAcl,
+  acmeLbLoadbalancerEnforceInternalVpcLinkTarget,
+  acmeLbLoadbalancerEnableCrossZoneLoadBalancing,
 ];

@@ -10,6 +10,8 @@ import { acmeMskClusterEnforceIamAuthentication } from "./Cluster/enforceIamAuth
 import { acmeMskClusterMissingKmsKey } from "./Cluster/missingKmsKey";
 import { acmeMskConfigurationEnforceReplicationSettings } from "./Configuration/enforceReplicationSettings";
 import { acmeMskServerlessclusterDisallowServerlessCluster } from "./ServerlessCluster/disallowServerlessCluster";
+import { acmeMskClusterDisallowPublicAccess } from "./Cluster/disallowPublicAccess";
+import { acmeMskClusterEnableEnhancedMonitoring } from "./Cluster/enableEnhancedMonitoring";
 
 export const mskPolicies: AcmePolicy[] = [
   acmeMskClusterMissingKmsKey,
@@ -19,4 +21,6 @@ export const mskPolicies: AcmePolicy[] = [
   acmeMskClusterEnableBrokerLogging,
   acmeMskConfigurationEnforceReplicationSettings,
   acmeMskServerlessclusterDisallowServerlessCluster,
+  acmeMskClusterDisallowPublicAccess,
+  acmeMskClusterEnableEnhancedMonitoring,
 ];

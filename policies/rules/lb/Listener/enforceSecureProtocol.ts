@@ -16,7 +16,8 @@ function redirectsToHttps(actions: unknown): boolean {
     isRecord(action) &&
     action.type === "redirect" &&
     isRecord(action.redirect) &&
-    action.redirect.protocol === "HTTPS"
+    action.redirect.protocol === "HTTPS" &&
+    action.redirect.port === "443"
   );
 }
 
@@ -42,14 +43,14 @@ function check(args: ResourceValidationArgs, reportViolation: ReportViolation): 
   reportViolation(
     `protocol is ${describe(protocol)}; use "HTTPS" (Application Load Balancer) or "TLS" (Network ` +
       'Load Balancer) with an ACM certificate, or make an "HTTP" listener\'s only default ' +
-      'action a redirect to protocol "HTTPS".',
+      'action a redirect to protocol "HTTPS" on port "443".',
   );
 }
 
 /**
  * Load balancer listeners must encrypt what they receive: HTTPS or TLS with an ACM certificate.
- * The one plain listener allowed is HTTP whose only default action redirects to HTTPS (ELB.1's
- * redirect), which carries no request to a target; Security Hub's ELB.18 still reports such a
+ * The one plain listener allowed is HTTP whose only default action redirects to HTTPS on port 443
+ * (ELB.1's redirect, so the rule enforces ELB.1 too), which carries no request to a target; Security Hub's ELB.18 still reports such a
  * listener, a finding the pack accepts. TCP, UDP and TCP_UDP listeners carry data unencrypted.
  *
  * @severity medium
@@ -61,7 +62,7 @@ export const acmeLbListenerEnforceSecureProtocol: AcmeResourcePolicy = {
     "Requires load balancer listeners to use HTTPS or TLS with a certificate, or to only redirect HTTP to HTTPS.",
   enforcementLevel: "mandatory",
   severity: "medium",
-  controls: ["ELB.18"],
+  controls: ["ELB.18", "ELB.1"],
   resourceType: LB_LISTENER,
   validateResource: LB_LISTENER_TYPES.map((t) => validateResourceType(t, check)),
 };

@@ -3,22 +3,8 @@ import type { AcmeResourcePolicy } from "../../../lib/policy";
 import { validateResourceType } from "../../../lib/policy";
 import { LB_LISTENER, LB_LISTENER_TYPES } from "../../../lib/resourceTypes";
 import { describe } from "../../../lib/values";
+import { RECOMMENDED_POLICIES } from "../../../lib/elbTlsPolicies";
 
-/**
- * The eight policies ELB.17 accepts: TLS 1.3 only or TLS 1.2+ with restricted ciphers, plain,
- * FIPS, post-quantum, or both. `ELBSecurityPolicy-TLS13-1-2-2021-06` and its `-Ext1`/`-Ext2`
- * variants look alike but are not on the list.
- */
-const RECOMMENDED_POLICIES = [
-  "ELBSecurityPolicy-TLS13-1-3-2021-06",
-  "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
-  "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
-  "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
-  "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
-  "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
-  "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-PQ-2025-09",
-  "ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09",
-];
 const TLS_PROTOCOLS = ["HTTPS", "TLS"];
 
 function check(args: ResourceValidationArgs, reportViolation: ReportViolation): void {
