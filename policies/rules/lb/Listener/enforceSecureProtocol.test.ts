@@ -7,7 +7,7 @@ import { acmeLbListenerEnforceSecureProtocol as policy } from "./enforceSecurePr
 const PLAIN = (protocol: string) =>
   `protocol is ${protocol}; use "HTTPS" (Application Load Balancer) or "TLS" (Network Load ` +
   'Balancer) with an ACM certificate, or make an "HTTP" listener\'s only default action a ' +
-  'redirect to protocol "HTTPS".';
+  'redirect to protocol "HTTPS" on port "443".';
 
 describe(policy.name, () => {
   test("passes HTTPS with a certificate and an HTTP listener that only redirects", async () => {
@@ -19,6 +19,14 @@ describe(policy.name, () => {
     const props = {
       ...redirectListener(),
       defaultActions: [{ type: "forward", targetGroupArn: TARGET_GROUP_ARN }],
+    };
+    assert.deepEqual(await violationMessages(policy, props), [PLAIN('"HTTP"')]);
+  });
+
+  test("reports a redirect to HTTPS on another port, which ELB.1 does not accept", async () => {
+    const props = {
+      ...redirectListener(),
+      defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "8443" } }],
     };
     assert.deepEqual(await violationMessages(policy, props), [PLAIN('"HTTP"')]);
   });

@@ -1,0 +1,35 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import type * as aws from "@pulumi/aws";
+import type { Unwrap } from "@pulumi/pulumi";
+import { violationMessages } from "../../../lib/testing";
+import { acmeEcrRepositorypolicyDisallowPublicAccess as policy } from "./disallowPublicAccess";
+
+const props = (statement: Record<string, unknown>): Unwrap<aws.ecr.RepositoryPolicyArgs> => ({
+  repository: "service-a",
+  policy: JSON.stringify({ Version: "2012-10-17", Statement: [statement] }),
+});
+
+const pull = {
+  Sid: "Pull",
+  Effect: "Allow",
+  Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+};
+
+describe(policy.name, () => {
+  test("passes pulls by the organization's accounts", async () => {
+    const org = {
+      ...pull,
+      Principal: "*",
+      Condition: { StringEquals: { "aws:PrincipalOrgID": "o-abc123" } },
+    };
+    assert.deepEqual(await violationMessages(policy, props(org)), []);
+  });
+
+  test("reports pulls by everyone", async () => {
+    assert.deepEqual(await violationMessages(policy, props({ ...pull, Principal: "*" })), [
+      'statement "Pull" allows Principal "*" without an account or organization condition; name ' +
+        "the principals or add such a condition.",
+    ]);
+  });
+});
