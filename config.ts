@@ -155,7 +155,9 @@ const networkSchema = z
         error: 'must be "OnePerAz" or "Single"',
       })
       .describe("NAT gateways: one per AZ (`OnePerAz`) or one shared by all (`Single`)."),
-    flowLogRetentionInDays: logRetention.describe("Retention of the VPC flow-log group."),
+    flowLogRetentionInDays: logRetention.describe(
+      "Retention of the VPC flow-log group and of the S3 server access logs (ServerAccessLogBucket).",
+    ),
   })
   .superRefine((n, ctx) => {
     if (n.availabilityZones && n.availabilityZones.length !== n.azCount) {

@@ -181,6 +181,7 @@ describe("npm run plan", () => {
         "RequestPathAlarms",
         "RequestTable",
         "RequestWorkflowTemplate",
+        "ServerAccessLogBucket",
         "Tracing",
       ].sort(),
     );
@@ -231,8 +232,9 @@ describe("npm run plan", () => {
       ...prod.of("kafka:index/topic:Topic"),
     ];
     // Log groups: EKS control plane, MSK brokers, VPC flow logs, the deployer's builds, and the
-    // API's access, execution and WAF logs; buckets: workflow artifacts, the load balancer's logs.
-    assert.equal(stateful.length, 5 + 7 + 1 + 1 + 2 + 2 + 2);
+    // API's access, execution and WAF logs; buckets: workflow artifacts, the load balancer's logs,
+    // the S3 server access logs.
+    assert.equal(stateful.length, 5 + 7 + 1 + 1 + 2 + 3 + 2);
     for (const r of stateful) assert.equal(r.protect, true, `${r.urn} is protected`);
     assert.equal(plans.dev.of("aws:ec2/natGateway:NatGateway").length, 1);
     // Topic management is per stack: dev through the MSK API, prod through the Kafka admin API.

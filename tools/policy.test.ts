@@ -194,7 +194,7 @@ describe("policy CLI", () => {
     for (const argv of [[], ["a.json", "b.json"], ["a.json", "--strict"], ["a.json", "--config"]]) {
       const { code, err } = await runMain(argv);
       assert.equal(code, 2, argv.join(" "));
-      assert.match(err, /usage: npm run policy -- <stack-export\.json>/);
+      assert.match(err, /usage: npm run policy -- \[--coverage\] <stack-export\.json>/);
     }
   });
 });
