@@ -277,7 +277,8 @@ describe("Queue", () => {
     );
     assert.deepEqual(result.violations, []);
     assert.deepEqual(result.undecidable, []);
-    assert.equal(result.policiesRun, 3);
+    // CMK encryption, TLS only, dead-letter queue, and no public QueuePolicy (issue 16).
+    assert.equal(result.policiesRun, 4);
   });
 
   it("accepts the documented defaults and limits", () => {

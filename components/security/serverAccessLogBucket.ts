@@ -13,14 +13,18 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { policyDocument, type PolicyStatement, throwIfInvalid, type ValidationError } from "../lib";
+import {
+  type AwsContext,
+  policyDocument,
+  type PolicyStatement,
+  throwIfInvalid,
+  type ValidationError,
+} from "../lib";
 
 const ACCOUNT_ID = /^\d{12}$/;
 
 /** Arguments of {@link ServerAccessLogBucket}. */
-export interface ServerAccessLogBucketArgs {
-  /** The account the source buckets belong to: log delivery is accepted for it only. */
-  accountId: pulumi.Input<string>;
+export interface ServerAccessLogBucketArgs extends Pick<AwsContext, "accountId"> {
   /** Days a log object is kept, from 1 to 3650. */
   retentionDays: number;
   /** Let `pulumi destroy` delete the bucket with its logs in it. @default false */
@@ -52,7 +56,7 @@ export function validateServerAccessLogBucketArgs(
 
 /**
  * The bucket policy: TLS only, and S3's log delivery (`logging.s3.amazonaws.com`) may write
- * objects only for source buckets of `accountId`.
+ * objects only for source buckets of `accountId`, the account the stack's buckets belong to.
  */
 export function serverAccessLogBucketStatements(v: {
   bucketArn: pulumi.Input<string>;
