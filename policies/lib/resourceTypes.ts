@@ -22,3 +22,5 @@ export const LB_TARGET_GROUP = "aws:lb/targetGroup:TargetGroup";
 export const LB_TARGET_GROUP_TYPES = [LB_TARGET_GROUP, "aws:alb/targetGroup:TargetGroup"];
 export const SFN_STATE_MACHINE = "aws:sfn/stateMachine:StateMachine";
 export const PIPES_PIPE = "aws:pipes/pipe:Pipe";
+export const ECS_CLUSTER = "aws:ecs/cluster:Cluster";
+export const ECS_TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition";

@@ -41,6 +41,7 @@ import { apigatewayPolicies } from "./apigateway";
 import { lbPolicies } from "./lb";
 import { acmeWafv2WebaclEnableLogging } from "./wafv2/WebAcl/enableLogging";
 import { sfnPolicies } from "./sfn";
+import { ecsPolicies } from "./ecs";
 import { acmePipesPipeEnforceCmkEncryption } from "./pipes/Pipe/enforceCmkEncryption";
 
 export type {
@@ -90,5 +91,6 @@ export const allPolicies: AcmePolicy[] = [
   ...lbPolicies,
   acmeAcmCertificateEnforceKeyLength,
   ...sfnPolicies,
+  ...ecsPolicies,
   acmePipesPipeEnforceCmkEncryption,
 ];
