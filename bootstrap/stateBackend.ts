@@ -5,7 +5,12 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type AwsContext, policyDocument, type PolicyStatement } from "../components/lib";
+import {
+  type AwsContext,
+  lockDownBucket,
+  policyDocument,
+  type PolicyStatement,
+} from "../components/lib";
 
 /**
  * Where the DIY backend keeps a stack's files (project-scoped layout, `.pulumi/meta.yaml`
@@ -109,22 +114,7 @@ export class StateBackend extends pulumi.ComponentResource {
     this.bucketArn = this.bucket.arn;
     this.backendUrl = pulumi.interpolate`s3://${bucket}?region=${args.region}`;
 
-    new aws.s3.BucketOwnershipControls(
-      name,
-      { bucket, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      { parent: this },
-    );
-    const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
-      name,
-      {
-        bucket,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
-      { parent: this },
-    );
+    const publicAccessBlock = lockDownBucket(name, bucket, { parent: this });
     new aws.s3.BucketServerSideEncryptionConfiguration(
       name,
       {

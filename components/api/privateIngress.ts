@@ -26,6 +26,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  lockDownBucket,
   type AwsContext,
   dependenciesOf,
   DNS_LABEL,
@@ -299,22 +300,7 @@ export class PrivateIngress extends pulumi.ComponentResource {
       { ...child, dependsOn: deps, protect: args.protect ?? false },
     );
     const bucketName = bucket.bucket;
-    new aws.s3.BucketOwnershipControls(
-      `${name}-access-logs`,
-      { bucket: bucketName, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      child,
-    );
-    const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
-      `${name}-access-logs`,
-      {
-        bucket: bucketName,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
-      child,
-    );
+    const publicAccessBlock = lockDownBucket(`${name}-access-logs`, bucketName, child);
     const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
       `${name}-access-logs`,
       {

@@ -6,3 +6,4 @@ export * from "./options";
 export * from "./validators";
 export * from "./charts";
 export * from "./aws";
+export * from "./s3";

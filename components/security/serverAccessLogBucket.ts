@@ -14,6 +14,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  lockDownBucket,
   type AwsContext,
   policyDocument,
   type PolicyStatement,
@@ -106,22 +107,7 @@ export class ServerAccessLogBucket extends pulumi.ComponentResource {
       { ...child, protect: args.protect ?? false },
     );
     const bucketName = bucket.bucket;
-    new aws.s3.BucketOwnershipControls(
-      name,
-      { bucket: bucketName, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      child,
-    );
-    const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
-      name,
-      {
-        bucket: bucketName,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
-      child,
-    );
+    const publicAccessBlock = lockDownBucket(name, bucketName, child);
     const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
       name,
       {

@@ -5,6 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  lockDownBucket,
   type AwsContext,
   policyDocument,
   PolicyStatement,
@@ -136,22 +137,7 @@ export class ArtifactBucket extends pulumi.ComponentResource {
     this.bucketName = bucket;
     this.bucketArn = this.bucket.arn;
 
-    new aws.s3.BucketOwnershipControls(
-      name,
-      { bucket, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      { parent: this },
-    );
-    const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
-      name,
-      {
-        bucket,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
-      { parent: this },
-    );
+    const publicAccessBlock = lockDownBucket(name, bucket, { parent: this });
     new aws.s3.BucketServerSideEncryptionConfiguration(
       name,
       {

@@ -1,0 +1,35 @@
+/**
+ * What every bucket this project creates gets, whatever it holds: object ownership enforced by the
+ * bucket owner (ACLs off, S3.12) and all four public-access blocks on (S3.8). Defined once here;
+ * encryption, policy, logging and lifecycle differ per bucket and stay with its component.
+ */
+import * as aws from "@pulumi/aws";
+import type * as pulumi from "@pulumi/pulumi";
+
+/**
+ * Registers the ownership controls and the public access block of `bucket` under `name`, with
+ * `opts` (the caller's parent); returns the block, which a bucket policy should depend on (S3
+ * refuses some policies while the block is being applied).
+ */
+export function lockDownBucket(
+  name: string,
+  bucket: pulumi.Input<string>,
+  opts: pulumi.CustomResourceOptions,
+): aws.s3.BucketPublicAccessBlock {
+  new aws.s3.BucketOwnershipControls(
+    name,
+    { bucket, rule: { objectOwnership: "BucketOwnerEnforced" } },
+    opts,
+  );
+  return new aws.s3.BucketPublicAccessBlock(
+    name,
+    {
+      bucket,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    },
+    opts,
+  );
+}
