@@ -7,6 +7,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
   type AwsContext,
+  encryptBucket,
   lockDownBucket,
   policyDocument,
   type PolicyStatement,
@@ -115,23 +116,7 @@ export class StateBackend extends pulumi.ComponentResource {
     this.backendUrl = pulumi.interpolate`s3://${bucket}?region=${args.region}`;
 
     const publicAccessBlock = lockDownBucket(name, bucket, { parent: this });
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      name,
-      {
-        bucket,
-        rules: [
-          {
-            applyServerSideEncryptionByDefault: {
-              sseAlgorithm: "aws:kms",
-              kmsMasterKeyId: stateKey.arn,
-            },
-            bucketKeyEnabled: true,
-            blockedEncryptionTypes: ["SSE-C"],
-          },
-        ],
-      },
-      { parent: this },
-    );
+    encryptBucket(name, bucket, stateKey.arn, { parent: this });
     const versioning = new aws.s3.BucketVersioning(
       name,
       { bucket, versioningConfiguration: { status: "Enabled" } },

@@ -26,6 +26,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  encryptBucket,
   lockDownBucket,
   type AwsContext,
   dependenciesOf,
@@ -301,19 +302,7 @@ export class PrivateIngress extends pulumi.ComponentResource {
     );
     const bucketName = bucket.bucket;
     const publicAccessBlock = lockDownBucket(`${name}-access-logs`, bucketName, child);
-    const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-access-logs`,
-      {
-        bucket: bucketName,
-        rules: [
-          {
-            applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" },
-            blockedEncryptionTypes: ["SSE-C"],
-          },
-        ],
-      },
-      child,
-    );
+    const encryption = encryptBucket(`${name}-access-logs`, bucketName, undefined, child);
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-access-logs`,
       {

@@ -33,3 +33,38 @@ export function lockDownBucket(
     opts,
   );
 }
+
+/**
+ * Registers `bucket`'s default encryption under `name`: SSE-KMS with `kmsKeyArn` and an S3 Bucket
+ * Key, or SSE-S3 (AES256) when `kmsKeyArn` is undefined (the only encryption S3 server access log
+ * and ELB access log delivery accept). Customer-provided keys (SSE-C) are refused either way.
+ */
+export function encryptBucket(
+  name: string,
+  bucket: pulumi.Input<string>,
+  kmsKeyArn: pulumi.Input<string> | undefined,
+  opts: pulumi.CustomResourceOptions,
+): aws.s3.BucketServerSideEncryptionConfiguration {
+  return new aws.s3.BucketServerSideEncryptionConfiguration(
+    name,
+    {
+      bucket,
+      rules: [
+        kmsKeyArn === undefined
+          ? {
+              applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" },
+              blockedEncryptionTypes: ["SSE-C"],
+            }
+          : {
+              applyServerSideEncryptionByDefault: {
+                sseAlgorithm: "aws:kms",
+                kmsMasterKeyId: kmsKeyArn,
+              },
+              bucketKeyEnabled: true,
+              blockedEncryptionTypes: ["SSE-C"],
+            },
+      ],
+    },
+    opts,
+  );
+}

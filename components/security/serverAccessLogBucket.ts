@@ -14,6 +14,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  encryptBucket,
   lockDownBucket,
   type AwsContext,
   policyDocument,
@@ -108,19 +109,7 @@ export class ServerAccessLogBucket extends pulumi.ComponentResource {
     );
     const bucketName = bucket.bucket;
     const publicAccessBlock = lockDownBucket(name, bucketName, child);
-    const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
-      name,
-      {
-        bucket: bucketName,
-        rules: [
-          {
-            applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" },
-            blockedEncryptionTypes: ["SSE-C"],
-          },
-        ],
-      },
-      child,
-    );
+    const encryption = encryptBucket(name, bucketName, undefined, child);
     new aws.s3.BucketLifecycleConfiguration(
       name,
       {

@@ -5,6 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  encryptBucket,
   lockDownBucket,
   type AwsContext,
   policyDocument,
@@ -138,23 +139,7 @@ export class ArtifactBucket extends pulumi.ComponentResource {
     this.bucketArn = this.bucket.arn;
 
     const publicAccessBlock = lockDownBucket(name, bucket, { parent: this });
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      name,
-      {
-        bucket,
-        rules: [
-          {
-            applyServerSideEncryptionByDefault: {
-              sseAlgorithm: "aws:kms",
-              kmsMasterKeyId: args.kmsKeyArn,
-            },
-            bucketKeyEnabled: true,
-            blockedEncryptionTypes: ["SSE-C"],
-          },
-        ],
-      },
-      { parent: this },
-    );
+    encryptBucket(name, bucket, args.kmsKeyArn, { parent: this });
     const versioning = new aws.s3.BucketVersioning(
       name,
       { bucket, versioningConfiguration: { status: "Enabled" } },
