@@ -128,6 +128,29 @@ export interface ResourcePolicyStatement extends PolicyStatement {
 }
 
 /**
+ * True when `policy` has a statement denying, to everyone without TLS, one of `actions` (compared
+ * case-insensitively) on every ARN `arns()` returns. The ARNs are read last and only if needed,
+ * since they may be unknown.
+ */
+export function deniesEveryoneWithoutTls(
+  policy: unknown,
+  actions: readonly string[],
+  arns: () => string[],
+): boolean {
+  const statements = (parseStatements(policy) ?? []) as ResourcePolicyStatement[];
+  const wanted = actions.map((a) => a.toLowerCase());
+  return statements.some(
+    (statement) =>
+      deniesWithoutTls(statement) &&
+      hasWildcardPrincipal(statement) &&
+      stringList(statement.Action).some((a) => wanted.includes(a.toLowerCase())) &&
+      arns().every((arn) =>
+        stringList(statement.Resource).some((r) => resourcePattern(r).test(arn)),
+      ),
+  );
+}
+
+/**
  * The statements of a resource's policy for a rule that inspects them: none when the policy is
  * unset (AWS then applies its default policy), and `undefined` after reporting a violation when
  * the value is not a JSON policy document (`what` says what could not be checked).

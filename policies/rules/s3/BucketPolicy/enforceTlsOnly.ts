@@ -1,14 +1,6 @@
 import type { PolicyResource } from "@pulumi/policy";
-import {
-  checkTlsOnly,
-  deniesWithoutTls,
-  hasWildcardPrincipal,
-  parseStatements,
-  resourcePattern,
-  type ResourcePolicyStatement,
-} from "../../../lib/keyPolicy";
+import { checkTlsOnly, deniesEveryoneWithoutTls } from "../../../lib/keyPolicy";
 import type { AcmeStackPolicy } from "../../../lib/policy";
-import { stringList } from "../../../lib/values";
 
 const S3_BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy";
 const S3_BUCKET_TYPES = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"];
@@ -16,24 +8,6 @@ const S3_BUCKET_TYPES = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"];
 const FIX =
   'a statement that denies Principal "*" every S3 action ("s3:*") on the bucket and its objects ' +
   '(Resource [<bucket ARN>, "<bucket ARN>/*"]) under {"Bool": {"aws:SecureTransport": "false"}}.';
-
-/**
- * True when the document denies every S3 action on the bucket and on its objects to everyone
- * without TLS. The ARN is read last and only if needed, since it may be unknown.
- */
-function enforcesTls(policy: unknown, bucketArn: () => string): boolean {
-  const statements = (parseStatements(policy) ?? []) as ResourcePolicyStatement[];
-  const covers = (statement: ResourcePolicyStatement, arn: string) =>
-    stringList(statement.Resource).some((r) => resourcePattern(r).test(arn));
-  return statements.some(
-    (statement) =>
-      deniesWithoutTls(statement) &&
-      hasWildcardPrincipal(statement) &&
-      stringList(statement.Action).some((a) => a === "*" || a.toLowerCase() === "s3:*") &&
-      covers(statement, bucketArn()) &&
-      covers(statement, `${bucketArn()}/*`),
-  );
-}
 
 /**
  * Every S3 bucket must have a policy that denies requests not sent over TLS. S3 also answers on
@@ -68,7 +42,11 @@ export const acmeS3BucketpolicyEnforceTlsOnly: AcmeStackPolicy = {
           policyKind: "BucketPolicy",
           attach: "an aws.s3.BucketPolicy",
           fix: FIX,
-          enforcesTls: (policy) => enforcesTls(policy, () => String(bucket.props.arn)),
+          enforcesTls: (policy) =>
+            deniesEveryoneWithoutTls(policy, ["*", "s3:*"], () => [
+              String(bucket.props.arn),
+              `${String(bucket.props.arn)}/*`,
+            ]),
         },
         reportViolation,
       );

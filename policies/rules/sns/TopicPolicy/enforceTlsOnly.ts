@@ -1,14 +1,6 @@
 import type { PolicyResource } from "@pulumi/policy";
-import {
-  checkTlsOnly,
-  deniesWithoutTls,
-  hasWildcardPrincipal,
-  parseStatements,
-  resourcePattern,
-  type ResourcePolicyStatement,
-} from "../../../lib/keyPolicy";
+import { checkTlsOnly, deniesEveryoneWithoutTls } from "../../../lib/keyPolicy";
 import type { AcmeStackPolicy } from "../../../lib/policy";
-import { stringList } from "../../../lib/values";
 
 const SNS_TOPIC = "aws:sns/topic:Topic";
 const SNS_TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy";
@@ -16,20 +8,6 @@ const SNS_TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy";
 const FIX =
   'a statement that denies Principal "*" sns:Publish (or "sns:*") on the topic under ' +
   '{"Bool": {"aws:SecureTransport": "false"}}.';
-
-/** True when the document denies publishing to the topic to everyone without TLS. */
-function enforcesTls(policy: unknown, topicArn: () => string): boolean {
-  const statements = (parseStatements(policy) ?? []) as ResourcePolicyStatement[];
-  return statements.some(
-    (statement) =>
-      deniesWithoutTls(statement) &&
-      hasWildcardPrincipal(statement) &&
-      stringList(statement.Action).some((a) =>
-        ["*", "sns:*", "sns:publish"].includes(a.toLowerCase()),
-      ) &&
-      stringList(statement.Resource).some((r) => resourcePattern(r).test(topicArn())),
-  );
-}
 
 /**
  * Every SNS topic must have a policy that denies publishing without TLS: SNS also accepts
@@ -61,7 +39,10 @@ export const acmeSnsTopicpolicyEnforceTlsOnly: AcmeStackPolicy = {
           policyKind: "TopicPolicy",
           attach: "an aws.sns.TopicPolicy",
           fix: FIX,
-          enforcesTls: (policy) => enforcesTls(policy, () => String(topic.props.arn)),
+          enforcesTls: (policy) =>
+            deniesEveryoneWithoutTls(policy, ["*", "sns:*", "sns:Publish"], () => [
+              String(topic.props.arn),
+            ]),
         },
         reportViolation,
       );

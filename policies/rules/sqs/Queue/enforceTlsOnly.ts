@@ -1,15 +1,7 @@
 import type { PolicyResource } from "@pulumi/policy";
-import {
-  checkTlsOnly,
-  deniesWithoutTls,
-  hasWildcardPrincipal,
-  parseStatements,
-  resourcePattern,
-  type ResourcePolicyStatement,
-} from "../../../lib/keyPolicy";
+import { checkTlsOnly, deniesEveryoneWithoutTls } from "../../../lib/keyPolicy";
 import type { AcmeStackPolicy } from "../../../lib/policy";
 import { validateStackResourcesType } from "../../../lib/policy";
-import { stringList } from "../../../lib/values";
 
 const SQS_QUEUE = "aws:sqs/queue:Queue";
 const SQS_QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy";
@@ -17,21 +9,6 @@ const SQS_QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy";
 const FIX =
   'a statement that denies Principal "*" every SQS action ("sqs:*") on the queue under ' +
   '{"Bool": {"aws:SecureTransport": "false"}}.';
-
-/**
- * True when the document denies every SQS action on the queue to everyone without TLS. The ARN is
- * read last and only if needed, since it may be unknown.
- */
-function enforcesTls(policy: unknown, queueArn: () => string): boolean {
-  const statements = (parseStatements(policy) ?? []) as ResourcePolicyStatement[];
-  return statements.some(
-    (statement) =>
-      deniesWithoutTls(statement) &&
-      hasWildcardPrincipal(statement) &&
-      stringList(statement.Action).some((a) => a === "*" || a.toLowerCase() === "sqs:*") &&
-      stringList(statement.Resource).some((r) => resourcePattern(r).test(queueArn())),
-  );
-}
 
 /**
  * Every SQS queue must have a policy that denies requests not sent over TLS. SQS also answers on
@@ -64,7 +41,8 @@ export const acmeSqsQueueEnforceTlsOnly: AcmeStackPolicy = {
           policyKind: "QueuePolicy",
           attach: "an aws.sqs.QueuePolicy",
           fix: FIX,
-          enforcesTls: (policy) => enforcesTls(policy, () => String(queue.props.arn)),
+          enforcesTls: (policy) =>
+            deniesEveryoneWithoutTls(policy, ["*", "sqs:*"], () => [String(queue.props.arn)]),
         },
         reportViolation,
       );
