@@ -822,10 +822,7 @@ function inClusterPlatform(topics: KafkaTopics) {
     {
       topicArn: alarms.topicArn,
       api: { apiName: gateway.restApi.name, stageName: gateway.stage.stageName },
-      // arn:<partition>:pipes:<region>:<account>:pipe/<name>
-      ...(stepFunctions
-        ? { workflowPipeName: stepFunctions.pipeArn.apply((arn) => arn.split("/").pop()!) }
-        : {}),
+      ...(stepFunctions ? { workflowPipeName: stepFunctions.pipeName } : {}),
     },
     { providers: [aws_] },
   );

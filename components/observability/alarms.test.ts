@@ -247,6 +247,7 @@ describe("CloudWatchAlarms", () => {
             stat: "Sum",
             period: 60,
           },
+          returnData: false,
         },
         {
           id: "offBy",
@@ -477,6 +478,7 @@ describe("RequestPathAlarms", () => {
             stat: "Sum",
             period: 300,
           },
+          returnData: false,
         },
         {
           id: "m1",
@@ -487,6 +489,7 @@ describe("RequestPathAlarms", () => {
             stat: "Sum",
             period: 300,
           },
+          returnData: false,
         },
         {
           id: "failed",

@@ -363,6 +363,8 @@ export class CloudWatchAlarms extends pulumi.ComponentResource {
                 stat: "Sum",
                 period: KAFKA_HEALTH_ALARM.clusterPeriodSeconds,
               },
+              // PutMetricAlarm: exactly one query returns data, the alarm's expression.
+              returnData: false,
             },
             {
               id: "offBy",
@@ -587,6 +589,8 @@ export class RequestPathAlarms extends pulumi.ComponentResource {
                 stat: "Sum",
                 period: 300,
               },
+              // PutMetricAlarm: exactly one query returns data, the alarm's expression.
+              returnData: false,
             })),
             {
               id: "failed",

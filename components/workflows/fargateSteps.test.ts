@@ -255,6 +255,17 @@ describe("FargateSteps and the fargate runner", () => {
     assert.equal(alarm.inputs.threshold, 0);
     assert.equal(alarm.inputs.comparisonOperator, "GreaterThanThreshold");
     assert.match(alarm.inputs.alarmDescription as string, /WorkflowExecutionsFailed\.md/);
+    // PutMetricAlarm takes exactly one query with ReturnData true (an omitted one counts as true).
+    const queries = alarm.inputs.metricQueries as Array<{ id: string; returnData?: boolean }>;
+    assert.deepEqual(
+      queries.map((q) => [q.id, q.returnData]),
+      [
+        ["m0", false],
+        ["m1", false],
+        ["m2", false],
+        ["failed", true],
+      ],
+    );
   });
 
   it("reports every invalid argument by its path, before registering", () => {

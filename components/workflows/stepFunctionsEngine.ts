@@ -200,6 +200,8 @@ export class StepFunctionsEngine extends pulumi.ComponentResource {
   public readonly stateMachineArn: pulumi.Output<string>;
   public readonly roleArn: pulumi.Output<string>;
   public readonly pipeArn: pulumi.Output<string>;
+  /** The pipe's name (the `PipeName` dimension of its CloudWatch metrics). */
+  public readonly pipeName: pulumi.Output<string>;
   public readonly pipeRoleArn: pulumi.Output<string>;
   /** The state machine's log group. */
   public readonly logGroupName: pulumi.Output<string>;
@@ -371,6 +373,8 @@ export class StepFunctionsEngine extends pulumi.ComponentResource {
                   stat: "Sum",
                   period: 300,
                 },
+                // PutMetricAlarm: exactly one query returns data, the alarm's expression.
+                returnData: false,
               }),
             ),
             {
@@ -392,6 +396,7 @@ export class StepFunctionsEngine extends pulumi.ComponentResource {
     this.stateMachineArn = stateMachine.arn;
     this.roleArn = role.arn;
     this.pipeArn = pipe.arn;
+    this.pipeName = pipe.name;
     this.pipeRoleArn = pipeRole.arn;
     this.logGroupName = logs.name;
     this.pipeLogGroupName = pipeLogs.name;
