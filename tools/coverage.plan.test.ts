@@ -14,21 +14,11 @@ import { bootstrapPolicyConfig, runBootstrapProgram } from "../bootstrap/plan";
 import { coverageOf, loadControls, type CoverageReport } from "../policies/lib/coverage";
 import { allPolicies } from "../policies/rules";
 import { WAIVERS } from "../policies/waivers";
-import { cachedPlan, type CachedPlan } from "./planCache";
+import { cachedPlan, type CachedPlan, stackFileWithStepFunctions } from "./planCache";
 import { main, type Output } from "./policy";
 import type { StackExport } from "./stackExport";
 
 const ROOT = path.resolve(__dirname, "..");
-
-/** prod's stack file with the Step Functions engine, as docs/workflow-engines.md shows it. */
-function prodWithStepFunctions(): string {
-  const text = fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8");
-  const changed = text.replace(/^ {6}engine: argo$/m, "      engine: step-functions");
-  assert.notEqual(changed, text, "Pulumi.prod.yaml no longer sets `engine: argo` at that place");
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "coverage-")), "Pulumi.prod.yaml");
-  fs.writeFileSync(file, changed);
-  return file;
-}
 
 function packConfig(stack: string): PolicyPackConfig | undefined {
   const file = path.join(ROOT, "policies", "config", `${stack}.json`);
@@ -55,7 +45,7 @@ const PLANS: Array<{ label: string; stack: string; plan: () => CachedPlan }> = [
   {
     label: "prod with step-functions",
     stack: "prod",
-    plan: () => cachedPlan("prod", prodWithStepFunctions()),
+    plan: () => cachedPlan("prod", stackFileWithStepFunctions("prod")),
   },
 ];
 

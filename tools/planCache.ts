@@ -12,7 +12,10 @@
 import { createHash } from "node:crypto";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { EngineName } from "../components/workflows/engines/capabilities";
 import type { CheckedResource } from "./checks/graph";
 import { sharedDir } from "./checks/shared";
 import type { StackExport } from "./stackExport";
@@ -156,4 +159,25 @@ export function cachedPlan(stack: string, configFile?: string): CachedPlan {
     }
   }
   return read(dir);
+}
+
+/**
+ * A copy of `Pulumi.<stack>.yaml` with `platform.workflows.engine: step-functions` (and the step
+ * runner, when given) and nothing else changed, for `cachedPlan(stack, file)`: the plan tests of
+ * the Step Functions engine, Service A's status reads and the control coverage share it, so the
+ * same bytes hit the same cached plan. Throws when the stack file is not on Argo.
+ */
+export function stackFileWithStepFunctions(stack: string, stepRunner?: string): string {
+  const stackFile = parseYaml(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
+    config: Record<string, { workflows: Record<string, unknown> }>;
+  };
+  const platform = stackFile.config["acme-platform:platform"];
+  if (platform.workflows.engine !== EngineName.Argo) {
+    throw new Error(`Pulumi.${stack}.yaml: platform.workflows.engine is not argo`);
+  }
+  platform.workflows.engine = EngineName.StepFunctions;
+  if (stepRunner) platform.workflows.stepRunner = stepRunner;
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sfn-")), `Pulumi.${stack}.yaml`);
+  fs.writeFileSync(file, stringifyYaml(stackFile));
+  return file;
 }

@@ -8,15 +8,14 @@
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
-import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { parse as parseYaml } from "yaml";
 import {
   SERVICE_A_STATUS_RBAC,
   serviceAStatusIamStatements,
 } from "../../services/service-a/src/statusAccess";
-import { cachedPlan, type CachedPlan } from "../../tools/planCache";
+import { cachedPlan, type CachedPlan, stackFileWithStepFunctions } from "../../tools/planCache";
 import type { ExportedResource } from "../../tools/stackExport";
 import { simulateIam, MOCK_ACCOUNT_ID, type IamDecision } from "../../tools/testing";
 import { EngineName } from "../workflows/engines/capabilities";
@@ -34,22 +33,6 @@ function platformOf(file: string): { workflows: { engine: string; namespace: str
     config: Record<string, { workflows: { engine: string; namespace: string } }>;
   };
   return stackFile.config["acme-platform:platform"];
-}
-
-/**
- * A stack file with only the engine (and optionally the runner) changed, as components/workflows
- * stepFunctionsStack.plan.test.ts writes it (the same bytes: the plan cache serves both).
- */
-function withStepFunctions(stack: string, stepRunner?: StepRunner): string {
-  const stackFile = parseYaml(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
-    config: Record<string, { workflows: Record<string, unknown> }>;
-  };
-  const platform = stackFile.config["acme-platform:platform"];
-  platform.workflows.engine = EngineName.StepFunctions;
-  if (stepRunner) platform.workflows.stepRunner = stepRunner;
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sfn-")), `Pulumi.${stack}.yaml`);
-  fs.writeFileSync(file, stringifyYaml(stackFile));
-  return file;
 }
 
 /** Service A's Deployment, its container's env as a map, and its pod spec. */
@@ -174,7 +157,7 @@ for (const [stack, stepRunner] of [
     let machineArn: string;
     const of = (type: string) => resources.filter((r) => r.type === type);
     before(() => {
-      run = cachedPlan(stack, withStepFunctions(stack, stepRunner));
+      run = cachedPlan(stack, stackFileWithStepFunctions(stack, stepRunner));
       resources = run.export.deployment.resources;
       const machines = of("aws:sfn/stateMachine:StateMachine");
       assert.equal(machines.length, 1);

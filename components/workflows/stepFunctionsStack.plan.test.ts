@@ -8,33 +8,12 @@
  * policy pack and every check.
  */
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import aslValidator from "asl-validator";
-import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { cachedPlan, type CachedPlan } from "../../tools/planCache";
+import { cachedPlan, type CachedPlan, stackFileWithStepFunctions } from "../../tools/planCache";
 import type { ExportedResource } from "../../tools/stackExport";
 import { SERVICE_A_STATUS_RBAC } from "../../services/service-a/src/statusAccess";
-import { EngineName } from "./engines/capabilities";
 import { RUN_JOB_SYNC, RUN_TASK_SYNC, SFN_STATES, StepRunner } from "./engines/stepFunctions";
-
-const ROOT = path.resolve(__dirname, "..", "..");
-
-/** A stack file with only the engine (and optionally the runner) changed, for `--config`. */
-function withStepFunctions(stack: string, stepRunner?: StepRunner): string {
-  const stackFile = parseYaml(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
-    config: Record<string, { workflows: Record<string, unknown> }>;
-  };
-  const platform = stackFile.config["acme-platform:platform"];
-  assert.equal(platform.workflows.engine, EngineName.Argo, `${stack} stays on Argo`);
-  platform.workflows.engine = EngineName.StepFunctions;
-  if (stepRunner) platform.workflows.stepRunner = stepRunner;
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sfn-")), `Pulumi.${stack}.yaml`);
-  fs.writeFileSync(file, stringifyYaml(stackFile));
-  return file;
-}
 
 type Asl = {
   States: Record<string, { Type: string; Resource?: string; Arguments?: Record<string, unknown> }>;
@@ -43,7 +22,7 @@ type Asl = {
 function planned(stack: string, stepRunner?: StepRunner) {
   const state = {} as { run: CachedPlan; resources: ExportedResource[] };
   before(() => {
-    state.run = cachedPlan(stack, withStepFunctions(stack, stepRunner));
+    state.run = cachedPlan(stack, stackFileWithStepFunctions(stack, stepRunner));
     state.resources = state.run.export.deployment.resources;
   });
   const of = (type: string) => state.resources.filter((r) => r.type === type);
