@@ -674,6 +674,12 @@ const alertThresholdsSchema = z
       renewalOverdueFor: promDuration,
     }),
     elasticsearch: thresholdGroup({ notGreenFor: promDuration, healthUnknownFor: promDuration }),
+    logShipping: thresholdGroup({
+      stalledFor: promDuration,
+      pausedFor: promDuration,
+      lossFor: promDuration,
+      logstashFor: promDuration,
+    }),
     events: thresholdGroup({ failuresFor: promDuration }),
     autoscaling: thresholdGroup({ errorsFor: promDuration, unavailableFor: promDuration }),
     monitoring: thresholdGroup({

@@ -414,6 +414,7 @@ function inClusterPlatform(topics: KafkaTopics) {
       provider: k8sProvider,
       highAvailability,
       argoEvents: platform.workflows.engine === EngineName.Argo,
+      loggingNamespace: logging.namespace,
       prometheus: observability.prometheus,
       storageClassName: DEFAULT_STORAGE_CLASS,
       // The config names its receivers' credentials by file only; their values come from the

@@ -71,6 +71,7 @@ const T: AlertThresholds = {
     renewalOverdueFor: "1h",
   },
   elasticsearch: { notGreenFor: "15m", healthUnknownFor: "15m" },
+  logShipping: { stalledFor: "10m", pausedFor: "10m", lossFor: "1m", logstashFor: "5m" },
   events: { failuresFor: "10m" },
   autoscaling: { errorsFor: "10m", unavailableFor: "10m" },
   monitoring: {
@@ -126,6 +127,10 @@ const meshLatency = (slow: number): Series[] => [
   counter(`response_latency_ms_bucket{${svc}, le="+Inf"}`, 1000),
   counter(`response_latency_ms_count{${svc}}`, 1000),
 ];
+const fluentBit = 'namespace="logging", pod="fluent-bit-x7k2p"';
+const logstash = 'namespace="logging", pod="logs-ls-0"';
+const logstashOutput = (metric: string) =>
+  `logstash_stats_pipeline_plugin_${metric}{${logstash}, pipeline="containers", plugin_type="output", plugin="elasticsearch", plugin_id="elasticsearch"}`;
 const queue = 'dimension_QueueName="orders-1a2b3c4"';
 const dlq = 'dimension_QueueName="orders-dlq-1a2b3c4"';
 const targets = (down: number, total: number): Series[] =>
@@ -354,6 +359,54 @@ const CASES: Record<string, AlertCase> = {
     quiet: [gauge(`elasticsearch_cluster_health_status{cluster="logs", color="green"}`, 0)],
     labels: { color: "green" },
     start: 0,
+  },
+  // Retrying and delivering nothing; retrying while delivering is a blip, not a stall.
+  FluentBitOutputStalled: {
+    firing: [
+      counter(`fluentbit_output_retries_total{${fluentBit}, name="logstash"}`, 5),
+      counter(`fluentbit_output_proc_records_total{${fluentBit}, name="logstash"}`, 0),
+    ],
+    quiet: [
+      counter(`fluentbit_output_retries_total{${fluentBit}, name="logstash"}`, 5),
+      counter(`fluentbit_output_proc_records_total{${fluentBit}, name="logstash"}`, 100),
+    ],
+    labels: { namespace: "logging", pod: "fluent-bit-x7k2p", name: "logstash" },
+    start: 1,
+  },
+  FluentBitIngestionPaused: {
+    firing: [gauge(`fluentbit_input_ingestion_paused{${fluentBit}, name="containers"}`, 1)],
+    quiet: [gauge(`fluentbit_input_ingestion_paused{${fluentBit}, name="containers"}`, 0)],
+    labels: { namespace: "logging", pod: "fluent-bit-x7k2p", name: "containers" },
+    start: 0,
+  },
+  FluentBitRecordsDropped: {
+    firing: [counter(`fluentbit_output_dropped_records_total{${fluentBit}, name="logstash"}`, 3)],
+    quiet: [counter(`fluentbit_output_dropped_records_total{${fluentBit}, name="logstash"}`, 0)],
+    labels: { namespace: "logging", pod: "fluent-bit-x7k2p", name: "logstash" },
+    start: 1,
+  },
+  LogstashDown: {
+    firing: [gauge(`logstash_info_up{${logstash}}`, 0)],
+    quiet: [gauge(`logstash_info_up{${logstash}}`, 1)],
+    labels: { namespace: "logging", pod: "logs-ls-0" },
+    start: 0,
+  },
+  LogstashPipelineReloadFailed: {
+    firing: [gauge(`logstash_stats_pipeline_up{${logstash}, pipeline="containers"}`, 0)],
+    quiet: [gauge(`logstash_stats_pipeline_up{${logstash}, pipeline="containers"}`, 1)],
+    labels: { namespace: "logging", pod: "logs-ls-0", pipeline: "containers" },
+    start: 0,
+  },
+  LogstashDocumentsRejected: {
+    firing: [counter(logstashOutput("documents_non_retryable_failures"), 2)],
+    quiet: [counter(logstashOutput("documents_non_retryable_failures"), 0)],
+    labels: {
+      namespace: "logging",
+      pod: "logs-ls-0",
+      pipeline: "containers",
+      plugin_id: "elasticsearch",
+    },
+    start: 1,
   },
   KedaScalerErrors: {
     firing: [

@@ -99,6 +99,29 @@ export interface AlertThresholds {
      */
     healthUnknownFor: Duration;
   };
+  logShipping: {
+    /**
+     * How long a Fluent Bit output may keep retrying without delivering a record before it warns:
+     * Logstash is unreachable, or answers 429 while it cannot write to Elasticsearch. Fluent Bit
+     * retries forever (`Retry_Limit False`), so this, not a failed retry, is the symptom. @default 10m
+     */
+    stalledFor: Duration;
+    /**
+     * How long Fluent Bit's tail input may stay paused, its memory buffer full, before it warns:
+     * lines of log files rotated meanwhile are never read. @default 10m
+     */
+    pausedFor: Duration;
+    /**
+     * How long a dropped Fluent Bit record or a document Elasticsearch rejected from Logstash
+     * keeps the alert pending: either is a log lost for good. @default 1m
+     */
+    lossFor: Duration;
+    /**
+     * How long a Logstash pod's monitoring API may be unreachable, or its pipeline's last reload
+     * have failed, before it warns. @default 5m
+     */
+    logstashFor: Duration;
+  };
   events: {
     /**
      * How long an Argo Events Sensor's triggers or EventSource's events may keep failing (no
@@ -179,6 +202,7 @@ export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = {
     renewalOverdueFor: "1h",
   },
   elasticsearch: { notGreenFor: "15m", healthUnknownFor: "15m" },
+  logShipping: { stalledFor: "10m", pausedFor: "10m", lossFor: "1m", logstashFor: "5m" },
   events: { failuresFor: "10m" },
   autoscaling: { errorsFor: "10m", unavailableFor: "10m" },
   monitoring: {
@@ -434,6 +458,7 @@ export function renderRuleGroups(t: AlertThresholds, opts: RenderOptions): RuleG
   const s = t.sqs;
   const c = t.certificates;
   const mon = t.monitoring;
+  const ls = t.logShipping;
 
   return [
     {
@@ -602,6 +627,60 @@ export function renderRuleGroups(t: AlertThresholds, opts: RenderOptions): RuleG
           t.elasticsearch.healthUnknownFor,
           "Elasticsearch health is unknown",
           `No elasticsearch_cluster_health_status series for ${t.elasticsearch.healthUnknownFor}: the exporter is not running or cannot reach Elasticsearch.`,
+        ),
+        // The shippers (components/observability/logging.ts: Fluent Bit on every node posting to
+        // Logstash, which writes to Elasticsearch). Logstash retries what Elasticsearch refuses for
+        // now (down, 429), so its input blocks and answers Fluent Bit 429: that outage surfaces
+        // as FluentBitOutputStalled beside the Elasticsearch alerts above. Budget: warns 15m
+        // after the last delivery (a 5m rate, then 10m); 10m into a full buffer; 2m after a lost
+        // log; 5m after Logstash's API stops answering or a pipeline reload fails.
+        rule(
+          "FluentBitOutputStalled",
+          "warning",
+          "sum by (namespace, pod, name) (rate(fluentbit_output_retries_total[5m])) > 0 unless sum by (namespace, pod, name) (rate(fluentbit_output_proc_records_total[5m])) > 0",
+          ls.stalledFor,
+          "Fluent Bit {{ $labels.pod }} delivers no logs",
+          `Fluent Bit {{ $labels.pod }} has retried its {{ $labels.name }} output for ${ls.stalledFor} without delivering a record: this node's logs are not reaching Logstash.`,
+        ),
+        rule(
+          "FluentBitIngestionPaused",
+          "warning",
+          "max by (namespace, pod, name) (fluentbit_input_ingestion_paused) > 0",
+          ls.pausedFor,
+          "Fluent Bit {{ $labels.pod }} stopped reading logs",
+          `The {{ $labels.name }} input of Fluent Bit {{ $labels.pod }} has been paused for ${ls.pausedFor}: its memory buffer is full, and lines of log files rotated meanwhile are lost.`,
+        ),
+        rule(
+          "FluentBitRecordsDropped",
+          "warning",
+          "sum by (namespace, pod, name) (increase(fluentbit_output_dropped_records_total[10m])) > 0",
+          ls.lossFor,
+          "Fluent Bit {{ $labels.pod }} dropped log records",
+          "Fluent Bit {{ $labels.pod }} dropped records of its {{ $labels.name }} output in the last 10 minutes: they never reach Elasticsearch.",
+        ),
+        rule(
+          "LogstashDown",
+          "warning",
+          "max by (namespace, pod) (logstash_info_up) < 1",
+          ls.logstashFor,
+          "Logstash {{ $labels.pod }} does not answer",
+          `The exporter beside Logstash {{ $labels.pod }} has not reached its monitoring API for ${ls.logstashFor}: Logstash is starting, stuck or out of memory.`,
+        ),
+        rule(
+          "LogstashPipelineReloadFailed",
+          "warning",
+          "min by (namespace, pod, pipeline) (logstash_stats_pipeline_up) < 1",
+          ls.logstashFor,
+          "Logstash {{ $labels.pod }} cannot load pipeline {{ $labels.pipeline }}",
+          `The last reload of pipeline {{ $labels.pipeline }} on Logstash {{ $labels.pod }} failed ${ls.logstashFor} ago or more: it runs its previous configuration, or none after a restart.`,
+        ),
+        rule(
+          "LogstashDocumentsRejected",
+          "warning",
+          "sum by (namespace, pod, pipeline, plugin_id) (increase(logstash_stats_pipeline_plugin_documents_non_retryable_failures[10m])) > 0",
+          ls.lossFor,
+          "Elasticsearch rejects logs from Logstash {{ $labels.pod }}",
+          "Elasticsearch rejected documents from output {{ $labels.plugin_id }} of Logstash {{ $labels.pod }} in the last 10 minutes (a mapping conflict, or an index it may not write): Logstash drops them.",
         ),
       ],
     },

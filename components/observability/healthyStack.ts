@@ -15,6 +15,12 @@ import { revealSecrets } from "../../tools/stackExport";
 import { KEDA_NAMESPACE, KEDA_POD_MONITOR, KEDA_WORKLOADS } from "../platform/keda";
 import { KIT_HTTP_BUCKETS_SECONDS } from "../services/serviceObservability";
 import { type RuleGroup } from "./alertRules";
+import {
+  FLUENT_BIT_INPUT_ALIAS,
+  FLUENT_BIT_OUTPUT_ALIAS,
+  LOGSTASH_ELASTICSEARCH_OUTPUT_ID,
+  LOGSTASH_PIPELINE_ID,
+} from "./logging";
 
 /** What a stack's graph says a healthy deployment exposes. */
 export interface HealthyStackFacts {
@@ -147,6 +153,11 @@ const labels = (l: Record<string, string>) =>
 const flat = (v: number) => `${v}x${SERIES_MINUTES}`;
 /** A counter growing by `perMinute` each minute. */
 const counter = (perMinute: number) => `0+${perMinute}x${SERIES_MINUTES}`;
+
+/** A Fluent Bit and a Logstash pod the log path's series describe (the rules group by pod). */
+const FLUENT_BIT_POD = { namespace: "logging", pod: "fluent-bit-x7k2p" };
+const FLUENT_BIT_OUTPUT = labels({ ...FLUENT_BIT_POD, name: FLUENT_BIT_OUTPUT_ALIAS });
+const LOGSTASH_POD = { namespace: "logging", pod: "logs-ls-0" };
 
 /** A meshed workload the mesh series describe (any name: the mesh rules group by it). */
 const MESH_WORKLOAD = { namespace: "orders", deployment: "orders-api" };
@@ -371,6 +382,61 @@ export const HEALTHY_METRICS: Readonly<
           values: flat(color === "green" ? 1 : 0),
         })),
       ),
+  },
+  fluentbit_output_retries_total: {
+    why: "Fluent Bit: its Logstash output never retries",
+    series: () => [
+      { series: `fluentbit_output_retries_total${FLUENT_BIT_OUTPUT}`, values: flat(0) },
+    ],
+  },
+  fluentbit_output_proc_records_total: {
+    why: "Fluent Bit: its Logstash output delivers records",
+    series: () => [
+      { series: `fluentbit_output_proc_records_total${FLUENT_BIT_OUTPUT}`, values: counter(100) },
+    ],
+  },
+  fluentbit_output_dropped_records_total: {
+    why: "Fluent Bit: no record dropped",
+    series: () => [
+      { series: `fluentbit_output_dropped_records_total${FLUENT_BIT_OUTPUT}`, values: flat(0) },
+    ],
+  },
+  fluentbit_input_ingestion_paused: {
+    why: "Fluent Bit: its tail input is never paused",
+    series: () => [
+      {
+        series: `fluentbit_input_ingestion_paused${labels({ ...FLUENT_BIT_POD, name: FLUENT_BIT_INPUT_ALIAS })}`,
+        values: flat(0),
+      },
+    ],
+  },
+  logstash_info_up: {
+    why: "Logstash: the exporter reaches its API",
+    series: () => [{ series: `logstash_info_up${labels(LOGSTASH_POD)}`, values: flat(1) }],
+  },
+  logstash_stats_pipeline_up: {
+    why: "Logstash: its pipeline loaded",
+    series: () => [
+      {
+        series: `logstash_stats_pipeline_up${labels({ ...LOGSTASH_POD, pipeline: LOGSTASH_PIPELINE_ID })}`,
+        values: flat(1),
+      },
+    ],
+  },
+  logstash_stats_pipeline_plugin_documents_non_retryable_failures: {
+    why: "Logstash: Elasticsearch accepts every document",
+    series: () => [
+      {
+        series: `logstash_stats_pipeline_plugin_documents_non_retryable_failures${labels({
+          ...LOGSTASH_POD,
+          pipeline: LOGSTASH_PIPELINE_ID,
+          plugin_type: "output",
+          plugin: "elasticsearch",
+          plugin_id: LOGSTASH_ELASTICSEARCH_OUTPUT_ID,
+        })}`,
+        values: flat(0),
+      },
+    ],
   },
   prometheus_notifications_errors_total: {
     why: "Prometheus: no failed notification",

@@ -20,6 +20,7 @@ import {
   LOG_INDEX_PATTERN,
   Logging,
   type LoggingArgs,
+  logShippingPodMonitors,
   logstashPipeline,
   validateLoggingArgs,
 } from "./logging";
@@ -292,6 +293,29 @@ describe("Logging", () => {
                 name: "logstash",
                 resources: { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "2Gi" } },
               },
+              {
+                name: "metrics",
+                image: "kuskoman/logstash-exporter:v1.9.1",
+                env: [
+                  { name: "LOGSTASH_URL", value: "https://localhost:9600" },
+                  { name: "HTTP_INSECURE", value: "true" },
+                  { name: "PORT", value: "9198" },
+                ],
+                ports: [{ name: "metrics", containerPort: 9198, protocol: "TCP" }],
+                livenessProbe: {
+                  httpGet: { path: "/", port: "metrics" },
+                  periodSeconds: 20,
+                  timeoutSeconds: 5,
+                },
+                resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
+                securityContext: {
+                  runAsNonRoot: true,
+                  runAsUser: 65534,
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  capabilities: { drop: ["ALL"] },
+                },
+              },
             ],
           },
         },
@@ -299,9 +323,45 @@ describe("Logging", () => {
     }
   });
 
+  it("scrapes Fluent Bit and each Logstash pod's exporter with PodMonitors in the monitoring namespace", () => {
+    const [fluentBit, logstash] = logShippingPodMonitors("monitoring", "logging-prod");
+    assert.deepEqual(fluentBit, {
+      apiVersion: "monitoring.coreos.com/v1",
+      kind: "PodMonitor",
+      metadata: { name: "fluent-bit", namespace: "monitoring" },
+      spec: {
+        namespaceSelector: { matchNames: ["logging-prod"] },
+        selector: {
+          matchLabels: {
+            "app.kubernetes.io/name": "fluent-bit",
+            "app.kubernetes.io/instance": "fluent-bit",
+          },
+        },
+        podMetricsEndpoints: [
+          { interval: "60s", port: "http", path: "/api/v2/metrics/prometheus" },
+        ],
+      },
+    });
+    assert.deepEqual(logstash, {
+      apiVersion: "monitoring.coreos.com/v1",
+      kind: "PodMonitor",
+      metadata: { name: "logstash", namespace: "monitoring" },
+      spec: {
+        namespaceSelector: { matchNames: ["logging-prod"] },
+        selector: { matchLabels: { "common.k8s.elastic.co/type": "logstash" } },
+        podMetricsEndpoints: [{ interval: "60s", port: "metrics", path: "/metrics" }],
+      },
+    });
+    for (const m of [fluentBit, logstash]) assert.deepEqual(validateManifest(m as Manifest), []);
+    // The release the Fluent Bit monitor selects by instance.
+    assert.equal(releaseOf(prodUrn, CHARTS.fluentBit.name).inputs.name, "fluent-bit");
+  });
+
   it("parses JSON logs into service, namespace and trace_id and writes to Elasticsearch over TLS", () => {
     const pipeline = logstashPipeline();
-    assert.match(pipeline, /http \{ port => 8080 codec => json \}/);
+    assert.match(pipeline, /http \{ id => "fluent-bit" port => 8080 codec => json \}/);
+    // The `plugin_id` label of LogstashDocumentsRejected.
+    assert.match(pipeline, /elasticsearch \{\n {4}id => "elasticsearch"\n/);
     assert.match(
       pipeline,
       /json \{ source => "log" target => "app" skip_on_invalid_json => true \}/,
@@ -339,6 +399,12 @@ describe("Logging", () => {
     assert.match(values.config.outputs, /Host {14}logs-ls-http\.logging\.svc/);
     assert.match(values.config.outputs, /Port {14}8080/);
     assert.match(values.config.outputs, /Format {12}json/);
+    // The `name` label of the metrics the log-path alerts group by.
+    assert.match(values.config.inputs, /Alias {13}containers\n/);
+    assert.match(values.config.outputs, /Alias {13}logstash\n/);
+    // The chart's own [SERVICE] (HTTP server on metricsPort) stays: the PodMonitor scrapes it.
+    assert.equal((r.inputs.values as { config: { service?: string } }).config.service, undefined);
+    assert.equal((r.inputs.values as { metricsPort?: number }).metricsPort, undefined);
   });
 
   it("applies the logs' retention policy with a Job that authenticates as its own user", () => {

@@ -42,6 +42,45 @@ export const FLUENT_BIT_FREE_FORM_VALUES = [] as const;
 
 /** The Logstash HTTP input Fluent Bit posts to. */
 export const LOGSTASH_HTTP_PORT = 8080;
+
+/**
+ * The Helm release of Fluent Bit. The chart (fluent/helm-charts @ fluent-bit-0.58.1,
+ * charts/fluent-bit/templates/_helpers.tpl lines 49-52) labels its pods
+ * `app.kubernetes.io/name: fluent-bit` and `app.kubernetes.io/instance: <release>`.
+ */
+export const FLUENT_BIT_RELEASE = "fluent-bit";
+/**
+ * Fluent Bit's metrics: the chart keeps the HTTP server on (`config.service`, `HTTP_Server On`,
+ * `HTTP_Port {{ .Values.metricsPort }}`) and names that container port `http` (_pod.tpl lines
+ * 71-74). The v2 endpoint serves the cmetrics of every plugin instance, labelled `name` (its
+ * `Alias`): `fluentbit_output_*` (src/flb_output.c lines 1503-1556 at v5.1.1, the chart's
+ * appVersion) and `fluentbit_input_ingestion_paused` (src/flb_input.c lines 1678-1685).
+ */
+export const FLUENT_BIT_METRICS = { port: "http", path: "/api/v2/metrics/prometheus" } as const;
+/** The `Alias` of Fluent Bit's tail input and http output: the `name` label of their metrics. */
+export const FLUENT_BIT_INPUT_ALIAS = "containers";
+export const FLUENT_BIT_OUTPUT_ALIAS = "logstash";
+
+/**
+ * Logstash has no Prometheus endpoint: kuskoman/logstash-exporter runs beside it in each pod and
+ * turns the monitoring API's node stats into `logstash_*` metrics. v1.9.1 is the newest release
+ * (v2 is still a pre-release). Its image is `FROM scratch`, user 65534.
+ */
+export const LOGSTASH_EXPORTER_IMAGE = "kuskoman/logstash-exporter:v1.9.1";
+/** The exporter's container port (its default `PORT`) and that port's name, which the PodMonitor scrapes. */
+export const LOGSTASH_EXPORTER_PORT = 9198;
+export const LOGSTASH_EXPORTER_PORT_NAME = "metrics";
+/**
+ * The Logstash monitoring API, which ECK (3.5, pkg/controller/logstash/config.go `tlsConfig`)
+ * serves over TLS with a self-signed certificate for the API Service's names.
+ */
+export const LOGSTASH_API_PORT = 9600;
+/** The id of the one Logstash pipeline: the `pipeline` label of its metrics. */
+export const LOGSTASH_PIPELINE_ID = "containers";
+/** The `id` of the pipeline's Elasticsearch output: the `plugin_id` label of its metrics. */
+export const LOGSTASH_ELASTICSEARCH_OUTPUT_ID = "elasticsearch";
+/** The names of the two PodMonitors of the log path (Prometheus jobs `<monitoring ns>/<name>`). */
+export const LOG_SHIPPING_POD_MONITORS = { fluentBit: "fluent-bit", logstash: "logstash" } as const;
 /** The data stream logs land in (`logs-<dataset>-<namespace>`). */
 export const LOG_DATA_STREAM = "logs-acme-default";
 /** The log data streams the acme-logs template and policy cover (and the ILM role manages). */
@@ -429,7 +468,7 @@ export function kibanaManifest(v: {
 export function logstashPipeline(): string {
   return [
     "input {",
-    `  http { port => ${LOGSTASH_HTTP_PORT} codec => json }`,
+    `  http { id => "fluent-bit" port => ${LOGSTASH_HTTP_PORT} codec => json }`,
     "}",
     "filter {",
     '  json { source => "log" target => "app" skip_on_invalid_json => true }',
@@ -447,6 +486,7 @@ export function logstashPipeline(): string {
     "}",
     "output {",
     "  elasticsearch {",
+    `    id => "${LOGSTASH_ELASTICSEARCH_OUTPUT_ID}"`,
     '    hosts => ["${LOGS_ES_HOSTS}"]',
     '    user => "${LOGS_ES_USER}"',
     '    password => "${LOGS_ES_PASSWORD}"',
@@ -477,7 +517,7 @@ export function logstashManifest(v: {
       version: ELASTIC_STACK_VERSION,
       count: v.count,
       elasticsearchRefs: [{ name: v.elasticsearchName, clusterName: "logs" }],
-      pipelines: [{ "pipeline.id": "containers", "config.string": logstashPipeline() }],
+      pipelines: [{ "pipeline.id": LOGSTASH_PIPELINE_ID, "config.string": logstashPipeline() }],
       services: [
         {
           name: "http",
@@ -503,11 +543,85 @@ export function logstashManifest(v: {
               name: "logstash",
               resources: { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "2Gi" } },
             },
+            logstashExporterContainer(),
           ],
         },
       },
     },
   };
+}
+
+/**
+ * The logstash-exporter sidecar of each Logstash pod. It reads the API on the pod's own loopback:
+ * ECK's certificate names the API Service, not `localhost`, and v1.9.1 takes no CA
+ * (fetcher/logstash_client/client.go: only `HTTP_INSECURE`), so verification is off for a
+ * connection that never leaves the pod's network namespace.
+ */
+export function logstashExporterContainer(): Record<string, unknown> {
+  return {
+    name: "metrics",
+    image: LOGSTASH_EXPORTER_IMAGE,
+    env: [
+      { name: "LOGSTASH_URL", value: `https://localhost:${LOGSTASH_API_PORT}` },
+      { name: "HTTP_INSECURE", value: "true" },
+      { name: "PORT", value: String(LOGSTASH_EXPORTER_PORT) },
+    ],
+    ports: [
+      { name: LOGSTASH_EXPORTER_PORT_NAME, containerPort: LOGSTASH_EXPORTER_PORT, protocol: "TCP" },
+    ],
+    // `/` answers while the exporter serves (server/server.go); `/healthcheck` would restart it
+    // whenever Logstash itself is slow.
+    livenessProbe: {
+      httpGet: { path: "/", port: LOGSTASH_EXPORTER_PORT_NAME },
+      periodSeconds: 20,
+      timeoutSeconds: 5,
+    },
+    resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: 65534,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    },
+  };
+}
+
+/**
+ * The PodMonitors of the log path, in the monitoring namespace `namespace` (`Monitoring` creates
+ * them once its CRDs are served): Fluent Bit on every node, and each Logstash pod's exporter. ECK
+ * labels Logstash pods `common.k8s.elastic.co/type: logstash` (3.5,
+ * pkg/apis/logstash/v1alpha1/labels.go `GetIdentityLabels`).
+ */
+export function logShippingPodMonitors(
+  namespace: string,
+  loggingNamespace: string,
+): Record<string, unknown>[] {
+  const monitor = (name: string, selector: Record<string, string>, endpoint: object) => ({
+    apiVersion: "monitoring.coreos.com/v1",
+    kind: "PodMonitor",
+    metadata: { name, namespace },
+    spec: {
+      namespaceSelector: { matchNames: [loggingNamespace] },
+      selector: { matchLabels: selector },
+      podMetricsEndpoints: [{ interval: "60s", ...endpoint }],
+    },
+  });
+  return [
+    monitor(
+      LOG_SHIPPING_POD_MONITORS.fluentBit,
+      {
+        "app.kubernetes.io/name": CHARTS.fluentBit.name,
+        "app.kubernetes.io/instance": FLUENT_BIT_RELEASE,
+      },
+      { port: FLUENT_BIT_METRICS.port, path: FLUENT_BIT_METRICS.path },
+    ),
+    monitor(
+      LOG_SHIPPING_POD_MONITORS.logstash,
+      { "common.k8s.elastic.co/type": "logstash" },
+      { port: LOGSTASH_EXPORTER_PORT_NAME, path: "/metrics" },
+    ),
+  ];
 }
 
 /** Helm values of Fluent Bit: a DaemonSet tailing container logs, posting to Logstash. */
@@ -522,6 +636,7 @@ export function fluentBitValues(v: { logstashHost: string }): Record<string, unk
       inputs: [
         "[INPUT]",
         "    Name              tail",
+        `    Alias             ${FLUENT_BIT_INPUT_ALIAS}`,
         "    Path              /var/log/containers/*.log",
         "    Exclude_Path      /var/log/containers/fluent-bit*",
         "    multiline.parser  docker, cri",
@@ -544,6 +659,7 @@ export function fluentBitValues(v: { logstashHost: string }): Record<string, unk
       outputs: [
         "[OUTPUT]",
         "    Name              http",
+        `    Alias             ${FLUENT_BIT_OUTPUT_ALIAS}`,
         "    Match             kube.*",
         `    Host              ${v.logstashHost}`,
         `    Port              ${LOGSTASH_HTTP_PORT}`,
@@ -874,7 +990,7 @@ export class Logging extends pulumi.ComponentResource {
     this.fluentBit = new k8s.helm.v3.Release(
       `${name}-fluent-bit`,
       {
-        name: "fluent-bit",
+        name: FLUENT_BIT_RELEASE,
         chart: CHARTS.fluentBit.name,
         version: CHARTS.fluentBit.version,
         repositoryOpts: { repo: CHARTS.fluentBit.repo },

@@ -462,13 +462,23 @@ describe("Monitoring", () => {
       assert.deepEqual(validateManifest(m), []);
     }
     // A Step Functions stack runs no Argo Events: no monitor that would select nothing.
-    const names = (options?: { argoEvents?: boolean }) =>
+    const names = (options?: Parameters<typeof podMonitors>[1]) =>
       podMonitors("monitoring-prod", options).map((m) => (m.metadata as Json).name);
     assert.ok(names().includes("argo-events-workloads"));
     assert.deepEqual(
       names({ argoEvents: false }),
       names().filter((n) => n !== "argo-events-workloads"),
     );
+    // The log path is scraped only where Monitoring is told the Logging namespace.
+    assert.deepEqual(names({ loggingNamespace: "logging" }), [
+      ...names(),
+      "fluent-bit",
+      "logstash",
+    ]);
+    const logging = podMonitors("monitoring-prod", { loggingNamespace: "logging-prod" }).slice(-2);
+    for (const m of logging) {
+      assert.deepEqual((m.spec as Json).namespaceSelector, { matchNames: ["logging-prod"] });
+    }
   });
 
   it("discovers SQS and MSK metrics in CloudWatch with YACE", () => {
@@ -654,6 +664,7 @@ describe("Monitoring", () => {
     const errors = validateMonitoringArgs(
       args({
         namespace: "kube-system",
+        loggingNamespace: "Logging",
         prometheus: { retention: "15 days", storageGiB: 0 },
         alertmanagerConfig: { secretName: "Bad_Name", yaml: "" },
         elasticsearchUrl: "elasticsearch:9200",
@@ -665,6 +676,7 @@ describe("Monitoring", () => {
       errors.map((e) => e.propertyPath),
       [
         "namespace",
+        "loggingNamespace",
         "prometheus.retention",
         "prometheus.storageGiB",
         "alertmanagerConfig.secretName",

@@ -40,7 +40,7 @@ import {
   GRAFANA_FREE_FORM_VALUES,
   grafanaValues,
 } from "./grafana";
-import { LOG_INDEX_PATTERN } from "./logging";
+import { LOG_INDEX_PATTERN, logShippingPodMonitors } from "./logging";
 import { yaceExporter } from "./yace";
 
 /**
@@ -109,6 +109,11 @@ export interface MonitoringArgs extends AwsContext {
    * @default true
    */
   argoEvents?: boolean;
+  /**
+   * The Logging component's namespace (`Logging.namespace`): Fluent Bit and Logstash there are
+   * scraped by PodMonitors ({@link logShippingPodMonitors}). Without it the log path is not scraped.
+   */
+  loggingNamespace?: string;
   prometheus: PrometheusArgs;
   /**
    * The StorageClass of Prometheus' and Alertmanager's volumes. It must encrypt
@@ -204,6 +209,15 @@ export function validateMonitoringArgs(args: MonitoringArgs): ValidationError[] 
   }
   if (typeof args.highAvailability !== "boolean") {
     add("highAvailability", "must be true or false");
+  }
+  if (
+    args.loggingNamespace !== undefined &&
+    (typeof args.loggingNamespace !== "string" || !DNS_LABEL.test(args.loggingNamespace))
+  ) {
+    add(
+      "loggingNamespace",
+      `"${String(args.loggingNamespace)}" is not a namespace name; give Logging.namespace`,
+    );
   }
   if (
     typeof args.prometheus?.retention !== "string" ||
@@ -348,17 +362,20 @@ export function kubePrometheusStackValues(v: KubePrometheusStackValuesInputs) {
 /**
  * The PodMonitors Monitoring creates in its namespace, each from the module of what it scrapes:
  * Linkerd (proxies and control plane), Argo Events workloads (when the stack runs them),
- * cert-manager and KEDA.
+ * cert-manager, KEDA, and the log path (Fluent Bit and Logstash, when a logging namespace is given).
  */
 export function podMonitors(
   namespace: string,
-  options: { argoEvents?: boolean } = {},
+  options: { argoEvents?: boolean; loggingNamespace?: string } = {},
 ): Record<string, unknown>[] {
   return [
     ...linkerdPodMonitors(namespace),
     ...((options.argoEvents ?? true) ? [argoEventsPodMonitor(namespace)] : []),
     certManagerPodMonitor(namespace),
     kedaPodMonitor(namespace),
+    ...(options.loggingNamespace !== undefined
+      ? logShippingPodMonitors(namespace, options.loggingNamespace)
+      : []),
   ];
 }
 
@@ -560,7 +577,10 @@ export class Monitoring extends pulumi.ComponentResource {
     );
 
     // The CRDs come with the release, so the monitors wait for it.
-    for (const m of podMonitors(namespaceName, { argoEvents: args.argoEvents })) {
+    for (const m of podMonitors(namespaceName, {
+      argoEvents: args.argoEvents,
+      loggingNamespace: args.loggingNamespace,
+    })) {
       new k8s.apiextensions.CustomResource(
         `${name}-${(m.metadata as { name: string }).name}`,
         m as k8s.apiextensions.CustomResourceArgs,

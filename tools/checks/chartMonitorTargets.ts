@@ -128,6 +128,18 @@ export const CHART_MONITOR_TARGETS: ChartMonitorTarget[] = [
     ports: [...ports],
     template: `keda/templates/${dir}/deployment.yaml`,
   })),
+  // fluent/helm-charts @ fluent-bit-0.58.1, charts/fluent-bit/templates/: the DaemonSet's pod
+  // labels (daemonset.yaml line 30, `fluent-bit.selectorLabels` at _helpers.tpl lines 49-52, the
+  // name being the chart's without nameOverride, lines 5-7) and its one container port, `http`
+  // on metricsPort (_pod.tpl lines 71-74), where the chart's [SERVICE] serves the metrics.
+  {
+    ...reviewed("fluentBit"),
+    kind: "pod",
+    workload: "fluent-bit",
+    labels: { "app.kubernetes.io/name": "fluent-bit", "app.kubernetes.io/instance": "{release}" },
+    ports: ["http"],
+    template: "charts/fluent-bit/templates/_pod.tpl",
+  },
   // The EventSource and Sensor pods the argo-events controller (chart argo-events 2.4.22,
   // appVersion v1.9.10) creates in the objects' namespaces: argoproj/argo-events @ v1.9.10,
   // pkg/reconciler/eventsource/controller.go line 90 and pkg/reconciler/sensor/controller.go line

@@ -136,6 +136,63 @@ describe("monitors: the graph's own Services and pods", () => {
   });
 });
 
+describe("monitors: the pods ECK makes from a Logstash resource", () => {
+  const LOGSTASH = k8s("kubernetes:logstash.k8s.elastic.co/v1alpha1:Logstash", "ls", {
+    apiVersion: "logstash.k8s.elastic.co/v1alpha1",
+    kind: "Logstash",
+    metadata: { name: "logs", namespace: "logging" },
+    spec: {
+      podTemplate: {
+        metadata: { labels: { team: "platform" } },
+        spec: {
+          containers: [
+            { name: "logstash" },
+            { name: "metrics", ports: [{ name: "metrics", containerPort: 9198 }] },
+          ],
+        },
+      },
+    },
+  });
+  const LOGSTASH_URN =
+    "urn:pulumi:test::p::kubernetes:logstash.k8s.elastic.co/v1alpha1:Logstash::ls";
+  const logstashMonitor = (selector: object, port: string) =>
+    podMonitor({
+      namespaceSelector: { matchNames: ["logging"] },
+      selector: { matchLabels: selector },
+      podMetricsEndpoints: [{ port }],
+    });
+
+  it("selects them by ECK's labels or the podTemplate's, on a sidecar's port or ECK's own", () => {
+    for (const [selector, port] of [
+      [{ "common.k8s.elastic.co/type": "logstash" }, "metrics"],
+      [{ "logstash.k8s.elastic.co/statefulset-name": "logs-ls", team: "platform" }, "http"],
+    ] as const) {
+      assert.deepEqual(checkMonitors([LOGSTASH, logstashMonitor(selector, port)], []), {
+        checked: 1,
+        errors: [],
+      });
+    }
+  });
+
+  it("fails a port neither ECK nor the podTemplate declares, and a label ECK does not set", () => {
+    assert.deepEqual(
+      checkMonitors(
+        [LOGSTASH, logstashMonitor({ "common.k8s.elastic.co/type": "logstash" }, "exporter")],
+        [],
+      ).errors,
+      [
+        `${PM}: PodMonitor monitoring/app podMetricsEndpoints[0] scrapes port "exporter", which no selected pod declares (${LOGSTASH_URN}: http, metrics)`,
+      ],
+    );
+    const wrongLabel = checkMonitors(
+      [LOGSTASH, logstashMonitor({ "common.k8s.elastic.co/type": "elasticsearch" }, "metrics")],
+      [],
+    ).errors;
+    assert.equal(wrongLabel.length, 1);
+    assert.match(wrongLabel[0], /selects no pod/);
+  });
+});
+
 describe("monitors: chart-made targets from the reviewed table", () => {
   const TABLE: ChartMonitorTarget[] = [
     {

@@ -79,6 +79,28 @@ const POD_TEMPLATE: Record<string, (spec: Obj) => Obj> = {
   CronJob: (spec) => obj(obj(obj(spec.jobTemplate).spec).template),
 };
 
+/**
+ * The pods ECK makes from a resource of the graph (the eck-operator chart's version,
+ * REVIEWED_AT.eckOperator in chartReviews.ts): its identity labels over the podTemplate's own
+ * labels, and the operator's container ports beside the podTemplate containers' ports.
+ * Logstash: elastic/cloud-on-k8s @ v3.5.0, pkg/apis/logstash/v1alpha1/labels.go lines 13-25
+ * (`GetPodIdentityLabels`, `Name` is `<name>-ls`) and pkg/controller/logstash/pod.go line 141
+ * (`http`, 9600, on the `logstash` container).
+ */
+const ECK_PODS: Record<
+  string,
+  (name: string) => { labels: Record<string, string>; ports: string[] }
+> = {
+  "logstash.k8s.elastic.co/Logstash": (name) => ({
+    labels: {
+      "common.k8s.elastic.co/type": "logstash",
+      "logstash.k8s.elastic.co/name": name,
+      "logstash.k8s.elastic.co/statefulset-name": `${name}-ls`,
+    },
+    ports: ["http"],
+  }),
+};
+
 function graphTargets(resources: CheckedResource[]): Target[] {
   const targets: Target[] = [];
   for (const r of resources) {
@@ -93,6 +115,24 @@ function graphTargets(resources: CheckedResource[]): Target[] {
         namespace,
         labels: labelsOf(meta.labels),
         ports: list(spec.ports).map((p) => String(obj(p).name ?? "")),
+        source: r.urn,
+      });
+      continue;
+    }
+    const eck = ECK_PODS[`${String(m.apiVersion).split("/")[0]}/${String(m.kind)}`];
+    if (eck) {
+      const made = eck(String(meta.name ?? ""));
+      const podTemplate = obj(spec.podTemplate);
+      targets.push({
+        kind: "pod",
+        namespace,
+        labels: { ...labelsOf(obj(podTemplate.metadata).labels), ...made.labels },
+        ports: [
+          ...made.ports,
+          ...list(obj(podTemplate.spec).containers).flatMap((c) =>
+            list(obj(c).ports).map((p) => String(obj(p).name ?? "")),
+          ),
+        ],
         source: r.urn,
       });
       continue;
