@@ -21,15 +21,6 @@ export const WAIVERS: readonly Waiver[] = [
       "API returns per-request workflow state that must never be served stale",
   },
   {
-    control: "K8S-SECRET-HANDLING",
-    reason:
-      "a policy cannot tell a Secret value written as pulumi.secret from a literal (CrossGuard hands both " +
-      "over as plaintext; the Kubernetes provider stores Secret data as secrets in state either way), and " +
-      "the one Deployment of the stack reading a Secret into env, the Elasticsearch exporter, takes its " +
-      "credentials only from ES_USERNAME/ES_PASSWORD; Secrets are envelope-encrypted with the cluster's " +
-      "CMK (EKS.3)",
-  },
-  {
     control: "S3.9",
     stacks: ["main"],
     reason:

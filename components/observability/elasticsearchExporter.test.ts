@@ -1,4 +1,8 @@
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -9,6 +13,7 @@ import {
   ELASTICSEARCH_EXPORTER_IMAGE,
   ElasticsearchExporter,
   type ElasticsearchExporterArgs,
+  elasticsearchExporterCommand,
   elasticsearchExporterDeployment,
   elasticsearchExporterFlags,
   elasticsearchExporterService,
@@ -60,14 +65,26 @@ describe("elasticsearch_exporter manifests", () => {
       "--es.ca=/es-ca/ca.crt",
       "--es.timeout=5s",
     ]);
-    // The --es.ca file is the ca.crt key of the CA secret, through the mount.
+    // The --es.ca file is the ca.crt key of the CA secret, through the mount; the credentials
+    // are the username and password keys of the user's Secret, read-only.
     assert.deepEqual(container.volumeMounts, [
       { name: "es-ca", mountPath: "/es-ca", readOnly: true },
+      { name: "es-credentials", mountPath: "/es-credentials", readOnly: true },
     ]);
     assert.deepEqual(deployment.spec.template.spec.volumes, [
       {
         name: "es-ca",
         secret: { secretName: CA, items: [{ key: "ca.crt", path: "ca.crt" }] },
+      },
+      {
+        name: "es-credentials",
+        secret: {
+          secretName: CREDENTIALS,
+          items: [
+            { key: "username", path: "username" },
+            { key: "password", path: "password" },
+          ],
+        },
       },
     ]);
   });
@@ -78,25 +95,65 @@ describe("elasticsearch_exporter manifests", () => {
     }
   });
 
-  it("reads its own user's name and password from the basic-auth Secret, with no literal", () => {
+  it("reads its own user's name and password from the mounted Secret's files, never from env", () => {
     const container = containerOf(deploymentOf());
-    assert.deepEqual(container.env, [
-      {
-        name: "ES_USERNAME",
-        valueFrom: { secretKeyRef: { name: CREDENTIALS, key: "username" } },
-      },
-      {
-        name: "ES_PASSWORD",
-        valueFrom: { secretKeyRef: { name: CREDENTIALS, key: "password" } },
-      },
+    // No credential in the pod spec: no env at all, and no Secret reference in any env form.
+    assert.equal(container.env, undefined);
+    assert.equal(container.envFrom, undefined);
+    assert.doesNotMatch(JSON.stringify(deploymentOf()), /secretKeyRef|secretRef/);
+    // The wrapper reads exactly the mounted files into the two variables the exporter reads,
+    // exports them to the exporter alone and execs it with the container's args.
+    assert.deepEqual(container.command, [
+      "/bin/sh",
+      "-c",
+      [
+        "set -eu",
+        'ES_USERNAME="$(cat /es-credentials/username)"',
+        'ES_PASSWORD="$(cat /es-credentials/password)"',
+        "export ES_USERNAME ES_PASSWORD",
+        'exec /bin/elasticsearch_exporter "$@"',
+      ].join("\n"),
+      "elasticsearch_exporter",
     ]);
-    for (const e of container.env as Json[]) {
-      assert.equal(e.value, undefined, `${e.name} has no literal value`);
-    }
     // Not the superuser: neither its name nor its ECK secret appears anywhere.
     assert.doesNotMatch(JSON.stringify(deploymentOf()), /es-elastic-user|"elastic"/);
     // Neither the URL nor any flag carries user info.
     for (const arg of container.args as string[]) assert.doesNotMatch(arg, /:\/\/[^/]*@/);
+  });
+
+  it("runs the wrapper script: the files' contents reach the exporter's environment and args pass through", () => {
+    // A POSIX sh stands in for the image's busybox sh; the exporter for a script printing what it got.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "es-exporter-"));
+    try {
+      fs.writeFileSync(path.join(dir, "username"), "acme-metrics");
+      fs.writeFileSync(path.join(dir, "password"), "pw-0123");
+      fs.writeFileSync(
+        path.join(dir, "exporter"),
+        '#!/bin/sh\necho "$ES_USERNAME:$ES_PASSWORD:$*"\n',
+        {
+          mode: 0o755,
+        },
+      );
+      const [shell, flag, script, name] = elasticsearchExporterCommand();
+      const local = script
+        .replaceAll("/es-credentials", dir)
+        .replace("/bin/elasticsearch_exporter", path.join(dir, "exporter"));
+      const run = (env: NodeJS.ProcessEnv) =>
+        spawnSync(shell, [flag, local, name, "--es.uri=https://x:9200", "--es.timeout=5s"], {
+          encoding: "utf8",
+          env,
+        });
+      const ok = run({ PATH: process.env.PATH });
+      assert.equal(ok.status, 0, ok.stderr);
+      assert.equal(ok.stdout, "acme-metrics:pw-0123:--es.uri=https://x:9200 --es.timeout=5s\n");
+      // A missing file stops the container before the exporter starts.
+      fs.rmSync(path.join(dir, "password"));
+      const missing = run({ PATH: process.env.PATH });
+      assert.notEqual(missing.status, 0);
+      assert.equal(missing.stdout, "");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("hardens the pod: non-root 65534, RuntimeDefault seccomp, no token, read-only, no capabilities", () => {

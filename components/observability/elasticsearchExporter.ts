@@ -8,6 +8,13 @@
  * Upstream facts (tag v1.11.0, main.go): listens on :9114, metrics at /metrics, an always-200
  * `/healthz`; `--es.uri`, `--es.ca`, `--es.timeout`; basic auth only when both `ES_USERNAME` and
  * `ES_PASSWORD` are set. The image runs as `nobody` (65534) and writes nothing to disk.
+ *
+ * The exporter takes its /metrics credentials only from those two variables (or in `--es.uri`):
+ * `--config.file` holds literal credentials and serves only the multi-target `/probe`. So the
+ * user's Secret is mounted as files and {@link elasticsearchExporterCommand} reads them into the
+ * exporter's own environment at start, through the image's busybox `sh` (Dockerfile:
+ * `FROM quay.io/prometheus/busybox-linux-amd64:glibc`, binary `/bin/elasticsearch_exporter`):
+ * nothing of them is in the pod spec, so `kubectl describe` and the API show a file path only.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -39,6 +46,13 @@ export const ELASTICSEARCH_EXPORTER_PORT_NAME = "http-metrics";
 export const ELASTICSEARCH_EXPORTER_CA_DIR = "/es-ca";
 /** Elasticsearch's HTTP port (ECK's `<name>-es-http` Service). */
 export const ELASTICSEARCH_HTTP_PORT = 9200;
+/**
+ * Where the exporter's basic-auth Secret (`credentialsSecretName`) is mounted, read-only: the
+ * wrapper reads `username` and `password` from the files there.
+ */
+export const ELASTICSEARCH_EXPORTER_CREDENTIALS_DIR = "/es-credentials";
+/** The exporter binary in the image (its ENTRYPOINT, Dockerfile at v1.11.0). */
+const ELASTICSEARCH_EXPORTER_BINARY = "/bin/elasticsearch_exporter";
 /** The key of the CA in the ECK `<name>-es-http-certs-public` secret. */
 export const ELASTICSEARCH_CA_KEY = "ca.crt";
 /** The labels of every object; the Deployment, Service and ServiceMonitor select on them. */
@@ -162,6 +176,30 @@ export function elasticsearchExporterFlags(elasticsearchUrl: string): string[] {
 }
 
 /**
+ * The container's command: a POSIX `sh` that reads the user and password files into
+ * `ES_USERNAME`/`ES_PASSWORD`, exports them to the exporter alone and `exec`s it with the
+ * container's `args` (`"$@"`), so the exporter stays PID 1 and receives the kubelet's signals. A
+ * missing file stops the container before the exporter starts (`set -eu`), which the pod's
+ * restarts and `PrometheusTargetsDown` show, rather than an exporter scraping without auth.
+ */
+export function elasticsearchExporterCommand(): string[] {
+  const file = (key: string) => `${ELASTICSEARCH_EXPORTER_CREDENTIALS_DIR}/${key}`;
+  return [
+    "/bin/sh",
+    "-c",
+    [
+      "set -eu",
+      `ES_USERNAME="$(cat ${file(BASIC_AUTH_USERNAME_KEY)})"`,
+      `ES_PASSWORD="$(cat ${file(BASIC_AUTH_PASSWORD_KEY)})"`,
+      "export ES_USERNAME ES_PASSWORD",
+      `exec ${ELASTICSEARCH_EXPORTER_BINARY} "$@"`,
+    ].join("\n"),
+    // $0 of the script; the container's args follow as "$@".
+    "elasticsearch_exporter",
+  ];
+}
+
+/**
  * The Deployment. One replica: it only serves metrics, and a lost pod is visible, since its
  * target goes down and `PrometheusTargetsDown` (alertRules.ts) fires for the job.
  */
@@ -198,28 +236,10 @@ export function elasticsearchExporterDeployment(v: {
             {
               name: "exporter",
               image: ELASTICSEARCH_EXPORTER_IMAGE,
+              command: elasticsearchExporterCommand(),
               args: elasticsearchExporterFlags(v.elasticsearchUrl),
-              // The exporter's own file-realm user, read-only (`monitor`); both from its Secret.
-              env: [
-                {
-                  name: "ES_USERNAME",
-                  valueFrom: {
-                    secretKeyRef: {
-                      name: v.credentialsSecretName,
-                      key: BASIC_AUTH_USERNAME_KEY,
-                    },
-                  },
-                },
-                {
-                  name: "ES_PASSWORD",
-                  valueFrom: {
-                    secretKeyRef: {
-                      name: v.credentialsSecretName,
-                      key: BASIC_AUTH_PASSWORD_KEY,
-                    },
-                  },
-                },
-              ],
+              // The exporter's own file-realm user, read-only (`monitor`), from its Secret's files
+              // (see elasticsearchExporterCommand); no credential in `env`.
               ports: [
                 {
                   name: ELASTICSEARCH_EXPORTER_PORT_NAME,
@@ -242,6 +262,11 @@ export function elasticsearchExporterDeployment(v: {
               },
               volumeMounts: [
                 { name: "es-ca", mountPath: ELASTICSEARCH_EXPORTER_CA_DIR, readOnly: true },
+                {
+                  name: "es-credentials",
+                  mountPath: ELASTICSEARCH_EXPORTER_CREDENTIALS_DIR,
+                  readOnly: true,
+                },
               ],
             },
           ],
@@ -251,6 +276,16 @@ export function elasticsearchExporterDeployment(v: {
               secret: {
                 secretName: v.caSecretName,
                 items: [{ key: ELASTICSEARCH_CA_KEY, path: ELASTICSEARCH_CA_KEY }],
+              },
+            },
+            {
+              name: "es-credentials",
+              secret: {
+                secretName: v.credentialsSecretName,
+                items: [BASIC_AUTH_USERNAME_KEY, BASIC_AUTH_PASSWORD_KEY].map((key) => ({
+                  key,
+                  path: key,
+                })),
               },
             },
           ],
@@ -361,7 +396,7 @@ export function elasticsearchExporterNetworkPolicy<N>(
 
 /**
  * elasticsearch_exporter for the Logging component's Elasticsearch: a token-less ServiceAccount,
- * a hardened single-replica Deployment reading its user and the ECK CA from their Secrets, a
+ * a hardened single-replica Deployment reading its user and the ECK CA from their Secrets' files, a
  * Service, a ServiceMonitor and a NetworkPolicy, all in the Elasticsearch namespace.
  */
 export class ElasticsearchExporter extends pulumi.ComponentResource {

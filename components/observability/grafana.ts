@@ -38,11 +38,14 @@ export const DASHBOARDS_DIR = path.join(__dirname, "dashboards");
 
 /** The Secret (in Grafana's namespace) holding the logs datasource's password. */
 export const GRAFANA_ELASTICSEARCH_SECRET = "grafana-elasticsearch";
+/** The key of the password in {@link GRAFANA_ELASTICSEARCH_SECRET}. */
+export const GRAFANA_ELASTICSEARCH_PASSWORD_KEY = "password";
 /**
- * The environment variable Grafana gets the password in; its datasource provisioning expands
- * `${NAME}` from the environment (not `GF_*`, which Grafana reads as configuration overrides).
+ * Where the grafana container mounts {@link GRAFANA_ELASTICSEARCH_SECRET}, read-only (the grafana
+ * chart's `extraSecretMounts`). The password is read from the file there, never from the
+ * environment.
  */
-export const GRAFANA_ELASTICSEARCH_PASSWORD_ENV = "ACME_ES_PASSWORD";
+export const GRAFANA_ELASTICSEARCH_SECRET_DIR = "/etc/secrets/grafana-elasticsearch";
 
 /**
  * Grafana datasources besides the chart's Prometheus and Alertmanager ones.
@@ -51,6 +54,11 @@ export const GRAFANA_ELASTICSEARCH_PASSWORD_ENV = "ACME_ES_PASSWORD";
  * stands for a literal `$` ("Provision Grafana", "Use of the special character $",
  * https://grafana.com/docs/grafana/latest/administration/provisioning/): the links' own
  * `${__value.raw}` and `${__trace.traceId}` are written `$${...}`, or they would arrive empty.
+ * Before that it expands the configuration file's providers, `$__file{<path>}` among them, to the
+ * file's content, trimmed (pkg/services/provisioning/values/values.go `interpolateValue` calls
+ * `setting.ExpandVar`): the logs password is read that way from the mounted Secret. The expanded
+ * password then goes through the environment expansion too, which leaves it whole as long as it
+ * has no `$` (Logging generates it without special characters).
  */
 export function additionalDataSources(v: {
   elasticsearchUrl: pulumi.Input<string>;
@@ -70,7 +78,7 @@ export function additionalDataSources(v: {
       basicAuth: true,
       basicAuthUser: v.elasticsearchUsername,
       secureJsonData: {
-        basicAuthPassword: `\${${GRAFANA_ELASTICSEARCH_PASSWORD_ENV}}`,
+        basicAuthPassword: `$__file{${GRAFANA_ELASTICSEARCH_SECRET_DIR}/${GRAFANA_ELASTICSEARCH_PASSWORD_KEY}}`,
         tlsCACert: v.elasticsearchCaPem,
       },
       jsonData: {
@@ -143,12 +151,17 @@ export function grafanaValues(v: GrafanaValuesInputs) {
       userKey: GRAFANA_ADMIN_USER_KEY,
       passwordKey: GRAFANA_ADMIN_PASSWORD_KEY,
     },
-    // The logs datasource's password, from a Secret (grafana chart `envValueFrom`).
-    envValueFrom: {
-      [GRAFANA_ELASTICSEARCH_PASSWORD_ENV]: {
-        secretKeyRef: { name: GRAFANA_ELASTICSEARCH_SECRET, key: "password" },
+    // The logs datasource's password, as a file of its Secret mounted read-only into the grafana
+    // container (grafana chart `extraSecretMounts`), which the datasource reads with `$__file{}`;
+    // never in the environment.
+    extraSecretMounts: [
+      {
+        name: "elasticsearch-credentials",
+        secretName: GRAFANA_ELASTICSEARCH_SECRET,
+        mountPath: GRAFANA_ELASTICSEARCH_SECRET_DIR,
+        readOnly: true,
       },
-    },
+    ],
     sidecar: {
       dashboards: {
         enabled: true,

@@ -727,9 +727,10 @@ describe("Logging", () => {
     for (const rendered of [JSON.stringify(jaeger), JSON.stringify(exporter)]) {
       assert.doesNotMatch(rendered, /es-elastic-user|"username":"elastic"|"value":"elastic"/);
     }
-    assert.match(JSON.stringify(jaeger), /"name":"acme-es-jaeger-user","key":"password"/);
+    // Each its own user: Jaeger and the exporter mount their Secret as files.
+    assert.match(JSON.stringify(jaeger), /"secretName":"acme-es-jaeger-user","items":\[/);
     assert.match(JSON.stringify(jaeger), /"name":"acme-es-trace-cleaner-user","key":"password"/);
-    assert.match(JSON.stringify(exporter), /"name":"acme-es-metrics-user","key":"password"/);
+    assert.match(JSON.stringify(exporter), /"secretName":"acme-es-metrics-user","items":\[/);
   });
 
   it("renders values every chart accepts", () => {

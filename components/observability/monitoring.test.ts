@@ -306,11 +306,19 @@ describe("Monitoring", () => {
     );
   });
 
-  it("gives Grafana the logs password from a Secret of its namespace, never in the values", () => {
+  it("gives Grafana the logs password as a file of a Secret of its namespace, never in the values or env", () => {
     const values = valuesOf(stackRelease(devUrn));
-    assert.deepEqual(values.grafana.envValueFrom, {
-      ACME_ES_PASSWORD: { secretKeyRef: { name: "grafana-elasticsearch", key: "password" } },
-    });
+    assert.deepEqual(values.grafana.extraSecretMounts, [
+      {
+        name: "elasticsearch-credentials",
+        secretName: "grafana-elasticsearch",
+        mountPath: "/etc/secrets/grafana-elasticsearch",
+        readOnly: true,
+      },
+    ]);
+    for (const key of ["env", "envValueFrom", "envFromSecret", "envFromSecrets"]) {
+      assert.equal(values.grafana[key], undefined, `grafana.${key}`);
+    }
     const [secret] = ofType(capture, "kubernetes:core/v1:Secret", devUrn).filter(
       (s) => (s.inputs.metadata as { name: string }).name === "grafana-elasticsearch",
     );
@@ -320,26 +328,25 @@ describe("Monitoring", () => {
     assert.equal(JSON.stringify(values).includes(ES_PASSWORD), false, "password in the values");
   });
 
-  it("leaves Grafana's provisioning expansion nothing but its own variable", () => {
-    // Grafana expands $NAME and ${NAME} from the environment in provisioned values; $$ is a
-    // literal $. Every expansion must be one the pod's environment defines.
-    const defined = new Set(Object.keys(valuesOf(stackRelease(devUrn)).grafana.envValueFrom));
-    const expanded: string[] = [];
+  it("leaves Grafana's provisioning expansion nothing but the mounted password file", () => {
+    // Grafana expands $__file{path} to the file's content, then $NAME and ${NAME} from the
+    // environment, in provisioned values; $$ is a literal $. The pod's environment defines none,
+    // so the only expansion allowed is the password file, under the Secret's mount.
+    const mount = valuesOf(stackRelease(devUrn)).grafana.extraSecretMounts[0].mountPath as string;
+    const files: string[] = [];
+    const variables: string[] = [];
     const walk = (v: unknown): void => {
       if (typeof v === "string") {
-        for (const m of v.matchAll(/\$\$|\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) {
-          if (m[0] !== "$$") expanded.push(m[1]);
+        for (const m of v.matchAll(/\$\$|\$__file\{([^}]*)\}|\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) {
+          if (m[1] !== undefined) files.push(m[1]);
+          else if (m[0] !== "$$") variables.push(m[2]);
         }
       } else if (Array.isArray(v)) v.forEach(walk);
       else if (v && typeof v === "object") Object.values(v).forEach(walk);
     };
     walk(valuesOf(stackRelease(devUrn)).grafana.additionalDataSources);
-    assert.deepEqual(
-      expanded.filter((name) => !defined.has(name)),
-      [],
-      "variables Grafana would replace with an empty string",
-    );
-    assert.deepEqual(expanded, ["ACME_ES_PASSWORD"]);
+    assert.deepEqual(variables, [], "variables Grafana would replace with an empty string");
+    assert.deepEqual(files, [`${mount}/password`]);
   });
 
   it("provisions dashboards through the sidecar and the logs and tracing datasources", () => {
@@ -364,10 +371,13 @@ describe("Monitoring", () => {
         type: "elasticsearch",
         access: "proxy",
         url: "https://logs-es-http.logging.svc:9200",
-        // Its own user, the password only by reference to the environment, TLS verified.
+        // Its own user, the password only by reference to the mounted file, TLS verified.
         basicAuth: true,
         basicAuthUser: "acme-grafana",
-        secureJsonData: { basicAuthPassword: "${ACME_ES_PASSWORD}", tlsCACert: ES_CA_PEM },
+        secureJsonData: {
+          basicAuthPassword: "$__file{/etc/secrets/grafana-elasticsearch/password}",
+          tlsCACert: ES_CA_PEM,
+        },
         jsonData: {
           tlsAuthWithCACert: true,
           index: "logs-acme-*",

@@ -266,18 +266,24 @@ describe("Tracing", () => {
         },
         jaeger: {
           replicas,
-          extraEnv: [
+          // Jaeger's user Secret as files, read-only; no credential in the environment.
+          extraVolumes: [
+            { name: "es-ca", secret: { secretName: "logs-es-http-certs-public" } },
             {
-              name: "ES_USERNAME",
-              valueFrom: { secretKeyRef: { name: "acme-es-jaeger-user", key: "username" } },
-            },
-            {
-              name: "ES_PASSWORD",
-              valueFrom: { secretKeyRef: { name: "acme-es-jaeger-user", key: "password" } },
+              name: "es-credentials",
+              secret: {
+                secretName: "acme-es-jaeger-user",
+                items: [
+                  { key: "username", path: "username" },
+                  { key: "password", path: "password" },
+                ],
+              },
             },
           ],
-          extraVolumes: [{ name: "es-ca", secret: { secretName: "logs-es-http-certs-public" } }],
-          extraVolumeMounts: [{ name: "es-ca", mountPath: "/es-ca", readOnly: true }],
+          extraVolumeMounts: [
+            { name: "es-ca", mountPath: "/es-ca", readOnly: true },
+            { name: "es-credentials", mountPath: "/es-credentials", readOnly: true },
+          ],
           resources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "1Gi" } },
         },
         userconfig: {
@@ -300,7 +306,10 @@ describe("Tracing", () => {
                   elasticsearch: {
                     server_urls: ["https://logs-es-http.logging.svc:9200"],
                     auth: {
-                      basic: { username: "${env:ES_USERNAME}", password: "${env:ES_PASSWORD}" },
+                      basic: {
+                        username: "${file:/es-credentials/username}",
+                        password_file: "/es-credentials/password",
+                      },
                     },
                     tls: { ca_file: "/es-ca/ca.crt" },
                     indices: {
@@ -393,7 +402,7 @@ describe("Tracing", () => {
     }
   });
 
-  it("gives the cleaner only Secret references for credentials, never a literal", () => {
+  it("gives the cleaner only Secret references for credentials, never a literal, and Jaeger none in its env", () => {
     for (const urn of [devUrn, prodUrn]) {
       const values = valuesOf(releaseOf(urn, "jaeger"));
       const rendered = JSON.stringify(values);
@@ -402,6 +411,8 @@ describe("Tracing", () => {
       assert.doesNotMatch(rendered, /"name":"ES_(PASSWORD|USERNAME)","value"/);
       const storage = (values.storage as { elasticsearch: Record<string, unknown> }).elasticsearch;
       assert.deepEqual(Object.keys(storage), ["url"]);
+      // Jaeger itself reads its credentials from the mounted files: no env of its own at all.
+      assert.equal((values.jaeger as Record<string, unknown>).extraEnv, undefined);
       const env = (values.esIndexCleaner as { extraEnv: Array<Record<string, unknown>> }).extraEnv;
       for (const name of ["ES_USERNAME", "ES_PASSWORD"]) {
         const entries = env.filter((e) => e.name === name);

@@ -2,7 +2,7 @@
  * Traces: an OpenTelemetry Collector (OTLP in, memory limiter, head sampling at a per-stack rate,
  * batching) exporting to Jaeger v2, which stores spans in the Logging component's Elasticsearch
  * over TLS as its own least-privilege user (`Logging.users.jaeger`: name and password read from
- * that Secret into the environment, never put in values).
+ * that Secret mounted as files, never put in values or the environment).
  * Span retention is Jaeger's own es-index-cleaner, a nightly CronJob of the Jaeger chart that deletes
  * the daily indices older than `traceRetentionDays`, as a user that can only list and delete them
  * (`Logging.users.traceCleaner`).
@@ -22,7 +22,12 @@ import {
   DNS_SUBDOMAIN,
 } from "../lib";
 import type { MeshTracing } from "../mesh";
-import { ELASTIC_SUPERUSER_SECRET, JAEGER_INDEX_PREFIX } from "./logging";
+import {
+  BASIC_AUTH_PASSWORD_KEY,
+  BASIC_AUTH_USERNAME_KEY,
+  ELASTIC_SUPERUSER_SECRET,
+  JAEGER_INDEX_PREFIX,
+} from "./logging";
 
 /**
  * The collector's exporter to Jaeger. Its type is `otlp_grpc`: collector v0.146.0 renamed the
@@ -80,6 +85,11 @@ export const ES_INDEX_CLEANER_SCHEDULE = "55 23 * * *";
 const ES_INDEX_CLEANER_UID = 10001;
 /** Where the cleaner finds the Elasticsearch HTTP CA. */
 const ES_INDEX_CLEANER_CA_PATH = "/es-tls/ca.crt";
+/**
+ * Where Jaeger mounts its user's basic-auth Secret (`TracingElasticsearchArgs.credentialsSecretName`),
+ * read-only: the storage configuration reads `username` and `password` from the files there.
+ */
+export const JAEGER_ES_CREDENTIALS_DIR = "/es-credentials";
 /** The service account of the collector, the identity Linkerd proxies export to. */
 export const OTEL_COLLECTOR_SERVICE_ACCOUNT = "otel-collector";
 /**
@@ -305,6 +315,14 @@ export function otelCollectorValues(v: {
  * configuration the cleaner reads from the environment (viper, `.`/`-` to `_`:
  * internal/config/config.go), set here through `extraEnv` since the chart's own `elasticsearch.env`
  * helper could only put `storage.elasticsearch.user`/`password` in as literals (never set).
+ *
+ * The user and password are the one credential of the stack still taken from the environment:
+ * the cleaner reads them only from `--es.username`/`--es.password` or `ES_USERNAME`/`ES_PASSWORD`
+ * (cmd/es-index-cleaner/app/flags.go: no password file, no config file), and the chart's CronJob
+ * (templates/es-maintenance/es-index-cleaner-cronjob.yaml, chart 4.11.1) sets only its args and
+ * env, with no command a shell could wrap to read a file. The pack's
+ * `acme-kubernetes-deployment-disallow-secret-environment` exempts exactly this path
+ * (`policies/config/<stack>.json`); the Secret is the cleaner's own delete-only user.
  */
 export function esIndexCleanerValues(v: {
   elasticsearch: TracingElasticsearchArgs;
@@ -331,7 +349,8 @@ export function esIndexCleanerValues(v: {
       // `--es.tls.enabled`/`--es.tls.ca` (internal/config/tlscfg/flags.go): verify the ECK CA.
       { name: "ES_TLS_ENABLED", value: "true" },
       { name: "ES_TLS_CA", value: ES_INDEX_CLEANER_CA_PATH },
-      // `--es.username`/`--es.password`, from the cleaner's own user Secret, never literals.
+      // `--es.username`/`--es.password`, from the cleaner's own user Secret, never literals (the
+      // environment is the only way the cleaner takes them: see above).
       credential("ES_USERNAME", "username"),
       credential("ES_PASSWORD", "password"),
     ],
@@ -382,9 +401,18 @@ export function jaegerValues(v: {
 }): Record<string, unknown> {
   const es = {
     server_urls: [v.elasticsearch.url],
-    // Expanded by the collector's config loader from the env vars below, so no credential is in
-    // the values or the ConfigMap the chart renders.
-    auth: { basic: { username: "${env:ES_USERNAME}", password: "${env:ES_PASSWORD}" } },
+    // Read from the mounted Secret: the password with Jaeger's own `password_file`
+    // (internal/storage/elasticsearch/config/config.go `BasicAuthentication`, v2.19.0),
+    // the user name through the config loader's file provider (`${file:<path>}`, cmd/jaeger/
+    // internal/command.go registers it), which inlines the file's content as a YAML scalar: the
+    // names Logging gives are plain words. Nothing of either is in the values, the ConfigMap the
+    // chart renders, or the environment.
+    auth: {
+      basic: {
+        username: `\${file:${JAEGER_ES_CREDENTIALS_DIR}/${BASIC_AUTH_USERNAME_KEY}}`,
+        password_file: `${JAEGER_ES_CREDENTIALS_DIR}/${BASIC_AUTH_PASSWORD_KEY}`,
+      },
+    },
     tls: { ca_file: "/es-ca/ca.crt" },
     indices: { index_prefix: JAEGER_INDEX_PREFIX, ...jaegerIndexOptions(v.elasticsearch) },
   };
@@ -395,22 +423,23 @@ export function jaegerValues(v: {
     storage: { type: "elasticsearch", elasticsearch: { url: v.elasticsearch.url } },
     jaeger: {
       replicas: v.highAvailability ? 2 : 1,
-      extraEnv: [
+      extraVolumes: [
+        { name: "es-ca", secret: { secretName: v.elasticsearch.caSecretName } },
         {
-          name: "ES_USERNAME",
-          valueFrom: {
-            secretKeyRef: { name: v.elasticsearch.credentialsSecretName, key: "username" },
-          },
-        },
-        {
-          name: "ES_PASSWORD",
-          valueFrom: {
-            secretKeyRef: { name: v.elasticsearch.credentialsSecretName, key: "password" },
+          name: "es-credentials",
+          secret: {
+            secretName: v.elasticsearch.credentialsSecretName,
+            items: [BASIC_AUTH_USERNAME_KEY, BASIC_AUTH_PASSWORD_KEY].map((key) => ({
+              key,
+              path: key,
+            })),
           },
         },
       ],
-      extraVolumes: [{ name: "es-ca", secret: { secretName: v.elasticsearch.caSecretName } }],
-      extraVolumeMounts: [{ name: "es-ca", mountPath: "/es-ca", readOnly: true }],
+      extraVolumeMounts: [
+        { name: "es-ca", mountPath: "/es-ca", readOnly: true },
+        { name: "es-credentials", mountPath: JAEGER_ES_CREDENTIALS_DIR, readOnly: true },
+      ],
       resources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "1Gi" } },
     },
     userconfig: {

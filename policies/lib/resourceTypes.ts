@@ -24,3 +24,17 @@ export const SFN_STATE_MACHINE = "aws:sfn/stateMachine:StateMachine";
 export const PIPES_PIPE = "aws:pipes/pipe:Pipe";
 export const ECS_CLUSTER = "aws:ecs/cluster:Cluster";
 export const ECS_TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition";
+export const K8S_HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
+/**
+ * Kubernetes workloads and where each keeps its pod spec: a Pod's own `spec`, a CronJob's
+ * `spec.jobTemplate.spec.template.spec`, every other controller's `spec.template.spec`.
+ */
+export const K8S_WORKLOAD_POD_SPEC_PATHS: Readonly<Record<string, readonly string[]>> = {
+  "kubernetes:apps/v1:Deployment": ["spec", "template", "spec"],
+  "kubernetes:apps/v1:StatefulSet": ["spec", "template", "spec"],
+  "kubernetes:apps/v1:DaemonSet": ["spec", "template", "spec"],
+  "kubernetes:apps/v1:ReplicaSet": ["spec", "template", "spec"],
+  "kubernetes:batch/v1:Job": ["spec", "template", "spec"],
+  "kubernetes:batch/v1:CronJob": ["spec", "jobTemplate", "spec", "template", "spec"],
+  "kubernetes:core/v1:Pod": ["spec"],
+};

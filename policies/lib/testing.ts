@@ -36,18 +36,20 @@ function asStored(props: object): Record<string, unknown> {
 }
 
 /**
- * Runs `policy` on one resource of the policy's type whose inputs and outputs are `props`.
+ * Runs `policy` on one resource of `type` (the policy's type unless given) whose inputs and
+ * outputs are `props`.
  * @internal Exported for tests only.
  */
 export function evaluateProps(
   policy: AcmePolicy,
   props: object,
   config?: Record<string, unknown>,
+  type = policy.resourceType,
 ): Promise<EvaluationResult> {
   const stored = asStored(props);
   const resource: ExportResource = {
-    urn: testUrn(policy.resourceType, "subject"),
-    type: policy.resourceType,
+    urn: testUrn(type, "subject"),
+    type,
     custom: true,
     id: "subject-id",
     inputs: stored,
@@ -60,15 +62,17 @@ export function evaluateProps(
 }
 
 /**
- * The violation messages `policy` reports for one resource with `props`.
+ * The violation messages `policy` reports for one resource with `props` (of `type`, the policy's
+ * type unless given).
  * @internal Exported for tests only.
  */
 export async function violationMessages(
   policy: AcmePolicy,
   props: object,
   config?: Record<string, unknown>,
+  type = policy.resourceType,
 ): Promise<string[]> {
-  return (await evaluateProps(policy, props, config)).violations.map((v) => v.message);
+  return (await evaluateProps(policy, props, config, type)).violations.map((v) => v.message);
 }
 
 /**

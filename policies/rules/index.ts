@@ -35,6 +35,7 @@ import { sqsPolicies } from "./sqs";
 import { acmeKubernetesElasticsearchEnforceEncryptedStorage } from "./kubernetes/Elasticsearch/enforceEncryptedStorage";
 import { acmeKubernetesPrometheusruleEnforceRunbookUrl } from "./kubernetes/PrometheusRule/enforceRunbookUrl";
 import { acmeKubernetesDeploymentEnforceRestrictedPodSecurity } from "./kubernetes/Deployment/enforceRestrictedPodSecurity";
+import { acmeKubernetesDeploymentDisallowSecretEnvironment } from "./kubernetes/Deployment/disallowSecretEnvironment";
 import { acmeKubernetesServiceDisallowLoadBalancer } from "./kubernetes/Service/disallowLoadBalancer";
 import { acmeAcmCertificateEnforceKeyLength } from "./acm/Certificate/enforceKeyLength";
 import { apigatewayPolicies } from "./apigateway";
@@ -85,6 +86,7 @@ export const allPolicies: AcmePolicy[] = [
   ...dynamodbPolicies,
   ...ecrPolicies,
   acmeKubernetesDeploymentEnforceRestrictedPodSecurity,
+  acmeKubernetesDeploymentDisallowSecretEnvironment,
   acmeKubernetesServiceDisallowLoadBalancer,
   ...apigatewayPolicies,
   acmeWafv2WebaclEnableLogging,
