@@ -36,6 +36,7 @@ import {
   DATASOURCE_UIDS,
   GRAFANA_ADMIN_PASSWORD_KEY,
   GRAFANA_ADMIN_USER_KEY,
+  GRAFANA_ELASTICSEARCH_PASSWORD_KEY,
   GRAFANA_ELASTICSEARCH_SECRET,
   GRAFANA_FREE_FORM_VALUES,
   grafanaValues,
@@ -445,7 +446,9 @@ export class Monitoring extends pulumi.ComponentResource {
       {
         metadata: { name: GRAFANA_ELASTICSEARCH_SECRET, namespace: namespace.metadata.name },
         type: "Opaque",
-        stringData: { password: pulumi.secret(args.elasticsearchAuth.password) },
+        stringData: {
+          [GRAFANA_ELASTICSEARCH_PASSWORD_KEY]: pulumi.secret(args.elasticsearchAuth.password),
+        },
       },
       k8sOpts,
     );
