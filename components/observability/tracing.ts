@@ -351,8 +351,8 @@ export function esIndexCleanerValues(v: {
       { name: "ES_TLS_CA", value: ES_INDEX_CLEANER_CA_PATH },
       // `--es.username`/`--es.password`, from the cleaner's own user Secret, never literals (the
       // environment is the only way the cleaner takes them: see above).
-      credential("ES_USERNAME", "username"),
-      credential("ES_PASSWORD", "password"),
+      credential("ES_USERNAME", BASIC_AUTH_USERNAME_KEY),
+      credential("ES_PASSWORD", BASIC_AUTH_PASSWORD_KEY),
     ],
     extraSecretMounts: [
       {
