@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, test } from "node:test";
 import { deployment, restrictedContainer } from "../../../fixtures/workloads";
+import { K8S_HELM_RELEASE as RELEASE } from "../../../lib/resourceTypes";
 import { PolicyRunError } from "../../../lib/runner";
 import { violationMessages } from "../../../lib/testing";
 import { acmeKubernetesDeploymentDisallowSecretEnvironment as policy } from "./disallowSecretEnvironment";
@@ -10,7 +11,6 @@ import { acmeKubernetesDeploymentDisallowSecretEnvironment as policy } from "./d
 const FIX =
   "mount the Secret as a file instead (a `secret` volume, readOnly) and have the process read " +
   "the file, or list the site in this rule's `exemptions` with the reason the app cannot read one.";
-const RELEASE = "kubernetes:helm.sh/v3:Release";
 
 /** A container reading its password from a mounted Secret: what the rule asks for. */
 function fileReadingContainer(name: string) {
@@ -169,6 +169,12 @@ describe(policy.name, () => {
     const sibling = { ...exemption, path: "values.esIndexCleaner.extra" };
     assert.equal(
       (await violationMessages(policy, release, { exemptions: [sibling] }, RELEASE)).length,
+      2,
+    );
+    // Nor is the same name and path under another kind.
+    const otherKind = { ...exemption, kind: "Deployment" };
+    assert.equal(
+      (await violationMessages(policy, release, { exemptions: [otherKind] }, RELEASE)).length,
       2,
     );
   });
