@@ -58,6 +58,25 @@ describe(policy.name, () => {
     );
   });
 
+  test("refuses a window for a version older than the one just before the floor", async () => {
+    const cluster = { ...eksCluster(), version: "1.33" };
+    const older = { ...window, version: "1.33" };
+    assert.deepEqual(
+      await violationMessages(on("2026-12-06"), cluster, { upgradeWindows: [older] }),
+      [
+        'the policy config\'s upgradeWindows[0] version "1.33" is not the one minor version before the oldest supported 1.35 ("1.34"); upgrade instead.',
+      ],
+    );
+    // With the floor raised, the same window is the one before it, and passes until its day.
+    assert.deepEqual(
+      await violationMessages(on("2026-12-06"), cluster, {
+        oldestSupportedVersion: "1.34",
+        upgradeWindows: [older],
+      }),
+      [],
+    );
+  });
+
   test("rejects a malformed window, naming the field", async () => {
     for (const [bad, field] of [
       [{ ...window, version: "1.34.2" }, "version"],

@@ -23,10 +23,18 @@ interface UpgradeWindow {
   reason: string;
 }
 
-/** What is wrong with a configured window, or undefined when it is well formed. */
-function upgradeWindowProblem(w: UpgradeWindow): string | undefined {
-  if (parseVersion(w.version) === undefined)
-    return `version must be a minor version such as "1.34"`;
+/**
+ * What is wrong with a configured window, or undefined when it is well formed. Its version must be
+ * the one minor version just before `oldest`, the one that has just left standard support: a
+ * window cannot keep a stack further behind.
+ */
+function upgradeWindowProblem(w: UpgradeWindow, oldest: [number, number]): string | undefined {
+  const version = parseVersion(w.version);
+  if (version === undefined) return `version must be a minor version such as "1.34"`;
+  if (version[0] !== oldest[0] || version[1] !== oldest[1] - 1) {
+    const previous = oldest[1] > 0 ? `"${oldest[0]}.${oldest[1] - 1}"` : "none";
+    return `version ${describe(w.version)} is not the one minor version before the oldest supported ${oldest.join(".")} (${previous}); upgrade instead`;
+  }
   if (typeof w.until !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(w.until)) {
     return "until must be a day such as 2027-02-28";
   }
@@ -82,21 +90,21 @@ export function enforceSupportedVersion(now: () => Date): AcmeResourcePolicy {
             },
           },
           description:
-            "Older versions allowed until a UTC day (inclusive), each with the reason and the upgrade plan.",
+            "The one minor version before oldestSupportedVersion, allowed until a UTC day (inclusive), with the reason and the upgrade plan.",
         },
       },
     },
     validateResource: validateResourceType(EKS_CLUSTER, (args, reportViolation) => {
       const { oldestSupportedVersion, upgradeWindows } = args.getConfig<SupportedVersionConfig>();
+      const oldest = parseVersion(oldestSupportedVersion) ?? [0, 0];
       // The CLI validates the config against the schema; the offline runner checks types only.
       for (const [i, w] of (upgradeWindows ?? []).entries()) {
-        const problem = upgradeWindowProblem(w);
+        const problem = upgradeWindowProblem(w, oldest);
         if (problem) {
           reportViolation(`the policy config's upgradeWindows[${i}] ${problem}.`);
           return;
         }
       }
-      const oldest = parseVersion(oldestSupportedVersion) ?? [0, 0];
       const version = parseVersion(args.props.version);
       if (version !== undefined && !older(version, oldest)) return;
       const fix = `pin a Kubernetes version in EKS standard support, ${oldestSupportedVersion} or newer`;
@@ -118,7 +126,8 @@ export function enforceSupportedVersion(now: () => Date): AcmeResourcePolicy {
  * EKS clusters must pin `version` to a Kubernetes minor version in EKS standard support, at least
  * `oldestSupportedVersion` (config; raise it as EKS retires versions, from the release calendar
  * linked below). Unset is reported: EKS then picks its default, which drifts. A stack whose
- * version has just left standard support may name it in `upgradeWindows` with a day and a reason;
+ * version has just left standard support (the one minor version before `oldestSupportedVersion`,
+ * no older) may name it in `upgradeWindows` with a day and a reason;
  * the version passes until that day and fails after it, so the exception cannot outlive its plan.
  *
  * @severity high
