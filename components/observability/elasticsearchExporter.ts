@@ -30,6 +30,7 @@ import {
 import {
   BASIC_AUTH_PASSWORD_KEY,
   BASIC_AUTH_USERNAME_KEY,
+  basicAuthSecretItems,
   ELASTIC_SUPERUSER_SECRET,
 } from "./logging";
 
@@ -282,10 +283,7 @@ export function elasticsearchExporterDeployment(v: {
               name: "es-credentials",
               secret: {
                 secretName: v.credentialsSecretName,
-                items: [BASIC_AUTH_USERNAME_KEY, BASIC_AUTH_PASSWORD_KEY].map((key) => ({
-                  key,
-                  path: key,
-                })),
+                items: basicAuthSecretItems(),
               },
             },
           ],

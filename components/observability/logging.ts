@@ -162,6 +162,13 @@ export const ELASTIC_SUPERUSER_SECRET = /-es-elastic-user$/;
 /** The keys of a `kubernetes.io/basic-auth` Secret, which ECK and the clients read. */
 export const BASIC_AUTH_USERNAME_KEY = "username";
 export const BASIC_AUTH_PASSWORD_KEY = "password";
+/**
+ * The `items` of a `secret` volume of such a Secret for a client that reads its credentials from
+ * files: the user name and password, each as a file named after its key.
+ */
+export function basicAuthSecretItems(): Array<{ key: string; path: string }> {
+  return [BASIC_AUTH_USERNAME_KEY, BASIC_AUTH_PASSWORD_KEY].map((key) => ({ key, path: key }));
+}
 
 /** Where a client finds its user: a `kubernetes.io/basic-auth` Secret in the logging namespace. */
 export interface ElasticsearchUserRef {

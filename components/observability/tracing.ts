@@ -25,6 +25,7 @@ import type { MeshTracing } from "../mesh";
 import {
   BASIC_AUTH_PASSWORD_KEY,
   BASIC_AUTH_USERNAME_KEY,
+  basicAuthSecretItems,
   ELASTIC_SUPERUSER_SECRET,
   JAEGER_INDEX_PREFIX,
 } from "./logging";
@@ -429,10 +430,7 @@ export function jaegerValues(v: {
           name: "es-credentials",
           secret: {
             secretName: v.elasticsearch.credentialsSecretName,
-            items: [BASIC_AUTH_USERNAME_KEY, BASIC_AUTH_PASSWORD_KEY].map((key) => ({
-              key,
-              path: key,
-            })),
+            items: basicAuthSecretItems(),
           },
         },
       ],
