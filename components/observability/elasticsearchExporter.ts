@@ -51,7 +51,7 @@ export const ELASTICSEARCH_HTTP_PORT = 9200;
  * Where the exporter's basic-auth Secret (`credentialsSecretName`) is mounted, read-only: the
  * wrapper reads `username` and `password` from the files there.
  */
-export const ELASTICSEARCH_EXPORTER_CREDENTIALS_DIR = "/es-credentials";
+const ELASTICSEARCH_EXPORTER_CREDENTIALS_DIR = "/es-credentials";
 /** The exporter binary in the image (its ENTRYPOINT, Dockerfile at v1.11.0). */
 const ELASTICSEARCH_EXPORTER_BINARY = "/bin/elasticsearch_exporter";
 /** The key of the CA in the ECK `<name>-es-http-certs-public` secret. */

@@ -45,7 +45,7 @@ export const GRAFANA_ELASTICSEARCH_PASSWORD_KEY = "password";
  * chart's `extraSecretMounts`). The password is read from the file there, never from the
  * environment.
  */
-export const GRAFANA_ELASTICSEARCH_SECRET_DIR = "/etc/secrets/grafana-elasticsearch";
+const GRAFANA_ELASTICSEARCH_SECRET_DIR = "/etc/secrets/grafana-elasticsearch";
 
 /**
  * Grafana datasources besides the chart's Prometheus and Alertmanager ones.

@@ -48,7 +48,7 @@ export const LOGSTASH_HTTP_PORT = 8080;
  * charts/fluent-bit/templates/_helpers.tpl lines 49-52) labels its pods
  * `app.kubernetes.io/name: fluent-bit` and `app.kubernetes.io/instance: <release>`.
  */
-export const FLUENT_BIT_RELEASE = "fluent-bit";
+const FLUENT_BIT_RELEASE = "fluent-bit";
 /**
  * Fluent Bit's metrics: the chart keeps the HTTP server on (`config.service`, `HTTP_Server On`,
  * `HTTP_Port {{ .Values.metricsPort }}`) and names that container port `http` (_pod.tpl lines
@@ -56,7 +56,7 @@ export const FLUENT_BIT_RELEASE = "fluent-bit";
  * `Alias`): `fluentbit_output_*` (src/flb_output.c lines 1503-1556 at v5.1.1, the chart's
  * appVersion) and `fluentbit_input_ingestion_paused` (src/flb_input.c lines 1678-1685).
  */
-export const FLUENT_BIT_METRICS = { port: "http", path: "/api/v2/metrics/prometheus" } as const;
+const FLUENT_BIT_METRICS = { port: "http", path: "/api/v2/metrics/prometheus" } as const;
 /** The `Alias` of Fluent Bit's tail input and http output: the `name` label of their metrics. */
 export const FLUENT_BIT_INPUT_ALIAS = "containers";
 export const FLUENT_BIT_OUTPUT_ALIAS = "logstash";
@@ -66,21 +66,21 @@ export const FLUENT_BIT_OUTPUT_ALIAS = "logstash";
  * turns the monitoring API's node stats into `logstash_*` metrics. v1.9.1 is the newest release
  * (v2 is still a pre-release). Its image is `FROM scratch`, user 65534.
  */
-export const LOGSTASH_EXPORTER_IMAGE = "kuskoman/logstash-exporter:v1.9.1";
+const LOGSTASH_EXPORTER_IMAGE = "kuskoman/logstash-exporter:v1.9.1";
 /** The exporter's container port (its default `PORT`) and that port's name, which the PodMonitor scrapes. */
-export const LOGSTASH_EXPORTER_PORT = 9198;
-export const LOGSTASH_EXPORTER_PORT_NAME = "metrics";
+const LOGSTASH_EXPORTER_PORT = 9198;
+const LOGSTASH_EXPORTER_PORT_NAME = "metrics";
 /**
  * The Logstash monitoring API, which ECK (3.5, pkg/controller/logstash/config.go `tlsConfig`)
  * serves over TLS with a self-signed certificate for the API Service's names.
  */
-export const LOGSTASH_API_PORT = 9600;
+const LOGSTASH_API_PORT = 9600;
 /** The id of the one Logstash pipeline: the `pipeline` label of its metrics. */
 export const LOGSTASH_PIPELINE_ID = "containers";
 /** The `id` of the pipeline's Elasticsearch output: the `plugin_id` label of its metrics. */
 export const LOGSTASH_ELASTICSEARCH_OUTPUT_ID = "elasticsearch";
 /** The names of the two PodMonitors of the log path (Prometheus jobs `<monitoring ns>/<name>`). */
-export const LOG_SHIPPING_POD_MONITORS = { fluentBit: "fluent-bit", logstash: "logstash" } as const;
+const LOG_SHIPPING_POD_MONITORS = { fluentBit: "fluent-bit", logstash: "logstash" } as const;
 /** The data stream logs land in (`logs-<dataset>-<namespace>`). */
 export const LOG_DATA_STREAM = "logs-acme-default";
 /** The log data streams the acme-logs template and policy cover (and the ILM role manages). */
@@ -564,7 +564,7 @@ export function logstashManifest(v: {
  * (fetcher/logstash_client/client.go: only `HTTP_INSECURE`), so verification is off for a
  * connection that never leaves the pod's network namespace.
  */
-export function logstashExporterContainer(): Record<string, unknown> {
+function logstashExporterContainer(): Record<string, unknown> {
   return {
     name: "metrics",
     image: LOGSTASH_EXPORTER_IMAGE,

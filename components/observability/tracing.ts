@@ -90,7 +90,7 @@ const ES_INDEX_CLEANER_CA_PATH = "/es-tls/ca.crt";
  * Where Jaeger mounts its user's basic-auth Secret (`TracingElasticsearchArgs.credentialsSecretName`),
  * read-only: the storage configuration reads `username` and `password` from the files there.
  */
-export const JAEGER_ES_CREDENTIALS_DIR = "/es-credentials";
+const JAEGER_ES_CREDENTIALS_DIR = "/es-credentials";
 /** The service account of the collector, the identity Linkerd proxies export to. */
 export const OTEL_COLLECTOR_SERVICE_ACCOUNT = "otel-collector";
 /**
