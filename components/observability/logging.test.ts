@@ -401,6 +401,9 @@ describe("Logging", () => {
     assert.match(values.config.outputs, /Format {12}json/);
     // The `name` label of the metrics the log-path alerts group by.
     assert.match(values.config.inputs, /Alias {13}containers\n/);
+    // A position database on the node, so a restarted pod resumes where the last one stopped.
+    assert.match(values.config.inputs, /DB {16}\/var\/log\/fluent-bit-containers\.db\n/);
+    assert.match(values.config.inputs, /DB\.locking {8}true\n/);
     assert.match(values.config.outputs, /Alias {13}logstash\n/);
     // The chart's own [SERVICE] (HTTP server on metricsPort) stays: the PodMonitor scrapes it.
     assert.equal((r.inputs.values as { config: { service?: string } }).config.service, undefined);

@@ -650,6 +650,11 @@ export function fluentBitValues(v: { logstashHost: string }): Record<string, unk
         "    Tag               kube.*",
         "    Mem_Buf_Limit     20MB",
         "    Skip_Long_Lines   On",
+        // Offsets survive a restart (plugins/in_tail/tail.c `db`, v5.1.1): a new pod resumes each
+        // file where the old one stopped instead of at its end. On the node's /var/log, which the
+        // chart mounts read-write (daemonSetVolumeMounts `varlog`).
+        "    DB                /var/log/fluent-bit-containers.db",
+        "    DB.locking        true",
         "",
       ].join("\n"),
       filters: [

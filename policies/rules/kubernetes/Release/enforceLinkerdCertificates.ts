@@ -1,8 +1,8 @@
 import type { AcmeResourcePolicy } from "../../../lib/policy";
 import { validateResourceType } from "../../../lib/policy";
+import { K8S_HELM_RELEASE as HELM_RELEASE } from "../../../lib/resourceTypes";
 import { describe, isNonEmptyString, isRecord } from "../../../lib/values";
 
-const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
 const CONTROL_PLANE = "linkerd-control-plane";
 const VIZ = "linkerd-viz";
 
