@@ -6,7 +6,7 @@ import { validateManifest } from "../../tools/checks/manifests";
 import type { Capture, CapturedResource } from "../../tools/mocks";
 import { mockPlatform, ofType, pinnedChart, single } from "../../tools/testing";
 import { CHARTS } from "../lib";
-import { CertManager } from "./certManager";
+import { CertManager, certManagerPodMonitor } from "./certManager";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 
@@ -111,6 +111,17 @@ describe("CertManager", () => {
         r.name,
       );
     }
+  });
+
+  it("scrapes every pod's metrics keeping their own namespace label, which the certificate alerts read", () => {
+    const monitor = certManagerPodMonitor("monitoring");
+    assert.deepEqual(validateManifest(monitor), []);
+    // Without honorLabels, certmanager_certificate_*{namespace="linkerd"} would arrive as
+    // exported_namespace="linkerd", namespace="cert-manager", and LinkerdIdentityIssuerExpiringSoon
+    // (which selects namespace="linkerd") could never fire.
+    assert.deepEqual((monitor.spec as { podMetricsEndpoints: unknown[] }).podMetricsEndpoints, [
+      { port: "http-metrics", path: "/metrics", interval: "60s", honorLabels: true },
+    ]);
   });
 
   it("renders Kubernetes objects that validate against their schemas", () => {

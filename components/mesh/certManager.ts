@@ -23,7 +23,10 @@ export const CERT_MANAGER_RESOURCES = {
 /**
  * The PodMonitor of cert-manager's pods, in the monitoring namespace `namespace`. `Monitoring`
  * creates it once its CRDs are served (the chart's own ServiceMonitor stays off, see
- * {@link CertManagerArgs.serviceMonitor}).
+ * {@link CertManagerArgs.serviceMonitor}). `honorLabels`: the certificate metrics carry each
+ * Certificate's own `namespace` label, which the alerts select and group by (the Linkerd issuer's
+ * is `linkerd`); without it Prometheus would rename it `exported_namespace` and put
+ * `cert-manager` in its place.
  */
 export function certManagerPodMonitor(namespace: string): Record<string, unknown> {
   return {
@@ -33,7 +36,9 @@ export function certManagerPodMonitor(namespace: string): Record<string, unknown
     spec: {
       namespaceSelector: { matchNames: [CERT_MANAGER_NAMESPACE] },
       selector: { matchLabels: { "app.kubernetes.io/instance": CHARTS.certManager.name } },
-      podMetricsEndpoints: [{ port: "http-metrics", path: "/metrics", interval: "60s" }],
+      podMetricsEndpoints: [
+        { port: "http-metrics", path: "/metrics", interval: "60s", honorLabels: true },
+      ],
     },
   };
 }
