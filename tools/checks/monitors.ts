@@ -101,6 +101,30 @@ const ECK_PODS: Record<
   }),
 };
 
+/**
+ * The PodMonitor target a pod template makes: its labels, and the named ports of its containers
+ * (native sidecars are init containers with ports), plus what an operator adds (`made`).
+ */
+function podTarget(
+  template: Obj,
+  namespace: string,
+  source: string,
+  made: { labels: Record<string, string>; ports: string[] } = { labels: {}, ports: [] },
+): Target {
+  const podSpec = obj(template.spec);
+  const containers = [...list(podSpec.containers), ...list(podSpec.initContainers)];
+  return {
+    kind: "pod",
+    namespace,
+    labels: { ...labelsOf(obj(template.metadata).labels), ...made.labels },
+    ports: [
+      ...made.ports,
+      ...containers.flatMap((c) => list(obj(c).ports).map((p) => String(obj(p).name ?? ""))),
+    ],
+    source,
+  };
+}
+
 function graphTargets(resources: CheckedResource[]): Target[] {
   const targets: Target[] = [];
   for (const r of resources) {
@@ -121,36 +145,15 @@ function graphTargets(resources: CheckedResource[]): Target[] {
     }
     const eck = ECK_PODS[`${String(m.apiVersion).split("/")[0]}/${String(m.kind)}`];
     if (eck) {
-      const made = eck(String(meta.name ?? ""));
-      const podTemplate = obj(spec.podTemplate);
-      targets.push({
-        kind: "pod",
-        namespace,
-        labels: { ...labelsOf(obj(podTemplate.metadata).labels), ...made.labels },
-        ports: [
-          ...made.ports,
-          ...list(obj(podTemplate.spec).containers).flatMap((c) =>
-            list(obj(c).ports).map((p) => String(obj(p).name ?? "")),
-          ),
-        ],
-        source: r.urn,
-      });
+      targets.push(
+        podTarget(obj(spec.podTemplate), namespace, r.urn, eck(String(meta.name ?? ""))),
+      );
       continue;
     }
     let template: Obj | undefined;
     if (m.apiVersion === "v1" && m.kind === "Pod") template = m;
     else if (POD_TEMPLATE[String(m.kind)]) template = POD_TEMPLATE[String(m.kind)](spec);
-    if (!template) continue;
-    const podSpec = obj(template.spec);
-    // Native sidecars are init containers with ports.
-    const containers = [...list(podSpec.containers), ...list(podSpec.initContainers)];
-    targets.push({
-      kind: "pod",
-      namespace,
-      labels: labelsOf(obj(template.metadata).labels),
-      ports: containers.flatMap((c) => list(obj(c).ports).map((p) => String(obj(p).name ?? ""))),
-      source: r.urn,
-    });
+    if (template) targets.push(podTarget(template, namespace, r.urn));
   }
   return targets;
 }
