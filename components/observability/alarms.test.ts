@@ -10,6 +10,7 @@ import {
   alertsKeyStatements,
   CloudWatchAlarms,
   CloudWatchAlarmsArgs,
+  countsSumQueries,
   RequestPathAlarms,
   validateCloudWatchAlarmsArgs,
   validateRequestPathAlarmsArgs,
@@ -536,6 +537,29 @@ describe("RequestPathAlarms", () => {
     );
     await capture.settle();
     assert.equal(capture.resources.size, before);
+  });
+});
+
+describe("countsSumQueries", () => {
+  it("sums every count, a missing period as 0, and returns only the sum", () => {
+    const queries = countsSumQueries("AWS/States", ["A", "B", "C"], { Arn: "x" }, 60, "Bad runs");
+    assert.deepEqual(
+      queries.map((q) => [q.id, q.returnData, q.expression]),
+      [
+        ["m0", false, undefined],
+        ["m1", false, undefined],
+        ["m2", false, undefined],
+        ["failed", true, "FILL(m0, 0) + FILL(m1, 0) + FILL(m2, 0)"],
+      ],
+    );
+    assert.deepEqual(queries[2].metric, {
+      namespace: "AWS/States",
+      metricName: "C",
+      dimensions: { Arn: "x" },
+      stat: "Sum",
+      period: 60,
+    });
+    assert.equal(queries[3].label, "Bad runs");
   });
 });
 

@@ -436,6 +436,34 @@ export class CloudWatchAlarms extends pulumi.ComponentResource {
   }
 }
 
+/**
+ * The metric queries of an alarm on several count metrics of one resource added up, a period
+ * without datapoints counting 0: one `Sum` query per metric and their sum, the one query that
+ * returns data (PutMetricAlarm: exactly one does). With `GreaterThanThreshold` 0, the alarm fires
+ * on any of them.
+ */
+export function countsSumQueries(
+  namespace: string,
+  metricNames: readonly string[],
+  dimensions: Record<string, pulumi.Input<string>>,
+  periodSeconds: number,
+  label: string,
+): aws.types.input.cloudwatch.MetricAlarmMetricQuery[] {
+  return [
+    ...metricNames.map((metricName, i) => ({
+      id: `m${i}`,
+      metric: { namespace, metricName, dimensions, stat: "Sum", period: periodSeconds },
+      returnData: false,
+    })),
+    {
+      id: "failed",
+      expression: metricNames.map((_, i) => `FILL(m${i}, 0)`).join(" + "),
+      label,
+      returnData: true,
+    },
+  ];
+}
+
 /** The API Gateway REST API stage to alarm on. */
 export interface ApiGatewayAlarm {
   /** The REST API's name, the `ApiName` dimension. */
@@ -579,26 +607,13 @@ export class RequestPathAlarms extends pulumi.ComponentResource {
           comparisonOperator: "GreaterThanThreshold",
           threshold: 0,
           evaluationPeriods: 1,
-          metricQueries: [
-            ...(["ExecutionFailed", "ExecutionTimeout"] as const).map((metricName, i) => ({
-              id: `m${i}`,
-              metric: {
-                namespace: "AWS/EventBridge/Pipes",
-                metricName,
-                dimensions: { PipeName: args.workflowPipeName! },
-                stat: "Sum",
-                period: 300,
-              },
-              // PutMetricAlarm: exactly one query returns data, the alarm's expression.
-              returnData: false,
-            })),
-            {
-              id: "failed",
-              expression: "FILL(m0, 0) + FILL(m1, 0)",
-              label: "Pipe executions that failed or timed out",
-              returnData: true,
-            },
-          ],
+          metricQueries: countsSumQueries(
+            "AWS/EventBridge/Pipes",
+            ["ExecutionFailed", "ExecutionTimeout"],
+            { PipeName: args.workflowPipeName },
+            300,
+            "Pipe executions that failed or timed out",
+          ),
           // No messages, no executions: healthy.
           treatMissingData: "notBreaching",
           ...actions,
