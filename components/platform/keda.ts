@@ -47,9 +47,10 @@ export interface KedaArgs extends AwsContext {
   /** The EKS cluster name, for the operator's Pod Identity association and its role's trust. */
   clusterName: pulumi.Input<string>;
   /**
-   * The queues whose depth ScaledObjects scale on (through {@link KEDA_AWS_AUTHENTICATION}): the operator's role
-   * may call `sqs:GetQueueAttributes` on exactly these. At least one; a queue a ScaledObject names
-   * but this list does not is a scaler that fails with AccessDenied and never scales.
+   * The queues whose depth ScaledObjects scale on (through {@link KEDA_AWS_AUTHENTICATION}): the
+   * operator's role may call `sqs:GetQueueAttributes` on exactly these. At least one; a queue a
+   * ScaledObject names but this list does not is a scaler that fails with AccessDenied and never
+   * scales.
    */
   scaledQueues: Queue[];
   /**
@@ -211,10 +212,10 @@ export function kedaPodMonitor(namespace: string): Record<string, unknown> {
  * metrics API server and the webhooks, and it has no mesh identity.
  *
  * The operator's AWS identity is an IAM role associated with its service account through EKS Pod
- * Identity (`podIdentityRole`), used by the triggers that name {@link KEDA_AWS_AUTHENTICATION}: the scaled
- * service's own role is never lent to KEDA, and KEDA can read queue depth but no message. The
- * association exists before the release, because the Pod Identity agent gives credentials to pods
- * that start after it.
+ * Identity (`podIdentityRole`), used by the triggers that name {@link KEDA_AWS_AUTHENTICATION}:
+ * the scaled service's own role is never lent to KEDA, and KEDA can read queue depth but no
+ * message. The association exists before the release, because the Pod Identity agent gives
+ * credentials to pods that start after it.
  */
 export class Keda extends pulumi.ComponentResource {
   public readonly role: aws.iam.Role;

@@ -58,8 +58,9 @@ export type FlowEndpoint =
    * The Kubernetes API server as pods dial it, a destination only: the `kubernetes` Service's
    * ClusterIP (the first address of the EKS cluster's `kubernetesNetworkConfig.serviceIpv4Cidr`),
    * which the VPC CNI's policy agent is reported to match before kube-proxy rewrites it to the
-   * control plane's interfaces (components/services/microservice.ts, the API NetworkPolicy). Those carry the EKS cluster security group, whose self-referencing rule (EKS
-   * creates it, outside the graph) admits the pods' group, so the check has no AWS layer for it.
+   * control plane's interfaces (components/services/microservice.ts, the API NetworkPolicy).
+   * Those carry the EKS cluster security group, whose self-referencing rule (EKS creates it,
+   * outside the graph) admits the pods' group, so the check has no AWS layer for it.
    */
   | { kubernetesApi: true };
 
