@@ -8,7 +8,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { parseStackConfig } from "../../config";
 import type { Capture } from "../../tools/mocks";
 import type { ExportedResource, StackExport } from "../../tools/stackExport";
-import { cachedPlan } from "../../tools/planCache";
+import { cachedPlan, stackFileWithStepFunctions } from "../../tools/planCache";
 import { loadStackConfig } from "../../tools/stackFile";
 import {
   type IamDecision,
@@ -392,7 +392,7 @@ describe("first deployment, per stack (offline plan)", () => {
     });
   }
 
-  it("grants the deployer every service, managed policy and role trust the planned stacks use", () => {
+  it("grants the deployer every service, managed policy and role trust the planned stacks use, on either workflow engine", () => {
     // Provider modules of @pulumi/aws -> the IAM service prefix their API calls use.
     const iamPrefix: Record<string, string> = {
       vpc: "ec2",
@@ -402,9 +402,17 @@ describe("first deployment, per stack (offline plan)", () => {
       apigatewayv2: "apigateway",
       cognito: "cognito-idp",
       lb: "elasticloadbalancing",
+      sfn: "states",
     };
-    for (const stack of ["dev", "staging", "prod"]) {
-      const aws = plans[stack].filter((r) => r.custom && r.type.startsWith("aws:"));
+    // The stack files run Argo; the Step Functions engine (Fargate steps) adds the state machine,
+    // the ECS cluster, the task definitions and roles trusting states and ecs-tasks.
+    const planned: Record<string, ExportedResource[]> = {
+      ...plans,
+      "prod (step-functions)": plan("prod", stackFileWithStepFunctions("prod")).deployment
+        .resources,
+    };
+    for (const [stack, resources] of Object.entries(planned)) {
+      const aws = resources.filter((r) => r.custom && r.type.startsWith("aws:"));
       for (const r of aws) {
         const module = r.type.split(":")[1].split("/")[0];
         if (module === "iam") continue; // granted narrower, checked below

@@ -123,6 +123,8 @@ export const DEPLOYER_SERVICES: Readonly<Record<string, string>> = {
   elasticloadbalancing: "the internal load balancer, its listener and target group",
   "application-autoscaling": "MSK broker storage autoscaling",
   codebuild: "this deployer itself",
+  states: "the Step Functions engine's state machine (workflows.engine step-functions)",
+  ecs: "the Step Functions engine's Fargate cluster and step task definitions (stepRunner fargate)",
 };
 
 /**
@@ -137,6 +139,8 @@ export const DEPLOYER_PASSED_TO_SERVICES = [
   "pipes.amazonaws.com",
   "codebuild.amazonaws.com",
   "apigateway.amazonaws.com",
+  "states.amazonaws.com",
+  "ecs-tasks.amazonaws.com",
 ] as const;
 
 /** Service-linked roles the first deployment in an account creates through these services. */
@@ -147,6 +151,8 @@ export const DEPLOYER_SERVICE_LINKED_ROLES = [
   "kafka.amazonaws.com",
   "delivery.logs.amazonaws.com",
   "kafka.application-autoscaling.amazonaws.com",
+  // AWSServiceRoleForECS: the first ECS cluster in an account creates it (Fargate steps).
+  "ecs.amazonaws.com",
 ] as const;
 
 /**
