@@ -325,6 +325,7 @@ describe("bootstrap offline plan (stack main)", () => {
       ["ec2:DescribeVpcs", "*"],
       ["eks:DescribeCluster", `arn:aws:eks:eu-west-1:${ACCOUNT}:cluster/acme-dev`],
       ["iam:GetRole", roleArn("x")],
+      ["states:DescribeStateMachine", `arn:aws:states:eu-west-1:${ACCOUNT}:stateMachine:acme-dev`],
     ];
     for (const [action, resource] of allowed) {
       assert.equal(await roleMay(role, action, resource), "Allowed", `${action} ${resource}`);
@@ -345,6 +346,10 @@ describe("bootstrap offline plan (stack main)", () => {
       ["kms:Encrypt", "*"],
       ["kms:ScheduleKeyDeletion", "*"],
       ["dynamodb:GetItem", `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/requests`],
+      // A workflow execution's input and output are data; polling an activity takes its task.
+      ["states:DescribeExecution", `arn:aws:states:eu-west-1:${ACCOUNT}:execution:acme-dev:1`],
+      ["states:GetExecutionHistory", `arn:aws:states:eu-west-1:${ACCOUNT}:execution:acme-dev:1`],
+      ["states:GetActivityTask", `arn:aws:states:eu-west-1:${ACCOUNT}:activity:acme-dev`],
       ["sts:AssumeRole", roleArn("acme-platform-dev-deploy")],
     ];
     for (const [action, resource] of denied) {

@@ -24,10 +24,18 @@ import { stackStateKeys, type StateBackend } from "./stateBackend";
 /** The main project, whose stacks' state the CI roles read and write. */
 export const MAIN_PROJECT = "acme-platform";
 
-/** Data-plane reads that `Get*` would otherwise include; a preview reads configuration, not data. */
+/**
+ * Data-plane reads that `Describe*`/`Get*` would otherwise include; a preview reads configuration,
+ * not data. `states:GetActivityTask` is an activity worker's poll: it takes the task.
+ */
 export const PREVIEW_DENIED_DATA_READS = [
   "dynamodb:GetItem",
   "dynamodb:BatchGetItem",
+  "dynamodb:GetRecords",
+  "dynamodb:GetShardIterator",
+  "states:DescribeExecution",
+  "states:GetExecutionHistory",
+  "states:GetActivityTask",
   "logs:GetLogEvents",
   "logs:GetLogRecord",
   "logs:GetQueryResults",

@@ -58,8 +58,8 @@ export const stateKeyArn = backend.stateKeyArn;
 export const secretsKeyArn = backend.secretsKeyArn;
 export const githubOidcProviderArn = ci.oidcProviderArn;
 /**
- * The CI roles, `{ <env>: { preview: <arn>, deploy?: <arn> } }`: the GitHub variables the
- * workflows pass to aws-actions/configure-aws-credentials.
+ * The CI roles, `{ <env>: { preview: <arn>, deploy?: <arn> } }`. The workflows build the same ARNs
+ * from the `AWS_ACCOUNT_ID` variable and the role names (README.md, "How CI works").
  */
 export const ciRoleArns = ci.roleArns;
 /** The role names the ARNs end with (bootstrap/identities.ts `ciRoleName`). */
