@@ -6,7 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 /** The certificate's key: RSA 2048 satisfies ACM.2 and every TLS client. */
-export const CERTIFICATE_KEY_ALGORITHM = "RSA_2048";
+const CERTIFICATE_KEY_ALGORITHM = "RSA_2048";
 
 /** What {@link dnsValidatedCertificate} needs. */
 export interface DnsValidatedCertificateArgs {
