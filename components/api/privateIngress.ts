@@ -26,7 +26,9 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  denyInsecureBucketTransport,
   encryptBucket,
+  expireLogObjects,
   lockDownBucket,
   type AwsContext,
   dependenciesOf,
@@ -243,18 +245,10 @@ export function targetGroupBindingManifest<A>(v: {
  */
 export function accessLogBucketStatements(v: {
   bucketArn: pulumi.Input<string>;
-  objectsUnderPrefix: pulumi.Input<string>;
   deliveryPath: pulumi.Input<string>;
 }): PolicyStatement[] {
   return [
-    {
-      Sid: "DenyInsecureTransport",
-      Effect: "Deny",
-      Principal: "*",
-      Action: "s3:*",
-      Resource: [v.bucketArn, v.objectsUnderPrefix],
-      Condition: { Bool: { "aws:SecureTransport": "false" } },
-    },
+    denyInsecureBucketTransport(v.bucketArn),
     {
       Sid: "AllowLoadBalancerLogDelivery",
       Effect: "Allow",
@@ -303,20 +297,10 @@ export class PrivateIngress extends pulumi.ComponentResource {
     const bucketName = bucket.bucket;
     const publicAccessBlock = lockDownBucket(`${name}-access-logs`, bucketName, child);
     const encryption = encryptBucket(`${name}-access-logs`, bucketName, undefined, child);
-    new aws.s3.BucketLifecycleConfiguration(
+    expireLogObjects(
       `${name}-access-logs`,
-      {
-        bucket: bucketName,
-        rules: [
-          {
-            id: "expire-access-logs",
-            status: "Enabled",
-            filter: {},
-            expiration: { days: args.accessLogRetentionDays },
-            abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
-          },
-        ],
-      },
+      bucketName,
+      { ruleId: "expire-access-logs", days: args.accessLogRetentionDays },
       child,
     );
     const prefix = name;
@@ -328,7 +312,6 @@ export class PrivateIngress extends pulumi.ComponentResource {
         policy: policyDocument(
           accessLogBucketStatements({
             bucketArn: bucket.arn,
-            objectsUnderPrefix: pulumi.interpolate`${bucket.arn}/*`,
             deliveryPath: pulumi.interpolate`${bucket.arn}/${prefix}/AWSLogs/${args.accountId}/*`,
           }),
         ),

@@ -19,6 +19,24 @@ export interface PolicyStatement {
 }
 
 /**
+ * The statement every resource policy of the project opens with: nobody, an allowed principal
+ * included, may call `action` on `resource` over plain HTTP (`aws:SecureTransport` false).
+ */
+export function denyInsecureTransport(
+  action: string | string[],
+  resource: pulumi.Input<string> | pulumi.Input<string>[],
+): PolicyStatement {
+  return {
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: action,
+    Resource: resource,
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+  };
+}
+
+/**
  * A KMS key ARN. IAM authorizes KMS requests against the key's ARN, so a grant naming an alias or
  * a bare key ID allows nothing: components that grant use of a key take its ARN.
  */

@@ -4,7 +4,8 @@
  * encryption, policy, logging and lifecycle differ per bucket and stay with its component.
  */
 import * as aws from "@pulumi/aws";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
+import { denyInsecureTransport, type PolicyStatement } from "./iam";
 
 /**
  * Registers the ownership controls and the public access block of `bucket` under `name`, with
@@ -63,6 +64,39 @@ export function encryptBucket(
               bucketKeyEnabled: true,
               blockedEncryptionTypes: ["SSE-C"],
             },
+      ],
+    },
+    opts,
+  );
+}
+
+/** TLS only, for the bucket `bucketArn` and every object in it (S3.5). */
+export function denyInsecureBucketTransport(bucketArn: pulumi.Input<string>): PolicyStatement {
+  return denyInsecureTransport("s3:*", [bucketArn, pulumi.interpolate`${bucketArn}/*`]);
+}
+
+/**
+ * Registers a log bucket's lifecycle under `name`: one rule, `ruleId`, that expires every object
+ * `days` after it was written and aborts uploads left incomplete for a day.
+ */
+export function expireLogObjects(
+  name: string,
+  bucket: pulumi.Input<string>,
+  rule: { ruleId: string; days: number },
+  opts: pulumi.CustomResourceOptions,
+): aws.s3.BucketLifecycleConfiguration {
+  return new aws.s3.BucketLifecycleConfiguration(
+    name,
+    {
+      bucket,
+      rules: [
+        {
+          id: rule.ruleId,
+          status: "Enabled",
+          filter: {},
+          expiration: { days: rule.days },
+          abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+        },
       ],
     },
     opts,

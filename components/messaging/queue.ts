@@ -6,6 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
   type AwsContext,
+  denyInsecureTransport,
   keyUseViaService,
   KMS_KEY_ARN,
   policyDocument,
@@ -247,17 +248,8 @@ export function validateQueueArgs(args: QueueArgs, name?: string): ValidationErr
 }
 
 /** The TLS-only queue policy: SQS accepts one policy per queue, so this is the whole of it. */
-function denyInsecureTransport(queueArn: pulumi.Input<string>): PolicyStatement[] {
-  return [
-    {
-      Sid: "DenyInsecureTransport",
-      Effect: "Deny",
-      Principal: "*",
-      Action: "sqs:*",
-      Resource: queueArn,
-      Condition: { Bool: { "aws:SecureTransport": "false" } },
-    },
-  ];
+function tlsOnlyQueuePolicy(queueArn: pulumi.Input<string>): PolicyStatement[] {
+  return [denyInsecureTransport("sqs:*", queueArn)];
 }
 
 /**
@@ -349,7 +341,7 @@ export class Queue extends pulumi.ComponentResource {
     ] as const) {
       new aws.sqs.QueuePolicy(
         child,
-        { queueUrl: queue.url, policy: policyDocument(denyInsecureTransport(queue.arn)) },
+        { queueUrl: queue.url, policy: policyDocument(tlsOnlyQueuePolicy(queue.arn)) },
         { parent: this },
       );
     }

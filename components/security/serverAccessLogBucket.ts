@@ -14,7 +14,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  denyInsecureBucketTransport,
   encryptBucket,
+  expireLogObjects,
   lockDownBucket,
   type AwsContext,
   policyDocument,
@@ -60,19 +62,12 @@ export function validateServerAccessLogBucketArgs(
  * The bucket policy: TLS only, and S3's log delivery (`logging.s3.amazonaws.com`) may write
  * objects only for source buckets of `accountId`, the account the stack's buckets belong to.
  */
-export function serverAccessLogBucketStatements(v: {
+function serverAccessLogBucketStatements(v: {
   bucketArn: pulumi.Input<string>;
   accountId: pulumi.Input<string>;
 }): PolicyStatement[] {
   return [
-    {
-      Sid: "DenyInsecureTransport",
-      Effect: "Deny",
-      Principal: "*",
-      Action: "s3:*",
-      Resource: [v.bucketArn, pulumi.interpolate`${v.bucketArn}/*`],
-      Condition: { Bool: { "aws:SecureTransport": "false" } },
-    },
+    denyInsecureBucketTransport(v.bucketArn),
     {
       Sid: "AllowS3ServerAccessLogDelivery",
       Effect: "Allow",
@@ -110,20 +105,10 @@ export class ServerAccessLogBucket extends pulumi.ComponentResource {
     const bucketName = bucket.bucket;
     const publicAccessBlock = lockDownBucket(name, bucketName, child);
     const encryption = encryptBucket(name, bucketName, undefined, child);
-    new aws.s3.BucketLifecycleConfiguration(
+    expireLogObjects(
       name,
-      {
-        bucket: bucketName,
-        rules: [
-          {
-            id: "expire-server-access-logs",
-            status: "Enabled",
-            filter: {},
-            expiration: { days: args.retentionDays },
-            abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
-          },
-        ],
-      },
+      bucketName,
+      { ruleId: "expire-server-access-logs", days: args.retentionDays },
       child,
     );
     // The policy waits for the public access block: S3 rejects concurrent changes to the two.
