@@ -4,7 +4,7 @@ import * as aws from "@pulumi/aws";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import type { Capture } from "./mocks";
-import { mockPlatform } from "./testing";
+import { mockPlatform, valueOf } from "./testing";
 
 class Box extends pulumi.ComponentResource {
   constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
@@ -22,9 +22,6 @@ class Box extends pulumi.ComponentResource {
     this.registerOutputs({});
   }
 }
-
-const valueOf = <T>(output: pulumi.Output<T>) =>
-  new Promise<T>((done) => output.apply((value) => done(value)));
 
 describe("offline-plan mocks and capture", () => {
   let capture: Capture;

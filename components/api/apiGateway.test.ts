@@ -10,7 +10,7 @@ import {
   type CapturedResource,
 } from "../../tools/mocks";
 import { toStackExport } from "../../tools/stackExport";
-import { MOCK_ACCOUNT_ID, ofType, single, TEST_REGION } from "../../tools/testing";
+import { MOCK_ACCOUNT_ID, ofType, single, TEST_REGION, valueOf } from "../../tools/testing";
 import {
   ACCESS_LOG_FIELDS,
   accessLogFormat,
@@ -153,9 +153,6 @@ function args(overrides: Partial<ApiGatewayArgs> = {}): ApiGatewayArgs {
   };
 }
 
-const resolve = <T>(output: pulumi.Output<T>) =>
-  new Promise<T>((done) => output.apply((value) => done(value)));
-
 describe("ApiGateway", () => {
   let capture: Capture;
   let plainUrn: string;
@@ -189,9 +186,9 @@ describe("ApiGateway", () => {
     );
     const changed = new ApiGateway("changed", args({ api: contract("1.1.0") }));
     await capture.settle();
-    plainUrn = await resolve(plain.urn);
-    domainUrn = await resolve(withDomain.urn);
-    changedUrn = await resolve(changed.urn);
+    plainUrn = await valueOf(plain.urn);
+    domainUrn = await valueOf(withDomain.urn);
+    changedUrn = await valueOf(changed.urn);
     assert.deepEqual(capture.errors, []);
   });
 

@@ -1,10 +1,16 @@
 import * as assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
 import { validateCustomResource } from "../../tools/checks/crdSchemas";
 import type { Capture, CapturedResource } from "../../tools/mocks";
-import { MOCK_ACCOUNT_ID, mockPlatform, ofType, policyOf, TEST_REGION } from "../../tools/testing";
+import {
+  MOCK_ACCOUNT_ID,
+  mockPlatform,
+  ofType,
+  policyOf,
+  TEST_REGION,
+  valueOf,
+} from "../../tools/testing";
 import {
   PrivateIngress,
   type PrivateIngressArgs,
@@ -25,9 +31,6 @@ const SUBNETS = [
   "subnet-0aaaaaaaaaaaaaaa2",
   "subnet-0aaaaaaaaaaaaaaa3",
 ];
-
-const resolve = <T>(output: pulumi.Output<T>) =>
-  new Promise<T>((done) => output.apply((value) => done(value)));
 
 describe("PrivateIngress", () => {
   let capture: Capture;
@@ -169,7 +172,7 @@ describe("PrivateIngress", () => {
       { type: "forward", targetGroupArn: tg.outputs.arn },
     ]);
     assert.equal(prod.backendBaseUrl, `https://${HOST}`);
-    assert.equal(await resolve(prod.targetGroupArn), tg.outputs.arn);
+    assert.equal(await valueOf(prod.targetGroupArn), tg.outputs.arn);
   });
 
   it("sends HTTPS to the pods' TLS port, health-checks /readyz over HTTPS, drains for the pods' serving time", () => {
@@ -259,7 +262,7 @@ describe("PrivateIngress", () => {
       component?.outputs.securityGroupId,
       one("api", "aws:ec2/securityGroup:SecurityGroup").id,
     );
-    assert.equal(await resolve(prod.loadBalancerArn), lb.outputs.arn);
+    assert.equal(await valueOf(prod.loadBalancerArn), lb.outputs.arn);
   });
 
   describe("validation", () => {

@@ -15,6 +15,7 @@ import {
   simulateIam,
   single,
   TEST_REGION,
+  valueOf,
 } from "../../tools/testing";
 import type { PolicyStatement } from "../lib";
 import {
@@ -47,9 +48,6 @@ const ORDER_PLACED = "com.acme.orders.order-placed.v1";
 const PAYMENT_FAILED = "com.acme.payments.payment-failed.v2";
 const OVER_TLS = { "aws:SecureTransport": "true" };
 const VIA_SQS = { "kms:ViaService": `sqs.${TEST_REGION}.amazonaws.com` };
-
-const resolve = <T>(output: pulumi.Output<T>) =>
-  new Promise<T>((done) => output.apply((value) => done(value)));
 
 describe("EventsBridge", () => {
   let capture: Capture;
@@ -108,9 +106,9 @@ describe("EventsBridge", () => {
     });
     await capture.settle();
     [bridgeQueueArn, workQueueArn, ownerUrn] = await Promise.all([
-      resolve(bridge.queue.queueArn),
-      resolve(workQueue.queueArn),
-      resolve(owner.urn),
+      valueOf(bridge.queue.queueArn),
+      valueOf(workQueue.queueArn),
+      valueOf(owner.urn),
     ]);
   });
 

@@ -14,6 +14,8 @@ import {
   policyOf,
   single,
   TEST_REGION,
+  testQueueArgs,
+  valueOf,
 } from "../../tools/testing";
 import { policyDocument } from "../lib";
 import { listMessageContracts, MESSAGE_CONTRACTS_DIR } from "../lib/contracts";
@@ -32,23 +34,10 @@ const WORKFLOW_REQUEST_VERSION = (
 ).version;
 const CONTRACT_TAGS = { "acme.io/contract": `workflow-request@${WORKFLOW_REQUEST_VERSION}` };
 
-function args(overrides: Partial<QueueArgs> = {}): QueueArgs {
-  return {
-    contract: "workflow-request",
-    kmsKeyArn: KEY_ARN,
-    visibilityTimeoutSeconds: 900,
-    consumerProcessingTimeoutSeconds: 600,
-    messageRetentionSeconds: 345600,
-    deadLetter: { maxReceiveCount: 5 },
-    region: TEST_REGION,
-    ...overrides,
-  };
-}
+const args = (overrides: Partial<QueueArgs> = {}): QueueArgs => testQueueArgs(KEY_ARN, overrides);
 
 const parsed = (resource: CapturedResource, key: string): unknown =>
   JSON.parse(resource.inputs[key] as string);
-const resolve = <T>(output: pulumi.Output<T>) =>
-  new Promise<T>((done) => output.apply((value) => done(value)));
 
 describe("Queue", () => {
   let capture: Capture;
@@ -81,8 +70,8 @@ describe("Queue", () => {
       }),
     );
     await capture.settle();
-    workUrn = await resolve(work.urn);
-    orderedUrn = await resolve(ordered.urn);
+    workUrn = await valueOf(work.urn);
+    orderedUrn = await valueOf(ordered.urn);
     dataKeyArn = single(capture, "aws:kms/key:Key", "keys-data").outputs.arn as string;
   });
 
@@ -230,7 +219,7 @@ describe("Queue", () => {
   it("grants a producer send on this queue and the key only through SQS", async () => {
     const queueArn = single(capture, QUEUE, "work").outputs.arn;
     const viaSqs = { StringEquals: { "kms:ViaService": `sqs.${TEST_REGION}.amazonaws.com` } };
-    assert.deepEqual(JSON.parse(await resolve(policyDocument(work.grantProducer()))), {
+    assert.deepEqual(JSON.parse(await valueOf(policyDocument(work.grantProducer()))), {
       Version: "2012-10-17",
       Statement: [
         {
@@ -261,11 +250,11 @@ describe("Queue", () => {
       { Effect: "Allow", Action: ["kms:Decrypt"], Resource: dataKeyArn, Condition: viaSqs },
     ];
     assert.deepEqual(
-      JSON.parse(await resolve(policyDocument(work.grantConsumer()))).Statement,
+      JSON.parse(await valueOf(policyDocument(work.grantConsumer()))).Statement,
       consumer(queueArn),
     );
     assert.deepEqual(
-      JSON.parse(await resolve(policyDocument(work.grantDeadLetterConsumer()))).Statement,
+      JSON.parse(await valueOf(policyDocument(work.grantDeadLetterConsumer()))).Statement,
       consumer(single(capture, QUEUE, "work-dlq").outputs.arn),
     );
   });

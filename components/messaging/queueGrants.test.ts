@@ -5,7 +5,6 @@
  */
 import * as assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import type * as pulumi from "@pulumi/pulumi";
 import type { Capture } from "../../tools/mocks";
 import {
   type IamDecision,
@@ -15,6 +14,7 @@ import {
   simulateIam,
   single,
   TEST_REGION,
+  valueOf,
 } from "../../tools/testing";
 import { policyDocument, type PolicyStatement } from "../lib";
 import { PlatformKeys } from "../security";
@@ -23,9 +23,6 @@ import { Queue, type QueueArgs } from "./queue";
 const ROLE = `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/service-a`;
 const VIA_SQS = { "kms:ViaService": `sqs.${TEST_REGION}.amazonaws.com` };
 const OVER_TLS = { "aws:SecureTransport": "true" };
-
-const resolve = <T>(output: pulumi.Output<T>) =>
-  new Promise<T>((done) => output.apply((value) => done(value)));
 
 describe("Queue grants under IAM evaluation", () => {
   let capture: Capture;
@@ -42,7 +39,7 @@ describe("Queue grants under IAM evaluation", () => {
   let deadLetterConsumerA: unknown;
 
   const rendered = async (statements: PolicyStatement[]) =>
-    JSON.parse(await resolve(policyDocument(statements))) as unknown;
+    JSON.parse(await valueOf(policyDocument(statements))) as unknown;
 
   /** The decision for `ROLE` holding `identityPolicy` making one request. */
   async function decide(
@@ -88,11 +85,11 @@ describe("Queue grants under IAM evaluation", () => {
     await capture.settle();
 
     [arnA, arnB, dlqArnA, dataKey, logsKey] = await Promise.all([
-      resolve(queueA.queueArn),
-      resolve(queueB.queueArn),
-      resolve(queueA.deadLetterQueueArn),
-      resolve(keys.dataKeyArn),
-      resolve(keys.logsKeyArn),
+      valueOf(queueA.queueArn),
+      valueOf(queueB.queueArn),
+      valueOf(queueA.deadLetterQueueArn),
+      valueOf(keys.dataKeyArn),
+      valueOf(keys.logsKeyArn),
     ]);
     keyPolicy = policyOf(single(capture, "aws:kms/key:Key", "keys-data"));
     queuePolicyA = policyOf(single(capture, "aws:sqs/queuePolicy:QueuePolicy", "a"));
