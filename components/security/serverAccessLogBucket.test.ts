@@ -16,6 +16,7 @@ import {
   TEST_REGION,
   valueOf,
 } from "../../tools/testing";
+import { LOG_RETENTION_DAYS } from "../lib";
 import { ArtifactBucket } from "../workflows/artifactBucket";
 import { ServerAccessLogBucket, validateServerAccessLogBucketArgs } from "./serverAccessLogBucket";
 
@@ -126,5 +127,22 @@ describe("ServerAccessLogBucket", () => {
       validateServerAccessLogBucketArgs({ accountId: MOCK_ACCOUNT_ID, retentionDays: 3650 }),
       [],
     );
+    assert.deepEqual(
+      validateServerAccessLogBucketArgs({ accountId: MOCK_ACCOUNT_ID, retentionDays: 1.5 }).map(
+        (e) => e.propertyPath,
+      ),
+      ["retentionDays"],
+    );
+  });
+
+  it("keeps logs as long as any network.flowLogRetentionInDays index.ts passes it allows", () => {
+    // index.ts passes that key, which takes every CloudWatch Logs retention period.
+    for (const retentionDays of LOG_RETENTION_DAYS) {
+      assert.deepEqual(
+        validateServerAccessLogBucketArgs({ accountId: MOCK_ACCOUNT_ID, retentionDays }),
+        [],
+        `${retentionDays} days`,
+      );
+    }
   });
 });

@@ -29,7 +29,10 @@ const ACCOUNT_ID = /^\d{12}$/;
 
 /** Arguments of {@link ServerAccessLogBucket}. */
 export interface ServerAccessLogBucketArgs extends Pick<AwsContext, "accountId"> {
-  /** Days a log object is kept, from 1 to 3650. */
+  /**
+   * Days a log object is kept: any whole number from 1 (S3 lifecycle expiration has no upper
+   * bound), so every CloudWatch Logs retention period, 3653 days included, is accepted here.
+   */
   retentionDays: number;
   /** Let `pulumi destroy` delete the bucket with its logs in it. @default false */
   forceDestroy?: boolean;
@@ -49,10 +52,10 @@ export function validateServerAccessLogBucketArgs(
     });
   }
   const days = args.retentionDays;
-  if (typeof days !== "number" || !Number.isInteger(days) || days < 1 || days > 3650) {
+  if (typeof days !== "number" || !Number.isInteger(days) || days < 1) {
     errors.push({
       propertyPath: "retentionDays",
-      reason: `must be whole days from 1 to 3650; got ${String(days)}`,
+      reason: `must be a whole number of days, at least 1; got ${String(days)}`,
     });
   }
   return errors;
