@@ -3,6 +3,7 @@ import { before, describe, it } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
 import { validateCustomResource } from "../../tools/checks/crdSchemas";
 import type { Capture, CapturedResource } from "../../tools/mocks";
+import { LOG_RETENTION_DAYS } from "../lib";
 import {
   MOCK_ACCOUNT_ID,
   mockPlatform,
@@ -302,6 +303,16 @@ describe("PrivateIngress", () => {
 
     it("accepts the happy path", () => {
       assert.deepEqual(validatePrivateIngressArgs(base(), "api"), []);
+    });
+
+    it("keeps access logs as long as any api.logRetentionInDays index.ts passes it allows", () => {
+      for (const accessLogRetentionDays of LOG_RETENTION_DAYS) {
+        assert.deepEqual(
+          validatePrivateIngressArgs(base({ accessLogRetentionDays }), "api"),
+          [],
+          `${accessLogRetentionDays} days`,
+        );
+      }
     });
   });
 });

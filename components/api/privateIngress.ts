@@ -107,7 +107,7 @@ export interface PrivateIngressArgs extends AwsContext {
   drainSeconds: number;
   /** Deletion protection on the load balancer (ELB.6); true in prod. */
   deletionProtection: boolean;
-  /** Days access logs are kept before they expire. */
+  /** Days access logs are kept before they expire: a whole number from 1, no upper bound. */
   accessLogRetentionDays: number;
   /**
    * Let `pulumi destroy` delete the access-log bucket with its logs in it.
@@ -178,10 +178,12 @@ export function validatePrivateIngressArgs(
   if (typeof args.deletionProtection !== "boolean") {
     add("deletionProtection", "must be true or false (true in prod)");
   }
-  if (!isIntIn(args.accessLogRetentionDays, 1, 3650)) {
+  // S3 lifecycle expiration has no upper bound: every CloudWatch Logs retention period
+  // (`api.logRetentionInDays`, up to 3653) is accepted.
+  if (!isIntIn(args.accessLogRetentionDays, 1, Infinity)) {
     add(
       "accessLogRetentionDays",
-      `must be whole days from 1 to 3650; got ${String(args.accessLogRetentionDays)}`,
+      `must be a whole number of days, at least 1; got ${String(args.accessLogRetentionDays)}`,
     );
   }
   const t = args.targets;
