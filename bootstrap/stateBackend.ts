@@ -7,6 +7,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
   type AwsContext,
+  denyInsecureBucketTransport,
   encryptBucket,
   lockDownBucket,
   policyDocument,
@@ -265,14 +266,7 @@ export function stateBucketPolicyStatements(
 ): PolicyStatement[] {
   const resources = [bucketArn, pulumi.interpolate`${bucketArn}/*`];
   return [
-    {
-      Sid: "DenyInsecureTransport",
-      Effect: "Deny",
-      Principal: "*",
-      Action: "s3:*",
-      Resource: resources,
-      Condition: { Bool: { "aws:SecureTransport": "false" } },
-    },
+    denyInsecureBucketTransport(bucketArn),
     {
       Sid: "DenyOtherAccounts",
       Effect: "Deny",

@@ -10,12 +10,16 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
   type AwsContext,
+  denyInsecureTransport,
   policyDocument,
   PolicyStatement,
   throwIfInvalid,
   ValidationError,
   KMS_KEY_ARN,
 } from "../lib";
+
+/** What the alert topics refuse over plain HTTP (their TLS-only statement). */
+const SNS_TLS_ONLY_ACTIONS = ["sns:Publish", "sns:Subscribe"];
 
 /** The runbook of each alarm kind, relative to the repository root. */
 export const ALARM_RUNBOOKS = {
@@ -236,14 +240,7 @@ export class CloudWatchAlarms extends pulumi.ComponentResource {
           },
         },
       },
-      {
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: "*",
-        Action: ["sns:Publish", "sns:Subscribe"],
-        Resource: this.topic.arn,
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
+      denyInsecureTransport(SNS_TLS_ONLY_ACTIONS, this.topic.arn),
     ];
     new aws.sns.TopicPolicy(
       `${name}-alerts`,
@@ -396,16 +393,7 @@ export class CloudWatchAlarms extends pulumi.ComponentResource {
       `${name}-heartbeat`,
       {
         arn: heartbeat.arn,
-        policy: policyDocument([
-          {
-            Sid: "DenyInsecureTransport",
-            Effect: "Deny",
-            Principal: "*",
-            Action: ["sns:Publish", "sns:Subscribe"],
-            Resource: heartbeat.arn,
-            Condition: { Bool: { "aws:SecureTransport": "false" } },
-          },
-        ]),
+        policy: policyDocument([denyInsecureTransport(SNS_TLS_ONLY_ACTIONS, heartbeat.arn)]),
       },
       { parent: this },
     );
