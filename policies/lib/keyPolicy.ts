@@ -58,7 +58,7 @@ export function servicePrincipals(statement: PolicyStatement): string[] {
  * Condition keys that tie a `"*"` principal to the caller's account, organization or the AWS
  * service acting for it. KMS.5 names the first three; the others identify accounts the same way.
  */
-export const CONSTRAINING_CONDITION_KEYS = [
+const CONSTRAINING_CONDITION_KEYS = [
   "kms:CallerAccount",
   "kms:ViaService",
   "aws:PrincipalOrgID",
@@ -224,14 +224,37 @@ export function checkTlsOnly(
 }
 
 /**
- * The labels of a resource policy's statements that allow everyone: `Allow` with a `"*"`
- * principal and no condition that pins the caller to accounts, organizations or services
- * ({@link isConstrained}). SQS.3, SNS.4, S3.2 and CKV_AWS_32 all ask for none.
+ * Reports each statement of a resource policy that allows everyone: `Allow` with `NotPrincipal`
+ * (every principal not listed) or with a `"*"` principal and no condition that pins the caller to
+ * accounts, organizations or services ({@link isConstrained}). KMS.5, SQS.3, SNS.4, S3.2 and
+ * CKV_AWS_32 all ask for none. Returns the statements as {@link statementsToCheck} does, so a
+ * policy that is not a JSON document is reported once and gives `undefined`.
  */
-export function publicAllowLabels(statements: readonly PolicyStatement[]): string[] {
-  return statements.flatMap((statement, i) =>
-    statement.Effect === "Allow" && hasWildcardPrincipal(statement) && !isConstrained(statement)
-      ? [statementLabel(statement, i)]
-      : [],
+export function reportPublicAllows(
+  policy: unknown,
+  reportViolation: (message: string) => void,
+): PolicyStatement[] | undefined {
+  const statements = statementsToCheck(
+    policy,
+    "public access cannot be ruled out",
+    reportViolation,
   );
+  statements?.forEach((statement, index) => {
+    if (statement.Effect !== "Allow") {
+      return;
+    }
+    const label = statementLabel(statement, index);
+    if (statement.NotPrincipal !== undefined) {
+      reportViolation(
+        `${label} combines Allow with NotPrincipal, which grants access to every principal ` +
+          "not listed; name the allowed principals in Principal instead.",
+      );
+    } else if (hasWildcardPrincipal(statement) && !isConstrained(statement)) {
+      reportViolation(
+        `${label} allows Principal "*" without an account, organization or source condition; ` +
+          "name the principals or add such a condition.",
+      );
+    }
+  });
+  return statements;
 }

@@ -28,8 +28,23 @@ describe(policy.name, () => {
 
   test("reports pulls by everyone", async () => {
     assert.deepEqual(await violationMessages(policy, props({ ...pull, Principal: "*" })), [
-      'statement "Pull" allows Principal "*" without an account or organization condition; name ' +
-        "the principals or add such a condition.",
+      'statement "Pull" allows Principal "*" without an account, organization or source condition; ' +
+        "name the principals or add such a condition.",
+    ]);
+  });
+
+  test("reports a policy that is not JSON instead of passing it", async () => {
+    assert.deepEqual(await violationMessages(policy, { ...props(pull), policy: "{not json" }), [
+      "policy is not a JSON policy document, so public access cannot be ruled out; pass the " +
+        "document as a JSON string.",
+    ]);
+  });
+
+  test("reports Allow with NotPrincipal, which grants every principal not listed", async () => {
+    const allButOne = { ...pull, NotPrincipal: { AWS: "arn:aws:iam::111122223333:root" } };
+    assert.deepEqual(await violationMessages(policy, props(allButOne)), [
+      'statement "Pull" combines Allow with NotPrincipal, which grants access to every ' +
+        "principal not listed; name the allowed principals in Principal instead.",
     ]);
   });
 });

@@ -1,4 +1,4 @@
-import { parseStatements, publicAllowLabels } from "../../../lib/keyPolicy";
+import { reportPublicAllows } from "../../../lib/keyPolicy";
 import type { AcmeResourcePolicy } from "../../../lib/policy";
 import { validateResourceType } from "../../../lib/policy";
 
@@ -21,11 +21,6 @@ export const acmeEcrRepositorypolicyDisallowPublicAccess: AcmeResourcePolicy = {
   controls: ["CKV_AWS_32"],
   resourceType: ECR_REPOSITORY_POLICY,
   validateResource: validateResourceType(ECR_REPOSITORY_POLICY, (args, reportViolation) => {
-    for (const label of publicAllowLabels(parseStatements(args.props.policy) ?? [])) {
-      reportViolation(
-        `${label} allows Principal "*" without an account or organization condition; name the ` +
-          "principals or add such a condition.",
-      );
-    }
+    reportPublicAllows(args.props.policy, reportViolation);
   }),
 };

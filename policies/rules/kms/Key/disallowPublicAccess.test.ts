@@ -5,10 +5,8 @@ import { evaluateProps, unknownValue, violationMessages } from "../../../lib/tes
 import { acmeKmsKeyDisallowPublicAccess as policy } from "./disallowPublicAccess";
 
 const UNCONSTRAINED =
-  'allows Principal "*" without a condition on kms:CallerAccount, kms:ViaService, ' +
-  "aws:PrincipalOrgID, aws:PrincipalAccount, aws:PrincipalArn, aws:SourceAccount, " +
-  "aws:SourceArn, aws:SourceOrgID; name the principals or add such a condition so the key is " +
-  "not usable from any AWS account.";
+  'allows Principal "*" without an account, organization or source condition; name the ' +
+  "principals or add such a condition.";
 
 const unnamedStatement = { Effect: "Allow", Action: "kms:Decrypt", Resource: "*" };
 const publicStatement = { Sid: "Public", ...unnamedStatement };
@@ -114,8 +112,8 @@ describe(policy.name, () => {
         }),
       ),
       [
-        'statement "Public" combines Allow with NotPrincipal, which grants the key to every ' +
-          "principal not listed; name the allowed principals in Principal instead.",
+        'statement "Public" combines Allow with NotPrincipal, which grants access to ' +
+          "every principal not listed; name the allowed principals in Principal instead.",
       ],
     );
   });

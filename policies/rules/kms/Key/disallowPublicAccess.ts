@@ -1,10 +1,4 @@
-import {
-  CONSTRAINING_CONDITION_KEYS,
-  hasWildcardPrincipal,
-  isConstrained,
-  statementLabel,
-  statementsToCheck,
-} from "../../../lib/keyPolicy";
+import { reportPublicAllows } from "../../../lib/keyPolicy";
 import type { AcmeResourcePolicy } from "../../../lib/policy";
 import { validateResourceType } from "../../../lib/policy";
 import { KMS_KEY } from "../../../lib/resourceTypes";
@@ -26,28 +20,6 @@ export const acmeKmsKeyDisallowPublicAccess: AcmeResourcePolicy = {
   resourceType: KMS_KEY,
   validateResource: validateResourceType(KMS_KEY, (args, reportViolation) => {
     // Without a policy AWS attaches the default key policy, which grants only the owning account.
-    const statements = statementsToCheck(
-      args.props.policy,
-      "public access cannot be ruled out",
-      reportViolation,
-    );
-    statements?.forEach((statement, index) => {
-      if (statement.Effect !== "Allow") {
-        return;
-      }
-      const label = statementLabel(statement, index);
-      if (statement.NotPrincipal !== undefined) {
-        reportViolation(
-          `${label} combines Allow with NotPrincipal, which grants the key to every principal ` +
-            "not listed; name the allowed principals in Principal instead.",
-        );
-      } else if (hasWildcardPrincipal(statement) && !isConstrained(statement)) {
-        reportViolation(
-          `${label} allows Principal "*" without a condition on ` +
-            `${CONSTRAINING_CONDITION_KEYS.join(", ")}; name the principals or add such a ` +
-            "condition so the key is not usable from any AWS account.",
-        );
-      }
-    });
+    reportPublicAllows(args.props.policy, reportViolation);
   }),
 };

@@ -1,4 +1,4 @@
-import { publicAllowLabels, statementsToCheck } from "../../../lib/keyPolicy";
+import { reportPublicAllows } from "../../../lib/keyPolicy";
 import type { AcmeResourcePolicy } from "../../../lib/policy";
 import { validateResourceType } from "../../../lib/policy";
 
@@ -22,16 +22,6 @@ export const acmeS3BucketpolicyDisallowPublicAccess: AcmeResourcePolicy = {
   controls: ["S3.2"],
   resourceType: S3_BUCKET_POLICY,
   validateResource: validateResourceType(S3_BUCKET_POLICY, (args, reportViolation) => {
-    const statements = statementsToCheck(
-      args.props.policy,
-      "public access cannot be ruled out",
-      reportViolation,
-    );
-    for (const label of publicAllowLabels(statements ?? [])) {
-      reportViolation(
-        `${label} allows Principal "*" without an account, organization or source condition; ` +
-          "name the principals or add such a condition.",
-      );
-    }
+    reportPublicAllows(args.props.policy, reportViolation);
   }),
 };

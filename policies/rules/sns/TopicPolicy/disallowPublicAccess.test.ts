@@ -37,4 +37,25 @@ describe(policy.name, () => {
         "source condition; name the principals or add such a condition.",
     ]);
   });
+
+  test("reports a policy that is not JSON instead of passing it", async () => {
+    assert.deepEqual(await violationMessages(policy, { ...props(), policy: "{not json" }), [
+      "policy is not a JSON policy document, so public access cannot be ruled out; pass the " +
+        "document as a JSON string.",
+    ]);
+  });
+
+  test("reports Allow with NotPrincipal, which grants every principal not listed", async () => {
+    const allButOne = {
+      Sid: "AllButOne",
+      Effect: "Allow",
+      NotPrincipal: { AWS: "arn:aws:iam::111122223333:role/blocked" },
+      Action: "sns:Publish",
+      Resource: TOPIC,
+    };
+    assert.deepEqual(await violationMessages(policy, props(allButOne)), [
+      'statement "AllButOne" combines Allow with NotPrincipal, which grants access to every ' +
+        "principal not listed; name the allowed principals in Principal instead.",
+    ]);
+  });
 });

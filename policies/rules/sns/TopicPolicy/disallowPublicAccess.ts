@@ -1,4 +1,4 @@
-import { parseStatements, publicAllowLabels } from "../../../lib/keyPolicy";
+import { reportPublicAllows } from "../../../lib/keyPolicy";
 import type { AcmeResourcePolicy } from "../../../lib/policy";
 import { validateResourceType } from "../../../lib/policy";
 
@@ -21,11 +21,6 @@ export const acmeSnsTopicpolicyDisallowPublicAccess: AcmeResourcePolicy = {
   controls: ["SNS.4"],
   resourceType: SNS_TOPIC_POLICY,
   validateResource: validateResourceType(SNS_TOPIC_POLICY, (args, reportViolation) => {
-    for (const label of publicAllowLabels(parseStatements(args.props.policy) ?? [])) {
-      reportViolation(
-        `${label} allows Principal "*" without an account, organization or source condition; ` +
-          "name the principals or add such a condition.",
-      );
-    }
+    reportPublicAllows(args.props.policy, reportViolation);
   }),
 };

@@ -47,4 +47,11 @@ describe(policy.name, () => {
         '"sqs:SendMessage").',
     ]);
   });
+
+  test("reports a policy that is not JSON instead of passing it", async () => {
+    assert.deepEqual(await violationMessages(policy, { ...props(), policy: "{not json" }), [
+      "policy is not a JSON policy document, so public access cannot be ruled out; pass the " +
+        "document as a JSON string.",
+    ]);
+  });
 });

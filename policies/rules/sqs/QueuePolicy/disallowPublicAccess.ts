@@ -1,4 +1,4 @@
-import { parseStatements, publicAllowLabels, statementLabel } from "../../../lib/keyPolicy";
+import { reportPublicAllows, statementLabel } from "../../../lib/keyPolicy";
 import type { AcmeResourcePolicy } from "../../../lib/policy";
 import { validateResourceType } from "../../../lib/policy";
 import { stringList } from "../../../lib/values";
@@ -22,13 +22,7 @@ export const acmeSqsQueuepolicyDisallowPublicAccess: AcmeResourcePolicy = {
   controls: ["SQS.3"],
   resourceType: SQS_QUEUE_POLICY,
   validateResource: validateResourceType(SQS_QUEUE_POLICY, (args, reportViolation) => {
-    const statements = parseStatements(args.props.policy) ?? [];
-    for (const label of publicAllowLabels(statements)) {
-      reportViolation(
-        `${label} allows Principal "*" without an account, organization or source condition; ` +
-          "name the principals or add such a condition.",
-      );
-    }
+    const statements = reportPublicAllows(args.props.policy, reportViolation) ?? [];
     statements.forEach((statement, i) => {
       const actions = stringList(statement.Action).map((a) => a.toLowerCase());
       if (statement.Effect === "Allow" && actions.some((a) => a === "*" || a === "sqs:*")) {
