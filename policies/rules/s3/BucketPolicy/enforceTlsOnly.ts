@@ -1,9 +1,8 @@
-import type { PolicyResource } from "@pulumi/policy";
+import { bucketsWith } from "../../../lib/buckets";
 import { checkTlsOnly, deniesEveryoneWithoutTls } from "../../../lib/keyPolicy";
 import type { AcmeStackPolicy } from "../../../lib/policy";
 
 const S3_BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy";
-const S3_BUCKET_TYPES = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"];
 
 const FIX =
   'a statement that denies Principal "*" every S3 action ("s3:*") on the bucket and its objects ' +
@@ -28,12 +27,7 @@ export const acmeS3BucketpolicyEnforceTlsOnly: AcmeStackPolicy = {
   resourceType: S3_BUCKET_POLICY,
   // Not tagged with one type: it must run when the stack has buckets but no bucket policy.
   validateStack: (args, reportViolation) => {
-    const buckets = args.resources.filter((r) => S3_BUCKET_TYPES.includes(r.type));
-    const bucketPolicies = args.resources.filter((r) => r.type === S3_BUCKET_POLICY);
-    for (const bucket of buckets) {
-      const attached = bucketPolicies.filter(
-        (p: PolicyResource) => p.props.bucket === bucket.props.bucket,
-      );
+    for (const { bucket, settings: attached } of bucketsWith(args, [S3_BUCKET_POLICY])) {
       checkTlsOnly(
         bucket,
         attached,

@@ -1,8 +1,8 @@
+import { bucketsWith } from "../../../lib/buckets";
 import type { AcmeStackPolicy } from "../../../lib/policy";
 import { describe } from "../../../lib/values";
 
 const S3_PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock";
-const S3_BUCKET_TYPES = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"];
 const SETTINGS = [
   "blockPublicAcls",
   "blockPublicPolicy",
@@ -32,11 +32,7 @@ export const acmeS3BucketpublicaccessblockEnforceBlockPublicAccess: AcmeStackPol
   resourceType: S3_PUBLIC_ACCESS_BLOCK,
   // Not tagged with one type: it must run when the stack has buckets but no block.
   validateStack: (args, reportViolation) => {
-    const buckets = args.resources.filter((r) => S3_BUCKET_TYPES.includes(r.type));
-    const blocks = args.resources.filter((r) => r.type === S3_PUBLIC_ACCESS_BLOCK);
-    for (const bucket of buckets) {
-      const name: unknown = bucket.props.bucket;
-      const attached = blocks.filter((b) => b.props.bucket === name);
+    for (const { bucket, settings: attached } of bucketsWith(args, [S3_PUBLIC_ACCESS_BLOCK])) {
       if (attached.length === 0) {
         reportViolation(
           `S3 bucket ${bucket.name} has no public access block; attach an ` +

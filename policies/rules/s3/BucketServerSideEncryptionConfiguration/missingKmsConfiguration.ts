@@ -1,7 +1,7 @@
 import type { PolicyResource } from "@pulumi/policy";
+import { bucketsWith } from "../../../lib/buckets";
 import { sseS3LogBuckets } from "../../../lib/logBuckets";
 import type { AcmeStackPolicy } from "../../../lib/policy";
-import { S3_BUCKET_TYPES } from "../../../lib/resourceTypes";
 import { isRecord } from "../../../lib/values";
 
 const S3_SSE =
@@ -67,17 +67,13 @@ export const acmeS3BucketserversideencryptionconfigurationMissingKmsConfiguratio
     resourceType: S3_SSE,
     // Not tagged with one type: it must run when the stack has buckets but no configuration.
     validateStack: (args, reportViolation) => {
-      const buckets = args.resources.filter((r) => S3_BUCKET_TYPES.includes(r.type));
-      const configs = args.resources.filter((r) => S3_SSE_TYPES.includes(r.type));
       let logBuckets: string[] | undefined;
-      for (const bucket of buckets) {
-        const name: unknown = bucket.props.bucket;
-        const attached = configs.filter((c) => c.props.bucket === name);
+      for (const { bucket, name, settings: attached } of bucketsWith(args, S3_SSE_TYPES)) {
         if (attached.some(configEncryptsWithKms)) {
           continue;
         }
         logBuckets ??= sseS3LogBuckets(args.resources);
-        if (logBuckets.includes(name as string)) {
+        if (logBuckets.includes(name)) {
           if (!attached.some(configEncryptsWithSseS3)) {
             reportViolation(
               `S3 bucket ${bucket.name} receives Application Load Balancer or S3 server access ` +
