@@ -11,31 +11,20 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { bootstrapPolicyConfig, runBootstrapProgram } from "../bootstrap/plan";
-import { coverageOf, loadControls, type CoverageReport } from "../policies/lib/coverage";
-import { allPolicies } from "../policies/rules";
+import type { CoverageReport } from "../policies/lib/coverage";
 import { WAIVERS } from "../policies/waivers";
 import { cachedPlan, type CachedPlan, stackFileWithStepFunctions } from "./planCache";
-import { main, type Output } from "./policy";
+import { main, type Output, packCoverage, stackPolicyConfigFile } from "./policy";
 import type { StackExport } from "./stackExport";
 
-const ROOT = path.resolve(__dirname, "..");
-
 function packConfig(stack: string): PolicyPackConfig | undefined {
-  const file = path.join(ROOT, "policies", "config", `${stack}.json`);
-  return fs.existsSync(file)
-    ? (JSON.parse(fs.readFileSync(file, "utf8")) as PolicyPackConfig)
-    : undefined;
+  const file = stackPolicyConfigFile(stack);
+  return file ? (JSON.parse(fs.readFileSync(file, "utf8")) as PolicyPackConfig) : undefined;
 }
 
+/** What `npm run policy -- --coverage` computes for the plan's export. */
 function coverage(stack: string, doc: StackExport, config = packConfig(stack)): CoverageReport {
-  const types = new Set(doc.deployment.resources.filter((r) => r.custom).map((r) => r.type));
-  return coverageOf(types, {
-    stack,
-    controls: loadControls(),
-    policies: allPolicies,
-    waivers: WAIVERS,
-    config,
-  });
+  return packCoverage(stack, doc.deployment.resources, config);
 }
 
 const PLANS: Array<{ label: string; stack: string; plan: () => CachedPlan }> = [

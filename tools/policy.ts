@@ -21,6 +21,7 @@ import * as path from "node:path";
 import type { PolicyPackConfig } from "@pulumi/policy";
 import {
   CoverageError,
+  type CoverageReport,
   coverageOf,
   formatCoverage,
   loadControls,
@@ -189,6 +190,31 @@ export async function main(argv: string[], output: Output = consoleOutput): Prom
   }
 }
 
+/** `policies/config/<stack>.json`, the stack's pack config, when the file exists. */
+export function stackPolicyConfigFile(stack: string): string | undefined {
+  const file = path.join(REPO_ROOT, "policies", "config", `${stack}.json`);
+  return fs.existsSync(file) ? file : undefined;
+}
+
+/**
+ * The pack's coverage of the shared control set for the live custom resources of `stack`'s
+ * export: the pack's rules under `config`, the reviewed waivers.
+ */
+export function packCoverage(
+  stack: string,
+  resources: readonly ExportResource[],
+  config: PolicyPackConfig | undefined,
+): CoverageReport {
+  const live = resources.filter((r) => r.custom === true && !r.delete);
+  return coverageOf(new Set(live.map((r) => r.type)), {
+    stack,
+    controls: loadControls(),
+    policies: allPolicies,
+    waivers: WAIVERS,
+    config,
+  });
+}
+
 /** `--coverage`: the report; 1 when a control is missing. */
 function coverage(
   doc: unknown,
@@ -208,22 +234,14 @@ function coverage(
     );
   }
   let packConfig = config;
-  if (!args.configFile) {
-    const stackConfig = path.join(REPO_ROOT, "policies", "config", `${stack}.json`);
-    if (fs.existsSync(stackConfig)) {
-      packConfig = readJson(stackConfig, "policy config") as PolicyPackConfig;
-      output.out(`Policy config: ${path.relative(process.cwd(), stackConfig)}`);
-    }
+  const stackConfig = args.configFile ? undefined : stackPolicyConfigFile(stack);
+  if (stackConfig) {
+    packConfig = readJson(stackConfig, "policy config") as PolicyPackConfig;
+    output.out(`Policy config: ${path.relative(process.cwd(), stackConfig)}`);
   }
   let report;
   try {
-    report = coverageOf(new Set(live.map((r) => r.type)), {
-      stack,
-      controls: loadControls(),
-      policies: allPolicies,
-      waivers: WAIVERS,
-      config: packConfig,
-    });
+    report = packCoverage(stack, live, packConfig);
   } catch (e) {
     if (e instanceof CoverageError) throw new InputError(e.message);
     throw e;
