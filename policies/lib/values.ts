@@ -35,3 +35,9 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 export function isAwsManagedKeyRef(value: string): boolean {
   return /(^|:)alias\/aws\//.test(value);
 }
+
+/** A Kubernetes object's `metadata.annotations`, or none when it has no such record. */
+export function annotationsOf(props: Record<string, unknown>): Record<string, unknown> {
+  const metadata: unknown = props.metadata;
+  return isRecord(metadata) && isRecord(metadata.annotations) ? metadata.annotations : {};
+}

@@ -1,17 +1,12 @@
 import type { AcmeResourcePolicy } from "../../../lib/policy";
 import { validateResourceType } from "../../../lib/policy";
-import { describe, isRecord } from "../../../lib/values";
+import { annotationsOf, describe, isRecord } from "../../../lib/values";
 
 const SERVICE = "kubernetes:core/v1:Service";
 const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
 const SCHEME = "service.beta.kubernetes.io/aws-load-balancer-scheme";
 const LEGACY_INTERNAL = "service.beta.kubernetes.io/aws-load-balancer-internal";
 const INGRESS_SCHEME = "alb.ingress.kubernetes.io/scheme";
-
-function annotationsOf(props: Record<string, unknown>): Record<string, unknown> {
-  const metadata: unknown = props.metadata;
-  return isRecord(metadata) && isRecord(metadata.annotations) ? metadata.annotations : {};
-}
 
 /**
  * Load balancers that Kubernetes objects create must be internal: a Service of type

@@ -1,7 +1,7 @@
 import { RECOMMENDED_POLICIES } from "../../../lib/elbTlsPolicies";
 import type { AcmeResourcePolicy } from "../../../lib/policy";
 import { validateResourceType } from "../../../lib/policy";
-import { describe, isNonEmptyString, isRecord } from "../../../lib/values";
+import { annotationsOf, describe, isNonEmptyString, isRecord } from "../../../lib/values";
 
 const SERVICE = "kubernetes:core/v1:Service";
 const PREFIX = "service.beta.kubernetes.io/aws-load-balancer-";
@@ -28,9 +28,7 @@ export const acmeKubernetesServiceEnforceLoadBalancerTls: AcmeResourcePolicy = {
     if (!isRecord(spec) || spec.type !== "LoadBalancer") {
       return;
     }
-    const metadata: unknown = args.props.metadata;
-    const annotations: Record<string, unknown> =
-      isRecord(metadata) && isRecord(metadata.annotations) ? metadata.annotations : {};
+    const annotations = annotationsOf(args.props);
     const cert = annotations[`${PREFIX}ssl-cert`];
     if (!isNonEmptyString(cert)) {
       reportViolation(
