@@ -33,4 +33,17 @@ describe(policy.name, () => {
       `annotation ${SCHEME} is not set; set it to "internal".`,
     ]);
   });
+
+  test("checks an Ingress's alb.ingress.kubernetes.io/scheme the same way", async () => {
+    const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
+    const ingress = (scheme: string) => ({
+      metadata: { name: "edge", annotations: { "alb.ingress.kubernetes.io/scheme": scheme } },
+      spec: { ingressClassName: "alb" },
+    });
+    assert.deepEqual(await violationMessages(policy, ingress("internal"), undefined, INGRESS), []);
+    assert.deepEqual(
+      await violationMessages(policy, ingress("internet-facing"), undefined, INGRESS),
+      ['annotation alb.ingress.kubernetes.io/scheme is "internet-facing"; set it to "internal".'],
+    );
+  });
 });
