@@ -29,9 +29,8 @@ import { toMermaid } from "./graph";
 import { installMocks, MOCK_ACCOUNT_ID, PlatformMocks } from "./mocks";
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { evaluateStackExport, PolicyConfigError } from "../policies/lib/runner";
-import { coverageOf, coverageSummary, loadControls } from "../policies/lib/coverage";
-import { allPolicies } from "../policies/rules";
-import { WAIVERS } from "../policies/waivers";
+import { coverageSummary } from "../policies/lib/coverage";
+import { packCoverage, stackPolicyConfigFile } from "./policy";
 import { loadStackConfig, StackFileError } from "./stackFile";
 import { revealSecrets, toStackExport, type StackExport } from "./stackExport";
 
@@ -74,13 +73,11 @@ function parseArgs(argv: string[]): PlanOptions {
   if (!opts.stack) throw new UsageError("--stack <name> is required (dev, staging, prod, ...)");
   if (!/^[A-Za-z0-9_.-]+$/.test(opts.stack))
     throw new UsageError(`"${opts.stack}" is not a stack name`);
-  const stackPolicyConfig = path.join(REPO_ROOT, "policies", "config", `${opts.stack}.json`);
   return {
     stack: opts.stack,
     configFile: opts.configFile,
     outDir: opts.outDir ?? path.join(REPO_ROOT, "out", opts.stack),
-    policyConfigFile:
-      opts.policyConfigFile ?? (fs.existsSync(stackPolicyConfig) ? stackPolicyConfig : undefined),
+    policyConfigFile: opts.policyConfigFile ?? stackPolicyConfigFile(opts.stack),
     checkableFile: opts.checkableFile,
   };
 }
@@ -297,13 +294,7 @@ export async function main(argv: string[]): Promise<number> {
       (v) => `  ${v.enforcementLevel} ${v.policyName} ${v.urn}: ${v.message}`,
     ),
     `Control coverage: ${coverageSummary(
-      coverageOf(new Set(resources.filter((r) => r.custom).map((r) => r.type)), {
-        stack: options.stack,
-        controls: loadControls(),
-        policies: allPolicies,
-        waivers: WAIVERS,
-        config: policyConfig,
-      }),
+      packCoverage(options.stack, resources, policyConfig),
     )} (npm run policy -- --coverage ${path.relative(process.cwd(), stackJson)})`,
     `Engine checks: ${checks.releasesChecked} Helm release(s) against their pinned charts, ` +
       `${checks.objectsChecked} Kubernetes object(s) against their schemas, ` +
