@@ -8,7 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { validateManifest, type Manifest } from "../../tools/checks/manifests";
 import type { Capture, CapturedResource } from "../../tools/mocks";
-import { mockPlatform, ofType, single } from "../../tools/testing";
+import { mockPlatform, ofType, single, valueOf } from "../../tools/testing";
 import {
   ELASTICSEARCH_EXPORTER_IMAGE,
   ElasticsearchExporter,
@@ -37,9 +37,6 @@ const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const SERVICE = "kubernetes:core/v1:Service";
 const SERVICE_MONITOR = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor";
 const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
-
-const resolve = <T>(output: pulumi.Output<T>) =>
-  new Promise<T>((done) => output.apply((value) => done(value)));
 
 const deploymentOf = (namespace = "logging"): Json =>
   elasticsearchExporterDeployment({
@@ -433,7 +430,7 @@ describe("ElasticsearchExporter", () => {
       dependsOn: [logging, monitoring],
     });
     await capture.settle();
-    componentUrn = await resolve(exporter.urn);
+    componentUrn = await valueOf(exporter.urn);
     assert.equal(exporter.namespace, "logging");
     assert.equal(exporter.serviceName, "elasticsearch-exporter");
     assert.equal(exporter.metricsUrl, "http://elasticsearch-exporter.logging.svc:9114/metrics");
@@ -482,8 +479,8 @@ describe("ElasticsearchExporter", () => {
 
   it("makes every object wait for Elasticsearch and the monitoring CRDs", async () => {
     const [esUrn, releaseUrn] = await Promise.all([
-      resolve(elasticsearch.urn),
-      resolve(stackRelease.urn),
+      valueOf(elasticsearch.urn),
+      valueOf(stackRelease.urn),
     ]);
     for (const type of [SA, DEPLOYMENT, SERVICE, SERVICE_MONITOR, NETWORK_POLICY]) {
       const deps = one(type).dependencies;

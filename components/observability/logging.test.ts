@@ -6,7 +6,7 @@ import { checkHelmValues } from "../../tools/checks/helmValues";
 import { validateManifest, type Manifest } from "../../tools/checks/manifests";
 import type { Capture, CapturedResource } from "../../tools/mocks";
 import { revealSecrets } from "../../tools/stackExport";
-import { mockPlatform, ofType, pinnedChart } from "../../tools/testing";
+import { mockPlatform, ofType, pinnedChart, valueOf } from "../../tools/testing";
 import { parse as parseYaml } from "yaml";
 import { CHARTS } from "../lib";
 import { elasticsearchExporterDeployment } from "./elasticsearchExporter";
@@ -25,9 +25,6 @@ import {
   validateLoggingArgs,
 } from "./logging";
 import { jaegerValues } from "./tracing";
-
-const resolve = <T>(output: pulumi.Output<T>) =>
-  new Promise<T>((done) => output.apply((value) => done(value)));
 
 /** Strings that look like a credential value rather than a reference to one. */
 const PASSWORD_LIKE = /(password|passwd|secret|token)["']?\s*[:=]>?\s*["']?(?!\$\{)[^\s"'$]{4,}/i;
@@ -92,7 +89,7 @@ describe("Logging", () => {
       }),
     );
     await capture.settle();
-    [devUrn, prodUrn] = await Promise.all([resolve(dev.urn), resolve(prod.urn)]);
+    [devUrn, prodUrn] = await Promise.all([valueOf(dev.urn), valueOf(prod.urn)]);
     assert.equal(dev.elasticsearchUrl, "https://logs-es-http.logging.svc:9200");
     assert.equal(prod.elasticsearchUrl, "https://logs-es-http.logging-prod.svc:9200");
     assert.deepEqual(dev.users, {
@@ -824,9 +821,9 @@ describe("Logging", () => {
     const data = revealSecrets(grafanaSecret.inputs.stringData) as Record<string, string>;
     assert.equal(dev.grafanaUser.username, "acme-grafana");
     assert.equal(await pulumi.isSecret(dev.grafanaUser.password), true);
-    assert.equal(revealSecrets(await resolve(dev.grafanaUser.password)), data.password);
+    assert.equal(revealSecrets(await valueOf(dev.grafanaUser.password)), data.password);
     const [cert] = under(devUrn, "tls:index/selfSignedCert:SelfSignedCert");
-    assert.equal(await resolve(dev.elasticsearchCaPem), cert.outputs.certPem);
+    assert.equal(await valueOf(dev.elasticsearchCaPem), cert.outputs.certPem);
   });
 
   it("never disables Elasticsearch TLS", () => {

@@ -17,6 +17,7 @@ import {
   simulateIam,
   single,
   TEST_REGION,
+  valueOf,
 } from "../../tools/testing";
 import { CHARTS } from "../lib";
 import { dashboardFiles } from "./grafana";
@@ -33,9 +34,6 @@ const HOSTS = [
 /** Parsed Helm values and YAML, navigated freely in assertions. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
-
-const resolve = <T>(output: pulumi.Output<T>) =>
-  new Promise<T>((done) => output.apply((value) => done(value)));
 
 const ES_PASSWORD = "es-password-for-grafana-0123";
 const ES_CA_PEM = "-----BEGIN CERTIFICATE-----\nMIIBes-http-ca\n-----END CERTIFICATE-----\n";
@@ -102,7 +100,7 @@ describe("Monitoring", () => {
       }),
     );
     await capture.settle();
-    [devUrn, prodUrn] = await Promise.all([resolve(dev.urn), resolve(prod.urn)]);
+    [devUrn, prodUrn] = await Promise.all([valueOf(dev.urn), valueOf(prod.urn)]);
   });
 
   it("installs both charts as pinned in components/lib/charts.ts, in every stack", () => {

@@ -1,10 +1,9 @@
 import * as assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
 import { checkHelmValues } from "../../tools/checks/helmValues";
 import type { Capture, CapturedResource } from "../../tools/mocks";
-import { mockPlatform, ofType, pinnedChart } from "../../tools/testing";
+import { mockPlatform, ofType, pinnedChart, valueOf } from "../../tools/testing";
 import { parse as parseYaml } from "yaml";
 import { CHARTS } from "../lib";
 import {
@@ -21,9 +20,6 @@ import {
   type TracingArgs,
   validateTracingArgs,
 } from "./tracing";
-
-const resolve = <T>(output: pulumi.Output<T>) =>
-  new Promise<T>((done) => output.apply((value) => done(value)));
 
 /** Strings that look like a credential value rather than a reference to one. */
 const PASSWORD_LIKE = /(password|passwd|secret|token)["']?\s*[:=]>?\s*["']?(?!\$\{)[^\s"'$]{4,}/i;
@@ -127,7 +123,7 @@ describe("Tracing", () => {
       }),
     );
     await capture.settle();
-    [devUrn, prodUrn] = await Promise.all([resolve(dev.urn), resolve(prod.urn)]);
+    [devUrn, prodUrn] = await Promise.all([valueOf(dev.urn), valueOf(prod.urn)]);
   });
 
   it("installs both charts as pinned in components/lib/charts.ts, in every stack", () => {
