@@ -4,7 +4,12 @@
  */
 import * as aws from "@pulumi/aws";
 import { ApiGateway, contractApi, PrivateIngress } from "./components/api";
-import { DEFAULT_STORAGE_CLASS, Deployer, EksCluster } from "./components/cluster";
+import {
+  DEFAULT_STORAGE_CLASS,
+  Deployer,
+  deployerProjectName,
+  EksCluster,
+} from "./components/cluster";
 import { type AwsContext, baseTags } from "./components/lib";
 import { KafkaCluster, KafkaTopics, Queue } from "./components/messaging";
 import { AppNamespace, CertManager, Linkerd } from "./components/mesh";
@@ -110,7 +115,7 @@ const deployer = config.deployer
   ? new Deployer(
       "platform",
       {
-        projectName: `acme-${config.environment}-deployer`,
+        projectName: deployerProjectName(config.environment),
         vpcId: network.vpcId,
         privateSubnetIds: network.privateSubnetIds,
         vpcCidrBlock: network.vpcCidrBlock,

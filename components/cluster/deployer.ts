@@ -328,6 +328,19 @@ export function deployerPolicyStatements(p: {
   ];
 }
 
+/** The CodeBuild project of `environment`'s deployer (index.ts names it; CI's `runs-on` derives from it). */
+export function deployerProjectName(environment: string): string {
+  return `acme-${environment}-deployer`;
+}
+
+/**
+ * The `runs-on` label of a GitHub Actions job that runs on the deployer project `projectName`: the
+ * build registers itself under it as an ephemeral runner.
+ */
+export function deployerRunnerLabel(projectName: string): string {
+  return `codebuild-${projectName}-\${{ github.run_id }}-\${{ github.run_attempt }}`;
+}
+
 /**
  * A GitHub Actions runner inside the VPC: CodeBuild project in the private subnets, its security
  * group (egress only), its role and its KMS-encrypted log group. The EKS access entry and the
@@ -543,7 +556,7 @@ export class Deployer extends pulumi.ComponentResource {
     this.roleArn = role.arn;
     this.securityGroupId = securityGroup.id;
     this.logGroupName = logGroup.name;
-    this.runnerLabel = `codebuild-${args.projectName}-\${{ github.run_id }}-\${{ github.run_attempt }}`;
+    this.runnerLabel = deployerRunnerLabel(args.projectName);
     this.registerOutputs({
       projectName: this.projectName,
       projectArn: this.projectArn,

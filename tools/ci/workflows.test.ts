@@ -25,6 +25,7 @@ import {
   MAIN_BRANCH,
   oidcSubject,
 } from "../../bootstrap/identities";
+import { deployerProjectName, deployerRunnerLabel } from "../../components/cluster/deployer";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const WORKFLOWS_DIR = path.join(ROOT, ".github", "workflows");
@@ -294,7 +295,7 @@ export function deployerWorkflowNames(): Map<CiEnvironment, string> {
  * `codebuild-<project>-${{ github.run_id }}-${{ github.run_attempt }}` (components/cluster/deployer.ts).
  */
 export function deployerLabel(stack: string): string {
-  return `codebuild-acme-${stack}-deployer-\${{ github.run_id }}-\${{ github.run_attempt }}`;
+  return deployerRunnerLabel(deployerProjectName(stack));
 }
 const runsOnDeployer = (job: Job) => /^codebuild-/.test(String(job["runs-on"] ?? ""));
 
