@@ -131,6 +131,11 @@ export interface WorkflowDefinition {
   timeoutSeconds: number;
 }
 
+/** Every step of `def` that can run: its steps, then its on-failure step if it has one. */
+export function allSteps(def: WorkflowDefinition): FailureStep[] {
+  return def.onFailure ? [...def.steps, def.onFailure] : def.steps;
+}
+
 /** The most retries a step may ask for. */
 const MAX_RETRIES = 10;
 
@@ -146,13 +151,13 @@ const CPU_QUANTITY = /^(\d+m|\d+(\.\d+)?)$/;
 /** A memory quantity such as `512Mi`. */
 const MEMORY_QUANTITY = /^\d+(Ki|Mi|Gi)$/;
 
-/** The command that runs the worker's handoff in the worker's image (services/worker/src/handoff.ts). */
 /**
  * The request workflow's name: the WorkflowTemplate (or state machine, and the Fargate steps'
  * cluster and security group) that Service A's requests name.
  */
 export const REQUEST_WORKFLOW = "service-a-request";
 
+/** The command that runs the worker's handoff in the worker's image (services/worker/src/handoff.ts). */
 const HANDOFF_COMMAND = ["node", "--enable-source-maps", "dist/handoff.js"] as const;
 
 /** The OTel service name of the handoff step's spans. */

@@ -21,7 +21,7 @@ import {
   throwIfInvalid,
   type ValidationError,
 } from "../lib";
-import type { FailureStep, WorkflowDefinition } from "./definition";
+import { allSteps, type WorkflowDefinition } from "./definition";
 import { fargateContainer, fargateSize } from "./engines/ecs";
 import { type FargateTaskRunner, StepRunner } from "./engines/stepFunctions";
 
@@ -45,10 +45,6 @@ export interface FargateStepsArgs extends AwsContext {
   logRetentionInDays: number;
   /** Protect the log group from `pulumi destroy`. */
   protect?: boolean;
-}
-
-function allSteps(def: WorkflowDefinition): FailureStep[] {
-  return def.onFailure ? [...def.steps, def.onFailure] : def.steps;
 }
 
 /** Validates {@link FargateStepsArgs}; returns every problem. */

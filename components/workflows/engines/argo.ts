@@ -6,6 +6,7 @@
  * submits Workflows from it with the four {@link WORKFLOW_PARAMETERS}.
  */
 import {
+  allSteps,
   assertValidWorkflow,
   goDurationSeconds,
   isParameterRef,
@@ -84,7 +85,7 @@ export function compileArgo(def: WorkflowDefinition, target: ArgoTarget): Record
   assertValidWorkflow(def);
   checkCapabilities(EngineName.Argo, def);
   const mesh = target.mesh ?? MeshMode.NativeSidecar;
-  const all: FailureStep[] = def.onFailure ? [...def.steps, def.onFailure] : def.steps;
+  const all = allSteps(def);
   // One service account for every pod goes on the workflow (as the hand-built template did);
   // otherwise each template names its own.
   const accounts = new Set(all.map((s) => s.serviceAccountName));

@@ -5,6 +5,7 @@
  * other semantics.
  */
 import {
+  allSteps,
   goDurationSeconds,
   worstCaseSeconds,
   type ContainerStep,
@@ -306,8 +307,7 @@ function criticalPathSeconds(steps: readonly ContainerStep[]): number {
 /** Every feature `def` uses, with the step that uses it. */
 export function featuresUsed(def: WorkflowDefinition): FeatureUse[] {
   const uses: FeatureUse[] = [{ feature: Feature.TotalTimeout }];
-  const all = def.onFailure ? [...def.steps, def.onFailure] : def.steps;
-  for (const step of all) {
+  for (const step of allSteps(def)) {
     uses.push(
       { feature: Feature.ContainerSteps, step: step.name },
       { feature: Feature.StepTimeout, step: step.name },

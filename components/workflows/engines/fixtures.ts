@@ -3,6 +3,7 @@
  * on-failure step, and the platform settings of each engine.
  */
 import {
+  allSteps,
   referenceWorkflow,
   type ContainerStep,
   type ReferenceWorkflowArgs,
@@ -100,21 +101,21 @@ export const taskDefinitionArn = (stepName: string) =>
 
 /** A Fargate runner with one task definition per step of `def` (its on-failure step included). */
 export function fargateTarget(def: WorkflowDefinition): FargateTaskRunner {
-  const all = def.onFailure ? [...def.steps, def.onFailure] : def.steps;
   return {
     runner: "fargate",
     clusterArn: "arn:aws:ecs:eu-west-1:111122223333:cluster/workflows",
     subnets: ["subnet-0a", "subnet-0b"],
     securityGroups: ["sg-0steps"],
-    taskDefinitions: Object.fromEntries(all.map((s) => [s.name, taskDefinitionArn(s.name)])),
+    taskDefinitions: Object.fromEntries(
+      allSteps(def).map((s) => [s.name, taskDefinitionArn(s.name)]),
+    ),
   };
 }
 
 /** What the structure reader needs of those task definitions, from the engine's own builder. */
 export function fargateFacts(def: WorkflowDefinition): Record<string, FargateTaskFacts> {
-  const all = def.onFailure ? [...def.steps, def.onFailure] : def.steps;
   return Object.fromEntries(
-    all.map((s) => [
+    allSteps(def).map((s) => [
       taskDefinitionArn(s.name),
       { container: fargateContainer(s, FARGATE_LOGGING), serviceAccountName: s.serviceAccountName },
     ]),

@@ -27,6 +27,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import {
+  allSteps,
   assertValidWorkflow,
   goDurationSeconds,
   isParameterRef,
@@ -459,7 +460,7 @@ export function compileStepFunctions(
  * UnsupportedFeatureError}), or a step without a task definition (a wiring error).
  */
 function checkFargate(def: WorkflowDefinition, target: FargateTaskRunner): void {
-  const all = def.onFailure ? [...def.steps, def.onFailure] : def.steps;
+  const all = allSteps(def);
   const tooLarge = all.filter((step) => fargateSize(step.resources) === undefined);
   if (tooLarge.length > 0) {
     throw new UnsupportedFeatureError(
