@@ -29,6 +29,7 @@ import {
   simulateIam,
   single,
   TEST_REGION,
+  testQueueArgs,
 } from "../../tools/testing";
 import { CHARTS, policyDocument, type PolicyStatement } from "../lib";
 import type { KafkaClusterRef } from "../messaging/kafka";
@@ -194,15 +195,7 @@ describe("ArgoEvents", () => {
   before(async () => {
     capture = await mockPlatform();
     provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
-    workQueue = new Queue("workflow-requests", {
-      contract: "workflow-request",
-      kmsKeyArn: DATA_KEY,
-      visibilityTimeoutSeconds: 300,
-      consumerProcessingTimeoutSeconds: 300,
-      messageRetentionSeconds: 345600,
-      deadLetter: { maxReceiveCount: 5 },
-      region: TEST_REGION,
-    });
+    workQueue = new Queue("workflow-requests", testQueueArgs(DATA_KEY));
     topics = new KafkaTopics("events", {
       cluster: CLUSTER,
       mode: "msk-api",

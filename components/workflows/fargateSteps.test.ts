@@ -13,6 +13,7 @@ import {
   simulateIam,
   single,
   TEST_REGION,
+  testQueueArgs,
 } from "../../tools/testing";
 import type { PolicyStatement } from "../lib";
 import { Queue } from "../messaging/queue";
@@ -60,15 +61,7 @@ describe("FargateSteps and the fargate runner", () => {
 
   before(async () => {
     capture = await mockPlatform();
-    const workQueue = new Queue("workflow-requests", {
-      contract: "workflow-request",
-      kmsKeyArn: DATA_KEY,
-      visibilityTimeoutSeconds: 300,
-      consumerProcessingTimeoutSeconds: 300,
-      messageRetentionSeconds: 345600,
-      deadLetter: { maxReceiveCount: 5 },
-      region: TEST_REGION,
-    });
+    const workQueue = new Queue("workflow-requests", testQueueArgs(DATA_KEY));
     const context = { region: TEST_REGION, accountId: MOCK_ACCOUNT_ID, partition: "aws" };
     steps = new FargateSteps("requests", stepsArgs());
     new StepFunctionsEngine("requests", {

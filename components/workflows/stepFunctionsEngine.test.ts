@@ -15,6 +15,7 @@ import {
   simulateIam,
   single,
   TEST_REGION,
+  testQueueArgs,
 } from "../../tools/testing";
 import { logDeliveryKeyStatement } from "../lib";
 import { Queue } from "../messaging/queue";
@@ -89,15 +90,7 @@ describe("StepFunctionsEngine", () => {
   before(async () => {
     capture = await mockPlatform();
     const queue = (name: string, contract: string) =>
-      new Queue(name, {
-        contract,
-        kmsKeyArn: DATA_KEY,
-        visibilityTimeoutSeconds: 300,
-        consumerProcessingTimeoutSeconds: 300,
-        messageRetentionSeconds: 345600,
-        deadLetter: { maxReceiveCount: 5 },
-        region: TEST_REGION,
-      });
+      new Queue(name, testQueueArgs(DATA_KEY, { contract }));
     workQueue = queue("workflow-requests", "workflow-request");
     otherQueue = queue("tasks", "work-task");
     new StepFunctionsEngine("requests", args());
