@@ -5,12 +5,12 @@
  */
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import aslValidator from "asl-validator";
 import { argoStructure, compileArgo } from "./argo";
 import { Feature, UnsupportedFeatureError } from "./capabilities";
 import { FARGATE_CONTAINER, FARGATE_SIZES, fargateContainer, fargateSize } from "./ecs";
 import {
   ARGO_TARGET,
+  aslErrors,
   diamond,
   FARGATE_LOGGING,
   fargateFacts,
@@ -28,11 +28,6 @@ import {
 
 type Json = Record<string, unknown>;
 type Asl = { States: Record<string, Json> } & Json;
-
-function validate(asl: unknown): string[] {
-  const { isValid, errors } = aslValidator(asl as never);
-  return isValid ? [] : errors.map((e) => e.message);
-}
 
 const RECORD = { tableName: "acme-prod-service-a-requests", ttlSeconds: 86400 };
 
@@ -117,9 +112,9 @@ describe("compileStepFunctions with the fargate runner", () => {
   const asl = compileStepFunctions(def, fargateTarget(def)) as Asl;
 
   it("is a valid ASL document, with and without the execution record", () => {
-    assert.deepEqual(validate(asl), []);
+    assert.deepEqual(aslErrors(asl), []);
     assert.deepEqual(
-      validate(
+      aslErrors(
         compileStepFunctions(reference(), {
           ...fargateTarget(reference()),
           recordExecution: RECORD,

@@ -2,6 +2,7 @@
  * Definitions and targets the workflow-engine tests share: today's request workflow, a DAG with an
  * on-failure step, and the platform settings of each engine.
  */
+import aslValidator from "asl-validator";
 import {
   allSteps,
   referenceWorkflow,
@@ -120,4 +121,10 @@ export function fargateFacts(def: WorkflowDefinition): Record<string, FargateTas
       { container: fargateContainer(s, FARGATE_LOGGING), serviceAccountName: s.serviceAccountName },
     ]),
   );
+}
+
+/** What asl-validator finds wrong with an ASL document (its messages); none for a valid one. */
+export function aslErrors(asl: unknown): string[] {
+  const { isValid, errors } = aslValidator(asl as never);
+  return isValid ? [] : errors.map((e) => e.message);
 }
