@@ -108,7 +108,7 @@ export const KUBERNETES_API_TOKEN_SECONDS = 600;
 /** The port of the `kubernetes` Service, which pods dial to reach the API server. */
 export const KUBERNETES_API_PORT = 443;
 /** The verbs a service's Role may grant: reads. A service that writes objects needs a review, not a flag. */
-export const KUBERNETES_API_READ_VERBS = ["get", "list", "watch"] as const;
+const KUBERNETES_API_READ_VERBS = ["get", "list", "watch"] as const;
 
 /** What drives the number of replicas. */
 export const AutoscalingSignal = {
@@ -348,7 +348,7 @@ const OWN_ENV = [
 ] as const;
 const TABLE_ACTION = /^(dynamodb|kms):[A-Za-z]+$/;
 /** What `access.executionReads` may grant: reading one execution's status, nothing that lists or starts. */
-export const EXECUTION_READ_ACTIONS = ["states:DescribeExecution"] as const;
+const EXECUTION_READ_ACTIONS = ["states:DescribeExecution"] as const;
 const EXECUTION_ARN =
   /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[A-Za-z0-9_-]{1,80}:[^:]+$/;
 const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
@@ -1110,7 +1110,7 @@ export function serviceAccountManifest(v: { name: string; namespace: string }) {
  * token), and carries no namespace file the service does not read. No `audience`: the token is then
  * issued for the API server's own audience, the only one it is for.
  */
-export function kubernetesApiVolume() {
+function kubernetesApiVolume() {
   return {
     name: "kube-api",
     projected: {
@@ -1131,7 +1131,7 @@ export function kubernetesApiVolume() {
  * control plane's addresses are in the VPC on 443, which AppNamespace's platform egress admits.
  * Either way one rule admits the connection; neither admits anything else on the ClusterIP range.
  */
-export function kubernetesApiNetworkPolicyManifest<I>(v: {
+function kubernetesApiNetworkPolicyManifest<I>(v: {
   name: string;
   namespace: string;
   /** `<the kubernetes Service's ClusterIP>/32` ({@link kubernetesServiceIp}). */
@@ -1158,7 +1158,7 @@ export function kubernetesApiNetworkPolicyManifest<I>(v: {
  * The Role granting `rules` in `roleNamespace` and the RoleBinding to the service's account (in
  * the service's namespace); both named after the service.
  */
-export function kubernetesApiRoleManifests(v: {
+function kubernetesApiRoleManifests(v: {
   name: string;
   namespace: string;
   roleNamespace: string;
