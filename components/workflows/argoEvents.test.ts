@@ -30,6 +30,7 @@ import {
   single,
   TEST_REGION,
   testQueueArgs,
+  valueOf,
 } from "../../tools/testing";
 import { CHARTS, policyDocument, type PolicyStatement } from "../lib";
 import type { KafkaClusterRef } from "../messaging/kafka";
@@ -81,9 +82,6 @@ const KEY_POLICY = {
   ],
 };
 const VIA_SQS = { "kms:ViaService": `sqs.${TEST_REGION}.amazonaws.com` };
-
-const resolve = <T>(output: pulumi.Output<T>) =>
-  new Promise<T>((done) => output.apply((value) => done(value)));
 
 // ---- Schema checks -------------------------------------------------------------------------
 
@@ -235,13 +233,13 @@ describe("ArgoEvents", () => {
       bridgeQueueArn,
       haBridgeQueueName,
     ] = await Promise.all([
-      resolve(dev.urn),
-      resolve(plain.urn),
-      resolve(workQueue.queueName),
-      resolve(workQueue.queueArn),
-      resolve(dev.bridgeQueue!.queueName),
-      resolve(dev.bridgeQueue!.queueArn),
-      resolve(ha.bridgeQueue!.queueName),
+      valueOf(dev.urn),
+      valueOf(plain.urn),
+      valueOf(workQueue.queueName),
+      valueOf(workQueue.queueArn),
+      valueOf(dev.bridgeQueue!.queueName),
+      valueOf(dev.bridgeQueue!.queueArn),
+      valueOf(ha.bridgeQueue!.queueName),
     ]);
   });
 
@@ -568,7 +566,7 @@ describe("ArgoEvents", () => {
       );
       assert.deepEqual(
         policy,
-        JSON.parse(await resolve(policyDocument(dev.bridgeQueue!.grantConsumer()))),
+        JSON.parse(await valueOf(policyDocument(dev.bridgeQueue!.grantConsumer()))),
       );
       assert.equal((policy.Statement[0] as { Resource: string }).Resource, bridgeQueueArn);
     });
@@ -589,7 +587,7 @@ describe("ArgoEvents", () => {
         });
       }
       assert.equal(
-        await resolve(dev.workQueueSourceRoleArn),
+        await valueOf(dev.workQueueSourceRoleArn),
         single(capture, "aws:iam/role:Role", "events-work-queue-source").outputs.arn,
       );
     });

@@ -13,6 +13,7 @@ import {
   policyOf,
   single,
   TEST_REGION,
+  valueOf,
 } from "../../tools/testing";
 import { CHARTS, policyDocument, type PolicyStatement } from "../lib";
 import {
@@ -35,9 +36,6 @@ const ARCHIVE_DB = {
   database: "argo",
   credentialsSecretName: "argo-archive-db",
 };
-
-const resolve = <T>(output: pulumi.Output<T>) =>
-  new Promise<T>((done) => output.apply((value) => done(value)));
 
 /** What a step might need: sending to one queue. */
 const STEP_GRANTS: PolicyStatement[] = [
@@ -134,9 +132,9 @@ describe("ArgoWorkflows", () => {
     );
     await capture.settle();
     [bucketName, devUrn, prodUrn] = await Promise.all([
-      resolve(bucket.bucketName),
-      resolve(dev.urn),
-      resolve(prod.urn),
+      valueOf(bucket.bucketName),
+      valueOf(dev.urn),
+      valueOf(prod.urn),
     ]);
   });
 
@@ -306,11 +304,11 @@ describe("ArgoWorkflows", () => {
     const expected = {
       workflow: {
         serviceAccount: "argo-workflow",
-        grant: JSON.parse(await resolve(policyDocument(bucket.grantReadWrite()))) as unknown,
+        grant: JSON.parse(await valueOf(policyDocument(bucket.grantReadWrite()))) as unknown,
       },
       server: {
         serviceAccount: "argo-workflows-server",
-        grant: JSON.parse(await resolve(policyDocument(bucket.grantRead()))) as unknown,
+        grant: JSON.parse(await valueOf(policyDocument(bucket.grantRead()))) as unknown,
       },
     };
     for (const [child, { serviceAccount, grant }] of Object.entries(expected)) {
@@ -352,7 +350,7 @@ describe("ArgoWorkflows", () => {
   });
 
   it("waits for the resources it is given, such as the mesh", async () => {
-    const linkerdUrn = await resolve(linkerd.urn);
+    const linkerdUrn = await valueOf(linkerd.urn);
     assert.ok(release(prodUrn).dependencies.includes(linkerdUrn));
     assert.equal(release(devUrn).dependencies.includes(linkerdUrn), false);
   });

@@ -15,6 +15,7 @@ import {
   simulateIam,
   single,
   TEST_REGION,
+  valueOf,
 } from "../../tools/testing";
 import { policyDocument, type PolicyStatement } from "../lib";
 import { PlatformKeys } from "../security";
@@ -27,9 +28,6 @@ import {
 const ROLE = `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/workflow`;
 const VIA_S3 = `s3.${TEST_REGION}.amazonaws.com`;
 const OVER_TLS = { "aws:SecureTransport": "true" };
-
-const resolve = <T>(output: pulumi.Output<T>) =>
-  new Promise<T>((done) => output.apply((value) => done(value)));
 
 describe("ArtifactBucket", () => {
   let capture: Capture;
@@ -52,7 +50,7 @@ describe("ArtifactBucket", () => {
   });
 
   const rendered = async (statements: PolicyStatement[]) =>
-    JSON.parse(await resolve(policyDocument(statements))) as unknown;
+    JSON.parse(await valueOf(policyDocument(statements))) as unknown;
 
   /** The decision for `ROLE` holding `identityPolicy` making one request. */
   async function decide(
@@ -84,7 +82,7 @@ describe("ArtifactBucket", () => {
       partition: "aws",
       region: TEST_REGION,
     });
-    [dataKey, logsKey] = await Promise.all([resolve(keys.dataKeyArn), resolve(keys.logsKeyArn)]);
+    [dataKey, logsKey] = await Promise.all([valueOf(keys.dataKeyArn), valueOf(keys.logsKeyArn)]);
     bucketA = new ArtifactBucket("artifacts", args());
     const bucketB = new ArtifactBucket(
       "other",
@@ -97,10 +95,10 @@ describe("ArtifactBucket", () => {
     );
     await capture.settle();
     [nameA, arnA, arnB, urnA] = await Promise.all([
-      resolve(bucketA.bucketName),
-      resolve(bucketA.bucketArn),
-      resolve(bucketB.bucketArn),
-      resolve(bucketA.urn),
+      valueOf(bucketA.bucketName),
+      valueOf(bucketA.bucketArn),
+      valueOf(bucketB.bucketArn),
+      valueOf(bucketA.urn),
     ]);
     keyPolicy = policyOf(single(capture, "aws:kms/key:Key", "keys-data"));
     bucketPolicyA = policyOf(single(capture, "aws:s3/bucketPolicy:BucketPolicy", "artifacts"));

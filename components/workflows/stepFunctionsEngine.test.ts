@@ -16,6 +16,7 @@ import {
   single,
   TEST_REGION,
   testQueueArgs,
+  valueOf,
 } from "../../tools/testing";
 import { logDeliveryKeyStatement } from "../lib";
 import { Queue } from "../messaging/queue";
@@ -327,8 +328,8 @@ describe("StepFunctionsEngine", () => {
   });
 
   it("states the log-delivery statement the data key's policy needs for vended logs", async () => {
-    const statement = await new Promise<unknown>((done) =>
-      pulumi.output(logDeliveryKeyStatement(TEST_REGION, MOCK_ACCOUNT_ID, "aws")).apply(done),
+    const statement = await valueOf(
+      pulumi.output(logDeliveryKeyStatement(TEST_REGION, MOCK_ACCOUNT_ID, "aws")),
     );
     assert.deepEqual(statement, {
       Sid: "LogDeliveryOfVendedLogs",

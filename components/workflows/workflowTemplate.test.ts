@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { validateCustomResource } from "../../tools/checks/crdSchemas";
 import { validateManifest } from "../../tools/checks/manifests";
 import type { Capture } from "../../tools/mocks";
-import { mockPlatform, ofType } from "../../tools/testing";
+import { mockPlatform, ofType, valueOf } from "../../tools/testing";
 import { referenceWorkflow, validateImage, WORKFLOW_PARAMETERS } from "./definition";
 import { compileArgo } from "./engines/argo";
 import {
@@ -244,7 +244,7 @@ describe("RequestWorkflowTemplate", () => {
       manifest: compiled,
     });
     await capture.settle();
-    urn = await new Promise<string>((resolve) => component.urn.apply(resolve));
+    urn = await valueOf(component.urn);
   });
 
   it("creates the one compiled WorkflowTemplate through the given provider", () => {

@@ -6,6 +6,7 @@ import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import jsonata from "jsonata";
 import { validateManifest } from "../../../tools/checks/manifests";
+import { valueOf } from "../../../tools/testing";
 import { referenceWorkflow } from "../definition";
 import { compileArgo } from "./argo";
 import { UnsupportedFeatureError } from "./capabilities";
@@ -271,7 +272,7 @@ describe("compileStepFunctions", () => {
         endpoint: pulumi.output("https://example.eks.amazonaws.com"),
       },
     });
-    const text = await new Promise<string>((resolve) => aslDefinition(out).apply(resolve));
+    const text = await valueOf(aslDefinition(out));
     const parsed = JSON.parse(text) as Asl;
     assert.equal(
       (parsed.States.main.Arguments as Json).Endpoint,
