@@ -221,6 +221,39 @@ describe("FargateSteps and the fargate runner", () => {
     );
   });
 
+  it("lets the state machine watch, stop and tag (at RunTask) this cluster's tasks only, and manage the .sync events rule only", async () => {
+    const decide = (action: string, resource: string, context = {}) =>
+      simulateIam({
+        principal: machineRole.arn,
+        identityPolicies: { machine: machineRole.policy },
+        action,
+        resource,
+        context,
+      });
+    const clusterName = ids.cluster.split("/").pop() as string;
+    const task = (cluster: string) =>
+      `arn:aws:ecs:${TEST_REGION}:${MOCK_ACCOUNT_ID}:task/${cluster}/0123456789abcdef0123456789abcdef`;
+    for (const action of ["ecs:DescribeTasks", "ecs:StopTask"]) {
+      assert.equal(await decide(action, task(clusterName)), "Allowed", action);
+      assert.equal(await decide(action, task("other")), "ImplicitlyDenied", action);
+    }
+    assert.equal(
+      await decide("ecs:TagResource", task(clusterName), { "ecs:CreateAction": "RunTask" }),
+      "Allowed",
+    );
+    // Tagging a running task afterwards is not part of running it.
+    assert.equal(await decide("ecs:TagResource", task(clusterName)), "ImplicitlyDenied");
+    const rule = (name: string) => `arn:aws:events:${TEST_REGION}:${MOCK_ACCOUNT_ID}:rule/${name}`;
+    for (const action of ["events:PutRule", "events:PutTargets", "events:DescribeRule"]) {
+      assert.equal(
+        await decide(action, rule("StepFunctionsGetEventsForECSTaskRule")),
+        "Allowed",
+        action,
+      );
+      assert.equal(await decide(action, rule("other")), "ImplicitlyDenied", action);
+    }
+  });
+
   it("creates no Kubernetes access entry for a fargate runner", () => {
     const entries = [...capture.resources.values()].filter(
       (r) => r.type === "aws:eks/accessEntry:AccessEntry",
