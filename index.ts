@@ -600,6 +600,8 @@ function inClusterPlatform(topics: KafkaTopics) {
               logsKeyArn: keys.logsKeyArn,
               logRetentionInDays: config.cluster.logRetentionInDays,
               protect,
+              // The step runs the worker's image: the same architecture.
+              platform: worker.platform,
             },
             { providers: [aws_] },
           )

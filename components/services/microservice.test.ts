@@ -254,10 +254,14 @@ describe("Microservice", () => {
     const container = (one("service-a", DEPLOYMENT).inputs as Json).spec.template.spec
       .containers[0];
     assert.equal(container.image, ref);
+    // What a Fargate step running this image is told to run on (FargateStepsArgs.platform).
+    assert.deepEqual(image.inputs.platforms, [serviceA.platform]);
+    assert.equal(serviceA.platform, "linux/amd64");
   });
 
   it("builds nothing for a service given an image by digest, and runs that image", async () => {
     assert.equal(children("worker", IMAGE).length, 0);
+    assert.equal(worker.platform, undefined, "an image by digest has no known platform");
     assert.equal(await valueOf(worker.imageRef), WORKER_IMAGE);
     const container = (one("worker", DEPLOYMENT).inputs as Json).spec.template.spec.containers[0];
     assert.equal(container.image, WORKER_IMAGE);

@@ -167,8 +167,11 @@ export interface ImageBuild {
    * The nodes' architecture (all node groups are x86_64 or all arm64, components/cluster/eks.ts).
    * @default "linux/amd64"
    */
-  platform?: "linux/amd64" | "linux/arm64";
+  platform?: ImagePlatform;
 }
+
+/** The architectures an image is built for (the nodes', and a Fargate step's running it). */
+export type ImagePlatform = "linux/amd64" | "linux/arm64";
 
 /** Kafka access of a service. */
 export interface KafkaAccess {
@@ -1450,6 +1453,8 @@ export class Microservice extends pulumi.ComponentResource {
   public readonly repositoryUrl: pulumi.Output<string>;
   /** `<repository>@sha256:<digest>`: what the Deployment runs. */
   public readonly imageRef: pulumi.Output<string>;
+  /** The platform the image was built for; undefined for an image given by digest. */
+  public readonly platform: ImagePlatform | undefined;
   public readonly repository: aws.ecr.Repository;
   public readonly deployment: k8s.apps.v1.Deployment;
   public readonly service: k8s.core.v1.Service;
@@ -1503,6 +1508,7 @@ export class Microservice extends pulumi.ComponentResource {
         { parent: this },
       );
       const platform = args.build.platform ?? DEFAULTS.platform;
+      this.platform = platform;
       // The platform is a build input too: the repository's tags are immutable, so a rebuild for
       // another platform must get another tag.
       const tag = `${buildContextHash(args.build.context, args.build.dockerfile)}-${platform.replace("/", "-")}`;
@@ -1527,6 +1533,7 @@ export class Microservice extends pulumi.ComponentResource {
       this.imageRef = pulumi.interpolate`${this.repository.repositoryUrl}@${image.digest}`;
     } else {
       this.imageRef = pulumi.output(args.image as string);
+      this.platform = undefined;
     }
 
     // Identity: a role trusted by exactly this ServiceAccount, granting exactly the access.

@@ -134,6 +134,16 @@ describe("FargateSteps and the fargate runner", () => {
     });
   });
 
+  it("runs the tasks on the CPU the image was built for", async () => {
+    new FargateSteps("arm", stepsArgs({ platform: "linux/arm64" }));
+    await capture.settle();
+    const arm = single(capture, "aws:ecs/taskDefinition:TaskDefinition", "arm-main");
+    assert.deepEqual(arm.inputs.runtimePlatform, {
+      operatingSystemFamily: "LINUX",
+      cpuArchitecture: "ARM64",
+    });
+  });
+
   it("turns Container Insights on and opens no ingress", () => {
     assert.deepEqual(single(capture, "aws:ecs/cluster:Cluster", "requests").inputs.settings, [
       { name: "containerInsights", value: "enabled" },
@@ -303,11 +313,13 @@ describe("FargateSteps and the fargate runner", () => {
           subnetIds: [],
           taskRoleStatements: {},
           logRetentionInDays: 10,
+          platform: "linux/s390x" as FargateStepsArgs["platform"],
         }),
       ).map((e) => e.propertyPath),
       [
         "taskRoleStatements.argo-workflow",
         "workflow.steps.main.resources",
+        "platform",
         "subnetIds",
         "logRetentionInDays",
       ],

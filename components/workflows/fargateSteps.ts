@@ -21,6 +21,7 @@ import {
   throwIfInvalid,
   type ValidationError,
 } from "../lib";
+import type { ImagePlatform } from "../services/microservice";
 import { allSteps, type WorkflowDefinition } from "./definition";
 import { fargateContainer, fargateSize } from "./engines/ecs";
 import { type FargateTaskRunner, StepRunner } from "./engines/stepFunctions";
@@ -45,7 +46,19 @@ export interface FargateStepsArgs extends AwsContext {
   logRetentionInDays: number;
   /** Protect the log group from `pulumi destroy`. */
   protect?: boolean;
+  /**
+   * The architecture the steps' images are built for (`Microservice.platform` of the image's
+   * service): the tasks run on Fargate's matching CPU, or an image would fail with an exec format
+   * error. @default "linux/amd64"
+   */
+  platform?: ImagePlatform;
 }
+
+/** Fargate's `runtimePlatform.cpuArchitecture` for an image platform. */
+export const FARGATE_CPU_ARCHITECTURE: Readonly<Record<ImagePlatform, string>> = {
+  "linux/amd64": "X86_64",
+  "linux/arm64": "ARM64",
+};
 
 /** Validates {@link FargateStepsArgs}; returns every problem. */
 export function validateFargateStepsArgs(args: FargateStepsArgs): ValidationError[] {
@@ -64,6 +77,12 @@ export function validateFargateStepsArgs(args: FargateStepsArgs): ValidationErro
         `cpu ${step.resources.cpu} and memory ${step.resources.memory} fit no Fargate task size`,
       );
     }
+  }
+  if (args.platform !== undefined && !(args.platform in FARGATE_CPU_ARCHITECTURE)) {
+    add(
+      "platform",
+      `"${String(args.platform)}" is not an image platform; use ${Object.keys(FARGATE_CPU_ARCHITECTURE).join(" or ")}`,
+    );
   }
   if (Array.isArray(args.subnetIds) && args.subnetIds.length === 0) {
     add("subnetIds", "must name at least one private subnet");
@@ -220,7 +239,10 @@ export class FargateSteps extends pulumi.ComponentResource {
             family: `${name}-${step.name}`,
             requiresCompatibilities: ["FARGATE"],
             networkMode: "awsvpc",
-            runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+            runtimePlatform: {
+              operatingSystemFamily: "LINUX",
+              cpuArchitecture: FARGATE_CPU_ARCHITECTURE[args.platform ?? "linux/amd64"],
+            },
             cpu: size.cpu,
             memory: size.memory,
             executionRoleArn: executionRole.arn,

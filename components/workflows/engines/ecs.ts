@@ -95,7 +95,8 @@ export function fargateContainer(
       .map((e) => ({ name: e.name, value: e.value })),
     user: `${STEP_UID}:${STEP_UID}`,
     readonlyRootFilesystem: true,
-    privileged: false,
+    // No `privileged`: the ContainerDefinition API says the field is not supported on Fargate, and
+    // unset is not privileged (ECS.4).
     linuxParameters: { capabilities: { drop: ["ALL"] }, initProcessEnabled: true },
     logConfiguration: {
       logDriver: "awslogs",

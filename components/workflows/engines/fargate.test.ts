@@ -84,7 +84,8 @@ describe("fargateContainer", () => {
   it("has the pod's security: uid 1000, read-only root, every capability dropped, no privilege", () => {
     assert.equal(container.user, "1000:1000");
     assert.equal(container.readonlyRootFilesystem, true);
-    assert.equal(container.privileged, false);
+    // Unset: Fargate does not support the field, and unset is not privileged.
+    assert.ok(!("privileged" in container), "privileged is left unset on Fargate");
     assert.deepEqual(container.linuxParameters, {
       capabilities: { drop: ["ALL"] },
       initProcessEnabled: true,
