@@ -25,7 +25,7 @@ import {
   vendedLogGroupPrefix,
 } from "../lib";
 import type { Queue } from "../messaging/queue";
-import { ALARM_RUNBOOKS } from "../observability/alarms";
+import { ALARM_RUNBOOKS, countsSumQueries } from "../observability/alarms";
 import { REQUEST_TABLE_KEY_ACTIONS } from "../services/requestTable";
 import { recordExecutionIamStatements } from "../../services/service-a/src/statusAccess";
 
@@ -362,28 +362,13 @@ export class StepFunctionsEngine extends pulumi.ComponentResource {
           comparisonOperator: "GreaterThanThreshold",
           threshold: 0,
           evaluationPeriods: 1,
-          metricQueries: [
-            ...(["ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"] as const).map(
-              (metricName, i) => ({
-                id: `m${i}`,
-                metric: {
-                  namespace: "AWS/States",
-                  metricName,
-                  dimensions: { StateMachineArn: stateMachine.arn },
-                  stat: "Sum",
-                  period: 300,
-                },
-                // PutMetricAlarm: exactly one query returns data, the alarm's expression.
-                returnData: false,
-              }),
-            ),
-            {
-              id: "failed",
-              expression: "FILL(m0, 0) + FILL(m1, 0) + FILL(m2, 0)",
-              label: "Executions that did not succeed",
-              returnData: true,
-            },
-          ],
+          metricQueries: countsSumQueries(
+            "AWS/States",
+            ["ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"],
+            { StateMachineArn: stateMachine.arn },
+            300,
+            "Executions that did not succeed",
+          ),
           // No executions, no datapoints: healthy.
           treatMissingData: "notBreaching",
           alarmActions: [args.alarmTopicArn],
