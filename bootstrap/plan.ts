@@ -10,15 +10,15 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { ConfigError } from "../config";
 import { evaluateStackExport } from "../policies/lib/runner";
 import { runCrossChecks } from "../tools/checks/crossResource";
 import { principalsCheck } from "../tools/checks/principals";
 import type { CheckedResource } from "../tools/checks/graph";
-import { installMocks, MOCK_ACCOUNT_ID, PlatformMocks } from "../tools/mocks";
-import { toStackExport, type StackExport } from "../tools/stackExport";
+import { MOCK_ACCOUNT_ID } from "../tools/mocks";
+import { runProgramUnderMocks } from "../tools/programRun";
+import { type StackExport } from "../tools/stackExport";
 import { loadStackConfig, StackFileError } from "../tools/stackFile";
 import { parseBootstrapConfig, type BootstrapConfig } from "./config";
 
@@ -51,41 +51,8 @@ export async function runBootstrapProgram(options: {
 }): Promise<BootstrapPlanRun> {
   const loaded = loadStackConfig(PROJECT_DIR, options.stack, options.configFile);
   const config = parseBootstrapConfig(loaded.config);
-  const mocks = new PlatformMocks({ accountId: MOCK_ACCOUNT_ID, region: config.region });
-  const capture = await installMocks(mocks, loaded.project, options.stack, false);
-  pulumi.runtime.setAllConfig(loaded.config, loaded.secretKeys);
-  await pulumi.runtime.runInPulumiStack(
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loads the program as the language host does
-    async () => require(path.join(PROJECT_DIR, "index.ts")) as Record<string, unknown>,
-  );
-  await capture.settle();
-  if (capture.errors.length > 0) {
-    throw new Error(
-      `registration failed:\n${capture.errors.map((e) => `  - ${e.message}`).join("\n")}`,
-    );
-  }
-  const resources = [...capture.resources.values()];
-  const version = (pkg: string) =>
-    (
-      JSON.parse(fs.readFileSync(require.resolve(`${pkg}/package.json`), "utf8")) as {
-        version: string;
-      }
-    ).version;
-  const stack = resources.find((r) => r.type === "pulumi:pulumi:Stack");
-  return {
-    export: toStackExport(resources, version("@pulumi/pulumi"), new Date(), {
-      aws: version("@pulumi/aws"),
-    }),
-    config,
-    checkable: resources.map(({ urn, type, inputs, id, outputs }) => ({
-      urn,
-      type,
-      inputs,
-      id,
-      outputs,
-    })),
-    outputs: stack?.outputs ?? {},
-  };
+  const run = await runProgramUnderMocks(PROJECT_DIR, options.stack, loaded, config.region);
+  return { export: run.export, config, checkable: run.checkable, outputs: run.outputs };
 }
 
 /** The CLI (argv without `--project bootstrap`); returns the exit code. */

@@ -15,7 +15,6 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseStackConfig, type StackConfig } from "../config";
 import {
   ALERTMANAGER_CONFIG_KEY,
@@ -26,13 +25,14 @@ import {
 import { runCrossChecks } from "./checks/crossResource";
 import { checkGraph, type CheckedResource } from "./checks/graph";
 import { toMermaid } from "./graph";
-import { installMocks, MOCK_ACCOUNT_ID, PlatformMocks } from "./mocks";
+import { MOCK_ACCOUNT_ID } from "./mocks";
+import { runProgramUnderMocks } from "./programRun";
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { evaluateStackExport, PolicyConfigError } from "../policies/lib/runner";
 import { coverageSummary } from "../policies/lib/coverage";
 import { packCoverage, stackPolicyConfigFile } from "./policy";
 import { loadStackConfig, StackFileError } from "./stackFile";
-import { revealSecrets, toStackExport, type StackExport } from "./stackExport";
+import { revealSecrets, type StackExport } from "./stackExport";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 
@@ -106,69 +106,13 @@ export async function runProgram(options: {
   // Validate first, so bad config is a usage error and nothing is registered.
   const stackConfig = parseStackConfig(loaded.config, new Set(loaded.secretKeys));
 
-  const mocks = new PlatformMocks({ accountId: MOCK_ACCOUNT_ID, region: stackConfig.region });
-  const capture = await installMocks(mocks, loaded.project, options.stack, false);
-  pulumi.runtime.setAllConfig(loaded.config, loaded.secretKeys);
-
-  // Pulumi records a source position for every resource and a stack for every promise it makes
-  // (`new Error().stack`); formatting them, through tsx's source maps, took about 0.7 s of a prod
-  // plan for positions nothing offline reads. Both are off while the program registers, unless
-  // ACME_PLAN_STACKS=1 (for debugging a crash inside the program with full TypeScript stacks).
-  const sourceMaps = process.sourceMapsEnabled;
-  const stackTraceLimit = Error.stackTraceLimit;
-  if (process.env.ACME_PLAN_STACKS !== "1") {
-    process.setSourceMapsEnabled(false);
-    Error.stackTraceLimit = 0;
-  }
-  try {
-    // As the Node.js language host does: the module's exports become the stack's outputs.
-    await pulumi.runtime.runInPulumiStack(
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loads the program as the language host does
-      async () => require(path.join(REPO_ROOT, "index.ts")) as Record<string, unknown>,
-    );
-    await capture.settle();
-  } finally {
-    process.setSourceMapsEnabled(sourceMaps);
-    Error.stackTraceLimit = stackTraceLimit;
-  }
-  if (capture.errors.length > 0) {
-    throw new Error(
-      `registration failed:\n${capture.errors.map((e) => `  - ${e.message}`).join("\n")}`,
-    );
-  }
-  const pulumiVersion = (
-    JSON.parse(fs.readFileSync(require.resolve("@pulumi/pulumi/package.json"), "utf8")) as {
-      version: string;
-    }
-  ).version;
-  // Default providers are named after the provider SDK's version, as the engine names them.
-  const packages = new Set([...capture.resources.values()].map((r) => r.type.split(":")[0]));
-  const providerVersions: Record<string, string> = {};
-  for (const pkg of packages) {
-    try {
-      const manifest = fs.readFileSync(require.resolve(`@pulumi/${pkg}/package.json`), "utf8");
-      providerVersions[pkg] = (JSON.parse(manifest) as { version: string }).version;
-    } catch {
-      // Not a provider package (pulumi, acme components): no default provider to name.
-    }
-  }
+  const run = await runProgramUnderMocks(REPO_ROOT, options.stack, loaded, stackConfig.region);
   return {
-    export: toStackExport(
-      [...capture.resources.values()],
-      pulumiVersion,
-      new Date(),
-      providerVersions,
-    ),
-    invokes: mocks.calls,
+    export: run.export,
+    invokes: run.invokes,
     config: stackConfig,
     secretPlaceholders: loaded.placeholders,
-    checkable: [...capture.resources.values()].map(({ urn, type, inputs, id, outputs }) => ({
-      urn,
-      type,
-      inputs,
-      id,
-      outputs,
-    })),
+    checkable: run.checkable,
   };
 }
 
