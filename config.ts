@@ -35,6 +35,8 @@ import {
 
 /** The workflow engines a stack can select (`platform.workflows.engine`), from `EngineName`. */
 const WORKFLOW_ENGINE_NAMES = Object.values(EngineName) as [EngineName, ...EngineName[]];
+/** Where the Step Functions engine runs steps (`platform.workflows.stepRunner`), from `StepRunner`. */
+const STEP_RUNNERS = Object.values(StepRunner) as [StepRunner, ...StepRunner[]];
 
 /** The Pulumi project name, which is also the namespace of every key below. */
 export const PROJECT = "acme-platform";
@@ -507,8 +509,8 @@ const platformSchema = z.strictObject({
         'The engine the request workflow is compiled to (docs/workflow-engines.md). "argo": a WorkflowTemplate submitted by the Argo Events sensor from the work queue. "step-functions": a STANDARD state machine started by an EventBridge pipe from the work queue, its steps run by `stepRunner`; no Argo Events is installed. Step Functions cannot start workflows from domain events (`eventTriggers` must be empty).',
       ),
     stepRunner: z
-      .enum([StepRunner.Fargate, StepRunner.Eks], {
-        error: `must be "${StepRunner.Fargate}" or "${StepRunner.Eks}"`,
+      .enum(STEP_RUNNERS, {
+        error: `must be one of ${STEP_RUNNERS.map((r) => `"${r}"`).join(", ")}`,
       })
       .default(StepRunner.Fargate)
       .describe(

@@ -99,3 +99,6 @@ export function isAwsRegion(value: unknown): value is string {
 export function isReservedNamespace(value: unknown): boolean {
   return typeof value === "string" && RESERVED_NAMESPACES.includes(value);
 }
+
+/** An AWS account ID: twelve digits. */
+export const AWS_ACCOUNT_ID = /^\d{12}$/;

@@ -13,6 +13,7 @@ import {
   serviceTrustPolicy,
   throwIfInvalid,
   ValidationError,
+  AWS_ACCOUNT_ID,
 } from "../lib";
 import {
   isNetworkAddress,
@@ -189,7 +190,7 @@ export function validateNetworkArgs(args: NetworkArgs): ValidationError[] {
     );
   }
 
-  if (typeof args.accountId === "string" && !/^\d{12}$/.test(args.accountId)) {
+  if (typeof args.accountId === "string" && !AWS_ACCOUNT_ID.test(args.accountId)) {
     add("accountId", `"${args.accountId}" is not an AWS account ID; use the 12-digit ID`);
   }
 

@@ -23,9 +23,8 @@ import {
   type PolicyStatement,
   throwIfInvalid,
   type ValidationError,
+  AWS_ACCOUNT_ID,
 } from "../lib";
-
-const ACCOUNT_ID = /^\d{12}$/;
 
 /** Arguments of {@link ServerAccessLogBucket}. */
 export interface ServerAccessLogBucketArgs extends Pick<AwsContext, "accountId"> {
@@ -45,7 +44,7 @@ export function validateServerAccessLogBucketArgs(
   args: ServerAccessLogBucketArgs,
 ): ValidationError[] {
   const errors: ValidationError[] = [];
-  if (typeof args.accountId === "string" && !ACCOUNT_ID.test(args.accountId)) {
+  if (typeof args.accountId === "string" && !AWS_ACCOUNT_ID.test(args.accountId)) {
     errors.push({
       propertyPath: "accountId",
       reason: `"${String(args.accountId)}" is not a 12-digit AWS account ID`,
